@@ -1,0 +1,52 @@
+import type { FastifyRequest } from "fastify";
+import type { Database, Transaction } from "../db/client.js";
+import { auditEvents } from "../db/schema.js";
+
+export type AuditAction =
+  | "auth.signed_up"
+  | "auth.signed_in"
+  | "auth.sign_in_failed"
+  | "auth.signed_out"
+  | "organization.created"
+  | "organization.renamed"
+  | "organization.switched"
+  | "invitation.created"
+  | "invitation.revoked"
+  | "invitation.accepted"
+  | "member.role_changed"
+  | "member.removed"
+  | "vault.keys_rotated";
+
+export interface AuditEntry {
+  action: AuditAction;
+  organizationId?: string | null;
+  actor?: { userId: string; email: string } | null;
+  target?: { type: string; id: string };
+  ip?: string | null;
+  userAgent?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export async function recordAudit(db: Database | Transaction, entry: AuditEntry): Promise<void> {
+  await db.insert(auditEvents).values({
+    action: entry.action,
+    organizationId: entry.organizationId ?? null,
+    actorUserId: entry.actor?.userId ?? null,
+    actorEmail: entry.actor?.email ?? null,
+    targetType: entry.target?.type ?? null,
+    targetId: entry.target?.id ?? null,
+    ip: entry.ip ?? null,
+    userAgent: entry.userAgent ?? null,
+    details: entry.details ?? {},
+  });
+}
+
+/** Who and from where, as seen on this request. */
+export function requestOrigin(request: FastifyRequest) {
+  const userAgent = request.headers["user-agent"];
+  return {
+    ip: request.ip,
+    userAgent: typeof userAgent === "string" ? userAgent.slice(0, 512) : null,
+    actor: request.auth?.user ? { userId: request.auth.user.id, email: request.auth.user.email } : null,
+  };
+}

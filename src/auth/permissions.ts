@@ -1,0 +1,57 @@
+/**
+ * The role → permission table, the one place that decides who may do what.
+ *
+ * | role        | connect accounts | view connections | post     | manage tokens | analytics |
+ * | SUPER_ADMIN | yes              | all orgs         | all orgs | yes           | all orgs  |
+ * | ADMIN       | yes              | own org          | own org  | own org       | own org   |
+ * | USER        | yes              | own org          | own org  | no            | own org   |
+ * | GUEST       | no               | no               | no       | no            | no        |
+ *
+ * "All orgs" is not a permission: a SUPER_ADMIN acts as SUPER_ADMIN in whichever organization
+ * is active, member or not (see effectiveRole in http/authorization.ts).
+ */
+export const permissions = [
+  "organization:view",
+  "organization:manage",
+  "members:view",
+  "members:manage",
+  "audit:view",
+  "connections:connect",
+  "connections:view",
+  "posts:create",
+  "tokens:manage",
+  "analytics:view",
+] as const;
+
+export type Permission = (typeof permissions)[number];
+
+export const roles = ["SUPER_ADMIN", "ADMIN", "USER", "GUEST"] as const;
+export type Role = (typeof roles)[number];
+export type MembershipRole = Exclude<Role, "SUPER_ADMIN">;
+export const membershipRoles = ["ADMIN", "USER", "GUEST"] as const satisfies readonly MembershipRole[];
+
+export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {
+  SUPER_ADMIN: new Set(permissions),
+  ADMIN: new Set(permissions),
+  USER: new Set([
+    "organization:view",
+    "members:view",
+    "connections:connect",
+    "connections:view",
+    "posts:create",
+    "analytics:view",
+  ]),
+  GUEST: new Set(["organization:view"]),
+};
+
+export function can(role: Role, permission: Permission): boolean {
+  return rolePermissions[role].has(permission);
+}
+
+/**
+ * What a route requires. Every route declares one; the app refuses to start with a route that
+ * does not (http/authorization.ts), and a test walks the route table with every role.
+ * - public: anyone; signed-in: any session, no organization needed; control: the local
+ *   operator's control token (keys:rotate against a running embedded server).
+ */
+export type RouteAccess = "public" | "signed-in" | "control" | Permission;

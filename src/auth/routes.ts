@@ -1,0 +1,219 @@
+import { and, asc, count, eq, gt, sql } from "drizzle-orm";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { recordAudit, requestOrigin } from "../audit/audit.js";
+import { auditEvents, memberships, organizations, users } from "../db/schema.js";
+import { clearSessionCookie, setSessionCookie, type AppContext } from "../http/context.js";
+import { AppError, conflict } from "../http/errors.js";
+import { currentUser } from "../http/authorization.js";
+import { listOrganizationsFor } from "../organizations/queries.js";
+import { hashPassword, unknownUserHash, verifyPassword } from "./passwords.js";
+import { createSession, deleteSession, setActiveOrganization } from "./sessions.js";
+
+export const email = z.email("must be an email address").max(254).transform((value) => value.toLowerCase());
+const password = z.string().min(10, "must be at least 10 characters").max(256, "must be at most 256 characters");
+
+const userView = z.object({ id: z.uuid(), email: z.string(), name: z.string(), isSuperAdmin: z.boolean() });
+const organizationSummary = z.object({ id: z.uuid(), name: z.string(), role: z.enum(["SUPER_ADMIN", "ADMIN", "USER", "GUEST"]) });
+const meView = z.object({
+  user: userView,
+  organizations: z.array(organizationSummary),
+  activeOrganization: organizationSummary.nullable(),
+});
+
+export const authRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context) => {
+  const { db, config } = context;
+  const loginRateLimit = { max: config.auth.loginAttemptsPerIpPerMinute, timeWindow: "1 minute" };
+
+  async function startSession(request: Parameters<typeof requestOrigin>[0], reply: Parameters<typeof setSessionCookie>[0], userId: string) {
+    const [first] = await db
+      .select({ organizationId: memberships.organizationId })
+      .from(memberships)
+      .where(eq(memberships.userId, userId))
+      .orderBy(asc(memberships.createdAt))
+      .limit(1);
+    const { ip, userAgent } = requestOrigin(request);
+    const session = await createSession(db, {
+      userId,
+      organizationId: first?.organizationId ?? null,
+      ip,
+      userAgent,
+      ttlMs: config.auth.sessionTtlMs,
+    });
+    setSessionCookie(reply, context, session.secret, session.expiresAt);
+    return first?.organizationId ?? null;
+  }
+
+  app.post(
+    "/api/auth/signup",
+    {
+      config: { access: "public", rateLimit: loginRateLimit },
+      schema: {
+        tags: ["auth"],
+        summary: "Create an account and sign in; the installation's first account is SUPER_ADMIN",
+        body: z.object({ email, password, name: z.string().trim().min(1, "is required").max(120) }),
+        response: { 201: z.object({ user: userView }) },
+      },
+    },
+    async (request, reply) => {
+      const passwordHash = await hashPassword(request.body.password);
+      const user = await db.transaction(async (tx) => {
+        // The first account becomes SUPER_ADMIN; the lock makes "first" hold when two sign up at once.
+        await tx.execute(sql`lock table ${users} in share row exclusive mode`);
+        const [existing] = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${request.body.email}`);
+        if (existing) throw conflict("email_taken", "An account with this email already exists. Sign in instead.", "email");
+        const [{ total }] = (await tx.select({ total: count() }).from(users)) as [{ total: number }];
+        const [created] = await tx
+          .insert(users)
+          .values({ email: request.body.email, name: request.body.name, passwordHash, isSuperAdmin: total === 0 })
+          .returning({ id: users.id, email: users.email, name: users.name, isSuperAdmin: users.isSuperAdmin });
+        if (!created) throw new Error("insert returned no user");
+        const { ip, userAgent } = requestOrigin(request);
+        await recordAudit(tx, {
+          action: "auth.signed_up",
+          actor: { userId: created.id, email: created.email },
+          target: { type: "user", id: created.id },
+          ip,
+          userAgent,
+          details: { superAdmin: created.isSuperAdmin },
+        });
+        return created;
+      });
+      await startSession(request, reply, user.id);
+      return reply.status(201).send({ user });
+    },
+  );
+
+  app.post(
+    "/api/auth/login",
+    {
+      config: { access: "public", rateLimit: loginRateLimit },
+      schema: {
+        tags: ["auth"],
+        summary: "Sign in with email and password",
+        body: z.object({ email, password: z.string().min(1, "is required").max(256) }),
+        response: { 200: z.object({ user: userView }) },
+      },
+    },
+    async (request, reply) => {
+      const { ip, userAgent } = requestOrigin(request);
+      const windowStart = new Date(Date.now() - config.auth.loginFailureWindowMs);
+      const [{ failures }] = (await db
+        .select({ failures: count() })
+        .from(auditEvents)
+        .where(
+          and(
+            eq(auditEvents.action, "auth.sign_in_failed"),
+            gt(auditEvents.createdAt, windowStart),
+            sql`${auditEvents.details}->>'email' = ${request.body.email}`,
+          ),
+        )) as [{ failures: number }];
+      if (failures >= config.auth.loginFailuresPerEmail) {
+        const retryAfterSeconds = Math.ceil(config.auth.loginFailureWindowMs / 1000);
+        reply.header("retry-after", String(retryAfterSeconds));
+        throw new AppError(
+          429,
+          "too_many_attempts",
+          `Too many failed sign-ins for this email. Try again in ${Math.ceil(retryAfterSeconds / 60)} minutes.`,
+          "email",
+        );
+      }
+
+      const [user] = await db.select().from(users).where(sql`lower(${users.email}) = ${request.body.email}`);
+      const valid = await verifyPassword(user?.passwordHash ?? unknownUserHash, request.body.password);
+      if (!user || !valid) {
+        await recordAudit(db, {
+          action: "auth.sign_in_failed",
+          actor: user ? { userId: user.id, email: user.email } : null,
+          ip,
+          userAgent,
+          details: { email: request.body.email },
+        });
+        throw new AppError(401, "invalid_credentials", "Email or password is incorrect.", "password");
+      }
+      await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
+      const organizationId = await startSession(request, reply, user.id);
+      await recordAudit(db, {
+        action: "auth.signed_in",
+        organizationId,
+        actor: { userId: user.id, email: user.email },
+        target: { type: "user", id: user.id },
+        ip,
+        userAgent,
+      });
+      return { user: { id: user.id, email: user.email, name: user.name, isSuperAdmin: user.isSuperAdmin } };
+    },
+  );
+
+  app.post(
+    "/api/auth/logout",
+    {
+      config: { access: "signed-in" },
+      schema: { tags: ["auth"], summary: "End this session", response: { 204: z.null() } },
+    },
+    async (request, reply) => {
+      const auth = request.auth!;
+      await deleteSession(db, auth.sessionIdHash);
+      await recordAudit(db, {
+        action: "auth.signed_out",
+        organizationId: auth.organization?.id ?? null,
+        ...requestOrigin(request),
+        target: { type: "user", id: auth.user.id },
+      });
+      clearSessionCookie(reply);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    "/api/auth/me",
+    {
+      config: { access: "signed-in" },
+      schema: {
+        tags: ["auth"],
+        summary: "The signed-in user, their organizations and the active one",
+        response: { 200: meView },
+      },
+    },
+    async (request) => {
+      const user = currentUser(request);
+      const active = request.auth?.organization;
+      return {
+        user,
+        organizations: await listOrganizationsFor(db, user),
+        activeOrganization: active ? { id: active.id, name: active.name, role: active.role } : null,
+      };
+    },
+  );
+
+  app.put(
+    "/api/auth/session/organization",
+    {
+      config: { access: "signed-in" },
+      schema: {
+        tags: ["auth"],
+        summary: "Switch the session's active organization",
+        body: z.object({ organizationId: z.uuid("must be an organization id") }),
+        response: { 200: z.object({ activeOrganization: organizationSummary }) },
+      },
+    },
+    async (request) => {
+      const user = currentUser(request);
+      const [organization] = await db
+        .select({ id: organizations.id, name: organizations.name, role: memberships.role })
+        .from(organizations)
+        .leftJoin(memberships, and(eq(memberships.organizationId, organizations.id), eq(memberships.userId, user.id)))
+        .where(eq(organizations.id, request.body.organizationId));
+      const role = user.isSuperAdmin ? ("SUPER_ADMIN" as const) : organization?.role;
+      if (!organization || !role) throw new AppError(404, "not_found", "That organization was not found.", "organizationId");
+      await setActiveOrganization(db, request.auth!.sessionIdHash, organization.id);
+      await recordAudit(db, {
+        action: "organization.switched",
+        organizationId: organization.id,
+        ...requestOrigin(request),
+        target: { type: "organization", id: organization.id },
+      });
+      return { activeOrganization: { id: organization.id, name: organization.name, role } };
+    },
+  );
+};

@@ -1,0 +1,75 @@
+import { createHash, randomBytes } from "node:crypto";
+import { and, eq, gt, lt } from "drizzle-orm";
+import type { Database } from "../db/client.js";
+import { sessions, users } from "../db/schema.js";
+
+export const SESSION_COOKIE = "msid";
+
+/** Sliding expiry is pushed forward at most this often, to spare a write on every request. */
+const TOUCH_INTERVAL_MS = 5 * 60_000;
+
+export function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+export function newSecret(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+export async function createSession(
+  db: Database,
+  options: { userId: string; organizationId: string | null; ip: string; userAgent: string | null; ttlMs: number },
+): Promise<{ secret: string; expiresAt: Date }> {
+  const secret = newSecret();
+  const expiresAt = new Date(Date.now() + options.ttlMs);
+  await db.insert(sessions).values({
+    idHash: hashSecret(secret),
+    userId: options.userId,
+    activeOrganizationId: options.organizationId,
+    ip: options.ip,
+    userAgent: options.userAgent,
+    expiresAt,
+  });
+  return { secret, expiresAt };
+}
+
+export type SessionWithUser = Awaited<ReturnType<typeof findLiveSession>>;
+
+export async function findLiveSession(db: Database, secret: string, ttlMs: number) {
+  const idHash = hashSecret(secret);
+  const [row] = await db
+    .select({
+      idHash: sessions.idHash,
+      activeOrganizationId: sessions.activeOrganizationId,
+      lastSeenAt: sessions.lastSeenAt,
+      user: { id: users.id, email: users.email, name: users.name, isSuperAdmin: users.isSuperAdmin },
+    })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.idHash, idHash), gt(sessions.expiresAt, new Date())));
+  if (!row) return undefined;
+  if (Date.now() - row.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
+    const now = new Date();
+    await db
+      .update(sessions)
+      .set({ lastSeenAt: now, expiresAt: new Date(now.getTime() + ttlMs) })
+      .where(eq(sessions.idHash, idHash));
+  }
+  return row;
+}
+
+export async function setActiveOrganization(db: Database, idHash: string, organizationId: string | null) {
+  await db.update(sessions).set({ activeOrganizationId: organizationId }).where(eq(sessions.idHash, idHash));
+}
+
+export async function deleteSession(db: Database, idHash: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.idHash, idHash));
+}
+
+export async function deleteExpiredSessions(db: Database): Promise<number> {
+  const deleted = await db
+    .delete(sessions)
+    .where(lt(sessions.expiresAt, new Date()))
+    .returning({ idHash: sessions.idHash });
+  return deleted.length;
+}

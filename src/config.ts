@@ -1,0 +1,155 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+
+/**
+ * The one place that reads process.env. Everything is parsed and validated once at boot;
+ * a bad value stops the process with every problem listed, each naming its variable.
+ */
+
+const MASTER_KEY_BYTES = 32;
+
+/** Accepts 64 hex characters, base64 of 32 bytes, or 32 raw characters. */
+export function parseMasterKey(value: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, "hex");
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) {
+    const decoded = Buffer.from(value, "base64");
+    if (decoded.length === MASTER_KEY_BYTES) return decoded;
+  }
+  const raw = Buffer.from(value, "utf8");
+  return raw.length === MASTER_KEY_BYTES ? raw : undefined;
+}
+
+export function generateMasterKey(): string {
+  return randomBytes(MASTER_KEY_BYTES).toString("hex");
+}
+
+const masterKey = z.string().transform((value, ctx) => {
+  const key = parseMasterKey(value);
+  if (!key) {
+    ctx.addIssue({ code: "custom", message: "must be 32 bytes: 64 hex characters, base64, or 32 characters" });
+    return z.NEVER;
+  }
+  return key;
+});
+
+const retiredKeys = z.string().transform((value, ctx) => {
+  const keys = new Map<number, Buffer>();
+  for (const entry of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+    const separator = entry.indexOf(":");
+    const version = Number(entry.slice(0, separator));
+    const key = separator > 0 ? parseMasterKey(entry.slice(separator + 1)) : undefined;
+    if (!Number.isInteger(version) || version < 1 || !key) {
+      ctx.addIssue({ code: "custom", message: "must be a comma-separated list of VERSION:KEY pairs" });
+      return z.NEVER;
+    }
+    keys.set(version, key);
+  }
+  return keys;
+});
+
+const positiveInt = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  PUBLIC_URL: z.url().optional(),
+  DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  DATABASE_POOL_SIZE: positiveInt.default(10),
+  FIELD_ENCRYPTION_KEY: masterKey.optional(),
+  FIELD_ENCRYPTION_KEY_VERSION: positiveInt.default(1),
+  FIELD_ENCRYPTION_RETIRED_KEYS: retiredKeys.optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  TRUST_PROXY: z.stringbool().default(false),
+  SESSION_TTL_HOURS: positiveInt.default(24 * 14),
+  INVITATION_TTL_HOURS: positiveInt.default(24 * 7),
+  LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: positiveInt.default(20),
+  LOGIN_FAILURES_PER_EMAIL: positiveInt.default(5),
+  LOGIN_FAILURE_WINDOW_MINUTES: positiveInt.default(15),
+  WORKER_HEARTBEAT_INTERVAL_MS: positiveInt.default(15_000),
+  WORKER_STALE_AFTER_MS: positiveInt.default(60_000),
+  QUEUE_POLLING_INTERVAL_SECONDS: z.coerce.number().min(0.5).default(2),
+});
+
+export type Role = "all" | "api" | "worker";
+
+function buildConfig(env: z.infer<typeof envSchema>) {
+  const listenPort = env.PORT;
+  return {
+    env: env.NODE_ENV,
+    isProduction: env.NODE_ENV === "production",
+    http: {
+      host: env.HOST,
+      port: listenPort,
+      /** Where browsers reach the app; undefined means "derive from the listening address". */
+      publicUrl: env.PUBLIC_URL ? new URL(env.PUBLIC_URL) : undefined,
+      trustProxy: env.TRUST_PROXY,
+    },
+    dataDir: env.DATA_DIR,
+    database: env.DATABASE_URL
+      ? { kind: "postgres" as const, url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
+      : { kind: "pglite" as const },
+    vault: {
+      masterKey: env.FIELD_ENCRYPTION_KEY,
+      masterKeyVersion: env.FIELD_ENCRYPTION_KEY_VERSION,
+      retiredKeys: env.FIELD_ENCRYPTION_RETIRED_KEYS ?? new Map<number, Buffer>(),
+    },
+    logLevel: env.LOG_LEVEL,
+    auth: {
+      sessionTtlMs: env.SESSION_TTL_HOURS * 3_600_000,
+      invitationTtlMs: env.INVITATION_TTL_HOURS * 3_600_000,
+      loginAttemptsPerIpPerMinute: env.LOGIN_ATTEMPTS_PER_IP_PER_MINUTE,
+      loginFailuresPerEmail: env.LOGIN_FAILURES_PER_EMAIL,
+      loginFailureWindowMs: env.LOGIN_FAILURE_WINDOW_MINUTES * 60_000,
+    },
+    worker: {
+      heartbeatIntervalMs: env.WORKER_HEARTBEAT_INTERVAL_MS,
+      staleAfterMs: env.WORKER_STALE_AFTER_MS,
+      pollingIntervalSeconds: env.QUEUE_POLLING_INTERVAL_SECONDS,
+    },
+  };
+}
+
+export type Config = ReturnType<typeof buildConfig>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+  }
+}
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+  }
+  const config = buildConfig(parsed.data);
+  if (config.isProduction && !config.vault.masterKey) {
+    throw new ConfigError([
+      "FIELD_ENCRYPTION_KEY: required when NODE_ENV=production (32 bytes as hex or base64; `openssl rand -hex 32` makes one)",
+    ]);
+  }
+  if (config.vault.retiredKeys.has(config.vault.masterKeyVersion)) {
+    throw new ConfigError([
+      `FIELD_ENCRYPTION_RETIRED_KEYS: version ${config.vault.masterKeyVersion} is the current FIELD_ENCRYPTION_KEY_VERSION`,
+    ]);
+  }
+  return config;
+}
+
+/** Parses process.env; on failure prints every problem and exits, as a server should at boot. */
+export function loadConfig(): Config {
+  try {
+    return parseConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,84 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { SQL } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/node-postgres";
+import { migrate as migratePostgres } from "drizzle-orm/node-postgres/migrator";
+import pg from "pg";
+import type { Config } from "../config.js";
+import { projectPath } from "../paths.js";
+import * as schema from "./schema.js";
+
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+/** What pg-boss needs to run SQL when it does not own the connection (PGlite). */
+export interface SqlExecutor {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+export type DatabaseHandle = {
+  db: Database;
+  close(): Promise<void>;
+} & (
+  | { kind: "pglite"; executor: SqlExecutor; pglite: PGlite }
+  | { kind: "postgres"; url: string; pool: pg.Pool }
+);
+
+const migrationsFolder = projectPath("src/db/migrations");
+
+/** Serialises migrations when several processes start at once on one server. */
+const MIGRATION_LOCK_ID = 72_617_001;
+
+export async function openDatabase(config: Config): Promise<DatabaseHandle> {
+  if (config.database.kind === "postgres") {
+    const pool = new pg.Pool({ connectionString: config.database.url, max: config.database.poolSize });
+    const client = await pool.connect();
+    try {
+      await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_ID]);
+      await migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder });
+    } finally {
+      await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_ID]).catch(() => undefined);
+      client.release();
+    }
+    const db = drizzlePostgres(pool, { schema }) as unknown as Database;
+    return { kind: "postgres", db, url: config.database.url, pool, close: () => pool.end() };
+  }
+
+  const directory = path.resolve(config.dataDir, "pglite");
+  await mkdir(directory, { recursive: true });
+  const pglite = await PGlite.create(directory);
+  const pgliteDb = drizzlePglite(pglite, { schema });
+  await migratePglite(pgliteDb, { migrationsFolder });
+  return {
+    kind: "pglite",
+    db: pgliteDb as unknown as Database,
+    pglite,
+    executor: pgliteExecutor(pglite),
+    close: () => pglite.close(),
+  };
+}
+
+/**
+ * pg-boss sends both parameterised single statements and multi-statement scripts (its own
+ * migrations); PGlite takes the first through query() and the second only through exec().
+ * PGlite runs one statement at a time, so no further serialisation is needed here.
+ */
+function pgliteExecutor(pglite: PGlite): SqlExecutor {
+  return {
+    async executeSql(text, values) {
+      if (values?.length) return pglite.query(text, values);
+      const results = await pglite.exec(text);
+      return results.at(-1) ?? { rows: [] };
+    },
+  };
+}
+
+/** Rows of a raw query; both drivers answer with `rows`, which Drizzle's shared type hides. */
+export async function selectRows<Row>(db: Database, query: SQL): Promise<Row[]> {
+  const result = (await db.execute(query)) as unknown as { rows: Row[] };
+  return result.rows;
+}

@@ -1,0 +1,102 @@
+import { existsSync } from "node:fs";
+import cookie from "@fastify/cookie";
+import cors from "@fastify/cors";
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
+import fastifyStatic from "@fastify/static";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import type { Logger } from "pino";
+import { auditRoutes } from "../audit/routes.js";
+import { authRoutes } from "../auth/routes.js";
+import { healthRoutes } from "../monitoring/routes.js";
+import { organizationRoutes } from "../organizations/routes.js";
+import { projectPath } from "../paths.js";
+import { vaultControlRoutes } from "../vault/routes.js";
+import { registerAuthorization, type RouteEntry } from "./authorization.js";
+import type { AppContext } from "./context.js";
+import { registerErrorHandler } from "./errors.js";
+
+export const webRoot = projectPath("dist/web");
+
+export interface BuiltApp {
+  app: FastifyInstance;
+  /** Every API route and the access it declares: what the permission test walks. */
+  routeTable: RouteEntry[];
+}
+
+export async function buildApp(
+  context: AppContext,
+  options: { logger: Logger; controlToken?: string },
+): Promise<BuiltApp> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    trustProxy: context.config.http.trustProxy,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const allowedOrigins = new Set(context.config.http.publicUrl ? [context.config.http.publicUrl.origin] : []);
+
+  await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", "data:", "https:"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+  await app.register(cors, {
+    origin: (origin, callback) => callback(null, !origin || allowedOrigins.has(origin)),
+    credentials: true,
+  });
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "MarketSage Social API",
+        description: "Every route, its access and its schemas. Errors answer { error: { code, message, field } }.",
+        version: "0.1.0",
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: "/api/docs" });
+
+  registerErrorHandler(app);
+  const routeTable = registerAuthorization(app, {
+    db: context.db,
+    sessionTtlMs: context.config.auth.sessionTtlMs,
+    allowedOrigins,
+    controlToken: options.controlToken,
+  });
+
+  await app.register(healthRoutes, context);
+  await app.register(authRoutes, context);
+  await app.register(organizationRoutes, context);
+  await app.register(auditRoutes, context);
+  await app.register(vaultControlRoutes, context);
+
+  if (existsSync(webRoot)) {
+    await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: false });
+    // Every page of the dashboard is the same index.html; the client router picks the view.
+    app.get("/*", { schema: { hide: true } }, (request, reply) => {
+      if (request.url.startsWith("/api/")) return reply.callNotFound();
+      return reply.header("cache-control", "no-cache").sendFile("index.html");
+    });
+  }
+
+  return { app, routeTable };
+}

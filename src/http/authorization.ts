@@ -1,0 +1,153 @@
+import { timingSafeEqual } from "node:crypto";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { and, eq } from "drizzle-orm";
+import { can, type Role, type RouteAccess } from "../auth/permissions.js";
+import { findLiveSession, SESSION_COOKIE, setActiveOrganization } from "../auth/sessions.js";
+import type { Database } from "../db/client.js";
+import { memberships, organizations } from "../db/schema.js";
+import { AppError } from "./errors.js";
+
+export interface AuthenticatedUser {
+  id: string;
+  email: string;
+  name: string;
+  isSuperAdmin: boolean;
+}
+
+export interface RequestAuth {
+  user: AuthenticatedUser;
+  sessionIdHash: string;
+  /** The session's active organization and the caller's role in it, when there is one. */
+  organization?: { id: string; name: string; role: Role };
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    auth?: RequestAuth;
+  }
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: RouteAccess;
+}
+
+const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export class MissingRouteAccessError extends Error {}
+
+/** A SUPER_ADMIN acts as such in any organization; others hold the role of their membership. */
+async function effectiveOrganization(db: Database, organizationId: string, user: AuthenticatedUser) {
+  const [row] = await db
+    .select({ id: organizations.id, name: organizations.name, role: memberships.role })
+    .from(organizations)
+    .leftJoin(
+      memberships,
+      and(eq(memberships.organizationId, organizations.id), eq(memberships.userId, user.id)),
+    )
+    .where(eq(organizations.id, organizationId));
+  if (!row) return undefined;
+  if (user.isSuperAdmin) return { id: row.id, name: row.name, role: "SUPER_ADMIN" as const };
+  return row.role ? { id: row.id, name: row.name, role: row.role } : undefined;
+}
+
+function sameSecret(presented: string, expected: string): boolean {
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Cookie-authenticated changes must come from our own pages: the Origin (or Referer) must be
+ * the public URL's origin or the origin the request was addressed to.
+ */
+function assertSameOrigin(request: FastifyRequest, allowedOrigins: ReadonlySet<string>): void {
+  const origin = request.headers.origin ?? request.headers.referer;
+  const requestOrigin = `${request.protocol}://${request.host}`;
+  let presented: string | undefined;
+  try {
+    presented = origin ? new URL(origin).origin : undefined;
+  } catch {
+    presented = undefined;
+  }
+  if (!presented || (presented !== requestOrigin && !allowedOrigins.has(presented))) {
+    throw new AppError(403, "cross_origin", "This request did not come from the MarketSage app. Reload the page and try again.");
+  }
+}
+
+export function registerAuthorization(
+  app: FastifyInstance,
+  options: {
+    db: Database;
+    sessionTtlMs: number;
+    allowedOrigins: ReadonlySet<string>;
+    controlToken?: string;
+  },
+): RouteEntry[] {
+  const routeTable: RouteEntry[] = [];
+
+  app.addHook("onRoute", (route) => {
+    if (!route.url.startsWith("/api/") || route.method === "HEAD" || route.url.startsWith("/api/docs")) return;
+    const access = route.config?.access;
+    if (!access) throw new MissingRouteAccessError(`${String(route.method)} ${route.url} declares no access`);
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, access });
+  });
+
+  app.addHook("preValidation", async (request) => {
+    const access = request.routeOptions.config.access;
+    if (!access) return;
+
+    if (access === "control") {
+      const header = request.headers.authorization ?? "";
+      const presented = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
+      if (!options.controlToken || !presented || !sameSecret(presented, options.controlToken)) {
+        throw new AppError(401, "unauthorized", "This endpoint takes the server's local control token.");
+      }
+      return;
+    }
+
+    const secret = request.cookies[SESSION_COOKIE];
+    const session = secret ? await findLiveSession(options.db, secret, options.sessionTtlMs) : undefined;
+    if (session) {
+      request.auth = { user: session.user, sessionIdHash: session.idHash };
+      if (session.activeOrganizationId) {
+        const organization = await effectiveOrganization(options.db, session.activeOrganizationId, session.user);
+        if (organization) request.auth.organization = organization;
+        else await setActiveOrganization(options.db, session.idHash, null);
+      }
+      if (MUTATING.has(request.method)) assertSameOrigin(request, options.allowedOrigins);
+    }
+
+    if (access === "public") return;
+    if (!request.auth) throw new AppError(401, "unauthorized", "Please sign in.");
+    if (access === "signed-in") return;
+    if (!request.auth.organization) {
+      throw new AppError(409, "no_organization", "Choose or create an organization first.");
+    }
+    if (!can(request.auth.organization.role, access)) {
+      throw new AppError(
+        403,
+        "forbidden",
+        `Your role (${request.auth.organization.role}) does not allow this (${access}). Ask an admin of ${request.auth.organization.name}.`,
+      );
+    }
+  });
+
+  return routeTable;
+}
+
+/** The caller's organization on a route whose access is a permission (set by the hook above). */
+export function currentOrganization(request: FastifyRequest): { id: string; name: string; role: Role } {
+  const organization = request.auth?.organization;
+  if (!organization) throw new AppError(409, "no_organization", "Choose or create an organization first.");
+  return organization;
+}
+
+export function currentUser(request: FastifyRequest): AuthenticatedUser {
+  if (!request.auth) throw new AppError(401, "unauthorized", "Please sign in.");
+  return request.auth.user;
+}

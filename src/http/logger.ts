@@ -1,0 +1,34 @@
+import pino, { type Logger } from "pino";
+
+/** Secrets that appear in URLs (invitation links) are cut before a request line is logged. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/(invite|invitations)\/[^/?#]+/g, "/$1/[redacted]");
+}
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    redact: {
+      paths: [
+        "req.headers.cookie",
+        "req.headers.authorization",
+        'res.headers["set-cookie"]',
+        "*.password",
+        "*.token",
+        "*.accessToken",
+        "*.refreshToken",
+        "*.access_token",
+        "*.refresh_token",
+        "*.controlToken",
+      ],
+      censor: "[redacted]",
+    },
+    serializers: {
+      req: (request: { method: string; url: string; ip?: string }) => ({
+        method: request.method,
+        url: redactUrl(request.url),
+        ip: request.ip,
+      }),
+    },
+  });
+}

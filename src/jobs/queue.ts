@@ -1,0 +1,39 @@
+import { sql } from "drizzle-orm";
+import PgBoss from "pg-boss";
+import type { Logger } from "pino";
+import type { Config } from "../config.js";
+import { selectRows, type DatabaseHandle } from "../db/client.js";
+
+/** Every queue the product uses, by name. */
+export const queues = {
+  purgeExpiredSessions: "maintenance.purge-expired-sessions",
+} as const;
+
+export interface Queue {
+  boss: PgBoss;
+  /** Jobs by state, straight from pg-boss's table: what /api/health reports. */
+  counts(): Promise<Record<string, number>>;
+  stop(): Promise<void>;
+}
+
+export async function startQueue(handle: DatabaseHandle, config: Config, logger: Logger): Promise<Queue> {
+  const connection =
+    handle.kind === "postgres"
+      ? { connectionString: handle.url, max: 4 }
+      : { db: handle.executor as PgBoss.Db };
+  const boss = new PgBoss({ ...connection, schedule: true, supervise: true, migrate: true });
+  boss.on("error", (error) => logger.error({ err: error }, "job queue error"));
+  await boss.start();
+  for (const name of Object.values(queues)) await boss.createQueue(name);
+  return {
+    boss,
+    async counts() {
+      const rows = await selectRows<{ state: string; total: number }>(
+        handle.db,
+        sql`select state::text as state, count(*)::int as total from pgboss.job group by state`,
+      );
+      return Object.fromEntries(rows.map((row) => [row.state, Number(row.total)]));
+    },
+    stop: () => boss.stop({ graceful: true, wait: true, timeout: 10_000 }),
+  };
+}

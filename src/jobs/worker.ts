@@ -1,0 +1,54 @@
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import { lt } from "drizzle-orm";
+import type { Logger } from "pino";
+import { deleteExpiredSessions } from "../auth/sessions.js";
+import type { Config } from "../config.js";
+import type { Database } from "../db/client.js";
+import { workerHeartbeats } from "../db/schema.js";
+import { queues, type Queue } from "./queue.js";
+
+export interface Worker {
+  id: string;
+  stop(): Promise<void>;
+}
+
+/** Heartbeats of workers gone longer than this are deleted, so the table does not grow. */
+const FORGET_WORKER_AFTER_MS = 24 * 3_600_000;
+
+async function beat(db: Database, worker: { id: string; startedAt: Date }) {
+  const now = new Date();
+  await db
+    .insert(workerHeartbeats)
+    .values({ workerId: worker.id, hostname: hostname(), pid: process.pid, startedAt: worker.startedAt, seenAt: now })
+    .onConflictDoUpdate({ target: workerHeartbeats.workerId, set: { seenAt: now } });
+}
+
+/** Takes jobs from every queue and tells /api/health, by heartbeat, that it is alive. */
+export async function startWorker(options: { db: Database; queue: Queue; config: Config; logger: Logger }): Promise<Worker> {
+  const { db, queue, config, logger } = options;
+  const worker = { id: randomUUID(), startedAt: new Date() };
+  const { boss } = queue;
+  const pollingIntervalSeconds = config.worker.pollingIntervalSeconds;
+
+  await boss.work(queues.purgeExpiredSessions, { pollingIntervalSeconds }, async () => {
+    const sessions = await deleteExpiredSessions(db);
+    await db.delete(workerHeartbeats).where(lt(workerHeartbeats.seenAt, new Date(Date.now() - FORGET_WORKER_AFTER_MS)));
+    logger.info({ sessions }, "purged expired sessions");
+  });
+  await boss.schedule(queues.purgeExpiredSessions, "17 * * * *");
+
+  await beat(db, worker);
+  const timer = setInterval(() => {
+    beat(db, worker).catch((error) => logger.error({ err: error }, "worker heartbeat failed"));
+  }, config.worker.heartbeatIntervalMs);
+  logger.info({ workerId: worker.id }, "worker started");
+
+  return {
+    id: worker.id,
+    async stop() {
+      clearInterval(timer);
+      await boss.offWork(queues.purgeExpiredSessions);
+    },
+  };
+}

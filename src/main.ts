@@ -1,0 +1,48 @@
+import { parseArgs } from "node:util";
+import { loadConfig } from "./config.js";
+import { createLogger } from "./http/logger.js";
+import { claimDataDirectory } from "./data-directory.js";
+import { startRuntime, type ProcessRole } from "./runtime.js";
+
+const { values } = parseArgs({ options: { role: { type: "string", default: "all" } } });
+const roles: ProcessRole[] = ["all", "api", "worker"];
+const role = values.role as ProcessRole;
+if (!roles.includes(role)) {
+  console.error(`--role must be one of ${roles.join(", ")}; got "${values.role}"`);
+  process.exit(2);
+}
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel);
+
+if (config.database.kind === "pglite" && role !== "all") {
+  logger.fatal("--role api and --role worker need DATABASE_URL: the embedded database belongs to one process");
+  process.exit(2);
+}
+
+const claim = config.database.kind === "pglite" ? await claimDataDirectory(config.dataDir) : undefined;
+const runtime = await startRuntime({ config, role, logger, controlToken: claim?.controlToken });
+if (runtime.http) {
+  await claim?.publish({ port: runtime.http.port });
+  logger.info(`MarketSage Social (${role}) is running at ${runtime.http.url.toString()}`);
+  console.log(`\n  MarketSage Social is running at ${runtime.http.url.toString()}\n`);
+} else {
+  logger.info("MarketSage Social worker is running");
+}
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down");
+  try {
+    await runtime.stop();
+    await claim?.release();
+    process.exit(0);
+  } catch (error) {
+    logger.error({ err: error }, "unclean shutdown");
+    process.exit(1);
+  }
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

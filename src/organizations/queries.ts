@@ -1,0 +1,32 @@
+import { and, asc, count, eq } from "drizzle-orm";
+import type { Role } from "../auth/permissions.js";
+import type { Database, Transaction } from "../db/client.js";
+import { memberships, organizations } from "../db/schema.js";
+import type { AuthenticatedUser } from "../http/authorization.js";
+
+/** The organizations a user can switch to: their memberships, or every one for a SUPER_ADMIN. */
+export async function listOrganizationsFor(
+  db: Database,
+  user: AuthenticatedUser,
+): Promise<{ id: string; name: string; role: Role }[]> {
+  const rows = await db
+    .select({ id: organizations.id, name: organizations.name, role: memberships.role })
+    .from(organizations)
+    [user.isSuperAdmin ? "leftJoin" : "innerJoin"](
+      memberships,
+      and(eq(memberships.organizationId, organizations.id), eq(memberships.userId, user.id)),
+    )
+    .orderBy(asc(organizations.name));
+  return rows.flatMap((row) => {
+    const role: Role | null = user.isSuperAdmin ? "SUPER_ADMIN" : row.role;
+    return role ? [{ id: row.id, name: row.name, role }] : [];
+  });
+}
+
+export async function countAdmins(db: Database | Transaction, organizationId: string): Promise<number> {
+  const [row] = await db
+    .select({ total: count() })
+    .from(memberships)
+    .where(and(eq(memberships.organizationId, organizationId), eq(memberships.role, "ADMIN")));
+  return row?.total ?? 0;
+}

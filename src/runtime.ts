@@ -1,0 +1,75 @@
+import type { Logger } from "pino";
+import type { Config } from "./config.js";
+import { openDatabase, type DatabaseHandle } from "./db/client.js";
+import { buildApp, type BuiltApp } from "./http/app.js";
+import type { AppContext } from "./http/context.js";
+import { startQueue, type Queue } from "./jobs/queue.js";
+import { startWorker, type Worker } from "./jobs/worker.js";
+import { keySource, MasterKeyRing } from "./vault/keyring.js";
+import { Vault } from "./vault/vault.js";
+
+export type ProcessRole = "all" | "api" | "worker";
+
+export interface Runtime {
+  database: DatabaseHandle;
+  queue: Queue;
+  context: AppContext;
+  http?: BuiltApp & { url: URL; port: number };
+  worker?: Worker;
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens the database (migrating it), the job queue and the vault, then starts the HTTP API,
+ * the worker, or both. Tests start the product through this exactly as main.ts does.
+ */
+export async function startRuntime(options: {
+  config: Config;
+  role: ProcessRole;
+  logger: Logger;
+  controlToken?: string;
+}): Promise<Runtime> {
+  const { config, role, logger } = options;
+  const database = await openDatabase(config);
+  const queue = await startQueue(database, config, logger);
+  const keyRing = await MasterKeyRing.open(keySource(config, (message) => logger.warn(message)).load);
+
+  let listening: URL | undefined;
+  const context: AppContext = {
+    config,
+    db: database.db,
+    vault: new Vault(database.db, keyRing),
+    keyRing,
+    queue,
+    publicUrl: () => {
+      const url = config.http.publicUrl ?? listening;
+      if (!url) throw new Error("the public URL is known only once the server listens");
+      return url;
+    },
+  };
+
+  let http: Runtime["http"];
+  if (role !== "worker") {
+    const built = await buildApp(context, { logger, controlToken: options.controlToken });
+    await built.app.listen({ host: config.http.host, port: config.http.port });
+    const address = built.app.server.address();
+    const port = typeof address === "object" && address ? address.port : config.http.port;
+    listening = new URL(`http://localhost:${port}`);
+    http = { ...built, url: config.http.publicUrl ?? listening, port };
+  }
+  const worker = role !== "api" ? await startWorker({ db: database.db, queue, config, logger }) : undefined;
+
+  return {
+    database,
+    queue,
+    context,
+    http,
+    worker,
+    async stop() {
+      await http?.app.close();
+      await worker?.stop();
+      await queue.stop();
+      await database.close();
+    },
+  };
+}

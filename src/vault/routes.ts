@@ -1,0 +1,28 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { recordAudit } from "../audit/audit.js";
+import type { AppContext } from "../http/context.js";
+import { rewrapDataKeys } from "./vault.js";
+
+/**
+ * `npm run keys:rotate` against a running embedded server: PGlite belongs to one process, so
+ * the command asks the server to re-wrap, authenticated by the control token in the data folder.
+ */
+export const vaultControlRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db, keyRing }) => {
+  app.post(
+    "/api/internal/keys/rotate",
+    {
+      config: { access: "control" },
+      schema: {
+        tags: ["internal"],
+        summary: "Re-wrap every organization data key under the current master key version",
+        response: { 200: z.object({ masterKeyVersion: z.number(), rewrapped: z.number() }) },
+      },
+    },
+    async (request) => {
+      const result = await rewrapDataKeys(db, keyRing);
+      await recordAudit(db, { action: "vault.keys_rotated", ip: request.ip, details: { ...result } });
+      return result;
+    },
+  );
+};
