@@ -20,8 +20,17 @@ if (config.database.kind === "pglite" && role !== "all") {
   process.exit(2);
 }
 
-const claim = config.database.kind === "pglite" ? await claimDataDirectory(config.dataDir) : undefined;
-const runtime = await startRuntime({ config, role, logger, controlToken: claim?.controlToken });
+async function start() {
+  const claim = config.database.kind === "pglite" ? await claimDataDirectory(config.dataDir) : undefined;
+  const runtime = await startRuntime({ config, role, logger, controlToken: claim?.controlToken });
+  return { claim, runtime };
+}
+
+const { claim, runtime } = await start().catch((error: Error) => {
+  logger.fatal({ err: error }, "could not start");
+  console.error(`MarketSage Social could not start: ${error.message}`);
+  process.exit(1);
+});
 if (runtime.http) {
   await claim?.publish({ port: runtime.http.port });
   logger.info(`MarketSage Social (${role}) is running at ${runtime.http.url.toString()}`);

@@ -3,7 +3,15 @@ import { readLiveServer } from "../data-directory.js";
 import { openDatabase } from "../db/client.js";
 import { recordAudit } from "../audit/audit.js";
 import { addDevelopmentKeyVersion, keySource, MasterKeyRing } from "../vault/keyring.js";
-import { rewrapDataKeys } from "../vault/vault.js";
+import { rewrapDataKeys, type RotationResult } from "../vault/vault.js";
+
+function report(result: RotationResult, where: string) {
+  console.log(`Re-wrapped ${result.rewrapped} data keys under master key version ${result.masterKeyVersion}${where}.`);
+  if (result.failed.length > 0) {
+    console.error(`Could not unwrap the data keys of ${result.failed.length} organizations: ${result.failed.join(", ")}`);
+    process.exitCode = 1;
+  }
+}
 
 /**
  * Re-wraps every organization's data key under the current master key version.
@@ -31,15 +39,14 @@ if (live?.port) {
     console.error(`The running server refused the rotation: ${response.status} ${await response.text()}`);
     process.exit(1);
   }
-  const result = (await response.json()) as { masterKeyVersion: number; rewrapped: number };
-  console.log(`Re-wrapped ${result.rewrapped} data keys under master key version ${result.masterKeyVersion} (running server, pid ${live.pid}).`);
+  report((await response.json()) as RotationResult, ` (running server, pid ${live.pid})`);
 } else {
   const database = await openDatabase(config);
   try {
     const ring = await MasterKeyRing.open(source.load);
     const result = await rewrapDataKeys(database.db, ring);
     await recordAudit(database.db, { action: "vault.keys_rotated", details: { ...result } });
-    console.log(`Re-wrapped ${result.rewrapped} data keys under master key version ${result.masterKeyVersion}.`);
+    report(result, "");
   } finally {
     await database.close();
   }

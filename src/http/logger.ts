@@ -1,12 +1,13 @@
-import pino, { type Logger } from "pino";
+import pino, { type DestinationStream, type Logger } from "pino";
 
 /** Secrets that appear in URLs (invitation links) are cut before a request line is logged. */
 export function redactUrl(url: string): string {
   return url.replace(/\/(invite|invitations)\/[^/?#]+/g, "/$1/[redacted]");
 }
 
-export function createLogger(level: string): Logger {
-  return pino({
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
     level,
     redact: {
       paths: [
@@ -30,5 +31,7 @@ export function createLogger(level: string): Logger {
         ip: request.ip,
       }),
     },
-  });
+    },
+    destination,
+  );
 }

@@ -16,7 +16,7 @@ export const vaultControlRoutes: FastifyPluginAsyncZod<AppContext> = async (app,
       schema: {
         tags: ["internal"],
         summary: "Re-wrap every organization data key under the current master key version",
-        response: { 200: z.object({ masterKeyVersion: z.number(), rewrapped: z.number() }) },
+        response: { 200: z.object({ masterKeyVersion: z.number(), rewrapped: z.number(), failed: z.array(z.uuid()) }) },
       },
     },
     async (request) => {

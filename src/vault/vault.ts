@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { eq, ne } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { organizationKeys } from "../db/schema.js";
-import type { MasterKeyRing } from "./keyring.js";
+import { MissingMasterKeyError, type MasterKeyRing } from "./keyring.js";
 
 const ALGORITHM = "aes-256-gcm";
 const IV_BYTES = 12;
@@ -112,9 +112,14 @@ export class Vault {
 export interface RotationResult {
   masterKeyVersion: number;
   rewrapped: number;
+  /** Organizations whose data key would not unwrap (tampered, or its master key is missing). */
+  failed: string[];
 }
 
-/** Re-wraps every data key not yet under the current master key; safe to run while servers run. */
+/**
+ * Re-wraps every data key not yet under the current master key; safe to run while servers run.
+ * A key that will not unwrap is reported and skipped, so one bad row does not stop the rest.
+ */
 export async function rewrapDataKeys(db: Database, ring: MasterKeyRing): Promise<RotationResult> {
   await ring.refresh();
   const target = ring.currentVersion;
@@ -123,8 +128,10 @@ export async function rewrapDataKeys(db: Database, ring: MasterKeyRing): Promise
     .from(organizationKeys)
     .where(ne(organizationKeys.masterKeyVersion, target));
   let rewrapped = 0;
+  const failed: string[] = [];
   for (const { organizationId } of stale) {
-    const changed = await db.transaction(async (tx) => {
+    const changed = await db
+      .transaction(async (tx) => {
       const [row] = await tx
         .select()
         .from(organizationKeys)
@@ -142,8 +149,15 @@ export async function rewrapDataKeys(db: Database, ring: MasterKeyRing): Promise
         })
         .where(eq(organizationKeys.organizationId, organizationId));
       return true;
-    });
+      })
+      .catch((error: unknown) => {
+        if (error instanceof VaultError || error instanceof MissingMasterKeyError) {
+          failed.push(organizationId);
+          return false;
+        }
+        throw error;
+      });
     if (changed) rewrapped += 1;
   }
-  return { masterKeyVersion: target, rewrapped };
+  return { masterKeyVersion: target, rewrapped, failed };
 }

@@ -1,0 +1,64 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { parseConfig } from "../../src/config.js";
+import { createLogger } from "../../src/http/logger.js";
+import { startRuntime, type ProcessRole, type Runtime } from "../../src/runtime.js";
+import { HttpClient } from "./client.js";
+
+export interface TestApp {
+  url: URL;
+  runtime: Runtime;
+  dataDir: string;
+  /** Every log line the app wrote, when started with captureLogs. */
+  logs: string[];
+  client(): HttpClient;
+  stop(): Promise<void>;
+}
+
+/** Environment every test app shares; tests override what they exercise. */
+export const testEnvironment: Record<string, string> = {
+  NODE_ENV: "test",
+  HOST: "127.0.0.1",
+  PORT: "0",
+  LOG_LEVEL: "silent",
+  WORKER_HEARTBEAT_INTERVAL_MS: "1000",
+  QUEUE_POLLING_INTERVAL_SECONDS: "0.5",
+};
+
+export const testControlToken = "test-control-token-0123456789abcdef";
+
+export async function startTestApp(
+  options: { env?: Record<string, string>; role?: ProcessRole; captureLogs?: boolean; databaseUrl?: string } = {},
+): Promise<TestApp> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), "marketsage-test-"));
+  const config = parseConfig({
+    ...testEnvironment,
+    DATA_DIR: dataDir,
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    ...(options.captureLogs ? { LOG_LEVEL: "info" } : {}),
+    ...options.env,
+  });
+  const logs: string[] = [];
+  const capture = new Writable({
+    write(chunk, _encoding, callback) {
+      logs.push(String(chunk));
+      callback();
+    },
+  });
+  const logger = createLogger(config.logLevel, options.captureLogs ? capture : undefined);
+  const runtime = await startRuntime({ config, role: options.role ?? "all", logger, controlToken: testControlToken });
+  const url = runtime.http?.url ?? new URL("http://127.0.0.1:0");
+  return {
+    url,
+    runtime,
+    dataDir,
+    logs,
+    client: () => new HttpClient(url),
+    async stop() {
+      await runtime.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
