@@ -30,20 +30,27 @@ export type DatabaseHandle = {
 
 const migrationsFolder = projectPath("src/db/migrations");
 
-/** Serialises migrations when several processes start at once on one server. */
-const MIGRATION_LOCK_ID = 72_617_001;
+/** Advisory lock ids: start-up steps that several processes must not run at once on one server. */
+export const startupLocks = { migrations: 72_617_001, queues: 72_617_002 } as const;
+
+/** Runs `work` while this process holds a session advisory lock; other processes wait for it. */
+export async function withAdvisoryLock<T>(pool: pg.Pool, lockId: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("select pg_advisory_lock($1)", [lockId]);
+    return await work(client);
+  } finally {
+    await client.query("select pg_advisory_unlock($1)", [lockId]).catch(() => undefined);
+    client.release();
+  }
+}
 
 export async function openDatabase(config: Config): Promise<DatabaseHandle> {
   if (config.database.kind === "postgres") {
     const pool = new pg.Pool({ connectionString: config.database.url, max: config.database.poolSize });
-    const client = await pool.connect();
-    try {
-      await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_ID]);
-      await migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder });
-    } finally {
-      await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_ID]).catch(() => undefined);
-      client.release();
-    }
+    await withAdvisoryLock(pool, startupLocks.migrations, (client) =>
+      migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder }),
+    );
     const db = drizzlePostgres(pool, { schema }) as unknown as Database;
     return { kind: "postgres", db, url: config.database.url, pool, close: () => pool.end() };
   }

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import PgBoss from "pg-boss";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
-import { selectRows, type DatabaseHandle } from "../db/client.js";
+import { selectRows, startupLocks, withAdvisoryLock, type DatabaseHandle } from "../db/client.js";
 
 /** Every queue the product uses, by name. */
 export const queues = {
@@ -24,7 +24,12 @@ export async function startQueue(handle: DatabaseHandle, config: Config, logger:
   const boss = new PgBoss({ ...connection, schedule: true, supervise: true, migrate: true });
   boss.on("error", (error) => logger.error({ err: error }, "job queue error"));
   await boss.start();
-  for (const name of Object.values(queues)) await boss.createQueue(name);
+  // pg-boss's createQueue deadlocks when processes run it at once on an empty server.
+  const createQueues = async () => {
+    for (const name of Object.values(queues)) if (!(await boss.getQueue(name))) await boss.createQueue(name);
+  };
+  if (handle.kind === "postgres") await withAdvisoryLock(handle.pool, startupLocks.queues, createQueues);
+  else await createQueues();
   return {
     boss,
     async counts() {

@@ -31,7 +31,7 @@ export async function startWorker(options: { db: Database; queue: Queue; config:
   const { boss } = queue;
   const pollingIntervalSeconds = config.worker.pollingIntervalSeconds;
 
-  await boss.work(queues.purgeExpiredSessions, { pollingIntervalSeconds }, async () => {
+  await boss.work(queues.purgeExpiredSessions, { pollingIntervalSeconds, batchSize: 20 }, async () => {
     const sessions = await deleteExpiredSessions(db);
     await db.delete(workerHeartbeats).where(lt(workerHeartbeats.seenAt, new Date(Date.now() - FORGET_WORKER_AFTER_MS)));
     logger.info({ sessions }, "purged expired sessions");

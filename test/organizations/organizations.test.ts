@@ -1,16 +1,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startTestApp, type TestApp } from "../support/app.js";
+import { backends } from "../support/postgres.js";
 import type { HttpClient } from "../support/client.js";
 import { addMember, createOrganization, signUp, uniqueEmail } from "../support/factories.js";
 
 const tokenOf = (url: string) => new URL(url).pathname.split("/").at(-1)!;
 
-describe("organizations, members and invitations", () => {
+for (const backend of backends) {
+describe(`organizations, members and invitations on ${backend.name}`, { skip: backend.skip }, () => {
   let app: TestApp;
   let superAdmin: HttpClient;
   before(async () => {
-    app = await startTestApp();
+    app = await startTestApp({ backend });
     superAdmin = app.client();
     await signUp(superAdmin);
   });
@@ -178,3 +180,4 @@ describe("organizations, members and invitations", () => {
     assert.equal((await superAdmin.get("/api/organization/members")).status, 200);
   });
 });
+}

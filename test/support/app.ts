@@ -6,6 +6,7 @@ import { parseConfig } from "../../src/config.js";
 import { createLogger } from "../../src/http/logger.js";
 import { startRuntime, type ProcessRole, type Runtime } from "../../src/runtime.js";
 import { HttpClient } from "./client.js";
+import { backends, type Backend } from "./postgres.js";
 
 export interface TestApp {
   url: URL;
@@ -30,13 +31,14 @@ export const testEnvironment: Record<string, string> = {
 export const testControlToken = "test-control-token-0123456789abcdef";
 
 export async function startTestApp(
-  options: { env?: Record<string, string>; role?: ProcessRole; captureLogs?: boolean; databaseUrl?: string } = {},
+  options: { env?: Record<string, string>; role?: ProcessRole; captureLogs?: boolean; backend?: Backend } = {},
 ): Promise<TestApp> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "marketsage-test-"));
+  const database = await (options.backend ?? backends[0]!).prepare();
   const config = parseConfig({
     ...testEnvironment,
     DATA_DIR: dataDir,
-    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
     ...(options.captureLogs ? { LOG_LEVEL: "info" } : {}),
     ...options.env,
   });
@@ -58,6 +60,7 @@ export async function startTestApp(
     client: () => new HttpClient(url),
     async stop() {
       await runtime.stop();
+      await database.cleanUp();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

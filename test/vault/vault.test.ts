@@ -8,6 +8,7 @@ import { MasterKeyRing, MissingMasterKeyError, type MasterKeys } from "../../src
 import { rewrapDataKeys, Vault, VaultError } from "../../src/vault/vault.js";
 import type { Database } from "../../src/db/client.js";
 import { startTestApp, type TestApp } from "../support/app.js";
+import { backends } from "../support/postgres.js";
 
 function ringOf(keys: MasterKeys): Promise<MasterKeyRing> {
   return MasterKeyRing.open(async () => ({ currentVersion: keys.currentVersion, keys: new Map(keys.keys) }));
@@ -15,14 +16,15 @@ function ringOf(keys: MasterKeys): Promise<MasterKeyRing> {
 
 const key = () => Buffer.from(generateMasterKey(), "hex");
 
-describe("vault", () => {
+for (const backend of backends) {
+describe(`vault on ${backend.name}`, { skip: backend.skip }, () => {
   let app: TestApp;
   let db: Database;
   const masterV1 = key();
   const masterV2 = key();
 
   before(async () => {
-    app = await startTestApp({ role: "worker" });
+    app = await startTestApp({ backend,  role: "worker" });
     db = app.runtime.context.db;
   });
   after(() => app.stop());
@@ -96,3 +98,4 @@ describe("vault", () => {
     }
   });
 });
+}
