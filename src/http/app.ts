@@ -93,7 +93,9 @@ export async function buildApp(
     await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: false });
     // Every page of the dashboard is the same index.html; the client router picks the view.
     app.get("/*", { schema: { hide: true } }, (request, reply) => {
-      if (request.url.startsWith("/api/")) return reply.callNotFound();
+      const pathname = request.url.split("?")[0]!;
+      // A missing file (an old asset, a typo) is a 404, not the app's page.
+      if (pathname.startsWith("/api/") || /\.[a-z0-9]+$/i.test(pathname)) return reply.callNotFound();
       return reply.header("cache-control", "no-cache").sendFile("index.html");
     });
   }

@@ -1,0 +1,41 @@
+import { Navigate, Outlet, Route, Routes, useLocation } from "react-router";
+import { Spinner } from "./components/ui";
+import { Shell } from "./Shell";
+import { AuditPage } from "./pages/AuditPage";
+import { AuthPage } from "./pages/AuthPage";
+import { CreateOrganizationPage } from "./pages/CreateOrganizationPage";
+import { InvitePage } from "./pages/InvitePage";
+import { OverviewPage } from "./pages/OverviewPage";
+import { TeamPage } from "./pages/TeamPage";
+import { SessionProvider, useMe } from "./session";
+
+function RequireSession() {
+  const me = useMe();
+  const location = useLocation();
+  if (me.isPending) return <Spinner />;
+  if (!me.data) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  return (
+    <SessionProvider me={me.data}>
+      <Outlet />
+    </SessionProvider>
+  );
+}
+
+export function App() {
+  return (
+    <Routes>
+      <Route path="/login" element={<AuthPage mode="login" />} />
+      <Route path="/signup" element={<AuthPage mode="signup" />} />
+      <Route path="/invite/:token" element={<InvitePage />} />
+      <Route element={<RequireSession />}>
+        <Route path="/organizations/new" element={<CreateOrganizationPage />} />
+        <Route element={<Shell />}>
+          <Route index element={<OverviewPage />} />
+          <Route path="/team" element={<TeamPage />} />
+          <Route path="/audit" element={<AuditPage />} />
+        </Route>
+      </Route>
+      <Route path="*" element={<Navigate to="/" replace />} />
+    </Routes>
+  );
+}

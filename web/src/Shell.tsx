@@ -1,0 +1,107 @@
+import { useMutation } from "@tanstack/react-query";
+import { Navigate, NavLink, Outlet, useNavigate } from "react-router";
+import { api, roleCan, roleLabels } from "./api";
+import { Avatar } from "./components/ui";
+import { useResetSession, useSession } from "./session";
+
+function Logo() {
+  return (
+    <div className="logo">
+      <svg viewBox="0 0 32 32" width="28" height="28" aria-hidden>
+        <rect width="32" height="32" rx="8" fill="currentColor" />
+        <path d="M8 21l5-9 4 6 3-4 4 7" fill="none" stroke="#fff" strokeWidth="2.5" strokeLinecap="round" strokeLinejoin="round" />
+      </svg>
+      <span>
+        MarketSage <strong>Social</strong>
+      </span>
+    </div>
+  );
+}
+
+function OrganizationSwitcher() {
+  const { organizations, activeOrganization } = useSession();
+  const navigate = useNavigate();
+  const reset = useResetSession();
+  const switchTo = useMutation({
+    mutationFn: (organizationId: string) => api("PUT", "/api/auth/session/organization", { organizationId }),
+    onSuccess: () => {
+      reset();
+      navigate("/");
+    },
+  });
+  return (
+    <div className="org-switcher">
+      <label htmlFor="organization-switcher" className="sidebar-label">
+        Organization
+      </label>
+      <select
+        id="organization-switcher"
+        value={activeOrganization?.id ?? ""}
+        disabled={switchTo.isPending}
+        onChange={(event) => {
+          if (event.target.value === "new") navigate("/organizations/new");
+          else switchTo.mutate(event.target.value);
+        }}
+      >
+        {organizations.map((organization) => (
+          <option key={organization.id} value={organization.id}>
+            {organization.name}
+          </option>
+        ))}
+        <option value="new">+ New organization…</option>
+      </select>
+    </div>
+  );
+}
+
+export function Shell() {
+  const { user, activeOrganization } = useSession();
+  const navigate = useNavigate();
+  const reset = useResetSession();
+  const signOut = useMutation({
+    mutationFn: () => api("POST", "/api/auth/logout"),
+    onSuccess: () => {
+      reset();
+      navigate("/login");
+    },
+  });
+  if (!activeOrganization) return <Navigate to="/organizations/new" replace />;
+  const role = activeOrganization.role;
+
+  return (
+    <div className="shell">
+      <aside className="sidebar">
+        <Logo />
+        <OrganizationSwitcher />
+        <nav className="nav">
+          <NavLink to="/" end>
+            <span className="nav-icon" aria-hidden>◎</span> Overview
+          </NavLink>
+          {roleCan.viewMembers(role) ? (
+            <NavLink to="/team">
+              <span className="nav-icon" aria-hidden>☺</span> Team
+            </NavLink>
+          ) : null}
+          {roleCan.viewAudit(role) ? (
+            <NavLink to="/audit">
+              <span className="nav-icon" aria-hidden>≡</span> Audit log
+            </NavLink>
+          ) : null}
+        </nav>
+        <div className="sidebar-footer">
+          <Avatar name={user.name} />
+          <div className="sidebar-user">
+            <strong>{user.name}</strong>
+            <span className="muted small">{roleLabels[role]}</span>
+          </div>
+          <button className="link-button" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
+            Sign out
+          </button>
+        </div>
+      </aside>
+      <main className="content">
+        <Outlet />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,100 @@
+/** The dashboard's one way to the API: JSON in and out, errors as ApiError with the field named. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(path, {
+    method,
+    credentials: "same-origin",
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return undefined as T;
+  const payload = await response.json().catch(() => undefined);
+  if (!response.ok) {
+    const error = payload?.error ?? {};
+    throw new ApiError(response.status, error.code ?? "error", error.message ?? `Request failed (${response.status})`, error.field);
+  }
+  return payload as T;
+}
+
+export type Role = "SUPER_ADMIN" | "ADMIN" | "USER" | "GUEST";
+export type MembershipRole = Exclude<Role, "SUPER_ADMIN">;
+export const membershipRoles: MembershipRole[] = ["ADMIN", "USER", "GUEST"];
+
+export interface OrganizationSummary {
+  id: string;
+  name: string;
+  role: Role;
+}
+
+export interface Me {
+  user: { id: string; email: string; name: string; isSuperAdmin: boolean };
+  organizations: OrganizationSummary[];
+  activeOrganization: OrganizationSummary | null;
+}
+
+export interface Member {
+  userId: string;
+  email: string;
+  name: string;
+  role: MembershipRole;
+  joinedAt: string;
+}
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: MembershipRole;
+  url: string;
+  invitedBy: string | null;
+  expiresAt: string;
+  createdAt: string;
+}
+
+export interface AuditEvent {
+  id: number;
+  organizationName: string | null;
+  actorEmail: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  ip: string | null;
+  details: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface Health {
+  status: "ok" | "unavailable";
+  database: { ok: boolean; detail: string };
+  queue: { ok: boolean; detail: string };
+  worker: { ok: boolean; detail: string; lastSeenAt: string | null; live: number };
+}
+
+/** What each role may do, mirrored from the server's table for showing and hiding controls. */
+export const roleCan = {
+  manageMembers: (role: Role) => role === "ADMIN" || role === "SUPER_ADMIN",
+  viewMembers: (role: Role) => role !== "GUEST",
+  viewAudit: (role: Role) => role === "ADMIN" || role === "SUPER_ADMIN",
+};
+
+export const roleLabels: Record<Role, string> = {
+  SUPER_ADMIN: "Super admin",
+  ADMIN: "Admin",
+  USER: "Member",
+  GUEST: "Guest",
+};
+
+export const roleDescriptions: Record<MembershipRole, string> = {
+  ADMIN: "Manages the team, tokens and every account",
+  USER: "Connects accounts, posts and reads analytics",
+  GUEST: "Sees the organization, changes nothing",
+};

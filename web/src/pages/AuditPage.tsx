@@ -1,0 +1,149 @@
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { api, roleLabels, type AuditEvent, type Role } from "../api";
+import { Button, Card, PageHeader, RelativeTime, SelectField } from "../components/ui";
+import { useSession } from "../session";
+
+const categories = [
+  { value: "", label: "All activity" },
+  { value: "auth.", label: "Sign-ins" },
+  { value: "organization.", label: "Organization" },
+  { value: "member.", label: "Members" },
+  { value: "invitation.", label: "Invitations" },
+  { value: "vault.", label: "Encryption keys" },
+];
+
+const periods = [
+  { value: "", label: "Any time" },
+  { value: "1", label: "Last 24 hours" },
+  { value: "7", label: "Last 7 days" },
+  { value: "30", label: "Last 30 days" },
+];
+
+const text = (value: unknown) => (typeof value === "string" || typeof value === "number" ? String(value) : "");
+const role = (value: unknown) => (typeof value === "string" && value in roleLabels ? roleLabels[value as Role] : text(value));
+
+/** One line a person can read for each recorded action. */
+export function describeEvent(event: AuditEvent): string {
+  const who = event.actorEmail ?? "The system";
+  const details = event.details;
+  switch (event.action) {
+    case "auth.signed_up":
+      return `${who} created an account`;
+    case "auth.signed_in":
+      return `${who} signed in`;
+    case "auth.sign_in_failed":
+      return `Failed sign-in for ${text(details.email)}`;
+    case "auth.signed_out":
+      return `${who} signed out`;
+    case "organization.created":
+      return `${who} created the organization ${text(details.name)}`;
+    case "organization.renamed":
+      return `${who} renamed the organization from ${text(details.from)} to ${text(details.to)}`;
+    case "organization.switched":
+      return `${who} switched to this organization`;
+    case "invitation.created":
+      return `${who} invited ${text(details.email)} as ${role(details.role)}`;
+    case "invitation.revoked":
+      return `${who} revoked the invitation of ${text(details.email)}`;
+    case "invitation.accepted":
+      return `${who} joined as ${role(details.role)}`;
+    case "member.role_changed":
+      return `${who} changed ${text(details.email)} from ${role(details.from)} to ${role(details.to)}`;
+    case "member.removed":
+      return `${who} removed ${text(details.email)}`;
+    case "vault.keys_rotated":
+      return `Encryption keys re-wrapped under master key v${text(details.masterKeyVersion)} (${text(details.rewrapped)} organizations)`;
+    default:
+      return `${who}: ${event.action}`;
+  }
+}
+
+export function AuditPage() {
+  const { activeOrganization } = useSession();
+  const isSuperAdmin = activeOrganization!.role === "SUPER_ADMIN";
+  const [category, setCategory] = useState("");
+  const [period, setPeriod] = useState("");
+  const [scope, setScope] = useState<"organization" | "installation">("organization");
+
+  const events = useInfiniteQuery({
+    queryKey: ["audit", category, period, scope],
+    initialPageParam: 0,
+    queryFn: ({ pageParam }) => {
+      const query = new URLSearchParams({ limit: "50", scope });
+      if (category) query.set("action", category);
+      if (period) query.set("since", new Date(Date.now() - Number(period) * 86_400_000).toISOString());
+      if (pageParam) query.set("before", String(pageParam));
+      return api<{ events: AuditEvent[]; nextCursor: number | null }>("GET", `/api/audit?${query}`);
+    },
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
+  });
+  const rows = events.data?.pages.flatMap((page) => page.events) ?? [];
+
+  return (
+    <>
+      <PageHeader title="Audit log" description="Who did what, when and from where. Entries cannot be edited or deleted." />
+      <Card>
+        <div className="filters">
+          <SelectField label="Activity" name="category" value={category} onChange={(event) => setCategory(event.target.value)}>
+            {categories.map((option) => (
+              <option key={option.value} value={option.value}>
+                {option.label}
+              </option>
+            ))}
+          </SelectField>
+          <SelectField label="Period" name="period" value={period} onChange={(event) => setPeriod(event.target.value)}>
+            {periods.map((option) => (
+              <option key={option.value} value={option.value}>
+                {option.label}
+              </option>
+            ))}
+          </SelectField>
+          {isSuperAdmin ? (
+            <SelectField label="Scope" name="scope" value={scope} onChange={(event) => setScope(event.target.value as typeof scope)}>
+              <option value="organization">This organization</option>
+              <option value="installation">Whole installation</option>
+            </SelectField>
+          ) : null}
+        </div>
+        {rows.length === 0 && !events.isPending ? (
+          <p className="muted empty">Nothing recorded for these filters.</p>
+        ) : (
+          <table className="table audit-table">
+            <thead>
+              <tr>
+                <th>When</th>
+                <th>What</th>
+                {scope === "installation" ? <th>Organization</th> : null}
+                <th>Action</th>
+                <th>From</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((event) => (
+                <tr key={event.id}>
+                  <td className="muted nowrap">
+                    <RelativeTime at={event.createdAt} />
+                  </td>
+                  <td>{describeEvent(event)}</td>
+                  {scope === "installation" ? <td className="muted">{event.organizationName ?? "—"}</td> : null}
+                  <td>
+                    <code className="action">{event.action}</code>
+                  </td>
+                  <td className="muted">{event.ip ?? "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {events.hasNextPage ? (
+          <div className="center">
+            <Button variant="secondary" onClick={() => events.fetchNextPage()} busy={events.isFetchingNextPage}>
+              Load older entries
+            </Button>
+          </div>
+        ) : null}
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,144 @@
+import { useQuery } from "@tanstack/react-query";
+import { Link } from "react-router";
+import { api, roleCan, roleLabels, type AuditEvent, type Health, type Invitation, type Member } from "../api";
+import { Avatar, Card, PageHeader, RelativeTime } from "../components/ui";
+import { useSession } from "../session";
+import { describeEvent } from "./AuditPage";
+
+interface OrganizationDetails {
+  id: string;
+  name: string;
+  memberCount: number;
+  createdAt: string;
+}
+
+function StatusRow({ label, ok, detail }: { label: string; ok: boolean; detail: string }) {
+  return (
+    <li className="status-row">
+      <span className={`dot ${ok ? "dot-ok" : "dot-bad"}`} aria-hidden />
+      <div>
+        <strong>{label}</strong>
+        <p className="muted small">{detail}</p>
+      </div>
+    </li>
+  );
+}
+
+export function OverviewPage() {
+  const { user, activeOrganization } = useSession();
+  const role = activeOrganization!.role;
+  const organization = useQuery({
+    queryKey: ["organization"],
+    queryFn: () => api<{ organization: OrganizationDetails }>("GET", "/api/organization"),
+  });
+  const members = useQuery({
+    queryKey: ["members"],
+    queryFn: () => api<{ members: Member[] }>("GET", "/api/organization/members"),
+    enabled: roleCan.viewMembers(role),
+  });
+  const invitations = useQuery({
+    queryKey: ["invitations"],
+    queryFn: () => api<{ invitations: Invitation[] }>("GET", "/api/organization/invitations"),
+    enabled: roleCan.manageMembers(role),
+  });
+  const activity = useQuery({
+    queryKey: ["audit", "recent"],
+    queryFn: () => api<{ events: AuditEvent[] }>("GET", "/api/audit?limit=6"),
+    enabled: roleCan.viewAudit(role),
+  });
+  const health = useQuery({
+    queryKey: ["health"],
+    queryFn: async () => {
+      const response = await fetch("/api/health");
+      return (await response.json()) as Health;
+    },
+    refetchInterval: 15_000,
+  });
+
+  return (
+    <>
+      <PageHeader
+        title={`Good to see you, ${user.name.split(" ")[0]}`}
+        description={`${activeOrganization!.name} · you are ${roleLabels[role].toLowerCase()} here`}
+      />
+      <div className="grid">
+        <Card title="Organization">
+          {organization.data ? (
+            <dl className="facts">
+              <div>
+                <dt>Name</dt>
+                <dd>{organization.data.organization.name}</dd>
+              </div>
+              <div>
+                <dt>Members</dt>
+                <dd>{organization.data.organization.memberCount}</dd>
+              </div>
+              <div>
+                <dt>Created</dt>
+                <dd>
+                  <RelativeTime at={organization.data.organization.createdAt} />
+                </dd>
+              </div>
+              {invitations.data ? (
+                <div>
+                  <dt>Pending invitations</dt>
+                  <dd>{invitations.data.invitations.length}</dd>
+                </div>
+              ) : null}
+            </dl>
+          ) : (
+            <p className="muted">Loading…</p>
+          )}
+        </Card>
+
+        {members.data ? (
+          <Card title="Team" actions={<Link to="/team">{roleCan.manageMembers(role) ? "Manage" : "View all"}</Link>}>
+            <ul className="people">
+              {members.data.members.slice(0, 6).map((member) => (
+                <li key={member.userId}>
+                  <Avatar name={member.name} />
+                  <div>
+                    <strong>{member.name}</strong>
+                    <span className="muted small">{roleLabels[member.role]}</span>
+                  </div>
+                </li>
+              ))}
+            </ul>
+            {roleCan.manageMembers(role) && members.data.members.length === 1 ? (
+              <p className="callout">
+                Working alone so far. <Link to="/team">Invite your team</Link> to share the work.
+              </p>
+            ) : null}
+          </Card>
+        ) : null}
+
+        <Card title="System status">
+          {health.data ? (
+            <ul className="status-list">
+              <StatusRow label="Database" ok={health.data.database.ok} detail={health.data.database.detail} />
+              <StatusRow label="Job queue" ok={health.data.queue.ok} detail={health.data.queue.detail} />
+              <StatusRow label="Publishing worker" ok={health.data.worker.ok} detail={health.data.worker.detail} />
+            </ul>
+          ) : (
+            <p className="muted">Checking…</p>
+          )}
+        </Card>
+
+        {activity.data ? (
+          <Card title="Recent activity" actions={<Link to="/audit">Audit log</Link>}>
+            <ul className="activity">
+              {activity.data.events.map((event) => (
+                <li key={event.id}>
+                  <span>{describeEvent(event)}</span>
+                  <span className="muted small">
+                    <RelativeTime at={event.createdAt} />
+                  </span>
+                </li>
+              ))}
+            </ul>
+          </Card>
+        ) : null}
+      </div>
+    </>
+  );
+}

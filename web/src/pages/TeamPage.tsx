@@ -1,0 +1,216 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { api, membershipRoles, roleCan, roleDescriptions, roleLabels, type Invitation, type Member, type MembershipRole } from "../api";
+import { Avatar, Button, Card, CopyButton, Field, fieldError, FormError, PageHeader, RelativeTime, RoleBadge, SelectField } from "../components/ui";
+import { useSession } from "../session";
+
+function InviteForm() {
+  const queryClient = useQueryClient();
+  const [email, setEmail] = useState("");
+  const [role, setRole] = useState<MembershipRole>("USER");
+  const invite = useMutation({
+    mutationFn: () => api<{ invitation: Invitation }>("POST", "/api/organization/invitations", { email, role }),
+    onSuccess: () => {
+      setEmail("");
+      void queryClient.invalidateQueries({ queryKey: ["invitations"] });
+    },
+  });
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    invite.mutate();
+  };
+  return (
+    <form className="invite-form" onSubmit={onSubmit} noValidate>
+      <Field
+        label="Email"
+        name="inviteEmail"
+        type="email"
+        placeholder="colleague@company.com"
+        value={email}
+        onChange={(event) => setEmail(event.target.value)}
+        error={fieldError(invite.error, "email")}
+      />
+      <SelectField label="Role" name="inviteRole" value={role} onChange={(event) => setRole(event.target.value as MembershipRole)}>
+        {membershipRoles.map((option) => (
+          <option key={option} value={option}>
+            {roleLabels[option]}
+          </option>
+        ))}
+      </SelectField>
+      <Button type="submit" busy={invite.isPending}>
+        Send invitation
+      </Button>
+      <p className="field-hint invite-hint">
+        {roleLabels[role]}: {roleDescriptions[role].toLowerCase()}.
+      </p>
+      <FormError error={invite.error} fields={["email"]} />
+      {invite.data ? (
+        <div className="alert alert-success" role="status">
+          <div>
+            Invitation created for <strong>{invite.data.invitation.email}</strong>. Send them this link:
+            <code className="link-box">{invite.data.invitation.url}</code>
+          </div>
+          <CopyButton text={invite.data.invitation.url} />
+        </div>
+      ) : null}
+    </form>
+  );
+}
+
+function PendingInvitations() {
+  const queryClient = useQueryClient();
+  const invitations = useQuery({
+    queryKey: ["invitations"],
+    queryFn: () => api<{ invitations: Invitation[] }>("GET", "/api/organization/invitations"),
+  });
+  const revoke = useMutation({
+    mutationFn: (id: string) => api("DELETE", `/api/organization/invitations/${id}`),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["invitations"] }),
+  });
+  const list = invitations.data?.invitations ?? [];
+  if (list.length === 0) return <p className="muted">No pending invitations.</p>;
+  return (
+    <table className="table">
+      <thead>
+        <tr>
+          <th>Email</th>
+          <th>Role</th>
+          <th>Invited by</th>
+          <th>Expires</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {list.map((invitation) => (
+          <tr key={invitation.id}>
+            <td>{invitation.email}</td>
+            <td>
+              <RoleBadge role={invitation.role} />
+            </td>
+            <td className="muted">{invitation.invitedBy ?? "—"}</td>
+            <td className="muted">
+              <RelativeTime at={invitation.expiresAt} />
+            </td>
+            <td className="actions">
+              <CopyButton text={invitation.url} />
+              <Button variant="ghost" onClick={() => revoke.mutate(invitation.id)} busy={revoke.isPending && revoke.variables === invitation.id}>
+                Revoke
+              </Button>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function MemberRow({ member, canManage, isSelf }: { member: Member; canManage: boolean; isSelf: boolean }) {
+  const queryClient = useQueryClient();
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: ["members"] });
+    void queryClient.invalidateQueries({ queryKey: ["me"] });
+  };
+  const changeRole = useMutation({
+    mutationFn: (role: MembershipRole) => api("PATCH", `/api/organization/members/${member.userId}`, { role }),
+    onSuccess: refresh,
+  });
+  const remove = useMutation({
+    mutationFn: () => api("DELETE", `/api/organization/members/${member.userId}`),
+    onSuccess: refresh,
+  });
+  const error = changeRole.error ?? remove.error;
+  return (
+    <tr>
+      <td>
+        <div className="person">
+          <Avatar name={member.name} />
+          <div>
+            <strong>
+              {member.name} {isSelf ? <span className="muted small">(you)</span> : null}
+            </strong>
+            <span className="muted small">{member.email}</span>
+          </div>
+        </div>
+        {error ? <span className="field-error">{error.message}</span> : null}
+      </td>
+      <td>
+        {canManage ? (
+          <select
+            aria-label={`Role of ${member.email}`}
+            value={member.role}
+            disabled={changeRole.isPending}
+            onChange={(event) => changeRole.mutate(event.target.value as MembershipRole)}
+          >
+            {membershipRoles.map((role) => (
+              <option key={role} value={role}>
+                {roleLabels[role]}
+              </option>
+            ))}
+          </select>
+        ) : (
+          <RoleBadge role={member.role} />
+        )}
+      </td>
+      <td className="muted">
+        <RelativeTime at={member.joinedAt} />
+      </td>
+      <td className="actions">
+        {canManage ? (
+          <Button
+            variant="ghost"
+            busy={remove.isPending}
+            onClick={() => {
+              if (window.confirm(`Remove ${member.email} from this organization?`)) remove.mutate();
+            }}
+          >
+            Remove
+          </Button>
+        ) : null}
+      </td>
+    </tr>
+  );
+}
+
+export function TeamPage() {
+  const { user, activeOrganization } = useSession();
+  const canManage = roleCan.manageMembers(activeOrganization!.role);
+  const members = useQuery({
+    queryKey: ["members"],
+    queryFn: () => api<{ members: Member[] }>("GET", "/api/organization/members"),
+  });
+  return (
+    <>
+      <PageHeader
+        title="Team"
+        description={canManage ? "Invite people, set what they may do, and remove access." : "The people in this organization."}
+      />
+      {canManage ? (
+        <Card title="Invite someone">
+          <InviteForm />
+        </Card>
+      ) : null}
+      <Card title={`Members${members.data ? ` · ${members.data.members.length}` : ""}`}>
+        <table className="table">
+          <thead>
+            <tr>
+              <th>Person</th>
+              <th>Role</th>
+              <th>Joined</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {members.data?.members.map((member) => (
+              <MemberRow key={member.userId} member={member} canManage={canManage} isSelf={member.userId === user.id} />
+            ))}
+          </tbody>
+        </table>
+      </Card>
+      {canManage ? (
+        <Card title="Pending invitations">
+          <PendingInvitations />
+        </Card>
+      ) : null}
+    </>
+  );
+}
