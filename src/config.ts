@@ -34,7 +34,10 @@ const masterKey = z.string().transform((value, ctx) => {
 
 const retiredKeys = z.string().transform((value, ctx) => {
   const keys = new Map<number, Buffer>();
-  for (const entry of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const separator = entry.indexOf(":");
     const version = Number(entry.slice(0, separator));
     const key = separator > 0 ? parseMasterKey(entry.slice(separator + 1)) : undefined;

@@ -40,7 +40,9 @@ export async function claimDataDirectory(dataDir: string) {
   await mkdir(dataDir, { recursive: true });
   const running = await readLiveServer(dataDir);
   if (running && running.pid !== process.pid) {
-    throw new Error(`Another MarketSage server (pid ${running.pid}) is using ${path.resolve(dataDir)}. Stop it or set DATA_DIR.`);
+    throw new Error(
+      `Another MarketSage server (pid ${running.pid}) is using ${path.resolve(dataDir)}. Stop it or set DATA_DIR.`,
+    );
   }
   const file = serverFilePath(dataDir);
   const server: ServerFile = { pid: process.pid, controlToken: randomBytes(32).toString("base64url") };

@@ -30,15 +30,26 @@ describe("config", () => {
     const bytes = Buffer.alloc(32, 7);
     assert.deepEqual(parseMasterKey(bytes.toString("hex")), bytes);
     assert.deepEqual(parseMasterKey(bytes.toString("base64")), bytes);
-    assert.deepEqual(parseMasterKey("0123456789abcdefghijklmnopqrstuv"), Buffer.from("0123456789abcdefghijklmnopqrstuv"));
+    assert.deepEqual(
+      parseMasterKey("0123456789abcdefghijklmnopqrstuv"),
+      Buffer.from("0123456789abcdefghijklmnopqrstuv"),
+    );
     assert.equal(parseMasterKey("too short"), undefined);
   });
 
   test("every problem is listed, each naming its variable", () => {
-    const listed = problems({ PORT: "-1", FIELD_ENCRYPTION_KEY: "short", TRUST_PROXY: "maybe", PUBLIC_URL: "not a url" });
+    const listed = problems({
+      PORT: "-1",
+      FIELD_ENCRYPTION_KEY: "short",
+      TRUST_PROXY: "maybe",
+      PUBLIC_URL: "not a url",
+    });
     assert.equal(listed.length, 4);
     for (const name of ["PORT", "FIELD_ENCRYPTION_KEY", "TRUST_PROXY", "PUBLIC_URL"]) {
-      assert.ok(listed.some((line) => line.startsWith(`${name}:`)), `${name} in ${listed}`);
+      assert.ok(
+        listed.some((line) => line.startsWith(`${name}:`)),
+        `${name} in ${listed}`,
+      );
     }
   });
 
@@ -55,10 +66,17 @@ describe("config", () => {
 
   test("retired keys are VERSION:KEY pairs and cannot reuse the current version", () => {
     const key = Buffer.alloc(32, 2).toString("hex");
-    const config = parseConfig({ FIELD_ENCRYPTION_KEY: key, FIELD_ENCRYPTION_KEY_VERSION: "2", FIELD_ENCRYPTION_RETIRED_KEYS: `1:${key}` });
+    const config = parseConfig({
+      FIELD_ENCRYPTION_KEY: key,
+      FIELD_ENCRYPTION_KEY_VERSION: "2",
+      FIELD_ENCRYPTION_RETIRED_KEYS: `1:${key}`,
+    });
     assert.deepEqual([...config.vault.retiredKeys.keys()], [1]);
     assert.match(problems({ FIELD_ENCRYPTION_RETIRED_KEYS: "x" })[0] ?? "", /^FIELD_ENCRYPTION_RETIRED_KEYS: /);
-    assert.match(problems({ FIELD_ENCRYPTION_KEY: key, FIELD_ENCRYPTION_RETIRED_KEYS: `1:${key}` })[0] ?? "", /version 1 is the current/);
+    assert.match(
+      problems({ FIELD_ENCRYPTION_KEY: key, FIELD_ENCRYPTION_RETIRED_KEYS: `1:${key}` })[0] ?? "",
+      /version 1 is the current/,
+    );
   });
 
   test("an empty variable counts as unset", () => {

@@ -23,7 +23,8 @@ describe("logs", () => {
 
     const logs = app.logs.join("");
     assert.ok(logs.includes("/api/invitations/[redacted]"), "requests were logged");
-    for (const leaked of [testPassword, secret, token]) assert.equal(logs.includes(leaked), false, `log contains ${leaked.slice(0, 6)}…`);
+    for (const leaked of [testPassword, secret, token])
+      assert.equal(logs.includes(leaked), false, `log contains ${leaked.slice(0, 6)}…`);
   });
 
   test("redactUrl cuts invitation secrets from paths", () => {

@@ -54,11 +54,20 @@ export const auditRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db }
       const active = currentOrganization(request);
       const query = request.query;
       if (query.scope === "installation" && active.role !== "SUPER_ADMIN") {
-        throw new AppError(403, "forbidden", "Only a SUPER_ADMIN can read the whole installation's audit log.", "scope");
+        throw new AppError(
+          403,
+          "forbidden",
+          "Only a SUPER_ADMIN can read the whole installation's audit log.",
+          "scope",
+        );
       }
       const filters: (SQL | undefined)[] = [
         query.scope === "organization" ? eq(auditEvents.organizationId, active.id) : undefined,
-        query.action ? (query.action.endsWith(".") ? like(auditEvents.action, `${query.action}%`) : eq(auditEvents.action, query.action)) : undefined,
+        query.action
+          ? query.action.endsWith(".")
+            ? like(auditEvents.action, `${query.action}%`)
+            : eq(auditEvents.action, query.action)
+          : undefined,
         query.actorUserId ? eq(auditEvents.actorUserId, query.actorUserId) : undefined,
         query.targetType ? eq(auditEvents.targetType, query.targetType) : undefined,
         query.since ? gte(auditEvents.createdAt, new Date(query.since)) : undefined,
@@ -80,4 +89,3 @@ export const auditRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db }
     },
   );
 };
-

@@ -10,11 +10,18 @@ import { listOrganizationsFor } from "../organizations/queries.js";
 import { hashPassword, unknownUserHash, verifyPassword } from "./passwords.js";
 import { createSession, deleteSession, setActiveOrganization } from "./sessions.js";
 
-export const email = z.email("must be an email address").max(254).transform((value) => value.toLowerCase());
+export const email = z
+  .email("must be an email address")
+  .max(254)
+  .transform((value) => value.toLowerCase());
 const password = z.string().min(10, "must be at least 10 characters").max(256, "must be at most 256 characters");
 
 const userView = z.object({ id: z.uuid(), email: z.string(), name: z.string(), isSuperAdmin: z.boolean() });
-const organizationSummary = z.object({ id: z.uuid(), name: z.string(), role: z.enum(["SUPER_ADMIN", "ADMIN", "USER", "GUEST"]) });
+const organizationSummary = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  role: z.enum(["SUPER_ADMIN", "ADMIN", "USER", "GUEST"]),
+});
 const meView = z.object({
   user: userView,
   organizations: z.array(organizationSummary),
@@ -25,7 +32,11 @@ export const authRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
   const { db, config } = context;
   const loginRateLimit = { max: config.auth.loginAttemptsPerIpPerMinute, timeWindow: "1 minute" };
 
-  async function startSession(request: Parameters<typeof requestOrigin>[0], reply: Parameters<typeof setSessionCookie>[0], userId: string) {
+  async function startSession(
+    request: Parameters<typeof requestOrigin>[0],
+    reply: Parameters<typeof setSessionCookie>[0],
+    userId: string,
+  ) {
     const [first] = await db
       .select({ organizationId: memberships.organizationId })
       .from(memberships)
@@ -60,8 +71,12 @@ export const authRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
       const user = await db.transaction(async (tx) => {
         // The first account becomes SUPER_ADMIN; the lock makes "first" hold when two sign up at once.
         await tx.execute(sql`lock table ${users} in share row exclusive mode`);
-        const [existing] = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${request.body.email}`);
-        if (existing) throw conflict("email_taken", "An account with this email already exists. Sign in instead.", "email");
+        const [existing] = await tx
+          .select({ id: users.id })
+          .from(users)
+          .where(sql`lower(${users.email}) = ${request.body.email}`);
+        if (existing)
+          throw conflict("email_taken", "An account with this email already exists. Sign in instead.", "email");
         const [{ total }] = (await tx.select({ total: count() }).from(users)) as [{ total: number }];
         const [created] = await tx
           .insert(users)
@@ -119,7 +134,10 @@ export const authRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
         );
       }
 
-      const [user] = await db.select().from(users).where(sql`lower(${users.email}) = ${request.body.email}`);
+      const [user] = await db
+        .select()
+        .from(users)
+        .where(sql`lower(${users.email}) = ${request.body.email}`);
       const valid = await verifyPassword(user?.passwordHash ?? unknownUserHash, request.body.password);
       if (!user || !valid) {
         await recordAudit(db, {
@@ -205,7 +223,8 @@ export const authRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
         .leftJoin(memberships, and(eq(memberships.organizationId, organizations.id), eq(memberships.userId, user.id)))
         .where(eq(organizations.id, request.body.organizationId));
       const role = user.isSuperAdmin ? ("SUPER_ADMIN" as const) : organization?.role;
-      if (!organization || !role) throw new AppError(404, "not_found", "That organization was not found.", "organizationId");
+      if (!organization || !role)
+        throw new AppError(404, "not_found", "That organization was not found.", "organizationId");
       await setActiveOrganization(db, request.auth!.sessionIdHash, organization.id);
       await recordAudit(db, {
         action: "organization.switched",

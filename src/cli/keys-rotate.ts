@@ -8,7 +8,9 @@ import { rewrapDataKeys, type RotationResult } from "../vault/vault.js";
 function report(result: RotationResult, where: string) {
   console.log(`Re-wrapped ${result.rewrapped} data keys under master key version ${result.masterKeyVersion}${where}.`);
   if (result.failed.length > 0) {
-    console.error(`Could not unwrap the data keys of ${result.failed.length} organizations: ${result.failed.join(", ")}`);
+    console.error(
+      `Could not unwrap the data keys of ${result.failed.length} organizations: ${result.failed.join(", ")}`,
+    );
     process.exitCode = 1;
   }
 }

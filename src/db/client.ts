@@ -23,10 +23,7 @@ export interface SqlExecutor {
 export type DatabaseHandle = {
   db: Database;
   close(): Promise<void>;
-} & (
-  | { kind: "pglite"; executor: SqlExecutor; pglite: PGlite }
-  | { kind: "postgres"; url: string; pool: pg.Pool }
-);
+} & ({ kind: "pglite"; executor: SqlExecutor; pglite: PGlite } | { kind: "postgres"; url: string; pool: pg.Pool });
 
 const migrationsFolder = projectPath("src/db/migrations");
 
@@ -34,7 +31,11 @@ const migrationsFolder = projectPath("src/db/migrations");
 export const startupLocks = { migrations: 72_617_001, queues: 72_617_002 } as const;
 
 /** Runs `work` while this process holds a session advisory lock; other processes wait for it. */
-export async function withAdvisoryLock<T>(pool: pg.Pool, lockId: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withAdvisoryLock<T>(
+  pool: pg.Pool,
+  lockId: number,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query("select pg_advisory_lock($1)", [lockId]);

@@ -45,10 +45,7 @@ async function effectiveOrganization(db: Database, organizationId: string, user:
   const [row] = await db
     .select({ id: organizations.id, name: organizations.name, role: memberships.role })
     .from(organizations)
-    .leftJoin(
-      memberships,
-      and(eq(memberships.organizationId, organizations.id), eq(memberships.userId, user.id)),
-    )
+    .leftJoin(memberships, and(eq(memberships.organizationId, organizations.id), eq(memberships.userId, user.id)))
     .where(eq(organizations.id, organizationId));
   if (!row) return undefined;
   if (user.isSuperAdmin) return { id: row.id, name: row.name, role: "SUPER_ADMIN" as const };
@@ -75,7 +72,11 @@ function assertSameOrigin(request: FastifyRequest, allowedOrigins: ReadonlySet<s
     presented = undefined;
   }
   if (!presented || (presented !== requestOrigin && !allowedOrigins.has(presented))) {
-    throw new AppError(403, "cross_origin", "This request did not come from the MarketSage app. Reload the page and try again.");
+    throw new AppError(
+      403,
+      "cross_origin",
+      "This request did not come from the MarketSage app. Reload the page and try again.",
+    );
   }
 }
 

@@ -8,29 +8,29 @@ export function redactUrl(url: string): string {
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
-    level,
-    redact: {
-      paths: [
-        "req.headers.cookie",
-        "req.headers.authorization",
-        'res.headers["set-cookie"]',
-        "*.password",
-        "*.token",
-        "*.accessToken",
-        "*.refreshToken",
-        "*.access_token",
-        "*.refresh_token",
-        "*.controlToken",
-      ],
-      censor: "[redacted]",
-    },
-    serializers: {
-      req: (request: { method: string; url: string; ip?: string }) => ({
-        method: request.method,
-        url: redactUrl(request.url),
-        ip: request.ip,
-      }),
-    },
+      level,
+      redact: {
+        paths: [
+          "req.headers.cookie",
+          "req.headers.authorization",
+          'res.headers["set-cookie"]',
+          "*.password",
+          "*.token",
+          "*.accessToken",
+          "*.refreshToken",
+          "*.access_token",
+          "*.refresh_token",
+          "*.controlToken",
+        ],
+        censor: "[redacted]",
+      },
+      serializers: {
+        req: (request: { method: string; url: string; ip?: string }) => ({
+          method: request.method,
+          url: redactUrl(request.url),
+          ip: request.ip,
+        }),
+      },
     },
     destination,
   );

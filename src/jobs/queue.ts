@@ -18,9 +18,7 @@ export interface Queue {
 
 export async function startQueue(handle: DatabaseHandle, config: Config, logger: Logger): Promise<Queue> {
   const connection =
-    handle.kind === "postgres"
-      ? { connectionString: handle.url, max: 4 }
-      : { db: handle.executor as PgBoss.Db };
+    handle.kind === "postgres" ? { connectionString: handle.url, max: 4 } : { db: handle.executor as PgBoss.Db };
   const boss = new PgBoss({ ...connection, schedule: true, supervise: true, migrate: true });
   boss.on("error", (error) => logger.error({ err: error }, "job queue error"));
   await boss.start();

@@ -25,7 +25,12 @@ async function beat(db: Database, worker: { id: string; startedAt: Date }) {
 }
 
 /** Takes jobs from every queue and tells /api/health, by heartbeat, that it is alive. */
-export async function startWorker(options: { db: Database; queue: Queue; config: Config; logger: Logger }): Promise<Worker> {
+export async function startWorker(options: {
+  db: Database;
+  queue: Queue;
+  config: Config;
+  logger: Logger;
+}): Promise<Worker> {
   const { db, queue, config, logger } = options;
   const worker = { id: randomUUID(), startedAt: new Date() };
   const { boss } = queue;

@@ -27,7 +27,10 @@ export const healthRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db,
       const startedAt = performance.now();
       const database = await db
         .execute(sql`select 1`)
-        .then(() => ({ ok: true, detail: `${config.database.kind} answered in ${Math.round(performance.now() - startedAt)} ms` }))
+        .then(() => ({
+          ok: true,
+          detail: `${config.database.kind} answered in ${Math.round(performance.now() - startedAt)} ms`,
+        }))
         .catch((error: Error) => ({ ok: false, detail: `database unreachable: ${error.message}` }));
 
       const queueCheck = await queue
@@ -59,7 +62,9 @@ export const healthRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db,
       };
 
       const ok = database.ok && queueCheck.ok && worker.ok;
-      return reply.status(ok ? 200 : 503).send({ status: ok ? "ok" : "unavailable", database, queue: queueCheck, worker });
+      return reply
+        .status(ok ? 200 : 503)
+        .send({ status: ok ? "ok" : "unavailable", database, queue: queueCheck, worker });
     },
   );
 };

@@ -1,4 +1,4 @@
-import { and, asc, count, eq } from "drizzle-orm";
+import { and, asc, count, eq, isNotNull } from "drizzle-orm";
 import type { Role } from "../auth/permissions.js";
 import type { Database, Transaction } from "../db/client.js";
 import { memberships, organizations } from "../db/schema.js";
@@ -12,10 +12,8 @@ export async function listOrganizationsFor(
   const rows = await db
     .select({ id: organizations.id, name: organizations.name, role: memberships.role })
     .from(organizations)
-    [user.isSuperAdmin ? "leftJoin" : "innerJoin"](
-      memberships,
-      and(eq(memberships.organizationId, organizations.id), eq(memberships.userId, user.id)),
-    )
+    .leftJoin(memberships, and(eq(memberships.organizationId, organizations.id), eq(memberships.userId, user.id)))
+    .where(user.isSuperAdmin ? undefined : isNotNull(memberships.role))
     .orderBy(asc(organizations.name));
   return rows.flatMap((row) => {
     const role: Role | null = user.isSuperAdmin ? "SUPER_ADMIN" : row.role;

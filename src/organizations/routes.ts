@@ -12,7 +12,11 @@ import type { AppContext } from "../http/context.js";
 import { AppError, conflict, notFound } from "../http/errors.js";
 import { listOrganizationsFor } from "./queries.js";
 
-const organizationName = z.string().trim().min(2, "must be at least 2 characters").max(80, "must be at most 80 characters");
+const organizationName = z
+  .string()
+  .trim()
+  .min(2, "must be at least 2 characters")
+  .max(80, "must be at most 80 characters");
 const membershipRole = z.enum(membershipRoles);
 const effectiveRole = z.enum(["SUPER_ADMIN", "ADMIN", "USER", "GUEST"]);
 const userIdParams = z.object({ userId: z.uuid("must be a user id") });
@@ -69,7 +73,9 @@ export const organizationRoutes: FastifyPluginAsyncZod<AppContext> = async (app,
       schema: {
         tags: ["organizations"],
         summary: "Organizations the caller can switch to (all of them for a SUPER_ADMIN)",
-        response: { 200: z.object({ organizations: z.array(z.object({ id: z.uuid(), name: z.string(), role: effectiveRole })) }) },
+        response: {
+          200: z.object({ organizations: z.array(z.object({ id: z.uuid(), name: z.string(), role: effectiveRole })) }),
+        },
       },
     },
     async (request) => ({ organizations: await listOrganizationsFor(db, currentUser(request)) }),
@@ -83,7 +89,9 @@ export const organizationRoutes: FastifyPluginAsyncZod<AppContext> = async (app,
         tags: ["organizations"],
         summary: "Create an organization; the creator is its ADMIN and it becomes active",
         body: z.object({ name: organizationName }),
-        response: { 201: z.object({ organization: z.object({ id: z.uuid(), name: z.string(), role: effectiveRole }) }) },
+        response: {
+          201: z.object({ organization: z.object({ id: z.uuid(), name: z.string(), role: effectiveRole }) }),
+        },
       },
     },
     async (request, reply) => {
@@ -111,7 +119,11 @@ export const organizationRoutes: FastifyPluginAsyncZod<AppContext> = async (app,
     "/api/organization",
     {
       config: { access: "organization:view" },
-      schema: { tags: ["organizations"], summary: "The active organization", response: { 200: z.object({ organization: organizationView }) } },
+      schema: {
+        tags: ["organizations"],
+        summary: "The active organization",
+        response: { 200: z.object({ organization: organizationView }) },
+      },
     },
     async (request) => {
       const active = currentOrganization(request);
@@ -157,12 +169,22 @@ export const organizationRoutes: FastifyPluginAsyncZod<AppContext> = async (app,
     "/api/organization/members",
     {
       config: { access: "members:view" },
-      schema: { tags: ["members"], summary: "Members of the active organization", response: { 200: z.object({ members: z.array(memberView) }) } },
+      schema: {
+        tags: ["members"],
+        summary: "Members of the active organization",
+        response: { 200: z.object({ members: z.array(memberView) }) },
+      },
     },
     async (request) => {
       const active = currentOrganization(request);
       const members = await db
-        .select({ userId: users.id, email: users.email, name: users.name, role: memberships.role, joinedAt: memberships.createdAt })
+        .select({
+          userId: users.id,
+          email: users.email,
+          name: users.name,
+          role: memberships.role,
+          joinedAt: memberships.createdAt,
+        })
         .from(memberships)
         .innerJoin(users, eq(users.id, memberships.userId))
         .where(eq(memberships.organizationId, active.id))
@@ -236,7 +258,9 @@ export const organizationRoutes: FastifyPluginAsyncZod<AppContext> = async (app,
           .where(and(eq(memberships.organizationId, active.id), eq(memberships.userId, userId)));
         if (!member) throw notFound("That member");
         if (member.role === "ADMIN" && admins.length <= 1) throw lastAdmin();
-        await tx.delete(memberships).where(and(eq(memberships.organizationId, active.id), eq(memberships.userId, userId)));
+        await tx
+          .delete(memberships)
+          .where(and(eq(memberships.organizationId, active.id), eq(memberships.userId, userId)));
         await recordAudit(tx, {
           action: "member.removed",
           organizationId: active.id,
@@ -336,7 +360,11 @@ export const organizationRoutes: FastifyPluginAsyncZod<AppContext> = async (app,
             ),
           );
         if (pending) {
-          throw conflict("already_invited", `${request.body.email} already has a pending invitation; copy or revoke it below.`, "email");
+          throw conflict(
+            "already_invited",
+            `${request.body.email} already has a pending invitation; copy or revoke it below.`,
+            "email",
+          );
         }
         const [row] = await tx
           .insert(invitations)
@@ -460,7 +488,14 @@ export const organizationRoutes: FastifyPluginAsyncZod<AppContext> = async (app,
     async (request) => {
       const { invitation, organizationName, invitedBy, status } = await invitationByToken(request.params.token);
       return {
-        invitation: { organizationName, email: invitation.email, role: invitation.role, invitedBy, status, expiresAt: invitation.expiresAt },
+        invitation: {
+          organizationName,
+          email: invitation.email,
+          role: invitation.role,
+          invitedBy,
+          status,
+          expiresAt: invitation.expiresAt,
+        },
       };
     },
   );
@@ -473,7 +508,9 @@ export const organizationRoutes: FastifyPluginAsyncZod<AppContext> = async (app,
         tags: ["invitations"],
         summary: "Join the organization; the signed-in account's email must be the invited one",
         params: tokenParams,
-        response: { 200: z.object({ organization: z.object({ id: z.uuid(), name: z.string(), role: membershipRole }) }) },
+        response: {
+          200: z.object({ organization: z.object({ id: z.uuid(), name: z.string(), role: membershipRole }) }),
+        },
       },
     },
     async (request) => {
@@ -481,7 +518,11 @@ export const organizationRoutes: FastifyPluginAsyncZod<AppContext> = async (app,
       const found = await invitationByToken(request.params.token);
       const { invitation } = found;
       if (found.status !== "pending") {
-        throw new AppError(410, `invitation_${found.status}`, `This invitation is ${found.status}. Ask an admin of ${found.organizationName} for a new link.`);
+        throw new AppError(
+          410,
+          `invitation_${found.status}`,
+          `This invitation is ${found.status}. Ask an admin of ${found.organizationName} for a new link.`,
+        );
       }
       if (invitation.email !== user.email.toLowerCase()) {
         throw new AppError(

@@ -132,23 +132,23 @@ export async function rewrapDataKeys(db: Database, ring: MasterKeyRing): Promise
   for (const { organizationId } of stale) {
     const changed = await db
       .transaction(async (tx) => {
-      const [row] = await tx
-        .select()
-        .from(organizationKeys)
-        .where(eq(organizationKeys.organizationId, organizationId))
-        .for("update");
-      if (!row || row.masterKeyVersion === target) return false;
-      const oldKey = await ring.key(row.masterKeyVersion);
-      const dataKey = decrypt(oldKey, row.wrappedKey, dataKeyBinding(organizationId, row.masterKeyVersion));
-      await tx
-        .update(organizationKeys)
-        .set({
-          wrappedKey: encrypt(ring.currentKey(), dataKey, dataKeyBinding(organizationId, target)),
-          masterKeyVersion: target,
-          rotatedAt: new Date(),
-        })
-        .where(eq(organizationKeys.organizationId, organizationId));
-      return true;
+        const [row] = await tx
+          .select()
+          .from(organizationKeys)
+          .where(eq(organizationKeys.organizationId, organizationId))
+          .for("update");
+        if (!row || row.masterKeyVersion === target) return false;
+        const oldKey = await ring.key(row.masterKeyVersion);
+        const dataKey = decrypt(oldKey, row.wrappedKey, dataKeyBinding(organizationId, row.masterKeyVersion));
+        await tx
+          .update(organizationKeys)
+          .set({
+            wrappedKey: encrypt(ring.currentKey(), dataKey, dataKeyBinding(organizationId, target)),
+            masterKeyVersion: target,
+            rotatedAt: new Date(),
+          })
+          .where(eq(organizationKeys.organizationId, organizationId));
+        return true;
       })
       .catch((error: unknown) => {
         if (error instanceof VaultError || error instanceof MissingMasterKeyError) {

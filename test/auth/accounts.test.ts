@@ -20,7 +20,11 @@ describe("accounts and sessions", () => {
   test("sign-up sets an httpOnly SameSite session cookie and /me answers with the user", async () => {
     const client = app.client();
     const email = uniqueEmail();
-    const answer = await client.post("/api/auth/signup", { email: email.toUpperCase(), name: "Casey", password: testPassword });
+    const answer = await client.post("/api/auth/signup", {
+      email: email.toUpperCase(),
+      name: "Casey",
+      password: testPassword,
+    });
     assert.equal(answer.status, 201);
     const cookie = answer.headers.getSetCookie().find((line) => line.startsWith("msid="));
     assert.ok(cookie);
@@ -39,7 +43,11 @@ describe("accounts and sessions", () => {
     assert.equal(shortPassword.status, 400);
     assert.equal(shortPassword.body.error.field, "password");
     assert.match(shortPassword.body.error.message, /password: must be at least 10 characters/);
-    const badEmail = await client.post("/api/auth/signup", { email: "not-an-email", name: "A", password: testPassword });
+    const badEmail = await client.post("/api/auth/signup", {
+      email: "not-an-email",
+      name: "A",
+      password: testPassword,
+    });
     assert.equal(badEmail.body.error.field, "email");
     const missingName = await client.post("/api/auth/signup", { email: uniqueEmail(), password: testPassword });
     assert.equal(missingName.status, 400);
@@ -49,7 +57,9 @@ describe("accounts and sessions", () => {
   test("an email can hold one account, whatever its case", async () => {
     const email = uniqueEmail();
     await signUp(app.client(), { email });
-    const again = await app.client().post("/api/auth/signup", { email: email.toUpperCase(), name: "B", password: testPassword });
+    const again = await app
+      .client()
+      .post("/api/auth/signup", { email: email.toUpperCase(), name: "B", password: testPassword });
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, "email_taken");
     assert.equal(again.body.error.field, "email");
@@ -74,7 +84,9 @@ describe("accounts and sessions", () => {
   });
 
   test("an unknown email and a wrong password get the same answer", async () => {
-    const unknown = await app.client().post("/api/auth/login", { email: uniqueEmail("nobody"), password: testPassword });
+    const unknown = await app
+      .client()
+      .post("/api/auth/login", { email: uniqueEmail("nobody"), password: testPassword });
     assert.equal(unknown.status, 401);
     assert.equal(unknown.body.error.message, "Email or password is incorrect.");
   });

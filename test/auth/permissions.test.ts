@@ -17,9 +17,9 @@ describe("the role table", () => {
       GUEST: [false, false, false, false, false],
     };
     for (const role of roles) {
-      const row = (["connections:connect", "connections:view", "posts:create", "tokens:manage", "analytics:view"] as const).map(
-        (permission) => can(role, permission),
-      );
+      const row = (
+        ["connections:connect", "connections:view", "posts:create", "tokens:manage", "analytics:view"] as const
+      ).map((permission) => can(role, permission));
       assert.deepEqual(row, matrix[role], role);
     }
   });
@@ -60,9 +60,7 @@ describe("every route with every role", () => {
   }
 
   function concretePath(url: string): string {
-    return url
-      .replace(/:token/g, randomBytes(32).toString("base64url"))
-      .replace(/:[A-Za-z]+/g, () => randomUUID());
+    return url.replace(/:token/g, randomBytes(32).toString("base64url")).replace(/:[A-Za-z]+/g, () => randomUUID());
   }
 
   function allowed(access: RouteAccess, role: Role | "anonymous"): boolean {
@@ -79,10 +77,16 @@ describe("every route with every role", () => {
     for (const route of routeTable) {
       for (const role of [...roles, "anonymous"] as const) {
         const client = role === "anonymous" ? app.client() : await sessionFor(role);
-        const answer = await client.request(route.method, concretePath(route.url), route.method === "GET" || route.method === "DELETE" ? undefined : {});
+        const answer = await client.request(
+          route.method,
+          concretePath(route.url),
+          route.method === "GET" || route.method === "DELETE" ? undefined : {},
+        );
         const denied = answer.status === 401 || (answer.status === 403 && answer.body?.error?.code === "forbidden");
         if (denied === allowed(route.access, role)) {
-          mismatches.push(`${route.method} ${route.url} (${route.access}) as ${role}: ${answer.status} ${JSON.stringify(answer.body)}`);
+          mismatches.push(
+            `${route.method} ${route.url} (${route.access}) as ${role}: ${answer.status} ${JSON.stringify(answer.body)}`,
+          );
         }
       }
     }
@@ -90,7 +94,10 @@ describe("every route with every role", () => {
   });
 
   test("the control route takes only the control token", async () => {
-    const answer = await fetch(new URL("/api/internal/keys/rotate", app.url), { method: "POST", headers: { authorization: "Bearer wrong" } });
+    const answer = await fetch(new URL("/api/internal/keys/rotate", app.url), {
+      method: "POST",
+      headers: { authorization: "Bearer wrong" },
+    });
     assert.equal(answer.status, 401);
   });
 

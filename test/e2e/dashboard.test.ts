@@ -65,7 +65,11 @@ describe("the dashboard in a browser", { skip }, () => {
     await invitee.getByRole("button", { name: "Create account" }).click();
     await invitee.getByRole("button", { name: "Accept and join" }).click();
     await invitee.getByRole("heading", { name: "Good to see you, Sam" }).waitFor();
-    assert.equal(await invitee.getByRole("navigation").getByRole("link", { name: "Audit log" }).count(), 0, "a member sees no audit log");
+    assert.equal(
+      await invitee.getByRole("navigation").getByRole("link", { name: "Audit log" }).count(),
+      0,
+      "a member sees no audit log",
+    );
 
     await admin.getByRole("navigation").getByRole("link", { name: "Audit log" }).click();
     await admin.getByText("dana@northwind.example invited sam@northwind.example as Member").waitFor();

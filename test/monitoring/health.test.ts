@@ -25,14 +25,20 @@ describe("health", () => {
   test("turns 200 once a worker beats, and 503 again when its beats stop", async () => {
     const db = app.runtime.context.db;
     const now = new Date();
-    await db.insert(workerHeartbeats).values({ workerId: "elsewhere", hostname: "worker-host", pid: 1, startedAt: now, seenAt: now });
+    await db
+      .insert(workerHeartbeats)
+      .values({ workerId: "elsewhere", hostname: "worker-host", pid: 1, startedAt: now, seenAt: now });
     const healthy = await app.client().get("/api/health");
     assert.equal(healthy.status, 200);
     assert.equal(healthy.body.worker.live, 1);
-    const stale = await waitFor(async () => {
-      const answer = await app.client().get("/api/health");
-      return answer.status === 503 ? answer : undefined;
-    }, 5000, "the worker to go stale");
+    const stale = await waitFor(
+      async () => {
+        const answer = await app.client().get("/api/health");
+        return answer.status === 503 ? answer : undefined;
+      },
+      5000,
+      "the worker to go stale",
+    );
     assert.match(stale.body.worker.detail, /no worker seen since/);
   });
 

@@ -34,11 +34,15 @@ describe("scaled out on PostgreSQL: one API process and two workers", { skip: po
   });
 
   test("health sees both workers", async () => {
-    const health = await waitFor(async () => {
-      const answer = await fetch(new URL("/api/health", url));
-      const body = await answer.json();
-      return answer.status === 200 && body.worker.live === 2 ? body : undefined;
-    }, 20_000, "two live workers");
+    const health = await waitFor(
+      async () => {
+        const answer = await fetch(new URL("/api/health", url));
+        const body = await answer.json();
+        return answer.status === 200 && body.worker.live === 2 ? body : undefined;
+      },
+      20_000,
+      "two live workers",
+    );
     assert.match(health.database.detail, /^postgres answered/);
   });
 
@@ -58,13 +62,17 @@ describe("scaled out on PostgreSQL: one API process and two workers", { skip: po
       await client.query(
         `insert into pgboss.job (name, data) select 'maintenance.purge-expired-sessions', '{}'::jsonb from generate_series(1, 200)`,
       );
-      const done = await waitFor(async () => {
-        const { rows } = await client.query<{ state: string; total: number }>(
-          "select state::text, count(*)::int as total from pgboss.job where name = 'maintenance.purge-expired-sessions' group by state",
-        );
-        const counts = Object.fromEntries(rows.map((row) => [row.state, row.total]));
-        return (counts.completed ?? 0) >= 200 ? counts : undefined;
-      }, 60_000, "200 jobs to complete");
+      const done = await waitFor(
+        async () => {
+          const { rows } = await client.query<{ state: string; total: number }>(
+            "select state::text, count(*)::int as total from pgboss.job where name = 'maintenance.purge-expired-sessions' group by state",
+          );
+          const counts = Object.fromEntries(rows.map((row) => [row.state, row.total]));
+          return (counts.completed ?? 0) >= 200 ? counts : undefined;
+        },
+        60_000,
+        "200 jobs to complete",
+      );
       assert.equal(done.failed ?? 0, 0);
       assert.equal(done.active ?? 0, 0);
       const { rows } = await client.query<{ total: number }>("select count(*)::int as total from worker_heartbeats");
@@ -76,10 +84,14 @@ describe("scaled out on PostgreSQL: one API process and two workers", { skip: po
 
   test("health turns 503 when every worker is gone", async () => {
     for (const worker of workers) assert.equal(await worker.stop("SIGTERM"), 0);
-    const answer = await waitFor(async () => {
-      const response = await fetch(new URL("/api/health", url));
-      return response.status === 503 ? response.json() : undefined;
-    }, 10_000, "health to report no worker");
+    const answer = await waitFor(
+      async () => {
+        const response = await fetch(new URL("/api/health", url));
+        return response.status === 503 ? response.json() : undefined;
+      },
+      10_000,
+      "health to report no worker",
+    );
     assert.equal(answer.worker.live, 0);
     assert.match(answer.worker.detail, /scheduled posts will not go out/);
   });

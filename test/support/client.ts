@@ -71,6 +71,10 @@ export class HttpClient {
     }
     const text = await response.text();
     const type = response.headers.get("content-type") ?? "";
-    return { status: response.status, headers: response.headers, body: type.includes("json") && text ? JSON.parse(text) : text };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: type.includes("json") && text ? JSON.parse(text) : text,
+    };
   }
 }

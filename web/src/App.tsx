@@ -13,7 +13,8 @@ function RequireSession() {
   const me = useMe();
   const location = useLocation();
   if (me.isPending) return <Spinner />;
-  if (!me.data) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  if (!me.data)
+    return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   return (
     <SessionProvider me={me.data}>
       <Outlet />

@@ -9,7 +9,14 @@ function Logo() {
     <div className="logo">
       <svg viewBox="0 0 32 32" width="28" height="28" aria-hidden>
         <rect width="32" height="32" rx="8" fill="currentColor" />
-        <path d="M8 21l5-9 4 6 3-4 4 7" fill="none" stroke="#fff" strokeWidth="2.5" strokeLinecap="round" strokeLinejoin="round" />
+        <path
+          d="M8 21l5-9 4 6 3-4 4 7"
+          fill="none"
+          stroke="#fff"
+          strokeWidth="2.5"
+          strokeLinecap="round"
+          strokeLinejoin="round"
+        />
       </svg>
       <span>
         MarketSage <strong>Social</strong>
@@ -75,16 +82,25 @@ export function Shell() {
         <OrganizationSwitcher />
         <nav className="nav">
           <NavLink to="/" end>
-            <span className="nav-icon" aria-hidden>◎</span> Overview
+            <span className="nav-icon" aria-hidden>
+              ◎
+            </span>{" "}
+            Overview
           </NavLink>
           {roleCan.viewMembers(role) ? (
             <NavLink to="/team">
-              <span className="nav-icon" aria-hidden>☺</span> Team
+              <span className="nav-icon" aria-hidden>
+                ☺
+              </span>{" "}
+              Team
             </NavLink>
           ) : null}
           {roleCan.viewAudit(role) ? (
             <NavLink to="/audit">
-              <span className="nav-icon" aria-hidden>≡</span> Audit log
+              <span className="nav-icon" aria-hidden>
+                ≡
+              </span>{" "}
+              Audit log
             </NavLink>
           ) : null}
         </nav>

@@ -21,7 +21,12 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   const payload = await response.json().catch(() => undefined);
   if (!response.ok) {
     const error = payload?.error ?? {};
-    throw new ApiError(response.status, error.code ?? "error", error.message ?? `Request failed (${response.status})`, error.field);
+    throw new ApiError(
+      response.status,
+      error.code ?? "error",
+      error.message ?? `Request failed (${response.status})`,
+      error.field,
+    );
   }
   return payload as T;
 }

@@ -1,4 +1,10 @@
-import { useState, type ButtonHTMLAttributes, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from "react";
+import {
+  useState,
+  type ButtonHTMLAttributes,
+  type InputHTMLAttributes,
+  type ReactNode,
+  type SelectHTMLAttributes,
+} from "react";
 import { ApiError, roleLabels, type Role } from "../api";
 
 export function Button({
@@ -6,7 +12,10 @@ export function Button({
   busy = false,
   children,
   ...props
-}: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: "primary" | "secondary" | "danger" | "ghost"; busy?: boolean }) {
+}: ButtonHTMLAttributes<HTMLButtonElement> & {
+  variant?: "primary" | "secondary" | "danger" | "ghost";
+  busy?: boolean;
+}) {
   return (
     <button className={`button button-${variant}`} disabled={busy || props.disabled} {...props}>
       {busy ? <span className="spinner" aria-hidden /> : null}
@@ -97,7 +106,15 @@ export function Avatar({ name }: { name: string }) {
   );
 }
 
-export function PageHeader({ title, description, actions }: { title: string; description?: string; actions?: ReactNode }) {
+export function PageHeader({
+  title,
+  description,
+  actions,
+}: {
+  title: string;
+  description?: string;
+  actions?: ReactNode;
+}) {
   return (
     <header className="page-header">
       <div>

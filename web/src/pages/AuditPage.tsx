@@ -21,7 +21,8 @@ const periods = [
 ];
 
 const text = (value: unknown) => (typeof value === "string" || typeof value === "number" ? String(value) : "");
-const role = (value: unknown) => (typeof value === "string" && value in roleLabels ? roleLabels[value as Role] : text(value));
+const role = (value: unknown) =>
+  typeof value === "string" && value in roleLabels ? roleLabels[value as Role] : text(value);
 
 /** One line a person can read for each recorded action. */
 export function describeEvent(event: AuditEvent): string {
@@ -82,10 +83,18 @@ export function AuditPage() {
 
   return (
     <>
-      <PageHeader title="Audit log" description="Who did what, when and from where. Entries cannot be edited or deleted." />
+      <PageHeader
+        title="Audit log"
+        description="Who did what, when and from where. Entries cannot be edited or deleted."
+      />
       <Card>
         <div className="filters">
-          <SelectField label="Activity" name="category" value={category} onChange={(event) => setCategory(event.target.value)}>
+          <SelectField
+            label="Activity"
+            name="category"
+            value={category}
+            onChange={(event) => setCategory(event.target.value)}
+          >
             {categories.map((option) => (
               <option key={option.value} value={option.value}>
                 {option.label}
@@ -100,7 +109,12 @@ export function AuditPage() {
             ))}
           </SelectField>
           {isSuperAdmin ? (
-            <SelectField label="Scope" name="scope" value={scope} onChange={(event) => setScope(event.target.value as typeof scope)}>
+            <SelectField
+              label="Scope"
+              name="scope"
+              value={scope}
+              onChange={(event) => setScope(event.target.value as typeof scope)}
+            >
               <option value="organization">This organization</option>
               <option value="installation">Whole installation</option>
             </SelectField>

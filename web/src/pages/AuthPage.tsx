@@ -17,7 +17,14 @@ export function AuthLayout({ children }: { children: React.ReactNode }) {
         <div className="logo logo-light">
           <svg viewBox="0 0 32 32" width="32" height="32" aria-hidden>
             <rect width="32" height="32" rx="8" fill="#fff" fillOpacity="0.15" />
-            <path d="M8 21l5-9 4 6 3-4 4 7" fill="none" stroke="#fff" strokeWidth="2.5" strokeLinecap="round" strokeLinejoin="round" />
+            <path
+              d="M8 21l5-9 4 6 3-4 4 7"
+              fill="none"
+              stroke="#fff"
+              strokeWidth="2.5"
+              strokeLinecap="round"
+              strokeLinejoin="round"
+            />
           </svg>
           <span>
             MarketSage <strong>Social</strong>
@@ -25,8 +32,8 @@ export function AuthLayout({ children }: { children: React.ReactNode }) {
         </div>
         <h2>Every channel, one calm workspace.</h2>
         <p>
-          Connect your organization's own Facebook Pages, Instagram, X, LinkedIn, YouTube and Telegram accounts, then plan,
-          publish and measure from one place.
+          Connect your organization's own Facebook Pages, Instagram, X, LinkedIn, YouTube and Telegram accounts, then
+          plan, publish and measure from one place.
         </p>
         <ul className="auth-points">
           <li>Your accounts, your tokens: encrypted with a key for your organization alone</li>

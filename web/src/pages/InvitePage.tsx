@@ -72,10 +72,16 @@ export function InvitePage() {
                   </>
                 ) : (
                   <div className="stack">
-                    <Link className="button button-primary" to={`/signup?next=${encodeURIComponent(here)}&email=${encodeURIComponent(invitation.email)}`}>
+                    <Link
+                      className="button button-primary"
+                      to={`/signup?next=${encodeURIComponent(here)}&email=${encodeURIComponent(invitation.email)}`}
+                    >
                       Create an account to join
                     </Link>
-                    <Link className="button button-secondary" to={`/login?next=${encodeURIComponent(here)}&email=${encodeURIComponent(invitation.email)}`}>
+                    <Link
+                      className="button button-secondary"
+                      to={`/login?next=${encodeURIComponent(here)}&email=${encodeURIComponent(invitation.email)}`}
+                    >
                       I already have an account
                     </Link>
                   </div>

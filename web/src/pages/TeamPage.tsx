@@ -1,7 +1,28 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { api, membershipRoles, roleCan, roleDescriptions, roleLabels, type Invitation, type Member, type MembershipRole } from "../api";
-import { Avatar, Button, Card, CopyButton, Field, fieldError, FormError, PageHeader, RelativeTime, RoleBadge, SelectField } from "../components/ui";
+import {
+  api,
+  membershipRoles,
+  roleCan,
+  roleDescriptions,
+  roleLabels,
+  type Invitation,
+  type Member,
+  type MembershipRole,
+} from "../api";
+import {
+  Avatar,
+  Button,
+  Card,
+  CopyButton,
+  Field,
+  fieldError,
+  FormError,
+  PageHeader,
+  RelativeTime,
+  RoleBadge,
+  SelectField,
+} from "../components/ui";
 import { useSession } from "../session";
 
 function InviteForm() {
@@ -30,7 +51,12 @@ function InviteForm() {
         onChange={(event) => setEmail(event.target.value)}
         error={fieldError(invite.error, "email")}
       />
-      <SelectField label="Role" name="inviteRole" value={role} onChange={(event) => setRole(event.target.value as MembershipRole)}>
+      <SelectField
+        label="Role"
+        name="inviteRole"
+        value={role}
+        onChange={(event) => setRole(event.target.value as MembershipRole)}
+      >
         {membershipRoles.map((option) => (
           <option key={option} value={option}>
             {roleLabels[option]}
@@ -93,7 +119,11 @@ function PendingInvitations() {
             </td>
             <td className="actions">
               <CopyButton text={invitation.url} />
-              <Button variant="ghost" onClick={() => revoke.mutate(invitation.id)} busy={revoke.isPending && revoke.variables === invitation.id}>
+              <Button
+                variant="ghost"
+                onClick={() => revoke.mutate(invitation.id)}
+                busy={revoke.isPending && revoke.variables === invitation.id}
+              >
                 Revoke
               </Button>
             </td>
@@ -182,7 +212,9 @@ export function TeamPage() {
     <>
       <PageHeader
         title="Team"
-        description={canManage ? "Invite people, set what they may do, and remove access." : "The people in this organization."}
+        description={
+          canManage ? "Invite people, set what they may do, and remove access." : "The people in this organization."
+        }
       />
       {canManage ? (
         <Card title="Invite someone">
