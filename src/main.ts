@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "./config.js";
-import { createLogger } from "./http/logger.js";
+import { createLogger, prettyTerminalStream } from "./http/logger.js";
 import { claimDataDirectory } from "./data-directory.js";
 import { startRuntime, type ProcessRole } from "./runtime.js";
 
@@ -13,7 +13,10 @@ if (!roles.includes(role)) {
 }
 
 const config = loadConfig();
-const logger = createLogger(config.logLevel);
+const logger = createLogger(
+  config.logLevel,
+  config.env === "development" && process.stdout.isTTY ? prettyTerminalStream() : undefined,
+);
 
 if (config.database.kind === "pglite" && role !== "all") {
   logger.fatal("--role api and --role worker need DATABASE_URL: the embedded database belongs to one process");

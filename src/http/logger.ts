@@ -5,6 +5,11 @@ export function redactUrl(url: string): string {
   return url.replace(/\/(invite|invitations)\/[^/?#]+/g, "/$1/[redacted]");
 }
 
+/** Human-readable lines for a developer at a terminal; JSON lines everywhere else. */
+export function prettyTerminalStream(): DestinationStream {
+  return pino.transport({ target: "pino-pretty", options: { translateTime: "SYS:HH:MM:ss", ignore: "pid,hostname" } });
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
