@@ -1,0 +1,144 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { revokePersonTokens } from "./oauth.js";
+import { bots, channels, instagramAccounts, linkedinOrganizations, pages, people, telegramChats } from "./seed.js";
+import type { SandboxContext, SandboxPlatform } from "./context.js";
+import type { OAuthClient, PlatformName } from "./state.js";
+
+export type FaultMode = "error" | "hang" | "drop" | "rate_limit";
+
+export interface FaultRule {
+  id: number;
+  prefix: string;
+  method?: string;
+  /** A substring of the request path (without the query). */
+  path: string;
+  mode: FaultMode;
+  remaining: number;
+  status?: number;
+  retryAfterSeconds?: number;
+}
+
+const platformNames = ["facebook", "instagram", "x", "linkedin", "youtube", "telegram"] as const;
+
+const faultSchema = z.object({
+  prefix: z.string().min(1),
+  method: z
+    .string()
+    .transform((value) => value.toUpperCase())
+    .optional(),
+  path: z.string().default(""),
+  mode: z.enum(["error", "hang", "drop", "rate_limit"]),
+  count: z.number().int().positive().default(1),
+  status: z.number().int().min(400).max(599).optional(),
+  retryAfterSeconds: z.number().int().positive().optional(),
+});
+
+const clientSchema = z.object({
+  platform: z.enum(platformNames),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  redirectUris: z.array(z.url()).min(1),
+  programmaticRefresh: z.boolean().optional(),
+});
+
+/**
+ * The sandbox's own surface, for tests and the demo: faults, the request journal, what was
+ * published, app registrations, and what a person does at the platform (revoke the app).
+ */
+export function registerControl(
+  app: FastifyInstance,
+  context: SandboxContext,
+  options: { platforms: SandboxPlatform[]; faults: FaultRule[]; defaultClients: () => OAuthClient[] },
+) {
+  let nextFaultId = 1;
+
+  app.get("/_sandbox", async (request) => {
+    const root = `${request.protocol}://${request.host}`;
+    return {
+      platforms: Object.fromEntries(
+        options.platforms.map((platform) => [
+          platform.prefix,
+          { baseUrl: `${root}/${platform.prefix}`, standsFor: platform.realBaseUrls },
+        ]),
+      ),
+      clients: context.state.data.clients.map(({ clientSecret: _secret, ...client }) => client),
+      people,
+      pages,
+      instagramAccounts,
+      linkedinOrganizations,
+      channels,
+      bots: bots.map(({ token, ...bot }) => ({ ...bot, token })),
+      telegramChats,
+      limits: context.options.limits,
+      lifetimes: context.options.lifetimes,
+    };
+  });
+
+  app.post("/_sandbox/faults", async (request, reply) => {
+    const parsed = faultSchema.safeParse(request.body);
+    if (!parsed.success) return reply.status(400).send({ error: z.prettifyError(parsed.error) });
+    const { count, ...rule } = parsed.data;
+    const fault: FaultRule = { id: nextFaultId++, remaining: count, ...rule };
+    options.faults.push(fault);
+    return reply.status(201).send(fault);
+  });
+
+  app.get("/_sandbox/faults", async () => ({ faults: options.faults }));
+
+  app.delete("/_sandbox/faults", async (_request, reply) => {
+    options.faults.length = 0;
+    return reply.status(204).send();
+  });
+
+  app.get("/_sandbox/journal", async (request) => {
+    const query = request.query as { prefix?: string; after?: string; path?: string };
+    const after = Number(query.after ?? 0);
+    return {
+      entries: context.state.journal.filter(
+        (entry) =>
+          entry.seq > after &&
+          (!query.prefix || entry.platform === query.prefix) &&
+          (!query.path || entry.path.includes(query.path)),
+      ),
+    };
+  });
+
+  app.get("/_sandbox/published", async (request) => {
+    const query = request.query as { platform?: string; account?: string };
+    return {
+      items: context.state.data.published.filter(
+        (item) =>
+          (!query.platform || item.platform === query.platform) && (!query.account || item.accountId === query.account),
+      ),
+    };
+  });
+
+  app.post("/_sandbox/clients", async (request, reply) => {
+    const parsed = clientSchema.safeParse(request.body);
+    if (!parsed.success) return reply.status(400).send({ error: z.prettifyError(parsed.error) });
+    const clients = context.state.data.clients.filter(
+      (client) => !(client.platform === parsed.data.platform && client.clientId === parsed.data.clientId),
+    );
+    clients.push(parsed.data);
+    context.state.data.clients = clients;
+    return reply.status(201).send({ platform: parsed.data.platform, clientId: parsed.data.clientId });
+  });
+
+  app.post("/_sandbox/revoke", async (request, reply) => {
+    const parsed = z.object({ platform: z.enum(platformNames), personId: z.string() }).safeParse(request.body);
+    if (!parsed.success) return reply.status(400).send({ error: z.prettifyError(parsed.error) });
+    const affected: PlatformName[] =
+      parsed.data.platform === "facebook" || parsed.data.platform === "instagram"
+        ? ["facebook", "instagram"]
+        : [parsed.data.platform];
+    for (const platform of affected) revokePersonTokens(context, platform, parsed.data.personId);
+    return reply.status(204).send();
+  });
+
+  app.post("/_sandbox/reset", async (_request, reply) => {
+    context.state.reset(options.defaultClients());
+    options.faults.length = 0;
+    return reply.status(204).send();
+  });
+}

@@ -1,0 +1,518 @@
+import type { FastifyInstance } from "fastify";
+import type { SandboxContext } from "./context.js";
+import { fetchMedia } from "./media.js";
+import { readForm } from "./form.js";
+import {
+  graphError,
+  graphTime,
+  invalidParameter,
+  paged,
+  requireToken,
+  type GraphCall,
+  type GraphRoutes,
+} from "./meta-graph.js";
+import { grown, shareOf } from "./metrics.js";
+import {
+  findClient,
+  issueAccessToken,
+  redeemCode,
+  registerAuthorizePage,
+  revokePersonTokens,
+  scopesFrom,
+  secretMatches,
+} from "./oauth.js";
+import { instagramAccounts, pages, people } from "./seed.js";
+import type { AccessTokenRecord, PublishedItem } from "./state.js";
+
+/**
+ * Facebook Login and Pages: the OAuth dialog, code and long-lived exchanges, page tokens, page
+ * publishing (feed, photos, videos) and insights.
+ * https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow
+ * https://developers.facebook.com/docs/pages-api/posts
+ */
+
+const MESSAGE_LIMIT = 63_206;
+const PHOTO_BYTES_LIMIT = 10 * 1024 * 1024;
+
+/** Metrics that still exist (page_impressions* and page_fans* are gone on every version). */
+const pageMetrics = ["page_media_view", "page_total_media_view_unique", "page_follows", "page_post_engagements"];
+const postMetrics = ["post_media_view", "post_total_media_view_unique", "post_clicks", "post_reactions_by_type_total"];
+
+export function registerFacebookOAuth(app: FastifyInstance, context: SandboxContext) {
+  registerAuthorizePage(app, context, {
+    platform: "facebook",
+    path: "/:version/dialog/oauth",
+    appLabel: "Facebook",
+    parse(query) {
+      const client = findClient(context, "facebook", query.client_id);
+      if (!client) return "Invalid App ID: the provided app ID does not look like a valid app ID.";
+      if (!query.redirect_uri || !client.redirectUris.includes(query.redirect_uri)) {
+        return "URL blocked: This redirect failed because the redirect URI is not whitelisted in the app's Client OAuth Settings.";
+      }
+      if ((query.response_type ?? "code") !== "code") return "Unsupported response_type.";
+      return { client, redirectUri: query.redirect_uri, scopes: scopesFrom(query.scope, /,/), state: query.state };
+    },
+    denied(request) {
+      const target = new URL(request.redirectUri);
+      target.searchParams.set("error", "access_denied");
+      target.searchParams.set("error_code", "200");
+      target.searchParams.set("error_description", "Permissions error");
+      target.searchParams.set("error_reason", "user_denied");
+      if (request.state !== undefined) target.searchParams.set("state", request.state);
+      return target;
+    },
+  });
+
+  const exchange = async (request: Parameters<typeof readForm>[0]) => {
+    const { fields } = await readForm(request);
+    const client = findClient(context, "facebook", fields.client_id);
+    if (!client) throw graphError(400, { message: "Error validating application. Invalid application ID.", code: 101 });
+    if (!secretMatches(client, fields.client_secret))
+      throw graphError(400, { message: "Error validating client secret.", code: 1 });
+    const lifetimes = context.options.lifetimes;
+
+    if (fields.grant_type === "fb_exchange_token") {
+      const short = requireToken(context, fields.fb_exchange_token);
+      if (short.clientId !== client.clientId || short.kind === "page")
+        throw invalidParameter("Invalid fb_exchange_token");
+      const long = issueAccessToken(context, {
+        platform: "facebook",
+        clientId: client.clientId,
+        personId: short.personId,
+        scopes: short.scopes,
+        kind: "long-lived-user",
+        lifetimeSeconds: lifetimes.facebookLongLivedSeconds,
+        prefix: "EAAL",
+      });
+      return { access_token: long.token, token_type: "bearer", expires_in: lifetimes.facebookLongLivedSeconds };
+    }
+
+    const redeemed = redeemCode(context, "facebook", {
+      code: fields.code,
+      clientId: client.clientId,
+      redirectUri: fields.redirect_uri,
+    });
+    switch (redeemed) {
+      case "unknown":
+      case "client_mismatch":
+        throw graphError(400, { message: "Invalid verification code format.", code: 100 });
+      case "used":
+        throw graphError(400, { message: "This authorization code has been used.", code: 100, error_subcode: 36009 });
+      case "expired":
+        throw graphError(400, { message: "This authorization code has expired.", code: 100, error_subcode: 36007 });
+      case "redirect_mismatch":
+        throw graphError(400, {
+          message:
+            "Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request",
+          code: 100,
+          error_subcode: 36008,
+        });
+      case "pkce_missing":
+      case "pkce_mismatch":
+        throw graphError(400, { message: "Invalid code verifier.", code: 100 });
+    }
+    const token = issueAccessToken(context, {
+      platform: "facebook",
+      clientId: client.clientId,
+      personId: redeemed.personId,
+      scopes: redeemed.scopes,
+      kind: "user",
+      lifetimeSeconds: lifetimes.facebookShortLivedSeconds,
+      prefix: "EAAS",
+    });
+    return { access_token: token.token, token_type: "bearer", expires_in: lifetimes.facebookShortLivedSeconds };
+  };
+
+  app.get("/:version/oauth/access_token", async (request) => exchange(request));
+  app.post("/:version/oauth/access_token", async (request) => exchange(request));
+
+  app.get("/:version/debug_token", async (request) => {
+    const { fields } = await readForm(request);
+    const [appId, appSecret] = (fields.access_token ?? "").split("|");
+    const client = findClient(context, "facebook", appId);
+    if (!client || !secretMatches(client, appSecret)) {
+      requireToken(context, fields.access_token);
+    }
+    const record = fields.input_token ? context.state.data.accessTokens[fields.input_token] : undefined;
+    if (!record || record.platform !== "facebook") {
+      return { data: { error: { code: 190, message: "Invalid OAuth access token." }, is_valid: false, scopes: [] } };
+    }
+    const person = people.find((candidate) => candidate.id === record.personId)!;
+    const expired = record.expiresAt !== null && record.expiresAt <= context.now();
+    return {
+      data: {
+        app_id: record.clientId,
+        type: record.kind === "page" ? "PAGE" : "USER",
+        application: "Sandbox app",
+        data_access_expires_at: Math.floor((record.issuedAt + 90 * 86_400_000) / 1000),
+        expires_at: record.expiresAt === null ? 0 : Math.floor(record.expiresAt / 1000),
+        is_valid: !record.revoked && !expired,
+        ...(record.revoked
+          ? { error: { code: 190, subcode: 458, message: "The user has not authorized application." } }
+          : {}),
+        ...(expired ? { error: { code: 190, subcode: 463, message: "Session has expired." } } : {}),
+        scopes: record.scopes,
+        user_id: person.facebook.userId,
+        ...(record.subject ? { profile_id: record.subject } : {}),
+      },
+    };
+  });
+}
+
+function requireUserToken(call: GraphCall) {
+  if (call.token.kind === "page")
+    throw graphError(400, { message: "(#200) This method must be called with a user access token", code: 200 });
+}
+
+/** Posting to a page takes that page's token, as Meta requires. */
+function requirePageToken(call: GraphCall, pageId: string) {
+  if (call.token.kind !== "page" || call.token.subject !== pageId) {
+    throw graphError(403, {
+      message:
+        "(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts as an admin with sufficient administrative permission",
+      code: 200,
+    });
+  }
+}
+
+/** One page token per user token and page, as /me/accounts hands back the same token. */
+function pageToken(call: GraphCall, pageId: string): AccessTokenRecord {
+  const existing = Object.values(call.context.state.data.accessTokens).find(
+    (record) =>
+      record.kind === "page" &&
+      record.subject === pageId &&
+      record.personId === call.token.personId &&
+      record.clientId === call.token.clientId &&
+      !record.revoked,
+  );
+  if (existing) return existing;
+  return issueAccessToken(call.context, {
+    platform: "facebook",
+    clientId: call.token.clientId,
+    personId: call.token.personId,
+    scopes: call.token.scopes,
+    kind: "page",
+    subject: pageId,
+    // A page token from a long-lived user token does not expire; from a short-lived one, it expires with it.
+    lifetimeSeconds:
+      call.token.kind === "long-lived-user" || call.token.expiresAt === null
+        ? null
+        : Math.ceil((call.token.expiresAt - call.context.now()) / 1000),
+    prefix: "EAAP",
+  });
+}
+
+function pagePicture(pageId: string) {
+  return { data: { height: 50, width: 50, is_silhouette: false, url: `https://graph.facebook.com/${pageId}/picture` } };
+}
+
+function checkMessage(message: string | undefined) {
+  if (message && message.length > MESSAGE_LIMIT)
+    throw invalidParameter(`Message is too long: ${message.length} characters, the limit is ${MESSAGE_LIMIT}`);
+}
+
+function newPostId(call: GraphCall, pageId: string) {
+  return `${pageId}_${call.context.state.nextNumber(`fb:post:${pageId}`, 100_000_000_000_000)}`;
+}
+
+function publishPost(
+  call: GraphCall,
+  pageId: string,
+  item: Omit<PublishedItem, "platform" | "accountId" | "createdAt" | "url" | "kind" | "id"> & {
+    id?: string;
+    kind?: string;
+  },
+) {
+  const id = item.id ?? newPostId(call, pageId);
+  return call.context.state.publish({
+    platform: "facebook",
+    accountId: pageId,
+    kind: item.kind ?? "fb_post",
+    id,
+    createdAt: call.context.now(),
+    url: `https://www.facebook.com/${id}`,
+    text: item.text,
+    media: item.media,
+    extra: item.extra,
+  });
+}
+
+function postView(item: PublishedItem) {
+  return {
+    id: item.id,
+    message: item.text || undefined,
+    created_time: graphTime(item.createdAt),
+    permalink_url: item.url,
+    ...(item.extra.link ? { link: item.extra.link } : {}),
+  };
+}
+
+function insightsSeries(call: GraphCall, subjectId: string, metric: string, createdAt: number, perHour: number) {
+  const until = Number(call.form.fields.until ?? Math.floor(call.context.now() / 1000)) * 1000;
+  const since = Number(call.form.fields.since ?? Math.floor((until - 2 * 86_400_000) / 1000)) * 1000;
+  const values = [];
+  for (let end = since + 86_400_000; end <= until + 86_400_000 - 1; end += 86_400_000) {
+    const at = Math.min(end, call.context.now());
+    const day =
+      grown(`${subjectId}:${metric}`, createdAt, at, perHour) -
+      grown(`${subjectId}:${metric}`, createdAt, at - 86_400_000, perHour);
+    values.push({ value: Math.max(0, day), end_time: graphTime(end) });
+  }
+  return values;
+}
+
+export const facebookGraph: GraphRoutes = {
+  "GET user": (call) => {
+    if (call.node.type !== "user") return undefined;
+    const person = call.node.person;
+    return {
+      id: person.facebook.userId,
+      name: person.name,
+      ...(call.fields.includes("email") ? { email: person.email } : {}),
+      ...(call.fields.includes("picture")
+        ? {
+            picture: {
+              data: { url: `https://graph.facebook.com/${person.facebook.userId}/picture`, is_silhouette: false },
+            },
+          }
+        : {}),
+    };
+  },
+
+  "GET user/accounts": (call) => {
+    requireUserToken(call);
+    if (call.node.type !== "user") return undefined;
+    const owned = pages.filter(
+      (page) => call.node.type === "user" && call.node.person.facebook.pageIds.includes(page.id),
+    );
+    return paged(
+      owned.map((page) => ({
+        id: page.id,
+        name: page.name,
+        category: page.category,
+        access_token: pageToken(call, page.id).token,
+        tasks: ["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE"],
+        ...(call.fields.some((field) => field.startsWith("picture")) ? { picture: pagePicture(page.id) } : {}),
+        ...(call.fields.some((field) => field.startsWith("instagram_business_account")) && page.instagramAccountId
+          ? { instagram_business_account: { id: page.instagramAccountId } }
+          : {}),
+      })),
+    );
+  },
+
+  "DELETE user/permissions": (call) => {
+    requireUserToken(call);
+    revokePersonTokens(call.context, "facebook", call.token.personId, call.token.clientId);
+    return { success: true };
+  },
+
+  "GET page": (call) => {
+    if (call.node.type !== "page") return undefined;
+    const page = call.node.page;
+    const account = instagramAccounts.find((candidate) => candidate.id === page.instagramAccountId);
+    const wantsInstagram = call.fields.some((field) => field.startsWith("instagram_business_account"));
+    return {
+      id: page.id,
+      name: page.name,
+      ...(call.fields.includes("category") ? { category: page.category } : {}),
+      ...(call.fields.includes("link") ? { link: `https://www.facebook.com/${page.id}` } : {}),
+      ...(call.fields.some((field) => field.startsWith("picture")) ? { picture: pagePicture(page.id) } : {}),
+      ...(call.fields.includes("followers_count")
+        ? { followers_count: 1000 + Math.floor(Number(page.id.slice(-3)) * 137) }
+        : {}),
+      ...(wantsInstagram && account
+        ? {
+            instagram_business_account: {
+              id: account.id,
+              username: account.username,
+              profile_picture_url: `https://scontent.cdninstagram.com/${account.id}.jpg`,
+            },
+          }
+        : {}),
+    };
+  },
+
+  "POST page/feed": (call) => {
+    if (call.node.type !== "page") return undefined;
+    requirePageToken(call, call.node.id);
+    const { message, link } = call.form.fields;
+    checkMessage(message);
+    const attached = Object.entries(call.form.fields)
+      .filter(([name]) => /^attached_media\[\d+\]$/.test(name))
+      .map(([, value]) => {
+        const parsed = JSON.parse(value) as { media_fbid?: string };
+        const photo = parsed.media_fbid
+          ? call.context.state.object<{ pageId: string; url?: string; bytes?: number }>(
+              "fb_photo_unpublished",
+              parsed.media_fbid,
+            )
+          : undefined;
+        if (!photo || photo.pageId !== call.node.id) throw invalidParameter(`Invalid media_fbid ${parsed.media_fbid}`);
+        return { type: "photo", id: parsed.media_fbid, url: photo.url, bytes: photo.bytes };
+      });
+    if (!message && !link && attached.length === 0)
+      throw invalidParameter("The parameter message, link or attached_media is required");
+    if (link && !/^https?:\/\//.test(link)) throw invalidParameter("Param link must be a valid URL");
+    const item = publishPost(call, call.node.id, { text: message ?? "", media: attached, extra: link ? { link } : {} });
+    return { id: item.id };
+  },
+
+  "POST page/photos": async (call) => {
+    if (call.node.type !== "page") return undefined;
+    requirePageToken(call, call.node.id);
+    const { message, url, published } = call.form.fields;
+    checkMessage(message);
+    const file = call.form.files.find((candidate) => candidate.field === "source");
+    let bytes: number;
+    if (file) {
+      if (!file.mimetype.startsWith("image/"))
+        throw graphError(400, { message: "(#324) Requires upload file", code: 324 });
+      bytes = file.bytes.length;
+    } else {
+      const fetched = await fetchMedia(url);
+      if (!fetched || !fetched.contentType.startsWith("image/"))
+        throw graphError(400, { message: "(#324) Missing or invalid image file", code: 324 });
+      bytes = fetched.bytes;
+    }
+    if (bytes > PHOTO_BYTES_LIMIT)
+      throw graphError(400, { message: "(#1) Image is too large: photos may be at most 10 MB", code: 1 });
+    const photoId = String(call.context.state.nextNumber("fb:photo", 300_000_000_000_000));
+    if (published === "false") {
+      call.context.state.putObject("fb_photo_unpublished", photoId, { pageId: call.node.id, url, bytes });
+      return { id: photoId };
+    }
+    const post = publishPost(call, call.node.id, {
+      text: message ?? "",
+      media: [{ type: "photo", id: photoId, url, bytes }],
+      extra: {},
+    });
+    call.context.state.publish({
+      ...post,
+      id: photoId,
+      kind: "fb_photo",
+      url: `https://www.facebook.com/photo/?fbid=${photoId}`,
+      extra: { postId: post.id },
+    });
+    return { id: photoId, post_id: post.id };
+  },
+
+  "POST page/videos": async (call) => {
+    if (call.node.type !== "page") return undefined;
+    requirePageToken(call, call.node.id);
+    const { description, title, file_url: fileUrl } = call.form.fields;
+    checkMessage(description);
+    const file = call.form.files.find((candidate) => candidate.field === "source");
+    const fetched = file ? { contentType: file.mimetype, bytes: file.bytes.length } : await fetchMedia(fileUrl);
+    if (!fetched || !(fetched.contentType.startsWith("video/") || fetched.contentType === "application/octet-stream")) {
+      throw graphError(400, {
+        message: "(#352) Sorry, the video file you selected is in a format that we don't support.",
+        code: 352,
+      });
+    }
+    const videoId = String(call.context.state.nextNumber("fb:video", 400_000_000_000_000));
+    call.context.state.publish({
+      platform: "facebook",
+      accountId: call.node.id,
+      kind: "fb_video",
+      id: videoId,
+      createdAt: call.context.now(),
+      url: `https://www.facebook.com/${call.node.id}/videos/${videoId}`,
+      text: description ?? "",
+      media: [{ type: "video", url: fileUrl, bytes: fetched.bytes }],
+      extra: { title },
+    });
+    return { id: videoId };
+  },
+
+  "GET page/feed": (call) => listPagePosts(call),
+  "GET page/published_posts": (call) => listPagePosts(call),
+
+  "GET fb_post": (call) => (call.node.type === "fb_post" ? postView(call.node.item) : undefined),
+  "GET fb_photo": (call) =>
+    call.node.type === "fb_photo" ? { ...postView(call.node.item), link: call.node.item.url } : undefined,
+  "GET fb_video": (call) => {
+    if (call.node.type !== "fb_video") return undefined;
+    const ready =
+      call.context.now() - call.node.item.createdAt >= call.context.options.lifetimes.videoProcessingSeconds * 1000;
+    return {
+      ...postView(call.node.item),
+      title: call.node.item.extra.title,
+      description: call.node.item.text,
+      status: { video_status: ready ? "ready" : "processing", processing_progress: ready ? 100 : 50 },
+    };
+  },
+
+  "DELETE fb_post": (call) => {
+    if (call.node.type !== "fb_post") return undefined;
+    requirePageToken(call, call.node.item.accountId);
+    const published = call.context.state.data.published;
+    published.splice(published.indexOf(call.node.item), 1);
+    return { success: true };
+  },
+
+  "GET page/insights": (call) => {
+    if (call.node.type !== "page") return undefined;
+    const metrics = (call.form.fields.metric ?? "").split(",").filter(Boolean);
+    const unknown = metrics.filter((metric) => !pageMetrics.includes(metric));
+    if (metrics.length === 0 || unknown.length > 0)
+      throw invalidParameter(
+        `The value must be a valid insights metric${unknown.length ? `: ${unknown.join(", ")}` : ""}`,
+      );
+    const pageId = call.node.id;
+    const pageCreated = Date.UTC(2024, 0, 1);
+    return {
+      data: metrics.map((metric) => ({
+        name: metric,
+        period: call.form.fields.period ?? "day",
+        values: insightsSeries(call, pageId, metric, pageCreated, metric === "page_follows" ? 0.5 : 40),
+        title: metric,
+        description: `Daily ${metric.replaceAll("_", " ")}`,
+        id: `${pageId}/insights/${metric}/day`,
+      })),
+      paging: {},
+    };
+  },
+
+  "GET fb_post/insights": (call) => {
+    if (call.node.type !== "fb_post") return undefined;
+    const metrics = (call.form.fields.metric ?? "").split(",").filter(Boolean);
+    const unknown = metrics.filter((metric) => !postMetrics.includes(metric));
+    if (metrics.length === 0 || unknown.length > 0)
+      throw invalidParameter(
+        `The value must be a valid insights metric${unknown.length ? `: ${unknown.join(", ")}` : ""}`,
+      );
+    const item = call.node.item;
+    const views = grown(`${item.id}:views`, item.createdAt, call.context.now(), 120);
+    const reach = shareOf(`${item.id}:reach`, views, 0.6, 0.9);
+    const values: Record<string, unknown> = {
+      post_media_view: views,
+      post_total_media_view_unique: reach,
+      post_clicks: shareOf(`${item.id}:clicks`, reach, 0.02, 0.08),
+      post_reactions_by_type_total: {
+        like: shareOf(`${item.id}:like`, reach, 0.03, 0.07),
+        love: shareOf(`${item.id}:love`, reach, 0, 0.02),
+      },
+    };
+    return {
+      data: metrics.map((metric) => ({
+        name: metric,
+        period: "lifetime",
+        values: [{ value: values[metric] }],
+        title: metric,
+        id: `${item.id}/insights/${metric}/lifetime`,
+      })),
+      paging: {},
+    };
+  },
+};
+
+function listPagePosts(call: GraphCall) {
+  if (call.node.type !== "page") return undefined;
+  const pageId = call.node.id;
+  const limit = Math.min(100, Number(call.form.fields.limit ?? 25));
+  const posts = call.context.state.data.published
+    .filter((item) => item.platform === "facebook" && item.accountId === pageId && item.kind === "fb_post")
+    .sort((a, b) => b.createdAt - a.createdAt)
+    .slice(0, limit);
+  return paged(posts.map(postView));
+}

@@ -1,0 +1,360 @@
+import {
+  canActForPage,
+  graphError,
+  graphTime,
+  invalidParameter,
+  paged,
+  type GraphCall,
+  type GraphRoutes,
+} from "./meta-graph.js";
+import { fetchMedia } from "./media.js";
+import { grown, shareOf } from "./metrics.js";
+import { instagramAccounts } from "./seed.js";
+import type { PublishedItem } from "./state.js";
+
+/**
+ * Instagram Graph API (business and creator accounts linked to a Page): media containers,
+ * status, media_publish, the publishing limit, and insights.
+ * https://developers.facebook.com/docs/instagram-platform/content-publishing
+ */
+
+const CAPTION_LIMIT = 2_200;
+const HASHTAG_LIMIT = 30;
+const MENTION_LIMIT = 20;
+const mediaTypes = ["IMAGE", "REELS", "STORIES", "CAROUSEL"] as const;
+type MediaType = (typeof mediaTypes)[number];
+
+interface Container {
+  id: string;
+  igUserId: string;
+  mediaType: MediaType;
+  isCarouselItem: boolean;
+  caption: string;
+  children: string[];
+  media: { type: "image" | "video"; url: string; bytes: number }[];
+  createdAt: number;
+  publishedMediaId?: string;
+}
+
+const mediaMetrics = ["reach", "likes", "comments", "shares", "saved", "views", "total_interactions"];
+const accountMetrics = ["reach", "views", "accounts_engaged", "total_interactions"];
+
+function requireAccountAccess(call: GraphCall) {
+  if (call.node.type !== "ig_user") return;
+  if (!canActForPage(call.token, call.node.pageId)) {
+    throw graphError(403, { message: "(#10) Application does not have permission for this action", code: 10 });
+  }
+}
+
+function publishError(subcode: number, title: string, userMessage: string, code = 9004) {
+  return graphError(400, {
+    message: "Invalid parameter",
+    code,
+    error_subcode: subcode,
+    error_user_title: title,
+    error_user_msg: userMessage,
+  });
+}
+
+function checkCaption(caption: string) {
+  if (caption.length > CAPTION_LIMIT) {
+    throw publishError(
+      2207003,
+      "Caption too long",
+      `The caption is ${caption.length} characters; the limit is ${CAPTION_LIMIT}.`,
+      100,
+    );
+  }
+  if ((caption.match(/#\w+/g) ?? []).length > HASHTAG_LIMIT)
+    throw publishError(2207004, "Too many hashtags", `Use at most ${HASHTAG_LIMIT} hashtags.`, 100);
+  if ((caption.match(/@\w+/g) ?? []).length > MENTION_LIMIT)
+    throw publishError(2207005, "Too many mentions", `Use at most ${MENTION_LIMIT} mentions.`, 100);
+}
+
+function containerStatus(call: GraphCall, container: Container): "IN_PROGRESS" | "FINISHED" | "EXPIRED" | "PUBLISHED" {
+  if (container.publishedMediaId) return "PUBLISHED";
+  const age = call.context.now() - container.createdAt;
+  if (age > call.context.options.lifetimes.instagramContainerSeconds * 1000) return "EXPIRED";
+  const processing = container.media.some((media) => media.type === "video")
+    ? call.context.options.lifetimes.videoProcessingSeconds * 1000
+    : 0;
+  const childrenReady = container.children.every((childId) => {
+    const child = call.context.state.object<Container>("ig_container", childId);
+    return child && containerStatus(call, child) === "FINISHED";
+  });
+  return age >= processing && childrenReady ? "FINISHED" : "IN_PROGRESS";
+}
+
+function permalink(item: { id: string; mediaType: MediaType; username: string }): string {
+  const shortcode = Buffer.from(item.id).toString("base64url").slice(-11);
+  if (item.mediaType === "STORIES") return `https://www.instagram.com/stories/${item.username}/${item.id}/`;
+  return `https://www.instagram.com/${item.mediaType === "REELS" ? "reel" : "p"}/${shortcode}/`;
+}
+
+function mediaView(item: PublishedItem) {
+  return {
+    id: item.id,
+    caption: item.text || undefined,
+    media_type:
+      item.extra.mediaType === "CAROUSEL" ? "CAROUSEL_ALBUM" : item.media[0]?.type === "video" ? "VIDEO" : "IMAGE",
+    media_product_type:
+      item.extra.mediaType === "REELS" ? "REELS" : item.extra.mediaType === "STORIES" ? "STORY" : "FEED",
+    permalink: item.url,
+    timestamp: graphTime(item.createdAt),
+    username: item.extra.username,
+  };
+}
+
+function publishingUse(call: GraphCall, igUserId: string, take: boolean) {
+  const limit = call.context.options.limits.instagramPostsPerDay;
+  const key = `ig:publish:${igUserId}`;
+  return take ? call.context.take(key, limit, 86_400_000) : call.context.peek(key, limit, 86_400_000);
+}
+
+export const instagramGraph: GraphRoutes = {
+  "GET ig_user": (call) => {
+    if (call.node.type !== "ig_user") return undefined;
+    requireAccountAccess(call);
+    const account = call.node.account;
+    const mediaCount = call.context.state.data.published.filter(
+      (item) => item.platform === "instagram" && item.accountId === account.id,
+    ).length;
+    return {
+      id: account.id,
+      username: account.username,
+      ...(call.fields.includes("name") ? { name: account.name } : {}),
+      ...(call.fields.includes("profile_picture_url")
+        ? { profile_picture_url: `https://scontent.cdninstagram.com/${account.id}.jpg` }
+        : {}),
+      ...(call.fields.includes("followers_count") ? { followers_count: account.followersCount } : {}),
+      ...(call.fields.includes("media_count") ? { media_count: mediaCount } : {}),
+    };
+  },
+
+  "POST ig_user/media": async (call) => {
+    if (call.node.type !== "ig_user") return undefined;
+    requireAccountAccess(call);
+    const fields = call.form.fields;
+    const isCarouselItem = fields.is_carousel_item === "true";
+    const requested = (fields.media_type ?? (fields.video_url ? "VIDEO" : "IMAGE")).toUpperCase();
+    if (requested === "VIDEO") {
+      throw invalidParameter("The VIDEO media type is no longer supported for feed posts. Use REELS instead.");
+    }
+    if (!(mediaTypes as readonly string[]).includes(requested))
+      throw invalidParameter(`media_type must be one of ${mediaTypes.join(", ")}`);
+    const mediaType = requested as MediaType;
+    const caption = fields.caption ?? "";
+    if (!isCarouselItem) checkCaption(caption);
+
+    const container: Container = {
+      id: String(call.context.state.nextNumber("ig:container", 17_900_000_000_000_000)),
+      igUserId: call.node.id,
+      mediaType,
+      isCarouselItem,
+      caption,
+      children: [],
+      media: [],
+      createdAt: call.context.now(),
+    };
+
+    if (mediaType === "CAROUSEL") {
+      const children = (fields.children ?? "")
+        .split(",")
+        .map((child) => child.trim())
+        .filter(Boolean);
+      if (children.length < 2 || children.length > 10)
+        throw publishError(2207020, "Wrong number of carousel items", "A carousel has 2 to 10 items.", 100);
+      for (const childId of children) {
+        const child = call.context.state.object<Container>("ig_container", childId);
+        if (!child || !child.isCarouselItem || child.igUserId !== call.node.id)
+          throw invalidParameter(`Invalid carousel child ${childId}`);
+      }
+      container.children = children;
+    } else {
+      const isVideo = mediaType === "REELS" || Boolean(fields.video_url);
+      const url = isVideo ? fields.video_url : fields.image_url;
+      if (!url)
+        throw invalidParameter(isVideo ? "The parameter video_url is required" : "The parameter image_url is required");
+      const fetched = await fetchMedia(url);
+      if (!fetched)
+        throw publishError(
+          2207052,
+          "Media could not be fetched",
+          "The media could not be fetched from this URI: make sure it is public.",
+        );
+      const acceptable = isVideo
+        ? /^video\/(mp4|quicktime)/.test(fetched.contentType)
+        : fetched.contentType === "image/jpeg";
+      if (!acceptable) {
+        throw publishError(
+          2207026,
+          "Unsupported format",
+          isVideo ? "Video must be MP4 or MOV." : "Only JPEG images can be published.",
+        );
+      }
+      container.media = [{ type: isVideo ? "video" : "image", url, bytes: fetched.bytes }];
+    }
+    call.context.state.putObject("ig_container", container.id, container);
+    return { id: container.id };
+  },
+
+  "GET ig_container": (call) => {
+    if (call.node.type !== "object") return undefined;
+    const container = call.node.value as unknown as Container;
+    const status = containerStatus(call, container);
+    return {
+      status_code: status,
+      ...(call.fields.includes("status")
+        ? {
+            status:
+              status === "FINISHED" ? "Finished: Media has been uploaded and it is ready to be published." : status,
+          }
+        : {}),
+      id: container.id,
+    };
+  },
+
+  "POST ig_user/media_publish": (call) => {
+    if (call.node.type !== "ig_user") return undefined;
+    requireAccountAccess(call);
+    const creationId = call.form.fields.creation_id;
+    const container = creationId ? call.context.state.object<Container>("ig_container", creationId) : undefined;
+    if (!container || container.igUserId !== call.node.id || container.isCarouselItem)
+      throw invalidParameter("Invalid creation_id");
+    const status = containerStatus(call, container);
+    if (status === "PUBLISHED")
+      throw publishError(2207006, "Already published", "This container has been published already.", 9007);
+    if (status === "EXPIRED")
+      throw publishError(2207008, "Container expired", "The media container expired; create a new one.", 9007);
+    if (status !== "FINISHED")
+      throw publishError(
+        2207027,
+        "Media not ready",
+        "The media is not ready for publishing, please wait for a moment.",
+        9007,
+      );
+    if (!publishingUse(call, call.node.id, true).allowed) {
+      throw graphError(400, {
+        message: "Application request limit reached",
+        code: 9,
+        error_subcode: 2207042,
+        error_user_title: "Publishing limit reached",
+        error_user_msg: "You have reached the maximum number of posts that can be published in 24 hours.",
+      });
+    }
+    const account = call.node.account;
+    const id = String(call.context.state.nextNumber("ig:media", 18_000_000_000_000_000));
+    const media = container.children.length
+      ? container.children.flatMap(
+          (childId) => call.context.state.object<Container>("ig_container", childId)?.media ?? [],
+        )
+      : container.media;
+    call.context.state.publish({
+      platform: "instagram",
+      accountId: account.id,
+      kind: "ig_media",
+      id,
+      createdAt: call.context.now(),
+      url: permalink({ id, mediaType: container.mediaType, username: account.username }),
+      text: container.caption,
+      media,
+      extra: { mediaType: container.mediaType, username: account.username, containerId: container.id },
+    });
+    container.publishedMediaId = id;
+    call.context.state.putObject("ig_container", container.id, container);
+    return { id };
+  },
+
+  "GET ig_user/content_publishing_limit": (call) => {
+    if (call.node.type !== "ig_user") return undefined;
+    requireAccountAccess(call);
+    const use = publishingUse(call, call.node.id, false);
+    return {
+      data: [{ config: { quota_total: use.limit, quota_duration: 86_400 }, quota_usage: use.limit - use.remaining }],
+    };
+  },
+
+  "GET ig_user/media": (call) => {
+    if (call.node.type !== "ig_user") return undefined;
+    requireAccountAccess(call);
+    const igUserId = call.node.id;
+    const items = call.context.state.data.published
+      .filter((item) => item.platform === "instagram" && item.accountId === igUserId)
+      .sort((a, b) => b.createdAt - a.createdAt);
+    return paged(items.map(mediaView));
+  },
+
+  "GET ig_media": (call) => {
+    if (call.node.type !== "ig_media") return undefined;
+    const item = call.node.item;
+    const views = grown(`${item.id}:views`, item.createdAt, call.context.now(), 90);
+    return {
+      ...mediaView(item),
+      ...(call.fields.includes("like_count") ? { like_count: shareOf(`${item.id}:likes`, views, 0.04, 0.1) } : {}),
+      ...(call.fields.includes("comments_count")
+        ? { comments_count: shareOf(`${item.id}:comments`, views, 0.002, 0.01) }
+        : {}),
+    };
+  },
+
+  "GET ig_media/insights": (call) => {
+    if (call.node.type !== "ig_media") return undefined;
+    const metrics = (call.form.fields.metric ?? "").split(",").filter(Boolean);
+    const unknown = metrics.filter((metric) => !mediaMetrics.includes(metric));
+    if (metrics.length === 0 || unknown.length > 0) {
+      throw invalidParameter(
+        `metric[${metrics.indexOf(unknown[0] ?? "")}] must be one of the following values: ${mediaMetrics.join(", ")}`,
+      );
+    }
+    const item = call.node.item;
+    const views = grown(`${item.id}:views`, item.createdAt, call.context.now(), 90);
+    const reach = shareOf(`${item.id}:reach`, views, 0.55, 0.85);
+    const likes = shareOf(`${item.id}:likes`, views, 0.04, 0.1);
+    const comments = shareOf(`${item.id}:comments`, views, 0.002, 0.01);
+    const shares = shareOf(`${item.id}:shares`, views, 0.001, 0.01);
+    const saved = shareOf(`${item.id}:saved`, views, 0.002, 0.02);
+    const values: Record<string, number> = {
+      reach,
+      likes,
+      comments,
+      shares,
+      saved,
+      views,
+      total_interactions: likes + comments + shares + saved,
+    };
+    return {
+      data: metrics.map((metric) => ({
+        name: metric,
+        period: "lifetime",
+        values: [{ value: values[metric] }],
+        title: metric,
+        id: `${item.id}/insights/${metric}/lifetime`,
+      })),
+    };
+  },
+
+  "GET ig_user/insights": (call) => {
+    if (call.node.type !== "ig_user") return undefined;
+    requireAccountAccess(call);
+    const metrics = (call.form.fields.metric ?? "").split(",").filter(Boolean);
+    const unknown = metrics.filter((metric) => !accountMetrics.includes(metric));
+    if (metrics.length === 0 || unknown.length > 0)
+      throw invalidParameter(`metric must be one of: ${accountMetrics.join(", ")}`);
+    const account = instagramAccounts.find((candidate) => candidate.id === call.node.id)!;
+    const until = Number(call.form.fields.until ?? Math.floor(call.context.now() / 1000)) * 1000;
+    const since = Number(call.form.fields.since ?? Math.floor((until - 86_400_000) / 1000)) * 1000;
+    const epoch = Date.UTC(2024, 0, 1);
+    const between = (metric: string, perHour: number) =>
+      grown(`${account.id}:${metric}`, epoch, until, perHour) - grown(`${account.id}:${metric}`, epoch, since, perHour);
+    const perHour: Record<string, number> = { reach: 30, views: 80, accounts_engaged: 4, total_interactions: 6 };
+    return {
+      data: metrics.map((metric) => ({
+        name: metric,
+        period: call.form.fields.period ?? "day",
+        total_value: { value: Math.max(0, between(metric, perHour[metric]!)) },
+        title: metric,
+        id: `${account.id}/insights/${metric}/day`,
+      })),
+    };
+  },
+};

@@ -1,0 +1,728 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { PlatformReply, nextMidnight, type SandboxContext, type SandboxPlatform } from "./context.js";
+import { readForm } from "./form.js";
+import { grown, shareOf } from "./metrics.js";
+import {
+  bearerToken,
+  findAccessToken,
+  findClient,
+  issueAccessToken,
+  issueRefreshToken,
+  redeemCode,
+  registerAuthorizePage,
+  scopesFrom,
+  secretMatches,
+} from "./oauth.js";
+import { linkedinOrganizations, people, type SandboxPerson } from "./seed.js";
+import type { AccessTokenRecord, PublishedItem } from "./state.js";
+
+/**
+ * LinkedIn: OAuth 2.0 (credentials in the body, no token_type in the answer), userinfo, the
+ * versioned REST API (Posts, Images, Videos, organization ACLs, share statistics).
+ * https://learn.microsoft.com/linkedin/shared/authentication/authorization-code-flow
+ * https://learn.microsoft.com/linkedin/marketing/community-management/shares/posts-api
+ */
+
+/** Versions the sandbox answers; older ones are sunset (426), as LinkedIn keeps about a year. */
+const OLDEST_VERSION = 202511;
+const LATEST_VERSION = 202607;
+const COMMENTARY_LIMIT = 3_000;
+const VIDEO_PART_BYTES = 4 * 1024 * 1024;
+const RESERVED = /[\\|{}@[\]()<>#*_~]/;
+
+interface Asset {
+  urn: string;
+  kind: "image" | "video";
+  owner: string;
+  fileSizeBytes: number;
+  parts: { firstByte: number; lastByte: number; etag?: string }[];
+  uploaded: boolean;
+  finalizedAt?: number;
+}
+
+function restError(status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  return new PlatformReply(status, { status, ...body }, headers);
+}
+
+const oauthError = (status: number, error: string, description: string) =>
+  new PlatformReply(status, { error, error_description: description });
+
+const unprocessable = (path: string, message: string) =>
+  restError(422, {
+    errorDetailType: "com.linkedin.common.error.BadRequest",
+    message: `${path} :: ${message}`,
+    errorDetails: {
+      inputErrors: [{ description: message, input: { inputPath: { fieldPath: path } }, code: "INVALID_VALUE" }],
+    },
+  });
+
+/**
+ * "Little text": an unescaped reserved character ends the commentary there, as LinkedIn cuts
+ * posts at a stray parenthesis. Escaped ones are kept as the character itself.
+ * https://learn.microsoft.com/linkedin/marketing/community-management/shares/little-text-format
+ */
+export function readLittleText(commentary: string): string {
+  let result = "";
+  for (let index = 0; index < commentary.length; index += 1) {
+    const character = commentary[index]!;
+    if (character === "\\" && index + 1 < commentary.length && RESERVED.test(commentary[index + 1]!)) {
+      result += commentary[index + 1];
+      index += 1;
+    } else if (RESERVED.test(character)) {
+      break;
+    } else {
+      result += character;
+    }
+  }
+  return result;
+}
+
+export const linkedin: SandboxPlatform = {
+  prefix: "linkedin",
+  realBaseUrls: { oauth: "https://www.linkedin.com", api: "https://api.linkedin.com" },
+  transientError: (status) =>
+    restError(status, { message: status === 503 ? "Service Unavailable" : "Internal Server Error" }),
+  rateLimitError: (retryAfterSeconds) =>
+    restError(
+      429,
+      {
+        serviceErrorCode: 101,
+        code: "TOO_MANY_REQUESTS",
+        message: "Resource level throttle APPLICATION DAY limit for calls to this resource is reached.",
+      },
+      { "retry-after": String(retryAfterSeconds) },
+    ),
+
+  register(app: FastifyInstance, context: SandboxContext) {
+    const { lifetimes, limits } = context.options;
+
+    registerAuthorizePage(app, context, {
+      platform: "linkedin",
+      path: "/oauth/v2/authorization",
+      appLabel: "LinkedIn",
+      parse(query) {
+        const client = findClient(context, "linkedin", query.client_id);
+        if (!client) return "Bummer, something went wrong: the client_id is invalid.";
+        if (!query.redirect_uri || !client.redirectUris.includes(query.redirect_uri))
+          return "The redirect_uri does not match the registered value.";
+        if (query.response_type !== "code") return "response_type must be code.";
+        return {
+          client,
+          redirectUri: query.redirect_uri,
+          scopes: scopesFrom(query.scope, /[\s,]+/),
+          state: query.state,
+        };
+      },
+      denied(request) {
+        const target = new URL(request.redirectUri);
+        target.searchParams.set("error", "user_cancelled_authorize");
+        target.searchParams.set("error_description", "The user cancelled the authorization");
+        if (request.state !== undefined) target.searchParams.set("state", request.state);
+        return target;
+      },
+    });
+
+    app.post("/oauth/v2/accessToken", async (request) => {
+      const { fields } = await readForm(request);
+      const client = findClient(context, "linkedin", fields.client_id);
+      if (!client || !secretMatches(client, fields.client_secret))
+        throw oauthError(401, "invalid_client", "Client authentication failed");
+      let personId: string;
+      let scopes: string[];
+      let refreshAnswer: { refresh_token: string; refresh_token_expires_in: number } | undefined;
+      if (fields.grant_type === "authorization_code") {
+        const redeemed = redeemCode(context, "linkedin", {
+          code: fields.code,
+          clientId: client.clientId,
+          redirectUri: fields.redirect_uri,
+          codeVerifier: fields.code_verifier,
+        });
+        if (typeof redeemed === "string") {
+          throw oauthError(
+            400,
+            "invalid_request",
+            "Unable to retrieve access token: appid/redirect uri/code verifier does not match authorization code. Or authorization code expired. Or external member binding exists",
+          );
+        }
+        personId = redeemed.personId;
+        scopes = redeemed.scopes;
+        if (client.programmaticRefresh) {
+          const refresh = issueRefreshToken(context, {
+            platform: "linkedin",
+            clientId: client.clientId,
+            personId,
+            scopes,
+            lifetimeSeconds: lifetimes.linkedinRefreshSeconds,
+            prefix: "AQW",
+          });
+          refreshAnswer = { refresh_token: refresh.token, refresh_token_expires_in: lifetimes.linkedinRefreshSeconds };
+        }
+      } else if (fields.grant_type === "refresh_token") {
+        const record = fields.refresh_token ? context.state.data.refreshTokens[fields.refresh_token] : undefined;
+        if (
+          !record ||
+          record.platform !== "linkedin" ||
+          record.clientId !== client.clientId ||
+          record.revoked ||
+          (record.expiresAt !== null && record.expiresAt <= context.now())
+        ) {
+          throw oauthError(
+            400,
+            "invalid_request",
+            "The provided authorization grant or refresh token is invalid, expired or revoked.",
+          );
+        }
+        personId = record.personId;
+        scopes = record.scopes;
+        // LinkedIn keeps the refresh token and reports its remaining lifetime.
+        refreshAnswer = {
+          refresh_token: record.token,
+          refresh_token_expires_in: Math.floor(((record.expiresAt ?? context.now()) - context.now()) / 1000),
+        };
+      } else {
+        throw oauthError(400, "invalid_request", 'A required parameter "grant_type" is missing');
+      }
+      const access = issueAccessToken(context, {
+        platform: "linkedin",
+        clientId: client.clientId,
+        personId,
+        scopes,
+        kind: "user",
+        lifetimeSeconds: lifetimes.linkedinAccessSeconds,
+        prefix: "AQV",
+      });
+      // No token_type: LinkedIn leaves it out, and strict OAuth clients must cope.
+      return {
+        access_token: access.token,
+        expires_in: lifetimes.linkedinAccessSeconds,
+        ...refreshAnswer,
+        scope: scopes.join(","),
+      };
+    });
+
+    app.post("/oauth/v2/revoke", async (request, reply) => {
+      const { fields } = await readForm(request);
+      const client = findClient(context, "linkedin", fields.client_id);
+      if (!client || !secretMatches(client, fields.client_secret))
+        throw oauthError(401, "invalid_client", "Client authentication failed");
+      const record = fields.token ? context.state.data.accessTokens[fields.token] : undefined;
+      if (record?.clientId === client.clientId) record.revoked = true;
+      return reply.status(200).send();
+    });
+
+    function authenticate(request: FastifyRequest): { token: AccessTokenRecord; person: SandboxPerson } {
+      const found = findAccessToken(context, ["linkedin"], bearerToken(request.headers.authorization));
+      switch (found) {
+        case "missing":
+        case "unknown":
+          throw restError(401, {
+            serviceErrorCode: 65600,
+            code: "INVALID_ACCESS_TOKEN",
+            message: "Invalid access token",
+          });
+        case "expired":
+          throw restError(401, {
+            serviceErrorCode: 65601,
+            code: "EXPIRED_ACCESS_TOKEN",
+            message: "The token used in the request has expired",
+          });
+        case "revoked":
+          throw restError(401, {
+            serviceErrorCode: 65602,
+            code: "REVOKED_ACCESS_TOKEN",
+            message: "The token used in the request has been revoked by the user",
+          });
+      }
+      context.take(`linkedin:app:${found.clientId}`, limits.linkedinCallsPerDayPerApp, 86_400_000, {
+        resetAt: (now) => nextMidnight(now, "UTC"),
+      });
+      return { token: found, person: people.find((candidate) => candidate.id === found.personId)! };
+    }
+
+    function requireScope(token: AccessTokenRecord, scope: string, resource: string) {
+      if (!token.scopes.includes(scope)) {
+        throw restError(403, {
+          serviceErrorCode: 100,
+          code: "ACCESS_DENIED",
+          message: `Not enough permissions to access: ${resource}`,
+        });
+      }
+    }
+
+    /** Every /rest call names its API version; a sunset one answers 426. */
+    function requireVersion(request: FastifyRequest) {
+      const header = request.headers["linkedin-version"];
+      if (typeof header !== "string") {
+        throw restError(400, {
+          code: "VERSION_MISSING",
+          message: "A version must be present. Please specify a version by adding the LinkedIn-Version header.",
+        });
+      }
+      const version = Number(header.slice(0, 6));
+      if (!/^\d{6}(\.\d{2})?$/.test(header) || version < OLDEST_VERSION || version > LATEST_VERSION) {
+        throw restError(426, { code: "NONEXISTENT_VERSION", message: `Requested version ${header} is not active` });
+      }
+    }
+
+    function rest(request: FastifyRequest, scope?: string, resource = "") {
+      requireVersion(request);
+      const auth = authenticate(request);
+      if (scope) requireScope(auth.token, scope, resource);
+      return auth;
+    }
+
+    const personUrn = (person: SandboxPerson) => `urn:li:person:${person.linkedin.sub}`;
+    const administers = (person: SandboxPerson, organizationUrn: string) =>
+      person.linkedin.administeredOrganizationIds.some((id) => `urn:li:organization:${id}` === organizationUrn);
+
+    function requireAuthor(token: AccessTokenRecord, person: SandboxPerson, author: string) {
+      if (author === personUrn(person)) return requireScope(token, "w_member_social", "partnerApiPostsExternal.CREATE");
+      if (author.startsWith("urn:li:organization:") && administers(person, author))
+        return requireScope(token, "w_organization_social", "partnerApiPostsExternal.CREATE");
+      throw restError(403, {
+        serviceErrorCode: 100,
+        code: "ACCESS_DENIED",
+        message: `Not enough permissions to post as ${author}`,
+      });
+    }
+
+    app.get("/v2/userinfo", async (request) => {
+      const { token, person } = authenticate(request);
+      if (!token.scopes.includes("openid"))
+        throw restError(403, {
+          serviceErrorCode: 100,
+          code: "ACCESS_DENIED",
+          message: "Not enough permissions to access: userinfo.GET.NO_VERSION",
+        });
+      const [given, ...family] = person.name.split(" ");
+      return {
+        sub: person.linkedin.sub,
+        name: person.name,
+        given_name: given,
+        family_name: family.join(" "),
+        picture: `https://media.licdn.com/dms/image/${person.linkedin.sub}/profile-displayphoto`,
+        locale: { country: "US", language: "en" },
+        ...(token.scopes.includes("email") ? { email: person.email, email_verified: true } : {}),
+      };
+    });
+
+    app.get("/rest/organizationAcls", async (request) => {
+      const { person } = rest(request, "rw_organization_admin", "organizationAcls.FINDER-roleAssignee");
+      const query = request.query as Record<string, string>;
+      if (query.q !== "roleAssignee") throw restError(400, { message: "Invalid finder; use q=roleAssignee" });
+      const wantsAdmin = !query.role || query.role === "ADMINISTRATOR";
+      const elements = wantsAdmin
+        ? person.linkedin.administeredOrganizationIds.map((id) => ({
+            roleAssignee: personUrn(person),
+            state: "APPROVED",
+            role: "ADMINISTRATOR",
+            organization: `urn:li:organization:${id}`,
+          }))
+        : [];
+      return { paging: { count: 10, start: 0, total: elements.length, links: [] }, elements };
+    });
+
+    app.get("/rest/organizations/:id", async (request) => {
+      rest(request);
+      const { id } = request.params as { id: string };
+      const organization = linkedinOrganizations.find((candidate) => candidate.id === id);
+      if (!organization)
+        throw restError(404, { serviceErrorCode: 0, code: "NOT_FOUND", message: `Organization ${id} not found` });
+      return {
+        id: Number(organization.id),
+        localizedName: organization.name,
+        vanityName: organization.vanityName,
+        logoV2: { original: `urn:li:digitalmediaAsset:${organization.id}logo` },
+      };
+    });
+
+    // Images and videos: initializeUpload, then PUT to the URL given, then use the URN.
+    const root = (request: FastifyRequest) => `${request.protocol}://${request.host}/linkedin`;
+
+    app.post("/rest/images", async (request) => {
+      const { token, person } = rest(request);
+      if ((request.query as Record<string, string>).action !== "initializeUpload")
+        throw restError(400, { message: "Unsupported action" });
+      const owner = ((request.body ?? {}) as { initializeUploadRequest?: { owner?: string } }).initializeUploadRequest
+        ?.owner;
+      if (!owner)
+        throw unprocessable(
+          "/initializeUploadRequest/owner",
+          "field is required but not found and has no default value",
+        );
+      requireAuthor(token, person, owner);
+      const id = `C4E${String(context.state.nextNumber("li:image", 10_000_000)).padStart(12, "0")}`;
+      const asset: Asset = {
+        urn: `urn:li:image:${id}`,
+        kind: "image",
+        owner,
+        fileSizeBytes: 0,
+        parts: [],
+        uploaded: false,
+      };
+      context.state.putObject("li_asset", asset.urn, asset);
+      return {
+        value: {
+          uploadUrlExpiresAt: context.now() + 86_400_000,
+          uploadUrl: `${root(request)}/upload/image/${encodeURIComponent(asset.urn)}`,
+          image: asset.urn,
+        },
+      };
+    });
+
+    app.put("/upload/image/:urn", async (request, reply) => {
+      const { urn } = request.params as { urn: string };
+      const asset = context.state.object<Asset>("li_asset", urn);
+      if (!asset || asset.kind !== "image") throw restError(404, { message: "Upload not found" });
+      const bytes = Buffer.isBuffer(request.body) ? request.body.length : 0;
+      if (bytes === 0) throw restError(400, { message: "Empty upload" });
+      asset.fileSizeBytes = bytes;
+      asset.uploaded = true;
+      context.state.putObject("li_asset", urn, asset);
+      return reply.status(201).send();
+    });
+
+    app.post("/rest/videos", async (request) => {
+      const { token, person } = rest(request);
+      const action = (request.query as Record<string, string>).action;
+      const body = (request.body ?? {}) as {
+        initializeUploadRequest?: { owner?: string; fileSizeBytes?: number };
+        finalizeUploadRequest?: { video?: string; uploadToken?: string; uploadedPartIds?: string[] };
+      };
+      if (action === "initializeUpload") {
+        const { owner, fileSizeBytes } = body.initializeUploadRequest ?? {};
+        if (!owner)
+          throw unprocessable(
+            "/initializeUploadRequest/owner",
+            "field is required but not found and has no default value",
+          );
+        if (!Number.isInteger(fileSizeBytes) || (fileSizeBytes ?? 0) <= 0)
+          throw unprocessable("/initializeUploadRequest/fileSizeBytes", "must be a positive integer");
+        requireAuthor(token, person, owner);
+        const id = `D4E${String(context.state.nextNumber("li:video", 20_000_000)).padStart(12, "0")}`;
+        const parts = [];
+        for (let firstByte = 0; firstByte < fileSizeBytes!; firstByte += VIDEO_PART_BYTES) {
+          parts.push({ firstByte, lastByte: Math.min(fileSizeBytes!, firstByte + VIDEO_PART_BYTES) - 1 });
+        }
+        const asset: Asset = {
+          urn: `urn:li:video:${id}`,
+          kind: "video",
+          owner,
+          fileSizeBytes: fileSizeBytes!,
+          parts,
+          uploaded: false,
+        };
+        context.state.putObject("li_asset", asset.urn, asset);
+        return {
+          value: {
+            uploadUrlsExpireAt: context.now() + 86_400_000,
+            video: asset.urn,
+            uploadInstructions: parts.map((part, index) => ({
+              uploadUrl: `${root(request)}/upload/video/${encodeURIComponent(asset.urn)}/${index}`,
+              firstByte: part.firstByte,
+              lastByte: part.lastByte,
+            })),
+            uploadToken: "",
+          },
+        };
+      }
+      if (action === "finalizeUpload") {
+        const { video, uploadedPartIds } = body.finalizeUploadRequest ?? {};
+        const asset = video ? context.state.object<Asset>("li_asset", video) : undefined;
+        if (!asset || asset.kind !== "video") throw unprocessable("/finalizeUploadRequest/video", "unknown video");
+        const expected = asset.parts.map((part) => part.etag);
+        if (expected.some((etag) => !etag) || JSON.stringify(expected) !== JSON.stringify(uploadedPartIds ?? [])) {
+          throw restError(400, { message: "uploadedPartIds do not match the parts uploaded" });
+        }
+        asset.uploaded = true;
+        asset.finalizedAt = context.now();
+        context.state.putObject("li_asset", asset.urn, asset);
+        return {};
+      }
+      throw restError(400, { message: "Unsupported action" });
+    });
+
+    app.put("/upload/video/:urn/:part", async (request, reply) => {
+      const { urn, part } = request.params as { urn: string; part: string };
+      const asset = context.state.object<Asset>("li_asset", urn);
+      const instruction = asset?.parts[Number(part)];
+      if (!asset || !instruction) throw restError(404, { message: "Upload not found" });
+      const bytes = Buffer.isBuffer(request.body) ? request.body.length : 0;
+      if (bytes !== instruction.lastByte - instruction.firstByte + 1) {
+        throw restError(400, {
+          message: `Part ${part} must be ${instruction.lastByte - instruction.firstByte + 1} bytes; got ${bytes}`,
+        });
+      }
+      instruction.etag = `/ambry-video/signedId/${urn.split(":").at(-1)}-${part}`;
+      context.state.putObject("li_asset", urn, asset);
+      return reply.status(200).header("etag", instruction.etag).send();
+    });
+
+    function assetStatus(asset: Asset): "WAITING_UPLOAD" | "PROCESSING" | "AVAILABLE" {
+      if (!asset.uploaded) return "WAITING_UPLOAD";
+      if (asset.kind === "video" && context.now() - (asset.finalizedAt ?? 0) < lifetimes.videoProcessingSeconds * 1000)
+        return "PROCESSING";
+      return "AVAILABLE";
+    }
+
+    for (const kind of ["images", "videos"] as const) {
+      app.get(`/rest/${kind}/:urn`, async (request) => {
+        rest(request);
+        const { urn } = request.params as { urn: string };
+        const asset = context.state.object<Asset>("li_asset", urn);
+        if (!asset) throw restError(404, { serviceErrorCode: 0, code: "NOT_FOUND", message: `${urn} not found` });
+        return {
+          id: asset.urn,
+          owner: asset.owner,
+          status: assetStatus(asset),
+          downloadUrl: `https://media.licdn.com/${encodeURIComponent(asset.urn)}`,
+        };
+      });
+    }
+
+    function checkMedia(id: string, author: string, kind: "image" | "video") {
+      const asset = context.state.object<Asset>("li_asset", id);
+      if (!asset || asset.kind !== kind) throw unprocessable("/content/media/id", `${id} does not exist`);
+      if (asset.owner !== author) throw unprocessable("/content/media/id", `${id} is owned by another author`);
+      if (assetStatus(asset) !== "AVAILABLE")
+        throw unprocessable("/content/media/id", `${id} is not AVAILABLE yet (${assetStatus(asset)})`);
+      return { type: kind, id, bytes: asset.fileSizeBytes };
+    }
+
+    app.post("/rest/posts", async (request, reply: FastifyReply) => {
+      const { token, person } = rest(request);
+      const body = (request.body ?? {}) as {
+        author?: string;
+        commentary?: string;
+        visibility?: string;
+        distribution?: unknown;
+        lifecycleState?: string;
+        content?: {
+          media?: { id?: string; title?: string };
+          multiImage?: { images?: { id?: string }[] };
+          article?: { source?: string; title?: string };
+        };
+      };
+      for (const field of ["author", "visibility", "distribution", "lifecycleState"] as const) {
+        if (body[field] === undefined)
+          throw unprocessable(`/${field}`, "field is required but not found and has no default value");
+      }
+      if (!["PUBLIC", "CONNECTIONS", "LOGGED_IN"].includes(body.visibility!))
+        throw unprocessable("/visibility", `invalid value ${body.visibility}`);
+      requireAuthor(token, person, body.author!);
+      const commentary = body.commentary ?? "";
+      if (commentary.length > COMMENTARY_LIMIT)
+        throw unprocessable("/commentary", `length ${commentary.length} exceeds ${COMMENTARY_LIMIT}`);
+
+      const media: PublishedItem["media"] = [];
+      const content = body.content;
+      if (content?.media?.id) {
+        media.push(
+          checkMedia(content.media.id, body.author!, content.media.id.startsWith("urn:li:video:") ? "video" : "image"),
+        );
+      } else if (content?.multiImage) {
+        const images = content.multiImage.images ?? [];
+        if (images.length < 2 || images.length > 20)
+          throw unprocessable("/content/multiImage/images", "a multi-image post has 2 to 20 images");
+        for (const image of images) media.push(checkMedia(image.id ?? "", body.author!, "image"));
+      } else if (content?.article && !content.article.source) {
+        throw unprocessable("/content/article/source", "field is required but not found and has no default value");
+      }
+
+      const daily = context.take(
+        `linkedin:posts:${person.linkedin.sub}`,
+        limits.linkedinPostsPerDayPerMember,
+        86_400_000,
+        { resetAt: (now) => nextMidnight(now, "UTC") },
+      );
+      if (!daily.allowed) {
+        throw restError(429, {
+          serviceErrorCode: 101,
+          code: "TOO_MANY_REQUESTS",
+          message: "Resource level throttle MEMBER DAY limit for calls to this resource is reached.",
+        });
+      }
+      const urn = `urn:li:share:${context.state.nextNumber("li:share", 7_300_000_000_000_000_000)}`;
+      context.state.publish({
+        platform: "linkedin",
+        accountId: body.author!,
+        kind: "post",
+        id: urn,
+        createdAt: context.now(),
+        url: `https://www.linkedin.com/feed/update/${urn}/`,
+        text: readLittleText(commentary),
+        media,
+        extra: {
+          visibility: body.visibility,
+          lifecycleState: body.lifecycleState,
+          article: content?.article,
+          rawCommentary: commentary,
+        },
+      });
+      return reply.status(201).header("x-restli-id", urn).header("x-linkedin-id", urn).send();
+    });
+
+    const postView = (item: PublishedItem) => ({
+      id: item.id,
+      author: item.accountId,
+      commentary: item.text,
+      visibility: item.extra.visibility,
+      lifecycleState: item.extra.lifecycleState,
+      createdAt: item.createdAt,
+      publishedAt: item.createdAt,
+      lastModifiedAt: item.createdAt,
+      distribution: { feedDistribution: "MAIN_FEED", targetEntities: [], thirdPartyDistributionChannels: [] },
+      ...(item.media.length === 1 ? { content: { media: { id: item.media[0]!.id } } } : {}),
+      ...(item.media.length > 1
+        ? { content: { multiImage: { images: item.media.map((media) => ({ id: media.id })) } } }
+        : {}),
+      ...(item.extra.article ? { content: { article: item.extra.article } } : {}),
+    });
+
+    const findPost = (urn: string) =>
+      context.state.data.published.find((item) => item.platform === "linkedin" && item.id === urn);
+
+    app.get("/rest/posts/:urn", async (request) => {
+      rest(request);
+      const item = findPost((request.params as { urn: string }).urn);
+      if (!item) throw restError(404, { serviceErrorCode: 0, code: "NOT_FOUND", message: "Post not found" });
+      return postView(item);
+    });
+
+    app.get("/rest/posts", async (request) => {
+      const { person } = rest(request);
+      const query = request.query as Record<string, string>;
+      if (query.q !== "author" || !query.author) throw restError(400, { message: "Use q=author&author={urn}" });
+      if (query.author !== personUrn(person) && !administers(person, query.author)) {
+        throw restError(403, {
+          serviceErrorCode: 100,
+          code: "ACCESS_DENIED",
+          message: `Not enough permissions to read posts of ${query.author}`,
+        });
+      }
+      const count = Math.min(100, Number(query.count ?? 10));
+      const items = context.state.data.published
+        .filter((item) => item.platform === "linkedin" && item.accountId === query.author)
+        .sort((a, b) => b.createdAt - a.createdAt)
+        .slice(0, count);
+      return { paging: { start: 0, count, links: [] }, elements: items.map(postView) };
+    });
+
+    app.delete("/rest/posts/:urn", async (request, reply) => {
+      const { token, person } = rest(request);
+      const item = findPost((request.params as { urn: string }).urn);
+      if (!item) throw restError(404, { serviceErrorCode: 0, code: "NOT_FOUND", message: "Post not found" });
+      requireAuthor(token, person, item.accountId);
+      context.state.data.published.splice(context.state.data.published.indexOf(item), 1);
+      return reply.status(204).send();
+    });
+
+    function shareStatistics(keys: string[], createdAt: number) {
+      const impressions = keys.reduce((sum, key) => sum + grown(`${key}:impressions`, createdAt, context.now(), 60), 0);
+      const seed = keys.join(",");
+      const unique = shareOf(`${seed}:unique`, impressions, 0.6, 0.85);
+      const clicks = shareOf(`${seed}:clicks`, impressions, 0.01, 0.04);
+      const likes = shareOf(`${seed}:likes`, impressions, 0.01, 0.03);
+      const comments = shareOf(`${seed}:comments`, impressions, 0.001, 0.005);
+      const shares = shareOf(`${seed}:shares`, impressions, 0.0005, 0.003);
+      return {
+        uniqueImpressionsCount: unique,
+        shareCount: shares,
+        engagement: impressions ? (clicks + likes + comments + shares) / impressions : 0,
+        clickCount: clicks,
+        likeCount: likes,
+        impressionCount: impressions,
+        commentCount: comments,
+      };
+    }
+
+    app.get("/rest/organizationalEntityShareStatistics", async (request) => {
+      const { person } = rest(
+        request,
+        "rw_organization_admin",
+        "organizationalEntityShareStatistics.FINDER-organizationalEntity",
+      );
+      const query = request.query as Record<string, string>;
+      const organization = query.organizationalEntity ?? "";
+      if (query.q !== "organizationalEntity" || !administers(person, organization)) {
+        throw restError(403, {
+          serviceErrorCode: 100,
+          code: "ACCESS_DENIED",
+          message: `Not enough permissions to read statistics of ${organization}`,
+        });
+      }
+      const posts = context.state.data.published.filter(
+        (item) => item.platform === "linkedin" && item.accountId === organization,
+      );
+      const listed = /^List\((.*)\)$/.exec(query.shares ?? "")?.[1];
+      if (listed !== undefined) {
+        const urns = listed
+          .split(",")
+          .map((urn) => decodeURIComponent(urn))
+          .filter(Boolean);
+        return {
+          paging: { count: urns.length, start: 0, links: [] },
+          elements: urns.flatMap((urn) => {
+            const post = posts.find((item) => item.id === urn);
+            return post
+              ? [
+                  {
+                    organizationalEntity: organization,
+                    share: urn,
+                    totalShareStatistics: shareStatistics([urn], post.createdAt),
+                  },
+                ]
+              : [];
+          }),
+        };
+      }
+      const earliest = Math.min(context.now(), ...posts.map((item) => item.createdAt));
+      return {
+        paging: { count: 1, start: 0, links: [] },
+        elements: [
+          {
+            organizationalEntity: organization,
+            totalShareStatistics: shareStatistics(
+              posts.length ? posts.map((item) => item.id) : [organization],
+              earliest,
+            ),
+          },
+        ],
+      };
+    });
+
+    app.get("/rest/networkSizes/:urn", async (request) => {
+      rest(request);
+      const { urn } = request.params as { urn: string };
+      const organization = linkedinOrganizations.find((candidate) => `urn:li:organization:${candidate.id}` === urn);
+      if (!organization) throw restError(404, { serviceErrorCode: 0, code: "NOT_FOUND", message: `${urn} not found` });
+      return { firstDegreeSize: 2_000 + Number(organization.id.slice(-3)) * 311 };
+    });
+
+    app.get("/rest/memberCreatorPostAnalytics", async (request) => {
+      rest(request, "r_member_postAnalytics", "memberCreatorPostAnalytics.FINDER-entity");
+      const query = request.query as Record<string, string>;
+      const urn = /share:([^)]+)\)/.exec(query.entity ?? "")?.[1];
+      const post = urn ? findPost(decodeURIComponent(urn)) : undefined;
+      if (!post) throw restError(404, { serviceErrorCode: 0, code: "NOT_FOUND", message: "Post not found" });
+      const statistics = shareStatistics([post.id], post.createdAt);
+      const byType: Record<string, number> = {
+        IMPRESSION: statistics.impressionCount,
+        MEMBERS_REACHED: statistics.uniqueImpressionsCount,
+        REACTION: statistics.likeCount,
+        COMMENT: statistics.commentCount,
+        RESHARE: statistics.shareCount,
+      };
+      const type = query.queryType ?? "IMPRESSION";
+      return {
+        paging: { start: 0, count: 1, links: [] },
+        elements: [
+          {
+            count: byType[type] ?? 0,
+            metricType: { "com.linkedin.adsexternalapi.memberanalytics.v1.CreatorPostAnalyticsMetricTypeV1": type },
+          },
+        ],
+      };
+    });
+  },
+};

@@ -1,0 +1,288 @@
+import { randomBytes } from "node:crypto";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { PlatformReply, type SandboxContext, type SandboxPlatform } from "./context.js";
+import { facebookGraph, registerFacebookOAuth } from "./facebook.js";
+import { readForm, type RequestForm } from "./form.js";
+import { instagramGraph } from "./instagram.js";
+import { bearerToken, findAccessToken } from "./oauth.js";
+import { instagramAccounts, pages, people, type SandboxPerson } from "./seed.js";
+import type { AccessTokenRecord, PublishedItem } from "./state.js";
+
+/**
+ * Meta's Graph API, shared by Facebook Pages and Instagram: one host, one version prefix, one
+ * error shape, one token model. facebook.ts and instagram.ts add the nodes and edges they own.
+ * https://developers.facebook.com/docs/graph-api/guides/error-handling
+ */
+
+export type GraphNode =
+  | { type: "user"; id: string; person: SandboxPerson }
+  | { type: "page"; id: string; page: (typeof pages)[number] }
+  | { type: "ig_user"; id: string; account: (typeof instagramAccounts)[number]; pageId: string }
+  | { type: "fb_post" | "fb_photo" | "fb_video" | "ig_media"; id: string; item: PublishedItem }
+  | { type: "object"; id: string; kind: string; value: Record<string, unknown> };
+
+export interface GraphCall {
+  context: SandboxContext;
+  request: FastifyRequest;
+  node: GraphNode;
+  token: AccessTokenRecord;
+  form: RequestForm;
+  fields: string[];
+  root: string;
+}
+
+export type GraphHandler = (call: GraphCall) => unknown | Promise<unknown>;
+
+/** Handlers keyed "METHOD type" for a node, "METHOD type/edge" for an edge. */
+export type GraphRoutes = Record<string, GraphHandler>;
+
+export function graphError(
+  status: number,
+  error: {
+    message: string;
+    code: number;
+    error_subcode?: number;
+    type?: string;
+    is_transient?: boolean;
+    error_user_title?: string;
+    error_user_msg?: string;
+  },
+  headers: Record<string, string> = {},
+): PlatformReply {
+  return new PlatformReply(
+    status,
+    { error: { type: "OAuthException", ...error, fbtrace_id: `A${randomBytes(9).toString("base64url")}` } },
+    headers,
+  );
+}
+
+export const invalidParameter = (message: string) => graphError(400, { message: `(#100) ${message}`, code: 100 });
+
+const notFound = (id: string) =>
+  graphError(400, {
+    message: `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+    code: 100,
+    error_subcode: 33,
+  });
+
+function tokenError(reason: "missing" | "unknown" | "expired" | "revoked", record?: AccessTokenRecord): PlatformReply {
+  switch (reason) {
+    case "missing":
+      return graphError(400, {
+        message: "An active access token must be used to query information about the current user.",
+        code: 2500,
+      });
+    case "unknown":
+      return graphError(400, { message: "Invalid OAuth access token - Cannot parse access token", code: 190 });
+    case "expired":
+      return graphError(400, {
+        message: `Error validating access token: Session has expired on ${new Date(record?.expiresAt ?? 0).toUTCString()}.`,
+        code: 190,
+        error_subcode: 463,
+      });
+    case "revoked":
+      return graphError(400, {
+        message: "Error validating access token: The user has not authorized application.",
+        code: 190,
+        error_subcode: 458,
+      });
+  }
+}
+
+/** The token from `access_token` (query or body) or the Authorization header, checked. */
+export function requireToken(context: SandboxContext, presented: string | undefined): AccessTokenRecord {
+  const found = findAccessToken(context, ["facebook"], presented);
+  if (typeof found === "string") {
+    const record = presented ? context.state.data.accessTokens[presented] : undefined;
+    throw tokenError(found, record);
+  }
+  return found;
+}
+
+function resolveNode(context: SandboxContext, id: string, token: AccessTokenRecord): GraphNode | undefined {
+  if (id === "me") {
+    if (token.kind === "page") {
+      const page = pages.find((candidate) => candidate.id === token.subject);
+      return page ? { type: "page", id: page.id, page } : undefined;
+    }
+    const person = people.find((candidate) => candidate.id === token.personId);
+    return person ? { type: "user", id: person.facebook.userId, person } : undefined;
+  }
+  const person = people.find((candidate) => candidate.facebook.userId === id);
+  if (person) return { type: "user", id, person };
+  const page = pages.find((candidate) => candidate.id === id);
+  if (page) return { type: "page", id, page };
+  const account = instagramAccounts.find((candidate) => candidate.id === id);
+  if (account) {
+    const linked = pages.find((candidate) => candidate.instagramAccountId === id)!;
+    return { type: "ig_user", id, account, pageId: linked.id };
+  }
+  const item = context.state.data.published.find(
+    (candidate) => candidate.id === id && (candidate.platform === "facebook" || candidate.platform === "instagram"),
+  );
+  if (item) return { type: item.kind as "fb_post" | "fb_photo" | "fb_video" | "ig_media", id, item };
+  for (const kind of ["ig_container", "fb_photo_unpublished", "fb_video_upload"]) {
+    const value = context.state.object<Record<string, unknown>>(kind, id);
+    if (value) return { type: "object", id, kind, value };
+  }
+  return undefined;
+}
+
+/** Whether the token's person manages this page, or the token is this page's own. */
+export function canActForPage(token: AccessTokenRecord, pageId: string): boolean {
+  if (token.kind === "page") return token.subject === pageId;
+  const person = people.find((candidate) => candidate.id === token.personId);
+  return Boolean(person?.facebook.pageIds.includes(pageId));
+}
+
+/** X-App-Usage on every answer; code 4 once the app's hourly budget is spent. */
+function countAppCall(context: SandboxContext, clientId: string): Record<string, string> {
+  const limit = context.options.limits.facebookAppCallsPerHour;
+  const use = context.take(`meta:app:${clientId}`, limit, 3_600_000);
+  const percent = Math.min(100, Math.round(((limit - use.remaining) / limit) * 100));
+  const headers = {
+    "x-app-usage": JSON.stringify({
+      call_count: percent,
+      total_cputime: Math.round(percent / 2),
+      total_time: Math.round(percent / 2),
+    }),
+  };
+  if (!use.allowed) {
+    throw graphError(400, { message: "(#4) Application request limit reached", code: 4, is_transient: true }, headers);
+  }
+  return headers;
+}
+
+function countPageCall(context: SandboxContext, pageId: string) {
+  const use = context.take(`meta:page:${pageId}`, context.options.limits.facebookPageCallsPerHour, 3_600_000);
+  const headers = {
+    "x-business-use-case-usage": JSON.stringify({
+      [pageId]: [
+        {
+          type: "pages",
+          call_count: Math.round(((use.limit - use.remaining) / use.limit) * 100),
+          total_cputime: 1,
+          total_time: 1,
+          estimated_time_to_regain_access: use.allowed ? 0 : Math.ceil((use.resetAt - Date.now()) / 60_000),
+        },
+      ],
+    }),
+  };
+  if (!use.allowed)
+    throw graphError(400, { message: "(#32) Page request limit reached", code: 32, is_transient: true }, headers);
+  return headers;
+}
+
+const routes: GraphRoutes = { ...facebookGraph, ...instagramGraph };
+
+export const meta: SandboxPlatform = {
+  prefix: "meta",
+  realBaseUrls: {
+    dialog: "https://www.facebook.com",
+    graph: "https://graph.facebook.com",
+    video: "https://graph-video.facebook.com",
+  },
+  register(app: FastifyInstance, context: SandboxContext) {
+    registerFacebookOAuth(app, context);
+
+    const handle = async (request: FastifyRequest, method: string, id: string, edge?: string) => {
+      const { version } = request.params as { version: string };
+      if (!/^v\d+\.\d+$/.test(version))
+        throw graphError(400, { message: `Unknown path components: /${version}`, code: 2500 });
+      const form = await readForm(request);
+      const token = requireToken(context, form.fields.access_token ?? bearerToken(request.headers.authorization));
+      const headers = countAppCall(context, token.clientId);
+      const node = resolveNode(context, id, token);
+      if (!node) throw notFound(id);
+      const pageId = node.type === "page" ? node.id : node.type === "ig_user" ? node.pageId : undefined;
+      if (pageId) Object.assign(headers, countPageCall(context, pageId));
+      const handler = routes[`${method} ${node.type === "object" ? node.kind : node.type}${edge ? `/${edge}` : ""}`];
+      if (!handler) {
+        if (edge)
+          throw graphError(400, {
+            message: `(#100) Tried accessing nonexisting field (${edge}) on node type (${node.type})`,
+            code: 100,
+          });
+        throw notFound(id);
+      }
+      const fields = parseFields(form.fields.fields);
+      const root = `${request.protocol}://${request.host}/meta`;
+      return { headers, body: await handler({ context, request, node, token, form, fields, root }) };
+    };
+
+    const version = "/:version";
+    for (const method of ["GET", "POST", "DELETE"] as const) {
+      app.route({
+        method,
+        url: `${version}/:node`,
+        handler: async (request, reply) => {
+          const { node } = request.params as { node: string };
+          const answer = await handle(request, method, node);
+          return reply.headers(answer.headers).send(answer.body);
+        },
+      });
+      app.route({
+        method,
+        url: `${version}/:node/:edge`,
+        handler: async (request, reply) => {
+          const { node, edge } = request.params as { node: string; edge: string };
+          const answer = await handle(request, method, node, edge);
+          return reply.headers(answer.headers).send(answer.body);
+        },
+      });
+    }
+  },
+  transientError: (status) =>
+    graphError(status, {
+      message: "An unexpected error has occurred. Please retry your request later.",
+      code: 2,
+      is_transient: true,
+    }),
+  rateLimitError: (retryAfterSeconds) =>
+    graphError(
+      400,
+      { message: "(#4) Application request limit reached", code: 4, is_transient: true },
+      {
+        "x-app-usage": JSON.stringify({ call_count: 100, total_cputime: 40, total_time: 40 }),
+        "retry-after": String(retryAfterSeconds),
+      },
+    ),
+};
+
+/** Graph's cursor paging envelope: `{data, paging}`. */
+export function paged<T>(data: T[]): { data: T[]; paging: { cursors: { before: string; after: string } } } {
+  return { data, paging: { cursors: { before: "QVFIUmZA", after: "QVFIUmZB" } } };
+}
+
+export function pickFields<T extends Record<string, unknown>>(
+  value: T,
+  fields: string[],
+  defaults: string[],
+): Partial<T> {
+  const wanted = fields.length > 0 ? fields : defaults;
+  return Object.fromEntries(
+    Object.entries(value).filter(([name]) => wanted.includes(name) || name === "id"),
+  ) as Partial<T>;
+}
+
+/** Splits `a,b{c,d},e` at top-level commas, as Graph's field expansion reads it. */
+export function parseFields(text: string | undefined): string[] {
+  const fields: string[] = [];
+  let depth = 0;
+  let current = "";
+  for (const character of text ?? "") {
+    if (character === "{") depth += 1;
+    if (character === "}") depth -= 1;
+    if (character === "," && depth === 0) {
+      if (current.trim()) fields.push(current.trim());
+      current = "";
+    } else current += character;
+  }
+  if (current.trim()) fields.push(current.trim());
+  return fields;
+}
+
+/** Graph answers `created_time` as 2026-11-24T10:00:00+0000. */
+export function graphTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, "+0000");
+}

@@ -1,0 +1,172 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+
+export type PlatformName = "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram";
+
+export interface OAuthClient {
+  platform: PlatformName;
+  clientId: string;
+  clientSecret: string;
+  redirectUris: string[];
+  /** LinkedIn issues refresh tokens only to apps approved for programmatic refresh. */
+  programmaticRefresh?: boolean;
+}
+
+export interface AuthorizationCode {
+  code: string;
+  platform: PlatformName;
+  clientId: string;
+  personId: string;
+  scopes: string[];
+  redirectUri: string;
+  codeChallenge?: string;
+  codeChallengeMethod?: string;
+  /** Google: access_type=offline asks for a refresh token. */
+  offline?: boolean;
+  subject?: string;
+  expiresAt: number;
+  used: boolean;
+}
+
+export interface AccessTokenRecord {
+  token: string;
+  platform: PlatformName;
+  clientId: string;
+  personId: string;
+  scopes: string[];
+  /** user (short- or long-lived), page (Facebook page token), bot (Telegram). */
+  kind: "user" | "long-lived-user" | "page";
+  /** What the token acts as: a Facebook Page (page tokens), a YouTube channel chosen at consent. */
+  subject?: string;
+  expiresAt: number | null;
+  revoked: boolean;
+  issuedAt: number;
+}
+
+export interface RefreshTokenRecord {
+  token: string;
+  platform: PlatformName;
+  clientId: string;
+  personId: string;
+  scopes: string[];
+  subject?: string;
+  expiresAt: number | null;
+  /** X rotates: a used refresh token is dead. */
+  used: boolean;
+  revoked: boolean;
+}
+
+/** Anything published, in the shape the platform reads it back, with who it belongs to. */
+export interface PublishedItem {
+  platform: PlatformName;
+  /** The account it was published as: a page, IG account, X user, LinkedIn author URN, channel, chat. */
+  accountId: string;
+  id: string;
+  kind: string;
+  createdAt: number;
+  url: string;
+  text: string;
+  media: { type: string; id?: string; url?: string; bytes?: number }[];
+  parentId?: string;
+  extra: Record<string, unknown>;
+}
+
+export interface JournalEntry {
+  seq: number;
+  at: number;
+  platform: string;
+  method: string;
+  path: string;
+  status: number;
+  fault?: string;
+}
+
+interface Data {
+  clients: OAuthClient[];
+  codes: Record<string, AuthorizationCode>;
+  accessTokens: Record<string, AccessTokenRecord>;
+  refreshTokens: Record<string, RefreshTokenRecord>;
+  published: PublishedItem[];
+  /** Platform-specific working state: uploads, containers, sessions; keyed by id. */
+  objects: Record<string, Record<string, unknown>>;
+  counters: Record<string, number>;
+  /** Rate-limit and quota windows: key → { windowStart, used }. */
+  windows: Record<string, { windowStart: number; used: number }>;
+}
+
+export function emptyData(clients: OAuthClient[]): Data {
+  return {
+    clients,
+    codes: {},
+    accessTokens: {},
+    refreshTokens: {},
+    published: [],
+    objects: {},
+    counters: {},
+    windows: {},
+  };
+}
+
+export class SandboxState {
+  data: Data;
+  journal: JournalEntry[] = [];
+  private journalSeq = 0;
+
+  constructor(
+    initialClients: OAuthClient[],
+    private readonly persistFile?: string,
+  ) {
+    this.data = emptyData(initialClients);
+    if (persistFile) {
+      try {
+        this.data = JSON.parse(readFileSync(persistFile, "utf8")) as Data;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      }
+    }
+  }
+
+  /** Deterministic ids: the same sequence of calls yields the same ids on every run. */
+  nextNumber(counter: string, start: number): number {
+    const next = (this.data.counters[counter] ?? start) + 1;
+    this.data.counters[counter] = next;
+    return next;
+  }
+
+  secret(prefix: string, bytes = 24): string {
+    return `${prefix}${randomBytes(bytes).toString("base64url")}`;
+  }
+
+  object<T>(kind: string, id: string): T | undefined {
+    return this.data.objects[`${kind}:${id}`] as T | undefined;
+  }
+
+  putObject(kind: string, id: string, value: object): void {
+    this.data.objects[`${kind}:${id}`] = value as Record<string, unknown>;
+  }
+
+  publish(item: PublishedItem): PublishedItem {
+    this.data.published.push(item);
+    return item;
+  }
+
+  record(entry: Omit<JournalEntry, "seq">): void {
+    this.journalSeq += 1;
+    this.journal.push({ seq: this.journalSeq, ...entry });
+    if (this.journal.length > 10_000) this.journal.splice(0, this.journal.length - 10_000);
+  }
+
+  save(): void {
+    if (this.persistFile) writeFileSync(this.persistFile, JSON.stringify(this.data));
+  }
+
+  reset(clients: OAuthClient[]): void {
+    this.data = emptyData(clients);
+    this.journal = [];
+  }
+}
+
+/** A stable number in [0, 1) for a key: metrics derive from it, never from Math.random. */
+export function unitHash(key: string): number {
+  return createHash("sha256").update(key).digest().readUInt32BE(0) / 2 ** 32;
+}

@@ -1,0 +1,607 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { PlatformReply, type SandboxContext, type SandboxPlatform, type WindowUse } from "./context.js";
+import { readForm } from "./form.js";
+import { grown, shareOf } from "./metrics.js";
+import {
+  basicCredentials,
+  bearerToken,
+  findAccessToken,
+  findClient,
+  issueAccessToken,
+  issueRefreshToken,
+  redeemCode,
+  registerAuthorizePage,
+  scopesFrom,
+  secretMatches,
+} from "./oauth.js";
+import { people, type SandboxPerson } from "./seed.js";
+import type { AccessTokenRecord, PublishedItem } from "./state.js";
+
+/**
+ * X API v2: OAuth 2.0 with PKCE and rotating refresh tokens, users/me, posts (threads by
+ * reply), chunked media upload (dedicated endpoints and the older command= form), metrics,
+ * per-user and per-app rate limits with x-rate-limit-* headers.
+ * https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/authorization-code
+ * https://docs.x.com/x-api/posts/creation-of-a-post
+ */
+
+const TEXT_LIMIT = 280;
+const URL_WEIGHT = 23;
+const mediaLimits: Record<string, number> = {
+  tweet_image: 5 * 1024 * 1024,
+  tweet_gif: 15 * 1024 * 1024,
+  tweet_video: 512 * 1024 * 1024,
+};
+const FIFTEEN_MINUTES = 15 * 60_000;
+
+interface Upload {
+  id: string;
+  ownerId: string;
+  mediaType: string;
+  category: string;
+  totalBytes: number;
+  received: Record<string, number>;
+  finalizedAt?: number;
+  createdAt: number;
+}
+
+function problem(
+  status: number,
+  title: string,
+  detail: string,
+  type = "about:blank",
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
+  return new PlatformReply(status, { title, detail, type, status, ...extra }, headers);
+}
+
+const unauthorized = () => problem(401, "Unauthorized", "Unauthorized");
+const invalidRequest = (parameter: string, message: string) =>
+  problem(
+    400,
+    "Invalid Request",
+    "One or more parameters to your request was invalid.",
+    "https://api.twitter.com/2/problems/invalid-request",
+    {
+      errors: [{ parameters: { [parameter]: [message] }, message }],
+    },
+  );
+
+function oauthError(status: number, error: string, description: string) {
+  return new PlatformReply(status, { error, error_description: description });
+}
+
+/**
+ * twitter-text's weighting: URLs count 23; code points outside the Latin, general punctuation
+ * and similar light ranges (CJK, emoji, …) count 2.
+ * https://github.com/twitter/twitter-text/blob/master/config/v3.json
+ */
+export function weightedLength(text: string): number {
+  const withoutUrls = text.replace(/https?:\/\/\S+/g, "");
+  const urls = (text.match(/https?:\/\/\S+/g) ?? []).length;
+  let weight = urls * URL_WEIGHT;
+  for (const character of withoutUrls) {
+    const point = character.codePointAt(0)!;
+    const light =
+      point <= 4351 ||
+      (point >= 8192 && point <= 8205) ||
+      (point >= 8208 && point <= 8223) ||
+      (point >= 8242 && point <= 8247);
+    weight += light ? 1 : 2;
+  }
+  return weight;
+}
+
+function rateHeaders(use: WindowUse): Record<string, string> {
+  return {
+    "x-rate-limit-limit": String(use.limit),
+    "x-rate-limit-remaining": String(use.remaining),
+    "x-rate-limit-reset": String(Math.ceil(use.resetAt / 1000)),
+  };
+}
+
+function tooManyRequests(use: WindowUse) {
+  return problem(429, "Too Many Requests", "Too Many Requests", "about:blank", {}, rateHeaders(use));
+}
+
+export const x: SandboxPlatform = {
+  prefix: "x",
+  realBaseUrls: { authorize: "https://x.com", api: "https://api.x.com" },
+  transientError: (status) =>
+    problem(status, status === 503 ? "Service Unavailable" : "Internal Server Error", "Service Unavailable"),
+  rateLimitError: (retryAfterSeconds) =>
+    tooManyRequests({ allowed: false, limit: 100, remaining: 0, resetAt: Date.now() + retryAfterSeconds * 1000 }),
+
+  register(app: FastifyInstance, context: SandboxContext) {
+    const { limits, lifetimes } = context.options;
+
+    registerAuthorizePage(app, context, {
+      platform: "x",
+      path: "/i/oauth2/authorize",
+      appLabel: "X",
+      parse(query) {
+        const client = findClient(context, "x", query.client_id);
+        if (!client)
+          return "Something went wrong: You weren't able to give access to the App. Go back and try logging in again.";
+        if (!query.redirect_uri || !client.redirectUris.includes(query.redirect_uri))
+          return "Something went wrong: the redirect_uri does not match the App's callback URLs.";
+        if (query.response_type !== "code") return "Something went wrong: response_type must be code.";
+        if (!query.state) return "Something went wrong: state is required.";
+        if (!query.code_challenge || !["S256", "plain"].includes(query.code_challenge_method ?? "")) {
+          return "Something went wrong: code_challenge and code_challenge_method (S256) are required.";
+        }
+        return {
+          client,
+          redirectUri: query.redirect_uri,
+          scopes: scopesFrom(query.scope, /\s+/),
+          state: query.state,
+          codeChallenge: query.code_challenge,
+          codeChallengeMethod: query.code_challenge_method,
+        };
+      },
+      denied(request) {
+        const target = new URL(request.redirectUri);
+        target.searchParams.set("error", "access_denied");
+        if (request.state !== undefined) target.searchParams.set("state", request.state);
+        return target;
+      },
+    });
+
+    /** A confidential client authenticates with HTTP Basic; X answers 401 without it. */
+    function authenticateClient(request: FastifyRequest) {
+      const credentials = basicCredentials(request.headers.authorization);
+      const client = credentials ? findClient(context, "x", credentials.clientId) : undefined;
+      if (!client || !secretMatches(client, credentials?.clientSecret))
+        throw oauthError(401, "unauthorized_client", "Missing valid authorization header");
+      return client;
+    }
+
+    function tokenAnswer(access: AccessTokenRecord, refresh: string | undefined) {
+      return {
+        token_type: "bearer",
+        expires_in: lifetimes.xAccessSeconds,
+        access_token: access.token,
+        scope: access.scopes.join(" "),
+        ...(refresh ? { refresh_token: refresh } : {}),
+      };
+    }
+
+    function issuePair(clientId: string, personId: string, scopes: string[]) {
+      const access = issueAccessToken(context, {
+        platform: "x",
+        clientId,
+        personId,
+        scopes,
+        kind: "user",
+        lifetimeSeconds: lifetimes.xAccessSeconds,
+        prefix: "",
+      });
+      const refresh = scopes.includes("offline.access")
+        ? issueRefreshToken(context, {
+            platform: "x",
+            clientId,
+            personId,
+            scopes,
+            lifetimeSeconds: lifetimes.xRefreshSeconds,
+            prefix: "",
+          }).token
+        : undefined;
+      return tokenAnswer(access, refresh);
+    }
+
+    app.post("/2/oauth2/token", async (request) => {
+      const client = authenticateClient(request);
+      const { fields } = await readForm(request);
+      if (fields.grant_type === "authorization_code") {
+        const redeemed = redeemCode(context, "x", {
+          code: fields.code,
+          clientId: client.clientId,
+          redirectUri: fields.redirect_uri,
+          codeVerifier: fields.code_verifier,
+        });
+        if (typeof redeemed === "string")
+          throw oauthError(400, "invalid_request", "Value passed for the authorization code was invalid.");
+        return issuePair(client.clientId, redeemed.personId, redeemed.scopes);
+      }
+      if (fields.grant_type === "refresh_token") {
+        const record = fields.refresh_token ? context.state.data.refreshTokens[fields.refresh_token] : undefined;
+        const usable =
+          record &&
+          record.platform === "x" &&
+          record.clientId === client.clientId &&
+          !record.used &&
+          !record.revoked &&
+          (record.expiresAt === null || record.expiresAt > context.now());
+        if (!record || !usable) throw oauthError(400, "invalid_request", "Value passed for the token was invalid.");
+        // X rotates: this refresh token is now spent, and a new pair replaces it.
+        record.used = true;
+        return issuePair(client.clientId, record.personId, record.scopes);
+      }
+      throw oauthError(400, "invalid_request", "Missing required parameter [grant_type].");
+    });
+
+    app.post("/2/oauth2/revoke", async (request) => {
+      const client = authenticateClient(request);
+      const { fields } = await readForm(request);
+      const access = fields.token ? context.state.data.accessTokens[fields.token] : undefined;
+      const refresh = fields.token ? context.state.data.refreshTokens[fields.token] : undefined;
+      if (access?.clientId === client.clientId) access.revoked = true;
+      if (refresh?.clientId === client.clientId) refresh.revoked = true;
+      return { revoked: true };
+    });
+
+    function authenticate(
+      request: FastifyRequest,
+      scope: string,
+    ): { token: AccessTokenRecord; person: SandboxPerson & { x: NonNullable<SandboxPerson["x"]> } } {
+      const found = findAccessToken(context, ["x"], bearerToken(request.headers.authorization));
+      if (typeof found === "string") throw unauthorized();
+      const person = people.find((candidate) => candidate.id === found.personId);
+      if (!person?.x) throw problem(403, "Forbidden", "This account is suspended or not available.");
+      if (!found.scopes.includes(scope)) {
+        throw problem(
+          403,
+          "Unsupported Authentication",
+          `Your token is missing the scope ${scope}.`,
+          "https://api.twitter.com/2/problems/unsupported-authentication",
+        );
+      }
+      return { token: found, person: person as SandboxPerson & { x: NonNullable<SandboxPerson["x"]> } };
+    }
+
+    function readLimit(reply: FastifyReply, userId: string, endpoint: string) {
+      const use = context.take(`x:read:${endpoint}:${userId}`, limits.xReadsPer15MinutesPerUser, FIFTEEN_MINUTES);
+      reply.headers(rateHeaders(use));
+      if (!use.allowed) throw tooManyRequests(use);
+    }
+
+    const userView = (person: SandboxPerson & { x: NonNullable<SandboxPerson["x"]> }, fields: string[]) => ({
+      id: person.x.userId,
+      name: person.name,
+      username: person.x.username,
+      ...(fields.includes("profile_image_url")
+        ? { profile_image_url: `https://pbs.twimg.com/profile_images/${person.x.userId}/avatar_normal.jpg` }
+        : {}),
+      ...(fields.includes("public_metrics")
+        ? {
+            public_metrics: {
+              followers_count: 1200,
+              following_count: 300,
+              tweet_count: postsOf(person.x.userId).length,
+              listed_count: 4,
+            },
+          }
+        : {}),
+    });
+
+    app.get("/2/users/me", async (request, reply) => {
+      const { person } = authenticate(request, "users.read");
+      readLimit(reply, person.x.userId, "users/me");
+      const fields = ((request.query as Record<string, string>)["user.fields"] ?? "").split(",");
+      return { data: userView(person, fields) };
+    });
+
+    const postsOf = (userId: string) =>
+      context.state.data.published
+        .filter((item) => item.platform === "x" && item.accountId === userId)
+        .sort((a, b) => b.createdAt - a.createdAt);
+
+    app.post("/2/tweets", async (request, reply) => {
+      const { token, person } = authenticate(request, "tweet.write");
+      const body = (request.body ?? {}) as {
+        text?: unknown;
+        media?: { media_ids?: unknown };
+        reply?: { in_reply_to_tweet_id?: unknown };
+      };
+      const userUse = context.take(`x:post:user:${person.x.userId}`, limits.xPostsPer15MinutesPerUser, FIFTEEN_MINUTES);
+      const appUse = context.take(`x:post:app:${token.clientId}`, limits.xPostsPerDayPerApp, 86_400_000);
+      reply.headers(rateHeaders(userUse));
+      if (!userUse.allowed) throw tooManyRequests(userUse);
+      if (!appUse.allowed) throw tooManyRequests(appUse);
+
+      const text = typeof body.text === "string" ? body.text : "";
+      const mediaIds = Array.isArray(body.media?.media_ids) ? body.media.media_ids.map(String) : [];
+      if (!text && mediaIds.length === 0) throw invalidRequest("text", "Post text or media is required.");
+      if (weightedLength(text) > TEXT_LIMIT)
+        throw invalidRequest(
+          "text",
+          `Your Post text is too long (${weightedLength(text)} of ${TEXT_LIMIT} weighted characters).`,
+        );
+
+      const media = mediaIds.map((id) => {
+        const upload = context.state.object<Upload>("x_upload", id);
+        if (!upload || upload.ownerId !== person.x.userId)
+          throw invalidRequest("media.media_ids", `Your media IDs are invalid: ${id}.`);
+        if (!isProcessed(upload)) throw invalidRequest("media.media_ids", `Media ${id} is still processing or failed.`);
+        return { type: upload.category.replace("tweet_", ""), id, bytes: upload.totalBytes };
+      });
+      const videos = media.filter((item) => item.type === "video" || item.type === "gif").length;
+      if (media.length > 4 || (videos > 0 && media.length > 1)) {
+        throw invalidRequest("media.media_ids", "A post takes up to 4 images, or 1 GIF, or 1 video.");
+      }
+
+      const replyTo = body.reply?.in_reply_to_tweet_id ? String(body.reply.in_reply_to_tweet_id) : undefined;
+      if (replyTo && !context.state.data.published.some((item) => item.platform === "x" && item.id === replyTo)) {
+        throw invalidRequest(
+          "reply.in_reply_to_tweet_id",
+          "The post you are replying to does not exist or was deleted.",
+        );
+      }
+      if (text && postsOf(person.x.userId).some((item) => item.text === text)) {
+        throw problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.");
+      }
+      const id = String(context.state.nextNumber("x:post", 1_860_000_000_000_000_000));
+      context.state.publish({
+        platform: "x",
+        accountId: person.x.userId,
+        kind: replyTo ? "reply" : "post",
+        id,
+        createdAt: context.now(),
+        url: `https://x.com/${person.x.username}/status/${id}`,
+        text,
+        media,
+        parentId: replyTo,
+        extra: {},
+      });
+      return reply.status(201).send({ data: { id, text, edit_history_tweet_ids: [id] } });
+    });
+
+    app.delete("/2/tweets/:id", async (request, reply) => {
+      const { person } = authenticate(request, "tweet.write");
+      readLimit(reply, person.x.userId, "tweets/delete");
+      const { id } = request.params as { id: string };
+      const published = context.state.data.published;
+      const index = published.findIndex(
+        (item) => item.platform === "x" && item.id === id && item.accountId === person.x.userId,
+      );
+      if (index >= 0) published.splice(index, 1);
+      return { data: { deleted: index >= 0 } };
+    });
+
+    function postView(item: PublishedItem, query: Record<string, string>) {
+      // The 2026 spec renames tweet.fields to post.fields and retweet_count to repost_count.
+      const usesPostFields = query["post.fields"] !== undefined;
+      const fields = (query["tweet.fields"] ?? query["post.fields"] ?? "").split(",");
+      const impressions = grown(`${item.id}:impressions`, item.createdAt, context.now(), 150);
+      const reposts = shareOf(`${item.id}:reposts`, impressions, 0.002, 0.01);
+      return {
+        id: item.id,
+        text: item.text,
+        edit_history_tweet_ids: [item.id],
+        ...(fields.includes("created_at") ? { created_at: new Date(item.createdAt).toISOString() } : {}),
+        ...(fields.includes("author_id") ? { author_id: item.accountId } : {}),
+        ...(fields.includes("conversation_id") ? { conversation_id: rootOf(item).id } : {}),
+        ...(fields.includes("public_metrics")
+          ? {
+              public_metrics: {
+                [usesPostFields ? "repost_count" : "retweet_count"]: reposts,
+                reply_count: shareOf(`${item.id}:replies`, impressions, 0.001, 0.005),
+                like_count: shareOf(`${item.id}:likes`, impressions, 0.01, 0.04),
+                quote_count: shareOf(`${item.id}:quotes`, impressions, 0, 0.002),
+                bookmark_count: shareOf(`${item.id}:bookmarks`, impressions, 0, 0.004),
+                impression_count: impressions,
+              },
+            }
+          : {}),
+        ...(fields.includes("non_public_metrics")
+          ? {
+              non_public_metrics: {
+                impression_count: impressions,
+                url_link_clicks: shareOf(`${item.id}:clicks`, impressions, 0.005, 0.03),
+                user_profile_clicks: shareOf(`${item.id}:profile`, impressions, 0.001, 0.01),
+              },
+            }
+          : {}),
+      };
+    }
+
+    function rootOf(item: PublishedItem): PublishedItem {
+      let current = item;
+      while (current.parentId) {
+        const parent = context.state.data.published.find(
+          (candidate) => candidate.platform === "x" && candidate.id === current.parentId,
+        );
+        if (!parent) break;
+        current = parent;
+      }
+      return current;
+    }
+
+    function notFoundErrors(ids: string[]) {
+      return ids.map((id) => ({
+        value: id,
+        detail: `Could not find tweet with ids: [${id}].`,
+        title: "Not Found Error",
+        resource_type: "tweet",
+        parameter: "ids",
+        resource_id: id,
+        type: "https://api.twitter.com/2/problems/resource-not-found",
+      }));
+    }
+
+    app.get("/2/tweets", async (request, reply) => {
+      const { person } = authenticate(request, "tweet.read");
+      readLimit(reply, person.x.userId, "tweets");
+      const query = request.query as Record<string, string>;
+      const ids = (query.ids ?? "").split(",").filter(Boolean);
+      if (ids.length === 0 || ids.length > 100) throw invalidRequest("ids", "ids must name 1 to 100 posts.");
+      const found = ids.map((id) =>
+        context.state.data.published.find((item) => item.platform === "x" && item.id === id),
+      );
+      const missing = ids.filter((_, index) => !found[index]);
+      const data = found.filter((item): item is PublishedItem => Boolean(item)).map((item) => postView(item, query));
+      return { ...(data.length ? { data } : {}), ...(missing.length ? { errors: notFoundErrors(missing) } : {}) };
+    });
+
+    app.get("/2/tweets/:id", async (request, reply) => {
+      const { person } = authenticate(request, "tweet.read");
+      readLimit(reply, person.x.userId, "tweets");
+      const { id } = request.params as { id: string };
+      const item = context.state.data.published.find((candidate) => candidate.platform === "x" && candidate.id === id);
+      if (!item) return { errors: notFoundErrors([id]) };
+      return { data: postView(item, request.query as Record<string, string>) };
+    });
+
+    app.get("/2/users/:id/tweets", async (request, reply) => {
+      const { person } = authenticate(request, "tweet.read");
+      readLimit(reply, person.x.userId, "users/tweets");
+      const { id } = request.params as { id: string };
+      const query = request.query as Record<string, string>;
+      const since = query.start_time ? Date.parse(query.start_time) : 0;
+      const max = Math.min(100, Math.max(5, Number(query.max_results ?? 10)));
+      const items = postsOf(id)
+        .filter((item) => item.createdAt >= since)
+        .slice(0, max);
+      return {
+        ...(items.length ? { data: items.map((item) => postView(item, query)) } : {}),
+        meta: {
+          result_count: items.length,
+          ...(items.length ? { newest_id: items[0]!.id, oldest_id: items.at(-1)!.id } : {}),
+        },
+      };
+    });
+
+    // Media upload: https://docs.x.com/x-api/media/quickstart/media-upload-chunked
+    function isProcessed(upload: Upload): boolean {
+      if (!upload.finalizedAt) return false;
+      if (upload.category === "tweet_image") return true;
+      return context.now() - upload.finalizedAt >= lifetimes.videoProcessingSeconds * 1000;
+    }
+
+    function receivedBytes(upload: Upload): number {
+      return Object.values(upload.received).reduce((sum, bytes) => sum + bytes, 0);
+    }
+
+    function initialize(ownerId: string, fields: Record<string, string>) {
+      const totalBytes = Number(fields.total_bytes);
+      const mediaType = fields.media_type ?? "";
+      const category =
+        fields.media_category ??
+        (mediaType.startsWith("video/") ? "tweet_video" : mediaType === "image/gif" ? "tweet_gif" : "tweet_image");
+      if (!Number.isInteger(totalBytes) || totalBytes <= 0)
+        throw invalidRequest("total_bytes", "total_bytes must be a positive integer.");
+      if (!/^(image\/(jpeg|png|webp|gif)|video\/(mp4|quicktime))$/.test(mediaType))
+        throw invalidRequest("media_type", `Unsupported media_type ${mediaType}.`);
+      const limit = mediaLimits[category];
+      if (!limit) throw invalidRequest("media_category", `Unsupported media_category ${category}.`);
+      if (totalBytes > limit) throw invalidRequest("total_bytes", `File size exceeds ${limit} bytes for ${category}.`);
+      const id = String(context.state.nextNumber("x:media", 1_870_000_000_000_000_000));
+      const upload: Upload = { id, ownerId, mediaType, category, totalBytes, received: {}, createdAt: context.now() };
+      context.state.putObject("x_upload", id, upload);
+      return { data: { id, media_key: `3_${id}`, expires_after_secs: 86_400 } };
+    }
+
+    function append(ownerId: string, id: string, segmentIndex: string | undefined, bytes: Buffer | undefined) {
+      const upload = context.state.object<Upload>("x_upload", id);
+      if (!upload || upload.ownerId !== ownerId) throw invalidRequest("media_id", "Invalid media id.");
+      if (!bytes) throw invalidRequest("media", "media is required.");
+      const index = Number(segmentIndex);
+      if (!Number.isInteger(index) || index < 0 || index > 999)
+        throw invalidRequest("segment_index", "segment_index must be 0 to 999.");
+      upload.received[String(index)] = bytes.length;
+      if (receivedBytes(upload) > upload.totalBytes) throw invalidRequest("media", "More bytes than total_bytes.");
+      context.state.putObject("x_upload", id, upload);
+    }
+
+    function finalize(ownerId: string, id: string) {
+      const upload = context.state.object<Upload>("x_upload", id);
+      if (!upload || upload.ownerId !== ownerId) throw invalidRequest("media_id", "Invalid media id.");
+      if (receivedBytes(upload) !== upload.totalBytes) {
+        throw invalidRequest(
+          "media",
+          `File size mismatch: received ${receivedBytes(upload)} of ${upload.totalBytes} bytes.`,
+        );
+      }
+      upload.finalizedAt = context.now();
+      context.state.putObject("x_upload", id, upload);
+      return {
+        data: {
+          id,
+          media_key: `3_${id}`,
+          size: upload.totalBytes,
+          expires_after_secs: 86_400,
+          ...processingInfo(upload),
+        },
+      };
+    }
+
+    function processingInfo(upload: Upload) {
+      if (upload.category === "tweet_image") return {};
+      if (isProcessed(upload)) return { processing_info: { state: "succeeded", progress_percent: 100 } };
+      return {
+        processing_info: {
+          state: upload.finalizedAt ? "in_progress" : "pending",
+          check_after_secs: 1,
+          progress_percent: 40,
+        },
+      };
+    }
+
+    function status(ownerId: string, id: string | undefined) {
+      const upload = id ? context.state.object<Upload>("x_upload", id) : undefined;
+      if (!upload || upload.ownerId !== ownerId) throw invalidRequest("media_id", "Invalid media id.");
+      return { data: { id: upload.id, media_key: `3_${upload.id}`, ...processingInfo(upload) } };
+    }
+
+    app.post("/2/media/upload/initialize", async (request) => {
+      const { person } = authenticate(request, "media.write");
+      const { fields } = await readForm(request);
+      return initialize(person.x.userId, fields);
+    });
+
+    app.post("/2/media/upload/:id/append", async (request, reply) => {
+      const { person } = authenticate(request, "media.write");
+      const { fields, files } = await readForm(request);
+      const mediaFile = files.find((file) => file.field === "media");
+      const bytes = mediaFile?.bytes ?? (fields.media ? Buffer.from(fields.media, "base64") : undefined);
+      append(person.x.userId, (request.params as { id: string }).id, fields.segment_index, bytes);
+      return reply.status(200).send({ data: { expires_at: Math.floor((context.now() + 86_400_000) / 1000) } });
+    });
+
+    app.post("/2/media/upload/:id/finalize", async (request) => {
+      const { person } = authenticate(request, "media.write");
+      return finalize(person.x.userId, (request.params as { id: string }).id);
+    });
+
+    // The older single endpoint: command=INIT|APPEND|FINALIZE, or a one-shot upload of a small image.
+    app.post("/2/media/upload", async (request, reply) => {
+      const { person } = authenticate(request, "media.write");
+      const { fields, files } = await readForm(request);
+      const mediaFile = files.find((file) => file.field === "media");
+      switch (fields.command) {
+        case "INIT":
+          return initialize(person.x.userId, fields);
+        case "APPEND":
+          append(
+            person.x.userId,
+            fields.media_id ?? "",
+            fields.segment_index,
+            mediaFile?.bytes ?? (fields.media_data ? Buffer.from(fields.media_data, "base64") : undefined),
+          );
+          return reply.status(204).send();
+        case "FINALIZE":
+          return finalize(person.x.userId, fields.media_id ?? "");
+        case undefined: {
+          if (!mediaFile) throw invalidRequest("media", "media is required.");
+          const created = initialize(person.x.userId, {
+            total_bytes: String(mediaFile.bytes.length),
+            media_type: mediaFile.mimetype,
+            media_category: fields.media_category ?? "tweet_image",
+          });
+          append(person.x.userId, created.data.id, "0", mediaFile.bytes);
+          return finalize(person.x.userId, created.data.id);
+        }
+        default:
+          throw invalidRequest("command", `Unknown command ${fields.command}.`);
+      }
+    });
+
+    app.get("/2/media/upload", async (request) => {
+      const { person } = authenticate(request, "media.write");
+      const query = request.query as Record<string, string>;
+      if (query.command !== "STATUS") throw invalidRequest("command", "command must be STATUS.");
+      return status(person.x.userId, query.media_id);
+    });
+  },
+};

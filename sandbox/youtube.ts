@@ -1,0 +1,641 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { PlatformReply, nextMidnight, type SandboxContext, type SandboxPlatform } from "./context.js";
+import { readForm } from "./form.js";
+import { grown, shareOf } from "./metrics.js";
+import {
+  basicCredentials,
+  bearerToken,
+  findAccessToken,
+  findClient,
+  issueAccessToken,
+  issueRefreshToken,
+  redeemCode,
+  registerAuthorizePage,
+  scopesFrom,
+  secretMatches,
+} from "./oauth.js";
+import { channels, people } from "./seed.js";
+import type { AccessTokenRecord, PublishedItem } from "./state.js";
+
+/**
+ * Google OAuth 2.0 and YouTube: channels, resumable uploads, videos, the uploads playlist,
+ * quota units, and YouTube Analytics reports.
+ * https://developers.google.com/identity/protocols/oauth2/web-server
+ * https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol
+ */
+
+const TITLE_LIMIT = 100;
+const DESCRIPTION_BYTES_LIMIT = 5_000;
+const CHUNK_GRANULARITY = 256 * 1024;
+const SCOPE_UPLOAD = "https://www.googleapis.com/auth/youtube.upload";
+const SCOPE_READ = "https://www.googleapis.com/auth/youtube.readonly";
+const SCOPE_FULL = "https://www.googleapis.com/auth/youtube";
+const SCOPE_ANALYTICS = "https://www.googleapis.com/auth/yt-analytics.readonly";
+const unitCosts = { list: 1, delete: 50 };
+
+interface UploadSession {
+  id: string;
+  channelId: string;
+  clientId: string;
+  totalBytes: number;
+  contentType: string;
+  received: number;
+  snippet: { title: string; description: string; tags: string[]; categoryId: string };
+  status: { privacyStatus: string; selfDeclaredMadeForKids: boolean; publishAt?: string };
+  videoId?: string;
+}
+
+function googleError(
+  status: number,
+  statusText: string,
+  message: string,
+  errors: { domain: string; reason: string; message?: string; location?: string; locationType?: string }[],
+) {
+  return new PlatformReply(status, {
+    error: {
+      code: status,
+      message,
+      errors: errors.map((error) => ({ message: error.message ?? message, ...error })),
+      status: statusText,
+    },
+  });
+}
+
+const unauthenticated = () =>
+  googleError(
+    401,
+    "UNAUTHENTICATED",
+    "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.",
+    [
+      {
+        domain: "global",
+        reason: "authError",
+        message: "Invalid Credentials",
+        location: "Authorization",
+        locationType: "header",
+      },
+    ],
+  );
+
+const quotaExceeded = () =>
+  googleError(
+    403,
+    "PERMISSION_DENIED",
+    'The request cannot be completed because you have exceeded your <a href="/youtube/v3/getting-started#quota">quota</a>.',
+    [{ domain: "youtube.quota", reason: "quotaExceeded" }],
+  );
+
+const invalidArgument = (reason: string, message: string, domain = "youtube.video") =>
+  googleError(400, "INVALID_ARGUMENT", message, [{ domain, reason }]);
+
+const oauthError = (status: number, error: string, description: string) =>
+  new PlatformReply(status, { error, error_description: description });
+
+export const youtube: SandboxPlatform = {
+  prefix: "google",
+  realBaseUrls: {
+    authorize: "https://accounts.google.com",
+    token: "https://oauth2.googleapis.com",
+    api: "https://www.googleapis.com",
+    analytics: "https://youtubeanalytics.googleapis.com",
+  },
+  transientError: (status) =>
+    googleError(status, status === 503 ? "UNAVAILABLE" : "INTERNAL", "The service is currently unavailable.", [
+      { domain: "global", reason: "backendError" },
+    ]),
+  rateLimitError: () => quotaExceeded(),
+
+  register(app: FastifyInstance, context: SandboxContext) {
+    const { lifetimes, limits } = context.options;
+
+    registerAuthorizePage(app, context, {
+      platform: "youtube",
+      path: "/o/oauth2/v2/auth",
+      appLabel: "Google",
+      identities: () =>
+        people.flatMap((person) => {
+          const owned = channels.filter((channel) => person.google.channelIds.includes(channel.id));
+          return owned.length === 0
+            ? [{ value: person.id, label: `${person.name} (no YouTube channel)`, personId: person.id }]
+            : owned.map((channel) => ({
+                value: `${person.id}:${channel.id}`,
+                label: `${person.name}: ${channel.title}`,
+                personId: person.id,
+                subject: channel.id,
+              }));
+        }),
+      parse(query) {
+        const client = findClient(context, "youtube", query.client_id);
+        if (!client) return "Error 401: invalid_client. The OAuth client was not found.";
+        if (!query.redirect_uri || !client.redirectUris.includes(query.redirect_uri))
+          return "Error 400: redirect_uri_mismatch";
+        if (query.response_type !== "code") return "Error 400: unsupported_response_type";
+        if (query.code_challenge && !["S256", "plain"].includes(query.code_challenge_method ?? "plain"))
+          return "Error 400: invalid_request (code_challenge_method)";
+        return {
+          client,
+          redirectUri: query.redirect_uri,
+          scopes: scopesFrom(query.scope, /\s+/),
+          state: query.state,
+          codeChallenge: query.code_challenge,
+          codeChallengeMethod: query.code_challenge ? (query.code_challenge_method ?? "plain") : undefined,
+          offline: query.access_type === "offline",
+        };
+      },
+      denied(request) {
+        const target = new URL(request.redirectUri);
+        target.searchParams.set("error", "access_denied");
+        if (request.state !== undefined) target.searchParams.set("state", request.state);
+        return target;
+      },
+    });
+
+    app.post("/token", async (request) => {
+      const { fields } = await readForm(request);
+      const basic = basicCredentials(request.headers.authorization);
+      const clientId = basic?.clientId ?? fields.client_id;
+      const client = findClient(context, "youtube", clientId);
+      if (!client || !secretMatches(client, basic?.clientSecret ?? fields.client_secret))
+        throw oauthError(401, "invalid_client", "Unauthorized");
+
+      if (fields.grant_type === "authorization_code") {
+        const redeemed = redeemCode(context, "youtube", {
+          code: fields.code,
+          clientId: client.clientId,
+          redirectUri: fields.redirect_uri,
+          codeVerifier: fields.code_verifier,
+        });
+        switch (redeemed) {
+          case "redirect_mismatch":
+            throw oauthError(400, "redirect_uri_mismatch", "Bad Request");
+          case "pkce_missing":
+            throw oauthError(400, "invalid_grant", "Missing code verifier.");
+          case "pkce_mismatch":
+            throw oauthError(400, "invalid_grant", "Invalid code verifier.");
+          case "unknown":
+          case "used":
+          case "expired":
+          case "client_mismatch":
+            throw oauthError(400, "invalid_grant", "Bad Request");
+        }
+        const access = issueAccessToken(context, {
+          platform: "youtube",
+          clientId: client.clientId,
+          personId: redeemed.personId,
+          scopes: redeemed.scopes,
+          subject: redeemed.subject,
+          kind: "user",
+          lifetimeSeconds: lifetimes.googleAccessSeconds,
+          prefix: "ya29.",
+        });
+        const refresh = redeemed.offline
+          ? issueRefreshToken(context, {
+              platform: "youtube",
+              clientId: client.clientId,
+              personId: redeemed.personId,
+              scopes: redeemed.scopes,
+              subject: redeemed.subject,
+              lifetimeSeconds: lifetimes.googleRefreshSeconds,
+              prefix: "1//",
+            })
+          : undefined;
+        return {
+          access_token: access.token,
+          expires_in: lifetimes.googleAccessSeconds,
+          ...(refresh ? { refresh_token: refresh.token } : {}),
+          scope: redeemed.scopes.join(" "),
+          token_type: "Bearer",
+        };
+      }
+      if (fields.grant_type === "refresh_token") {
+        const record = fields.refresh_token ? context.state.data.refreshTokens[fields.refresh_token] : undefined;
+        if (
+          !record ||
+          record.platform !== "youtube" ||
+          record.clientId !== client.clientId ||
+          record.revoked ||
+          (record.expiresAt !== null && record.expiresAt <= context.now())
+        ) {
+          throw oauthError(400, "invalid_grant", "Token has been expired or revoked.");
+        }
+        const access = issueAccessToken(context, {
+          platform: "youtube",
+          clientId: client.clientId,
+          personId: record.personId,
+          scopes: record.scopes,
+          subject: record.subject,
+          kind: "user",
+          lifetimeSeconds: lifetimes.googleAccessSeconds,
+          prefix: "ya29.",
+        });
+        // Google keeps the refresh token and does not send it again.
+        return {
+          access_token: access.token,
+          expires_in: lifetimes.googleAccessSeconds,
+          scope: record.scopes.join(" "),
+          token_type: "Bearer",
+        };
+      }
+      throw oauthError(400, "unsupported_grant_type", "Invalid grant_type: " + (fields.grant_type ?? ""));
+    });
+
+    app.post("/revoke", async (request, reply) => {
+      const { fields } = await readForm(request);
+      const access = fields.token ? context.state.data.accessTokens[fields.token] : undefined;
+      const refresh = fields.token ? context.state.data.refreshTokens[fields.token] : undefined;
+      if ((!access || access.platform !== "youtube") && (!refresh || refresh.platform !== "youtube")) {
+        throw oauthError(400, "invalid_token", "Token expired or revoked");
+      }
+      // Revoking either token of a grant revokes the grant.
+      const personId = (access ?? refresh)!.personId;
+      const clientId = (access ?? refresh)!.clientId;
+      for (const record of [
+        ...Object.values(context.state.data.accessTokens),
+        ...Object.values(context.state.data.refreshTokens),
+      ]) {
+        if (record.platform === "youtube" && record.personId === personId && record.clientId === clientId)
+          record.revoked = true;
+      }
+      return reply.status(200).send({});
+    });
+
+    function authenticate(request: FastifyRequest, acceptedScopes: string[]): AccessTokenRecord {
+      const found = findAccessToken(context, ["youtube"], bearerToken(request.headers.authorization));
+      if (typeof found === "string") throw unauthenticated();
+      if (!acceptedScopes.some((scope) => found.scopes.includes(scope))) {
+        throw googleError(403, "PERMISSION_DENIED", "Request had insufficient authentication scopes.", [
+          { domain: "global", reason: "insufficientPermissions" },
+        ]);
+      }
+      return found;
+    }
+
+    function spend(token: AccessTokenRecord, units: number) {
+      const use = context.take(`youtube:units:${token.clientId}`, limits.youtubeUnitsPerDay, 86_400_000, {
+        cost: units,
+        resetAt: (now) => nextMidnight(now, "America/Los_Angeles"),
+      });
+      if (!use.allowed) throw quotaExceeded();
+    }
+
+    const channelsOf = (token: AccessTokenRecord) => channels.filter((channel) => channel.id === token.subject);
+    const videosOf = (channelId: string) =>
+      context.state.data.published
+        .filter((item) => item.platform === "youtube" && item.accountId === channelId)
+        .sort((a, b) => b.createdAt - a.createdAt);
+    const parts = (request: FastifyRequest) =>
+      ((request.query as Record<string, string>).part ?? "").split(",").map((part) => part.trim());
+
+    app.get("/youtube/v3/channels", async (request) => {
+      const token = authenticate(request, [SCOPE_READ, SCOPE_FULL, SCOPE_UPLOAD]);
+      spend(token, unitCosts.list);
+      const query = request.query as Record<string, string>;
+      if (!query.part)
+        throw invalidArgument(
+          "required",
+          "No filter selected. Expected one of: mine, id, forHandle, forUsername.",
+          "global",
+        );
+      const selected =
+        query.mine === "true"
+          ? channelsOf(token)
+          : channels.filter((channel) => (query.id ?? "").split(",").includes(channel.id));
+      const wanted = parts(request);
+      return {
+        kind: "youtube#channelListResponse",
+        etag: "sandbox-etag",
+        pageInfo: { totalResults: selected.length, resultsPerPage: 5 },
+        items: selected.map((channel) => ({
+          kind: "youtube#channel",
+          etag: `etag-${channel.id}`,
+          id: channel.id,
+          ...(wanted.includes("snippet")
+            ? {
+                snippet: {
+                  title: channel.title,
+                  description: "",
+                  customUrl: channel.customUrl,
+                  publishedAt: "2020-01-01T00:00:00Z",
+                  thumbnails: { default: { url: `https://yt3.ggpht.com/${channel.id}=s88`, width: 88, height: 88 } },
+                },
+              }
+            : {}),
+          ...(wanted.includes("statistics")
+            ? {
+                statistics: {
+                  viewCount: String(channel.subscriberCount * 37),
+                  subscriberCount: String(channel.subscriberCount),
+                  hiddenSubscriberCount: false,
+                  videoCount: String(videosOf(channel.id).length),
+                },
+              }
+            : {}),
+          ...(wanted.includes("contentDetails")
+            ? { contentDetails: { relatedPlaylists: { likes: "", uploads: `UU${channel.id.slice(2)}` } } }
+            : {}),
+        })),
+      };
+    });
+
+    app.post("/upload/youtube/v3/videos", async (request, reply) => {
+      const token = authenticate(request, [SCOPE_UPLOAD, SCOPE_FULL]);
+      const query = request.query as Record<string, string>;
+      if (query.uploadType !== "resumable")
+        throw invalidArgument("invalidUploadType", "The sandbox takes uploadType=resumable.", "global");
+      const channelId = token.subject;
+      if (!channelId)
+        throw googleError(401, "UNAUTHENTICATED", "Unauthorized", [
+          { domain: "youtube.header", reason: "youtubeSignupRequired", message: "The user has no YouTube channel." },
+        ]);
+      const totalBytes = Number(request.headers["x-upload-content-length"]);
+      const contentType = String(request.headers["x-upload-content-type"] ?? "video/*");
+      if (!Number.isInteger(totalBytes) || totalBytes <= 0)
+        throw invalidArgument("badContent", "X-Upload-Content-Length is required.", "global");
+      if (!/^(video\/|application\/octet-stream)/.test(contentType))
+        throw invalidArgument("invalidContentType", "Media type not supported for videos.", "global");
+      const body = (request.body ?? {}) as {
+        snippet?: { title?: string; description?: string; tags?: string[]; categoryId?: string };
+        status?: { privacyStatus?: string; selfDeclaredMadeForKids?: boolean; publishAt?: string };
+      };
+      const title = body.snippet?.title ?? "";
+      const description = body.snippet?.description ?? "";
+      if (!title.trim())
+        throw invalidArgument("invalidTitle", "The request metadata specifies an invalid or empty video title.");
+      if (title.length > TITLE_LIMIT || /[<>]/.test(title))
+        throw invalidArgument("invalidTitle", "The request metadata specifies an invalid video title.");
+      if (Buffer.byteLength(description) > DESCRIPTION_BYTES_LIMIT || /[<>]/.test(description)) {
+        throw invalidArgument("invalidDescription", "The request metadata specifies an invalid video description.");
+      }
+      const privacyStatus = body.status?.privacyStatus ?? "public";
+      if (!["public", "unlisted", "private"].includes(privacyStatus))
+        throw invalidArgument("invalidVideoMetadata", "The request metadata specifies an invalid privacy status.");
+      const bucket = context.take(`youtube:uploads:${token.clientId}`, limits.youtubeUploadsPerDay, 86_400_000, {
+        resetAt: (now) => nextMidnight(now, "America/Los_Angeles"),
+      });
+      if (!bucket.allowed) throw quotaExceeded();
+      const session: UploadSession = {
+        id: context.state.secret("ADPycd", 24),
+        channelId,
+        clientId: token.clientId,
+        totalBytes,
+        contentType,
+        received: 0,
+        snippet: { title, description, tags: body.snippet?.tags ?? [], categoryId: body.snippet?.categoryId ?? "22" },
+        status: {
+          privacyStatus,
+          selfDeclaredMadeForKids: body.status?.selfDeclaredMadeForKids ?? false,
+          publishAt: body.status?.publishAt,
+        },
+      };
+      context.state.putObject("yt_upload", session.id, session);
+      const location = new URL(`${request.protocol}://${request.host}/google/upload/youtube/v3/videos`);
+      location.searchParams.set("uploadType", "resumable");
+      location.searchParams.set("upload_id", session.id);
+      return reply
+        .status(200)
+        .header("location", location.toString())
+        .header("x-guploader-uploadid", session.id)
+        .send();
+    });
+
+    app.put("/upload/youtube/v3/videos", async (request, reply) => {
+      const uploadId = (request.query as Record<string, string>).upload_id;
+      const session = uploadId ? context.state.object<UploadSession>("yt_upload", uploadId) : undefined;
+      if (!session)
+        throw googleError(404, "NOT_FOUND", "Upload session not found or expired.", [
+          { domain: "global", reason: "notFound" },
+        ]);
+      if (session.videoId)
+        return reply.status(200).send(videoResource(videoOf(session.videoId)!, ["snippet", "status"]));
+      const range = String(request.headers["content-range"] ?? "");
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const incomplete = () => {
+        if (session.received > 0) reply.header("range", `bytes=0-${session.received - 1}`);
+        return reply.status(308).send();
+      };
+      // "bytes */TOTAL": where does the upload stand?
+      if (/^bytes \*\/\d+$/.test(range)) return incomplete();
+      const match = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(range);
+      const first = match ? Number(match[1]) : 0;
+      const last = match ? Number(match[2]) : body.length - 1;
+      if (first !== session.received || last - first + 1 !== body.length) {
+        throw invalidArgument(
+          "badContent",
+          `Content-Range ${range || "(none)"} does not continue from byte ${session.received}.`,
+          "global",
+        );
+      }
+      const final = last + 1 === session.totalBytes;
+      if (!final && body.length % CHUNK_GRANULARITY !== 0)
+        throw invalidArgument("badContent", "Chunks other than the last must be a multiple of 256 KiB.", "global");
+      session.received += body.length;
+      if (!final) {
+        context.state.putObject("yt_upload", session.id, session);
+        return incomplete();
+      }
+      const videoId = Buffer.from(String(context.state.nextNumber("yt:video", 1_000_000)))
+        .toString("base64url")
+        .padEnd(11, "Q")
+        .slice(0, 11);
+      session.videoId = videoId;
+      context.state.putObject("yt_upload", session.id, session);
+      const item = context.state.publish({
+        platform: "youtube",
+        accountId: session.channelId,
+        kind: "video",
+        id: videoId,
+        createdAt: context.now(),
+        url: `https://www.youtube.com/watch?v=${videoId}`,
+        text: session.snippet.description,
+        media: [{ type: "video", bytes: session.totalBytes }],
+        extra: { snippet: session.snippet, status: session.status },
+      });
+      return reply.status(200).send(videoResource(item, ["snippet", "status"]));
+    });
+
+    const videoOf = (id: string) =>
+      context.state.data.published.find((item) => item.platform === "youtube" && item.id === id);
+
+    function videoResource(item: PublishedItem, wanted: string[]) {
+      const snippet = item.extra.snippet as UploadSession["snippet"];
+      const status = item.extra.status as UploadSession["status"];
+      const channel = channels.find((candidate) => candidate.id === item.accountId);
+      const processed = context.now() - item.createdAt >= lifetimes.videoProcessingSeconds * 1000;
+      const views = grown(`${item.id}:views`, item.createdAt, context.now(), 70);
+      return {
+        kind: "youtube#video",
+        etag: `etag-${item.id}`,
+        id: item.id,
+        ...(wanted.includes("snippet")
+          ? {
+              snippet: {
+                publishedAt: new Date(item.createdAt).toISOString(),
+                channelId: item.accountId,
+                title: snippet.title,
+                description: snippet.description,
+                thumbnails: {
+                  default: { url: `https://i.ytimg.com/vi/${item.id}/default.jpg`, width: 120, height: 90 },
+                },
+                channelTitle: channel?.title,
+                tags: snippet.tags,
+                categoryId: snippet.categoryId,
+              },
+            }
+          : {}),
+        ...(wanted.includes("status")
+          ? {
+              status: {
+                uploadStatus: processed ? "processed" : "uploaded",
+                privacyStatus: status.privacyStatus,
+                license: "youtube",
+                embeddable: true,
+                publicStatsViewable: true,
+                selfDeclaredMadeForKids: status.selfDeclaredMadeForKids,
+                ...(status.publishAt ? { publishAt: status.publishAt } : {}),
+              },
+            }
+          : {}),
+        ...(wanted.includes("statistics")
+          ? {
+              statistics: {
+                viewCount: String(views),
+                likeCount: String(shareOf(`${item.id}:likes`, views, 0.02, 0.06)),
+                favoriteCount: "0",
+                commentCount: String(shareOf(`${item.id}:comments`, views, 0.001, 0.006)),
+              },
+            }
+          : {}),
+      };
+    }
+
+    app.get("/youtube/v3/videos", async (request) => {
+      const token = authenticate(request, [SCOPE_READ, SCOPE_FULL, SCOPE_UPLOAD]);
+      spend(token, unitCosts.list);
+      const ids = ((request.query as Record<string, string>).id ?? "").split(",").filter(Boolean);
+      const items = ids.map(videoOf).filter((item): item is PublishedItem => Boolean(item));
+      return {
+        kind: "youtube#videoListResponse",
+        etag: "sandbox-etag",
+        items: items.map((item) => videoResource(item, parts(request))),
+        pageInfo: { totalResults: items.length, resultsPerPage: items.length },
+      };
+    });
+
+    app.delete("/youtube/v3/videos", async (request, reply) => {
+      const token = authenticate(request, [SCOPE_FULL, SCOPE_UPLOAD]);
+      spend(token, unitCosts.delete);
+      const id = (request.query as Record<string, string>).id ?? "";
+      const item = videoOf(id);
+      if (!item || item.accountId !== token.subject)
+        throw googleError(404, "NOT_FOUND", "The video that you are trying to delete cannot be found.", [
+          { domain: "youtube.video", reason: "videoNotFound" },
+        ]);
+      context.state.data.published.splice(context.state.data.published.indexOf(item), 1);
+      return reply.status(204).send();
+    });
+
+    app.get("/youtube/v3/playlistItems", async (request) => {
+      const token = authenticate(request, [SCOPE_READ, SCOPE_FULL, SCOPE_UPLOAD]);
+      spend(token, unitCosts.list);
+      const query = request.query as Record<string, string>;
+      const channel = channels.find((candidate) => `UU${candidate.id.slice(2)}` === query.playlistId);
+      if (!channel)
+        throw googleError(
+          404,
+          "NOT_FOUND",
+          "The playlist identified with the request's playlistId parameter cannot be found.",
+          [{ domain: "youtube.playlistItem", reason: "playlistNotFound" }],
+        );
+      const max = Math.min(50, Number(query.maxResults ?? 5));
+      const items = videosOf(channel.id).slice(0, max);
+      return {
+        kind: "youtube#playlistItemListResponse",
+        etag: "sandbox-etag",
+        items: items.map((item) => ({
+          kind: "youtube#playlistItem",
+          id: `PLI${item.id}`,
+          snippet: {
+            publishedAt: new Date(item.createdAt).toISOString(),
+            channelId: channel.id,
+            title: (item.extra.snippet as UploadSession["snippet"]).title,
+            resourceId: { kind: "youtube#video", videoId: item.id },
+          },
+          contentDetails: { videoId: item.id, videoPublishedAt: new Date(item.createdAt).toISOString() },
+        })),
+        pageInfo: { totalResults: videosOf(channel.id).length, resultsPerPage: max },
+      };
+    });
+
+    // YouTube Analytics: https://developers.google.com/youtube/analytics/reference/reports/query
+    const analyticsMetrics = [
+      "views",
+      "estimatedMinutesWatched",
+      "likes",
+      "comments",
+      "shares",
+      "subscribersGained",
+      "averageViewDuration",
+    ];
+    app.get("/v2/reports", async (request) => {
+      const token = authenticate(request, [SCOPE_ANALYTICS]);
+      const query = request.query as Record<string, string>;
+      for (const required of ["ids", "startDate", "endDate", "metrics"]) {
+        if (!query[required])
+          throw googleError(400, "INVALID_ARGUMENT", `Required parameter: ${required}`, [
+            { domain: "global", reason: "required", location: required, locationType: "parameter" },
+          ]);
+      }
+      if (query.ids !== "channel==MINE" && query.ids !== `channel==${token.subject}`) {
+        throw googleError(403, "PERMISSION_DENIED", "Forbidden", [{ domain: "global", reason: "forbidden" }]);
+      }
+      const metrics = query.metrics!.split(",");
+      const unknown = metrics.find((metric) => !analyticsMetrics.includes(metric));
+      if (unknown)
+        throw googleError(
+          400,
+          "INVALID_ARGUMENT",
+          `Unknown identifier (${unknown}) given in field parameters.metrics.`,
+          [{ domain: "global", reason: "badRequest" }],
+        );
+      const videoFilter = /video==([\w-]+)/.exec(query.filters ?? "")?.[1];
+      const videos = videosOf(token.subject ?? "").filter((item) => !videoFilter || item.id === videoFilter);
+      const start = Date.parse(`${query.startDate}T00:00:00Z`);
+      const end = Date.parse(`${query.endDate}T00:00:00Z`);
+      const dayTotals = (dayStart: number, dayEnd: number) => {
+        const views = videos.reduce(
+          (sum, item) =>
+            sum +
+            grown(`${item.id}:views`, item.createdAt, Math.min(dayEnd, context.now()), 70) -
+            grown(`${item.id}:views`, item.createdAt, Math.min(dayStart, context.now()), 70),
+          0,
+        );
+        const values: Record<string, number> = {
+          views,
+          estimatedMinutesWatched: Math.floor(views * 1.7),
+          likes: shareOf(`${dayStart}:likes`, views, 0.02, 0.06),
+          comments: shareOf(`${dayStart}:comments`, views, 0.001, 0.006),
+          shares: shareOf(`${dayStart}:shares`, views, 0.001, 0.004),
+          subscribersGained: shareOf(`${dayStart}:subs`, views, 0.001, 0.01),
+          averageViewDuration: views ? 95 : 0,
+        };
+        return metrics.map((metric) => values[metric]!);
+      };
+      const byDay = query.dimensions === "day";
+      const rows: (string | number)[][] = [];
+      if (byDay) {
+        for (let day = start; day <= end; day += 86_400_000)
+          rows.push([new Date(day).toISOString().slice(0, 10), ...dayTotals(day, day + 86_400_000)]);
+      } else {
+        rows.push(dayTotals(start, end + 86_400_000));
+      }
+      return {
+        kind: "youtubeAnalytics#resultTable",
+        columnHeaders: [
+          ...(byDay ? [{ name: "day", columnType: "DIMENSION", dataType: "STRING" }] : []),
+          ...metrics.map((name) => ({ name, columnType: "METRIC", dataType: "INTEGER" })),
+        ],
+        rows,
+      };
+    });
+  },
+};
