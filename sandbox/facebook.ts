@@ -212,7 +212,7 @@ function checkMessage(message: string | undefined) {
 }
 
 function newPostId(call: GraphCall, pageId: string) {
-  return `${pageId}_${call.context.state.nextNumber(`fb:post:${pageId}`, 100_000_000_000_000)}`;
+  return `${pageId}_${call.context.state.nextId(`fb:post:${pageId}`, "100000000000000")}`;
 }
 
 function publishPost(
@@ -376,7 +376,7 @@ export const facebookGraph: GraphRoutes = {
     }
     if (bytes > PHOTO_BYTES_LIMIT)
       throw graphError(400, { message: "(#1) Image is too large: photos may be at most 10 MB", code: 1 });
-    const photoId = String(call.context.state.nextNumber("fb:photo", 300_000_000_000_000));
+    const photoId = call.context.state.nextId("fb:photo", "300000000000000");
     if (published === "false") {
       call.context.state.putObject("fb_photo_unpublished", photoId, { pageId: call.node.id, url, bytes });
       return { id: photoId };
@@ -409,7 +409,7 @@ export const facebookGraph: GraphRoutes = {
         code: 352,
       });
     }
-    const videoId = String(call.context.state.nextNumber("fb:video", 400_000_000_000_000));
+    const videoId = call.context.state.nextId("fb:video", "400000000000000");
     call.context.state.publish({
       platform: "facebook",
       accountId: call.node.id,

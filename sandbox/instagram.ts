@@ -147,7 +147,7 @@ export const instagramGraph: GraphRoutes = {
     if (!isCarouselItem) checkCaption(caption);
 
     const container: Container = {
-      id: String(call.context.state.nextNumber("ig:container", 17_900_000_000_000_000)),
+      id: call.context.state.nextId("ig:container", "17900000000000000"),
       igUserId: call.node.id,
       mediaType,
       isCarouselItem,
@@ -243,7 +243,7 @@ export const instagramGraph: GraphRoutes = {
       });
     }
     const account = call.node.account;
-    const id = String(call.context.state.nextNumber("ig:media", 18_000_000_000_000_000));
+    const id = call.context.state.nextId("ig:media", "18000000000000000");
     const media = container.children.length
       ? container.children.flatMap(
           (childId) => call.context.state.object<Container>("ig_container", childId)?.media ?? [],

@@ -351,7 +351,7 @@ export const linkedin: SandboxPlatform = {
           "field is required but not found and has no default value",
         );
       requireAuthor(token, person, owner);
-      const id = `C4E${String(context.state.nextNumber("li:image", 10_000_000)).padStart(12, "0")}`;
+      const id = `C4E${context.state.nextId("li:image", "10000000").padStart(12, "0")}`;
       const asset: Asset = {
         urn: `urn:li:image:${id}`,
         kind: "image",
@@ -399,7 +399,7 @@ export const linkedin: SandboxPlatform = {
         if (!Number.isInteger(fileSizeBytes) || (fileSizeBytes ?? 0) <= 0)
           throw unprocessable("/initializeUploadRequest/fileSizeBytes", "must be a positive integer");
         requireAuthor(token, person, owner);
-        const id = `D4E${String(context.state.nextNumber("li:video", 20_000_000)).padStart(12, "0")}`;
+        const id = `D4E${context.state.nextId("li:video", "20000000").padStart(12, "0")}`;
         const parts = [];
         for (let firstByte = 0; firstByte < fileSizeBytes!; firstByte += VIDEO_PART_BYTES) {
           parts.push({ firstByte, lastByte: Math.min(fileSizeBytes!, firstByte + VIDEO_PART_BYTES) - 1 });
@@ -542,7 +542,7 @@ export const linkedin: SandboxPlatform = {
           message: "Resource level throttle MEMBER DAY limit for calls to this resource is reached.",
         });
       }
-      const urn = `urn:li:share:${context.state.nextNumber("li:share", 7_300_000_000_000_000_000)}`;
+      const urn = `urn:li:share:${context.state.nextId("li:share", "7300000000000000000")}`;
       context.state.publish({
         platform: "linkedin",
         accountId: body.author!,

@@ -126,11 +126,16 @@ export class SandboxState {
     }
   }
 
-  /** Deterministic ids: the same sequence of calls yields the same ids on every run. */
-  nextNumber(counter: string, start: number): number {
-    const next = (this.data.counters[counter] ?? start) + 1;
+  /** Deterministic counters: the same sequence of calls yields the same ids on every run. */
+  nextNumber(counter: string): number {
+    const next = (this.data.counters[counter] ?? 0) + 1;
     this.data.counters[counter] = next;
     return next;
+  }
+
+  /** A numeric id past JavaScript's safe integers (X, Instagram and LinkedIn ids are 64-bit), as a string. */
+  nextId(counter: string, base: string): string {
+    return (BigInt(base) + BigInt(this.nextNumber(counter))).toString();
   }
 
   secret(prefix: string, bytes = 24): string {

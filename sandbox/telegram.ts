@@ -150,7 +150,7 @@ export const telegram: SandboxPlatform = {
       chat: SandboxTelegramChat,
       options: { text: string; media: PublishedItem["media"]; groupId?: string },
     ) {
-      const messageId = context.state.nextNumber(`tg:message:${chat.id}`, 0);
+      const messageId = context.state.nextNumber(`tg:message:${chat.id}`);
       context.state.publish({
         platform: "telegram",
         accountId: `@${chat.username}`,
@@ -199,7 +199,7 @@ export const telegram: SandboxPlatform = {
           });
         }
         floodControl(bot, chat, resolved.length);
-        const groupId = String(context.state.nextNumber("tg:group", 13_000_000_000_000_000));
+        const groupId = context.state.nextId("tg:group", "13000000000000000");
         return resolved.map((item) => ({
           ...recordMessage(chat, {
             text: item.caption ?? "",

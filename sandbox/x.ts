@@ -331,7 +331,7 @@ export const x: SandboxPlatform = {
       if (text && postsOf(person.x.userId).some((item) => item.text === text)) {
         throw problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.");
       }
-      const id = String(context.state.nextNumber("x:post", 1_860_000_000_000_000_000));
+      const id = context.state.nextId("x:post", "1860000000000000000");
       context.state.publish({
         platform: "x",
         accountId: person.x.userId,
@@ -486,7 +486,7 @@ export const x: SandboxPlatform = {
       const limit = mediaLimits[category];
       if (!limit) throw invalidRequest("media_category", `Unsupported media_category ${category}.`);
       if (totalBytes > limit) throw invalidRequest("total_bytes", `File size exceeds ${limit} bytes for ${category}.`);
-      const id = String(context.state.nextNumber("x:media", 1_870_000_000_000_000_000));
+      const id = context.state.nextId("x:media", "1870000000000000000");
       const upload: Upload = { id, ownerId, mediaType, category, totalBytes, received: {}, createdAt: context.now() };
       context.state.putObject("x_upload", id, upload);
       return { data: { id, media_key: `3_${id}`, expires_after_secs: 86_400 } };

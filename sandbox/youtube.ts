@@ -433,7 +433,7 @@ export const youtube: SandboxPlatform = {
         context.state.putObject("yt_upload", session.id, session);
         return incomplete();
       }
-      const videoId = Buffer.from(String(context.state.nextNumber("yt:video", 1_000_000)))
+      const videoId = Buffer.from(context.state.nextId("yt:video", "1000000"))
         .toString("base64url")
         .padEnd(11, "Q")
         .slice(0, 11);

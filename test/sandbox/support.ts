@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import { createSandbox, type SandboxOptions } from "../../sandbox/index.js";
+
+export interface RunningSandbox {
+  url: URL;
+  /** The base URL standing in for a platform: meta, x, linkedin, google, telegram. */
+  base(prefix: string): string;
+  sandbox: Awaited<ReturnType<typeof createSandbox>>;
+  close(): Promise<void>;
+}
+
+export const callback = (platform: string) => `http://localhost:3000/api/auth/callback/${platform}`;
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const sandbox = await createSandbox(options);
+  const url = await sandbox.listen(0);
+  return { url, base: (prefix) => new URL(`/${prefix}`, url).toString(), sandbox, close: () => sandbox.close() };
+}
+
+/**
+ * What a person does in the browser on the consent page: open it, pick who to be, press Allow
+ * or Deny. Answers where the platform sends the browser back.
+ */
+export async function consent(
+  authorizeUrl: URL | string,
+  options: { identity?: string; decision?: "allow" | "deny" } = {},
+): Promise<URL> {
+  const page = await fetch(authorizeUrl);
+  const html = await page.text();
+  assert.equal(page.status, 200, html);
+  assert.match(html, /SANDBOX/);
+  const form = new URLSearchParams(new URL(authorizeUrl).searchParams);
+  form.set("sandbox_identity", options.identity ?? /name="sandbox_identity" value="([^"]+)"/.exec(html)?.[1] ?? "");
+  form.set("sandbox_decision", options.decision ?? "allow");
+  const answer = await fetch(authorizeUrl, { method: "POST", body: form, redirect: "manual" });
+  assert.equal(answer.status, 302, await answer.text());
+  return new URL(answer.headers.get("location")!);
+}
+
+/** Bytes the platforms can fetch by URL: what the product's media URLs will serve. */
+export const mediaFiles = {
+  "/photo.jpg": {
+    type: "image/jpeg",
+    body: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2048, 1)]),
+  },
+  "/photo.png": {
+    type: "image/png",
+    body: Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.alloc(2048, 2)]),
+  },
+  "/clip.mp4": { type: "video/mp4", body: Buffer.alloc(300 * 1024, 3) },
+};
+
+export async function startMediaServer(): Promise<{
+  url(path: keyof typeof mediaFiles | "/missing.jpg"): string;
+  close(): Promise<void>;
+}> {
+  const server: Server = createServer((request, response) => {
+    const file = mediaFiles[request.url as keyof typeof mediaFiles];
+    if (!file) return void response.writeHead(404).end();
+    response.writeHead(200, { "content-type": file.type, "content-length": file.body.length }).end(file.body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address() as { port: number };
+  return {
+    url: (path) => `http://127.0.0.1:${address.port}${path}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+export async function json(response: Response): Promise<any> {
+  const text = await response.text();
+  return text ? JSON.parse(text) : undefined;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
