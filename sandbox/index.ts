@@ -1,6 +1,6 @@
 import formbody from "@fastify/formbody";
 import multipart from "@fastify/multipart";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from "fastify";
 import { registerControl, type FaultRule } from "./control.js";
 import {
   PlatformReply,
@@ -43,7 +43,27 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-export async function createSandbox(options: SandboxOptions & { clients?: OAuthClient[] } = {}): Promise<Sandbox> {
+export type SandboxSetup = SandboxOptions & { clients?: OAuthClient[] };
+
+export async function createSandbox(options: SandboxSetup = {}): Promise<Sandbox> {
+  const app = Fastify({ logger: false });
+  const context = createSandboxContext(options);
+  await app.register(sandboxRoutes, { context, clients: () => options.clients ?? defaultClients() });
+  return {
+    app,
+    state: context.state,
+    context,
+    async listen(port = 0, host = "127.0.0.1") {
+      await app.listen({ port, host });
+      const address = app.server.address();
+      const actualPort = typeof address === "object" && address ? address.port : port;
+      return new URL(`http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${actualPort}`);
+    },
+    close: () => app.close(),
+  };
+}
+
+export function createSandboxContext(options: SandboxSetup = {}): SandboxContext {
   const clients = () => options.clients ?? defaultClients();
   const state = new SandboxState(clients(), options.persistFile);
   const resolved = resolveOptions(options);
@@ -78,7 +98,22 @@ export async function createSandbox(options: SandboxOptions & { clients?: OAuthC
     },
   };
 
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 * 1024 });
+  return context;
+}
+
+/**
+ * Every emulated platform and the control surface, as one encapsulated plugin: served on its
+ * own by createSandbox, or mounted under a prefix inside another server.
+ */
+export const sandboxRoutes: FastifyPluginAsync<{ context: SandboxContext; clients: () => OAuthClient[] }> = async (
+  app,
+  { context, clients },
+) => {
+  const { state, options: resolved } = context;
+  // Media uploads are large; the server the sandbox is mounted in may have a small default.
+  app.addHook("onRoute", (route) => {
+    route.bodyLimit ??= 1024 * 1024 * 1024;
+  });
   await app.register(formbody);
   await app.register(multipart, { limits: { fileSize: 1024 * 1024 * 1024, files: 20 } });
   // Uploads of raw bytes (LinkedIn upload URLs, YouTube resumable sessions, X appends).
@@ -100,8 +135,10 @@ export async function createSandbox(options: SandboxOptions & { clients?: OAuthC
   const faults: FaultRule[] = [];
   const dropped = new WeakSet<object>();
 
+  /** The platform a request is for: the first path segment below wherever the sandbox is mounted. */
   const platformFor = (url: string) => {
-    const prefix = url.split("/")[1] ?? "";
+    const below = app.prefix && url.startsWith(app.prefix) ? url.slice(app.prefix.length) : url;
+    const prefix = below.split("/")[1] ?? "";
     return platforms.find((platform) => platform.prefix === prefix);
   };
 
@@ -109,7 +146,7 @@ export async function createSandbox(options: SandboxOptions & { clients?: OAuthC
     const platform = platformFor(request.url);
     if (!platform) return;
     if (resolved.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, resolved.latencyMs));
-    const path = request.url.split("?")[0]!;
+    const path = request.url.split("?")[0]!.slice(app.prefix.length);
     const rule = faults.find(
       (candidate) =>
         candidate.remaining > 0 &&
@@ -137,41 +174,36 @@ export async function createSandbox(options: SandboxOptions & { clients?: OAuthC
   });
 
   // "Dropped after receipt": the platform did the work (the post exists), the answer is lost.
-  app.addHook("onSend", async (request, _reply, payload) => {
-    if (dropped.has(request)) request.raw.socket.destroy();
-    return payload;
-  });
-
-  app.addHook("onResponse", async (request, reply) => {
+  const journal = (request: FastifyRequest, status: number) => {
     const platform = platformFor(request.url);
     if (!platform) return;
-    const path = request.url.split("?")[0]!;
+    const path = request.url.split("?")[0]!.slice(app.prefix.length);
     state.record({
       at: Date.now(),
       platform: platform.prefix,
       method: request.method,
       path: platform.redactPath ? platform.redactPath(path) : path,
-      status: dropped.has(request) ? 0 : reply.statusCode,
+      status,
       fault: (request as unknown as { sandboxFault?: string }).sandboxFault,
     });
     state.save();
+  };
+
+  // A dropped answer never finishes, so it is journalled (status 0) before the socket goes.
+  app.addHook("onSend", async (request, _reply, payload) => {
+    if (dropped.has(request)) {
+      journal(request, 0);
+      request.raw.socket.destroy();
+    }
+    return payload;
+  });
+
+  app.addHook("onResponse", async (request, reply) => {
+    if (!dropped.has(request)) journal(request, reply.statusCode);
   });
 
   registerControl(app, context, { platforms, faults, defaultClients: clients });
   for (const platform of platforms) {
     await app.register(async (scope) => platform.register(scope, context), { prefix: `/${platform.prefix}` });
   }
-
-  return {
-    app,
-    state,
-    context,
-    async listen(port = 0, host = "127.0.0.1") {
-      await app.listen({ port, host });
-      const address = app.server.address();
-      const actualPort = typeof address === "object" && address ? address.port : port;
-      return new URL(`http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${actualPort}`);
-    },
-    close: () => app.close(),
-  };
-}
+};

@@ -6,7 +6,8 @@ import { callback, consent, json, sleep, startSandbox, type RunningSandbox } fro
 
 const clientId = "sandbox-linkedin-client";
 const clientSecret = "sandbox-linkedin-secret";
-const memberScopes = "openid profile email w_member_social r_organization_social w_organization_social rw_organization_admin r_member_postAnalytics";
+const memberScopes =
+  "openid profile email w_member_social r_organization_social w_organization_social rw_organization_admin r_member_postAnalytics";
 const VERSION = "202607";
 
 describe("sandbox: LinkedIn", () => {
@@ -28,7 +29,10 @@ describe("sandbox: LinkedIn", () => {
     const response = await fetch(input, init);
     if (!String(input).includes("/oauth/v2/accessToken") || !response.ok) return response;
     const body = await response.json();
-    return Response.json({ token_type: "bearer", ...body }, { status: response.status, headers: { "cache-control": "no-store" } });
+    return Response.json(
+      { token_type: "bearer", ...body },
+      { status: response.status, headers: { "cache-control": "no-store" } },
+    );
   };
 
   before(async () => {
@@ -43,22 +47,44 @@ describe("sandbox: LinkedIn", () => {
 
   async function authorize(identity = "ava") {
     const url = new URL(as.authorization_endpoint!);
-    url.search = new URLSearchParams({ response_type: "code", client_id: clientId, redirect_uri: callback("linkedin"), state: "li", scope: memberScopes }).toString();
+    url.search = new URLSearchParams({
+      response_type: "code",
+      client_id: clientId,
+      redirect_uri: callback("linkedin"),
+      state: "li",
+      scope: memberScopes,
+    }).toString();
     return oauth.validateAuthResponse(as, client, await consent(url, { identity }), "li");
   }
 
   async function connect(identity = "ava") {
     const parameters = await authorize(identity);
-    const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretPost(clientSecret), parameters, callback("linkedin"), oauth.nopkce, {
-      [oauth.allowInsecureRequests]: true,
-      [oauth.customFetch]: patchTokenType,
-    });
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      oauth.ClientSecretPost(clientSecret),
+      parameters,
+      callback("linkedin"),
+      oauth.nopkce,
+      {
+        [oauth.allowInsecureRequests]: true,
+        [oauth.customFetch]: patchTokenType,
+      },
+    );
     return oauth.processAuthorizationCodeResponse(as, client, response);
   }
 
   test("the token answer has no token_type: a strict client refuses it unpatched, accepts it patched", async () => {
     const parameters = await authorize();
-    const raw = await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretPost(clientSecret), parameters, callback("linkedin"), oauth.nopkce, { [oauth.allowInsecureRequests]: true });
+    const raw = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      oauth.ClientSecretPost(clientSecret),
+      parameters,
+      callback("linkedin"),
+      oauth.nopkce,
+      { [oauth.allowInsecureRequests]: true },
+    );
     const body = await raw.clone().json();
     assert.equal("token_type" in body, false);
     assert.equal(body.expires_in, 5_184_000);
@@ -73,7 +99,13 @@ describe("sandbox: LinkedIn", () => {
     const exchange = (secret: string) =>
       fetch(as.token_endpoint!, {
         method: "POST",
-        body: new URLSearchParams({ grant_type: "authorization_code", code: parameters.get("code")!, redirect_uri: callback("linkedin"), client_id: clientId, client_secret: secret }),
+        body: new URLSearchParams({
+          grant_type: "authorization_code",
+          code: parameters.get("code")!,
+          redirect_uri: callback("linkedin"),
+          client_id: clientId,
+          client_secret: secret,
+        }),
       });
     const wrong = await exchange("nope");
     assert.equal(wrong.status, 401);
@@ -83,18 +115,36 @@ describe("sandbox: LinkedIn", () => {
     assert.equal(reused.status, 400);
     assert.equal((await json(reused)).error, "invalid_request");
     const url = new URL(as.authorization_endpoint!);
-    url.search = new URLSearchParams({ response_type: "code", client_id: clientId, redirect_uri: callback("linkedin"), state: "li", scope: memberScopes }).toString();
+    url.search = new URLSearchParams({
+      response_type: "code",
+      client_id: clientId,
+      redirect_uri: callback("linkedin"),
+      state: "li",
+      scope: memberScopes,
+    }).toString();
     assert.equal((await consent(url, { decision: "deny" })).searchParams.get("error"), "user_cancelled_authorize");
   });
 
   test("refresh keeps the refresh token; userinfo names the member", async () => {
     const tokens = await connect();
     const refreshed = await json(
-      await fetch(as.token_endpoint!, { method: "POST", body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: tokens.refresh_token!, client_id: clientId, client_secret: clientSecret }) }),
+      await fetch(as.token_endpoint!, {
+        method: "POST",
+        body: new URLSearchParams({
+          grant_type: "refresh_token",
+          refresh_token: tokens.refresh_token!,
+          client_id: clientId,
+          client_secret: clientSecret,
+        }),
+      }),
     );
     assert.equal(refreshed.refresh_token, tokens.refresh_token);
     assert.notEqual(refreshed.access_token, tokens.access_token);
-    const me = await json(await fetch(`${sandbox.base("linkedin")}/v2/userinfo`, { headers: { authorization: `Bearer ${refreshed.access_token}` } }));
+    const me = await json(
+      await fetch(`${sandbox.base("linkedin")}/v2/userinfo`, {
+        headers: { authorization: `Bearer ${refreshed.access_token}` },
+      }),
+    );
     assert.equal(me.sub, "aVaSaNdBoX1");
     assert.equal(me.email, "ava@sandbox.example");
   });
@@ -111,12 +161,20 @@ describe("sandbox: LinkedIn", () => {
 
   test("the companies a member administers, and their details", async () => {
     const tokens = await connect();
-    const acls = await json(await rest("/rest/organizationAcls?q=roleAssignee&role=ADMINISTRATOR&state=APPROVED", tokens.access_token));
-    assert.deepEqual(acls.elements.map((element: { organization: string }) => element.organization), ["urn:li:organization:90000001", "urn:li:organization:90000002"]);
+    const acls = await json(
+      await rest("/rest/organizationAcls?q=roleAssignee&role=ADMINISTRATOR&state=APPROVED", tokens.access_token),
+    );
+    assert.deepEqual(
+      acls.elements.map((element: { organization: string }) => element.organization),
+      ["urn:li:organization:90000001", "urn:li:organization:90000002"],
+    );
     const organization = await json(await rest("/rest/organizations/90000001", tokens.access_token));
     assert.equal(organization.localizedName, "Northwind Group");
     const ben = await connect("ben");
-    assert.deepEqual((await json(await rest("/rest/organizationAcls?q=roleAssignee&role=ADMINISTRATOR", ben.access_token))).elements, []);
+    assert.deepEqual(
+      (await json(await rest("/rest/organizationAcls?q=roleAssignee&role=ADMINISTRATOR", ben.access_token))).elements,
+      [],
+    );
   });
 
   const postBody = (author: string, commentary: string, content?: unknown) =>
@@ -133,16 +191,24 @@ describe("sandbox: LinkedIn", () => {
   test("a member post: 201 with the URN in x-restli-id; little text cuts at an unescaped parenthesis", async () => {
     const tokens = await connect();
     const author = "urn:li:person:aVaSaNdBoX1";
-    const created = await rest("/rest/posts", tokens.access_token, { method: "POST", body: postBody(author, "New roast \\(limited\\) today (and more)") });
+    const created = await rest("/rest/posts", tokens.access_token, {
+      method: "POST",
+      body: postBody(author, "New roast \\(limited\\) today (and more)"),
+    });
     assert.equal(created.status, 201);
     const urn = created.headers.get("x-restli-id")!;
     assert.match(urn, /^urn:li:share:\d+$/);
     const read = await json(await rest(`/rest/posts/${encodeURIComponent(urn)}`, tokens.access_token));
     assert.equal(read.commentary, "New roast (limited) today ");
     assert.equal(readLittleText("a \\#tag b"), "a #tag b");
-    const listed = await json(await rest(`/rest/posts?q=author&author=${encodeURIComponent(author)}`, tokens.access_token));
+    const listed = await json(
+      await rest(`/rest/posts?q=author&author=${encodeURIComponent(author)}`, tokens.access_token),
+    );
     assert.equal(listed.elements[0].id, urn);
-    const missing = await rest("/rest/posts", tokens.access_token, { method: "POST", body: JSON.stringify({ author, commentary: "x" }) });
+    const missing = await rest("/rest/posts", tokens.access_token, {
+      method: "POST",
+      body: JSON.stringify({ author, commentary: "x" }),
+    });
     assert.equal(missing.status, 422);
   });
 
@@ -151,68 +217,181 @@ describe("sandbox: LinkedIn", () => {
     const owner = "urn:li:organization:90000001";
     const images = [];
     for (let index = 0; index < 2; index += 1) {
-      const init = await json(await rest("/rest/images?action=initializeUpload", tokens.access_token, { method: "POST", body: JSON.stringify({ initializeUploadRequest: { owner } }) }));
-      const early = await rest("/rest/posts", tokens.access_token, { method: "POST", body: postBody(owner, "too early", { media: { id: init.value.image } }) });
+      const init = await json(
+        await rest("/rest/images?action=initializeUpload", tokens.access_token, {
+          method: "POST",
+          body: JSON.stringify({ initializeUploadRequest: { owner } }),
+        }),
+      );
+      const early = await rest("/rest/posts", tokens.access_token, {
+        method: "POST",
+        body: postBody(owner, "too early", { media: { id: init.value.image } }),
+      });
       assert.equal(early.status, 422, "an image is usable only once uploaded");
-      assert.equal((await fetch(init.value.uploadUrl, { method: "PUT", body: Buffer.alloc(2048, index), headers: { "content-type": "application/octet-stream" } })).status, 201);
-      assert.equal((await json(await rest(`/rest/images/${encodeURIComponent(init.value.image)}`, tokens.access_token))).status, "AVAILABLE");
+      assert.equal(
+        (
+          await fetch(init.value.uploadUrl, {
+            method: "PUT",
+            body: Buffer.alloc(2048, index),
+            headers: { "content-type": "application/octet-stream" },
+          })
+        ).status,
+        201,
+      );
+      assert.equal(
+        (await json(await rest(`/rest/images/${encodeURIComponent(init.value.image)}`, tokens.access_token))).status,
+        "AVAILABLE",
+      );
       images.push(init.value.image);
     }
-    assert.equal((await rest("/rest/posts", tokens.access_token, { method: "POST", body: postBody(owner, "One cup", { media: { id: images[0], altText: "A cup" } }) })).status, 201);
-    assert.equal((await rest("/rest/posts", tokens.access_token, { method: "POST", body: postBody(owner, "Two cups", { multiImage: { images: images.map((id) => ({ id })) } }) })).status, 201);
+    assert.equal(
+      (
+        await rest("/rest/posts", tokens.access_token, {
+          method: "POST",
+          body: postBody(owner, "One cup", { media: { id: images[0], altText: "A cup" } }),
+        })
+      ).status,
+      201,
+    );
+    assert.equal(
+      (
+        await rest("/rest/posts", tokens.access_token, {
+          method: "POST",
+          body: postBody(owner, "Two cups", { multiImage: { images: images.map((id) => ({ id })) } }),
+        })
+      ).status,
+      201,
+    );
   });
 
   test("a video in parts: each PUT's ETag goes to finalizeUpload; then PROCESSING, then AVAILABLE", async () => {
     const tokens = await connect();
     const owner = "urn:li:person:aVaSaNdBoX1";
     const size = 5 * 1024 * 1024;
-    const init = await json(await rest("/rest/videos?action=initializeUpload", tokens.access_token, { method: "POST", body: JSON.stringify({ initializeUploadRequest: { owner, fileSizeBytes: size, uploadCaptions: false, uploadThumbnail: false } }) }));
+    const init = await json(
+      await rest("/rest/videos?action=initializeUpload", tokens.access_token, {
+        method: "POST",
+        body: JSON.stringify({
+          initializeUploadRequest: { owner, fileSizeBytes: size, uploadCaptions: false, uploadThumbnail: false },
+        }),
+      }),
+    );
     assert.equal(init.value.uploadInstructions.length, 2);
     const etags = [];
     for (const instruction of init.value.uploadInstructions) {
-      const part = await fetch(instruction.uploadUrl, { method: "PUT", body: Buffer.alloc(instruction.lastByte - instruction.firstByte + 1, 1), headers: { "content-type": "application/octet-stream" } });
+      const part = await fetch(instruction.uploadUrl, {
+        method: "PUT",
+        body: Buffer.alloc(instruction.lastByte - instruction.firstByte + 1, 1),
+        headers: { "content-type": "application/octet-stream" },
+      });
       etags.push(part.headers.get("etag"));
     }
-    const wrong = await rest("/rest/videos?action=finalizeUpload", tokens.access_token, { method: "POST", body: JSON.stringify({ finalizeUploadRequest: { video: init.value.video, uploadToken: "", uploadedPartIds: etags.slice(0, 1) } }) });
+    const wrong = await rest("/rest/videos?action=finalizeUpload", tokens.access_token, {
+      method: "POST",
+      body: JSON.stringify({
+        finalizeUploadRequest: { video: init.value.video, uploadToken: "", uploadedPartIds: etags.slice(0, 1) },
+      }),
+    });
     assert.equal(wrong.status, 400);
-    const finalized = await rest("/rest/videos?action=finalizeUpload", tokens.access_token, { method: "POST", body: JSON.stringify({ finalizeUploadRequest: { video: init.value.video, uploadToken: "", uploadedPartIds: etags } }) });
+    const finalized = await rest("/rest/videos?action=finalizeUpload", tokens.access_token, {
+      method: "POST",
+      body: JSON.stringify({
+        finalizeUploadRequest: { video: init.value.video, uploadToken: "", uploadedPartIds: etags },
+      }),
+    });
     assert.equal(finalized.status, 200);
-    assert.equal((await json(await rest(`/rest/videos/${encodeURIComponent(init.value.video)}`, tokens.access_token))).status, "PROCESSING");
+    assert.equal(
+      (await json(await rest(`/rest/videos/${encodeURIComponent(init.value.video)}`, tokens.access_token))).status,
+      "PROCESSING",
+    );
     await sleep(1100);
-    assert.equal((await json(await rest(`/rest/videos/${encodeURIComponent(init.value.video)}`, tokens.access_token))).status, "AVAILABLE");
-    assert.equal((await rest("/rest/posts", tokens.access_token, { method: "POST", body: postBody(owner, "Roast video", { media: { id: init.value.video, title: "Roast" } }) })).status, 201);
+    assert.equal(
+      (await json(await rest(`/rest/videos/${encodeURIComponent(init.value.video)}`, tokens.access_token))).status,
+      "AVAILABLE",
+    );
+    assert.equal(
+      (
+        await rest("/rest/posts", tokens.access_token, {
+          method: "POST",
+          body: postBody(owner, "Roast video", { media: { id: init.value.video, title: "Roast" } }),
+        })
+      ).status,
+      201,
+    );
   });
 
   test("only administrators post as a company; statistics for the company's posts", async () => {
     const ben = await connect("ben");
-    const refused = await rest("/rest/posts", ben.access_token, { method: "POST", body: postBody("urn:li:organization:90000001", "hijack") });
+    const refused = await rest("/rest/posts", ben.access_token, {
+      method: "POST",
+      body: postBody("urn:li:organization:90000001", "hijack"),
+    });
     assert.equal(refused.status, 403);
     assert.equal((await json(refused)).code, "ACCESS_DENIED");
     const ava = await connect();
-    const created = await rest("/rest/posts", ava.access_token, { method: "POST", body: postBody("urn:li:organization:90000002", "Labs news") });
+    const created = await rest("/rest/posts", ava.access_token, {
+      method: "POST",
+      body: postBody("urn:li:organization:90000002", "Labs news"),
+    });
     const urn = created.headers.get("x-restli-id")!;
     const statistics = await json(
-      await rest(`/rest/organizationalEntityShareStatistics?q=organizationalEntity&organizationalEntity=${encodeURIComponent("urn:li:organization:90000002")}&shares=List(${encodeURIComponent(urn)})`, ava.access_token),
+      await rest(
+        `/rest/organizationalEntityShareStatistics?q=organizationalEntity&organizationalEntity=${encodeURIComponent("urn:li:organization:90000002")}&shares=List(${encodeURIComponent(urn)})`,
+        ava.access_token,
+      ),
     );
     const totals = statistics.elements[0].totalShareStatistics;
-    for (const key of ["impressionCount", "uniqueImpressionsCount", "clickCount", "likeCount", "commentCount", "shareCount", "engagement"]) assert.ok(key in totals, key);
+    for (const key of [
+      "impressionCount",
+      "uniqueImpressionsCount",
+      "clickCount",
+      "likeCount",
+      "commentCount",
+      "shareCount",
+      "engagement",
+    ])
+      assert.ok(key in totals, key);
   });
 
   test("expired and revoked tokens answer 401 with their serviceErrorCode", async () => {
     const short = await startSandbox({ lifetimes: { linkedinAccessSeconds: 1 } });
     try {
       const url = new URL(`${short.base("linkedin")}/oauth/v2/authorization`);
-      url.search = new URLSearchParams({ response_type: "code", client_id: clientId, redirect_uri: callback("linkedin"), state: "s", scope: memberScopes }).toString();
+      url.search = new URLSearchParams({
+        response_type: "code",
+        client_id: clientId,
+        redirect_uri: callback("linkedin"),
+        state: "s",
+        scope: memberScopes,
+      }).toString();
       const code = (await consent(url)).searchParams.get("code")!;
-      const token = await json(await fetch(`${short.base("linkedin")}/oauth/v2/accessToken`, { method: "POST", body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: callback("linkedin"), client_id: clientId, client_secret: clientSecret }) }));
+      const token = await json(
+        await fetch(`${short.base("linkedin")}/oauth/v2/accessToken`, {
+          method: "POST",
+          body: new URLSearchParams({
+            grant_type: "authorization_code",
+            code,
+            redirect_uri: callback("linkedin"),
+            client_id: clientId,
+            client_secret: clientSecret,
+          }),
+        }),
+      );
       await sleep(1100);
-      const expired = await json(await fetch(`${short.base("linkedin")}/v2/userinfo`, { headers: { authorization: `Bearer ${token.access_token}` } }));
+      const expired = await json(
+        await fetch(`${short.base("linkedin")}/v2/userinfo`, {
+          headers: { authorization: `Bearer ${token.access_token}` },
+        }),
+      );
       assert.deepEqual([expired.status, expired.serviceErrorCode, expired.code], [401, 65601, "EXPIRED_ACCESS_TOKEN"]);
     } finally {
       await short.close();
     }
     const tokens = await connect();
-    await fetch(`${sandbox.base("linkedin")}/oauth/v2/revoke`, { method: "POST", body: new URLSearchParams({ client_id: clientId, client_secret: clientSecret, token: tokens.access_token }) });
+    await fetch(`${sandbox.base("linkedin")}/oauth/v2/revoke`, {
+      method: "POST",
+      body: new URLSearchParams({ client_id: clientId, client_secret: clientSecret, token: tokens.access_token }),
+    });
     const revoked = await json(await rest("/rest/organizationAcls?q=roleAssignee", tokens.access_token));
     assert.deepEqual([revoked.status, revoked.code], [401, "REVOKED_ACCESS_TOKEN"]);
   });
@@ -221,13 +400,34 @@ describe("sandbox: LinkedIn", () => {
     const limited = await startSandbox({ limits: { linkedinPostsPerDayPerMember: 1 } });
     try {
       const url = new URL(`${limited.base("linkedin")}/oauth/v2/authorization`);
-      url.search = new URLSearchParams({ response_type: "code", client_id: clientId, redirect_uri: callback("linkedin"), state: "s", scope: memberScopes }).toString();
+      url.search = new URLSearchParams({
+        response_type: "code",
+        client_id: clientId,
+        redirect_uri: callback("linkedin"),
+        state: "s",
+        scope: memberScopes,
+      }).toString();
       const code = (await consent(url)).searchParams.get("code")!;
-      const token = await json(await fetch(`${limited.base("linkedin")}/oauth/v2/accessToken`, { method: "POST", body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: callback("linkedin"), client_id: clientId, client_secret: clientSecret }) }));
+      const token = await json(
+        await fetch(`${limited.base("linkedin")}/oauth/v2/accessToken`, {
+          method: "POST",
+          body: new URLSearchParams({
+            grant_type: "authorization_code",
+            code,
+            redirect_uri: callback("linkedin"),
+            client_id: clientId,
+            client_secret: clientSecret,
+          }),
+        }),
+      );
       const post = (text: string) =>
         fetch(`${limited.base("linkedin")}/rest/posts`, {
           method: "POST",
-          headers: { authorization: `Bearer ${token.access_token}`, "linkedin-version": VERSION, "content-type": "application/json" },
+          headers: {
+            authorization: `Bearer ${token.access_token}`,
+            "linkedin-version": VERSION,
+            "content-type": "application/json",
+          },
           body: postBody("urn:li:person:aVaSaNdBoX1", text),
         });
       assert.equal((await post("first")).status, 201);

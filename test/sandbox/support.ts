@@ -57,7 +57,7 @@ export async function startMediaServer(): Promise<{
 }> {
   const server: Server = createServer((request, response) => {
     const file = mediaFiles[request.url as keyof typeof mediaFiles];
-    if (!file) return void response.writeHead(404).end();
+    if (!file) return void response.writeHead(404, { "content-type": "text/plain" }).end("Not found");
     response.writeHead(200, { "content-type": file.type, "content-length": file.body.length }).end(file.body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

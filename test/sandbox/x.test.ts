@@ -15,10 +15,20 @@ describe("sandbox: X API v2", () => {
   let as: oauth.AuthorizationServer;
   const client: oauth.Client = { client_id: clientId };
   const api = (path: string, token: string, init: RequestInit = {}) =>
-    fetch(`${sandbox.base("x")}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.body && typeof init.body === "string" ? { "content-type": "application/json" } : {}), ...init.headers } });
+    fetch(`${sandbox.base("x")}${path}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(init.body && typeof init.body === "string" ? { "content-type": "application/json" } : {}),
+        ...init.headers,
+      },
+    });
 
   before(async () => {
-    sandbox = await startSandbox({ lifetimes: { videoProcessingSeconds: 1 }, limits: { xPostsPer15MinutesPerUser: 12 } });
+    sandbox = await startSandbox({
+      lifetimes: { videoProcessingSeconds: 1 },
+      limits: { xPostsPer15MinutesPerUser: 12 },
+    });
     as = {
       issuer: sandbox.base("x"),
       authorization_endpoint: `${sandbox.base("x")}/i/oauth2/authorize`,
@@ -44,7 +54,15 @@ describe("sandbox: X API v2", () => {
     }).toString();
     const back = await consent(authorize, { identity });
     const parameters = oauth.validateAuthResponse(as, client, back, state);
-    const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretBasic(clientSecret), parameters, callback("x"), verifier, insecure);
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      oauth.ClientSecretBasic(clientSecret),
+      parameters,
+      callback("x"),
+      verifier,
+      insecure,
+    );
     return { tokens: await oauth.processAuthorizationCodeResponse(as, client, response), parameters, verifier };
   }
 
@@ -60,7 +78,17 @@ describe("sandbox: X API v2", () => {
 
   test("refresh rotates: the new pair works, the used refresh token is refused", async () => {
     const { tokens } = await connect();
-    const refreshed = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.ClientSecretBasic(clientSecret), tokens.refresh_token!, insecure));
+    const refreshed = await oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(
+        as,
+        client,
+        oauth.ClientSecretBasic(clientSecret),
+        tokens.refresh_token!,
+        insecure,
+      ),
+    );
     assert.notEqual(refreshed.refresh_token, tokens.refresh_token);
     const reused = await fetch(as.token_endpoint!, {
       method: "POST",
@@ -68,20 +96,36 @@ describe("sandbox: X API v2", () => {
       body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: tokens.refresh_token! }),
     });
     assert.equal(reused.status, 400);
-    assert.deepEqual(await json(reused), { error: "invalid_request", error_description: "Value passed for the token was invalid." });
+    assert.deepEqual(await json(reused), {
+      error: "invalid_request",
+      error_description: "Value passed for the token was invalid.",
+    });
     assert.equal((await api("/2/users/me", refreshed.access_token)).status, 200);
   });
 
   test("the token endpoint refuses a wrong secret, a bad verifier, a reused code", async () => {
     const verifier = oauth.generateRandomCodeVerifier();
     const authorize = new URL(as.authorization_endpoint!);
-    authorize.search = new URLSearchParams({ response_type: "code", client_id: clientId, redirect_uri: callback("x"), scope: scopes, state: "s", code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256" }).toString();
+    authorize.search = new URLSearchParams({
+      response_type: "code",
+      client_id: clientId,
+      redirect_uri: callback("x"),
+      scope: scopes,
+      state: "s",
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: "S256",
+    }).toString();
     const code = (await consent(authorize)).searchParams.get("code")!;
     const exchange = (secret: string, codeVerifier: string) =>
       fetch(as.token_endpoint!, {
         method: "POST",
         headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString("base64")}` },
-        body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: callback("x"), code_verifier: codeVerifier }),
+        body: new URLSearchParams({
+          grant_type: "authorization_code",
+          code,
+          redirect_uri: callback("x"),
+          code_verifier: codeVerifier,
+        }),
       });
     const wrongSecret = await exchange("nope", verifier);
     assert.equal(wrongSecret.status, 401);
@@ -95,7 +139,13 @@ describe("sandbox: X API v2", () => {
 
   test("the authorize page requires PKCE and a state; Deny returns access_denied", async () => {
     const missing = new URL(as.authorization_endpoint!);
-    missing.search = new URLSearchParams({ response_type: "code", client_id: clientId, redirect_uri: callback("x"), scope: scopes, state: "s" }).toString();
+    missing.search = new URLSearchParams({
+      response_type: "code",
+      client_id: clientId,
+      redirect_uri: callback("x"),
+      scope: scopes,
+      state: "s",
+    }).toString();
     assert.equal((await fetch(missing)).status, 400);
     const authorize = new URL(missing);
     authorize.searchParams.set("code_challenge", "abc");
@@ -106,10 +156,17 @@ describe("sandbox: X API v2", () => {
 
   test("revocation kills the access token", async () => {
     const { tokens } = await connect();
-    await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, oauth.ClientSecretBasic(clientSecret), tokens.access_token, insecure));
+    await oauth.processRevocationResponse(
+      await oauth.revocationRequest(as, client, oauth.ClientSecretBasic(clientSecret), tokens.access_token, insecure),
+    );
     const after = await api("/2/users/me", tokens.access_token);
     assert.equal(after.status, 401);
-    assert.deepEqual(await json(after), { title: "Unauthorized", detail: "Unauthorized", type: "about:blank", status: 401 });
+    assert.deepEqual(await json(after), {
+      title: "Unauthorized",
+      detail: "Unauthorized",
+      type: "about:blank",
+      status: 401,
+    });
   });
 
   test("a thread: the first post, then replies to the previous one; read back with metrics", async () => {
@@ -124,8 +181,16 @@ describe("sandbox: X API v2", () => {
       assert.deepEqual(created.data.edit_history_tweet_ids, [created.data.id]);
       ids.push(created.data.id);
     }
-    const lookup = await json(await api(`/2/tweets?ids=${ids.join(",")}&tweet.fields=public_metrics,created_at,conversation_id`, tokens.access_token));
-    assert.deepEqual(lookup.data.map((post: { conversation_id: string }) => post.conversation_id), [ids[0], ids[0], ids[0]]);
+    const lookup = await json(
+      await api(
+        `/2/tweets?ids=${ids.join(",")}&tweet.fields=public_metrics,created_at,conversation_id`,
+        tokens.access_token,
+      ),
+    );
+    assert.deepEqual(
+      lookup.data.map((post: { conversation_id: string }) => post.conversation_id),
+      [ids[0], ids[0], ids[0]],
+    );
     assert.ok("retweet_count" in lookup.data[0].public_metrics && "impression_count" in lookup.data[0].public_metrics);
     const renamed = await json(await api(`/2/tweets/${ids[0]}?post.fields=public_metrics`, tokens.access_token));
     assert.ok("repost_count" in renamed.data.public_metrics, "post.fields answers with the 2026 names");
@@ -137,7 +202,8 @@ describe("sandbox: X API v2", () => {
 
   test("weighted length: 280, with URLs at 23 and CJK at 2; duplicates are refused", async () => {
     const { tokens } = await connect();
-    const post = (text: string) => api("/2/tweets", tokens.access_token, { method: "POST", body: JSON.stringify({ text }) });
+    const post = (text: string) =>
+      api("/2/tweets", tokens.access_token, { method: "POST", body: JSON.stringify({ text }) });
     assert.equal((await post(`Read https://northwind.example/${"x".repeat(300)} ${"a".repeat(250)}`)).status, 201);
     const cjk = await post("漢".repeat(141));
     assert.equal(cjk.status, 400);
@@ -151,61 +217,139 @@ describe("sandbox: X API v2", () => {
   test("chunked video upload on the v2 endpoints: initialize, append, finalize, status until succeeded", async () => {
     const { tokens } = await connect();
     const bytes = Buffer.alloc(3 * 1024 * 1024, 7);
-    const init = await json(await api("/2/media/upload/initialize", tokens.access_token, { method: "POST", body: JSON.stringify({ media_type: "video/mp4", total_bytes: bytes.length, media_category: "tweet_video" }) }));
+    const init = await json(
+      await api("/2/media/upload/initialize", tokens.access_token, {
+        method: "POST",
+        body: JSON.stringify({ media_type: "video/mp4", total_bytes: bytes.length, media_category: "tweet_video" }),
+      }),
+    );
     const id = init.data.id;
     for (let index = 0; index < 3; index += 1) {
       const form = new FormData();
       form.set("media", new Blob([bytes.subarray(index * 1024 * 1024, (index + 1) * 1024 * 1024)]), "chunk");
       form.set("segment_index", String(index));
-      assert.equal((await api(`/2/media/upload/${id}/append`, tokens.access_token, { method: "POST", body: form })).status, 200);
+      assert.equal(
+        (await api(`/2/media/upload/${id}/append`, tokens.access_token, { method: "POST", body: form })).status,
+        200,
+      );
     }
     const finalized = await json(await api(`/2/media/upload/${id}/finalize`, tokens.access_token, { method: "POST" }));
     assert.equal(finalized.data.processing_info.state, "in_progress");
-    const early = await api("/2/tweets", tokens.access_token, { method: "POST", body: JSON.stringify({ text: "too soon", media: { media_ids: [id] } }) });
+    const early = await api("/2/tweets", tokens.access_token, {
+      method: "POST",
+      body: JSON.stringify({ text: "too soon", media: { media_ids: [id] } }),
+    });
     assert.equal(early.status, 400);
     let state = "";
     for (let attempt = 0; attempt < 20 && state !== "succeeded"; attempt += 1) {
       await sleep(200);
-      state = (await json(await api(`/2/media/upload?command=STATUS&media_id=${id}`, tokens.access_token))).data.processing_info.state;
+      state = (await json(await api(`/2/media/upload?command=STATUS&media_id=${id}`, tokens.access_token))).data
+        .processing_info.state;
     }
     assert.equal(state, "succeeded");
-    assert.equal((await api("/2/tweets", tokens.access_token, { method: "POST", body: JSON.stringify({ text: "Roast timelapse", media: { media_ids: [id] } }) })).status, 201);
+    assert.equal(
+      (
+        await api("/2/tweets", tokens.access_token, {
+          method: "POST",
+          body: JSON.stringify({ text: "Roast timelapse", media: { media_ids: [id] } }),
+        })
+      ).status,
+      201,
+    );
   });
 
   test("the older command= form and a one-shot image upload; media counts are enforced", async () => {
     const { tokens } = await connect();
-    const init = await json(await api("/2/media/upload", tokens.access_token, { method: "POST", body: new URLSearchParams({ command: "INIT", media_type: "image/jpeg", total_bytes: "1000" }) }));
+    const init = await json(
+      await api("/2/media/upload", tokens.access_token, {
+        method: "POST",
+        body: new URLSearchParams({ command: "INIT", media_type: "image/jpeg", total_bytes: "1000" }),
+      }),
+    );
     const form = new FormData();
     form.set("command", "APPEND");
     form.set("media_id", init.data.id);
     form.set("segment_index", "0");
     form.set("media", new Blob([Buffer.alloc(1000, 1)]), "photo.jpg");
     assert.equal((await api("/2/media/upload", tokens.access_token, { method: "POST", body: form })).status, 204);
-    const wrongSize = await api("/2/media/upload", tokens.access_token, { method: "POST", body: new URLSearchParams({ command: "FINALIZE", media_id: "1" }) });
+    const wrongSize = await api("/2/media/upload", tokens.access_token, {
+      method: "POST",
+      body: new URLSearchParams({ command: "FINALIZE", media_id: "1" }),
+    });
     assert.equal(wrongSize.status, 400);
-    assert.equal((await api("/2/media/upload", tokens.access_token, { method: "POST", body: new URLSearchParams({ command: "FINALIZE", media_id: init.data.id }) })).status, 200);
+    assert.equal(
+      (
+        await api("/2/media/upload", tokens.access_token, {
+          method: "POST",
+          body: new URLSearchParams({ command: "FINALIZE", media_id: init.data.id }),
+        })
+      ).status,
+      200,
+    );
 
     const images = [init.data.id];
     for (let index = 0; index < 4; index += 1) {
       const oneShot = new FormData();
       oneShot.set("media", new Blob([Buffer.alloc(500, index)], { type: "image/png" }), "p.png");
-      images.push((await json(await api("/2/media/upload", tokens.access_token, { method: "POST", body: oneShot }))).data.id);
+      images.push(
+        (await json(await api("/2/media/upload", tokens.access_token, { method: "POST", body: oneShot }))).data.id,
+      );
     }
-    const five = await api("/2/tweets", tokens.access_token, { method: "POST", body: JSON.stringify({ text: "five", media: { media_ids: images } }) });
+    const five = await api("/2/tweets", tokens.access_token, {
+      method: "POST",
+      body: JSON.stringify({ text: "five", media: { media_ids: images } }),
+    });
     assert.equal(five.status, 400);
-    assert.equal((await api("/2/tweets", tokens.access_token, { method: "POST", body: JSON.stringify({ text: "four", media: { media_ids: images.slice(0, 4) } }) })).status, 201);
+    assert.equal(
+      (
+        await api("/2/tweets", tokens.access_token, {
+          method: "POST",
+          body: JSON.stringify({ text: "four", media: { media_ids: images.slice(0, 4) } }),
+        })
+      ).status,
+      201,
+    );
   });
 
   test("posting past the per-user window answers 429 with x-rate-limit headers", async () => {
     const limited = await startSandbox({ limits: { xPostsPer15MinutesPerUser: 2 } });
     try {
-      const server: oauth.AuthorizationServer = { issuer: limited.base("x"), authorization_endpoint: `${limited.base("x")}/i/oauth2/authorize`, token_endpoint: `${limited.base("x")}/2/oauth2/token` };
+      const server: oauth.AuthorizationServer = {
+        issuer: limited.base("x"),
+        authorization_endpoint: `${limited.base("x")}/i/oauth2/authorize`,
+        token_endpoint: `${limited.base("x")}/2/oauth2/token`,
+      };
       const verifier = oauth.generateRandomCodeVerifier();
       const authorize = new URL(server.authorization_endpoint!);
-      authorize.search = new URLSearchParams({ response_type: "code", client_id: clientId, redirect_uri: callback("x"), scope: scopes, state: "s", code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256" }).toString();
+      authorize.search = new URLSearchParams({
+        response_type: "code",
+        client_id: clientId,
+        redirect_uri: callback("x"),
+        scope: scopes,
+        state: "s",
+        code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: "S256",
+      }).toString();
       const parameters = oauth.validateAuthResponse(server, client, await consent(authorize), "s");
-      const tokens = await oauth.processAuthorizationCodeResponse(server, client, await oauth.authorizationCodeGrantRequest(server, client, oauth.ClientSecretBasic(clientSecret), parameters, callback("x"), verifier, insecure));
-      const post = (text: string) => fetch(`${limited.base("x")}/2/tweets`, { method: "POST", headers: { authorization: `Bearer ${tokens.access_token}`, "content-type": "application/json" }, body: JSON.stringify({ text }) });
+      const tokens = await oauth.processAuthorizationCodeResponse(
+        server,
+        client,
+        await oauth.authorizationCodeGrantRequest(
+          server,
+          client,
+          oauth.ClientSecretBasic(clientSecret),
+          parameters,
+          callback("x"),
+          verifier,
+          insecure,
+        ),
+      );
+      const post = (text: string) =>
+        fetch(`${limited.base("x")}/2/tweets`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${tokens.access_token}`, "content-type": "application/json" },
+          body: JSON.stringify({ text }),
+        });
       assert.equal((await post("one")).status, 201);
       assert.equal((await post("two")).status, 201);
       const third = await post("three");
@@ -220,7 +364,9 @@ describe("sandbox: X API v2", () => {
   });
 
   test("every emulated path is in X's published OpenAPI document", () => {
-    const spec = JSON.parse(readFileSync(projectPath("sandbox/specs/x-api-v2-docs-openapi.json"), "utf8")) as { paths: Record<string, Record<string, unknown>> };
+    const spec = JSON.parse(readFileSync(projectPath("sandbox/specs/x-api-v2-docs-openapi.json"), "utf8")) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
     const emulated: [string, string][] = [
       ["post", "/2/tweets"],
       ["get", "/2/tweets"],
@@ -234,6 +380,7 @@ describe("sandbox: X API v2", () => {
       ["get", "/2/media/upload"],
       ["post", "/2/media/upload"],
     ];
-    for (const [method, path] of emulated) assert.ok(spec.paths[path]?.[method], `${method.toUpperCase()} ${path} is not in the spec`);
+    for (const [method, path] of emulated)
+      assert.ok(spec.paths[path]?.[method], `${method.toUpperCase()} ${path} is not in the spec`);
   });
 });
