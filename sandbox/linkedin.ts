@@ -712,6 +712,8 @@ export const linkedin: SandboxPlatform = {
         REACTION: statistics.likeCount,
         COMMENT: statistics.commentCount,
         RESHARE: statistics.shareCount,
+        POST_SAVE: shareOf(`${post.id}:saves`, statistics.impressionCount, 0.001, 0.004),
+        POST_SEND: shareOf(`${post.id}:sends`, statistics.impressionCount, 0, 0.002),
       };
       const type = query.queryType ?? "IMPRESSION";
       return {

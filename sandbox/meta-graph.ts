@@ -148,7 +148,7 @@ function countAppCall(context: SandboxContext, clientId: string): Record<string,
     }),
   };
   if (!use.allowed) {
-    throw graphError(400, { message: "(#4) Application request limit reached", code: 4, is_transient: true }, headers);
+    throw graphError(403, { message: "(#4) Application request limit reached", code: 4, is_transient: true }, headers);
   }
   return headers;
 }
@@ -169,7 +169,7 @@ function countPageCall(context: SandboxContext, pageId: string) {
     }),
   };
   if (!use.allowed)
-    throw graphError(400, { message: "(#32) Page request limit reached", code: 32, is_transient: true }, headers);
+    throw graphError(403, { message: "(#32) Page request limit reached", code: 32, is_transient: true }, headers);
   return headers;
 }
 
@@ -240,7 +240,7 @@ export const meta: SandboxPlatform = {
     }),
   rateLimitError: (retryAfterSeconds) =>
     graphError(
-      400,
+      403,
       { message: "(#4) Application request limit reached", code: 4, is_transient: true },
       {
         "x-app-usage": JSON.stringify({ call_count: 100, total_cputime: 40, total_time: 40 }),

@@ -337,7 +337,7 @@ describe("sandbox: Facebook Login and Pages", () => {
       assert.ok(first.headers.get("x-business-use-case-usage"));
       await read();
       const third = await read();
-      assert.equal(third.status, 400);
+      assert.equal(third.status, 403);
       assert.equal((await json(third)).error.code, 32);
     } finally {
       await limited.close();
