@@ -19,7 +19,7 @@ async function residentMegabytes(pid: number): Promise<number> {
 
 async function startOnce(dataDir: string, measureIdle: boolean) {
   const startedAt = performance.now();
-  const child = spawn(process.execPath, [projectPath("dist/server/main.js")], {
+  const child = spawn(process.execPath, [projectPath("dist/server/start.js")], {
     env: { ...process.env, DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn" },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -202,6 +202,20 @@ function pageToken(call: GraphCall, pageId: string): AccessTokenRecord {
   });
 }
 
+/** `instagram_business_account{id,username,…}`: the sub-fields asked for, or the id alone. */
+function instagramAccountView(accountId: string, fields: string[]) {
+  const account = instagramAccounts.find((candidate) => candidate.id === accountId)!;
+  const expansion = fields.find((field) => field.startsWith("instagram_business_account")) ?? "";
+  const requested = /\{(.*)\}/.exec(expansion)?.[1]?.split(",") ?? [];
+  return {
+    id: account.id,
+    ...(requested.includes("username") ? { username: account.username } : {}),
+    ...(requested.includes("profile_picture_url")
+      ? { profile_picture_url: `https://scontent.cdninstagram.com/${account.id}.jpg` }
+      : {}),
+  };
+}
+
 function pagePicture(pageId: string) {
   return { data: { height: 50, width: 50, is_silhouette: false, url: `https://graph.facebook.com/${pageId}/picture` } };
 }
@@ -294,7 +308,7 @@ export const facebookGraph: GraphRoutes = {
         tasks: ["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE"],
         ...(call.fields.some((field) => field.startsWith("picture")) ? { picture: pagePicture(page.id) } : {}),
         ...(call.fields.some((field) => field.startsWith("instagram_business_account")) && page.instagramAccountId
-          ? { instagram_business_account: { id: page.instagramAccountId } }
+          ? { instagram_business_account: instagramAccountView(page.instagramAccountId, call.fields) }
           : {}),
       })),
     );

@@ -76,7 +76,92 @@ const envSchema = z.object({
   WORKER_HEARTBEAT_INTERVAL_MS: positiveInt.default(15_000),
   WORKER_STALE_AFTER_MS: positiveInt.default(60_000),
   QUEUE_POLLING_INTERVAL_SECONDS: z.coerce.number().min(0.5).default(2),
+  CONNECTION_REFRESH_AHEAD_MINUTES: positiveInt.default(15),
+  CONNECTION_REFRESH_SWEEP_SECONDS: positiveInt.default(60),
+  CONNECTION_HEALTH_CHECK_MINUTES: positiveInt.default(15),
+  SANDBOX_TWIN: z.stringbool().default(true),
+  FACEBOOK_CLIENT_ID: z.string().optional(),
+  FACEBOOK_CLIENT_SECRET: z.string().optional(),
+  FACEBOOK_BASE_URL: z.url().optional(),
+  FACEBOOK_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/, "must look like v26.0")
+    .default("v26.0"),
+  INSTAGRAM_CLIENT_ID: z.string().optional(),
+  INSTAGRAM_CLIENT_SECRET: z.string().optional(),
+  INSTAGRAM_BASE_URL: z.url().optional(),
+  TWITTER_CLIENT_ID: z.string().optional(),
+  TWITTER_CLIENT_SECRET: z.string().optional(),
+  TWITTER_BASE_URL: z.url().optional(),
+  LINKEDIN_CLIENT_ID: z.string().optional(),
+  LINKEDIN_CLIENT_SECRET: z.string().optional(),
+  LINKEDIN_BASE_URL: z.url().optional(),
+  LINKEDIN_API_VERSION: z
+    .string()
+    .regex(/^\d{6}$/, "must be YYYYMM, e.g. 202607")
+    .default("202607"),
+  YOUTUBE_CLIENT_ID: z.string().optional(),
+  YOUTUBE_CLIENT_SECRET: z.string().optional(),
+  YOUTUBE_BASE_URL: z.url().optional(),
+  TELEGRAM_BASE_URL: z.url().optional(),
 });
+
+/** The platforms, in the order the dashboard shows them. */
+export const platformIds = ["facebook", "instagram", "x", "linkedin", "youtube", "telegram"] as const;
+export type PlatformId = (typeof platformIds)[number];
+
+export interface PlatformSettings {
+  /** Absent until both the id and the secret are set (Telegram needs none: each organization brings its bot). */
+  credentials?: { clientId: string; clientSecret: string };
+  /** Replaces every host of the platform (a proxy, or the sandbox); undefined means the real hosts. */
+  baseUrl?: URL;
+  /** FACEBOOK, INSTAGRAM, TWITTER, …: the prefix of the platform's variables. */
+  variablePrefix: string;
+  apiVersion?: string;
+}
+
+function credentials(id: string | undefined, secret: string | undefined) {
+  return id && secret ? { clientId: id, clientSecret: secret } : undefined;
+}
+
+function platformSettings(env: z.infer<typeof envSchema>): Record<PlatformId, PlatformSettings> {
+  const url = (value: string | undefined) => (value ? new URL(value) : undefined);
+  return {
+    facebook: {
+      credentials: credentials(env.FACEBOOK_CLIENT_ID, env.FACEBOOK_CLIENT_SECRET),
+      baseUrl: url(env.FACEBOOK_BASE_URL),
+      variablePrefix: "FACEBOOK",
+      apiVersion: env.FACEBOOK_API_VERSION,
+    },
+    // Instagram business accounts are reached through Facebook Login: the same Meta app by default.
+    instagram: {
+      credentials: credentials(
+        env.INSTAGRAM_CLIENT_ID ?? env.FACEBOOK_CLIENT_ID,
+        env.INSTAGRAM_CLIENT_SECRET ?? env.FACEBOOK_CLIENT_SECRET,
+      ),
+      baseUrl: url(env.INSTAGRAM_BASE_URL ?? env.FACEBOOK_BASE_URL),
+      variablePrefix: "INSTAGRAM",
+      apiVersion: env.FACEBOOK_API_VERSION,
+    },
+    x: {
+      credentials: credentials(env.TWITTER_CLIENT_ID, env.TWITTER_CLIENT_SECRET),
+      baseUrl: url(env.TWITTER_BASE_URL),
+      variablePrefix: "TWITTER",
+    },
+    linkedin: {
+      credentials: credentials(env.LINKEDIN_CLIENT_ID, env.LINKEDIN_CLIENT_SECRET),
+      baseUrl: url(env.LINKEDIN_BASE_URL),
+      variablePrefix: "LINKEDIN",
+      apiVersion: env.LINKEDIN_API_VERSION,
+    },
+    youtube: {
+      credentials: credentials(env.YOUTUBE_CLIENT_ID, env.YOUTUBE_CLIENT_SECRET),
+      baseUrl: url(env.YOUTUBE_BASE_URL),
+      variablePrefix: "YOUTUBE",
+    },
+    telegram: { baseUrl: url(env.TELEGRAM_BASE_URL), variablePrefix: "TELEGRAM" },
+  };
+}
 
 export type Role = "all" | "api" | "worker";
 
@@ -109,6 +194,14 @@ function buildConfig(env: z.infer<typeof envSchema>) {
       loginFailuresPerEmail: env.LOGIN_FAILURES_PER_EMAIL,
       loginFailureWindowMs: env.LOGIN_FAILURE_WINDOW_MINUTES * 60_000,
     },
+    platforms: platformSettings(env),
+    /** Development only: platforms without credentials are offered as the in-process sandbox. */
+    sandboxTwin: env.SANDBOX_TWIN && env.NODE_ENV !== "production",
+    connections: {
+      refreshAheadMs: env.CONNECTION_REFRESH_AHEAD_MINUTES * 60_000,
+      refreshSweepSeconds: env.CONNECTION_REFRESH_SWEEP_SECONDS,
+      healthCheckIntervalMs: env.CONNECTION_HEALTH_CHECK_MINUTES * 60_000,
+    },
     worker: {
       heartbeatIntervalMs: env.WORKER_HEARTBEAT_INTERVAL_MS,
       staleAfterMs: env.WORKER_STALE_AFTER_MS,
@@ -137,6 +230,16 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError([
       "FIELD_ENCRYPTION_KEY: required when NODE_ENV=production (32 bytes as hex or base64; `openssl rand -hex 32` makes one)",
     ]);
+  }
+  if (config.isProduction) {
+    const insecure = Object.values(config.platforms).filter(
+      (settings) => settings.baseUrl && settings.baseUrl.protocol !== "https:",
+    );
+    if (insecure.length > 0) {
+      throw new ConfigError(
+        insecure.map((settings) => `${settings.variablePrefix}_BASE_URL: must be https:// in production`),
+      );
+    }
   }
   if (config.vault.retiredKeys.has(config.vault.masterKeyVersion)) {
     throw new ConfigError([

@@ -2,6 +2,8 @@ import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { openDatabase, type DatabaseHandle } from "./db/client.js";
 import { buildApp, type BuiltApp } from "./http/app.js";
+import { redirectUri, type SandboxTwin } from "./connections/access.js";
+import { postgresLock, processLock } from "./connections/lock.js";
 import type { AppContext } from "./http/context.js";
 import { startQueue, type Queue } from "./jobs/queue.js";
 import { startWorker, type Worker } from "./jobs/worker.js";
@@ -28,6 +30,7 @@ export async function startRuntime(options: {
   role: ProcessRole;
   logger: Logger;
   controlToken?: string;
+  sandboxTwin?: SandboxTwin;
 }): Promise<Runtime> {
   const { config, role, logger } = options;
   const database = await openDatabase(config);
@@ -41,6 +44,8 @@ export async function startRuntime(options: {
     vault: new Vault(database.db, keyRing),
     keyRing,
     queue,
+    locks: database.kind === "postgres" ? postgresLock(database.pool) : processLock(),
+    sandboxTwin: config.sandboxTwin ? options.sandboxTwin : undefined,
     publicUrl: () => {
       const url = config.http.publicUrl ?? listening;
       if (!url) throw new Error("the public URL is known only once the server listens");
@@ -56,8 +61,9 @@ export async function startRuntime(options: {
     const port = typeof address === "object" && address ? address.port : config.http.port;
     listening = new URL(`http://localhost:${port}`);
     http = { ...built, url: config.http.publicUrl ?? listening, port };
+    context.sandboxTwin?.registerRedirects((platform) => redirectUri(context, platform));
   }
-  const worker = role !== "api" ? await startWorker({ db: database.db, queue, config, logger }) : undefined;
+  const worker = role !== "api" ? await startWorker({ context, logger }) : undefined;
 
   return {
     database,

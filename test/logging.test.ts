@@ -31,5 +31,7 @@ describe("logs", () => {
     assert.equal(redactUrl("/invite/abc123?x=1"), "/invite/[redacted]?x=1");
     assert.equal(redactUrl("/api/invitations/abc123/accept"), "/api/invitations/[redacted]/accept");
     assert.equal(redactUrl("/api/organization/invitations"), "/api/organization/invitations");
+    assert.equal(redactUrl("/api/auth/callback/x?code=abc&state=def"), "/api/auth/callback/x?[redacted]");
+    assert.equal(redactUrl("/sandbox/telegram/bot123:AAsecret/getMe"), "/sandbox/telegram/bot[redacted]/getMe");
   });
 });

@@ -15,7 +15,13 @@ export type AuditAction =
   | "invitation.accepted"
   | "member.role_changed"
   | "member.removed"
-  | "vault.keys_rotated";
+  | "vault.keys_rotated"
+  | "connection.connected"
+  | "connection.reconnected"
+  | "connection.disconnected"
+  | "connection.connect_failed"
+  | "connection.token_refreshed"
+  | "connection.status_changed";
 
 export interface AuditEntry {
   action: AuditAction;

@@ -33,7 +33,7 @@ export const startupLocks = { migrations: 72_617_001, queues: 72_617_002 } as co
 /** Runs `work` while this process holds a session advisory lock; other processes wait for it. */
 export async function withAdvisoryLock<T>(
   pool: pg.Pool,
-  lockId: number,
+  lockId: number | string,
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();

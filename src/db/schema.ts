@@ -141,3 +141,122 @@ export const workerHeartbeats = pgTable("worker_heartbeats", {
   startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
   seenAt: timestamp("seen_at", { withTimezone: true }).notNull(),
 });
+
+export const connectionStatus = pgEnum("connection_status", [
+  "healthy",
+  "expired",
+  "invalid",
+  "rate_limited",
+  "disconnected",
+]);
+
+/**
+ * One account an organization posts to. Tokens are sealed by the vault, bound to this row's id;
+ * a disconnect clears them but keeps the row, so a reconnect keeps the connection's history.
+ */
+export const connections = pgTable(
+  "connections",
+  {
+    id: uuid("id").primaryKey(),
+    organizationId: uuid("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    platform: text("platform").notNull(),
+    externalId: text("external_id").notNull(),
+    accountKind: text("account_kind").notNull(),
+    name: text("name").notNull(),
+    username: text("username"),
+    avatarUrl: text("avatar_url"),
+    isSandbox: boolean("is_sandbox").notNull().default(false),
+    status: connectionStatus("status").notNull().default("healthy"),
+    accessTokenCiphertext: text("access_token_ciphertext"),
+    refreshTokenCiphertext: text("refresh_token_ciphertext"),
+    tokenExpiresAt: timestamp("token_expires_at", { withTimezone: true }),
+    refreshTokenExpiresAt: timestamp("refresh_token_expires_at", { withTimezone: true }),
+    scopes: text("scopes").array().notNull().default([]),
+    details: jsonb("details").$type<Record<string, string>>().notNull().default({}),
+    lastSuccessAt: timestamp("last_success_at", { withTimezone: true }),
+    lastCheckedAt: timestamp("last_checked_at", { withTimezone: true }),
+    lastRefreshedAt: timestamp("last_refreshed_at", { withTimezone: true }),
+    errorCount: integer("error_count").notNull().default(0),
+    lastError: text("last_error"),
+    lastErrorAt: timestamp("last_error_at", { withTimezone: true }),
+    rateLimitedUntil: timestamp("rate_limited_until", { withTimezone: true }),
+    connectedByUserId: uuid("connected_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    disconnectedAt: timestamp("disconnected_at", { withTimezone: true }),
+  },
+  (table) => [
+    index("connections_organization_idx").on(table.organizationId),
+    uniqueIndex("connections_account_unique").on(table.organizationId, table.platform, table.externalId),
+    index("connections_expiry_idx").on(table.status, table.tokenExpiresAt),
+  ],
+);
+
+export const connectionErrorType = pgEnum("connection_error_type", ["oauth", "api", "rate_limit", "token"]);
+
+/** Platform errors, per organization and platform, for the health views; resolved when the account works again. */
+export const connectionErrors = pgTable(
+  "connection_errors",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    organizationId: uuid("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    connectionId: uuid("connection_id").references(() => connections.id, { onDelete: "cascade" }),
+    platform: text("platform").notNull(),
+    errorType: connectionErrorType("error_type").notNull(),
+    message: text("message").notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    resolved: boolean("resolved").notNull().default(false),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+  },
+  (table) => [index("connection_errors_organization_idx").on(table.organizationId, table.platform, table.at)],
+);
+
+/** An OAuth dance under way: its state (hashed), bound to the session and organization that began it. */
+export const oauthAttempts = pgTable(
+  "oauth_attempts",
+  {
+    stateHash: text("state_hash").primaryKey(),
+    organizationId: uuid("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    sessionIdHash: text("session_id_hash").notNull(),
+    platform: text("platform").notNull(),
+    isSandbox: boolean("is_sandbox").notNull(),
+    codeVerifierCiphertext: text("code_verifier_ciphertext"),
+    redirectUri: text("redirect_uri").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (table) => [index("oauth_attempts_organization_idx").on(table.organizationId)],
+);
+
+/** A grant that can post as several accounts, waiting for the person to choose; tokens sealed. */
+export const pendingGrants = pgTable(
+  "pending_grants",
+  {
+    id: uuid("id").primaryKey(),
+    organizationId: uuid("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    platform: text("platform").notNull(),
+    isSandbox: boolean("is_sandbox").notNull(),
+    grantCiphertext: text("grant_ciphertext").notNull(),
+    accounts: jsonb("accounts")
+      .$type<{ externalId: string; kind: string; name: string; username?: string; avatarUrl?: string }[]>()
+      .notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("pending_grants_organization_idx").on(table.organizationId)],
+);

@@ -15,6 +15,7 @@ import {
 } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import { auditRoutes } from "../audit/routes.js";
+import { connectionRoutes } from "../connections/routes.js";
 import { authRoutes } from "../auth/routes.js";
 import { healthRoutes } from "../monitoring/routes.js";
 import { organizationRoutes } from "../organizations/routes.js";
@@ -88,6 +89,9 @@ export async function buildApp(
   await app.register(organizationRoutes, context);
   await app.register(auditRoutes, context);
   await app.register(vaultControlRoutes, context);
+  await app.register(connectionRoutes, context);
+
+  if (context.sandboxTwin) await app.register(context.sandboxTwin.plugin, { prefix: context.sandboxTwin.prefix });
 
   if (existsSync(webRoot)) {
     await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: false });

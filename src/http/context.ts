@@ -1,5 +1,7 @@
 import type { FastifyReply } from "fastify";
 import type { Config } from "../config.js";
+import type { SandboxTwin } from "../connections/access.js";
+import type { KeyedLock } from "../connections/lock.js";
 import type { Database } from "../db/client.js";
 import type { Queue } from "../jobs/queue.js";
 import type { MasterKeyRing } from "../vault/keyring.js";
@@ -15,6 +17,9 @@ export interface AppContext {
   queue: Queue;
   /** Where browsers reach the app: PUBLIC_URL, or the listening address. */
   publicUrl: () => URL;
+  /** One refresh per connection at a time, across every worker. */
+  locks: KeyedLock;
+  sandboxTwin?: SandboxTwin;
 }
 
 export function setSessionCookie(reply: FastifyReply, context: AppContext, secret: string, expiresAt: Date) {

@@ -1,8 +1,14 @@
 import pino, { type DestinationStream, type Logger } from "pino";
 
-/** Secrets that appear in URLs (invitation links) are cut before a request line is logged. */
+/**
+ * Secrets that appear in URLs are cut before a request line is logged: invitation links, the
+ * code and state a platform sends back, and Telegram bot tokens (the Bot API puts them in the path).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/\/(invite|invitations)\/[^/?#]+/g, "/$1/[redacted]");
+  return url
+    .replace(/\/(invite|invitations)\/[^/?#]+/g, "/$1/[redacted]")
+    .replace(/(\/api\/auth\/callback\/[^/?#]+)\?.*/, "$1?[redacted]")
+    .replace(/\/bot\d+:[^/?#]+/g, "/bot[redacted]");
 }
 
 /** Human-readable lines for a developer at a terminal; JSON lines everywhere else. */

@@ -7,7 +7,17 @@ import { selectRows, startupLocks, withAdvisoryLock, type DatabaseHandle } from 
 /** Every queue the product uses, by name. */
 export const queues = {
   purgeExpiredSessions: "maintenance.purge-expired-sessions",
+  refreshSweep: "connections.refresh-sweep",
+  refresh: "connections.refresh",
+  healthSweep: "connections.health-sweep",
+  check: "connections.check",
 } as const;
+
+/** Per-connection queues keep at most one job waiting and one running for each connection. */
+const policies: Partial<Record<(typeof queues)[keyof typeof queues], PgBoss.QueuePolicy>> = {
+  [queues.refresh]: "stately",
+  [queues.check]: "stately",
+};
 
 export interface Queue {
   boss: PgBoss;
@@ -24,7 +34,10 @@ export async function startQueue(handle: DatabaseHandle, config: Config, logger:
   await boss.start();
   // pg-boss's createQueue deadlocks when processes run it at once on an empty server.
   const createQueues = async () => {
-    for (const name of Object.values(queues)) if (!(await boss.getQueue(name))) await boss.createQueue(name);
+    for (const name of Object.values(queues)) {
+      if (!(await boss.getQueue(name)))
+        await boss.createQueue(name, policies[name] ? { name, policy: policies[name] } : undefined);
+    }
   };
   if (handle.kind === "postgres") await withAdvisoryLock(handle.pool, startupLocks.queues, createQueues);
   else await createQueues();

@@ -3,10 +3,11 @@ import { randomUUID } from "node:crypto";
 import { lt } from "drizzle-orm";
 import type { Logger } from "pino";
 import { deleteExpiredSessions } from "../auth/sessions.js";
-import type { Config } from "../config.js";
+import { startConnectionJobs } from "../connections/jobs.js";
 import type { Database } from "../db/client.js";
 import { workerHeartbeats } from "../db/schema.js";
-import { queues, type Queue } from "./queue.js";
+import type { AppContext } from "../http/context.js";
+import { queues } from "./queue.js";
 
 export interface Worker {
   id: string;
@@ -25,13 +26,9 @@ async function beat(db: Database, worker: { id: string; startedAt: Date }) {
 }
 
 /** Takes jobs from every queue and tells /api/health, by heartbeat, that it is alive. */
-export async function startWorker(options: {
-  db: Database;
-  queue: Queue;
-  config: Config;
-  logger: Logger;
-}): Promise<Worker> {
-  const { db, queue, config, logger } = options;
+export async function startWorker(options: { context: AppContext; logger: Logger }): Promise<Worker> {
+  const { context, logger } = options;
+  const { db, queue, config } = context;
   const worker = { id: randomUUID(), startedAt: new Date() };
   const { boss } = queue;
   const pollingIntervalSeconds = config.worker.pollingIntervalSeconds;
@@ -42,6 +39,7 @@ export async function startWorker(options: {
     logger.info({ sessions }, "purged expired sessions");
   });
   await boss.schedule(queues.purgeExpiredSessions, "17 * * * *");
+  const stopConnectionJobs = await startConnectionJobs(context, logger);
 
   await beat(db, worker);
   const timer = setInterval(() => {
@@ -54,6 +52,7 @@ export async function startWorker(options: {
     async stop() {
       clearInterval(timer);
       await boss.offWork(queues.purgeExpiredSessions);
+      await stopConnectionJobs();
     },
   };
 }

@@ -1,0 +1,93 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { PlatformId } from "../config.js";
+import type { AppContext } from "../http/context.js";
+import { Api, resolveHosts } from "../platforms/http.js";
+import { platforms } from "../platforms/index.js";
+import type { OAuthClientSettings } from "../platforms/oauth.js";
+import type { PlatformContext, PlatformDefinition } from "../platforms/platform.js";
+
+/**
+ * The in-process platform emulator offered in development for platforms without credentials.
+ * Built outside src/ (the server's production code never loads it) and handed to the runtime.
+ */
+export interface SandboxTwin {
+  /** Where the emulator is mounted in the HTTP server. */
+  prefix: string;
+  plugin: FastifyPluginAsync;
+  /** The emulator's URL standing in for a platform, below the app's own origin. */
+  baseUrlFor(platform: PlatformId, appUrl: URL): URL;
+  credentialsFor(platform: PlatformId): { clientId: string; clientSecret: string } | undefined;
+  /** Registers the app's callback URLs with the emulated platforms, once the app's URL is known. */
+  registerRedirects(redirectUriFor: (platform: PlatformId) => string): void;
+  /** A demo bot and channel, so a fresh install can connect Telegram end to end. */
+  telegramExample: { botToken: string; channel: string };
+}
+
+export type PlatformMode = "configured" | "sandbox" | "unavailable";
+
+export interface PlatformAccess {
+  definition: PlatformDefinition;
+  mode: PlatformMode;
+  hosts: Record<string, URL>;
+  platformContext: PlatformContext;
+  credentials?: { clientId: string; clientSecret: string };
+  /** What to set for the platform to work, when it does not. */
+  missingVariables: string[];
+}
+
+export function platformAccess(context: AppContext, id: PlatformId): PlatformAccess {
+  const definition = platforms[id];
+  const settings = context.config.platforms[id];
+  const platformContext = { apiVersion: settings.apiVersion };
+  const needsCredentials = definition.auth({}).kind === "oauth2";
+  const configured = !needsCredentials || Boolean(settings.credentials);
+  const twin = context.sandboxTwin;
+  if (configured && !(twin && !needsCredentials && !settings.baseUrl)) {
+    return {
+      definition,
+      mode: "configured",
+      hosts: resolveHosts(definition.realHosts, settings),
+      platformContext,
+      credentials: settings.credentials,
+      missingVariables: [],
+    };
+  }
+  if (twin) {
+    return {
+      definition,
+      mode: "sandbox",
+      hosts: resolveHosts(definition.realHosts, { baseUrl: twin.baseUrlFor(id, context.publicUrl()) }),
+      platformContext,
+      credentials: twin.credentialsFor(id),
+      missingVariables: [],
+    };
+  }
+  return {
+    definition,
+    mode: "unavailable",
+    hosts: resolveHosts(definition.realHosts, settings),
+    platformContext,
+    missingVariables: [`${settings.variablePrefix}_CLIENT_ID`, `${settings.variablePrefix}_CLIENT_SECRET`],
+  };
+}
+
+/** Where a platform sends the browser back after consent. */
+export function redirectUri(context: AppContext, platform: PlatformId): string {
+  return new URL(`/api/auth/callback/${platform}`, context.publicUrl()).toString();
+}
+
+export function apiFor(access: PlatformAccess, token?: string): Api {
+  const api = new Api(access.definition.id, access.hosts, access.definition.classify);
+  return token ? api.withToken(token) : api;
+}
+
+export function oauthSettings(access: PlatformAccess): OAuthClientSettings | undefined {
+  const { definition, credentials } = access;
+  if (definition.auth({}).kind !== "oauth2" || !credentials || !("listAccounts" in definition)) return undefined;
+  return {
+    platform: definition.id,
+    spec: definition.auth(access.platformContext),
+    hosts: access.hosts,
+    ...credentials,
+  };
+}

@@ -1,0 +1,223 @@
+import { eq, sql } from "drizzle-orm";
+import { recordAudit } from "../audit/audit.js";
+import type { PlatformId } from "../config.js";
+import { connectionErrors, connections } from "../db/schema.js";
+import type { AppContext } from "../http/context.js";
+import { refreshGrant } from "../platforms/oauth.js";
+import { assertNever, PlatformError, type PlatformFailure } from "../platforms/platform.js";
+import { apiFor, oauthSettings, platformAccess } from "./access.js";
+import { connectionById, openTokens, resolveErrors, sealedTokens, type Connection } from "./store.js";
+
+type ErrorType = (typeof connectionErrors.$inferInsert)["errorType"];
+
+/** What a failure does to a connection: its status, and how the error is filed. */
+function consequence(failure: PlatformFailure): {
+  status?: Connection["status"];
+  errorType: ErrorType;
+  rateLimitedUntil?: Date;
+} {
+  switch (failure.kind) {
+    case "token_expired":
+      return { status: "expired", errorType: "token" };
+    case "token_invalid":
+      return { status: "invalid", errorType: "token" };
+    case "rate_limited":
+      return { status: "rate_limited", errorType: "rate_limit", rateLimitedUntil: failure.retryAt };
+    case "rejected":
+    case "transient":
+    case "ambiguous":
+      return { errorType: "api" };
+    default:
+      return assertNever(failure);
+  }
+}
+
+export function describeFailure(error: PlatformError): string {
+  const { failure } = error;
+  switch (failure.kind) {
+    case "token_expired":
+      return "The access token expired and could not be renewed: reconnect the account.";
+    case "token_invalid":
+      return `The platform no longer accepts this connection (${failure.reason}): reconnect the account.`;
+    case "rate_limited":
+      return `Rate limited by the platform until ${failure.retryAt.toISOString()}.`;
+    case "rejected":
+      return failure.userMessage;
+    case "transient":
+    case "ambiguous":
+      return `The platform did not answer properly (${error.message}); it will be tried again.`;
+    default:
+      return assertNever(failure);
+  }
+}
+
+export async function recordFailure(
+  context: AppContext,
+  connection: Connection,
+  error: PlatformError,
+): Promise<Connection["status"]> {
+  const effect = consequence(error.failure);
+  const message = describeFailure(error);
+  const now = new Date();
+  await context.db
+    .update(connections)
+    .set({
+      ...(effect.status ? { status: effect.status } : {}),
+      rateLimitedUntil: effect.rateLimitedUntil ?? null,
+      errorCount: sql`${connections.errorCount} + 1`,
+      lastError: message,
+      lastErrorAt: now,
+      lastCheckedAt: now,
+      updatedAt: now,
+    })
+    .where(eq(connections.id, connection.id));
+  await context.db.insert(connectionErrors).values({
+    organizationId: connection.organizationId,
+    connectionId: connection.id,
+    platform: connection.platform,
+    errorType: effect.errorType,
+    message,
+    at: now,
+  });
+  if (effect.status && effect.status !== connection.status) {
+    await recordAudit(context.db, {
+      action: "connection.status_changed",
+      organizationId: connection.organizationId,
+      target: { type: "connection", id: connection.id },
+      details: {
+        platform: connection.platform,
+        name: connection.name,
+        from: connection.status,
+        to: effect.status,
+        reason: message,
+      },
+    });
+  }
+  return effect.status ?? connection.status;
+}
+
+async function recordSuccess(
+  context: AppContext,
+  connection: Connection,
+  changes: Partial<typeof connections.$inferInsert> = {},
+) {
+  const now = new Date();
+  await context.db
+    .update(connections)
+    .set({
+      status: "healthy",
+      lastSuccessAt: now,
+      lastCheckedAt: now,
+      errorCount: 0,
+      rateLimitedUntil: null,
+      updatedAt: now,
+      ...changes,
+    })
+    .where(eq(connections.id, connection.id));
+  await resolveErrors(context.db, connection.id);
+  if (connection.status !== "healthy") {
+    await recordAudit(context.db, {
+      action: "connection.status_changed",
+      organizationId: connection.organizationId,
+      target: { type: "connection", id: connection.id },
+      details: { platform: connection.platform, name: connection.name, from: connection.status, to: "healthy" },
+    });
+  }
+}
+
+export type RefreshOutcome = "refreshed" | "not_due" | "not_refreshable" | "failed";
+
+/**
+ * Renews a connection's tokens under its lock. X rotates refresh tokens, so two refreshes at
+ * once would spend the same one twice and lose the connection: the second one, once it has
+ * the lock, finds the token fresh and stops.
+ */
+export async function refreshConnection(
+  context: AppContext,
+  connectionId: string,
+  options: { force?: boolean } = {},
+): Promise<RefreshOutcome> {
+  return context.locks.run(`connection-refresh:${connectionId}`, async () => {
+    const connection = await connectionById(context.db, connectionId);
+    if (
+      !connection ||
+      connection.status === "disconnected" ||
+      connection.status === "invalid" ||
+      !connection.refreshTokenCiphertext
+    )
+      return "not_refreshable";
+    const dueAt = Date.now() + context.config.connections.refreshAheadMs;
+    if (!options.force && connection.tokenExpiresAt && connection.tokenExpiresAt.getTime() > dueAt) return "not_due";
+    const access = platformAccess(context, connection.platform as PlatformId);
+    const settings = oauthSettings(access);
+    const tokens = await openTokens(context, connection);
+    if (!settings || !tokens) return "not_refreshable";
+    try {
+      const renewed = await refreshGrant(settings, tokens);
+      await recordSuccess(context, connection, {
+        ...(await sealedTokens(context, connection, renewed)),
+        lastRefreshedAt: new Date(),
+      });
+      await recordAudit(context.db, {
+        action: "connection.token_refreshed",
+        organizationId: connection.organizationId,
+        target: { type: "connection", id: connection.id },
+        details: {
+          platform: connection.platform,
+          name: connection.name,
+          expiresAt: renewed.expiresAt?.toISOString() ?? null,
+        },
+      });
+      return "refreshed";
+    } catch (error) {
+      if (!(error instanceof PlatformError)) throw error;
+      // A refused refresh means the grant is gone; anything else keeps the hope of the next try.
+      const failure: PlatformError =
+        error.failure.kind === "token_invalid" || error.failure.kind === "token_expired"
+          ? error
+          : error.failure.kind === "rejected"
+            ? new PlatformError(
+                error.platform,
+                { kind: "token_invalid", reason: error.failure.userMessage },
+                { message: error.message, status: error.status },
+              )
+            : error;
+      await recordFailure(context, connection, failure);
+      return "failed";
+    }
+  });
+}
+
+/** A cheap call with the connection's token; an expired token is refreshed once first. */
+export async function checkConnection(
+  context: AppContext,
+  connectionId: string,
+): Promise<Connection["status"] | undefined> {
+  const connection = await connectionById(context.db, connectionId);
+  if (!connection || connection.status === "disconnected") return connection?.status;
+  const access = platformAccess(context, connection.platform as PlatformId);
+  const tokens = await openTokens(context, connection);
+  if (!tokens) return connection.status;
+  const account = { externalId: connection.externalId, details: connection.details };
+  const attempt = async (token: string) => {
+    const definition = access.definition;
+    if (definition.auth({}).kind === "bot" && "verifyChannel" in definition) {
+      await definition.checkHealth(apiFor(access), account, access.platformContext, token);
+    } else if ("listAccounts" in definition) {
+      await definition.checkHealth(apiFor(access, token), account, access.platformContext);
+    }
+  };
+  try {
+    await attempt(tokens.accessToken);
+    await recordSuccess(context, connection);
+    return "healthy";
+  } catch (error) {
+    if (!(error instanceof PlatformError)) throw error;
+    if (error.failure.kind === "token_expired" && connection.refreshTokenCiphertext) {
+      const outcome = await refreshConnection(context, connection.id, { force: true });
+      if (outcome === "refreshed") return checkConnection(context, connection.id);
+      return (await connectionById(context.db, connection.id))?.status;
+    }
+    return recordFailure(context, connection, error);
+  }
+}

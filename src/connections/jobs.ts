@@ -1,0 +1,73 @@
+import { and, inArray, isNotNull, lt, ne } from "drizzle-orm";
+import type { Logger } from "pino";
+import { connections } from "../db/schema.js";
+import type { AppContext } from "../http/context.js";
+import { queues } from "../jobs/queue.js";
+import { checkConnection, refreshConnection } from "./health.js";
+
+/** Connections whose token expires within the refresh margin and that can be refreshed. */
+export async function connectionsDueForRefresh(context: AppContext): Promise<string[]> {
+  const rows = await context.db
+    .select({ id: connections.id })
+    .from(connections)
+    .where(
+      and(
+        inArray(connections.status, ["healthy", "rate_limited", "expired"]),
+        isNotNull(connections.refreshTokenCiphertext),
+        lt(connections.tokenExpiresAt, new Date(Date.now() + context.config.connections.refreshAheadMs)),
+      ),
+    );
+  return rows.map((row) => row.id);
+}
+
+export async function activeConnections(context: AppContext): Promise<string[]> {
+  const rows = await context.db
+    .select({ id: connections.id })
+    .from(connections)
+    .where(ne(connections.status, "disconnected"));
+  return rows.map((row) => row.id);
+}
+
+/** Every N minutes as cron: pg-boss schedules by minute at the finest. */
+function everyMinutes(minutes: number): string {
+  return minutes <= 1 ? "* * * * *" : minutes < 60 ? `*/${minutes} * * * *` : "0 * * * *";
+}
+
+/**
+ * A sweep each minute enqueues a refresh per connection that is due (one waiting and one running
+ * per connection at most); another sweep enqueues health checks. Workers run them.
+ */
+export async function startConnectionJobs(context: AppContext, logger: Logger): Promise<() => Promise<void>> {
+  const { boss } = context.queue;
+  const pollingIntervalSeconds = context.config.worker.pollingIntervalSeconds;
+  const enqueue = async (queue: string, ids: string[]) => {
+    for (const connectionId of ids)
+      await boss.send(queue, { connectionId }, { singletonKey: connectionId, retryLimit: 3, retryBackoff: true });
+  };
+
+  await boss.work(queues.refreshSweep, { pollingIntervalSeconds }, async () =>
+    enqueue(queues.refresh, await connectionsDueForRefresh(context)),
+  );
+  await boss.work(queues.healthSweep, { pollingIntervalSeconds }, async () =>
+    enqueue(queues.check, await activeConnections(context)),
+  );
+  await boss.work<{ connectionId: string }>(queues.refresh, { pollingIntervalSeconds, batchSize: 5 }, async (jobs) => {
+    for (const job of jobs) {
+      const outcome = await refreshConnection(context, job.data.connectionId);
+      logger.info({ connectionId: job.data.connectionId, outcome }, "connection refresh");
+    }
+  });
+  await boss.work<{ connectionId: string }>(queues.check, { pollingIntervalSeconds, batchSize: 5 }, async (jobs) => {
+    for (const job of jobs) await checkConnection(context, job.data.connectionId);
+  });
+  await boss.schedule(queues.refreshSweep, everyMinutes(1));
+  await boss.schedule(
+    queues.healthSweep,
+    everyMinutes(Math.round(context.config.connections.healthCheckIntervalMs / 60_000)),
+  );
+
+  return async () => {
+    for (const queue of [queues.refreshSweep, queues.healthSweep, queues.refresh, queues.check])
+      await boss.offWork(queue);
+  };
+}

@@ -1,0 +1,182 @@
+import type { ZodType } from "zod";
+import type { PlatformSettings } from "../config.js";
+import { PlatformError, type PlatformFailure, type PlatformId } from "./platform.js";
+
+/** A failed answer, as a platform's classify() sees it. */
+export interface ErrorResponse {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+export type Classifier = (response: ErrorResponse) => PlatformFailure | undefined;
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
+
+export function isLoopback(url: URL): boolean {
+  return LOOPBACK.has(url.hostname);
+}
+
+/** The platform's hosts: its real ones, or all replaced by the configured base URL (a proxy or the sandbox). */
+export function resolveHosts(
+  realHosts: Record<string, string>,
+  settings: Pick<PlatformSettings, "baseUrl">,
+): Record<string, URL> {
+  return Object.fromEntries(
+    Object.entries(realHosts).map(([name, real]) => [
+      name,
+      settings.baseUrl ? new URL(settings.baseUrl.toString().replace(/\/?$/, "/")) : new URL(real),
+    ]),
+  );
+}
+
+/**
+ * The base URL's path followed by the given one. (Resolving a relative URL would read a Telegram
+ * path such as `bot123:AA…/getMe` as a URL with the scheme `bot123:`.)
+ */
+export function joinPath(base: URL, path: string): URL {
+  const url = new URL(base);
+  url.pathname = `${base.pathname.replace(/\/$/, "")}/${path.replace(/^\//, "")}`;
+  return url;
+}
+
+export interface CallOptions {
+  method?: "GET" | "POST" | "PUT" | "DELETE";
+  host: string;
+  path: string;
+  query?: Record<string, string | undefined>;
+  json?: unknown;
+  form?: Record<string, string | undefined>;
+  headers?: Record<string, string>;
+  /** Send the bound token as a Bearer header (the default); false for calls that carry no token. */
+  bearer?: boolean;
+}
+
+function messageOf(body: unknown): string | undefined {
+  if (!body || typeof body !== "object") return typeof body === "string" && body ? body.slice(0, 300) : undefined;
+  const record = body as Record<string, unknown>;
+  const nested =
+    record.error && typeof record.error === "object" ? (record.error as Record<string, unknown>) : undefined;
+  for (const candidate of [
+    nested?.message,
+    record.error_description,
+    record.description,
+    record.detail,
+    record.message,
+    record.error,
+  ]) {
+    if (typeof candidate === "string" && candidate) return candidate;
+  }
+  return undefined;
+}
+
+/** What most platforms mean by a status, when their own classify() has nothing more precise. */
+function defaultFailure(response: ErrorResponse): PlatformFailure {
+  if (response.status === 429) {
+    const seconds = Number(response.headers.get("retry-after"));
+    return {
+      kind: "rate_limited",
+      retryAt: new Date(Date.now() + (Number.isFinite(seconds) && seconds > 0 ? seconds : 60) * 1000),
+      scope: "account",
+    };
+  }
+  if (response.status >= 500) return { kind: "transient" };
+  if (response.status === 401)
+    return {
+      kind: "token_invalid",
+      reason: messageOf(response.body) ?? "The platform no longer accepts this connection's token.",
+    };
+  return {
+    kind: "rejected",
+    userMessage: messageOf(response.body) ?? `The platform refused the request (HTTP ${response.status}).`,
+  };
+}
+
+/**
+ * The one way the product calls a platform: bound to its hosts and (optionally) a token, with a
+ * timeout, parsing the answer with a zod schema and turning every failure into a PlatformError.
+ */
+export class Api {
+  constructor(
+    readonly platform: PlatformId,
+    private readonly hosts: Record<string, URL>,
+    private readonly classify: Classifier,
+    private readonly token?: string,
+    private readonly timeoutMs = DEFAULT_TIMEOUT_MS,
+  ) {}
+
+  withToken(token: string): Api {
+    return new Api(this.platform, this.hosts, this.classify, token, this.timeoutMs);
+  }
+
+  url(host: string, path: string, query: Record<string, string | undefined> = {}): URL {
+    const base = this.hosts[host];
+    if (!base) throw new Error(`${this.platform} has no host named ${host}`);
+    const url = joinPath(base, path);
+    for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, value);
+    return url;
+  }
+
+  async call<T>(schema: ZodType<T>, options: CallOptions): Promise<{ data: T; headers: Headers; status: number }> {
+    const method = options.method ?? "GET";
+    const headers: Record<string, string> = { accept: "application/json", ...options.headers };
+    if (options.bearer !== false && this.token) headers.authorization = `Bearer ${this.token}`;
+    let body: string | undefined;
+    if (options.json !== undefined) {
+      headers["content-type"] = "application/json";
+      body = JSON.stringify(options.json);
+    } else if (options.form) {
+      headers["content-type"] = "application/x-www-form-urlencoded";
+      body = new URLSearchParams(
+        Object.entries(options.form).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      ).toString();
+    }
+    let response: Response;
+    try {
+      response = await fetch(this.url(options.host, options.path, options.query), {
+        method,
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      // Refused before anything was sent is safe to retry; a request that may have arrived is not.
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      const beforeSending = code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN";
+      const failure: PlatformFailure =
+        beforeSending || method === "GET" ? { kind: "transient" } : { kind: "ambiguous" };
+      throw new PlatformError(this.platform, failure, {
+        message: `network error (${code ?? (error as Error).name})`,
+        cause: error,
+      });
+    }
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Not JSON: kept as text for the error message.
+    }
+    if (!response.ok) {
+      const answer: ErrorResponse = { status: response.status, headers: response.headers, body: parsed };
+      const failure = this.classify(answer) ?? defaultFailure(answer);
+      throw new PlatformError(this.platform, failure, {
+        message: messageOf(parsed) ?? `HTTP ${response.status}`,
+        status: response.status,
+      });
+    }
+    const result = schema.safeParse(parsed);
+    if (!result.success) {
+      throw new PlatformError(
+        this.platform,
+        { kind: "rejected", userMessage: "The platform answered in an unexpected shape." },
+        {
+          message: `unexpected answer from ${options.path}: ${result.error.issues[0]?.message}`,
+          status: response.status,
+        },
+      );
+    }
+    return { data: result.data, headers: response.headers, status: response.status };
+  }
+}

@@ -1,0 +1,239 @@
+import * as oauth from "oauth4webapi";
+import { isLoopback, joinPath } from "./http.js";
+import { PlatformError, type GrantTokens, type OAuth2Spec, type PlatformFailure, type PlatformId } from "./platform.js";
+
+/**
+ * Token exchange, refresh and revocation for every OAuth platform, by oauth4webapi, from each
+ * platform's OAuth2Spec. Quirks are data on the spec, each explained there.
+ */
+
+export interface OAuthClientSettings {
+  platform: PlatformId;
+  spec: OAuth2Spec;
+  hosts: Record<string, URL>;
+  clientId: string;
+  clientSecret: string;
+}
+
+function endpoint(settings: OAuthClientSettings, host: string, path: string): URL {
+  const base = settings.hosts[host];
+  if (!base) throw new Error(`${settings.platform} has no host named ${host}`);
+  return joinPath(base, path);
+}
+
+function authorizationServer(settings: OAuthClientSettings): oauth.AuthorizationServer {
+  const { spec } = settings;
+  return {
+    issuer: endpoint(settings, spec.hosts.authorize, "/").toString(),
+    authorization_endpoint: endpoint(settings, spec.hosts.authorize, spec.authorizePath).toString(),
+    token_endpoint: endpoint(settings, spec.hosts.token, spec.tokenPath).toString(),
+    ...(spec.revokePath && spec.hosts.revoke
+      ? { revocation_endpoint: endpoint(settings, spec.hosts.revoke, spec.revokePath).toString() }
+      : {}),
+  };
+}
+
+function clientAuthentication(settings: OAuthClientSettings): oauth.ClientAuth {
+  return settings.spec.clientAuthentication === "basic"
+    ? oauth.ClientSecretBasic(settings.clientSecret)
+    : oauth.ClientSecretPost(settings.clientSecret);
+}
+
+/** Plain HTTP only towards loopback (the sandbox, a local proxy); config refuses http:// in production. */
+function requestOptions(settings: OAuthClientSettings): oauth.TokenEndpointRequestOptions {
+  const tokenUrl = endpoint(settings, settings.spec.hosts.token, settings.spec.tokenPath);
+  return {
+    ...(isLoopback(tokenUrl) ? { [oauth.allowInsecureRequests]: true } : {}),
+    ...(settings.spec.addsMissingTokenType ? { [oauth.customFetch]: withTokenType } : {}),
+  };
+}
+
+/**
+ * LinkedIn answers its token endpoint without token_type, which OAuth 2.0 requires and
+ * oauth4webapi checks; its tokens are bearer tokens, so the answer gets that back.
+ * https://learn.microsoft.com/linkedin/shared/authentication/authorization-code-flow#response
+ */
+const withTokenType: typeof fetch = async (input, init) => {
+  const response = await fetch(input, init);
+  if (!response.ok || !(response.headers.get("content-type") ?? "").includes("json")) return response;
+  const body = (await response.json()) as Record<string, unknown>;
+  return Response.json(
+    { token_type: "bearer", ...body },
+    { status: response.status, headers: { "cache-control": "no-store" } },
+  );
+};
+
+export function newCodeVerifier(): string {
+  return oauth.generateRandomCodeVerifier();
+}
+
+export function newState(): string {
+  return oauth.generateRandomState();
+}
+
+export async function authorizeUrl(
+  settings: OAuthClientSettings,
+  options: { redirectUri: string; state: string; codeVerifier?: string },
+): Promise<URL> {
+  const { spec } = settings;
+  const url = new URL(authorizationServer(settings).authorization_endpoint!);
+  url.searchParams.set("response_type", "code");
+  url.searchParams.set("client_id", settings.clientId);
+  url.searchParams.set("redirect_uri", options.redirectUri);
+  url.searchParams.set("scope", spec.scopes.join(spec.scopeSeparator));
+  url.searchParams.set("state", options.state);
+  if (spec.pkce && options.codeVerifier) {
+    url.searchParams.set("code_challenge", await oauth.calculatePKCECodeChallenge(options.codeVerifier));
+    url.searchParams.set("code_challenge_method", "S256");
+  }
+  for (const [name, value] of Object.entries(spec.extraAuthorizeParameters ?? {})) url.searchParams.set(name, value);
+  return url;
+}
+
+function toGrant(response: oauth.TokenEndpointResponse, previous?: GrantTokens): GrantTokens {
+  const now = Date.now();
+  const refreshExpiresIn = Number((response as Record<string, unknown>).refresh_token_expires_in);
+  return {
+    accessToken: response.access_token,
+    // Google sends no new refresh token on refresh: the stored one stays; never replace it with nothing.
+    refreshToken: response.refresh_token ?? previous?.refreshToken,
+    expiresAt: response.expires_in ? new Date(now + response.expires_in * 1000) : undefined,
+    refreshTokenExpiresAt:
+      Number.isFinite(refreshExpiresIn) && refreshExpiresIn > 0
+        ? new Date(now + refreshExpiresIn * 1000)
+        : previous?.refreshTokenExpiresAt,
+    scopes: response.scope ? response.scope.split(/[\s,]+/).filter(Boolean) : (previous?.scopes ?? []),
+  };
+}
+
+/** oauth4webapi's errors, as the product's failure kinds. */
+function asPlatformError(platform: PlatformId, error: unknown): PlatformError {
+  if (error instanceof PlatformError) return error;
+  if (error instanceof oauth.ResponseBodyError) {
+    const failure: PlatformFailure =
+      error.error === "invalid_grant"
+        ? { kind: "token_invalid", reason: error.error_description ?? "The grant was revoked or has expired." }
+        : error.status >= 500
+          ? { kind: "transient" }
+          : error.status === 429
+            ? { kind: "rate_limited", retryAt: new Date(Date.now() + 60_000), scope: "app" }
+            : { kind: "rejected", userMessage: error.error_description ?? error.error };
+    return new PlatformError(platform, failure, {
+      message: `${error.error}: ${error.error_description ?? ""}`,
+      status: error.status,
+      platformCode: error.error,
+      cause: error,
+    });
+  }
+  if (error instanceof oauth.AuthorizationResponseError) {
+    return new PlatformError(
+      platform,
+      { kind: "rejected", userMessage: error.error_description ?? error.error },
+      { message: error.error, platformCode: error.error, cause: error },
+    );
+  }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    return new PlatformError(
+      platform,
+      { kind: "rejected", userMessage: "The platform refused the app's credentials." },
+      { message: "client authentication failed", status: error.status, cause: error },
+    );
+  }
+  const code = (error as { cause?: { code?: string } }).cause?.code;
+  if (error instanceof TypeError || code) {
+    return new PlatformError(
+      platform,
+      { kind: "transient" },
+      { message: `network error (${code ?? (error as Error).message})`, cause: error },
+    );
+  }
+  return new PlatformError(
+    platform,
+    { kind: "rejected", userMessage: (error as Error).message },
+    { message: (error as Error).message, cause: error },
+  );
+}
+
+export async function exchangeCode(
+  settings: OAuthClientSettings,
+  options: { callbackUrl: URL; expectedState: string; redirectUri: string; codeVerifier?: string },
+): Promise<GrantTokens> {
+  const as = authorizationServer(settings);
+  const client: oauth.Client = { client_id: settings.clientId };
+  try {
+    const parameters = oauth.validateAuthResponse(as, client, options.callbackUrl, options.expectedState);
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      clientAuthentication(settings),
+      parameters,
+      options.redirectUri,
+      settings.spec.pkce && options.codeVerifier ? options.codeVerifier : oauth.nopkce,
+      requestOptions(settings),
+    );
+    return toGrant(await oauth.processAuthorizationCodeResponse(as, client, response));
+  } catch (error) {
+    throw asPlatformError(settings.platform, error);
+  }
+}
+
+export async function refreshGrant(settings: OAuthClientSettings, grant: GrantTokens): Promise<GrantTokens> {
+  if (!grant.refreshToken) {
+    throw new PlatformError(
+      settings.platform,
+      { kind: "token_expired" },
+      { message: "no refresh token: the account must be reconnected" },
+    );
+  }
+  const as = authorizationServer(settings);
+  const client: oauth.Client = { client_id: settings.clientId };
+  try {
+    const response = await oauth.refreshTokenGrantRequest(
+      as,
+      client,
+      clientAuthentication(settings),
+      grant.refreshToken,
+      requestOptions(settings),
+    );
+    return toGrant(await oauth.processRefreshTokenResponse(as, client, response), grant);
+  } catch (error) {
+    throw asPlatformError(settings.platform, error);
+  }
+}
+
+/** A platform-specific grant (Facebook's fb_exchange_token) through the standard token endpoint. */
+export async function exchangeGrant(
+  settings: OAuthClientSettings,
+  grantType: string,
+  parameters: Record<string, string>,
+  previous: GrantTokens,
+): Promise<GrantTokens> {
+  const as = authorizationServer(settings);
+  const client: oauth.Client = { client_id: settings.clientId };
+  try {
+    const response = await oauth.genericTokenEndpointRequest(
+      as,
+      client,
+      clientAuthentication(settings),
+      grantType,
+      parameters,
+      requestOptions(settings),
+    );
+    return toGrant(await oauth.processGenericTokenEndpointResponse(as, client, response), previous);
+  } catch (error) {
+    throw asPlatformError(settings.platform, error);
+  }
+}
+
+export async function revokeToken(settings: OAuthClientSettings, token: string): Promise<void> {
+  const as = authorizationServer(settings);
+  if (!as.revocation_endpoint) return;
+  const client: oauth.Client = { client_id: settings.clientId };
+  try {
+    await oauth.processRevocationResponse(
+      await oauth.revocationRequest(as, client, clientAuthentication(settings), token, requestOptions(settings)),
+    );
+  } catch (error) {
+    throw asPlatformError(settings.platform, error);
+  }
+}

@@ -1,0 +1,121 @@
+import type { PlatformId } from "../config.js";
+import type { Api, Classifier } from "./http.js";
+
+export type { PlatformId };
+
+/**
+ * Every way a platform call can fail, as one union: handlers `switch (failure.kind)` with an
+ * exhaustive default, so a new kind breaks the build where it is not handled.
+ */
+export type PlatformFailure =
+  | { kind: "token_expired" }
+  | { kind: "token_invalid"; reason: string }
+  | { kind: "rate_limited"; retryAt: Date; scope: "app" | "account" }
+  | { kind: "rejected"; userMessage: string; field?: string }
+  | { kind: "transient" }
+  | { kind: "ambiguous" };
+
+export class PlatformError extends Error {
+  constructor(
+    readonly platform: PlatformId,
+    readonly failure: PlatformFailure,
+    options: { message: string; status?: number; platformCode?: string | number; cause?: unknown },
+  ) {
+    super(`${platform}: ${options.message}`, { cause: options.cause });
+    this.status = options.status;
+    this.platformCode = options.platformCode;
+  }
+  readonly status?: number;
+  readonly platformCode?: string | number;
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
+}
+
+/** What a grant can post as: a Page, an Instagram account, a member, a company, a channel, a chat. */
+export interface Account {
+  externalId: string;
+  kind: "page" | "instagram_business" | "member" | "organization" | "channel" | "user" | "channel_chat";
+  name: string;
+  username?: string;
+  avatarUrl?: string;
+  /** Facebook Pages and the Instagram accounts behind them are posted to with the Page's own token. */
+  accessToken?: string;
+  /** Platform details the product needs later (author URN, linked page, chat id…). */
+  details: Record<string, string>;
+}
+
+/** Tokens a grant holds, with absolute expiry times. */
+export interface GrantTokens {
+  accessToken: string;
+  refreshToken?: string;
+  expiresAt?: Date;
+  refreshTokenExpiresAt?: Date;
+  scopes: string[];
+}
+
+export type ClientAuthentication = "basic" | "body";
+
+/** An OAuth 2.0 platform's authorization data; platforms/oauth.ts drives oauth4webapi from it. */
+export interface OAuth2Spec {
+  kind: "oauth2";
+  authorizePath: string;
+  tokenPath: string;
+  revokePath?: string;
+  /** Which host (of the platform's hosts) serves each endpoint. */
+  hosts: { authorize: string; token: string; revoke?: string };
+  scopes: string[];
+  scopeSeparator: " " | ",";
+  pkce: boolean;
+  clientAuthentication: ClientAuthentication;
+  extraAuthorizeParameters?: Record<string, string>;
+  /** LinkedIn leaves token_type out of its token answers; strict clients need it put back. */
+  addsMissingTokenType?: boolean;
+  /** Whether the platform issues refresh tokens at all (Facebook does not; it exchanges instead). */
+  refreshable: boolean;
+}
+
+export interface BotTokenSpec {
+  kind: "bot";
+}
+
+/** Per-deployment data a platform file needs (never the config itself): API versions. */
+export interface PlatformContext {
+  apiVersion?: string;
+}
+
+/** A connected account as stored: what health checks need to address it. */
+export interface StoredAccount {
+  externalId: string;
+  details: Record<string, string>;
+}
+
+interface PlatformBase {
+  id: PlatformId;
+  name: string;
+  /** The real base URLs by name; a configured base URL replaces all of them. */
+  realHosts: Record<string, string>;
+  classify: Classifier;
+}
+
+export interface OAuthPlatform extends PlatformBase {
+  auth: (context: PlatformContext) => OAuth2Spec;
+  /** Facebook trades the short-lived token for a long-lived one before listing pages. */
+  upgradeGrant?: (
+    grant: GrantTokens,
+    exchange: (grantType: string, parameters: Record<string, string>) => Promise<GrantTokens>,
+  ) => Promise<GrantTokens>;
+  listAccounts(api: Api, context: PlatformContext): Promise<Account[]>;
+  /** A cheap call that proves the account's token still works. */
+  checkHealth(api: Api, account: StoredAccount, context: PlatformContext): Promise<void>;
+}
+
+export interface BotPlatform extends PlatformBase {
+  auth: () => BotTokenSpec;
+  /** Checks that the bot may post in the chat and answers the chat as the account. */
+  verifyChannel(api: Api, botToken: string, chat: string): Promise<Account>;
+  checkHealth(api: Api, account: StoredAccount, context: PlatformContext, botToken: string): Promise<void>;
+}
+
+export type PlatformDefinition = OAuthPlatform | BotPlatform;

@@ -1,0 +1,115 @@
+import { z } from "zod";
+import type { Api, ErrorResponse } from "./http.js";
+import { PlatformError, type BotPlatform, type PlatformFailure } from "./platform.js";
+
+/**
+ * Telegram channels, through the organization's own bot. The Bot API puts the token in the
+ * path (it has no header form), so these URLs are never logged.
+ * https://core.telegram.org/bots/api
+ */
+
+const answer = <T extends z.ZodType>(result: T) => z.object({ ok: z.literal(true), result });
+const bot = z.object({ id: z.number(), is_bot: z.literal(true), username: z.string(), first_name: z.string() });
+const chat = z.object({
+  id: z.number(),
+  type: z.string(),
+  title: z.string().optional(),
+  username: z.string().optional(),
+});
+const member = z.object({ status: z.string(), can_post_messages: z.boolean().optional() });
+const failureBody = z.object({
+  ok: z.literal(false),
+  error_code: z.number(),
+  description: z.string(),
+  parameters: z.object({ retry_after: z.number().optional() }).optional(),
+});
+
+function classify(response: ErrorResponse): PlatformFailure | undefined {
+  const body = failureBody.safeParse(response.body);
+  if (!body.success) return undefined;
+  const retryAfter = body.data.parameters?.retry_after;
+  if (response.status === 429 && retryAfter)
+    return { kind: "rate_limited", retryAt: new Date(Date.now() + retryAfter * 1000), scope: "account" };
+  if (response.status === 401)
+    return {
+      kind: "token_invalid",
+      reason: "Telegram no longer accepts this bot token: it was revoked or regenerated in @BotFather.",
+    };
+  if (response.status === 403)
+    return {
+      kind: "token_invalid",
+      reason: `Telegram: ${body.data.description}. Add the bot to the channel as an administrator.`,
+    };
+  return { kind: "rejected", userMessage: `Telegram: ${body.data.description}` };
+}
+
+const method = (token: string, name: string) => `/bot${token}/${name}`;
+
+async function postingRights(api: Api, botToken: string, chatId: number, botId: number) {
+  const { data } = await api.call(answer(member), {
+    host: "api",
+    path: method(botToken, "getChatMember"),
+    query: { chat_id: String(chatId), user_id: String(botId) },
+    bearer: false,
+  });
+  return (
+    data.result.status === "creator" ||
+    (data.result.status === "administrator" && data.result.can_post_messages === true)
+  );
+}
+
+export const telegram: BotPlatform = {
+  id: "telegram",
+  name: "Telegram",
+  realHosts: { api: "https://api.telegram.org" },
+  classify,
+  auth: () => ({ kind: "bot" }),
+
+  async verifyChannel(api, botToken, chatReference) {
+    const { data: me } = await api.call(answer(bot), { host: "api", path: method(botToken, "getMe"), bearer: false });
+    const { data: found } = await api.call(answer(chat), {
+      host: "api",
+      path: method(botToken, "getChat"),
+      query: { chat_id: chatReference },
+      bearer: false,
+    });
+    if (found.result.type !== "channel") {
+      throw new PlatformError(
+        "telegram",
+        { kind: "rejected", userMessage: `${chatReference} is a ${found.result.type}, not a channel.`, field: "chat" },
+        { message: "not a channel" },
+      );
+    }
+    if (!(await postingRights(api, botToken, found.result.id, me.result.id))) {
+      throw new PlatformError(
+        "telegram",
+        {
+          kind: "rejected",
+          userMessage: `@${me.result.username} is not an administrator of ${chatReference} allowed to post. Add it in the channel's settings and allow "Post messages".`,
+          field: "chat",
+        },
+        { message: "bot may not post" },
+      );
+    }
+    return {
+      externalId: String(found.result.id),
+      kind: "channel_chat",
+      name: found.result.title ?? chatReference,
+      username: found.result.username,
+      details: { chatId: String(found.result.id), botId: String(me.result.id), botUsername: me.result.username },
+    };
+  },
+
+  async checkHealth(api, account, _context, botToken) {
+    if (!(await postingRights(api, botToken, Number(account.details.chatId), Number(account.details.botId)))) {
+      throw new PlatformError(
+        "telegram",
+        {
+          kind: "token_invalid",
+          reason: 'The bot may no longer post in this channel: make it an administrator with "Post messages" again.',
+        },
+        { message: "bot lost posting rights" },
+      );
+    }
+  },
+};

@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { startTestApp, type TestApp } from "../support/app.js";
+import type { HttpClient } from "../support/client.js";
+import type { Backend } from "../support/postgres.js";
+import { consent, startSandbox, type RunningSandbox } from "../sandbox/support.js";
+
+export const sandboxPrefix = {
+  facebook: "meta",
+  instagram: "meta",
+  x: "x",
+  linkedin: "linkedin",
+  youtube: "google",
+  telegram: "telegram",
+} as const;
+export const newsBot = "7000000001:AAHsandboxNorthwindNewsBot0000000001";
+
+/** The app configured with real-looking credentials, every platform pointed at a standalone sandbox. */
+export async function startAppWithSandbox(
+  options: {
+    sandbox?: RunningSandbox;
+    env?: Record<string, string>;
+    backend?: Backend;
+    role?: "all" | "api" | "worker";
+  } = {},
+) {
+  const sandbox = options.sandbox ?? (await startSandbox());
+  const env: Record<string, string> = {
+    FACEBOOK_CLIENT_ID: "sandbox-facebook-client",
+    FACEBOOK_CLIENT_SECRET: "sandbox-facebook-secret",
+    INSTAGRAM_CLIENT_ID: "sandbox-instagram-client",
+    INSTAGRAM_CLIENT_SECRET: "sandbox-instagram-secret",
+    FACEBOOK_BASE_URL: sandbox.base("meta"),
+    TWITTER_CLIENT_ID: "sandbox-x-client",
+    TWITTER_CLIENT_SECRET: "sandbox-x-secret",
+    TWITTER_BASE_URL: sandbox.base("x"),
+    LINKEDIN_CLIENT_ID: "sandbox-linkedin-client",
+    LINKEDIN_CLIENT_SECRET: "sandbox-linkedin-secret",
+    LINKEDIN_BASE_URL: sandbox.base("linkedin"),
+    YOUTUBE_CLIENT_ID: "sandbox-youtube-client",
+    YOUTUBE_CLIENT_SECRET: "sandbox-youtube-secret",
+    YOUTUBE_BASE_URL: sandbox.base("google"),
+    TELEGRAM_BASE_URL: sandbox.base("telegram"),
+    ...options.env,
+  };
+  const app = await startTestApp({ env, backend: options.backend, role: options.role });
+  await registerRedirects(sandbox, app.url);
+  return { app, sandbox };
+}
+
+/** What a developer does in each platform's console: register the app's callback URL. */
+export async function registerRedirects(sandbox: RunningSandbox, appUrl: URL) {
+  for (const platform of ["facebook", "instagram", "x", "linkedin", "youtube"] as const) {
+    const answer = await fetch(`${sandbox.url}_sandbox/clients`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        platform: platform === "instagram" ? "facebook" : platform,
+        clientId: `sandbox-${platform}-client`,
+        clientSecret: `sandbox-${platform}-secret`,
+        redirectUris: [new URL(`/api/auth/callback/${platform}`, appUrl).toString()],
+        programmaticRefresh: platform === "linkedin",
+      }),
+    });
+    assert.equal(answer.status, 201);
+  }
+}
+
+/**
+ * The browser's round trip: start from the dashboard, consent at the platform, come back to the
+ * app's callback, which redirects to the dashboard. Answers that last URL.
+ */
+export async function connectThroughConsent(
+  client: HttpClient,
+  platform: string,
+  options: { identity?: string; decision?: "allow" | "deny" } = {},
+) {
+  const started = await client.post(`/api/social-media/connect/${platform}`);
+  assert.equal(started.status, 200, JSON.stringify(started.body));
+  const back = await consent(started.body.authorizeUrl, options);
+  const landed = await client.get(`${back.pathname}${back.search}`);
+  assert.equal(landed.status, 302, JSON.stringify(landed.body));
+  return new URL(landed.headers.get("location")!, client.baseUrl);
+}
+
+export type { TestApp };
