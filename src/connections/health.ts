@@ -137,6 +137,7 @@ export async function refreshConnection(
   connectionId: string,
   options: { force?: boolean } = {},
 ): Promise<RefreshOutcome> {
+  const seen = await connectionById(context.db, connectionId);
   return context.locks.run(`connection-refresh:${connectionId}`, async () => {
     const connection = await connectionById(context.db, connectionId);
     if (
@@ -146,6 +147,8 @@ export async function refreshConnection(
       !connection.refreshTokenCiphertext
     )
       return "not_refreshable";
+    // Another worker renewed the tokens while this one waited for the lock: nothing left to do.
+    if (seen?.accessTokenCiphertext !== connection.accessTokenCiphertext) return "not_due";
     const dueAt = Date.now() + context.config.connections.refreshAheadMs;
     if (!options.force && connection.tokenExpiresAt && connection.tokenExpiresAt.getTime() > dueAt) return "not_due";
     const access = platformAccess(context, connection.platform as PlatformId);

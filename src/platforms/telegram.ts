@@ -26,7 +26,7 @@ const failureBody = z.object({
 
 function classify(response: ErrorResponse): PlatformFailure | undefined {
   const body = failureBody.safeParse(response.body);
-  if (!body.success) return undefined;
+  if (!body.success || response.status >= 500) return undefined;
   const retryAfter = body.data.parameters?.retry_after;
   if (response.status === 429 && retryAfter)
     return { kind: "rate_limited", retryAt: new Date(Date.now() + retryAfter * 1000), scope: "account" };
