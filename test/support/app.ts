@@ -4,6 +4,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { parseConfig } from "../../src/config.js";
 import { createLogger } from "../../src/http/logger.js";
+import type { SandboxTwin } from "../../src/connections/access.js";
 import { startRuntime, type ProcessRole, type Runtime } from "../../src/runtime.js";
 import { HttpClient } from "./client.js";
 import { backends, type Backend } from "./postgres.js";
@@ -31,7 +32,13 @@ export const testEnvironment: Record<string, string> = {
 export const testControlToken = "test-control-token-0123456789abcdef";
 
 export async function startTestApp(
-  options: { env?: Record<string, string>; role?: ProcessRole; captureLogs?: boolean; backend?: Backend } = {},
+  options: {
+    env?: Record<string, string>;
+    role?: ProcessRole;
+    captureLogs?: boolean;
+    backend?: Backend;
+    sandboxTwin?: SandboxTwin;
+  } = {},
 ): Promise<TestApp> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "marketsage-test-"));
   const database = await (options.backend ?? backends[0]!).prepare();
@@ -50,7 +57,13 @@ export async function startTestApp(
     },
   });
   const logger = createLogger(config.logLevel, options.captureLogs ? capture : undefined);
-  const runtime = await startRuntime({ config, role: options.role ?? "all", logger, controlToken: testControlToken });
+  const runtime = await startRuntime({
+    config,
+    role: options.role ?? "all",
+    logger,
+    controlToken: testControlToken,
+    sandboxTwin: options.sandboxTwin,
+  });
   const url = runtime.http?.url ?? new URL("http://127.0.0.1:0");
   return {
     url,

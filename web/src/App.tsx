@@ -6,6 +6,7 @@ import { AuthPage } from "./pages/AuthPage";
 import { CreateOrganizationPage } from "./pages/CreateOrganizationPage";
 import { InvitePage } from "./pages/InvitePage";
 import { OverviewPage } from "./pages/OverviewPage";
+import { SocialMediaPage } from "./pages/SocialMediaPage";
 import { TeamPage } from "./pages/TeamPage";
 import { SessionProvider, useMe } from "./session";
 
@@ -32,6 +33,7 @@ export function App() {
         <Route path="/organizations/new" element={<CreateOrganizationPage />} />
         <Route element={<Shell />}>
           <Route index element={<OverviewPage />} />
+          <Route path="/social-media" element={<SocialMediaPage />} />
           <Route path="/team" element={<TeamPage />} />
           <Route path="/audit" element={<AuditPage />} />
         </Route>

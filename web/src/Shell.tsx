@@ -87,6 +87,14 @@ export function Shell() {
             </span>{" "}
             Overview
           </NavLink>
+          {roleCan.viewConnections(role) ? (
+            <NavLink to="/social-media">
+              <span className="nav-icon" aria-hidden>
+                ✦
+              </span>{" "}
+              Social accounts
+            </NavLink>
+          ) : null}
           {roleCan.viewMembers(role) ? (
             <NavLink to="/team">
               <span className="nav-icon" aria-hidden>

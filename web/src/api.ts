@@ -89,7 +89,59 @@ export const roleCan = {
   manageMembers: (role: Role) => role === "ADMIN" || role === "SUPER_ADMIN",
   viewMembers: (role: Role) => role !== "GUEST",
   viewAudit: (role: Role) => role === "ADMIN" || role === "SUPER_ADMIN",
+  viewConnections: (role: Role) => role !== "GUEST",
+  connectAccounts: (role: Role) => role !== "GUEST",
+  manageTokens: (role: Role) => role === "ADMIN" || role === "SUPER_ADMIN",
 };
+
+export type PlatformId = "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram";
+
+export interface PlatformInfo {
+  id: PlatformId;
+  name: string;
+  method: "oauth" | "bot";
+  mode: "configured" | "sandbox" | "unavailable";
+  missingVariables: string[];
+  redirectUri: string | null;
+  example: { botToken: string; channel: string } | null;
+}
+
+export type ConnectionStatus = "healthy" | "expired" | "invalid" | "rate_limited" | "disconnected";
+
+export interface Connection {
+  id: string;
+  platform: PlatformId;
+  externalId: string;
+  accountKind: string;
+  name: string;
+  username: string | null;
+  avatarUrl: string | null;
+  isSandbox: boolean;
+  status: ConnectionStatus;
+  lastSuccessAt: string | null;
+  lastCheckedAt: string | null;
+  lastRefreshedAt: string | null;
+  tokenExpiresAt: string | null;
+  refreshable: boolean;
+  errorCount: number;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  rateLimitedUntil: string | null;
+}
+
+export interface GrantChoice {
+  platform: PlatformId;
+  isSandbox: boolean;
+  expiresAt: string;
+  accounts: {
+    externalId: string;
+    kind: string;
+    name: string;
+    username?: string | null;
+    avatarUrl?: string | null;
+    alreadyConnected: boolean;
+  }[];
+}
 
 export const roleLabels: Record<Role, string> = {
   SUPER_ADMIN: "Super admin",

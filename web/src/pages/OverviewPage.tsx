@@ -1,6 +1,16 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
-import { api, roleCan, roleLabels, type AuditEvent, type Health, type Invitation, type Member } from "../api";
+import {
+  api,
+  roleCan,
+  roleLabels,
+  type AuditEvent,
+  type Connection,
+  type Health,
+  type Invitation,
+  type Member,
+} from "../api";
+import { PlatformMark } from "./SocialMediaPage";
 import { Avatar, Card, PageHeader, RelativeTime } from "../components/ui";
 import { useSession } from "../session";
 import { describeEvent } from "./AuditPage";
@@ -46,6 +56,11 @@ export function OverviewPage() {
     queryFn: () => api<{ events: AuditEvent[] }>("GET", "/api/audit?limit=6"),
     enabled: roleCan.viewAudit(role),
   });
+  const connections = useQuery({
+    queryKey: ["connections"],
+    queryFn: () => api<{ connections: Connection[] }>("GET", "/api/social-media/connections"),
+    enabled: roleCan.viewConnections(role),
+  });
   const health = useQuery({
     queryKey: ["health"],
     queryFn: async () => {
@@ -90,6 +105,34 @@ export function OverviewPage() {
             <p className="muted">Loading…</p>
           )}
         </Card>
+
+        {connections.data ? (
+          <Card
+            title="Social accounts"
+            actions={<Link to="/social-media">{connections.data.connections.length ? "Manage" : "Connect"}</Link>}
+          >
+            {connections.data.connections.length === 0 ? (
+              <p className="callout">
+                No accounts yet. <Link to="/social-media">Connect your organization's social accounts</Link> to start
+                posting.
+              </p>
+            ) : (
+              <ul className="people">
+                {connections.data.connections.slice(0, 6).map((connection) => (
+                  <li key={connection.id}>
+                    <PlatformMark platform={connection.platform} />
+                    <div>
+                      <strong>{connection.name}</strong>
+                      <span className={`muted small`}>
+                        {connection.status === "healthy" ? "Healthy" : "Needs attention"}
+                      </span>
+                    </div>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </Card>
+        ) : null}
 
         {members.data ? (
           <Card title="Team" actions={<Link to="/team">{roleCan.manageMembers(role) ? "Manage" : "View all"}</Link>}>
