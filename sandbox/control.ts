@@ -54,7 +54,7 @@ export function registerControl(
   let nextFaultId = 1;
 
   app.get("/_sandbox", async (request) => {
-    const root = `${request.protocol}://${request.host}`;
+    const root = `${request.protocol}://${request.host}${app.prefix}`;
     return {
       platforms: Object.fromEntries(
         options.platforms.map((platform) => [

@@ -337,7 +337,7 @@ export const linkedin: SandboxPlatform = {
     });
 
     // Images and videos: initializeUpload, then PUT to the URL given, then use the URN.
-    const root = (request: FastifyRequest) => `${request.protocol}://${request.host}/linkedin`;
+    const root = (request: FastifyRequest) => `${request.protocol}://${request.host}${app.prefix}`;
 
     app.post("/rest/images", async (request) => {
       const { token, person } = rest(request);

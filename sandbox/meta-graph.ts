@@ -206,7 +206,7 @@ export const meta: SandboxPlatform = {
         throw notFound(id);
       }
       const fields = parseFields(form.fields.fields);
-      const root = `${request.protocol}://${request.host}/meta`;
+      const root = `${request.protocol}://${request.host}${app.prefix}`;
       return { headers, body: await handler({ context, request, node, token, form, fields, root }) };
     };
 

@@ -388,7 +388,7 @@ export const youtube: SandboxPlatform = {
         },
       };
       context.state.putObject("yt_upload", session.id, session);
-      const location = new URL(`${request.protocol}://${request.host}/google/upload/youtube/v3/videos`);
+      const location = new URL(`${request.protocol}://${request.host}${app.prefix}/upload/youtube/v3/videos`);
       location.searchParams.set("uploadType", "resumable");
       location.searchParams.set("upload_id", session.id);
       return reply
