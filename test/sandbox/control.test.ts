@@ -251,7 +251,11 @@ describe("sandbox: mounted inside another server", () => {
     try {
       assert.deepEqual(await json(await fetch(`${root}/api/hello`)), { hello: "world" });
       const info = await json(await fetch(`${root}/sandbox/_sandbox`));
-      assert.equal(info.platforms.linkedin.baseUrl, `${root}/sandbox/linkedin`, "URLs the sandbox hands out carry the mount prefix");
+      assert.equal(
+        info.platforms.linkedin.baseUrl,
+        `${root}/sandbox/linkedin`,
+        "URLs the sandbox hands out carry the mount prefix",
+      );
       await fetch(`${root}/sandbox/_sandbox/faults`, {
         method: "POST",
         headers: { "content-type": "application/json" },
