@@ -6,7 +6,7 @@ import { bots, telegramChats } from "./seed.js";
 import type { OAuthClient } from "./state.js";
 
 /** The emulator prefix standing in for each product platform (Instagram lives on Meta's Graph API). */
-const prefixes: Record<PlatformId, string> = {
+export const sandboxPrefixes: Record<PlatformId, string> = {
   facebook: "meta",
   instagram: "meta",
   x: "x",
@@ -29,7 +29,7 @@ export function sandboxTwin(): SandboxTwin {
   return {
     prefix: "/sandbox",
     plugin,
-    baseUrlFor: (platform, appUrl) => new URL(`/sandbox/${prefixes[platform]}`, appUrl),
+    baseUrlFor: (platform, appUrl) => new URL(`/sandbox/${sandboxPrefixes[platform]}`, appUrl),
     credentialsFor: (platform) =>
       platform === "telegram"
         ? undefined

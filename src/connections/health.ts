@@ -51,6 +51,26 @@ export function describeFailure(error: PlatformError): string {
   }
 }
 
+async function auditStatusChange(
+  context: AppContext,
+  connection: Connection,
+  to: Connection["status"],
+  reason?: string,
+) {
+  await recordAudit(context.db, {
+    action: "connection.status_changed",
+    organizationId: connection.organizationId,
+    target: { type: "connection", id: connection.id },
+    details: {
+      platform: connection.platform,
+      name: connection.name,
+      from: connection.status,
+      to,
+      ...(reason ? { reason } : {}),
+    },
+  });
+}
+
 export async function recordFailure(
   context: AppContext,
   connection: Connection,
@@ -79,20 +99,8 @@ export async function recordFailure(
     message,
     at: now,
   });
-  if (effect.status && effect.status !== connection.status) {
-    await recordAudit(context.db, {
-      action: "connection.status_changed",
-      organizationId: connection.organizationId,
-      target: { type: "connection", id: connection.id },
-      details: {
-        platform: connection.platform,
-        name: connection.name,
-        from: connection.status,
-        to: effect.status,
-        reason: message,
-      },
-    });
-  }
+  if (effect.status && effect.status !== connection.status)
+    await auditStatusChange(context, connection, effect.status, message);
   return effect.status ?? connection.status;
 }
 
@@ -115,14 +123,7 @@ async function recordSuccess(
     })
     .where(eq(connections.id, connection.id));
   await resolveErrors(context.db, connection.id);
-  if (connection.status !== "healthy") {
-    await recordAudit(context.db, {
-      action: "connection.status_changed",
-      organizationId: connection.organizationId,
-      target: { type: "connection", id: connection.id },
-      details: { platform: connection.platform, name: connection.name, from: connection.status, to: "healthy" },
-    });
-  }
+  if (connection.status !== "healthy") await auditStatusChange(context, connection, "healthy");
 }
 
 export type RefreshOutcome = "refreshed" | "not_due" | "not_refreshable" | "failed";

@@ -39,12 +39,16 @@ export const organizations = pgTable("organizations", {
   createdAt: createdAt(),
 });
 
+/** Every tenant table's owner: an organization, whose deletion takes the rows with it. */
+const tenant = () =>
+  uuid("organization_id")
+    .notNull()
+    .references(() => organizations.id, { onDelete: "cascade" });
+
 export const memberships = pgTable(
   "memberships",
   {
-    organizationId: uuid("organization_id")
-      .notNull()
-      .references(() => organizations.id, { onDelete: "cascade" }),
+    organizationId: tenant(),
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
@@ -61,9 +65,7 @@ export const invitations = pgTable(
   "invitations",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    organizationId: uuid("organization_id")
-      .notNull()
-      .references(() => organizations.id, { onDelete: "cascade" }),
+    organizationId: tenant(),
     email: text("email").notNull(),
     role: membershipRole("role").notNull(),
     /** sha256 of the link's secret, for lookup when the link is opened. */
@@ -158,9 +160,7 @@ export const connections = pgTable(
   "connections",
   {
     id: uuid("id").primaryKey(),
-    organizationId: uuid("organization_id")
-      .notNull()
-      .references(() => organizations.id, { onDelete: "cascade" }),
+    organizationId: tenant(),
     platform: text("platform").notNull(),
     externalId: text("external_id").notNull(),
     accountKind: text("account_kind").notNull(),
@@ -201,9 +201,7 @@ export const connectionErrors = pgTable(
   "connection_errors",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    organizationId: uuid("organization_id")
-      .notNull()
-      .references(() => organizations.id, { onDelete: "cascade" }),
+    organizationId: tenant(),
     connectionId: uuid("connection_id").references(() => connections.id, { onDelete: "cascade" }),
     platform: text("platform").notNull(),
     errorType: connectionErrorType("error_type").notNull(),
@@ -220,9 +218,7 @@ export const oauthAttempts = pgTable(
   "oauth_attempts",
   {
     stateHash: text("state_hash").primaryKey(),
-    organizationId: uuid("organization_id")
-      .notNull()
-      .references(() => organizations.id, { onDelete: "cascade" }),
+    organizationId: tenant(),
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
@@ -243,9 +239,7 @@ export const pendingGrants = pgTable(
   "pending_grants",
   {
     id: uuid("id").primaryKey(),
-    organizationId: uuid("organization_id")
-      .notNull()
-      .references(() => organizations.id, { onDelete: "cascade" }),
+    organizationId: tenant(),
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),

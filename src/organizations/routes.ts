@@ -58,6 +58,18 @@ async function lockedAdminIds(tx: Transaction, organizationId: string): Promise<
   return rows.map((row) => row.userId);
 }
 
+/** A member to change or remove, with the organization's admins locked for the last-admin rule. */
+async function lockedMember(tx: Transaction, organizationId: string, userId: string) {
+  const admins = await lockedAdminIds(tx, organizationId);
+  const [member] = await tx
+    .select({ role: memberships.role, email: users.email })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)));
+  if (!member) throw notFound("That member");
+  return { admins, member };
+}
+
 const lastAdmin = () =>
   conflict("last_admin", "An organization needs at least one admin. Make someone else an admin first.", "role");
 
@@ -210,13 +222,7 @@ export const organizationRoutes: FastifyPluginAsyncZod<AppContext> = async (app,
       const { userId } = request.params;
       const { role } = request.body;
       await db.transaction(async (tx) => {
-        const admins = await lockedAdminIds(tx, active.id);
-        const [member] = await tx
-          .select({ role: memberships.role, email: users.email })
-          .from(memberships)
-          .innerJoin(users, eq(users.id, memberships.userId))
-          .where(and(eq(memberships.organizationId, active.id), eq(memberships.userId, userId)));
-        if (!member) throw notFound("That member");
+        const { admins, member } = await lockedMember(tx, active.id, userId);
         if (member.role === role) return;
         if (member.role === "ADMIN" && admins.length <= 1) throw lastAdmin();
         await tx
@@ -250,13 +256,7 @@ export const organizationRoutes: FastifyPluginAsyncZod<AppContext> = async (app,
       const active = currentOrganization(request);
       const { userId } = request.params;
       await db.transaction(async (tx) => {
-        const admins = await lockedAdminIds(tx, active.id);
-        const [member] = await tx
-          .select({ role: memberships.role, email: users.email })
-          .from(memberships)
-          .innerJoin(users, eq(users.id, memberships.userId))
-          .where(and(eq(memberships.organizationId, active.id), eq(memberships.userId, userId)));
-        if (!member) throw notFound("That member");
+        const { admins, member } = await lockedMember(tx, active.id, userId);
         if (member.role === "ADMIN" && admins.length <= 1) throw lastAdmin();
         await tx
           .delete(memberships)

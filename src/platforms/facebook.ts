@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { classifyGraphError, graphPicture } from "./meta-graph.js";
+import { classifyGraphError, facebookLogin, graphPicture } from "./meta-graph.js";
 import type { OAuthPlatform } from "./platform.js";
 
 /**
@@ -34,17 +34,13 @@ export const facebook: OAuthPlatform = {
   name: "Facebook Pages",
   realHosts: metaHosts,
   classify: classifyGraphError,
-  auth: ({ apiVersion }) => ({
-    kind: "oauth2",
-    authorizePath: `/${apiVersion}/dialog/oauth`,
-    tokenPath: `/${apiVersion}/oauth/access_token`,
-    hosts: { authorize: "dialog", token: "graph" },
-    scopes: ["pages_show_list", "pages_manage_posts", "pages_read_engagement", "read_insights", "business_management"],
-    scopeSeparator: ",",
-    pkce: false,
-    clientAuthentication: "body",
-    refreshable: false,
-  }),
+  auth: facebookLogin([
+    "pages_show_list",
+    "pages_manage_posts",
+    "pages_read_engagement",
+    "read_insights",
+    "business_management",
+  ]),
   upgradeGrant: upgradeToLongLived,
 
   async listAccounts(api, { apiVersion }) {

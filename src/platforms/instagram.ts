@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { metaHosts, upgradeToLongLived } from "./facebook.js";
-import { classifyGraphError } from "./meta-graph.js";
+import { classifyGraphError, facebookLogin } from "./meta-graph.js";
 import type { OAuthPlatform } from "./platform.js";
 
 /**
@@ -27,24 +27,14 @@ export const instagram: OAuthPlatform = {
   name: "Instagram",
   realHosts: metaHosts,
   classify: classifyGraphError,
-  auth: ({ apiVersion }) => ({
-    kind: "oauth2",
-    authorizePath: `/${apiVersion}/dialog/oauth`,
-    tokenPath: `/${apiVersion}/oauth/access_token`,
-    hosts: { authorize: "dialog", token: "graph" },
-    scopes: [
-      "instagram_basic",
-      "instagram_content_publish",
-      "instagram_manage_insights",
-      "pages_show_list",
-      "pages_read_engagement",
-      "business_management",
-    ],
-    scopeSeparator: ",",
-    pkce: false,
-    clientAuthentication: "body",
-    refreshable: false,
-  }),
+  auth: facebookLogin([
+    "instagram_basic",
+    "instagram_content_publish",
+    "instagram_manage_insights",
+    "pages_show_list",
+    "pages_read_engagement",
+    "business_management",
+  ]),
   upgradeGrant: upgradeToLongLived,
 
   async listAccounts(api, { apiVersion }) {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Api, ErrorResponse } from "./http.js";
+import { nextMidnight } from "./reset-times.js";
 import { PlatformError, type Account, type OAuthPlatform, type PlatformFailure } from "./platform.js";
 
 /**
@@ -26,11 +27,6 @@ const restError = z.object({
 });
 
 /** Daily limits reset at midnight UTC. https://learn.microsoft.com/linkedin/shared/api-guide/concepts/rate-limits */
-function nextUtcMidnight(): Date {
-  const now = new Date();
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
-}
-
 function classify(response: ErrorResponse): PlatformFailure | undefined {
   const body = restError.safeParse(response.body);
   const code = body.success ? body.data.code : undefined;
@@ -42,7 +38,7 @@ function classify(response: ErrorResponse): PlatformFailure | undefined {
       reason: body.success && body.data.message ? body.data.message : "LinkedIn no longer accepts this token.",
     };
   }
-  if (response.status === 429) return { kind: "rate_limited", retryAt: nextUtcMidnight(), scope: "account" };
+  if (response.status === 429) return { kind: "rate_limited", retryAt: nextMidnight("UTC"), scope: "account" };
   if (response.status === 426)
     return {
       kind: "rejected",

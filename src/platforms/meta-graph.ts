@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ErrorResponse } from "./http.js";
-import type { PlatformFailure } from "./platform.js";
+import type { OAuth2Spec, PlatformContext, PlatformFailure } from "./platform.js";
 
 /**
  * What Facebook and Instagram share: the Graph API's error body and how to read it, and its
@@ -59,3 +59,22 @@ export function classifyGraphError(response: ErrorResponse): PlatformFailure | u
 }
 
 export const graphPicture = z.object({ data: z.object({ url: z.string() }) }).optional();
+
+/**
+ * Facebook Login, as Facebook Pages and Instagram both use it: no refresh token (the
+ * long-lived exchange instead), credentials in the body, comma-separated scopes.
+ * https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow
+ */
+export function facebookLogin(scopes: string[]): (context: PlatformContext) => OAuth2Spec {
+  return ({ apiVersion }) => ({
+    kind: "oauth2",
+    authorizePath: `/${apiVersion}/dialog/oauth`,
+    tokenPath: `/${apiVersion}/oauth/access_token`,
+    hosts: { authorize: "dialog", token: "graph" },
+    scopes,
+    scopeSeparator: ",",
+    pkce: false,
+    clientAuthentication: "body",
+    refreshable: false,
+  });
+}

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ErrorResponse } from "./http.js";
+import { nextMidnight } from "./reset-times.js";
 import type { OAuthPlatform, PlatformFailure } from "./platform.js";
 
 /**
@@ -33,24 +34,12 @@ const googleError = z.object({
   }),
 });
 
-/** YouTube quota resets at midnight Pacific time. https://developers.google.com/youtube/v3/getting-started#quota */
-function nextPacificMidnight(): Date {
-  const now = Date.now();
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: "America/Los_Angeles",
-    hourCycle: "h23",
-    hour: "numeric",
-    minute: "numeric",
-    second: "numeric",
-  }).formatToParts(new Date(now));
-  const part = (type: string) => Number(parts.find((entry) => entry.type === type)?.value ?? 0);
-  return new Date(now - ((part("hour") * 60 + part("minute")) * 60 + part("second")) * 1000 + 86_400_000);
-}
-
+/** The quota resets at midnight Pacific time. https://developers.google.com/youtube/v3/getting-started#quota */
 function classify(response: ErrorResponse): PlatformFailure | undefined {
   const body = googleError.safeParse(response.body);
   const reason = body.success ? body.data.error.errors?.[0]?.reason : undefined;
-  if (reason === "quotaExceeded") return { kind: "rate_limited", retryAt: nextPacificMidnight(), scope: "app" };
+  if (reason === "quotaExceeded")
+    return { kind: "rate_limited", retryAt: nextMidnight("America/Los_Angeles"), scope: "app" };
   if (reason === "rateLimitExceeded" || reason === "userRateLimitExceeded")
     return { kind: "rate_limited", retryAt: new Date(Date.now() + 60_000), scope: "account" };
   if (reason === "insufficientPermissions")

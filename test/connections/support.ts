@@ -2,17 +2,11 @@ import assert from "node:assert/strict";
 import { startTestApp, type TestApp } from "../support/app.js";
 import type { HttpClient } from "../support/client.js";
 import type { Backend } from "../support/postgres.js";
+import { bots } from "../../sandbox/seed.js";
 import { consent, startSandbox, type RunningSandbox } from "../sandbox/support.js";
 
-export const sandboxPrefix = {
-  facebook: "meta",
-  instagram: "meta",
-  x: "x",
-  linkedin: "linkedin",
-  youtube: "google",
-  telegram: "telegram",
-} as const;
-export const newsBot = "7000000001:AAHsandboxNorthwindNewsBot0000000001";
+/** The sandbox bot that administers @northwind_news and may post there. */
+export const newsBot = bots[0]!.token;
 
 /** The app configured with real-looking credentials, every platform pointed at a standalone sandbox. */
 export async function startAppWithSandbox(

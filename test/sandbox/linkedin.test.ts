@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as oauth from "oauth4webapi";
 import { readLittleText } from "../../sandbox/linkedin.js";
-import { callback, consent, json, sleep, startSandbox, type RunningSandbox } from "./support.js";
+import { callback, consent, json, sleep, startSandbox, userToken, type RunningSandbox } from "./support.js";
 
 const clientId = "sandbox-linkedin-client";
 const clientSecret = "sandbox-linkedin-secret";
@@ -356,31 +356,11 @@ describe("sandbox: LinkedIn", () => {
   test("expired and revoked tokens answer 401 with their serviceErrorCode", async () => {
     const short = await startSandbox({ lifetimes: { linkedinAccessSeconds: 1 } });
     try {
-      const url = new URL(`${short.base("linkedin")}/oauth/v2/authorization`);
-      url.search = new URLSearchParams({
-        response_type: "code",
-        client_id: clientId,
-        redirect_uri: callback("linkedin"),
-        state: "s",
-        scope: memberScopes,
-      }).toString();
-      const code = (await consent(url)).searchParams.get("code")!;
-      const token = await json(
-        await fetch(`${short.base("linkedin")}/oauth/v2/accessToken`, {
-          method: "POST",
-          body: new URLSearchParams({
-            grant_type: "authorization_code",
-            code,
-            redirect_uri: callback("linkedin"),
-            client_id: clientId,
-            client_secret: clientSecret,
-          }),
-        }),
-      );
+      const token = await userToken(short, "linkedin", memberScopes);
       await sleep(1100);
       const expired = await json(
         await fetch(`${short.base("linkedin")}/v2/userinfo`, {
-          headers: { authorization: `Bearer ${token.access_token}` },
+          headers: { authorization: `Bearer ${token}` },
         }),
       );
       assert.deepEqual([expired.status, expired.serviceErrorCode, expired.code], [401, 65601, "EXPIRED_ACCESS_TOKEN"]);
@@ -399,32 +379,12 @@ describe("sandbox: LinkedIn", () => {
   test("the member's daily post limit answers 429 with serviceErrorCode 101", async () => {
     const limited = await startSandbox({ limits: { linkedinPostsPerDayPerMember: 1 } });
     try {
-      const url = new URL(`${limited.base("linkedin")}/oauth/v2/authorization`);
-      url.search = new URLSearchParams({
-        response_type: "code",
-        client_id: clientId,
-        redirect_uri: callback("linkedin"),
-        state: "s",
-        scope: memberScopes,
-      }).toString();
-      const code = (await consent(url)).searchParams.get("code")!;
-      const token = await json(
-        await fetch(`${limited.base("linkedin")}/oauth/v2/accessToken`, {
-          method: "POST",
-          body: new URLSearchParams({
-            grant_type: "authorization_code",
-            code,
-            redirect_uri: callback("linkedin"),
-            client_id: clientId,
-            client_secret: clientSecret,
-          }),
-        }),
-      );
+      const token = await userToken(limited, "linkedin", memberScopes);
       const post = (text: string) =>
         fetch(`${limited.base("linkedin")}/rest/posts`, {
           method: "POST",
           headers: {
-            authorization: `Bearer ${token.access_token}`,
+            authorization: `Bearer ${token}`,
             "linkedin-version": VERSION,
             "content-type": "application/json",
           },

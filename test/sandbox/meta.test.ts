@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { callback, consent, json, sleep, startMediaServer, startSandbox, type RunningSandbox } from "./support.js";
+import {
+  callback,
+  consent,
+  json,
+  sleep,
+  startMediaServer,
+  startSandbox,
+  userToken,
+  type RunningSandbox,
+} from "./support.js";
 
 const clientId = "sandbox-facebook-client";
 const clientSecret = "sandbox-facebook-secret";
@@ -287,20 +296,9 @@ describe("sandbox: Facebook Login and Pages", () => {
   test("tokens: expired (190/463), revoked by the person (190/458), garbage (190)", async () => {
     const short = await startSandbox({ lifetimes: { facebookShortLivedSeconds: 1 } });
     try {
-      const authorize = new URL(`${short.base("meta")}/${version}/dialog/oauth`);
-      authorize.search = new URLSearchParams({
-        client_id: clientId,
-        redirect_uri: callback("facebook"),
-        state: "s",
-      }).toString();
-      const code = (await consent(authorize)).searchParams.get("code")!;
-      const token = await json(
-        await fetch(
-          `${short.base("meta")}/${version}/oauth/access_token?${new URLSearchParams({ client_id: clientId, client_secret: clientSecret, redirect_uri: callback("facebook"), code })}`,
-        ),
-      );
+      const token = await userToken(short, "facebook");
       await sleep(1100);
-      const expired = await json(await fetch(`${short.base("meta")}/${version}/me?access_token=${token.access_token}`));
+      const expired = await json(await fetch(`${short.base("meta")}/${version}/me?access_token=${token}`));
       assert.deepEqual([expired.error.code, expired.error.error_subcode], [190, 463]);
     } finally {
       await short.close();
@@ -319,19 +317,8 @@ describe("sandbox: Facebook Login and Pages", () => {
   test("usage headers on every answer; code 32 once a page's hourly calls are spent", async () => {
     const limited = await startSandbox({ limits: { facebookPageCallsPerHour: 2 } });
     try {
-      const authorize = new URL(`${limited.base("meta")}/${version}/dialog/oauth`);
-      authorize.search = new URLSearchParams({
-        client_id: clientId,
-        redirect_uri: callback("facebook"),
-        state: "s",
-      }).toString();
-      const code = (await consent(authorize)).searchParams.get("code")!;
-      const token = await json(
-        await fetch(
-          `${limited.base("meta")}/${version}/oauth/access_token?${new URLSearchParams({ client_id: clientId, client_secret: clientSecret, redirect_uri: callback("facebook"), code })}`,
-        ),
-      );
-      const read = () => fetch(`${limited.base("meta")}/${version}/200000000000001?access_token=${token.access_token}`);
+      const token = await userToken(limited, "facebook");
+      const read = () => fetch(`${limited.base("meta")}/${version}/200000000000001?access_token=${token}`);
       const first = await read();
       assert.ok(JSON.parse(first.headers.get("x-app-usage")!).call_count >= 0);
       assert.ok(first.headers.get("x-business-use-case-usage"));

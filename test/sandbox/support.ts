@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { createSandbox, type SandboxOptions } from "../../sandbox/index.js";
 
@@ -74,3 +75,65 @@ export async function json(response: Response): Promise<any> {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A user access token from a sandbox by the plain authorization-code flow, as a client written
+ * from each platform's documentation does it: for tests of expiry, limits and quotas.
+ */
+export async function userToken(
+  sandbox: RunningSandbox,
+  platform: "facebook" | "x" | "linkedin" | "youtube",
+  scope = "",
+): Promise<string> {
+  const clientId = `sandbox-${platform}-client`;
+  const clientSecret = `sandbox-${platform}-secret`;
+  const redirectUri = callback(platform);
+  const verifier = "v".repeat(43);
+  const challenge = createHash("sha256").update(verifier).digest("base64url");
+  const flows = {
+    facebook: {
+      authorize: `${sandbox.base("meta")}/v26.0/dialog/oauth`,
+      token: `${sandbox.base("meta")}/v26.0/oauth/access_token`,
+      extra: {},
+    },
+    x: {
+      authorize: `${sandbox.base("x")}/i/oauth2/authorize`,
+      token: `${sandbox.base("x")}/2/oauth2/token`,
+      extra: { code_challenge: challenge, code_challenge_method: "S256" },
+    },
+    linkedin: {
+      authorize: `${sandbox.base("linkedin")}/oauth/v2/authorization`,
+      token: `${sandbox.base("linkedin")}/oauth/v2/accessToken`,
+      extra: {},
+    },
+    youtube: {
+      authorize: `${sandbox.base("google")}/o/oauth2/v2/auth`,
+      token: `${sandbox.base("google")}/token`,
+      extra: {},
+    },
+  };
+  const flow = flows[platform];
+  const authorize = new URL(flow.authorize);
+  authorize.search = new URLSearchParams({
+    response_type: "code",
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    state: "s",
+    scope,
+    ...flow.extra,
+  }).toString();
+  const code = (await consent(authorize)).searchParams.get("code")!;
+  const form = new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: redirectUri });
+  // X authenticates confidential clients with HTTP Basic; the others take the credentials in the body.
+  const headers: Record<string, string> =
+    platform === "x" ? { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}` } : {};
+  if (platform === "x") form.set("code_verifier", verifier);
+  else {
+    form.set("client_id", clientId);
+    form.set("client_secret", clientSecret);
+  }
+  const answer = await fetch(flow.token, { method: "POST", headers, body: form });
+  const body = await json(answer);
+  assert.equal(answer.status, 200, JSON.stringify(body));
+  return body.access_token as string;
+}

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import * as oauth from "oauth4webapi";
 import { projectPath } from "../../src/paths.js";
-import { callback, consent, json, sleep, startSandbox, type RunningSandbox } from "./support.js";
+import { callback, consent, json, sleep, startSandbox, userToken, type RunningSandbox } from "./support.js";
 
 const clientId = "sandbox-x-client";
 const clientSecret = "sandbox-x-secret";
@@ -314,40 +314,11 @@ describe("sandbox: X API v2", () => {
   test("posting past the per-user window answers 429 with x-rate-limit headers", async () => {
     const limited = await startSandbox({ limits: { xPostsPer15MinutesPerUser: 2 } });
     try {
-      const server: oauth.AuthorizationServer = {
-        issuer: limited.base("x"),
-        authorization_endpoint: `${limited.base("x")}/i/oauth2/authorize`,
-        token_endpoint: `${limited.base("x")}/2/oauth2/token`,
-      };
-      const verifier = oauth.generateRandomCodeVerifier();
-      const authorize = new URL(server.authorization_endpoint!);
-      authorize.search = new URLSearchParams({
-        response_type: "code",
-        client_id: clientId,
-        redirect_uri: callback("x"),
-        scope: scopes,
-        state: "s",
-        code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: "S256",
-      }).toString();
-      const parameters = oauth.validateAuthResponse(server, client, await consent(authorize), "s");
-      const tokens = await oauth.processAuthorizationCodeResponse(
-        server,
-        client,
-        await oauth.authorizationCodeGrantRequest(
-          server,
-          client,
-          oauth.ClientSecretBasic(clientSecret),
-          parameters,
-          callback("x"),
-          verifier,
-          insecure,
-        ),
-      );
+      const token = await userToken(limited, "x", scopes);
       const post = (text: string) =>
         fetch(`${limited.base("x")}/2/tweets`, {
           method: "POST",
-          headers: { authorization: `Bearer ${tokens.access_token}`, "content-type": "application/json" },
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
           body: JSON.stringify({ text }),
         });
       assert.equal((await post("one")).status, 201);

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import * as oauth from "oauth4webapi";
 import { projectPath } from "../../src/paths.js";
-import { callback, consent, json, sleep, startSandbox, type RunningSandbox } from "./support.js";
+import { callback, consent, json, sleep, startSandbox, userToken, type RunningSandbox } from "./support.js";
 
 const clientId = "sandbox-youtube-client";
 const clientSecret = "sandbox-youtube-secret";
@@ -232,38 +232,12 @@ describe("sandbox: Google OAuth and YouTube", () => {
     const limited = await startSandbox({ limits: { youtubeUploadsPerDay: 1, youtubeUnitsPerDay: 2 } });
     try {
       const base = limited.base("google");
-      const server: oauth.AuthorizationServer = {
-        issuer: base,
-        authorization_endpoint: `${base}/o/oauth2/v2/auth`,
-        token_endpoint: `${base}/token`,
-      };
-      const url = new URL(server.authorization_endpoint!);
-      url.search = new URLSearchParams({
-        response_type: "code",
-        client_id: clientId,
-        redirect_uri: callback("youtube"),
-        scope: scopes,
-        state: "s",
-      }).toString();
-      const parameters = oauth.validateAuthResponse(server, client, await consent(url), "s");
-      const tokens = await oauth.processAuthorizationCodeResponse(
-        server,
-        client,
-        await oauth.authorizationCodeGrantRequest(
-          server,
-          client,
-          oauth.ClientSecretPost(clientSecret),
-          parameters,
-          callback("youtube"),
-          oauth.nopkce,
-          insecure,
-        ),
-      );
+      const token = await userToken(limited, "youtube", scopes);
       const upload = () =>
         fetch(`${base}/upload/youtube/v3/videos?uploadType=resumable&part=snippet,status`, {
           method: "POST",
           headers: {
-            authorization: `Bearer ${tokens.access_token}`,
+            authorization: `Bearer ${token}`,
             "content-type": "application/json",
             "x-upload-content-length": "10",
             "x-upload-content-type": "video/mp4",
@@ -280,7 +254,7 @@ describe("sandbox: Google OAuth and YouTube", () => {
       );
       const list = () =>
         fetch(`${base}/youtube/v3/channels?part=id&mine=true`, {
-          headers: { authorization: `Bearer ${tokens.access_token}` },
+          headers: { authorization: `Bearer ${token}` },
         });
       assert.equal((await list()).status, 200);
       assert.equal((await list()).status, 200);

@@ -1,29 +1,8 @@
 import { useMutation } from "@tanstack/react-query";
 import { Navigate, NavLink, Outlet, useNavigate } from "react-router";
 import { api, roleCan, roleLabels } from "./api";
-import { Avatar } from "./components/ui";
+import { Avatar, Logo } from "./components/ui";
 import { useResetSession, useSession } from "./session";
-
-function Logo() {
-  return (
-    <div className="logo">
-      <svg viewBox="0 0 32 32" width="28" height="28" aria-hidden>
-        <rect width="32" height="32" rx="8" fill="currentColor" />
-        <path
-          d="M8 21l5-9 4 6 3-4 4 7"
-          fill="none"
-          stroke="#fff"
-          strokeWidth="2.5"
-          strokeLinecap="round"
-          strokeLinejoin="round"
-        />
-      </svg>
-      <span>
-        MarketSage <strong>Social</strong>
-      </span>
-    </div>
-  );
-}
 
 function OrganizationSwitcher() {
   const { organizations, activeOrganization } = useSession();

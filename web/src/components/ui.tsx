@@ -191,3 +191,25 @@ export function Spinner() {
     </div>
   );
 }
+
+/** The product's mark and name; `light` sits on the coloured sign-in panel. */
+export function Logo({ light = false }: { light?: boolean }) {
+  return (
+    <div className={light ? "logo logo-light" : "logo"}>
+      <svg viewBox="0 0 32 32" width={light ? 32 : 28} height={light ? 32 : 28} aria-hidden>
+        <rect width="32" height="32" rx="8" fill={light ? "#fff" : "currentColor"} fillOpacity={light ? 0.15 : 1} />
+        <path
+          d="M8 21l5-9 4 6 3-4 4 7"
+          fill="none"
+          stroke="#fff"
+          strokeWidth="2.5"
+          strokeLinecap="round"
+          strokeLinejoin="round"
+        />
+      </svg>
+      <span>
+        MarketSage <strong>Social</strong>
+      </span>
+    </div>
+  );
+}

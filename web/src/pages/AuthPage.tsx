@@ -2,7 +2,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
 import { api } from "../api";
-import { Button, Field, fieldError, FormError } from "../components/ui";
+import { Button, Field, fieldError, FormError, Logo } from "../components/ui";
 import { useMe, useResetSession } from "../session";
 
 /** Only paths inside the app, so a crafted ?next= cannot send people elsewhere. */
@@ -14,22 +14,7 @@ export function AuthLayout({ children }: { children: React.ReactNode }) {
   return (
     <div className="auth">
       <section className="auth-brand">
-        <div className="logo logo-light">
-          <svg viewBox="0 0 32 32" width="32" height="32" aria-hidden>
-            <rect width="32" height="32" rx="8" fill="#fff" fillOpacity="0.15" />
-            <path
-              d="M8 21l5-9 4 6 3-4 4 7"
-              fill="none"
-              stroke="#fff"
-              strokeWidth="2.5"
-              strokeLinecap="round"
-              strokeLinejoin="round"
-            />
-          </svg>
-          <span>
-            MarketSage <strong>Social</strong>
-          </span>
-        </div>
+        <Logo light />
         <h2>Every channel, one calm workspace.</h2>
         <p>
           Connect your organization's own Facebook Pages, Instagram, X, LinkedIn, YouTube and Telegram accounts, then
