@@ -120,17 +120,3 @@ export interface SandboxPlatform {
   /** Removes secrets (Telegram's token is in the path) before a path is journalled. */
   redactPath?(path: string): string;
 }
-
-/** The next midnight in a time zone (LinkedIn resets at UTC, YouTube at Pacific midnight). */
-export function nextMidnight(now: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    hour: "numeric",
-    minute: "numeric",
-    second: "numeric",
-  }).formatToParts(new Date(now));
-  const part = (type: string) => Number(parts.find((entry) => entry.type === type)?.value ?? 0);
-  const elapsedToday = ((part("hour") * 60 + part("minute")) * 60 + part("second")) * 1000 + (now % 1000);
-  return now - elapsedToday + 86_400_000;
-}

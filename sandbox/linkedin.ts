@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { PlatformReply, nextMidnight, type SandboxContext, type SandboxPlatform } from "./context.js";
+import { nextMidnight } from "../src/platforms/reset-times.js";
+import { PlatformReply, type SandboxContext, type SandboxPlatform } from "./context.js";
 import { readForm } from "./form.js";
 import { grown, shareOf } from "./metrics.js";
 import {
@@ -234,7 +235,7 @@ export const linkedin: SandboxPlatform = {
           });
       }
       context.take(`linkedin:app:${found.clientId}`, limits.linkedinCallsPerDayPerApp, 86_400_000, {
-        resetAt: (now) => nextMidnight(now, "UTC"),
+        resetAt: (now) => nextMidnight("UTC", now).getTime(),
       });
       return { token: found, person: people.find((candidate) => candidate.id === found.personId)! };
     }
@@ -533,7 +534,7 @@ export const linkedin: SandboxPlatform = {
         `linkedin:posts:${person.linkedin.sub}`,
         limits.linkedinPostsPerDayPerMember,
         86_400_000,
-        { resetAt: (now) => nextMidnight(now, "UTC") },
+        { resetAt: (now) => nextMidnight("UTC", now).getTime() },
       );
       if (!daily.allowed) {
         throw restError(429, {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { PlatformReply, nextMidnight, type SandboxContext, type SandboxPlatform } from "./context.js";
+import { nextMidnight } from "../src/platforms/reset-times.js";
+import { PlatformReply, type SandboxContext, type SandboxPlatform } from "./context.js";
 import { readForm } from "./form.js";
 import { grown, shareOf } from "./metrics.js";
 import {
@@ -273,7 +274,7 @@ export const youtube: SandboxPlatform = {
     function spend(token: AccessTokenRecord, units: number) {
       const use = context.take(`youtube:units:${token.clientId}`, limits.youtubeUnitsPerDay, 86_400_000, {
         cost: units,
-        resetAt: (now) => nextMidnight(now, "America/Los_Angeles"),
+        resetAt: (now) => nextMidnight("America/Los_Angeles", now).getTime(),
       });
       if (!use.allowed) throw quotaExceeded();
     }
@@ -370,7 +371,7 @@ export const youtube: SandboxPlatform = {
       if (!["public", "unlisted", "private"].includes(privacyStatus))
         throw invalidArgument("invalidVideoMetadata", "The request metadata specifies an invalid privacy status.");
       const bucket = context.take(`youtube:uploads:${token.clientId}`, limits.youtubeUploadsPerDay, 86_400_000, {
-        resetAt: (now) => nextMidnight(now, "America/Los_Angeles"),
+        resetAt: (now) => nextMidnight("America/Los_Angeles", now).getTime(),
       });
       if (!bucket.allowed) throw quotaExceeded();
       const session: UploadSession = {
