@@ -137,12 +137,13 @@ export const instagramGraph: GraphRoutes = {
     const fields = call.form.fields;
     const isCarouselItem = fields.is_carousel_item === "true";
     const requested = (fields.media_type ?? (fields.video_url ? "VIDEO" : "IMAGE")).toUpperCase();
-    if (requested === "VIDEO") {
+    if (requested === "VIDEO" && !isCarouselItem) {
       throw invalidParameter("The VIDEO media type is no longer supported for feed posts. Use REELS instead.");
     }
-    if (!(mediaTypes as readonly string[]).includes(requested))
+    if (requested !== "VIDEO" && !(mediaTypes as readonly string[]).includes(requested))
       throw invalidParameter(`media_type must be one of ${mediaTypes.join(", ")}`);
-    const mediaType = requested as MediaType;
+    // A carousel item's VIDEO type only says which URL to read; the container itself is a plain item.
+    const mediaType = (requested === "VIDEO" ? "IMAGE" : requested) as MediaType;
     const caption = fields.caption ?? "";
     if (!isCarouselItem) checkCaption(caption);
 

@@ -254,3 +254,82 @@ export const pendingGrants = pgTable(
   },
   (table) => [index("pending_grants_organization_idx").on(table.organizationId)],
 );
+
+/** A file uploaded for posts; served to platforms that fetch media at an unguessable URL. */
+export const media = pgTable(
+  "media",
+  {
+    id: uuid("id").primaryKey(),
+    organizationId: tenant(),
+    uploadedByUserId: uuid("uploaded_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    fileName: text("file_name").notNull(),
+    contentType: text("content_type").notNull(),
+    sizeBytes: integer("size_bytes").notNull(),
+    /** The secret part of the public URL; platforms fetch /media/{token}/{fileName}. */
+    publicToken: text("public_token").notNull().unique(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("media_organization_idx").on(table.organizationId)],
+);
+
+export const postStatus = pgEnum("post_status", ["scheduled", "publishing", "published", "partially_published", "failed", "cancelled"]);
+
+/** What a member wrote once, for several accounts; each account's delivery is a post target. */
+export const posts = pgTable(
+  "posts",
+  {
+    id: uuid("id").primaryKey(),
+    organizationId: tenant(),
+    authorUserId: uuid("author_user_id").references(() => users.id, { onDelete: "set null" }),
+    content: text("content").notNull(),
+    link: text("link"),
+    mediaIds: uuid("media_ids").array().notNull().default([]),
+    /** Per-platform choices: X thread parts, Instagram format, YouTube title and privacy, … */
+    options: jsonb("options").$type<Record<string, unknown>>().notNull().default({}),
+    /** When to publish, in UTC; null means now. */
+    scheduledAt: timestamp("scheduled_at", { withTimezone: true }),
+    status: postStatus("status").notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    cancelledAt: timestamp("cancelled_at", { withTimezone: true }),
+  },
+  (table) => [index("posts_organization_idx").on(table.organizationId, table.scheduledAt)],
+);
+
+export const targetState = pgEnum("target_state", ["queued", "publishing", "published", "failed", "unknown", "cancelled"]);
+
+/**
+ * One post to one account: queued → publishing → published, failed or unknown. A worker marks
+ * it publishing before calling the platform; one that finds it publishing reconciles first.
+ */
+export const postTargets = pgTable(
+  "post_targets",
+  {
+    id: uuid("id").primaryKey(),
+    organizationId: tenant(),
+    postId: uuid("post_id")
+      .notNull()
+      .references(() => posts.id, { onDelete: "cascade" }),
+    connectionId: uuid("connection_id")
+      .notNull()
+      .references(() => connections.id, { onDelete: "cascade" }),
+    platform: text("platform").notNull(),
+    state: targetState("state").notNull().default("queued"),
+    attempts: integer("attempts").notNull().default(0),
+    dueAt: timestamp("due_at", { withTimezone: true }).notNull(),
+    publishingStartedAt: timestamp("publishing_started_at", { withTimezone: true }),
+    publishedAt: timestamp("published_at", { withTimezone: true }),
+    remotePostId: text("remote_post_id"),
+    remoteUrl: text("remote_url"),
+    /** Parts already on the platform (X thread replies), so a retry continues instead of repeating them. */
+    progress: jsonb("progress").$type<{ partIds?: string[] }>().notNull().default({}),
+    error: text("error"),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("post_targets_unique").on(table.postId, table.connectionId),
+    index("post_targets_due_idx").on(table.state, table.dueAt),
+    index("post_targets_organization_idx").on(table.organizationId),
+  ],
+);

@@ -8,7 +8,25 @@ import type { OAuthPlatform } from "./platform.js";
  * https://developers.facebook.com/docs/pages-api/getting-started
  */
 
-export const metaHosts = { dialog: "https://www.facebook.com", graph: "https://graph.facebook.com" };
+export const metaHosts = {
+  dialog: "https://www.facebook.com",
+  graph: "https://graph.facebook.com",
+  video: "https://graph-video.facebook.com",
+};
+
+const created = z.object({ id: z.string() });
+const publishedPosts = z.object({
+  data: z.array(
+    z.object({
+      id: z.string(),
+      message: z.string().optional(),
+      created_time: z.string(),
+      permalink_url: z.string().optional(),
+    }),
+  ),
+});
+
+const postUrl = (id: string) => `https://www.facebook.com/${id}`;
 
 const accountsAnswer = z.object({
   data: z.array(

@@ -48,6 +48,13 @@ export interface CallOptions {
   query?: Record<string, string | undefined>;
   json?: unknown;
   form?: Record<string, string | undefined>;
+  /** Raw bytes (an upload URL's PUT), or a multipart form (X's media append). */
+  bytes?: { data: Buffer; contentType: string };
+  multipart?: FormData;
+  /** An absolute URL the platform handed out (upload URLs), instead of host + path. */
+  absoluteUrl?: URL;
+  /** Statuses besides 2xx that answer normally (YouTube's 308 "resume incomplete"). */
+  alsoOk?: number[];
   headers?: Record<string, string>;
   /** Send the bound token as a Bearer header (the default); false for calls that carry no token. */
   bearer?: boolean;
@@ -122,8 +129,13 @@ export class Api {
     const method = options.method ?? "GET";
     const headers: Record<string, string> = { accept: "application/json", ...options.headers };
     if (options.bearer !== false && this.token) headers.authorization = `Bearer ${this.token}`;
-    let body: string | undefined;
-    if (options.json !== undefined) {
+    let body: string | Uint8Array<ArrayBuffer> | FormData | undefined;
+    if (options.bytes) {
+      headers["content-type"] = options.bytes.contentType;
+      body = new Uint8Array(options.bytes.data);
+    } else if (options.multipart) {
+      body = options.multipart;
+    } else if (options.json !== undefined) {
       headers["content-type"] = "application/json";
       body = JSON.stringify(options.json);
     } else if (options.form) {
@@ -134,7 +146,7 @@ export class Api {
     }
     let response: Response;
     try {
-      response = await fetch(this.url(options.host, options.path, options.query), {
+      response = await fetch(options.absoluteUrl ?? this.url(options.host, options.path, options.query), {
         method,
         headers,
         body,
@@ -158,7 +170,7 @@ export class Api {
     } catch {
       // Not JSON: kept as text for the error message.
     }
-    if (!response.ok) {
+    if (!response.ok && !options.alsoOk?.includes(response.status)) {
       const answer: ErrorResponse = { status: response.status, headers: response.headers, body: parsed };
       const failure = this.classify(answer) ?? defaultFailure(answer);
       throw new PlatformError(this.platform, failure, {

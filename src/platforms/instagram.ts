@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { metaHosts, upgradeToLongLived } from "./facebook.js";
 import { classifyGraphError, facebookLogin } from "./meta-graph.js";
-import type { OAuthPlatform } from "./platform.js";
+import type { Api } from "./http.js";
+import { PlatformError, type OAuthPlatform } from "./platform.js";
 
 /**
  * Instagram business and creator accounts, reached through the Facebook Page they are linked
@@ -21,6 +22,43 @@ const pagesWithInstagram = z.object({
     }),
   ),
 });
+
+const created = z.object({ id: z.string() });
+const containerStatus = z.object({ status_code: z.string() });
+const publishingLimit = z.object({
+  data: z.array(z.object({ quota_usage: z.number(), config: z.object({ quota_total: z.number() }) })),
+});
+const mediaList = z.object({
+  data: z.array(
+    z.object({
+      id: z.string(),
+      caption: z.string().optional(),
+      permalink: z.string().optional(),
+      timestamp: z.string(),
+    }),
+  ),
+});
+
+/** Containers are made, processed by Instagram, then published; video takes seconds to minutes. */
+async function waitFinished(api: Api, containerId: string, apiVersion: string | undefined) {
+  for (let polls = 0; polls < 300; polls += 1) {
+    const { data } = await api.call(containerStatus, {
+      host: "graph",
+      path: `/${apiVersion}/${containerId}`,
+      query: { fields: "status_code" },
+    });
+    if (data.status_code === "FINISHED") return;
+    if (data.status_code === "ERROR" || data.status_code === "EXPIRED") {
+      throw new PlatformError(
+        "instagram",
+        { kind: "rejected", userMessage: `Instagram could not process the media (${data.status_code}).` },
+        { message: data.status_code },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  throw new PlatformError("instagram", { kind: "transient" }, { message: "the container is still processing" });
+}
 
 export const instagram: OAuthPlatform = {
   id: "instagram",

@@ -1,7 +1,13 @@
 import { z } from "zod";
 import type { Api, ErrorResponse } from "./http.js";
 import { nextMidnight } from "./reset-times.js";
-import { PlatformError, type Account, type OAuthPlatform, type PlatformFailure } from "./platform.js";
+import {
+  PlatformError,
+  type Account,
+  type OAuthPlatform,
+  type OutgoingMedia,
+  type PlatformFailure,
+} from "./platform.js";
 
 /**
  * LinkedIn: the member and the company pages they administer.
@@ -51,6 +57,106 @@ const restHeaders = (apiVersion: string | undefined) => ({
   "linkedin-version": apiVersion ?? "",
   "x-restli-protocol-version": "2.0.0",
 });
+
+/**
+ * Commentary is "little text": reserved characters must be escaped or LinkedIn cuts the post
+ * at the first one. https://learn.microsoft.com/linkedin/marketing/community-management/shares/little-text-format
+ */
+export function escapeLittleText(text: string): string {
+  return text.replace(/[\\|{}@[\]()<>#*_~]/g, (character) => `\\${character}`);
+}
+
+const imageUpload = z.object({ value: z.object({ uploadUrl: z.string(), image: z.string() }) });
+const videoUpload = z.object({
+  value: z.object({
+    video: z.string(),
+    uploadToken: z.string().default(""),
+    uploadInstructions: z.array(z.object({ uploadUrl: z.string(), firstByte: z.number(), lastByte: z.number() })),
+  }),
+});
+const assetStatus = z.object({ status: z.string() });
+const postList = z.object({
+  elements: z.array(z.object({ id: z.string(), commentary: z.string().optional(), createdAt: z.number().optional() })),
+});
+
+async function waitAvailable(api: Api, kind: "images" | "videos", urn: string, apiVersion: string | undefined) {
+  for (let polls = 0; polls < 120; polls += 1) {
+    const { data } = await api.call(assetStatus, {
+      host: "api",
+      path: `/rest/${kind}/${encodeURIComponent(urn)}`,
+      headers: restHeaders(apiVersion),
+    });
+    if (data.status === "AVAILABLE") return;
+    if (data.status === "PROCESSING_FAILED") {
+      throw new PlatformError(
+        "linkedin",
+        { kind: "rejected", userMessage: "LinkedIn could not process the video." },
+        { message: "processing failed" },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  throw new PlatformError("linkedin", { kind: "transient" }, { message: `${urn} still processing` });
+}
+
+/** initializeUpload, PUT the bytes (in parts for video, keeping each ETag), finalize, wait. */
+async function uploadMedia(
+  api: Api,
+  owner: string,
+  media: OutgoingMedia,
+  apiVersion: string | undefined,
+): Promise<string> {
+  const bytes = await media.read();
+  const headers = restHeaders(apiVersion);
+  const put = (url: string, data: Buffer) =>
+    api.call(z.unknown(), {
+      method: "PUT",
+      host: "api",
+      path: "",
+      absoluteUrl: new URL(url),
+      bytes: { data, contentType: "application/octet-stream" },
+    });
+  if (!media.contentType.startsWith("video/")) {
+    const { data } = await api.call(imageUpload, {
+      method: "POST",
+      host: "api",
+      path: "/rest/images",
+      query: { action: "initializeUpload" },
+      headers,
+      json: { initializeUploadRequest: { owner } },
+    });
+    await put(data.value.uploadUrl, bytes);
+    await waitAvailable(api, "images", data.value.image, apiVersion);
+    return data.value.image;
+  }
+  const { data } = await api.call(videoUpload, {
+    method: "POST",
+    host: "api",
+    path: "/rest/videos",
+    query: { action: "initializeUpload" },
+    headers,
+    json: {
+      initializeUploadRequest: { owner, fileSizeBytes: bytes.length, uploadCaptions: false, uploadThumbnail: false },
+    },
+  });
+  const etags: string[] = [];
+  for (const part of data.value.uploadInstructions) {
+    const answer = await put(part.uploadUrl, bytes.subarray(part.firstByte, part.lastByte + 1));
+    etags.push(answer.headers.get("etag") ?? "");
+  }
+  await api.call(z.unknown(), {
+    method: "POST",
+    host: "api",
+    path: "/rest/videos",
+    query: { action: "finalizeUpload" },
+    headers,
+    json: {
+      finalizeUploadRequest: { video: data.value.video, uploadToken: data.value.uploadToken, uploadedPartIds: etags },
+    },
+  });
+  await waitAvailable(api, "videos", data.value.video, apiVersion);
+  return data.value.video;
+}
 
 async function administeredOrganizations(api: Api, apiVersion: string | undefined): Promise<Account[]> {
   let found;
@@ -126,5 +232,80 @@ export const linkedin: OAuthPlatform = {
 
   async checkHealth(api) {
     await api.call(userInfo, { host: "api", path: "/v2/userinfo" });
+  },
+
+  publishing: {
+    // https://learn.microsoft.com/linkedin/marketing/community-management/shares/posts-api
+    limits: {
+      textLength: 3_000,
+      maxImages: 20,
+      maxVideos: 1,
+      mixedMedia: false,
+      mediaRequired: false,
+      imageTypes: ["image/jpeg", "image/png", "image/gif"],
+      videoTypes: ["video/mp4"],
+      maxImageBytes: 36 * 1024 * 1024,
+      maxVideoBytes: 500 * 1024 * 1024,
+    },
+
+    async publish(api, account, post, { apiVersion }) {
+      const author = account.details.authorUrn ?? account.externalId;
+      const urns = [];
+      for (const media of post.media) urns.push(await uploadMedia(api, author, media, apiVersion));
+      const content =
+        urns.length > 1
+          ? { multiImage: { images: urns.map((id) => ({ id })) } }
+          : urns.length === 1
+            ? {
+                media: {
+                  id: urns[0],
+                  ...(urns[0]!.startsWith("urn:li:video:") ? { title: post.title ?? post.text.slice(0, 100) } : {}),
+                },
+              }
+            : post.link
+              ? { article: { source: post.link, title: post.title ?? post.link } }
+              : undefined;
+      const answer = await api.call(z.unknown(), {
+        method: "POST",
+        host: "api",
+        path: "/rest/posts",
+        headers: restHeaders(apiVersion),
+        json: {
+          author,
+          commentary: escapeLittleText(post.text),
+          visibility: "PUBLIC",
+          distribution: { feedDistribution: "MAIN_FEED", targetEntities: [], thirdPartyDistributionChannels: [] },
+          lifecycleState: "PUBLISHED",
+          isReshareDisabledByAuthor: false,
+          ...(content ? { content } : {}),
+        },
+      });
+      const urn = answer.headers.get("x-restli-id");
+      if (!urn)
+        throw new PlatformError(
+          "linkedin",
+          { kind: "ambiguous" },
+          { message: "LinkedIn created a post but named no URN" },
+        );
+      return { remoteId: urn, url: `https://www.linkedin.com/feed/update/${urn}/` };
+    },
+
+    async findRecent(api, account, since, { apiVersion }) {
+      const author = account.details.authorUrn ?? account.externalId;
+      const { data } = await api.call(postList, {
+        host: "api",
+        path: "/rest/posts",
+        query: { q: "author", author, count: "20" },
+        headers: restHeaders(apiVersion),
+      });
+      return data.elements
+        .map((item) => ({
+          remoteId: item.id,
+          text: item.commentary ?? "",
+          createdAt: new Date(item.createdAt ?? 0),
+          url: `https://www.linkedin.com/feed/update/${item.id}/`,
+        }))
+        .filter((item) => item.createdAt >= since);
+    },
   },
 };

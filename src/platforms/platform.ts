@@ -83,6 +83,8 @@ export interface BotTokenSpec {
 /** Per-deployment data a platform file needs (never the config itself): API versions. */
 export interface PlatformContext {
   apiVersion?: string;
+  /** Telegram's bot token, which the Bot API takes in the path rather than a header. */
+  botToken?: string;
 }
 
 /** A connected account as stored: what health checks need to address it. */
@@ -91,9 +93,75 @@ export interface StoredAccount {
   details: Record<string, string>;
 }
 
+/** A file to publish: platforms that fetch media get the URL, the others read the bytes. */
+export interface OutgoingMedia {
+  url: string;
+  contentType: string;
+  sizeBytes: number;
+  fileName: string;
+  read(): Promise<Buffer>;
+}
+
+export interface OutgoingPost {
+  text: string;
+  link?: string;
+  media: OutgoingMedia[];
+  /** X threads: the parts after the first, each a reply to the one before. */
+  threadParts: string[];
+  /** Parts already published by an earlier attempt (X threads), to continue from. */
+  publishedPartIds: string[];
+  /** Instagram's post, reel or story; a YouTube Short. */
+  format?: "post" | "reel" | "story" | "short";
+  title?: string;
+  privacy?: "public" | "unlisted" | "private";
+}
+
+export interface PublishResult {
+  remoteId: string;
+  url: string;
+}
+
+/** A post found on the account, for reconciling after a request that may have landed. */
+export interface RemotePost {
+  remoteId: string;
+  text: string;
+  createdAt: Date;
+  url: string;
+}
+
+/** What a platform accepts; validation and the composer read the same data. */
+export interface ContentLimits {
+  textLength: number;
+  /** X counts URLs as 23 and wide characters as 2. */
+  weightedText?: boolean;
+  maxImages: number;
+  maxVideos: number;
+  /** Images and videos in one post. */
+  mixedMedia: boolean;
+  mediaRequired: boolean;
+  imageTypes: string[];
+  videoTypes: string[];
+  maxImageBytes: number;
+  maxVideoBytes: number;
+}
+
+export interface Publishing {
+  limits: ContentLimits;
+  publish(
+    api: Api,
+    account: StoredAccount,
+    post: OutgoingPost,
+    context: PlatformContext,
+    onPartPublished: (partId: string) => Promise<void>,
+  ): Promise<PublishResult>;
+  /** Posts on the account since a time; absent where the platform cannot say (Telegram). */
+  findRecent?(api: Api, account: StoredAccount, since: Date, context: PlatformContext): Promise<RemotePost[]>;
+}
+
 interface PlatformBase {
   id: PlatformId;
   name: string;
+  publishing?: Publishing;
   /** The real base URLs by name; a configured base URL replaces all of them. */
   realHosts: Record<string, string>;
   classify: Classifier;
@@ -116,6 +184,7 @@ export interface BotPlatform extends PlatformBase {
   /** Checks that the bot may post in the chat and answers the chat as the account. */
   verifyChannel(api: Api, botToken: string, chat: string): Promise<Account>;
   checkHealth(api: Api, account: StoredAccount, context: PlatformContext, botToken: string): Promise<void>;
+  publishing: Publishing;
 }
 
 export type PlatformDefinition = OAuthPlatform | BotPlatform;

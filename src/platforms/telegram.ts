@@ -1,6 +1,13 @@
 import { z } from "zod";
 import type { Api, ErrorResponse } from "./http.js";
-import { PlatformError, type BotPlatform, type PlatformFailure } from "./platform.js";
+import {
+  PlatformError,
+  type BotPlatform,
+  type OutgoingMedia,
+  type PlatformContext,
+  type PlatformFailure,
+  type StoredAccount,
+} from "./platform.js";
 
 /**
  * Telegram channels, through the organization's own bot. The Bot API puts the token in the
@@ -44,6 +51,22 @@ function classify(response: ErrorResponse): PlatformFailure | undefined {
 }
 
 const method = (token: string, name: string) => `/bot${token}/${name}`;
+const sentMessage = z.object({ message_id: z.number() });
+
+function botTokenOf(context: PlatformContext): string {
+  if (!context.botToken) throw new Error("Telegram calls need the bot token");
+  return context.botToken;
+}
+
+/** Public channels have a t.me/{username}/{id} link; private ones t.me/c/{id without -100}/{id}. */
+function messageUrl(account: StoredAccount, messageId: number): string {
+  const chatId = account.details.chatId ?? account.externalId;
+  return account.details.username
+    ? `https://t.me/${account.details.username}/${messageId}`
+    : `https://t.me/c/${chatId.replace(/^-100/, "")}/${messageId}`;
+}
+
+const CAPTION_LIMIT = 1_024;
 
 async function postingRights(api: Api, botToken: string, chatId: number, botId: number) {
   const { data } = await api.call(answer(member), {
@@ -96,8 +119,73 @@ export const telegram: BotPlatform = {
       kind: "channel_chat",
       name: found.result.title ?? chatReference,
       username: found.result.username,
-      details: { chatId: String(found.result.id), botId: String(me.result.id), botUsername: me.result.username },
+      details: {
+        chatId: String(found.result.id),
+        botId: String(me.result.id),
+        botUsername: me.result.username,
+        ...(found.result.username ? { username: found.result.username } : {}),
+      },
     };
+  },
+
+  publishing: {
+    // https://core.telegram.org/bots/api#sendmessage, #sendphoto, #sendvideo, #sendmediagroup
+    limits: {
+      textLength: 4_096,
+      maxImages: 10,
+      maxVideos: 10,
+      mixedMedia: true,
+      mediaRequired: false,
+      imageTypes: ["image/jpeg", "image/png", "image/webp"],
+      videoTypes: ["video/mp4"],
+      maxImageBytes: 5 * 1024 * 1024,
+      maxVideoBytes: 20 * 1024 * 1024,
+    },
+
+    async publish(api, account, post, context) {
+      const token = botTokenOf(context);
+      const chatId = account.details.chatId ?? account.externalId;
+      const text = post.link && !post.text.includes(post.link) ? `${post.text}\n\n${post.link}`.trim() : post.text;
+      const kindOf = (media: OutgoingMedia) => (media.contentType.startsWith("video/") ? "video" : "photo");
+      if (post.media.length === 0) {
+        const { data } = await api.call(answer(sentMessage), {
+          method: "POST",
+          host: "api",
+          path: method(token, "sendMessage"),
+          json: { chat_id: chatId, text },
+          bearer: false,
+        });
+        return { remoteId: String(data.result.message_id), url: messageUrl(account, data.result.message_id) };
+      }
+      // Telegram downloads media from the URL itself; a caption is at most 1,024 characters.
+      if (post.media.length === 1) {
+        const kind = kindOf(post.media[0]!);
+        const { data } = await api.call(answer(sentMessage), {
+          method: "POST",
+          host: "api",
+          path: method(token, kind === "video" ? "sendVideo" : "sendPhoto"),
+          json: { chat_id: chatId, [kind]: post.media[0]!.url, caption: text.slice(0, CAPTION_LIMIT) || undefined },
+          bearer: false,
+        });
+        return { remoteId: String(data.result.message_id), url: messageUrl(account, data.result.message_id) };
+      }
+      const { data } = await api.call(answer(z.array(sentMessage)), {
+        method: "POST",
+        host: "api",
+        path: method(token, "sendMediaGroup"),
+        json: {
+          chat_id: chatId,
+          media: post.media.map((media, index) => ({
+            type: kindOf(media),
+            media: media.url,
+            ...(index === 0 && text ? { caption: text.slice(0, CAPTION_LIMIT) } : {}),
+          })),
+        },
+        bearer: false,
+      });
+      const first = data.result[0]!;
+      return { remoteId: String(first.message_id), url: messageUrl(account, first.message_id) };
+    },
   },
 
   async checkHealth(api, account, _context, botToken) {

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { ErrorResponse } from "./http.js";
-import type { OAuthPlatform, PlatformFailure } from "./platform.js";
+import type { Api, ErrorResponse } from "./http.js";
+import { PlatformError, type OAuthPlatform, type OutgoingMedia, type PlatformFailure } from "./platform.js";
 
 /**
  * X API v2 with OAuth 2.0 (PKCE, confidential client, rotating refresh tokens).
@@ -10,6 +10,88 @@ import type { OAuthPlatform, PlatformFailure } from "./platform.js";
 const meAnswer = z.object({
   data: z.object({ id: z.string(), name: z.string(), username: z.string(), profile_image_url: z.string().optional() }),
 });
+
+const postCreated = z.object({ data: z.object({ id: z.string(), text: z.string() }) });
+const mediaAnswer = z.object({
+  data: z.object({
+    id: z.string(),
+    processing_info: z.object({ state: z.string(), check_after_secs: z.number().optional() }).optional(),
+  }),
+});
+const timeline = z.object({
+  data: z.array(z.object({ id: z.string(), text: z.string(), created_at: z.string().optional() })).optional(),
+});
+
+const CHUNK_BYTES = 4 * 1024 * 1024;
+const URL_WEIGHT = 23;
+
+/**
+ * X's weighted length: URLs count 23; characters outside the light ranges (CJK, emoji…) count 2.
+ * The ranges are twitter-text's v3 configuration.
+ * https://github.com/twitter/twitter-text/blob/master/config/v3.json
+ */
+export function weightedLength(text: string): number {
+  const urls = text.match(/https?:\/\/\S+/g) ?? [];
+  let weight = urls.length * URL_WEIGHT;
+  for (const character of text.replace(/https?:\/\/\S+/g, "")) {
+    const point = character.codePointAt(0)!;
+    const light =
+      point <= 4351 ||
+      (point >= 8192 && point <= 8205) ||
+      (point >= 8208 && point <= 8223) ||
+      (point >= 8242 && point <= 8247);
+    weight += light ? 1 : 2;
+  }
+  return weight;
+}
+
+/** Chunked upload on the v2 endpoints, then waiting for processing. https://docs.x.com/x-api/media/quickstart/media-upload-chunked */
+async function uploadMedia(api: Api, media: OutgoingMedia): Promise<string> {
+  const category = media.contentType.startsWith("video/")
+    ? "tweet_video"
+    : media.contentType === "image/gif"
+      ? "tweet_gif"
+      : "tweet_image";
+  const bytes = await media.read();
+  const { data: started } = await api.call(mediaAnswer, {
+    method: "POST",
+    host: "api",
+    path: "/2/media/upload/initialize",
+    json: { media_type: media.contentType, total_bytes: bytes.length, media_category: category },
+  });
+  const id = started.data.id;
+  for (let index = 0; index * CHUNK_BYTES < bytes.length; index += 1) {
+    const form = new FormData();
+    form.set("segment_index", String(index));
+    form.set(
+      "media",
+      new Blob([new Uint8Array(bytes.subarray(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES))]),
+      media.fileName,
+    );
+    await api.call(z.unknown(), { method: "POST", host: "api", path: `/2/media/upload/${id}/append`, multipart: form });
+  }
+  let { data: state } = await api.call(mediaAnswer, {
+    method: "POST",
+    host: "api",
+    path: `/2/media/upload/${id}/finalize`,
+  });
+  for (let polls = 0; state.data.processing_info && state.data.processing_info.state !== "succeeded"; polls += 1) {
+    if (state.data.processing_info.state === "failed" || polls > 120) {
+      throw new PlatformError(
+        "x",
+        { kind: "rejected", userMessage: `X could not process ${media.fileName}.` },
+        { message: "media processing failed" },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, (state.data.processing_info?.check_after_secs ?? 1) * 1000));
+    ({ data: state } = await api.call(mediaAnswer, {
+      host: "api",
+      path: "/2/media/upload",
+      query: { command: "STATUS", media_id: id },
+    }));
+  }
+  return id;
+}
 
 function classify(response: ErrorResponse): PlatformFailure | undefined {
   if (response.status === 429) {
@@ -63,5 +145,60 @@ export const x: OAuthPlatform = {
 
   async checkHealth(api) {
     await api.call(meAnswer, { host: "api", path: "/2/users/me" });
+  },
+
+  publishing: {
+    // https://docs.x.com/x-api/posts/creation-of-a-post
+    limits: {
+      textLength: 280,
+      weightedText: true,
+      maxImages: 4,
+      maxVideos: 1,
+      mixedMedia: false,
+      mediaRequired: false,
+      imageTypes: ["image/jpeg", "image/png", "image/webp", "image/gif"],
+      videoTypes: ["video/mp4", "video/quicktime"],
+      maxImageBytes: 5 * 1024 * 1024,
+      maxVideoBytes: 512 * 1024 * 1024,
+    },
+
+    /** The first post with the media, then each thread part as a reply to the one before. */
+    async publish(api, account, post, _context, onPartPublished) {
+      const username = account.details.username ?? account.externalId;
+      const text = post.link && !post.text.includes(post.link) ? `${post.text} ${post.link}`.trim() : post.text;
+      const parts = [text, ...post.threadParts];
+      const ids = [...post.publishedPartIds];
+      for (let index = ids.length; index < parts.length; index += 1) {
+        const mediaIds = index === 0 ? await Promise.all(post.media.map((media) => uploadMedia(api, media))) : [];
+        const { data } = await api.call(postCreated, {
+          method: "POST",
+          host: "api",
+          path: "/2/tweets",
+          json: {
+            text: parts[index],
+            ...(mediaIds.length ? { media: { media_ids: mediaIds } } : {}),
+            ...(index > 0 ? { reply: { in_reply_to_tweet_id: ids[index - 1] } } : {}),
+          },
+        });
+        ids.push(data.data.id);
+        await onPartPublished(data.data.id);
+      }
+      return { remoteId: ids[0]!, url: `https://x.com/${username}/status/${ids[0]}` };
+    },
+
+    async findRecent(api, account, since) {
+      const { data } = await api.call(timeline, {
+        host: "api",
+        path: `/2/users/${account.externalId}/tweets`,
+        query: { max_results: "20", "tweet.fields": "created_at", start_time: since.toISOString() },
+      });
+      const username = account.details.username ?? account.externalId;
+      return (data.data ?? []).map((item) => ({
+        remoteId: item.id,
+        text: item.text,
+        createdAt: item.created_at ? new Date(item.created_at) : since,
+        url: `https://x.com/${username}/status/${item.id}`,
+      }));
+    },
   },
 };

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { ErrorResponse } from "./http.js";
+import type { Api, ErrorResponse } from "./http.js";
 import { nextMidnight } from "./reset-times.js";
-import type { OAuthPlatform, PlatformFailure } from "./platform.js";
+import { PlatformError, type OAuthPlatform, type PlatformFailure } from "./platform.js";
 
 /**
  * YouTube through Google OAuth 2.0 (offline access, PKCE); a grant is for the channel chosen
@@ -35,6 +35,84 @@ const googleError = z.object({
 });
 
 /** The quota resets at midnight Pacific time. https://developers.google.com/youtube/v3/getting-started#quota */
+const uploaded = z.object({ id: z.string() });
+const uploadsPlaylist = z.object({
+  items: z
+    .array(z.object({ contentDetails: z.object({ relatedPlaylists: z.object({ uploads: z.string() }) }) }))
+    .default([]),
+});
+const playlistItems = z.object({
+  items: z
+    .array(
+      z.object({
+        snippet: z.object({ title: z.string(), publishedAt: z.string() }),
+        contentDetails: z.object({ videoId: z.string() }),
+      }),
+    )
+    .default([]),
+});
+
+/** Chunks other than the last must be multiples of 256 KiB. */
+const CHUNK_BYTES = 32 * 256 * 1024;
+const TITLE_LIMIT = 100;
+
+/**
+ * Resumable upload: a session, then the bytes in chunks; after a broken connection the session
+ * is asked where it stands (`bytes *\/TOTAL`) and the upload goes on from there, never restarts.
+ * https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol
+ */
+async function resumableUpload(api: Api, bytes: Buffer, contentType: string, metadata: unknown): Promise<string> {
+  const session = await api.call(z.unknown(), {
+    method: "POST",
+    host: "api",
+    path: "/upload/youtube/v3/videos",
+    query: { uploadType: "resumable", part: "snippet,status" },
+    headers: { "x-upload-content-length": String(bytes.length), "x-upload-content-type": contentType },
+    json: metadata,
+  });
+  const location = session.headers.get("location");
+  if (!location) throw new PlatformError("youtube", { kind: "transient" }, { message: "no upload session URL" });
+  const sessionUrl = new URL(location);
+  let offset = 0;
+  for (let interruptions = 0; ;) {
+    const end = Math.min(bytes.length, offset + CHUNK_BYTES);
+    try {
+      const answer = await api.call(z.unknown(), {
+        method: "PUT",
+        host: "api",
+        path: "",
+        absoluteUrl: sessionUrl,
+        headers: { "content-range": `bytes ${offset}-${end - 1}/${bytes.length}` },
+        bytes: { data: bytes.subarray(offset, end), contentType },
+        alsoOk: [308],
+      });
+      if (answer.status !== 308) return uploaded.parse(answer.data).id;
+      offset = rangeEnd(answer.headers);
+    } catch (error) {
+      const interrupted =
+        error instanceof PlatformError && (error.failure.kind === "ambiguous" || error.failure.kind === "transient");
+      if (!interrupted || interruptions >= 5) throw error;
+      interruptions += 1;
+      const status = await api.call(z.unknown(), {
+        method: "PUT",
+        host: "api",
+        path: "",
+        absoluteUrl: sessionUrl,
+        headers: { "content-range": `bytes */${bytes.length}` },
+        alsoOk: [308],
+      });
+      if (status.status !== 308) return uploaded.parse(status.data).id;
+      offset = rangeEnd(status.headers);
+    }
+  }
+}
+
+/** The next byte to send, from a 308's `Range: bytes=0-N` (none: nothing arrived yet). */
+function rangeEnd(headers: Headers): number {
+  const match = /bytes=0-(\d+)/.exec(headers.get("range") ?? "");
+  return match ? Number(match[1]) + 1 : 0;
+}
+
 function classify(response: ErrorResponse): PlatformFailure | undefined {
   const body = googleError.safeParse(response.body);
   const reason = body.success ? body.data.error.errors?.[0]?.reason : undefined;
@@ -95,5 +173,61 @@ export const youtube: OAuthPlatform = {
 
   async checkHealth(api) {
     await api.call(channelsAnswer, { host: "api", path: "/youtube/v3/channels", query: { part: "id", mine: "true" } });
+  },
+
+  publishing: {
+    // https://developers.google.com/youtube/v3/docs/videos/insert
+    limits: {
+      textLength: 5_000,
+      maxImages: 0,
+      maxVideos: 1,
+      mixedMedia: false,
+      mediaRequired: true,
+      imageTypes: [],
+      videoTypes: ["video/mp4", "video/quicktime", "video/webm"],
+      maxImageBytes: 0,
+      maxVideoBytes: 256 * 1024 * 1024 * 1024,
+    },
+
+    async publish(api, _account, post) {
+      const video = post.media[0]!;
+      // Shorts have no API flag: a vertical video under three minutes is one; #Shorts helps it be found.
+      const title = (post.title ?? post.text.split("\n")[0] ?? "").slice(0, TITLE_LIMIT) || video.fileName;
+      const description =
+        post.format === "short" && !/#shorts/i.test(`${title} ${post.text}`)
+          ? `${post.text}\n\n#Shorts`.trim()
+          : post.text;
+      const id = await resumableUpload(api, await video.read(), video.contentType, {
+        snippet: { title, description, categoryId: "22" },
+        status: { privacyStatus: post.privacy ?? "public", selfDeclaredMadeForKids: false },
+      });
+      return {
+        remoteId: id,
+        url: post.format === "short" ? `https://www.youtube.com/shorts/${id}` : `https://www.youtube.com/watch?v=${id}`,
+      };
+    },
+
+    async findRecent(api, _account, since) {
+      const { data: channel } = await api.call(uploadsPlaylist, {
+        host: "api",
+        path: "/youtube/v3/channels",
+        query: { part: "contentDetails", mine: "true" },
+      });
+      const playlistId = channel.items[0]?.contentDetails.relatedPlaylists.uploads;
+      if (!playlistId) return [];
+      const { data } = await api.call(playlistItems, {
+        host: "api",
+        path: "/youtube/v3/playlistItems",
+        query: { part: "snippet,contentDetails", playlistId, maxResults: "10" },
+      });
+      return data.items
+        .map((item) => ({
+          remoteId: item.contentDetails.videoId,
+          text: item.snippet.title,
+          createdAt: new Date(item.snippet.publishedAt),
+          url: `https://www.youtube.com/watch?v=${item.contentDetails.videoId}`,
+        }))
+        .filter((item) => item.createdAt >= since);
+    },
   },
 };
