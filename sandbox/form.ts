@@ -23,7 +23,7 @@ export async function readForm(request: FastifyRequest): Promise<RequestForm> {
   }
   const files: UploadedFile[] = [];
   if (request.isMultipart()) {
-    for await (const part of request.parts()) {
+    for await (const part of request.parts({ limits: { fileSize: 1024 * 1024 * 1024, files: 20 } })) {
       if (part.type === "file") {
         files.push({
           field: part.fieldname,

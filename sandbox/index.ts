@@ -115,7 +115,8 @@ export const sandboxRoutes: FastifyPluginAsync<{ context: SandboxContext; client
     route.bodyLimit ??= 1024 * 1024 * 1024;
   });
   await app.register(formbody);
-  await app.register(multipart, { limits: { fileSize: 1024 * 1024 * 1024, files: 20 } });
+  // A host server that parses multipart already (the product) keeps its parser; limits are per call (form.ts).
+  if (!app.hasRequestDecorator("isMultipart")) await app.register(multipart);
   // Uploads of raw bytes (LinkedIn upload URLs, YouTube resumable sessions, X appends).
   for (const type of ["application/octet-stream", /^video\//, /^image\//]) {
     app.addContentTypeParser(type, { parseAs: "buffer" }, (_request, body, done) => done(null, body));

@@ -80,6 +80,9 @@ const envSchema = z.object({
   CONNECTION_REFRESH_SWEEP_SECONDS: positiveInt.default(60),
   CONNECTION_HEALTH_CHECK_MINUTES: positiveInt.default(15),
   SANDBOX_TWIN: z.stringbool().default(true),
+  MEDIA_MAX_BYTES: positiveInt.default(512 * 1024 * 1024),
+  PUBLISH_MAX_ATTEMPTS: positiveInt.default(5),
+  PUBLISH_STUCK_AFTER_SECONDS: positiveInt.default(120),
   FACEBOOK_CLIENT_ID: z.string().optional(),
   FACEBOOK_CLIENT_SECRET: z.string().optional(),
   FACEBOOK_BASE_URL: z.url().optional(),
@@ -197,6 +200,8 @@ function buildConfig(env: z.infer<typeof envSchema>) {
     platforms: platformSettings(env),
     /** Development only: platforms without credentials are offered as the in-process sandbox. */
     sandboxTwin: env.SANDBOX_TWIN && env.NODE_ENV !== "production",
+    media: { maxBytes: env.MEDIA_MAX_BYTES },
+    publishing: { maxAttempts: env.PUBLISH_MAX_ATTEMPTS, stuckAfterMs: env.PUBLISH_STUCK_AFTER_SECONDS * 1000 },
     connections: {
       refreshAheadMs: env.CONNECTION_REFRESH_AHEAD_MINUTES * 60_000,
       refreshSweepSeconds: env.CONNECTION_REFRESH_SWEEP_SECONDS,

@@ -21,7 +21,13 @@ export type AuditAction =
   | "connection.disconnected"
   | "connection.connect_failed"
   | "connection.token_refreshed"
-  | "connection.status_changed";
+  | "connection.status_changed"
+  | "post.created"
+  | "post.updated"
+  | "post.cancelled"
+  | "post.published"
+  | "post.failed"
+  | "post.retried";
 
 export interface AuditEntry {
   action: AuditAction;

@@ -90,3 +90,14 @@ export async function selectRows<Row>(db: Database, query: SQL): Promise<Row[]> 
   const result = (await db.execute(query)) as unknown as { rows: Row[] };
   return result.rows;
 }
+
+/**
+ * pg-boss's send() inside a Drizzle transaction, so a job commits or rolls back with the rows
+ * that need it. Both drivers' transaction sessions hold a client with query(text, values).
+ */
+export function transactionExecutor(tx: Transaction): SqlExecutor {
+  const client = (
+    tx as unknown as { session: { client: { query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> } } }
+  ).session.client;
+  return { executeSql: (text, values) => client.query(text, values) };
+}

@@ -272,7 +272,14 @@ export const media = pgTable(
   (table) => [index("media_organization_idx").on(table.organizationId)],
 );
 
-export const postStatus = pgEnum("post_status", ["scheduled", "publishing", "published", "partially_published", "failed", "cancelled"]);
+export const postStatus = pgEnum("post_status", [
+  "scheduled",
+  "publishing",
+  "published",
+  "partially_published",
+  "failed",
+  "cancelled",
+]);
 
 /** What a member wrote once, for several accounts; each account's delivery is a post target. */
 export const posts = pgTable(
@@ -296,7 +303,14 @@ export const posts = pgTable(
   (table) => [index("posts_organization_idx").on(table.organizationId, table.scheduledAt)],
 );
 
-export const targetState = pgEnum("target_state", ["queued", "publishing", "published", "failed", "unknown", "cancelled"]);
+export const targetState = pgEnum("target_state", [
+  "queued",
+  "publishing",
+  "published",
+  "failed",
+  "unknown",
+  "cancelled",
+]);
 
 /**
  * One post to one account: queued → publishing → published, failed or unknown. A worker marks

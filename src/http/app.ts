@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import cookie from "@fastify/cookie";
 import cors from "@fastify/cors";
+import multipart from "@fastify/multipart";
 import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
@@ -16,6 +17,8 @@ import {
 import type { Logger } from "pino";
 import { auditRoutes } from "../audit/routes.js";
 import { connectionRoutes } from "../connections/routes.js";
+import { mediaFiles } from "../posts/media.js";
+import { postRoutes } from "../posts/routes.js";
 import { authRoutes } from "../auth/routes.js";
 import { healthRoutes } from "../monitoring/routes.js";
 import { organizationRoutes } from "../organizations/routes.js";
@@ -90,6 +93,9 @@ export async function buildApp(
   await app.register(auditRoutes, context);
   await app.register(vaultControlRoutes, context);
   await app.register(connectionRoutes, context);
+  await app.register(multipart, { limits: { fileSize: context.config.media.maxBytes, files: 1 } });
+  await app.register(postRoutes, context);
+  await app.register(mediaFiles, context);
 
   if (context.sandboxTwin) await app.register(context.sandboxTwin.plugin, { prefix: context.sandboxTwin.prefix });
 

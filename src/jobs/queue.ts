@@ -11,12 +11,15 @@ export const queues = {
   refresh: "connections.refresh",
   healthSweep: "connections.health-sweep",
   check: "connections.check",
+  publish: "posts.publish",
+  dueSweep: "posts.due-sweep",
 } as const;
 
 /** Per-connection queues keep at most one job waiting and one running for each connection. */
 const policies: Partial<Record<(typeof queues)[keyof typeof queues], PgBoss.QueuePolicy>> = {
   [queues.refresh]: "stately",
   [queues.check]: "stately",
+  [queues.publish]: "stately",
 };
 
 export interface Queue {

@@ -4,6 +4,7 @@ import { lt } from "drizzle-orm";
 import type { Logger } from "pino";
 import { deleteExpiredSessions } from "../auth/sessions.js";
 import { startConnectionJobs } from "../connections/jobs.js";
+import { startPublishJobs } from "../posts/jobs.js";
 import type { Database } from "../db/client.js";
 import { workerHeartbeats } from "../db/schema.js";
 import type { AppContext } from "../http/context.js";
@@ -40,6 +41,7 @@ export async function startWorker(options: { context: AppContext; logger: Logger
   });
   await boss.schedule(queues.purgeExpiredSessions, "17 * * * *");
   const stopConnectionJobs = await startConnectionJobs(context, logger);
+  const stopPublishJobs = await startPublishJobs(context, logger);
 
   await beat(db, worker);
   const timer = setInterval(() => {
@@ -53,6 +55,7 @@ export async function startWorker(options: { context: AppContext; logger: Logger
       clearInterval(timer);
       await boss.offWork(queues.purgeExpiredSessions);
       await stopConnectionJobs();
+      await stopPublishJobs();
     },
   };
 }

@@ -1,0 +1,118 @@
+import type { PlatformId } from "../config.js";
+import { platforms } from "../platforms/index.js";
+import type { ContentLimits } from "../platforms/platform.js";
+import { weightedLength } from "../platforms/x.js";
+import type { MediaRecord } from "./media.js";
+
+export interface PostOptions {
+  threadParts?: string[];
+  instagramFormat?: "post" | "reel" | "story";
+  youtube?: { title?: string; privacy?: "public" | "unlisted" | "private"; short?: boolean };
+}
+
+export interface Problem {
+  field: string;
+  message: string;
+}
+
+const INSTAGRAM_HASHTAGS = 30;
+const YOUTUBE_TITLE = 100;
+
+function textLength(limits: ContentLimits, text: string): number {
+  return limits.weightedText ? weightedLength(text) : [...text].length;
+}
+
+/**
+ * Every rule the chosen platforms enforce, checked before anything is queued; the composer
+ * shows the same limits (GET /api/posts/limits).
+ */
+export function validatePost(options: {
+  content: string;
+  link?: string;
+  media: MediaRecord[];
+  platforms: PlatformId[];
+  postOptions: PostOptions;
+}): Problem[] {
+  const problems: Problem[] = [];
+  const { content, media, postOptions } = options;
+  const images = media.filter((item) => item.contentType.startsWith("image/"));
+  const videos = media.filter((item) => item.contentType.startsWith("video/"));
+  for (const platform of new Set(options.platforms)) {
+    const definition = platforms[platform];
+    const limits = definition.publishing?.limits;
+    if (!limits) continue;
+    const name = definition.name;
+    const text =
+      platform === "x" && options.link && !content.includes(options.link) ? `${content} ${options.link}` : content;
+    const length = textLength(limits, text);
+    if (length > limits.textLength) {
+      problems.push({
+        field: "content",
+        message: `${name} takes at most ${limits.textLength}${limits.weightedText ? " weighted" : ""} characters; this is ${length}.`,
+      });
+    }
+    if (!content.trim() && media.length === 0 && !options.link)
+      problems.push({ field: "content", message: `${name}: write something or attach media.` });
+    if (limits.mediaRequired && media.length === 0)
+      problems.push({ field: "mediaIds", message: `${name} needs an image or a video.` });
+    if (images.length > limits.maxImages)
+      problems.push({ field: "mediaIds", message: `${name} takes at most ${limits.maxImages} images.` });
+    if (videos.length > limits.maxVideos)
+      problems.push({
+        field: "mediaIds",
+        message: `${name} takes at most ${limits.maxVideos} video${limits.maxVideos === 1 ? "" : "s"}.`,
+      });
+    if (!limits.mixedMedia && images.length > 0 && videos.length > 0)
+      problems.push({ field: "mediaIds", message: `${name} cannot mix images and videos in one post.` });
+    for (const item of media) {
+      const video = item.contentType.startsWith("video/");
+      const types = video ? limits.videoTypes : limits.imageTypes;
+      if (!types.includes(item.contentType)) {
+        problems.push({
+          field: "mediaIds",
+          message: `${name} does not take ${item.contentType} (${item.fileName}); it takes ${types.join(", ") || "no such files"}.`,
+        });
+      } else if (item.sizeBytes > (video ? limits.maxVideoBytes : limits.maxImageBytes)) {
+        problems.push({
+          field: "mediaIds",
+          message: `${item.fileName} is over ${name}'s ${Math.round((video ? limits.maxVideoBytes : limits.maxImageBytes) / 1024 / 1024)} MB limit.`,
+        });
+      }
+    }
+    if (platform === "x") {
+      for (const [index, part] of (postOptions.threadParts ?? []).entries()) {
+        if (!part.trim())
+          problems.push({ field: `options.threadParts.${index}`, message: "A thread part cannot be empty." });
+        else if (weightedLength(part) > limits.textLength) {
+          problems.push({
+            field: `options.threadParts.${index}`,
+            message: `Thread part ${index + 2} is ${weightedLength(part)} weighted characters; X takes ${limits.textLength}.`,
+          });
+        }
+      }
+    }
+    if (platform === "instagram") {
+      if ((content.match(/#[\p{L}\p{N}_]+/gu) ?? []).length > INSTAGRAM_HASHTAGS)
+        problems.push({ field: "content", message: `Instagram takes at most ${INSTAGRAM_HASHTAGS} hashtags.` });
+      if (postOptions.instagramFormat === "story" && media.length !== 1)
+        problems.push({ field: "mediaIds", message: "An Instagram story is one image or one video." });
+      if (postOptions.instagramFormat === "reel" && (videos.length !== 1 || images.length > 0))
+        problems.push({ field: "mediaIds", message: "An Instagram reel is one video." });
+    }
+    if (platform === "youtube") {
+      const title = postOptions.youtube?.title ?? content.split("\n")[0] ?? "";
+      if (!title.trim()) problems.push({ field: "options.youtube.title", message: "YouTube needs a title." });
+      if (title.length > YOUTUBE_TITLE)
+        problems.push({
+          field: "options.youtube.title",
+          message: `YouTube titles are at most ${YOUTUBE_TITLE} characters; this is ${title.length}.`,
+        });
+      if (/[<>]/.test(title))
+        problems.push({ field: "options.youtube.title", message: "YouTube titles cannot contain < or >." });
+    }
+    if (platform === "telegram" && media.length > 0 && [...content].length > 1_024) {
+      problems.push({ field: "content", message: "Telegram captions on media are at most 1,024 characters." });
+    }
+  }
+  return problems;
+}
