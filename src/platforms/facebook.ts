@@ -87,4 +87,77 @@ export const facebook: OAuthPlatform = {
       query: { fields: "id,name" },
     });
   },
+  publishing: {
+    // https://developers.facebook.com/docs/pages-api/posts
+    limits: {
+      textLength: 63_206,
+      maxImages: 10,
+      maxVideos: 1,
+      mixedMedia: false,
+      mediaRequired: false,
+      imageTypes: ["image/jpeg", "image/png", "image/gif", "image/webp"],
+      videoTypes: ["video/mp4", "video/quicktime"],
+      maxImageBytes: 10 * 1024 * 1024,
+      maxVideoBytes: 1024 * 1024 * 1024,
+    },
+
+    async publish(api, account, post, { apiVersion }) {
+      const pageId = account.externalId;
+      const path = (edge: string) => `/${apiVersion}/${pageId}/${edge}`;
+      const video = post.media.find((media) => media.contentType.startsWith("video/"));
+      if (video) {
+        // Meta fetches the file from its URL; it becomes a video post on the Page.
+        const { data } = await api.call(created, {
+          method: "POST",
+          host: "video",
+          path: path("videos"),
+          form: { file_url: video.url, description: post.text, title: post.title },
+        });
+        return { remoteId: data.id, url: `https://www.facebook.com/${pageId}/videos/${data.id}` };
+      }
+      if (post.media.length === 1) {
+        const { data } = await api.call(z.object({ id: z.string(), post_id: z.string() }), {
+          method: "POST",
+          host: "graph",
+          path: path("photos"),
+          form: { url: post.media[0]!.url, message: post.text },
+        });
+        return { remoteId: data.post_id, url: postUrl(data.post_id) };
+      }
+      const attached: Record<string, string> = {};
+      for (const [index, media] of post.media.entries()) {
+        // Several photos: each uploaded unpublished, then attached to one feed post.
+        const { data } = await api.call(created, {
+          method: "POST",
+          host: "graph",
+          path: path("photos"),
+          form: { url: media.url, published: "false" },
+        });
+        attached[`attached_media[${index}]`] = JSON.stringify({ media_fbid: data.id });
+      }
+      const { data } = await api.call(created, {
+        method: "POST",
+        host: "graph",
+        path: path("feed"),
+        form: { message: post.text, link: post.media.length === 0 ? post.link : undefined, ...attached },
+      });
+      return { remoteId: data.id, url: postUrl(data.id) };
+    },
+
+    async findRecent(api, account, since, { apiVersion }) {
+      const { data } = await api.call(publishedPosts, {
+        host: "graph",
+        path: `/${apiVersion}/${account.externalId}/published_posts`,
+        query: { fields: "id,message,created_time,permalink_url", limit: "25" },
+      });
+      return data.data
+        .map((item) => ({
+          remoteId: item.id,
+          text: item.message ?? "",
+          createdAt: new Date(item.created_time.replace(/\+0000$/, "Z")),
+          url: item.permalink_url ?? postUrl(item.id),
+        }))
+        .filter((item) => item.createdAt >= since);
+    },
+  },
 };

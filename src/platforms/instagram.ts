@@ -2,7 +2,7 @@ import { z } from "zod";
 import { metaHosts, upgradeToLongLived } from "./facebook.js";
 import { classifyGraphError, facebookLogin } from "./meta-graph.js";
 import type { Api } from "./http.js";
-import { PlatformError, type OAuthPlatform } from "./platform.js";
+import { PlatformError, type OAuthPlatform, type OutgoingMedia } from "./platform.js";
 
 /**
  * Instagram business and creator accounts, reached through the Facebook Page they are linked
@@ -109,5 +109,96 @@ export const instagram: OAuthPlatform = {
       path: `/${apiVersion}/${account.externalId}`,
       query: { fields: "id,username" },
     });
+  },
+  publishing: {
+    // https://developers.facebook.com/docs/instagram-platform/content-publishing
+    limits: {
+      textLength: 2_200,
+      maxImages: 10,
+      maxVideos: 10,
+      mixedMedia: true,
+      mediaRequired: true,
+      imageTypes: ["image/jpeg"],
+      videoTypes: ["video/mp4", "video/quicktime"],
+      maxImageBytes: 8 * 1024 * 1024,
+      maxVideoBytes: 300 * 1024 * 1024,
+    },
+
+    async publish(api, account, post, { apiVersion }) {
+      const igUserId = account.externalId;
+      const path = (edge: string) => `/${apiVersion}/${igUserId}/${edge}`;
+      // The budget is read before publishing: over it, wait rather than be refused.
+      const { data: budget } = await api.call(publishingLimit, {
+        host: "graph",
+        path: path("content_publishing_limit"),
+        query: { fields: "config,quota_usage" },
+      });
+      const usage = budget.data[0];
+      if (usage && usage.quota_usage >= usage.config.quota_total) {
+        throw new PlatformError(
+          "instagram",
+          { kind: "rate_limited", retryAt: new Date(Date.now() + 3_600_000), scope: "account" },
+          { message: "publishing limit reached" },
+        );
+      }
+      const mediaFields = (media: OutgoingMedia) =>
+        media.contentType.startsWith("video/") ? { video_url: media.url } : { image_url: media.url };
+      const create = async (form: Record<string, string | undefined>) =>
+        (await api.call(created, { method: "POST", host: "graph", path: path("media"), form })).data.id;
+      const first = post.media[0]!;
+      let containerId: string;
+      if (post.format === "story") {
+        containerId = await create({ media_type: "STORIES", ...mediaFields(first) });
+      } else if (post.format === "reel" || (post.media.length === 1 && first.contentType.startsWith("video/"))) {
+        containerId = await create({ media_type: "REELS", video_url: first.url, caption: post.text });
+      } else if (post.media.length > 1) {
+        const children = [];
+        for (const media of post.media) {
+          const video = media.contentType.startsWith("video/");
+          const child = await create({
+            is_carousel_item: "true",
+            ...(video ? { media_type: "VIDEO" } : {}),
+            ...mediaFields(media),
+          });
+          await waitFinished(api, child, apiVersion);
+          children.push(child);
+        }
+        containerId = await create({ media_type: "CAROUSEL", children: children.join(","), caption: post.text });
+      } else {
+        containerId = await create({ ...mediaFields(first), caption: post.text });
+      }
+      await waitFinished(api, containerId, apiVersion);
+      const { data } = await api.call(created, {
+        method: "POST",
+        host: "graph",
+        path: path("media_publish"),
+        form: { creation_id: containerId },
+      });
+      const { data: published } = await api.call(z.object({ permalink: z.string().optional() }), {
+        host: "graph",
+        path: `/${apiVersion}/${data.id}`,
+        query: { fields: "permalink" },
+      });
+      return {
+        remoteId: data.id,
+        url: published.permalink ?? `https://www.instagram.com/${account.details.username ?? ""}`,
+      };
+    },
+
+    async findRecent(api, account, since, { apiVersion }) {
+      const { data } = await api.call(mediaList, {
+        host: "graph",
+        path: `/${apiVersion}/${account.externalId}/media`,
+        query: { fields: "id,caption,permalink,timestamp" },
+      });
+      return data.data
+        .map((item) => ({
+          remoteId: item.id,
+          text: item.caption ?? "",
+          createdAt: new Date(item.timestamp.replace(/\+0000$/, "Z")),
+          url: item.permalink ?? "",
+        }))
+        .filter((item) => item.createdAt >= since);
+    },
   },
 };

@@ -13,7 +13,15 @@ export async function startPublishJobs(context: AppContext, logger: Logger): Pro
     queues.publish,
     { pollingIntervalSeconds: PUBLISH_POLLING_SECONDS, batchSize: PUBLISH_BATCH },
     async (jobs) => {
-      await Promise.all(jobs.map((job) => publishTarget(context, job.data, logger)));
+      await Promise.all(
+        jobs.map((job) =>
+          publishTarget(context, job.data, logger).catch((error: unknown) => {
+            // Not a platform answer but a fault of ours: the target stays publishing, and the due
+            // sweep reconciles it once it counts as stuck, so nothing is lost or sent twice.
+            logger.error({ err: error, targetId: job.data.targetId }, "publishing failed unexpectedly");
+          }),
+        ),
+      );
     },
   );
   await boss.work(
@@ -25,6 +33,8 @@ export async function startPublishJobs(context: AppContext, logger: Logger): Pro
     },
   );
   await boss.schedule(queues.dueSweep, "* * * * *");
+  // A restarted worker picks up what a dead one left at once, not at the next minute.
+  await boss.send(queues.dueSweep, {});
   return async () => {
     await boss.offWork(queues.publish);
     await boss.offWork(queues.dueSweep);
