@@ -203,15 +203,27 @@ async function reconcile(
   const bot = "verifyChannel" in access.definition;
   const since = new Date((target.publishingStartedAt ?? target.updatedAt).getTime() - 60_000);
   const outgoing = await buildOutgoing(context, post, target);
-  const recent = await publishing.findRecent(
-    apiFor(access, bot ? undefined : tokens.accessToken),
-    { externalId: connection.externalId, details: connection.details },
-    since,
-    {
-      ...access.platformContext,
-      ...(bot ? { botToken: tokens.accessToken } : {}),
-    },
-  );
+  const findRecent = publishing.findRecent;
+  const ask = (token: string) =>
+    findRecent(
+      apiFor(access, bot ? undefined : token),
+      { externalId: connection.externalId, details: connection.details },
+      since,
+      {
+        ...access.platformContext,
+        ...(bot ? { botToken: token } : {}),
+      },
+    );
+  let recent: RemotePost[];
+  try {
+    recent = await ask(tokens.accessToken);
+  } catch (error) {
+    // An expired token is renewed once, as for publishing itself.
+    if (!(error instanceof PlatformError) || error.failure.kind !== "token_expired") throw error;
+    if ((await refreshConnection(context, connection.id, { force: true })) !== "refreshed") throw error;
+    const renewed = await openTokens(context, (await connectionById(context.db, connection.id))!);
+    recent = await ask(renewed!.accessToken);
+  }
   const ours = findOurs(recent, outgoing);
   logger.info({ targetId: target.id, found: Boolean(ours) }, "reconciled a publication that may have landed");
   if (ours) return markPublished(context, target, post, { remoteId: ours.remoteId, url: ours.url });
@@ -327,21 +339,19 @@ async function attempt(
         );
       }
       case "ambiguous":
-        // The request may have landed: never blind-retried; asked first.
-        await settle(context, current, {
-          state: "unknown",
-          error: "The platform's answer was lost; checking whether the post arrived.",
+        // The request may have landed: never blind-retried; the platform is asked first.
+        return reconcile(context, current, post, connection, logger).catch(async (reconcileError: unknown) => {
+          if (!(reconcileError instanceof PlatformError)) throw reconcileError;
+          await settle(context, current, {
+            state: "unknown",
+            error: "The platform's answer was lost and it could not be asked yet; asking again shortly.",
+          });
+          await enqueuePublish(
+            context,
+            { targetId: target.id, dueAt: target.dueAt.toISOString() },
+            { startAfter: new Date(Date.now() + 30_000) },
+          );
         });
-        return reconcile(context, { ...current, state: "unknown" }, post, connection, logger).catch(
-          async (reconcileError: unknown) => {
-            if (!(reconcileError instanceof PlatformError)) throw reconcileError;
-            await enqueuePublish(
-              context,
-              { targetId: target.id, dueAt: target.dueAt.toISOString() },
-              { startAfter: new Date(Date.now() + 30_000) },
-            );
-          },
-        );
       default:
         return assertNever(failure);
     }

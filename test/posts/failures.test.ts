@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { createOrganization, signUp } from "../support/factories.js";
+import type { HttpClient } from "../support/client.js";
+import { json, sleep, startSandbox, type RunningSandbox } from "../sandbox/support.js";
+import { connectThroughConsent, newsBot, startAppWithSandbox, type TestApp } from "../connections/support.js";
+import { connectionIds, settled } from "./support.js";
+
+describe("publishing through platform failures", () => {
+  let app: TestApp;
+  let sandbox: RunningSandbox;
+  let client: HttpClient;
+  let ids: Awaited<ReturnType<typeof connectionIds>>;
+  const counts = { faults: 0 };
+
+  before(async () => {
+    // X access tokens live one second here, so the expired-token path is real.
+    sandbox = await startSandbox({ lifetimes: { xAccessSeconds: 1 } });
+    ({ app } = await startAppWithSandbox({ sandbox }));
+    client = app.client();
+    await signUp(client);
+    await createOrganization(client, "Faulty Co");
+    await connectThroughConsent(client, "x", { identity: "ava" });
+    const linkedin = await connectThroughConsent(client, "linkedin", { identity: "ava" });
+    await client.post(`/api/social-media/grants/${linkedin.searchParams.get("choose")}`, { externalIds: ["urn:li:person:aVaSaNdBoX1"] });
+    await client.post("/api/social-media/telegram", { botToken: newsBot, chat: "@northwind_news" });
+    ids = await connectionIds(client);
+  });
+  after(async () => {
+    await app.stop();
+    await sandbox.close();
+  });
+
+  const fault = async (rule: Record<string, unknown>) => {
+    counts.faults += Number(rule.count ?? 1);
+    const answer = await fetch(`${sandbox.url}_sandbox/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rule) });
+    assert.equal(answer.status, 201);
+  };
+  const published = async (platform: string, text: string) =>
+    ((await json(await fetch(`${sandbox.url}_sandbox/published?platform=${platform}`))).items as { text: string }[]).filter((item) => item.text === text).length;
+  const publish = async (text: string, platform: string) => {
+    const created = await client.post("/api/posts", { content: text, connectionIds: [ids.byKey(platform)] });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    return settled(client, created.body.post.id, 30_000);
+  };
+
+  test("an expired token is refreshed once and the post goes out", async () => {
+    await sleep(1_100);
+    const post = await publish("After the token expired", "x");
+    assert.equal(post.targets[0].state, "published", post.targets[0].error);
+    assert.equal(await published("x", "After the token expired"), 1);
+  });
+
+  test("a 5xx is retried with backoff; the post goes out once", async () => {
+    await fault({ prefix: "linkedin", method: "POST", path: "/rest/posts", mode: "error", count: 1, status: 503 });
+    const post = await publish("Through a LinkedIn outage", "linkedin");
+    assert.equal(post.targets[0].state, "published", post.targets[0].error);
+    assert.equal(post.targets[0].attempts, 2);
+    assert.equal(await published("linkedin", "Through a LinkedIn outage"), 1);
+  });
+
+  test("a rate limit re-times the job to the platform's reset instead of failing it", async () => {
+    await fault({ prefix: "telegram", path: "/sendMessage", mode: "rate_limit", retryAfterSeconds: 2 });
+    const started = Date.now();
+    const post = await publish("After the flood wait", "telegram");
+    assert.equal(post.targets[0].state, "published", post.targets[0].error);
+    assert.ok(Date.now() - started >= 2_000, "waited for retry_after");
+    assert.equal(await published("telegram", "After the flood wait"), 1);
+  });
+
+  test("a rejection fails with the platform's own words", async () => {
+    await publish("Said once", "x");
+    const again = await publish("Said once", "x");
+    assert.equal(again.targets[0].state, "failed");
+    assert.match(again.targets[0].error, /duplicate content/);
+    assert.equal(again.status, "failed");
+  });
+
+  test("an answer lost after the post was made is reconciled, never sent twice", async () => {
+    await fault({ prefix: "x", method: "POST", path: "/2/tweets", mode: "drop" });
+    const post = await publish("The answer was lost", "x");
+    assert.equal(post.targets[0].state, "published", post.targets[0].error);
+    assert.equal(await published("x", "The answer was lost"), 1);
+    await fault({ prefix: "linkedin", method: "POST", path: "/rest/posts", mode: "drop" });
+    const linkedin = await publish("LinkedIn lost the answer", "linkedin");
+    assert.equal(linkedin.targets[0].state, "published", linkedin.targets[0].error);
+    assert.equal(await published("linkedin", "LinkedIn lost the answer"), 1);
+  });
+
+  test("Telegram cannot be asked: a lost answer leaves the target unknown, for a person to check", async () => {
+    await fault({ prefix: "telegram", path: "/sendMessage", mode: "drop" });
+    const post = await publish("Did this arrive?", "telegram");
+    assert.equal(post.targets[0].state, "unknown");
+    assert.match(post.targets[0].error, /cannot be asked/);
+    assert.equal(await published("telegram", "Did this arrive?"), 1);
+    const audit = await client.get("/api/audit?action=post.");
+    assert.ok(audit.body.events.some((event: { action: string }) => event.action === "post.failed"));
+  });
+
+  test("a failed account can be retried from the API", async () => {
+    await fault({ prefix: "linkedin", method: "POST", path: "/rest/posts", mode: "error", count: 10, status: 500 });
+    const created = await client.post("/api/posts", { content: "Retry me later", connectionIds: [ids.byKey("linkedin")] });
+    await sleep(500);
+    await fetch(`${sandbox.url}_sandbox/faults`, { method: "DELETE" });
+    const target = created.body.post.targets[0];
+    const settledPost = await settled(client, created.body.post.id, 60_000);
+    if (settledPost.targets[0].state === "failed") {
+      const retried = await client.post(`/api/posts/${created.body.post.id}/targets/${target.id}/retry`);
+      assert.equal(retried.status, 200);
+      const after = await settled(client, created.body.post.id);
+      assert.equal(after.targets[0].state, "published");
+    } else {
+      assert.equal(settledPost.targets[0].state, "published");
+    }
+    assert.equal(await published("linkedin", "Retry me later"), 1);
+  });
+});
