@@ -15,11 +15,16 @@ export const queues = {
   dueSweep: "posts.due-sweep",
 } as const;
 
-/** Per-connection queues keep at most one job waiting and one running for each connection. */
+/**
+ * At most one waiting job per key (a connection, a target and its schedule). Not "stately": that
+ * also refuses to start a job while one with its key is active, and a dead worker's job stays
+ * active until it expires, which would hold a publication for minutes. Our own locks and the
+ * target states keep a second run harmless.
+ */
 const policies: Partial<Record<(typeof queues)[keyof typeof queues], PgBoss.QueuePolicy>> = {
-  [queues.refresh]: "stately",
-  [queues.check]: "stately",
-  [queues.publish]: "stately",
+  [queues.refresh]: "short",
+  [queues.check]: "short",
+  [queues.publish]: "short",
 };
 
 export interface Queue {

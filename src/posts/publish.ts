@@ -22,7 +22,7 @@ export interface PublishJob {
   dueAt: string;
 }
 
-/** Enqueues a target's publication; one waiting job per target and schedule (a stately queue). */
+/** Enqueues a target's publication; one waiting job per target and schedule. */
 export async function enqueuePublish(
   context: AppContext,
   job: PublishJob,

@@ -8,17 +8,9 @@ import { consent, startSandbox, type RunningSandbox } from "../sandbox/support.j
 /** The sandbox bot that administers @northwind_news and may post there. */
 export const newsBot = bots[0]!.token;
 
-/** The app configured with real-looking credentials, every platform pointed at a standalone sandbox. */
-export async function startAppWithSandbox(
-  options: {
-    sandbox?: RunningSandbox;
-    env?: Record<string, string>;
-    backend?: Backend;
-    role?: "all" | "api" | "worker";
-  } = {},
-) {
-  const sandbox = options.sandbox ?? (await startSandbox());
-  const env: Record<string, string> = {
+/** Every platform's credentials and base URL, pointed at a standalone sandbox. */
+export function sandboxEnv(sandbox: RunningSandbox): Record<string, string> {
+  return {
     FACEBOOK_CLIENT_ID: "sandbox-facebook-client",
     FACEBOOK_CLIENT_SECRET: "sandbox-facebook-secret",
     INSTAGRAM_CLIENT_ID: "sandbox-instagram-client",
@@ -34,8 +26,20 @@ export async function startAppWithSandbox(
     YOUTUBE_CLIENT_SECRET: "sandbox-youtube-secret",
     YOUTUBE_BASE_URL: sandbox.base("google"),
     TELEGRAM_BASE_URL: sandbox.base("telegram"),
-    ...options.env,
   };
+}
+
+/** The app configured with real-looking credentials, every platform pointed at a standalone sandbox. */
+export async function startAppWithSandbox(
+  options: {
+    sandbox?: RunningSandbox;
+    env?: Record<string, string>;
+    backend?: Backend;
+    role?: "all" | "api" | "worker";
+  } = {},
+) {
+  const sandbox = options.sandbox ?? (await startSandbox());
+  const env = { ...sandboxEnv(sandbox), ...options.env };
   const app = await startTestApp({ env, backend: options.backend, role: options.role });
   await registerRedirects(sandbox, app.url);
   return { app, sandbox };

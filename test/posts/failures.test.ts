@@ -22,7 +22,9 @@ describe("publishing through platform failures", () => {
     await createOrganization(client, "Faulty Co");
     await connectThroughConsent(client, "x", { identity: "ava" });
     const linkedin = await connectThroughConsent(client, "linkedin", { identity: "ava" });
-    await client.post(`/api/social-media/grants/${linkedin.searchParams.get("choose")}`, { externalIds: ["urn:li:person:aVaSaNdBoX1"] });
+    await client.post(`/api/social-media/grants/${linkedin.searchParams.get("choose")}`, {
+      externalIds: ["urn:li:person:aVaSaNdBoX1"],
+    });
     await client.post("/api/social-media/telegram", { botToken: newsBot, chat: "@northwind_news" });
     ids = await connectionIds(client);
   });
@@ -33,11 +35,17 @@ describe("publishing through platform failures", () => {
 
   const fault = async (rule: Record<string, unknown>) => {
     counts.faults += Number(rule.count ?? 1);
-    const answer = await fetch(`${sandbox.url}_sandbox/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rule) });
+    const answer = await fetch(`${sandbox.url}_sandbox/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(rule),
+    });
     assert.equal(answer.status, 201);
   };
   const published = async (platform: string, text: string) =>
-    ((await json(await fetch(`${sandbox.url}_sandbox/published?platform=${platform}`))).items as { text: string }[]).filter((item) => item.text === text).length;
+    (
+      (await json(await fetch(`${sandbox.url}_sandbox/published?platform=${platform}`))).items as { text: string }[]
+    ).filter((item) => item.text === text).length;
   const publish = async (text: string, platform: string) => {
     const created = await client.post("/api/posts", { content: text, connectionIds: [ids.byKey(platform)] });
     assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -99,7 +107,10 @@ describe("publishing through platform failures", () => {
 
   test("a failed account can be retried from the API", async () => {
     await fault({ prefix: "linkedin", method: "POST", path: "/rest/posts", mode: "error", count: 10, status: 500 });
-    const created = await client.post("/api/posts", { content: "Retry me later", connectionIds: [ids.byKey("linkedin")] });
+    const created = await client.post("/api/posts", {
+      content: "Retry me later",
+      connectionIds: [ids.byKey("linkedin")],
+    });
     await sleep(500);
     await fetch(`${sandbox.url}_sandbox/faults`, { method: "DELETE" });
     const target = created.body.post.targets[0];

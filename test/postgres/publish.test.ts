@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { HttpClient } from "../support/client.js";
+import { createOrganization, signUp } from "../support/factories.js";
+import { createTestDatabase, postgresSkipReason, type TestDatabase } from "../support/postgres.js";
+import { startServerProcess, waitFor, type ServerProcess } from "../support/process.js";
+import { json, startSandbox, type RunningSandbox } from "../sandbox/support.js";
+import { connectThroughConsent, registerRedirects, sandboxEnv } from "../connections/support.js";
+
+describe("publishing scaled out on PostgreSQL: an API process and two workers", { skip: postgresSkipReason }, () => {
+  let database: TestDatabase;
+  let sandbox: RunningSandbox;
+  let api: ServerProcess;
+  let workers: ServerProcess[] = [];
+  let client: HttpClient;
+  let env: Record<string, string>;
+  let xAccounts: string[];
+
+  const startWorker = () => startServerProcess(["--role", "worker"], env);
+
+  before(async () => {
+    database = await createTestDatabase();
+    sandbox = await startSandbox({ limits: { xPostsPer15MinutesPerUser: 100_000, xPostsPerDayPerApp: 100_000 } });
+    env = {
+      ...sandboxEnv(sandbox),
+      DATABASE_URL: database.url,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      FIELD_ENCRYPTION_KEY: "cd".repeat(32),
+      WORKER_HEARTBEAT_INTERVAL_MS: "500",
+      QUEUE_POLLING_INTERVAL_SECONDS: "0.5",
+      PUBLISH_STUCK_AFTER_SECONDS: "2",
+    };
+    api = startServerProcess(["--role", "api"], env);
+    workers = [startWorker(), startWorker()];
+    const url = await api.url;
+    await registerRedirects(sandbox, url);
+    client = new HttpClient(url);
+    await signUp(client);
+    await createOrganization(client, "Scale Co");
+    await connectThroughConsent(client, "x", { identity: "ava" });
+    await connectThroughConsent(client, "x", { identity: "ben" });
+    xAccounts = (await client.get("/api/social-media/connections")).body.connections.map(
+      (connection: { id: string }) => connection.id,
+    );
+    assert.equal(xAccounts.length, 2);
+  });
+  after(async () => {
+    await Promise.all([api, ...workers].map((process) => process.stop("SIGKILL")));
+    await sandbox.close();
+    await database.drop();
+  });
+
+  const publishedTexts = async () =>
+    (
+      (await json(await fetch(`${sandbox.url}_sandbox/published?platform=x`))).items as {
+        text: string;
+        accountId: string;
+      }[]
+    ).map((item) => `${item.accountId}:${item.text}`);
+
+  test("1,000 targets due at the same instant: each published exactly once", async () => {
+    const dueAt = new Date(Date.now() + 25_000);
+    const postIds: string[] = [];
+    for (let index = 0; index < 500; index += 1) {
+      const created = await client.post("/api/posts", {
+        content: `Load ${index} ${dueAt.getTime()}`,
+        connectionIds: xAccounts,
+        scheduledAt: dueAt.toISOString(),
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      postIds.push(created.body.post.id);
+    }
+    assert.ok(Date.now() < dueAt.getTime(), "all scheduled before their time");
+    await waitFor(
+      async () => {
+        const mine = (await publishedTexts()).filter((text) => text.includes(String(dueAt.getTime())));
+        return mine.length >= 1000 ? true : undefined;
+      },
+      90_000,
+      "1,000 publications",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const mine = (await publishedTexts()).filter((text) => text.includes(String(dueAt.getTime())));
+    assert.equal(mine.length, 1000);
+    assert.equal(new Set(mine).size, 1000, "no duplicate");
+    const sample = await client.get(`/api/posts/${postIds[0]}`);
+    assert.deepEqual(
+      sample.body.post.targets.map((target: { state: string }) => target.state),
+      ["published", "published"],
+    );
+  });
+
+  test("workers killed while a publish is in flight: after a restart, nothing lost, nothing duplicated", async () => {
+    await fetch(`${sandbox.url}_sandbox/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ prefix: "x", method: "POST", path: "/2/tweets", mode: "hang" }),
+    });
+    const text = `In flight ${Date.now()}`;
+    const created = await client.post("/api/posts", { content: text, connectionIds: [xAccounts[0]] });
+    await waitFor(
+      async () => {
+        const post = (await client.get(`/api/posts/${created.body.post.id}`)).body.post;
+        return post.targets[0].state === "publishing" ? true : undefined;
+      },
+      10_000,
+      "the publication to start",
+    );
+    await Promise.all(workers.map((worker) => worker.stop("SIGKILL")));
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    workers = [startWorker()];
+    const post = await waitFor(
+      async () => {
+        const current = (await client.get(`/api/posts/${created.body.post.id}`)).body.post;
+        return current.targets[0].state === "published" ? current : undefined;
+      },
+      30_000,
+      "the restarted worker to finish the publication",
+    ).catch(async (error: Error) => {
+      const current = (await client.get(`/api/posts/${created.body.post.id}`)).body.post;
+      throw new Error(
+        `${error.message}; target ${JSON.stringify(current.targets[0])}; worker said:\n${workers[0]!.output().slice(-3000)}`,
+      );
+    });
+    assert.match(post.targets[0].url, /status\/\d+$/);
+    assert.equal((await publishedTexts()).filter((entry) => entry.endsWith(`:${text}`)).length, 1);
+  });
+});
