@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { weightedLength } from "../src/platforms/text-length.js";
 import { PlatformReply, type SandboxContext, type SandboxPlatform, type WindowUse } from "./context.js";
 import { readForm } from "./form.js";
 import { grown, shareOf } from "./metrics.js";
@@ -26,7 +27,6 @@ import type { AccessTokenRecord, PublishedItem } from "./state.js";
  */
 
 const TEXT_LIMIT = 280;
-const URL_WEIGHT = 23;
 const mediaLimits: Record<string, number> = {
   tweet_image: 5 * 1024 * 1024,
   tweet_gif: 15 * 1024 * 1024,
@@ -72,26 +72,6 @@ function oauthError(status: number, error: string, description: string) {
   return new PlatformReply(status, { error, error_description: description });
 }
 
-/**
- * twitter-text's weighting: URLs count 23; code points outside the Latin, general punctuation
- * and similar light ranges (CJK, emoji, …) count 2.
- * https://github.com/twitter/twitter-text/blob/master/config/v3.json
- */
-export function weightedLength(text: string): number {
-  const withoutUrls = text.replace(/https?:\/\/\S+/g, "");
-  const urls = (text.match(/https?:\/\/\S+/g) ?? []).length;
-  let weight = urls * URL_WEIGHT;
-  for (const character of withoutUrls) {
-    const point = character.codePointAt(0)!;
-    const light =
-      point <= 4351 ||
-      (point >= 8192 && point <= 8205) ||
-      (point >= 8208 && point <= 8223) ||
-      (point >= 8242 && point <= 8247);
-    weight += light ? 1 : 2;
-  }
-  return weight;
-}
 
 function rateHeaders(use: WindowUse): Record<string, string> {
   return {

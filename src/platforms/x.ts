@@ -23,27 +23,6 @@ const timeline = z.object({
 });
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
-const URL_WEIGHT = 23;
-
-/**
- * X's weighted length: URLs count 23; characters outside the light ranges (CJK, emoji…) count 2.
- * The ranges are twitter-text's v3 configuration.
- * https://github.com/twitter/twitter-text/blob/master/config/v3.json
- */
-export function weightedLength(text: string): number {
-  const urls = text.match(/https?:\/\/\S+/g) ?? [];
-  let weight = urls.length * URL_WEIGHT;
-  for (const character of text.replace(/https?:\/\/\S+/g, "")) {
-    const point = character.codePointAt(0)!;
-    const light =
-      point <= 4351 ||
-      (point >= 8192 && point <= 8205) ||
-      (point >= 8208 && point <= 8223) ||
-      (point >= 8242 && point <= 8247);
-    weight += light ? 1 : 2;
-  }
-  return weight;
-}
 
 /** Chunked upload on the v2 endpoints, then waiting for processing. https://docs.x.com/x-api/media/quickstart/media-upload-chunked */
 async function uploadMedia(api: Api, media: OutgoingMedia): Promise<string> {

@@ -1,7 +1,7 @@
 import type { PlatformId } from "../config.js";
 import { platforms } from "../platforms/index.js";
 import type { ContentLimits } from "../platforms/platform.js";
-import { weightedLength } from "../platforms/x.js";
+import { weightedLength } from "../platforms/text-length.js";
 import type { MediaRecord } from "./media.js";
 
 export interface PostOptions {

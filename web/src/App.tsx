@@ -7,6 +7,8 @@ import { CreateOrganizationPage } from "./pages/CreateOrganizationPage";
 import { InvitePage } from "./pages/InvitePage";
 import { OverviewPage } from "./pages/OverviewPage";
 import { SocialMediaPage } from "./pages/SocialMediaPage";
+import { ComposePage } from "./pages/ComposePage";
+import { PostsPage } from "./pages/PostsPage";
 import { TeamPage } from "./pages/TeamPage";
 import { SessionProvider, useMe } from "./session";
 
@@ -34,6 +36,8 @@ export function App() {
         <Route element={<Shell />}>
           <Route index element={<OverviewPage />} />
           <Route path="/social-media" element={<SocialMediaPage />} />
+          <Route path="/compose" element={<ComposePage />} />
+          <Route path="/posts" element={<PostsPage />} />
           <Route path="/team" element={<TeamPage />} />
           <Route path="/audit" element={<AuditPage />} />
         </Route>

@@ -66,6 +66,22 @@ export function Shell() {
             </span>{" "}
             Overview
           </NavLink>
+          {roleCan.post(role) ? (
+            <NavLink to="/compose">
+              <span className="nav-icon" aria-hidden>
+                ✎
+              </span>{" "}
+              Compose
+            </NavLink>
+          ) : null}
+          {roleCan.post(role) ? (
+            <NavLink to="/posts">
+              <span className="nav-icon" aria-hidden>
+                ▤
+              </span>{" "}
+              Posts
+            </NavLink>
+          ) : null}
           {roleCan.viewConnections(role) ? (
             <NavLink to="/social-media">
               <span className="nav-icon" aria-hidden>

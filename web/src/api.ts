@@ -92,6 +92,7 @@ export const roleCan = {
   viewConnections: (role: Role) => role !== "GUEST",
   connectAccounts: (role: Role) => role !== "GUEST",
   manageTokens: (role: Role) => role === "ADMIN" || role === "SUPER_ADMIN",
+  post: (role: Role) => role !== "GUEST",
 };
 
 export type PlatformId = "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram";
@@ -155,3 +156,79 @@ export const roleDescriptions: Record<MembershipRole, string> = {
   USER: "Connects accounts, posts and reads analytics",
   GUEST: "Sees the organization, changes nothing",
 };
+
+export interface MediaItem {
+  id: string;
+  fileName: string;
+  contentType: string;
+  sizeBytes: number;
+  url: string;
+}
+
+export type TargetState = "queued" | "publishing" | "published" | "failed" | "unknown" | "cancelled";
+
+export interface PostTarget {
+  id: string;
+  connectionId: string;
+  platform: PlatformId;
+  accountName: string;
+  isSandbox: boolean;
+  state: TargetState;
+  attempts: number;
+  dueAt: string;
+  publishedAt: string | null;
+  postId: string | null;
+  url: string | null;
+  error: string | null;
+}
+
+export interface Post {
+  id: string;
+  content: string;
+  link: string | null;
+  media: MediaItem[];
+  options: Record<string, unknown>;
+  scheduledAt: string | null;
+  status: "scheduled" | "publishing" | "published" | "partially_published" | "failed" | "cancelled";
+  createdAt: string;
+  targets: PostTarget[];
+}
+
+export interface ContentLimits {
+  textLength: number;
+  weightedText?: boolean;
+  maxImages: number;
+  maxVideos: number;
+  mixedMedia: boolean;
+  mediaRequired: boolean;
+  imageTypes: string[];
+  videoTypes: string[];
+  maxImageBytes: number;
+  maxVideoBytes: number;
+}
+
+/** Uploads a file with progress (fetch cannot report upload progress; XMLHttpRequest can). */
+export function uploadMedia(file: File, onProgress: (fraction: number) => void): Promise<MediaItem> {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open("POST", "/api/media");
+    request.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
+    request.onload = () => {
+      const body = JSON.parse(request.responseText || "{}");
+      if (request.status === 201) resolve(body.media as MediaItem);
+      else
+        reject(
+          new ApiError(
+            request.status,
+            body.error?.code ?? "error",
+            body.error?.message ?? "Upload failed",
+            body.error?.field,
+          ),
+        );
+    };
+    request.onerror = () => reject(new ApiError(0, "network", "The upload was interrupted."));
+    const form = new FormData();
+    form.set("file", file);
+    request.send(form);
+  });
+}

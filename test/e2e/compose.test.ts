@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+import type { Browser } from "playwright-core";
+import { webRoot } from "../../src/http/app.js";
+import { sandboxTwin } from "../../sandbox/twin.js";
+import { startTestApp, type TestApp } from "../support/app.js";
+import { chromiumPath, launchBrowser, screenshotPath } from "../support/browser.js";
+import { createOrganization, signUp, testPassword } from "../support/factories.js";
+import { connectThroughConsent, newsBot } from "../connections/support.js";
+import { mediaFiles } from "../sandbox/support.js";
+
+const skip = !existsSync(chromiumPath)
+  ? `no Chromium at ${chromiumPath}`
+  : !existsSync(webRoot)
+    ? "the dashboard is not built (npm run build)"
+    : false;
+
+describe("composing and scheduling from the dashboard", { skip }, () => {
+  let app: TestApp;
+  let browser: Browser;
+
+  before(async () => {
+    app = await startTestApp({ sandboxTwin: sandboxTwin() });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  test("a post with an image to three sandbox accounts, scheduled ahead, published with links", async () => {
+    const client = app.client();
+    const user = await signUp(client, { name: "Rosa Vidal" });
+    await createOrganization(client, "Vidal Bakery");
+    await connectThroughConsent(client, "x", { identity: "ava" });
+    const facebook = await connectThroughConsent(client, "facebook", { identity: "ava" });
+    await client.post(`/api/social-media/grants/${facebook.searchParams.get("choose")}`, {
+      externalIds: ["200000000000001"],
+    });
+    await client.post("/api/social-media/telegram", { botToken: newsBot, chat: "@northwind_news" });
+
+    const context = await browser.newContext({
+      baseURL: app.url.toString(),
+      viewport: { width: 1400, height: 1000 },
+      timezoneId: "Europe/Madrid",
+    });
+    const page = await context.newPage();
+    await page.goto("/login");
+    await page.getByLabel("Work email").fill(user.email);
+    await page.getByLabel("Password").fill(testPassword);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("navigation").getByRole("link", { name: "Compose" }).click();
+
+    await page.getByLabel("Text").fill("Fresh sourdough at 7 (every day) #bakery");
+    await page
+      .getByLabel("Images and videos")
+      .setInputFiles({ name: "loaf.jpg", mimeType: "image/jpeg", buffer: mediaFiles["/photo.jpg"].body });
+    for (const name of ["Ava Lindqvist", "Northwind Coffee", "Northwind News"])
+      await page.getByRole("checkbox", { name: new RegExp(name) }).check();
+    await page.getByTestId("preview-x").getByText(/\/280/).waitFor();
+    await page.getByLabel("Text").fill(`${"a".repeat(290)}`);
+    await page
+      .getByTestId("preview-x")
+      .getByText(/characters too long/)
+      .waitFor();
+    await page.getByLabel("Text").fill("Fresh sourdough at 7 (every day) #bakery");
+
+    await page.getByLabel("Schedule").check();
+    // The wall clock in Madrid, 15 seconds ahead, with the zone chosen explicitly.
+    const due = new Date(Date.now() + 15_000);
+    const madrid = new Intl.DateTimeFormat("sv-SE", {
+      timeZone: "Europe/Madrid",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    })
+      .format(due)
+      .replace(" ", "T");
+    await page.getByLabel("Date and time").fill(madrid);
+    await page.getByLabel("Time zone").selectOption("Europe/Madrid");
+    await page.getByRole("progressbar", { name: "Upload of loaf.jpg" }).waitFor();
+    await page.getByRole("button", { name: "Schedule post" }).click();
+
+    await page.getByRole("heading", { name: "Posts" }).waitFor();
+    await page.getByText("Scheduled", { exact: true }).first().waitFor();
+    await page.screenshot({ path: await screenshotPath("posts-scheduled"), fullPage: true });
+    await page.getByText("Published", { exact: true }).first().waitFor({ timeout: 40_000 });
+    await page.waitForFunction(() => document.querySelectorAll(".status-target-published").length === 3, undefined, {
+      timeout: 20_000,
+    });
+    assert.equal(await page.getByRole("link", { name: "View post" }).count(), 3);
+    await page.screenshot({ path: await screenshotPath("posts-published"), fullPage: true });
+
+    const posts = (await client.get("/api/posts")).body.posts;
+    const lateness = new Date(posts[0].targets[0].publishedAt).getTime() - new Date(posts[0].scheduledAt).getTime();
+    assert.ok(
+      Math.abs(new Date(posts[0].scheduledAt).getTime() - Math.floor(due.getTime() / 1000) * 1000) < 1000,
+      "stored as the same instant in UTC",
+    );
+    assert.ok(lateness >= 0 && lateness < 3_000, `published ${lateness} ms after its time`);
+    await context.close();
+  });
+});

@@ -1,0 +1,198 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link } from "react-router";
+import { api, type Post, type PostTarget } from "../api";
+import { Button, Card, PageHeader } from "../components/ui";
+import { formatInZone, viewerZone } from "../time";
+import { PlatformMark } from "./SocialMediaPage";
+
+const stateLabels: Record<PostTarget["state"], string> = {
+  queued: "Queued",
+  publishing: "Publishing",
+  published: "Published",
+  failed: "Failed",
+  unknown: "Unconfirmed",
+  cancelled: "Cancelled",
+};
+
+const statusLabels: Record<Post["status"], string> = {
+  scheduled: "Scheduled",
+  publishing: "Publishing",
+  published: "Published",
+  partially_published: "Partly published",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+
+const when = (post: Post) => post.scheduledAt ?? post.createdAt;
+
+function PostCard({ post }: { post: Post }) {
+  const queryClient = useQueryClient();
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["posts"] });
+  const retry = useMutation({
+    mutationFn: (targetId: string) => api("POST", `/api/posts/${post.id}/targets/${targetId}/retry`),
+    onSettled: refresh,
+  });
+  const cancel = useMutation({ mutationFn: () => api("DELETE", `/api/posts/${post.id}`), onSettled: refresh });
+  const reschedule = useMutation({
+    mutationFn: (at: string) => api("PATCH", `/api/posts/${post.id}`, { scheduledAt: new Date(at).toISOString() }),
+    onSettled: refresh,
+  });
+  const editable = post.status === "scheduled";
+  return (
+    <li className="post" data-testid="post">
+      <div className="post-header">
+        <span className={`status status-post-${post.status}`}>{statusLabels[post.status]}</span>
+        <span className="muted small">
+          {post.scheduledAt ? "Scheduled for " : "Posted "}
+          {formatInZone(when(post))} ({viewerZone})
+        </span>
+      </div>
+      <p className="post-text">{post.content || <span className="muted">(media only)</span>}</p>
+      {post.media.length ? <p className="muted small">{post.media.map((item) => item.fileName).join(", ")}</p> : null}
+      <ul className="targets">
+        {post.targets.map((target) => (
+          <li key={target.id}>
+            <PlatformMark platform={target.platform} />
+            <span className="target-name">
+              {target.accountName}
+              {target.isSandbox ? <span className="badge badge-sandbox">Sandbox</span> : null}
+            </span>
+            <span className={`status status-target-${target.state}`}>{stateLabels[target.state]}</span>
+            {target.url ? (
+              <a href={target.url} target="_blank" rel="noreferrer">
+                View post
+              </a>
+            ) : null}
+            {target.state === "failed" || target.state === "unknown" ? (
+              <Button
+                variant="secondary"
+                onClick={() => retry.mutate(target.id)}
+                busy={retry.isPending && retry.variables === target.id}
+              >
+                Retry
+              </Button>
+            ) : null}
+            {target.error && target.state !== "published" ? (
+              <span className="field-error target-error">{target.error}</span>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      {editable ? (
+        <div className="row">
+          <label className="small muted" htmlFor={`reschedule-${post.id}`}>
+            Move to
+          </label>
+          <input
+            id={`reschedule-${post.id}`}
+            type="datetime-local"
+            onChange={(event) => event.target.value && reschedule.mutate(event.target.value)}
+          />
+          <Button variant="ghost" onClick={() => cancel.mutate()} busy={cancel.isPending}>
+            Cancel post
+          </Button>
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+function startOfWeek(date: Date): Date {
+  const start = new Date(date);
+  start.setHours(0, 0, 0, 0);
+  start.setDate(start.getDate() - ((start.getDay() + 6) % 7));
+  return start;
+}
+
+function WeekCalendar({ posts }: { posts: Post[] }) {
+  const [weekStart, setWeekStart] = useState(() => startOfWeek(new Date()));
+  const days = Array.from({ length: 7 }, (_, index) => new Date(weekStart.getTime() + index * 86_400_000));
+  return (
+    <Card
+      title={`Week of ${weekStart.toLocaleDateString(undefined, { dateStyle: "medium" })}`}
+      actions={
+        <div className="row">
+          <Button variant="secondary" onClick={() => setWeekStart(new Date(weekStart.getTime() - 7 * 86_400_000))}>
+            ← Previous
+          </Button>
+          <Button variant="secondary" onClick={() => setWeekStart(startOfWeek(new Date()))}>
+            This week
+          </Button>
+          <Button variant="secondary" onClick={() => setWeekStart(new Date(weekStart.getTime() + 7 * 86_400_000))}>
+            Next →
+          </Button>
+        </div>
+      }
+    >
+      <div className="week">
+        {days.map((day) => {
+          const items = posts.filter((post) => new Date(when(post)).toDateString() === day.toDateString());
+          return (
+            <div className="week-day" key={day.toISOString()}>
+              <strong>{day.toLocaleDateString(undefined, { weekday: "short", day: "numeric" })}</strong>
+              {items.map((post) => (
+                <div className={`week-post status-post-${post.status}`} key={post.id} title={post.content}>
+                  <span className="small">
+                    {new Date(when(post)).toLocaleTimeString(undefined, { timeStyle: "short" })}
+                  </span>{" "}
+                  {post.content.slice(0, 40) || "(media)"}
+                </div>
+              ))}
+            </div>
+          );
+        })}
+      </div>
+    </Card>
+  );
+}
+
+export function PostsPage() {
+  const [view, setView] = useState<"list" | "week">("list");
+  const posts = useQuery({
+    queryKey: ["posts"],
+    queryFn: () => api<{ posts: Post[] }>("GET", "/api/posts?limit=200"),
+    refetchInterval: (query) =>
+      query.state.data?.posts.some((post) => post.status === "publishing" || post.status === "scheduled")
+        ? 2_000
+        : false,
+  });
+  const list = posts.data?.posts ?? [];
+  return (
+    <>
+      <PageHeader
+        title="Posts"
+        description="Every post and what each account did with it."
+        actions={
+          <div className="row">
+            <Button variant={view === "list" ? "primary" : "secondary"} onClick={() => setView("list")}>
+              List
+            </Button>
+            <Button variant={view === "week" ? "primary" : "secondary"} onClick={() => setView("week")}>
+              Week
+            </Button>
+            <Link className="button button-primary" to="/compose">
+              New post
+            </Link>
+          </div>
+        }
+      />
+      {view === "week" ? <WeekCalendar posts={list} /> : null}
+      {view === "list" ? (
+        list.length === 0 && !posts.isPending ? (
+          <Card>
+            <p className="muted">
+              No posts yet. <Link to="/compose">Write the first one</Link>.
+            </p>
+          </Card>
+        ) : (
+          <ul className="posts">
+            {list.map((post) => (
+              <PostCard key={post.id} post={post} />
+            ))}
+          </ul>
+        )
+      ) : null}
+    </>
+  );
+}
