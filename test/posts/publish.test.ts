@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createOrganization, signUp } from "../support/factories.js";
 import type { HttpClient } from "../support/client.js";
-import { json, sleep, startSandbox, type RunningSandbox } from "../sandbox/support.js";
+import { json, startSandbox, type RunningSandbox } from "../sandbox/support.js";
 import { connectThroughConsent, newsBot, startAppWithSandbox, type TestApp } from "../connections/support.js";
 import { connectionIds, settled, upload } from "./support.js";
 
