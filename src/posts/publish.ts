@@ -18,6 +18,8 @@ export type Post = typeof posts.$inferSelect;
 
 export interface PublishJob {
   targetId: string;
+  /** For the worker's per-platform concurrency cap. */
+  platform?: string;
   /** The schedule the job was made for: a job for an edited or cancelled schedule does nothing. */
   dueAt: string;
 }
@@ -131,7 +133,11 @@ async function markFailed(context: AppContext, target: Target, post: Post, messa
 /** Back in the queue for a later try, the same schedule, so the due sweep and the retry job agree. */
 async function requeue(context: AppContext, target: Target, at: Date, reason: string) {
   await settle(context, target, { state: "queued", error: reason });
-  await enqueuePublish(context, { targetId: target.id, dueAt: target.dueAt.toISOString() }, { startAfter: at });
+  await enqueuePublish(
+    context,
+    { targetId: target.id, platform: target.platform, dueAt: target.dueAt.toISOString() },
+    { startAfter: at },
+  );
 }
 
 async function buildOutgoing(context: AppContext, post: Post, target: Target): Promise<OutgoingPost> {
@@ -348,7 +354,7 @@ async function attempt(
           });
           await enqueuePublish(
             context,
-            { targetId: target.id, dueAt: target.dueAt.toISOString() },
+            { targetId: target.id, platform: target.platform, dueAt: target.dueAt.toISOString() },
             { startAfter: new Date(Date.now() + 30_000) },
           );
         });
@@ -364,6 +370,7 @@ export async function sweepDueTargets(context: AppContext): Promise<number> {
   const candidates = await context.db
     .select({
       id: postTargets.id,
+      platform: postTargets.platform,
       dueAt: postTargets.dueAt,
       state: postTargets.state,
       startedAt: postTargets.publishingStartedAt,
@@ -379,7 +386,7 @@ export async function sweepDueTargets(context: AppContext): Promise<number> {
     if ((target.state === "queued" && due) || stuck) {
       await enqueuePublish(
         context,
-        { targetId: target.id, dueAt: target.dueAt.toISOString() },
+        { targetId: target.id, platform: target.platform, dueAt: target.dueAt.toISOString() },
         { startAfter: new Date() },
       );
       sent += 1;

@@ -168,10 +168,15 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
     return at;
   }
 
-  async function enqueueAll(tx: Transaction, targets: { id: string; dueAt: Date }[]) {
+  async function enqueueAll(tx: Transaction, targets: { id: string; platform: string; dueAt: Date }[]) {
     const executor = transactionExecutor(tx);
-    for (const target of targets)
-      await enqueuePublish(context, { targetId: target.id, dueAt: target.dueAt.toISOString() }, { executor });
+    for (const target of targets) {
+      await enqueuePublish(
+        context,
+        { targetId: target.id, platform: target.platform, dueAt: target.dueAt.toISOString() },
+        { executor },
+      );
+    }
   }
 
   app.get(
@@ -412,7 +417,7 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
         // The old jobs carry the old schedule and will find nothing to do.
         await enqueueAll(
           tx,
-          targets.map((target) => ({ id: target.id, dueAt })),
+          targets.map((target) => ({ id: target.id, platform: target.platform, dueAt })),
         );
         await recordAudit(tx, {
           action: "post.updated",
@@ -502,7 +507,7 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
           .update(postTargets)
           .set({ state: "queued", dueAt, error: null, updatedAt: dueAt })
           .where(eq(postTargets.id, target.id));
-        await enqueueAll(tx, [{ id: target.id, dueAt }]);
+        await enqueueAll(tx, [{ id: target.id, platform: target.platform, dueAt }]);
         await recordAudit(tx, {
           action: "post.retried",
           organizationId: organization.id,
