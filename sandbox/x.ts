@@ -72,7 +72,6 @@ function oauthError(status: number, error: string, description: string) {
   return new PlatformReply(status, { error, error_description: description });
 }
 
-
 function rateHeaders(use: WindowUse): Record<string, string> {
   return {
     "x-rate-limit-limit": String(use.limit),
