@@ -4,7 +4,7 @@ import { createOrganization, signUp } from "../support/factories.js";
 import type { HttpClient } from "../support/client.js";
 import { json, sleep, startSandbox, type RunningSandbox } from "../sandbox/support.js";
 import { connectThroughConsent, newsBot, startAppWithSandbox, type TestApp } from "../connections/support.js";
-import { connectionIds, settled } from "./support.js";
+import { connectionIds, settled, upload } from "./support.js";
 
 describe("publishing through platform failures", () => {
   let app: TestApp;
@@ -26,6 +26,7 @@ describe("publishing through platform failures", () => {
       externalIds: ["urn:li:person:aVaSaNdBoX1"],
     });
     await client.post("/api/social-media/telegram", { botToken: newsBot, chat: "@northwind_news" });
+    await connectThroughConsent(client, "youtube", { identity: "ava:UCsandboxNorthwindTV0001" });
     ids = await connectionIds(client);
   });
   after(async () => {
@@ -103,6 +104,21 @@ describe("publishing through platform failures", () => {
     assert.equal(await published("telegram", "Did this arrive?"), 1);
     const audit = await client.get("/api/audit?action=post.");
     assert.ok(audit.body.events.some((event: { action: string }) => event.action === "post.failed"));
+  });
+
+  test("a YouTube upload whose answer is lost resumes from where the session stands, never restarts", async () => {
+    await fault({ prefix: "google", method: "PUT", path: "/upload/youtube/v3/videos", mode: "drop" });
+    const clip = await upload(client, "/clip.mp4");
+    const created = await client.post("/api/posts", { content: "Resumed upload", mediaIds: [clip.id], connectionIds: [ids.byKey("youtube")], options: { youtube: { title: "Resumed upload" } } });
+    const post = await settled(client, created.body.post.id, 30_000);
+    assert.equal(post.targets[0].state, "published", post.targets[0].error);
+    const sessions = await json(await fetch(`${sandbox.url}_sandbox/journal?prefix=google&path=/upload/youtube/v3/videos`));
+    assert.deepEqual(
+      sessions.entries.map((entry: { method: string; status: number }) => `${entry.method} ${entry.status}`),
+      ["POST 200", "PUT 0", "PUT 200"],
+      "one session; the dropped PUT is followed by a status query, not a new upload",
+    );
+    assert.equal((await json(await fetch(`${sandbox.url}_sandbox/published?platform=youtube`))).items.length, 1);
   });
 
   test("a failed account can be retried from the API", async () => {
