@@ -8,6 +8,7 @@ import {
   pgEnum,
   pgTable,
   primaryKey,
+  real,
   text,
   timestamp,
   uniqueIndex,
@@ -265,6 +266,10 @@ export const media = pgTable(
     fileName: text("file_name").notNull(),
     contentType: text("content_type").notNull(),
     sizeBytes: integer("size_bytes").notNull(),
+    /** Read from the file's header when the format allows; null when unknown. */
+    width: integer("width"),
+    height: integer("height"),
+    durationSeconds: real("duration_seconds"),
     /** The secret part of the public URL; platforms fetch /media/{token}/{fileName}. */
     publicToken: text("public_token").notNull().unique(),
     createdAt: createdAt(),

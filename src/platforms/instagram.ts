@@ -122,6 +122,8 @@ export const instagram: OAuthPlatform = {
       videoTypes: ["video/mp4", "video/quicktime"],
       maxImageBytes: 8 * 1024 * 1024,
       maxVideoBytes: 300 * 1024 * 1024,
+      imageAspect: { min: 0.8, max: 1.91 },
+      videoSeconds: { min: 3, max: 900 },
     },
 
     async publish(api, account, post, { apiVersion }) {

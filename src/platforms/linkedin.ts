@@ -246,6 +246,7 @@ export const linkedin: OAuthPlatform = {
       videoTypes: ["video/mp4"],
       maxImageBytes: 36 * 1024 * 1024,
       maxVideoBytes: 500 * 1024 * 1024,
+      videoSeconds: { min: 3, max: 1800 },
     },
 
     async publish(api, account, post, { apiVersion }) {

@@ -143,6 +143,9 @@ export interface ContentLimits {
   videoTypes: string[];
   maxImageBytes: number;
   maxVideoBytes: number;
+  /** Width ÷ height an image may have (Instagram feed: 4:5 to 1.91:1). */
+  imageAspect?: { min: number; max: number };
+  videoSeconds?: { min: number; max: number };
 }
 
 export interface Publishing {

@@ -139,6 +139,7 @@ export const x: OAuthPlatform = {
       videoTypes: ["video/mp4", "video/quicktime"],
       maxImageBytes: 5 * 1024 * 1024,
       maxVideoBytes: 512 * 1024 * 1024,
+      videoSeconds: { min: 0.5, max: 140 },
     },
 
     /** The first post with the media, then each thread part as a reply to the one before. */

@@ -10,6 +10,7 @@ import { media } from "../db/schema.js";
 import type { AppContext } from "../http/context.js";
 import { AppError } from "../http/errors.js";
 import type { OutgoingMedia } from "../platforms/platform.js";
+import { probeFile } from "./probe.js";
 
 export type MediaRecord = typeof media.$inferSelect;
 
@@ -62,6 +63,7 @@ export async function storeUpload(
     );
   }
   const { size } = await stat(target);
+  const probe = await probeFile(target, file.mimetype);
   const fileName =
     path
       .basename(file.filename || "upload")
@@ -76,6 +78,9 @@ export async function storeUpload(
       fileName,
       contentType: file.mimetype,
       sizeBytes: size,
+      width: probe.width ?? null,
+      height: probe.height ?? null,
+      durationSeconds: probe.durationSeconds ?? null,
       publicToken: randomBytes(24).toString("base64url"),
     })
     .returning();

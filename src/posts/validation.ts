@@ -17,6 +17,7 @@ export interface Problem {
 
 const INSTAGRAM_HASHTAGS = 30;
 const YOUTUBE_TITLE = 100;
+const YOUTUBE_SHORT_SECONDS = 180;
 
 function textLength(limits: ContentLimits, text: string): number {
   return limits.weightedText ? weightedLength(text) : [...text].length;
@@ -71,6 +72,27 @@ export function validatePost(options: {
         problems.push({
           field: "mediaIds",
           message: `${name} does not take ${item.contentType} (${item.fileName}); it takes ${types.join(", ") || "no such files"}.`,
+        });
+      } else if (
+        !video &&
+        limits.imageAspect &&
+        item.width &&
+        item.height &&
+        (item.width / item.height < limits.imageAspect.min || item.width / item.height > limits.imageAspect.max)
+      ) {
+        problems.push({
+          field: "mediaIds",
+          message: `${item.fileName} is ${item.width}×${item.height}; ${name} takes images from ${limits.imageAspect.min}:1 to ${limits.imageAspect.max}:1 (width to height).`,
+        });
+      } else if (
+        video &&
+        limits.videoSeconds &&
+        item.durationSeconds &&
+        (item.durationSeconds < limits.videoSeconds.min || item.durationSeconds > limits.videoSeconds.max)
+      ) {
+        problems.push({
+          field: "mediaIds",
+          message: `${item.fileName} lasts ${Math.round(item.durationSeconds)} s; ${name} takes videos of ${limits.videoSeconds.min} to ${limits.videoSeconds.max} s.`,
         });
       } else if (item.sizeBytes > (video ? limits.maxVideoBytes : limits.maxImageBytes)) {
         problems.push({

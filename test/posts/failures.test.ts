@@ -109,10 +109,17 @@ describe("publishing through platform failures", () => {
   test("a YouTube upload whose answer is lost resumes from where the session stands, never restarts", async () => {
     await fault({ prefix: "google", method: "PUT", path: "/upload/youtube/v3/videos", mode: "drop" });
     const clip = await upload(client, "/clip.mp4");
-    const created = await client.post("/api/posts", { content: "Resumed upload", mediaIds: [clip.id], connectionIds: [ids.byKey("youtube")], options: { youtube: { title: "Resumed upload" } } });
+    const created = await client.post("/api/posts", {
+      content: "Resumed upload",
+      mediaIds: [clip.id],
+      connectionIds: [ids.byKey("youtube")],
+      options: { youtube: { title: "Resumed upload" } },
+    });
     const post = await settled(client, created.body.post.id, 30_000);
     assert.equal(post.targets[0].state, "published", post.targets[0].error);
-    const sessions = await json(await fetch(`${sandbox.url}_sandbox/journal?prefix=google&path=/upload/youtube/v3/videos`));
+    const sessions = await json(
+      await fetch(`${sandbox.url}_sandbox/journal?prefix=google&path=/upload/youtube/v3/videos`),
+    );
     assert.deepEqual(
       sessions.entries.map((entry: { method: string; status: number }) => `${entry.method} ${entry.status}`),
       ["POST 200", "PUT 0", "PUT 200"],

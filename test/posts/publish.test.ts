@@ -4,7 +4,7 @@ import { createOrganization, signUp } from "../support/factories.js";
 import type { HttpClient } from "../support/client.js";
 import { json, startSandbox, type RunningSandbox } from "../sandbox/support.js";
 import { connectThroughConsent, newsBot, startAppWithSandbox, type TestApp } from "../connections/support.js";
-import { connectionIds, settled, upload } from "./support.js";
+import { connectionIds, jpegOf, mp4Of, settled, upload } from "./support.js";
 
 describe("cross-posting against the platform sandbox", () => {
   let app: TestApp;

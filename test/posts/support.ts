@@ -48,3 +48,50 @@ export async function connectionIds(client: HttpClient) {
     list.find((connection) => connection.platform === platform && (!name || connection.name === name))!.id;
   return { list, byKey };
 }
+
+/** A JPEG header with a baseline frame of the given size (what cameras and editors write). */
+export function jpegOf(width: number, height: number): Buffer {
+  const app0 = Buffer.from([
+    0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00,
+  ]);
+  const sof = Buffer.from([
+    0xff,
+    0xc0,
+    0x00,
+    0x11,
+    0x08,
+    height >> 8,
+    height & 255,
+    width >> 8,
+    width & 255,
+    0x03,
+    1,
+    0x22,
+    0,
+    2,
+    0x11,
+    1,
+    3,
+    0x11,
+    1,
+  ]);
+  return Buffer.concat([Buffer.from([0xff, 0xd8]), app0, sof, Buffer.alloc(512, 0)]);
+}
+
+/** An MP4 with `ftyp`, a `moov` holding an `mvhd` of the given duration, and some `mdat`. */
+export function mp4Of(seconds: number): Buffer {
+  const box = (type: string, body: Buffer) => {
+    const header = Buffer.alloc(8);
+    header.writeUInt32BE(body.length + 8, 0);
+    header.write(type, 4, "ascii");
+    return Buffer.concat([header, body]);
+  };
+  const mvhd = Buffer.alloc(100);
+  mvhd.writeUInt32BE(1000, 12);
+  mvhd.writeUInt32BE(Math.round(seconds * 1000), 16);
+  return Buffer.concat([
+    box("ftyp", Buffer.from("isom\0\0\0\0isommp41")),
+    box("moov", box("mvhd", mvhd)),
+    box("mdat", Buffer.alloc(4096, 7)),
+  ]);
+}
