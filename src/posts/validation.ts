@@ -131,6 +131,13 @@ export function validatePost(options: {
         });
       if (/[<>]/.test(title))
         problems.push({ field: "options.youtube.title", message: "YouTube titles cannot contain < or >." });
+      const longest = Math.max(0, ...videos.map((item) => item.durationSeconds ?? 0));
+      if (postOptions.youtube?.short && longest > YOUTUBE_SHORT_SECONDS) {
+        problems.push({
+          field: "options.youtube.short",
+          message: `A YouTube Short lasts at most ${YOUTUBE_SHORT_SECONDS / 60} minutes; this video is ${Math.round(longest)} s.`,
+        });
+      }
     }
     if (platform === "telegram" && media.length > 0 && [...content].length > 1_024) {
       problems.push({ field: "content", message: "Telegram captions on media are at most 1,024 characters." });

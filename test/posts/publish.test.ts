@@ -175,6 +175,19 @@ describe("cross-posting against the platform sandbox", () => {
     assert.equal(past.body.error.field, "scheduledAt");
     const stranger = await compose({ content: "who", connectionIds: ["00000000-0000-4000-8000-000000000000"] });
     assert.equal(stranger.body.error.field, "connectionIds");
+    const wide = await upload(client, { name: "banner.jpg", type: "image/jpeg", body: jpegOf(3000, 1000) });
+    const tooWide = await compose({ content: "banner", mediaIds: [wide.id], connectionIds: [ids.byKey("instagram")] });
+    assert.match(tooWide.body.error.message, /3000×1000; Instagram takes images from 0.8:1 to 1.91:1/);
+    const longVideo = await upload(client, { name: "long.mp4", type: "video/mp4", body: mp4Of(200) });
+    const shortTooLong = await compose({
+      content: "long",
+      mediaIds: [longVideo.id],
+      connectionIds: [ids.byKey("youtube")],
+      options: { youtube: { short: true } },
+    });
+    assert.equal(shortTooLong.body.error.field, "options.youtube.short");
+    const xTooLong = await compose({ content: "long", mediaIds: [longVideo.id], connectionIds: [ids.byKey("x")] });
+    assert.match(xTooLong.body.error.message, /lasts 200 s; X takes videos of 0.5 to 140 s/);
     const bad = await upload(client, { name: "notes.txt", type: "text/plain", body: Buffer.from("hello") }).catch(
       (error: Error) => error,
     );
