@@ -94,6 +94,11 @@ describe("composing and scheduling from the dashboard", { skip }, () => {
     });
     assert.equal(await page.getByRole("link", { name: "View post" }).count(), 3);
     await page.screenshot({ path: await screenshotPath("posts-published"), fullPage: true });
+    await page.getByRole("button", { name: "Month" }).click();
+    await page.locator(".month-day .week-post").first().waitFor();
+    await page.getByRole("button", { name: "Week" }).click();
+    await page.locator(".week-day .week-post").first().waitFor();
+    await page.screenshot({ path: await screenshotPath("posts-week"), fullPage: true });
 
     const posts = (await client.get("/api/posts")).body.posts;
     const lateness = new Date(posts[0].targets[0].publishedAt).getTime() - new Date(posts[0].scheduledAt).getTime();

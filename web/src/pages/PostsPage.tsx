@@ -147,8 +147,56 @@ function WeekCalendar({ posts }: { posts: Post[] }) {
   );
 }
 
+function MonthCalendar({ posts }: { posts: Post[] }) {
+  const [month, setMonth] = useState(() => {
+    const now = new Date();
+    return new Date(now.getFullYear(), now.getMonth(), 1);
+  });
+  const first = startOfWeek(month);
+  const days = Array.from(
+    { length: 42 },
+    (_, index) => new Date(first.getFullYear(), first.getMonth(), first.getDate() + index),
+  );
+  const shift = (months: number) => setMonth(new Date(month.getFullYear(), month.getMonth() + months, 1));
+  return (
+    <Card
+      title={month.toLocaleDateString(undefined, { month: "long", year: "numeric" })}
+      actions={
+        <div className="row">
+          <Button variant="secondary" onClick={() => shift(-1)}>
+            ← Previous
+          </Button>
+          <Button variant="secondary" onClick={() => shift(1)}>
+            Next →
+          </Button>
+        </div>
+      }
+    >
+      <div className="month">
+        {days.map((day) => {
+          const items = posts.filter((post) => new Date(when(post)).toDateString() === day.toDateString());
+          return (
+            <div
+              className={day.getMonth() === month.getMonth() ? "month-day" : "month-day month-other"}
+              key={day.toISOString()}
+            >
+              <span className="small muted">{day.getDate()}</span>
+              {items.slice(0, 3).map((post) => (
+                <div className={`week-post status-post-${post.status}`} key={post.id} title={post.content}>
+                  {post.content.slice(0, 24) || "(media)"}
+                </div>
+              ))}
+              {items.length > 3 ? <span className="small muted">+{items.length - 3} more</span> : null}
+            </div>
+          );
+        })}
+      </div>
+    </Card>
+  );
+}
+
 export function PostsPage() {
-  const [view, setView] = useState<"list" | "week">("list");
+  const [view, setView] = useState<"list" | "week" | "month">("list");
   const posts = useQuery({
     queryKey: ["posts"],
     queryFn: () => api<{ posts: Post[] }>("GET", "/api/posts?limit=200"),
@@ -171,6 +219,9 @@ export function PostsPage() {
             <Button variant={view === "week" ? "primary" : "secondary"} onClick={() => setView("week")}>
               Week
             </Button>
+            <Button variant={view === "month" ? "primary" : "secondary"} onClick={() => setView("month")}>
+              Month
+            </Button>
             <Link className="button button-primary" to="/compose">
               New post
             </Link>
@@ -178,6 +229,7 @@ export function PostsPage() {
         }
       />
       {view === "week" ? <WeekCalendar posts={list} /> : null}
+      {view === "month" ? <MonthCalendar posts={list} /> : null}
       {view === "list" ? (
         list.length === 0 && !posts.isPending ? (
           <Card>
