@@ -1,5 +1,8 @@
 import type { PlatformId } from "../config.js";
 import type { Api, Classifier } from "./http.js";
+import type { ContentLimits } from "./limits.js";
+
+export type { ContentLimits };
 
 export type { PlatformId };
 
@@ -127,25 +130,6 @@ export interface RemotePost {
   text: string;
   createdAt: Date;
   url: string;
-}
-
-/** What a platform accepts; validation and the composer read the same data. */
-export interface ContentLimits {
-  textLength: number;
-  /** X counts URLs as 23 and wide characters as 2. */
-  weightedText?: boolean;
-  maxImages: number;
-  maxVideos: number;
-  /** Images and videos in one post. */
-  mixedMedia: boolean;
-  mediaRequired: boolean;
-  imageTypes: string[];
-  videoTypes: string[];
-  maxImageBytes: number;
-  maxVideoBytes: number;
-  /** Width ÷ height an image may have (Instagram feed: 4:5 to 1.91:1). */
-  imageAspect?: { min: number; max: number };
-  videoSeconds?: { min: number; max: number };
 }
 
 export interface Publishing {

@@ -1,20 +1,15 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
 import { webRoot } from "../../src/http/app.js";
 import { sandboxTwin } from "../../sandbox/twin.js";
 import { startTestApp, type TestApp } from "../support/app.js";
-import { chromiumPath, launchBrowser, screenshotPath } from "../support/browser.js";
-import { createOrganization, signUp, testPassword } from "../support/factories.js";
+import { browserTestSkip, launchBrowser, screenshotPath, signedInPage } from "../support/browser.js";
+import { createOrganization, signUp } from "../support/factories.js";
 import { connectThroughConsent, newsBot } from "../connections/support.js";
 import { mediaFiles } from "../sandbox/support.js";
 
-const skip = !existsSync(chromiumPath)
-  ? `no Chromium at ${chromiumPath}`
-  : !existsSync(webRoot)
-    ? "the dashboard is not built (npm run build)"
-    : false;
+const skip = browserTestSkip(webRoot);
 
 describe("composing and scheduling from the dashboard", { skip }, () => {
   let app: TestApp;
@@ -40,16 +35,7 @@ describe("composing and scheduling from the dashboard", { skip }, () => {
     });
     await client.post("/api/social-media/telegram", { botToken: newsBot, chat: "@northwind_news" });
 
-    const context = await browser.newContext({
-      baseURL: app.url.toString(),
-      viewport: { width: 1400, height: 1000 },
-      timezoneId: "Europe/Madrid",
-    });
-    const page = await context.newPage();
-    await page.goto("/login");
-    await page.getByLabel("Work email").fill(user.email);
-    await page.getByLabel("Password").fill(testPassword);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    const page = await signedInPage(browser, app.url, user.email, { timezoneId: "Europe/Madrid" });
     await page.getByRole("navigation").getByRole("link", { name: "Compose" }).click();
 
     await page.getByLabel("Text").fill("Fresh sourdough at 7 (every day) #bakery");
@@ -107,6 +93,6 @@ describe("composing and scheduling from the dashboard", { skip }, () => {
       "stored as the same instant in UTC",
     );
     assert.ok(lateness >= 0 && lateness < 3_000, `published ${lateness} ms after its time`);
-    await context.close();
+    await page.context().close();
   });
 });

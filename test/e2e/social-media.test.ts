@@ -1,18 +1,13 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
 import { webRoot } from "../../src/http/app.js";
 import { sandboxTwin } from "../../sandbox/twin.js";
 import { startTestApp, type TestApp } from "../support/app.js";
-import { chromiumPath, launchBrowser, screenshotPath } from "../support/browser.js";
+import { browserTestSkip, launchBrowser, screenshotPath, signedInPage } from "../support/browser.js";
 import { createOrganization, signUp } from "../support/factories.js";
 
-const skip = !existsSync(chromiumPath)
-  ? `no Chromium at ${chromiumPath}`
-  : !existsSync(webRoot)
-    ? "the dashboard is not built (npm run build)"
-    : false;
+const skip = browserTestSkip(webRoot);
 
 describe("connecting accounts from the dashboard, against the in-process sandbox", { skip }, () => {
   let app: TestApp;
@@ -31,12 +26,7 @@ describe("connecting accounts from the dashboard, against the in-process sandbox
     const client = app.client();
     const user = await signUp(client, { name: "Ivy Marsh" });
     await createOrganization(client, "Harbor Goods");
-    const context = await browser.newContext({ baseURL: app.url.toString(), viewport: { width: 1400, height: 1000 } });
-    const page = await context.newPage();
-    await page.goto("/login");
-    await page.getByLabel("Work email").fill(user.email);
-    await page.getByLabel("Password").fill("correct horse battery staple");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    const page = await signedInPage(browser, app.url, user.email);
     await page.getByRole("navigation").getByRole("link", { name: "Social accounts" }).click();
 
     const facebook = page.getByTestId("platform-facebook");
@@ -70,6 +60,6 @@ describe("connecting accounts from the dashboard, against the in-process sandbox
         ["telegram", true],
       ],
     );
-    await context.close();
+    await page.context().close();
   });
 });

@@ -1,6 +1,8 @@
 import { mkdir } from "node:fs/promises";
-import { chromium, type Browser } from "playwright-core";
+import { existsSync } from "node:fs";
+import { chromium, type Browser, type Page } from "playwright-core";
 import { projectPath } from "../../src/paths.js";
+import { testPassword } from "./factories.js";
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -26,4 +28,33 @@ export async function screenshotPath(name: string): Promise<string> {
   const directory = projectPath("test-results", "screenshots");
   await mkdir(directory, { recursive: true });
   return `${directory}/${name}.png`;
+}
+
+/** Why a browser test cannot run here, or false when it can. */
+export function browserTestSkip(webRoot: string): string | false {
+  if (!existsSync(chromiumPath))
+    return `no Chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`;
+  if (!existsSync(webRoot)) return "the dashboard is not built (npm run build)";
+  return false;
+}
+
+/** A browser page signed in as this person, as they would be after the sign-in form. */
+export async function signedInPage(
+  browser: Browser,
+  appUrl: URL,
+  email: string,
+  options: { timezoneId?: string } = {},
+): Promise<Page> {
+  const context = await browser.newContext({
+    baseURL: appUrl.toString(),
+    viewport: { width: 1400, height: 1000 },
+    ...options,
+  });
+  const page = await context.newPage();
+  await page.goto("/login");
+  await page.getByLabel("Work email").fill(email);
+  await page.getByLabel("Password").fill(testPassword);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("navigation").waitFor();
+  return page;
 }

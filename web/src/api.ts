@@ -194,18 +194,7 @@ export interface Post {
   targets: PostTarget[];
 }
 
-export interface ContentLimits {
-  textLength: number;
-  weightedText?: boolean;
-  maxImages: number;
-  maxVideos: number;
-  mixedMedia: boolean;
-  mediaRequired: boolean;
-  imageTypes: string[];
-  videoTypes: string[];
-  maxImageBytes: number;
-  maxVideoBytes: number;
-}
+export type { ContentLimits } from "../../src/platforms/limits";
 
 /** Uploads a file with progress (fetch cannot report upload progress; XMLHttpRequest can). */
 export function uploadMedia(file: File, onProgress: (fraction: number) => void): Promise<MediaItem> {
