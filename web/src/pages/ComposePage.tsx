@@ -15,7 +15,13 @@ import { Button, Card, Field, fieldError, FormError, PageHeader } from "../compo
 import { viewerZone, wallTimeToIso } from "../time";
 import { PlatformMark } from "./SocialMediaPage";
 
-const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [viewerZone];
+// The viewer's own zone first; it may be an alias (UTC) absent from the canonical list.
+const zones = [
+  viewerZone,
+  ...(typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : []).filter(
+    (zone) => zone !== viewerZone,
+  ),
+];
 
 interface Upload {
   name: string;
