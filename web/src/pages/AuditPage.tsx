@@ -10,6 +10,8 @@ const categories = [
   { value: "organization.", label: "Organization" },
   { value: "member.", label: "Members" },
   { value: "invitation.", label: "Invitations" },
+  { value: "connection.", label: "Social accounts" },
+  { value: "post.", label: "Posts" },
   { value: "vault.", label: "Encryption keys" },
 ];
 
@@ -53,6 +55,30 @@ export function describeEvent(event: AuditEvent): string {
       return `${who} changed ${text(details.email)} from ${role(details.from)} to ${role(details.to)}`;
     case "member.removed":
       return `${who} removed ${text(details.email)}`;
+    case "connection.connected":
+      return `${who} connected ${text(details.name)} (${text(details.platform)}${details.sandbox ? ", sandbox" : ""})`;
+    case "connection.reconnected":
+      return `${who} reconnected ${text(details.name)} (${text(details.platform)})`;
+    case "connection.disconnected":
+      return `${who} disconnected ${text(details.name)} (${text(details.platform)})`;
+    case "connection.connect_failed":
+      return `${who} could not connect ${text(details.platform)}: ${text(details.message)}`;
+    case "connection.token_refreshed":
+      return `The token of ${text(details.name)} (${text(details.platform)}) was renewed`;
+    case "connection.status_changed":
+      return `${text(details.name)} (${text(details.platform)}) went from ${text(details.from)} to ${text(details.to)}`;
+    case "post.created":
+      return `${who} ${details.scheduledAt ? "scheduled" : "published"} a post to ${Array.isArray(details.platforms) ? details.platforms.join(", ") : "accounts"}`;
+    case "post.updated":
+      return `${who} edited a scheduled post`;
+    case "post.cancelled":
+      return `${who} cancelled a scheduled post`;
+    case "post.published":
+      return `A post went out on ${text(details.platform)}`;
+    case "post.failed":
+      return `A post failed on ${text(details.platform)}: ${text(details.reason)}`;
+    case "post.retried":
+      return `${who} retried a post on ${text(details.platform)}`;
     case "vault.keys_rotated":
       return `Encryption keys re-wrapped under master key v${text(details.masterKeyVersion)} (${text(details.rewrapped)} organizations)`;
     default:
