@@ -111,6 +111,8 @@ export interface OutgoingPost {
   media: OutgoingMedia[];
   /** X threads: the parts after the first, each a reply to the one before. */
   threadParts: string[];
+  /** Media of each thread part, aligned with threadParts. */
+  threadMedia: OutgoingMedia[][];
   /** Parts already published by an earlier attempt (X threads), to continue from. */
   publishedPartIds: string[];
   /** Instagram's post, reel or story; a YouTube Short. */

@@ -142,14 +142,15 @@ export const x: OAuthPlatform = {
       videoSeconds: { min: 0.5, max: 140 },
     },
 
-    /** The first post with the media, then each thread part as a reply to the one before. */
+    /** The first post, then each thread part (with its own media) as a reply to the one before. */
     async publish(api, account, post, _context, onPartPublished) {
       const username = account.details.username ?? account.externalId;
       const text = post.link && !post.text.includes(post.link) ? `${post.text} ${post.link}`.trim() : post.text;
       const parts = [text, ...post.threadParts];
       const ids = [...post.publishedPartIds];
       for (let index = ids.length; index < parts.length; index += 1) {
-        const mediaIds = index === 0 ? await Promise.all(post.media.map((media) => uploadMedia(api, media))) : [];
+        const partMedia = index === 0 ? post.media : (post.threadMedia[index - 1] ?? []);
+        const mediaIds = await Promise.all(partMedia.map((media) => uploadMedia(api, media)));
         const { data } = await api.call(postCreated, {
           method: "POST",
           host: "api",

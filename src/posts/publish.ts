@@ -141,18 +141,21 @@ async function requeue(context: AppContext, target: Target, at: Date, reason: st
 }
 
 async function buildOutgoing(context: AppContext, post: Post, target: Target): Promise<OutgoingPost> {
-  const records = post.mediaIds.length
-    ? await context.db.select().from(media).where(inArray(media.id, post.mediaIds))
-    : [];
-  const ordered = post.mediaIds
-    .map((id) => records.find((record) => record.id === id))
-    .filter((record) => record !== undefined);
   const options = post.options as PostOptions;
+  const threadMediaIds = target.platform === "x" ? (options.threadMedia ?? []) : [];
+  const allIds = [...new Set([...post.mediaIds, ...threadMediaIds.flat()])];
+  const records = allIds.length ? await context.db.select().from(media).where(inArray(media.id, allIds)) : [];
+  const outgoingOf = (ids: string[]) =>
+    ids
+      .map((id) => records.find((record) => record.id === id))
+      .filter((record) => record !== undefined)
+      .map((record) => outgoingMedia(context, record));
   return {
     text: post.content,
     link: post.link ?? undefined,
-    media: ordered.map((record) => outgoingMedia(context, record)),
+    media: outgoingOf(post.mediaIds),
     threadParts: target.platform === "x" ? (options.threadParts ?? []) : [],
+    threadMedia: threadMediaIds.map(outgoingOf),
     publishedPartIds: target.progress.partIds ?? [],
     format:
       target.platform === "instagram"

@@ -17,6 +17,10 @@ import { validatePost, type PostOptions } from "./validation.js";
 const optionsSchema = z
   .object({
     threadParts: z.array(z.string().max(2_000)).max(25, "a thread has at most 26 parts").optional(),
+    threadMedia: z
+      .array(z.array(z.uuid("must be media ids")).max(4))
+      .max(25)
+      .optional(),
     instagramFormat: z.enum(["post", "reel", "story"]).optional(),
     youtube: z
       .object({
@@ -141,18 +145,22 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
     body: { content: string; link?: string; mediaIds: string[]; options: PostOptions },
     platformsChosen: PlatformId[],
   ) {
-    const records = body.mediaIds.length
+    const threadMedia = body.options.threadMedia ?? [];
+    const allIds = [...new Set([...body.mediaIds, ...threadMedia.flat()])];
+    const records = allIds.length
       ? await db
           .select()
           .from(media)
-          .where(and(eq(media.organizationId, organizationId), inArray(media.id, body.mediaIds)))
+          .where(and(eq(media.organizationId, organizationId), inArray(media.id, allIds)))
       : [];
-    if (records.length !== new Set(body.mediaIds).size)
+    if (records.length !== allIds.length)
       throw new AppError(400, "invalid_media", "Some of the media were not found: upload them again.", "mediaIds");
+    const byId = (id: string) => records.find((record) => record.id === id)!;
     const problems = validatePost({
       content: body.content,
       link: body.link,
-      media: body.mediaIds.map((id) => records.find((record) => record.id === id)!),
+      media: body.mediaIds.map(byId),
+      threadMedia: threadMedia.map((ids) => ids.map(byId)),
       platforms: platformsChosen,
       postOptions: body.options,
     });

@@ -1,11 +1,13 @@
 import type { PlatformId } from "../config.js";
 import { platforms } from "../platforms/index.js";
-import type { ContentLimits } from "../platforms/platform.js";
+import type { ContentLimits } from "../platforms/limits.js";
 import { weightedLength } from "../platforms/text-length.js";
 import type { MediaRecord } from "./media.js";
 
 export interface PostOptions {
   threadParts?: string[];
+  /** Media ids of each thread part, aligned with threadParts. */
+  threadMedia?: string[][];
   instagramFormat?: "post" | "reel" | "story";
   youtube?: { title?: string; privacy?: "public" | "unlisted" | "private"; short?: boolean };
 }
@@ -23,11 +25,65 @@ function textLength(limits: ContentLimits, text: string): number {
   return limits.weightedText ? weightedLength(text) : [...text].length;
 }
 
+/** Counts, types, shapes and sizes of one post's (or one thread part's) media for a platform. */
+function mediaProblems(name: string, limits: ContentLimits, media: MediaRecord[], field: string): Problem[] {
+  const problems: Problem[] = [];
+  const images = media.filter((item) => item.contentType.startsWith("image/"));
+  const videos = media.filter((item) => item.contentType.startsWith("video/"));
+  if (images.length > limits.maxImages)
+    problems.push({ field, message: `${name} takes at most ${limits.maxImages} images.` });
+  if (videos.length > limits.maxVideos)
+    problems.push({
+      field,
+      message: `${name} takes at most ${limits.maxVideos} video${limits.maxVideos === 1 ? "" : "s"}.`,
+    });
+  if (!limits.mixedMedia && images.length > 0 && videos.length > 0)
+    problems.push({ field, message: `${name} cannot mix images and videos in one post.` });
+  for (const item of media) {
+    const video = item.contentType.startsWith("video/");
+    const types = video ? limits.videoTypes : limits.imageTypes;
+    if (!types.includes(item.contentType)) {
+      problems.push({
+        field,
+        message: `${name} does not take ${item.contentType} (${item.fileName}); it takes ${types.join(", ") || "no such files"}.`,
+      });
+    } else if (
+      !video &&
+      limits.imageAspect &&
+      item.width &&
+      item.height &&
+      (item.width / item.height < limits.imageAspect.min || item.width / item.height > limits.imageAspect.max)
+    ) {
+      problems.push({
+        field,
+        message: `${item.fileName} is ${item.width}×${item.height}; ${name} takes images from ${limits.imageAspect.min}:1 to ${limits.imageAspect.max}:1 (width to height).`,
+      });
+    } else if (
+      video &&
+      limits.videoSeconds &&
+      item.durationSeconds &&
+      (item.durationSeconds < limits.videoSeconds.min || item.durationSeconds > limits.videoSeconds.max)
+    ) {
+      problems.push({
+        field,
+        message: `${item.fileName} lasts ${Math.round(item.durationSeconds)} s; ${name} takes videos of ${limits.videoSeconds.min} to ${limits.videoSeconds.max} s.`,
+      });
+    } else if (item.sizeBytes > (video ? limits.maxVideoBytes : limits.maxImageBytes)) {
+      problems.push({
+        field,
+        message: `${item.fileName} is over ${name}'s ${Math.round((video ? limits.maxVideoBytes : limits.maxImageBytes) / 1024 / 1024)} MB limit.`,
+      });
+    }
+  }
+  return problems;
+}
+
 /**
  * Every rule the chosen platforms enforce, checked before anything is queued; the composer
  * shows the same limits (GET /api/posts/limits).
  */
 export function validatePost(options: {
+  threadMedia?: MediaRecord[][];
   content: string;
   link?: string;
   media: MediaRecord[];
@@ -56,52 +112,11 @@ export function validatePost(options: {
       problems.push({ field: "content", message: `${name}: write something or attach media.` });
     if (limits.mediaRequired && media.length === 0)
       problems.push({ field: "mediaIds", message: `${name} needs an image or a video.` });
-    if (images.length > limits.maxImages)
-      problems.push({ field: "mediaIds", message: `${name} takes at most ${limits.maxImages} images.` });
-    if (videos.length > limits.maxVideos)
-      problems.push({
-        field: "mediaIds",
-        message: `${name} takes at most ${limits.maxVideos} video${limits.maxVideos === 1 ? "" : "s"}.`,
-      });
-    if (!limits.mixedMedia && images.length > 0 && videos.length > 0)
-      problems.push({ field: "mediaIds", message: `${name} cannot mix images and videos in one post.` });
-    for (const item of media) {
-      const video = item.contentType.startsWith("video/");
-      const types = video ? limits.videoTypes : limits.imageTypes;
-      if (!types.includes(item.contentType)) {
-        problems.push({
-          field: "mediaIds",
-          message: `${name} does not take ${item.contentType} (${item.fileName}); it takes ${types.join(", ") || "no such files"}.`,
-        });
-      } else if (
-        !video &&
-        limits.imageAspect &&
-        item.width &&
-        item.height &&
-        (item.width / item.height < limits.imageAspect.min || item.width / item.height > limits.imageAspect.max)
-      ) {
-        problems.push({
-          field: "mediaIds",
-          message: `${item.fileName} is ${item.width}×${item.height}; ${name} takes images from ${limits.imageAspect.min}:1 to ${limits.imageAspect.max}:1 (width to height).`,
-        });
-      } else if (
-        video &&
-        limits.videoSeconds &&
-        item.durationSeconds &&
-        (item.durationSeconds < limits.videoSeconds.min || item.durationSeconds > limits.videoSeconds.max)
-      ) {
-        problems.push({
-          field: "mediaIds",
-          message: `${item.fileName} lasts ${Math.round(item.durationSeconds)} s; ${name} takes videos of ${limits.videoSeconds.min} to ${limits.videoSeconds.max} s.`,
-        });
-      } else if (item.sizeBytes > (video ? limits.maxVideoBytes : limits.maxImageBytes)) {
-        problems.push({
-          field: "mediaIds",
-          message: `${item.fileName} is over ${name}'s ${Math.round((video ? limits.maxVideoBytes : limits.maxImageBytes) / 1024 / 1024)} MB limit.`,
-        });
-      }
-    }
+    problems.push(...mediaProblems(name, limits, media, "mediaIds"));
     if (platform === "x") {
+      for (const [index, partMedia] of (options.threadMedia ?? []).entries()) {
+        problems.push(...mediaProblems(name, limits, partMedia, `options.threadMedia.${index}`));
+      }
       for (const [index, part] of (postOptions.threadParts ?? []).entries()) {
         if (!part.trim())
           problems.push({ field: `options.threadParts.${index}`, message: "A thread part cannot be empty." });

@@ -85,6 +85,28 @@ describe("cross-posting against the platform sandbox", () => {
     assert.deepEqual([second.text, third.text], ["2/3 low and slow", "3/3 rest two days"]);
   });
 
+  test("an X thread whose parts carry their own images", async () => {
+    const [first, second] = [await upload(client, "/photo.jpg"), await upload(client, "/photo.jpg")];
+    const created = await compose({
+      content: "Roast day in pictures 1/2",
+      mediaIds: [first.id],
+      connectionIds: [ids.byKey("x")],
+      options: { threadParts: ["2/2 the cooling tray"], threadMedia: [[second.id]] },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const post = await settled(client, created.body.post.id);
+    const parts = await published("x");
+    const head = parts.find((item) => item.id === post.targets[0].postId)!;
+    const reply = parts.find((item) => item.parentId === head.id)!;
+    assert.deepEqual([head.media.length, reply.media.length], [1, 1]);
+    const tooMany = await compose({
+      content: "too many",
+      connectionIds: [ids.byKey("x")],
+      options: { threadParts: ["second"], threadMedia: [[first.id, second.id, first.id, second.id, first.id]] },
+    });
+    assert.equal(tooMany.status, 400);
+  });
+
   test("images: Instagram and Facebook fetch them by URL, X and LinkedIn take the bytes, Telegram a URL", async () => {
     const photo = await upload(client, "/photo.jpg");
     const created = await compose({

@@ -73,6 +73,7 @@ export function ComposePage() {
   const [localTime, setLocalTime] = useState("");
   const [zone, setZone] = useState(viewerZone);
   const [threadParts, setThreadParts] = useState<string[]>([]);
+  const [threadMedia, setThreadMedia] = useState<MediaItem[][]>([]);
   const [instagramFormat, setInstagramFormat] = useState<"post" | "reel" | "story">("post");
   const [youtube, setYoutube] = useState({ title: "", privacy: "public", short: false });
 
@@ -92,7 +93,12 @@ export function ComposePage() {
         connectionIds: selected,
         ...(when === "later" && localTime ? { scheduledAt: wallTimeToIso(localTime, zone) } : {}),
         options: {
-          ...(platformsChosen.includes("x") && threadParts.length ? { threadParts } : {}),
+          ...(platformsChosen.includes("x") && threadParts.length
+            ? {
+                threadParts,
+                threadMedia: threadParts.map((_, index) => (threadMedia[index] ?? []).map((item) => item.id)),
+              }
+            : {}),
           ...(platformsChosen.includes("instagram") ? { instagramFormat } : {}),
           ...(platformsChosen.includes("youtube")
             ? {
@@ -242,17 +248,38 @@ export function ComposePage() {
                 <div className="field">
                   <span className="field-label">X thread: more posts, each replying to the one before</span>
                   {threadParts.map((part, index) => (
-                    <textarea
-                      key={index}
-                      rows={2}
-                      aria-label={`Thread part ${index + 2}`}
-                      value={part}
-                      onChange={(event) =>
-                        setThreadParts(
-                          threadParts.map((value, position) => (position === index ? event.target.value : value)),
-                        )
-                      }
-                    />
+                    <div className="thread-part" key={index}>
+                      <textarea
+                        rows={2}
+                        aria-label={`Thread part ${index + 2}`}
+                        value={part}
+                        onChange={(event) =>
+                          setThreadParts(
+                            threadParts.map((value, position) => (position === index ? event.target.value : value)),
+                          )
+                        }
+                      />
+                      <input
+                        type="file"
+                        multiple
+                        aria-label={`Images for thread part ${index + 2}`}
+                        accept="image/jpeg,image/png,image/gif,image/webp,video/mp4,video/quicktime"
+                        onChange={async (event) => {
+                          const files = Array.from(event.target.files ?? []);
+                          const uploaded = await Promise.all(files.map((file) => uploadMedia(file, () => undefined)));
+                          setThreadMedia((current) => {
+                            const next = threadParts.map((_, position) => current[position] ?? []);
+                            next[index] = uploaded;
+                            return next;
+                          });
+                        }}
+                      />
+                      {threadMedia[index]?.length ? (
+                        <span className="muted small">
+                          {threadMedia[index]!.map((item) => item.fileName).join(", ")}
+                        </span>
+                      ) : null}
+                    </div>
                   ))}
                   <button type="button" className="link-button" onClick={() => setThreadParts([...threadParts, ""])}>
                     + Add a thread part
