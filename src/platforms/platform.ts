@@ -124,6 +124,8 @@ export interface OutgoingPost {
 export interface PublishResult {
   remoteId: string;
   url: string;
+  /** What the platform said is left of the account's window (X's x-rate-limit-* headers). */
+  budget?: { remaining: number; resetAt: Date };
 }
 
 /** A post found on the account, for reconciling after a request that may have landed. */

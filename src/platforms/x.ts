@@ -72,6 +72,15 @@ async function uploadMedia(api: Api, media: OutgoingMedia): Promise<string> {
   return id;
 }
 
+/** The per-user posting window X reports on every answer. https://docs.x.com/x-api/fundamentals/rate-limits */
+function windowLeft(headers: Headers): { remaining: number; resetAt: Date } | undefined {
+  const remaining = Number(headers.get("x-rate-limit-remaining"));
+  const reset = Number(headers.get("x-rate-limit-reset"));
+  return headers.has("x-rate-limit-remaining") && Number.isFinite(remaining) && reset > 0
+    ? { remaining, resetAt: new Date(reset * 1000) }
+    : undefined;
+}
+
 function classify(response: ErrorResponse): PlatformFailure | undefined {
   if (response.status === 429) {
     const reset = Number(response.headers.get("x-rate-limit-reset"));
@@ -148,10 +157,11 @@ export const x: OAuthPlatform = {
       const text = post.link && !post.text.includes(post.link) ? `${post.text} ${post.link}`.trim() : post.text;
       const parts = [text, ...post.threadParts];
       const ids = [...post.publishedPartIds];
+      let budget: { remaining: number; resetAt: Date } | undefined;
       for (let index = ids.length; index < parts.length; index += 1) {
         const partMedia = index === 0 ? post.media : (post.threadMedia[index - 1] ?? []);
         const mediaIds = await Promise.all(partMedia.map((media) => uploadMedia(api, media)));
-        const { data } = await api.call(postCreated, {
+        const { data, headers } = await api.call(postCreated, {
           method: "POST",
           host: "api",
           path: "/2/tweets",
@@ -162,9 +172,10 @@ export const x: OAuthPlatform = {
           },
         });
         ids.push(data.data.id);
+        budget = windowLeft(headers) ?? budget;
         await onPartPublished(data.data.id);
       }
-      return { remoteId: ids[0]!, url: `https://x.com/${username}/status/${ids[0]}` };
+      return { remoteId: ids[0]!, url: `https://x.com/${username}/status/${ids[0]}`, ...(budget ? { budget } : {}) };
     },
 
     async findRecent(api, account, since) {

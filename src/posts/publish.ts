@@ -310,6 +310,13 @@ async function attempt(
       },
     );
     await markPublished(context, target, post, result);
+    // A spent window is respected before the next call, not discovered by a 429.
+    if (result.budget && result.budget.remaining <= 0 && result.budget.resetAt > new Date()) {
+      await context.db
+        .update(connections)
+        .set({ status: "rate_limited", rateLimitedUntil: result.budget.resetAt, updatedAt: new Date() })
+        .where(eq(connections.id, connection.id));
+    }
   } catch (error) {
     if (!(error instanceof PlatformError)) throw error;
     const current = { ...target, progress };

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createOrganization, signUp } from "../support/factories.js";
+import { waitFor } from "../support/process.js";
 import type { HttpClient } from "../support/client.js";
 import { json, sleep, startSandbox, type RunningSandbox } from "../sandbox/support.js";
 import { connectThroughConsent, newsBot, startAppWithSandbox, type TestApp } from "../connections/support.js";
@@ -147,5 +148,44 @@ describe("publishing through platform failures", () => {
       assert.equal(settledPost.targets[0].state, "published");
     }
     assert.equal(await published("linkedin", "Retry me later"), 1);
+  });
+});
+
+describe("a platform's window, respected before calling", () => {
+  test("once X says the per-user window is spent, the next post waits for the reset without calling X", async () => {
+    const sandbox = await startSandbox({ limits: { xPostsPer15MinutesPerUser: 2 } });
+    const { app } = await startAppWithSandbox({ sandbox });
+    try {
+      const client = app.client();
+      await signUp(client);
+      await createOrganization(client);
+      await connectThroughConsent(client, "x", { identity: "ava" });
+      const { byKey } = await connectionIds(client);
+      for (const text of ["Window one", "Window two"]) {
+        const created = await client.post("/api/posts", { content: text, connectionIds: [byKey("x")] });
+        assert.equal((await settled(client, created.body.post.id)).targets[0].state, "published");
+      }
+      const connection = (await client.get(`/api/social-media/connections/${byKey("x")}`)).body.connection;
+      assert.equal(connection.status, "rate_limited");
+      const until = new Date(connection.rateLimitedUntil).getTime();
+      assert.ok(until > Date.now() + 14 * 60_000 && until <= Date.now() + 15 * 60_000 + 1_000);
+      const before = (await json(await fetch(`${sandbox.url}_sandbox/journal?prefix=x&path=/2/tweets`))).entries.length;
+      const third = await client.post("/api/posts", { content: "Window three", connectionIds: [byKey("x")] });
+      const waiting = await waitFor(
+        async () => {
+          const post = (await client.get(`/api/posts/${third.body.post.id}`)).body.post;
+          return post.targets[0].error ? post : undefined;
+        },
+        10_000,
+        "the third post to be re-timed",
+      );
+      assert.equal(waiting.targets[0].state, "queued");
+      assert.match(waiting.targets[0].error, /rate limit/);
+      const after = (await json(await fetch(`${sandbox.url}_sandbox/journal?prefix=x&path=/2/tweets`))).entries.length;
+      assert.equal(after, before, "X was not called");
+    } finally {
+      await app.stop();
+      await sandbox.close();
+    }
   });
 });
