@@ -9,7 +9,9 @@ import {
   type Health,
   type Invitation,
   type Member,
+  type Post,
 } from "../api";
+import { formatInZone } from "../time";
 import { PlatformMark } from "./SocialMediaPage";
 import { Avatar, Card, PageHeader, RelativeTime } from "../components/ui";
 import { useSession } from "../session";
@@ -61,6 +63,11 @@ export function OverviewPage() {
     queryFn: () => api<{ connections: Connection[] }>("GET", "/api/social-media/connections"),
     enabled: roleCan.viewConnections(role),
   });
+  const posts = useQuery({
+    queryKey: ["posts", "recent"],
+    queryFn: () => api<{ posts: Post[] }>("GET", "/api/posts?limit=5"),
+    enabled: roleCan.post(role),
+  });
   const health = useQuery({
     queryKey: ["health"],
     queryFn: async () => {
@@ -105,6 +112,30 @@ export function OverviewPage() {
             <p className="muted">Loading…</p>
           )}
         </Card>
+
+        {posts.data ? (
+          <Card title="Latest posts" actions={<Link to="/compose">New post</Link>}>
+            {posts.data.posts.length === 0 ? (
+              <p className="callout">
+                Nothing posted yet. <Link to="/compose">Compose your first post</Link>.
+              </p>
+            ) : (
+              <ul className="activity">
+                {posts.data.posts.map((post) => (
+                  <li key={post.id}>
+                    <span>
+                      <span className={`status status-post-${post.status}`}>{post.status.replace("_", " ")}</span>{" "}
+                      {post.content.slice(0, 60) || "(media)"}
+                    </span>
+                    <span className="muted small nowrap">
+                      <Link to="/posts">{formatInZone(post.scheduledAt ?? post.createdAt)}</Link>
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </Card>
+        ) : null}
 
         {connections.data ? (
           <Card
