@@ -143,6 +143,8 @@ export const workerHeartbeats = pgTable("worker_heartbeats", {
   pid: integer("pid").notNull(),
   startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
   seenAt: timestamp("seen_at", { withTimezone: true }).notNull(),
+  /** The session advisory lock the worker holds while its process lives: PostgreSQL drops it the moment the process dies. */
+  presenceKey: integer("presence_key"),
 });
 
 export const connectionStatus = pgEnum("connection_status", [
@@ -337,6 +339,9 @@ export const postTargets = pgTable(
     attempts: integer("attempts").notNull().default(0),
     dueAt: timestamp("due_at", { withTimezone: true }).notNull(),
     publishingStartedAt: timestamp("publishing_started_at", { withTimezone: true }),
+    /** The worker and job holding the target while it is publishing: a dead worker's targets are reconciled at once. */
+    claimedByWorker: text("claimed_by_worker"),
+    claimedJobId: text("claimed_job_id"),
     publishedAt: timestamp("published_at", { withTimezone: true }),
     remotePostId: text("remote_post_id"),
     remoteUrl: text("remote_url"),
@@ -348,6 +353,10 @@ export const postTargets = pgTable(
   },
   (table) => [
     uniqueIndex("post_targets_unique").on(table.postId, table.connectionId),
+    // Two targets can never be the same remote post: reconciliation that would claim one twice fails here.
+    uniqueIndex("post_targets_remote_post_unique")
+      .on(table.connectionId, table.remotePostId)
+      .where(sql`${table.remotePostId} is not null`),
     index("post_targets_due_idx").on(table.state, table.dueAt),
     index("post_targets_organization_idx").on(table.organizationId),
   ],
