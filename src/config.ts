@@ -73,8 +73,8 @@ const envSchema = z.object({
   LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: positiveInt.default(20),
   LOGIN_FAILURES_PER_EMAIL: positiveInt.default(5),
   LOGIN_FAILURE_WINDOW_MINUTES: positiveInt.default(15),
-  WORKER_HEARTBEAT_INTERVAL_MS: positiveInt.default(15_000),
-  WORKER_STALE_AFTER_MS: positiveInt.default(60_000),
+  WORKER_HEARTBEAT_INTERVAL_MS: positiveInt.default(5_000),
+  WORKER_STALE_AFTER_MS: positiveInt.default(20_000),
   QUEUE_POLLING_INTERVAL_SECONDS: z.coerce.number().min(0.5).default(2),
   CONNECTION_REFRESH_AHEAD_MINUTES: positiveInt.default(15),
   CONNECTION_REFRESH_SWEEP_SECONDS: positiveInt.default(60),
@@ -83,6 +83,8 @@ const envSchema = z.object({
   MEDIA_MAX_BYTES: positiveInt.default(512 * 1024 * 1024),
   PUBLISH_MAX_ATTEMPTS: positiveInt.default(5),
   PUBLISH_STUCK_AFTER_SECONDS: positiveInt.default(120),
+  PUBLISH_SWEEP_SECONDS: positiveInt.default(10),
+  PLATFORM_TIMEOUT_MS: positiveInt.default(30_000),
   FACEBOOK_CLIENT_ID: z.string().optional(),
   FACEBOOK_CLIENT_SECRET: z.string().optional(),
   FACEBOOK_BASE_URL: z.url().optional(),
@@ -201,7 +203,13 @@ function buildConfig(env: z.infer<typeof envSchema>) {
     /** Development only: platforms without credentials are offered as the in-process sandbox. */
     sandboxTwin: env.SANDBOX_TWIN && env.NODE_ENV !== "production",
     media: { maxBytes: env.MEDIA_MAX_BYTES },
-    publishing: { maxAttempts: env.PUBLISH_MAX_ATTEMPTS, stuckAfterMs: env.PUBLISH_STUCK_AFTER_SECONDS * 1000 },
+    publishing: {
+      maxAttempts: env.PUBLISH_MAX_ATTEMPTS,
+      stuckAfterMs: env.PUBLISH_STUCK_AFTER_SECONDS * 1000,
+      sweepIntervalMs: env.PUBLISH_SWEEP_SECONDS * 1000,
+    },
+    /** How long a platform may take to answer one request before the call counts as lost. */
+    platformTimeoutMs: env.PLATFORM_TIMEOUT_MS,
     connections: {
       refreshAheadMs: env.CONNECTION_REFRESH_AHEAD_MINUTES * 60_000,
       refreshSweepSeconds: env.CONNECTION_REFRESH_SWEEP_SECONDS,

@@ -33,7 +33,7 @@ export async function startRuntime(options: {
   sandboxTwin?: SandboxTwin;
 }): Promise<Runtime> {
   const { config, role, logger } = options;
-  const database = await openDatabase(config);
+  const database = await openDatabase(config, logger);
   const queue = await startQueue(database, config, logger);
   const keyRing = await MasterKeyRing.open(keySource(config, (message) => logger.warn(message)).load);
 
@@ -63,7 +63,7 @@ export async function startRuntime(options: {
     http = { ...built, url: config.http.publicUrl ?? listening, port };
     context.sandboxTwin?.registerRedirects((platform) => redirectUri(context, platform));
   }
-  const worker = role !== "api" ? await startWorker({ context, logger }) : undefined;
+  const worker = role !== "api" ? await startWorker({ context, database, logger }) : undefined;
 
   return {
     database,

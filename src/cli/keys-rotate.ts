@@ -1,6 +1,7 @@
 import { loadConfig } from "../config.js";
 import { readLiveServer } from "../data-directory.js";
 import { openDatabase } from "../db/client.js";
+import { createLogger } from "../http/logger.js";
 import { recordAudit } from "../audit/audit.js";
 import { addDevelopmentKeyVersion, keySource, MasterKeyRing } from "../vault/keyring.js";
 import { rewrapDataKeys, type RotationResult } from "../vault/vault.js";
@@ -43,7 +44,7 @@ if (live?.port) {
   }
   report((await response.json()) as RotationResult, ` (running server, pid ${live.pid})`);
 } else {
-  const database = await openDatabase(config);
+  const database = await openDatabase(config, createLogger(config.logLevel));
   try {
     const ring = await MasterKeyRing.open(source.load);
     const result = await rewrapDataKeys(database.db, ring);

@@ -4,7 +4,7 @@ import type { AppContext } from "../http/context.js";
 import { Api, resolveHosts } from "../platforms/http.js";
 import { platforms } from "../platforms/index.js";
 import type { OAuthClientSettings } from "../platforms/oauth.js";
-import type { PlatformContext, PlatformDefinition } from "../platforms/platform.js";
+import { isBotPlatform, type PlatformContext, type PlatformDefinition } from "../platforms/platform.js";
 
 /**
  * The in-process platform emulator offered in development for platforms without credentials.
@@ -33,13 +33,15 @@ export interface PlatformAccess {
   credentials?: { clientId: string; clientSecret: string };
   /** What to set for the platform to work, when it does not. */
   missingVariables: string[];
+  timeoutMs: number;
 }
 
 export function platformAccess(context: AppContext, id: PlatformId): PlatformAccess {
   const definition = platforms[id];
   const settings = context.config.platforms[id];
   const platformContext = { apiVersion: settings.apiVersion };
-  const needsCredentials = definition.auth({}).kind === "oauth2";
+  const timeoutMs = context.config.platformTimeoutMs;
+  const needsCredentials = !isBotPlatform(definition);
   const configured = !needsCredentials || Boolean(settings.credentials);
   const twin = context.sandboxTwin;
   if (configured && !(twin && !needsCredentials && !settings.baseUrl)) {
@@ -50,6 +52,7 @@ export function platformAccess(context: AppContext, id: PlatformId): PlatformAcc
       platformContext,
       credentials: settings.credentials,
       missingVariables: [],
+      timeoutMs,
     };
   }
   if (twin) {
@@ -60,6 +63,7 @@ export function platformAccess(context: AppContext, id: PlatformId): PlatformAcc
       platformContext,
       credentials: twin.credentialsFor(id),
       missingVariables: [],
+      timeoutMs,
     };
   }
   return {
@@ -68,6 +72,7 @@ export function platformAccess(context: AppContext, id: PlatformId): PlatformAcc
     hosts: resolveHosts(definition.realHosts, settings),
     platformContext,
     missingVariables: [`${settings.variablePrefix}_CLIENT_ID`, `${settings.variablePrefix}_CLIENT_SECRET`],
+    timeoutMs,
   };
 }
 
@@ -76,18 +81,38 @@ export function redirectUri(context: AppContext, platform: PlatformId): string {
   return new URL(`/api/auth/callback/${platform}`, context.publicUrl()).toString();
 }
 
-export function apiFor(access: PlatformAccess, token?: string): Api {
-  const api = new Api(access.definition.id, access.hosts, access.definition.classify);
-  return token ? api.withToken(token) : api;
+export function apiFor(access: PlatformAccess, options: { token?: string; signal?: AbortSignal } = {}): Api {
+  return new Api({
+    platform: access.definition.id,
+    hosts: access.hosts,
+    classify: access.definition.classify,
+    timeoutMs: access.timeoutMs,
+    ...options,
+  });
+}
+
+export interface PlatformCall {
+  api: Api;
+  context: PlatformContext;
+}
+
+/** The Api and context for a call with a connection's token: Telegram's travels in the path, the others' in a header. */
+export function platformCall(access: PlatformAccess, token: string, signal?: AbortSignal): PlatformCall {
+  const bot = isBotPlatform(access.definition);
+  return {
+    api: apiFor(access, { ...(bot ? {} : { token }), ...(signal ? { signal } : {}) }),
+    context: { ...access.platformContext, ...(bot ? { botToken: token } : {}) },
+  };
 }
 
 export function oauthSettings(access: PlatformAccess): OAuthClientSettings | undefined {
   const { definition, credentials } = access;
-  if (definition.auth({}).kind !== "oauth2" || !credentials || !("listAccounts" in definition)) return undefined;
+  if (isBotPlatform(definition) || !credentials) return undefined;
   return {
     platform: definition.id,
     spec: definition.auth(access.platformContext),
     hosts: access.hosts,
+    timeoutMs: access.timeoutMs,
     ...credentials,
   };
 }

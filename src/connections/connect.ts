@@ -14,7 +14,7 @@ import {
   newState,
   revokeToken,
 } from "../platforms/oauth.js";
-import { PlatformError, type Account, type GrantTokens } from "../platforms/platform.js";
+import { isBotPlatform, PlatformError, type Account, type GrantTokens } from "../platforms/platform.js";
 import { apiFor, oauthSettings, platformAccess, redirectUri, type PlatformAccess } from "./access.js";
 import { describeFailure } from "./health.js";
 import { openTokens, organizationConnection, resolveErrors, sealedTokens, type Connection } from "./store.js";
@@ -39,7 +39,7 @@ function requireOAuth(access: PlatformAccess) {
     );
   }
   const settings = oauthSettings(access);
-  if (!settings || !("listAccounts" in access.definition)) {
+  if (!settings || isBotPlatform(access.definition)) {
     throw new AppError(
       400,
       "not_oauth",
@@ -213,7 +213,7 @@ export async function completeConnect(
       grant = await definition.upgradeGrant(grant, (grantType, parameters) =>
         exchangeGrant(settings, grantType, parameters, grant),
       );
-    accounts = await definition.listAccounts(apiFor(access, grant.accessToken), access.platformContext);
+    accounts = await definition.listAccounts(apiFor(access, { token: grant.accessToken }), access.platformContext);
   } catch (error) {
     if (!(error instanceof PlatformError)) throw error;
     if (error.failure.kind === "transient" || error.failure.kind === "ambiguous") {
@@ -381,7 +381,7 @@ export async function connectTelegram(
 ): Promise<Connection> {
   const access = platformAccess(context, "telegram");
   const definition = access.definition;
-  if (!("verifyChannel" in definition)) throw new Error("telegram is a bot platform");
+  if (!isBotPlatform(definition)) throw new Error("telegram is a bot platform");
   let account: Account;
   try {
     account = await definition.verifyChannel(apiFor(access), options.botToken, options.chat);

@@ -5,7 +5,7 @@ import { connectionErrors, connections } from "../db/schema.js";
 import type { AppContext } from "../http/context.js";
 import { refreshGrant } from "../platforms/oauth.js";
 import { assertNever, PlatformError, type PlatformFailure } from "../platforms/platform.js";
-import { apiFor, oauthSettings, platformAccess } from "./access.js";
+import { oauthSettings, platformAccess, platformCall, type PlatformCall } from "./access.js";
 import { connectionById, openTokens, resolveErrors, sealedTokens, type Connection } from "./store.js";
 
 type ErrorType = (typeof connectionErrors.$inferInsert)["errorType"];
@@ -83,7 +83,7 @@ export async function recordFailure(
     .update(connections)
     .set({
       ...(effect.status ? { status: effect.status } : {}),
-      rateLimitedUntil: effect.rateLimitedUntil ?? null,
+      ...(effect.rateLimitedUntil ? { rateLimitedUntil: effect.rateLimitedUntil } : {}),
       errorCount: sql`${connections.errorCount} + 1`,
       lastError: message,
       lastErrorAt: now,
@@ -104,7 +104,7 @@ export async function recordFailure(
   return effect.status ?? connection.status;
 }
 
-async function recordSuccess(
+export async function recordSuccess(
   context: AppContext,
   connection: Connection,
   changes: Partial<typeof connections.$inferInsert> = {},
@@ -126,7 +126,13 @@ async function recordSuccess(
   if (connection.status !== "healthy") await auditStatusChange(context, connection, "healthy");
 }
 
-export type RefreshOutcome = "refreshed" | "not_due" | "not_refreshable" | "failed";
+/**
+ * `refused`: the platform says the grant is gone (the connection is now invalid or expired);
+ * `unavailable`: the token endpoint could not be used just now (5xx, timeout, a garbled or
+ * rate-limited answer, the app's own credentials refused): the connection keeps its status and
+ * the next try may succeed.
+ */
+export type RefreshOutcome = "refreshed" | "not_due" | "not_refreshable" | "refused" | "unavailable";
 
 /**
  * Renews a connection's tokens under its lock. X rotates refresh tokens, so two refreshes at
@@ -175,27 +181,30 @@ export async function refreshConnection(
       return "refreshed";
     } catch (error) {
       if (!(error instanceof PlatformError)) throw error;
-      // A refused refresh means the grant is gone; anything else keeps the hope of the next try.
-      const failure: PlatformError =
-        error.failure.kind === "token_invalid" || error.failure.kind === "token_expired"
-          ? error
-          : error.failure.kind === "rejected"
-            ? new PlatformError(
-                error.platform,
-                { kind: "token_invalid", reason: error.failure.userMessage },
-                { message: error.message, status: error.status },
-              )
-            : error;
-      await recordFailure(context, connection, failure);
-      return "failed";
+      await recordFailure(context, connection, error);
+      const refused = error.failure.kind === "token_invalid" || error.failure.kind === "token_expired";
+      return refused ? "refused" : "unavailable";
     }
   });
+}
+
+/**
+ * A token refused right after it was renewed is most likely one the platform has not spread to
+ * all its servers yet: filed as an error, retried, and no reason to call the connection expired.
+ */
+export function notYetPropagated(error: PlatformError): PlatformError {
+  return new PlatformError(
+    error.platform,
+    { kind: "transient" },
+    { message: `the renewed token was refused at once (${error.message})`, status: error.status, cause: error },
+  );
 }
 
 /** A cheap call with the connection's token; an expired token is refreshed once first. */
 export async function checkConnection(
   context: AppContext,
   connectionId: string,
+  options: { afterRefresh?: boolean } = {},
 ): Promise<Connection["status"] | undefined> {
   const connection = await connectionById(context.db, connectionId);
   if (!connection || connection.status === "disconnected") return connection?.status;
@@ -203,25 +212,65 @@ export async function checkConnection(
   const tokens = await openTokens(context, connection);
   if (!tokens) return connection.status;
   const account = { externalId: connection.externalId, details: connection.details };
-  const attempt = async (token: string) => {
-    const definition = access.definition;
-    if (definition.auth({}).kind === "bot" && "verifyChannel" in definition) {
-      await definition.checkHealth(apiFor(access), account, access.platformContext, token);
-    } else if ("listAccounts" in definition) {
-      await definition.checkHealth(apiFor(access, token), account, access.platformContext);
-    }
-  };
   try {
-    await attempt(tokens.accessToken);
+    const { api, context: platformContext } = platformCall(access, tokens.accessToken);
+    await access.definition.checkHealth(api, account, platformContext);
     await recordSuccess(context, connection);
     return "healthy";
   } catch (error) {
     if (!(error instanceof PlatformError)) throw error;
+    if (error.failure.kind === "token_expired" && options.afterRefresh)
+      return recordFailure(context, connection, notYetPropagated(error));
     if (error.failure.kind === "token_expired" && connection.refreshTokenCiphertext) {
       const outcome = await refreshConnection(context, connection.id, { force: true });
-      if (outcome === "refreshed") return checkConnection(context, connection.id);
+      if (outcome === "refreshed") return checkConnection(context, connection.id, { afterRefresh: true });
       return (await connectionById(context.db, connection.id))?.status;
     }
     return recordFailure(context, connection, error);
+  }
+}
+
+/**
+ * A call with the connection's token; when the platform says the token expired, the token is
+ * renewed (under the connection's lock) and the call made once more. What is thrown then says
+ * what to do: `token_expired`/`token_invalid` (the grant is gone: reconnect), `transient` (the
+ * token could not be renewed just now, or the renewed one was refused at once: try later).
+ */
+export async function withFreshToken<T>(
+  context: AppContext,
+  connection: Connection,
+  options: { signal?: AbortSignal },
+  call: (platform: PlatformCall) => Promise<T>,
+): Promise<T> {
+  const access = platformAccess(context, connection.platform as PlatformId);
+  const tokens = await openTokens(context, connection);
+  if (!tokens)
+    throw new PlatformError(
+      access.definition.id,
+      { kind: "token_invalid", reason: "the connection holds no token" },
+      { message: "no token stored" },
+    );
+  try {
+    return await call(platformCall(access, tokens.accessToken, options.signal));
+  } catch (error) {
+    if (!(error instanceof PlatformError) || error.failure.kind !== "token_expired") throw error;
+    const outcome = await refreshConnection(context, connection.id, { force: true });
+    if (outcome === "unavailable")
+      throw new PlatformError(
+        error.platform,
+        { kind: "transient" },
+        { message: "the expired token could not be renewed just now", cause: error },
+      );
+    if (outcome !== "refreshed" && outcome !== "not_due") throw error;
+    const renewed = await connectionById(context.db, connection.id);
+    const renewedTokens = renewed && (await openTokens(context, renewed));
+    if (!renewedTokens) throw error;
+    try {
+      return await call(platformCall(access, renewedTokens.accessToken, options.signal));
+    } catch (retryError) {
+      if (retryError instanceof PlatformError && retryError.failure.kind === "token_expired")
+        throw notYetPropagated(retryError);
+      throw retryError;
+    }
   }
 }

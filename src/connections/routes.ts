@@ -7,6 +7,7 @@ import { connectionErrors, connections } from "../db/schema.js";
 import { currentOrganization, currentUser } from "../http/authorization.js";
 import type { AppContext } from "../http/context.js";
 import { AppError, notFound } from "../http/errors.js";
+import { isBotPlatform } from "../platforms/platform.js";
 import { platformAccess } from "./access.js";
 import {
   beginConnect,
@@ -104,7 +105,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
     async () => ({
       platforms: platformIds.map((id) => {
         const access = platformAccess(context, id);
-        const method = "listAccounts" in access.definition ? ("oauth" as const) : ("bot" as const);
+        const method = isBotPlatform(access.definition) ? ("bot" as const) : ("oauth" as const);
         return {
           id,
           name: access.definition.name,
@@ -350,7 +351,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
         params: connectionParams,
         response: {
           200: z.object({
-            outcome: z.enum(["refreshed", "not_due", "not_refreshable", "failed"]),
+            outcome: z.enum(["refreshed", "not_due", "not_refreshable", "refused", "unavailable"]),
             connection: connectionSchema,
           }),
         },

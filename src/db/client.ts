@@ -8,6 +8,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/node-postgres";
 import { migrate as migratePostgres } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
+import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import { projectPath } from "../paths.js";
 import * as schema from "./schema.js";
@@ -46,9 +47,21 @@ export async function withAdvisoryLock<T>(
   }
 }
 
-export async function openDatabase(config: Config): Promise<DatabaseHandle> {
+/**
+ * When the server restarts or ends sessions, pg reports it as an "error" event on the pool (idle
+ * clients) or on the client (one checked out between statements, as in a transaction or while a
+ * lock is held). Unheard, either ends the process; heard, the broken client is dropped, the
+ * statement in flight fails like any other, and the next one opens a new session.
+ */
+function surviveServerRestarts(pool: pg.Pool, onLost: (error: Error) => void): void {
+  pool.on("error", onLost);
+  pool.on("connect", (client) => client.on("error", onLost));
+}
+
+export async function openDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
   if (config.database.kind === "postgres") {
     const pool = new pg.Pool({ connectionString: config.database.url, max: config.database.poolSize });
+    surviveServerRestarts(pool, (error) => logger.warn({ err: error }, "database connection lost"));
     await withAdvisoryLock(pool, startupLocks.migrations, (client) =>
       migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder }),
     );

@@ -5,9 +5,10 @@ import type { Logger } from "pino";
 import { deleteExpiredSessions } from "../auth/sessions.js";
 import { startConnectionJobs } from "../connections/jobs.js";
 import { startPublishJobs } from "../posts/jobs.js";
-import type { Database } from "../db/client.js";
+import type { Database, DatabaseHandle } from "../db/client.js";
 import { workerHeartbeats } from "../db/schema.js";
 import type { AppContext } from "../http/context.js";
+import { holdPresence } from "./presence.js";
 import { queues } from "./queue.js";
 
 export interface Worker {
@@ -18,19 +19,31 @@ export interface Worker {
 /** Heartbeats of workers gone longer than this are deleted, so the table does not grow. */
 const FORGET_WORKER_AFTER_MS = 24 * 3_600_000;
 
-async function beat(db: Database, worker: { id: string; startedAt: Date }) {
+async function beat(db: Database, worker: { id: string; startedAt: Date; presenceKey: number }) {
   const now = new Date();
   await db
     .insert(workerHeartbeats)
-    .values({ workerId: worker.id, hostname: hostname(), pid: process.pid, startedAt: worker.startedAt, seenAt: now })
+    .values({
+      workerId: worker.id,
+      hostname: hostname(),
+      pid: process.pid,
+      startedAt: worker.startedAt,
+      seenAt: now,
+      presenceKey: worker.presenceKey,
+    })
     .onConflictDoUpdate({ target: workerHeartbeats.workerId, set: { seenAt: now } });
 }
 
 /** Takes jobs from every queue and tells /api/health, by heartbeat, that it is alive. */
-export async function startWorker(options: { context: AppContext; logger: Logger }): Promise<Worker> {
+export async function startWorker(options: {
+  context: AppContext;
+  database: DatabaseHandle;
+  logger: Logger;
+}): Promise<Worker> {
   const { context, logger } = options;
   const { db, queue, config } = context;
-  const worker = { id: randomUUID(), startedAt: new Date() };
+  const presence = await holdPresence(options.database, logger);
+  const worker = { id: randomUUID(), startedAt: new Date(), presenceKey: presence.key };
   const { boss } = queue;
   const pollingIntervalSeconds = config.worker.pollingIntervalSeconds;
 
@@ -41,7 +54,7 @@ export async function startWorker(options: { context: AppContext; logger: Logger
   });
   await boss.schedule(queues.purgeExpiredSessions, "17 * * * *");
   const stopConnectionJobs = await startConnectionJobs(context, logger);
-  const stopPublishJobs = await startPublishJobs(context, logger);
+  const stopPublishJobs = await startPublishJobs(context, { id: worker.id, logger, fence: presence.fence });
 
   await beat(db, worker);
   const timer = setInterval(() => {
@@ -56,6 +69,7 @@ export async function startWorker(options: { context: AppContext; logger: Logger
       await boss.offWork(queues.purgeExpiredSessions);
       await stopConnectionJobs();
       await stopPublishJobs();
+      await presence.stop();
     },
   };
 }

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { workerHeartbeats } from "../db/schema.js";
 import type { AppContext } from "../http/context.js";
+import { liveWorkerIds } from "../jobs/presence.js";
 
 const check = z.object({ ok: z.boolean(), detail: z.string() });
 const healthView = z.object({
@@ -41,14 +42,19 @@ export const healthRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db,
         }))
         .catch((error: Error) => ({ ok: false, detail: `job queue unreadable: ${error.message}` }));
 
-      const cutoff = Date.now() - config.worker.staleAfterMs;
-      const beats = await db
-        .select({ seenAt: workerHeartbeats.seenAt })
-        .from(workerHeartbeats)
-        .orderBy(desc(workerHeartbeats.seenAt))
-        .catch(() => []);
+      const seenSince = new Date(Date.now() - config.worker.staleAfterMs);
+      const [beats, live] = await Promise.all([
+        db
+          .select({ seenAt: workerHeartbeats.seenAt })
+          .from(workerHeartbeats)
+          .orderBy(desc(workerHeartbeats.seenAt))
+          .limit(1)
+          .catch(() => []),
+        liveWorkerIds(db, { seenSince })
+          .then((ids) => ids.length)
+          .catch(() => 0),
+      ]);
       const lastSeenAt = beats[0]?.seenAt ?? null;
-      const live = beats.filter((beat) => beat.seenAt.getTime() > cutoff).length;
       const worker = {
         ok: live > 0,
         detail:

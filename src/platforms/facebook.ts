@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { sameText, unixSeconds } from "./matching.js";
 import { classifyGraphError, facebookLogin, graphPicture } from "./meta-graph.js";
 import type { OAuthPlatform } from "./platform.js";
 
@@ -15,6 +16,7 @@ export const metaHosts = {
 };
 
 const created = z.object({ id: z.string() });
+/** https://developers.facebook.com/docs/graph-api/reference/page/published_posts/ */
 const publishedPosts = z.object({
   data: z.array(
     z.object({
@@ -25,6 +27,14 @@ const publishedPosts = z.object({
     }),
   ),
 });
+/** https://developers.facebook.com/docs/graph-api/reference/page/videos/ */
+const pageVideos = z.object({
+  data: z.array(z.object({ id: z.string(), description: z.string().optional(), created_time: z.string() })),
+});
+
+/** Graph's times read `2026-01-31T12:00:00+0000`, which Date does not parse everywhere. */
+const graphTime = (value: string) => new Date(value.replace(/\+0000$/, "Z"));
+const videoUrl = (pageId: string, videoId: string) => `https://www.facebook.com/${pageId}/videos/${videoId}`;
 
 const postUrl = (id: string) => `https://www.facebook.com/${id}`;
 
@@ -113,7 +123,7 @@ export const facebook: OAuthPlatform = {
           path: path("videos"),
           form: { file_url: video.url, description: post.text, title: post.title },
         });
-        return { remoteId: data.id, url: `https://www.facebook.com/${pageId}/videos/${data.id}` };
+        return { remoteId: data.id, url: videoUrl(pageId, data.id) };
       }
       if (post.media.length === 1) {
         const { data } = await api.call(z.object({ id: z.string(), post_id: z.string() }), {
@@ -144,20 +154,34 @@ export const facebook: OAuthPlatform = {
       return { remoteId: data.id, url: postUrl(data.id) };
     },
 
-    async findRecent(api, account, since, { apiVersion }) {
+    /** A video is a Page video (its id is what publish returned); anything else is a Page post. */
+    async findPublished(api, account, post, since, { apiVersion }) {
+      const pageId = account.externalId;
+      const window = { since: unixSeconds(since), limit: "100" };
+      if (post.media.some((media) => media.contentType.startsWith("video/"))) {
+        const { data } = await api.call(pageVideos, {
+          host: "graph",
+          path: `/${apiVersion}/${pageId}/videos`,
+          query: { fields: "id,description,created_time", ...window },
+        });
+        return data.data
+          .map((item) => ({ ...item, createdAt: graphTime(item.created_time) }))
+          .filter((item) => item.createdAt >= since && sameText(post.text, item.description ?? ""))
+          .map((item) => ({ remoteId: item.id, url: videoUrl(pageId, item.id), createdAt: item.createdAt }));
+      }
       const { data } = await api.call(publishedPosts, {
         host: "graph",
-        path: `/${apiVersion}/${account.externalId}/published_posts`,
-        query: { fields: "id,message,created_time,permalink_url", limit: "25" },
+        path: `/${apiVersion}/${pageId}/published_posts`,
+        query: { fields: "id,message,created_time,permalink_url", ...window },
       });
       return data.data
+        .map((item) => ({ ...item, createdAt: graphTime(item.created_time) }))
+        .filter((item) => item.createdAt >= since && sameText(post.text, item.message ?? ""))
         .map((item) => ({
           remoteId: item.id,
-          text: item.message ?? "",
-          createdAt: new Date(item.created_time.replace(/\+0000$/, "Z")),
           url: item.permalink_url ?? postUrl(item.id),
-        }))
-        .filter((item) => item.createdAt >= since);
+          createdAt: item.createdAt,
+        }));
     },
   },
 };

@@ -11,7 +11,6 @@ export interface ErrorResponse {
 
 export type Classifier = (response: ErrorResponse) => PlatformFailure | undefined;
 
-const DEFAULT_TIMEOUT_MS = 30_000;
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 
 export function isLoopback(url: URL): boolean {
@@ -78,16 +77,22 @@ function messageOf(body: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * When the platform says to come back, as seconds or an HTTP date (RFC 9110 §10.2.3).
+ * https://www.rfc-editor.org/rfc/rfc9110#field.retry-after
+ */
+export function retryAfter(headers: Headers, now = Date.now()): Date | undefined {
+  const value = headers.get("retry-after")?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return new Date(now + Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) && date > now ? new Date(date) : undefined;
+}
+
 /** What most platforms mean by a status, when their own classify() has nothing more precise. */
 function defaultFailure(response: ErrorResponse): PlatformFailure {
-  if (response.status === 429) {
-    const seconds = Number(response.headers.get("retry-after"));
-    return {
-      kind: "rate_limited",
-      retryAt: new Date(Date.now() + (Number.isFinite(seconds) && seconds > 0 ? seconds : 60) * 1000),
-      scope: "account",
-    };
-  }
+  if (response.status === 429)
+    return { kind: "rate_limited", retryAt: new Date(Date.now() + 60_000), scope: "account" };
   if (response.status >= 500) return { kind: "transient" };
   if (response.status === 401)
     return {
@@ -104,21 +109,30 @@ function defaultFailure(response: ErrorResponse): PlatformFailure {
  * The one way the product calls a platform: bound to its hosts and (optionally) a token, with a
  * timeout, parsing the answer with a zod schema and turning every failure into a PlatformError.
  */
+export interface ApiOptions {
+  platform: PlatformId;
+  hosts: Record<string, URL>;
+  classify: Classifier;
+  /** A request unanswered this long is abandoned: a GET is retried, anything else reconciled. */
+  timeoutMs: number;
+  token?: string;
+  /** Aborts every call in flight: a worker that has lost the database stops calling platforms. */
+  signal?: AbortSignal;
+}
+
 export class Api {
-  constructor(
-    readonly platform: PlatformId,
-    private readonly hosts: Record<string, URL>,
-    private readonly classify: Classifier,
-    private readonly token?: string,
-    private readonly timeoutMs = DEFAULT_TIMEOUT_MS,
-  ) {}
+  constructor(private readonly options: ApiOptions) {}
+
+  get platform(): PlatformId {
+    return this.options.platform;
+  }
 
   withToken(token: string): Api {
-    return new Api(this.platform, this.hosts, this.classify, token, this.timeoutMs);
+    return new Api({ ...this.options, token });
   }
 
   url(host: string, path: string, query: Record<string, string | undefined> = {}): URL {
-    const base = this.hosts[host];
+    const base = this.options.hosts[host];
     if (!base) throw new Error(`${this.platform} has no host named ${host}`);
     const url = joinPath(base, path);
     for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, value);
@@ -128,7 +142,7 @@ export class Api {
   async call<T>(schema: ZodType<T>, options: CallOptions): Promise<{ data: T; headers: Headers; status: number }> {
     const method = options.method ?? "GET";
     const headers: Record<string, string> = { accept: "application/json", ...options.headers };
-    if (options.bearer !== false && this.token) headers.authorization = `Bearer ${this.token}`;
+    if (options.bearer !== false && this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     let body: string | Uint8Array<ArrayBuffer> | FormData | undefined;
     if (options.bytes) {
       headers["content-type"] = options.bytes.contentType;
@@ -150,7 +164,9 @@ export class Api {
         method,
         headers,
         body,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: this.options.signal
+          ? AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs), this.options.signal])
+          : AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (error) {
       // Refused before anything was sent is safe to retry; a request that may have arrived is not.
@@ -163,7 +179,18 @@ export class Api {
         cause: error,
       });
     }
-    const text = await response.text();
+    const write = method !== "GET";
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      // The platform answered (it has the request) but the body was cut off.
+      throw new PlatformError(this.platform, write ? { kind: "ambiguous" } : { kind: "transient" }, {
+        message: `answer cut off (${(error as Error).name})`,
+        status: response.status,
+        cause: error,
+      });
+    }
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;
@@ -172,7 +199,16 @@ export class Api {
     }
     if (!response.ok && !options.alsoOk?.includes(response.status)) {
       const answer: ErrorResponse = { status: response.status, headers: response.headers, body: parsed };
-      const failure = this.classify(answer) ?? defaultFailure(answer);
+      const classified = this.options.classify(answer) ?? defaultFailure(answer);
+      // Whatever a platform's own reading of its limits, a Retry-After it sends is the word that counts.
+      const comeBackAt = retryAfter(response.headers);
+      // A server error says nothing about whether a write was done before it failed: ask, don't resend.
+      const failure: PlatformFailure =
+        classified.kind === "transient" && write
+          ? { kind: "ambiguous" }
+          : classified.kind === "rate_limited" && comeBackAt
+            ? { ...classified, retryAt: comeBackAt }
+            : classified;
       throw new PlatformError(this.platform, failure, {
         message: messageOf(parsed) ?? `HTTP ${response.status}`,
         status: response.status,
@@ -180,9 +216,12 @@ export class Api {
     }
     const result = schema.safeParse(parsed);
     if (!result.success) {
+      // A write that succeeded but answered in a shape we cannot read has still been done.
       throw new PlatformError(
         this.platform,
-        { kind: "rejected", userMessage: "The platform answered in an unexpected shape." },
+        write && response.ok
+          ? { kind: "ambiguous" }
+          : { kind: "rejected", userMessage: "The platform answered in an unexpected shape." },
         {
           message: `unexpected answer from ${options.path}: ${result.error.issues[0]?.message}`,
           status: response.status,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { metaHosts, upgradeToLongLived } from "./facebook.js";
+import { sameText, unixSeconds } from "./matching.js";
 import { classifyGraphError, facebookLogin } from "./meta-graph.js";
 import type { Api } from "./http.js";
 import { PlatformError, type OAuthPlatform, type OutgoingMedia } from "./platform.js";
@@ -28,11 +29,17 @@ const containerStatus = z.object({ status_code: z.string() });
 const publishingLimit = z.object({
   data: z.array(z.object({ quota_usage: z.number(), config: z.object({ quota_total: z.number() }) })),
 });
+/**
+ * The account's media, and its stories (which /media leaves out).
+ * https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media
+ * https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/stories
+ */
 const mediaList = z.object({
   data: z.array(
     z.object({
       id: z.string(),
       caption: z.string().optional(),
+      media_type: z.string().optional(),
       permalink: z.string().optional(),
       timestamp: z.string(),
     }),
@@ -187,20 +194,30 @@ export const instagram: OAuthPlatform = {
       };
     },
 
-    async findRecent(api, account, since, { apiVersion }) {
+    /**
+     * A feed post or reel is found by its caption. A story has none: any story of the same kind
+     * since the call counts, and more than one is left to a person (the engine never guesses).
+     */
+    async findPublished(api, account, post, since, { apiVersion }) {
+      const story = post.format === "story";
       const { data } = await api.call(mediaList, {
         host: "graph",
-        path: `/${apiVersion}/${account.externalId}/media`,
-        query: { fields: "id,caption,permalink,timestamp" },
+        path: `/${apiVersion}/${account.externalId}/${story ? "stories" : "media"}`,
+        query: { fields: "id,caption,media_type,permalink,timestamp", since: unixSeconds(since), limit: "100" },
       });
+      const storyType = post.media[0]?.contentType.startsWith("video/") ? "VIDEO" : "IMAGE";
       return data.data
+        .map((item) => ({ ...item, createdAt: new Date(item.timestamp.replace(/\+0000$/, "Z")) }))
+        .filter(
+          (item) =>
+            item.createdAt >= since &&
+            (story ? item.media_type === storyType : sameText(post.text, item.caption ?? "")),
+        )
         .map((item) => ({
           remoteId: item.id,
-          text: item.caption ?? "",
-          createdAt: new Date(item.timestamp.replace(/\+0000$/, "Z")),
-          url: item.permalink ?? "",
-        }))
-        .filter((item) => item.createdAt >= since);
+          url: item.permalink ?? `https://www.instagram.com/${account.details.username ?? ""}`,
+          createdAt: item.createdAt,
+        }));
     },
   },
 };

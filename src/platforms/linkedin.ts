@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Api, ErrorResponse } from "./http.js";
+import { sameText } from "./matching.js";
 import { nextMidnight } from "./reset-times.js";
 import {
   PlatformError,
@@ -64,6 +65,11 @@ const restHeaders = (apiVersion: string | undefined) => ({
  */
 export function escapeLittleText(text: string): string {
   return text.replace(/[\\|{}@[\]()<>#*_~]/g, (character) => `\\${character}`);
+}
+
+/** Commentary as LinkedIn gives it back (still little text) read as the text that was sent. */
+function unescapeLittleText(text: string): string {
+  return text.replace(/\\([\\|{}@[\]()<>#*_~])/g, "$1");
 }
 
 const imageUpload = z.object({ value: z.object({ uploadUrl: z.string(), image: z.string() }) });
@@ -216,6 +222,9 @@ export const linkedin: OAuthPlatform = {
     clientAuthentication: "body",
     addsMissingTokenType: true,
     refreshable: true,
+    // LinkedIn refuses an invalid, expired or revoked refresh token with `invalid_request`.
+    // https://learn.microsoft.com/linkedin/shared/authentication/programmatic-refresh-tokens
+    refusals: ["invalid_grant", "invalid_request"],
   }),
 
   async listAccounts(api, { apiVersion }) {
@@ -291,22 +300,23 @@ export const linkedin: OAuthPlatform = {
       return { remoteId: urn, url: `https://www.linkedin.com/feed/update/${urn}/` };
     },
 
-    async findRecent(api, account, since, { apiVersion }) {
+    /** https://learn.microsoft.com/linkedin/marketing/community-management/shares/posts-api#find-posts-by-authors */
+    async findPublished(api, account, post, since, { apiVersion }) {
       const author = account.details.authorUrn ?? account.externalId;
       const { data } = await api.call(postList, {
         host: "api",
         path: "/rest/posts",
-        query: { q: "author", author, count: "20" },
+        query: { q: "author", author, count: "100", sortBy: "CREATED" },
         headers: restHeaders(apiVersion),
       });
       return data.elements
+        .map((item) => ({ ...item, createdAt: new Date(item.createdAt ?? 0) }))
+        .filter((item) => item.createdAt >= since && sameText(post.text, unescapeLittleText(item.commentary ?? "")))
         .map((item) => ({
           remoteId: item.id,
-          text: item.commentary ?? "",
-          createdAt: new Date(item.createdAt ?? 0),
           url: `https://www.linkedin.com/feed/update/${item.id}/`,
-        }))
-        .filter((item) => item.createdAt >= since);
+          createdAt: item.createdAt,
+        }));
     },
   },
 };

@@ -1,5 +1,5 @@
 import * as oauth from "oauth4webapi";
-import { isLoopback, joinPath } from "./http.js";
+import { isLoopback, joinPath, retryAfter } from "./http.js";
 import { PlatformError, type GrantTokens, type OAuth2Spec, type PlatformFailure, type PlatformId } from "./platform.js";
 
 /**
@@ -13,6 +13,8 @@ export interface OAuthClientSettings {
   hosts: Record<string, URL>;
   clientId: string;
   clientSecret: string;
+  /** An unanswered token request is abandoned after this long, as every platform call is. */
+  timeoutMs: number;
 }
 
 function endpoint(settings: OAuthClientSettings, host: string, path: string): URL {
@@ -43,6 +45,7 @@ function clientAuthentication(settings: OAuthClientSettings): oauth.ClientAuth {
 function requestOptions(settings: OAuthClientSettings): oauth.TokenEndpointRequestOptions {
   const tokenUrl = endpoint(settings, settings.spec.hosts.token, settings.spec.tokenPath);
   return {
+    signal: () => AbortSignal.timeout(settings.timeoutMs),
     ...(isLoopback(tokenUrl) ? { [oauth.allowInsecureRequests]: true } : {}),
     ...(settings.spec.addsMissingTokenType ? { [oauth.customFetch]: withTokenType } : {}),
   };
@@ -106,18 +109,26 @@ function toGrant(response: oauth.TokenEndpointResponse, previous?: GrantTokens):
   };
 }
 
-/** oauth4webapi's errors, as the product's failure kinds. */
-function asPlatformError(platform: PlatformId, error: unknown): PlatformError {
+/**
+ * oauth4webapi's errors, as the product's failure kinds. Only the platform's refusal of the
+ * grant (its `refusals`) means the connection is gone; an overloaded, unreachable or garbled
+ * token endpoint is transient, and the next try may well succeed.
+ */
+function asPlatformError(settings: OAuthClientSettings, error: unknown): PlatformError {
+  const { platform } = settings;
   if (error instanceof PlatformError) return error;
   if (error instanceof oauth.ResponseBodyError) {
-    const failure: PlatformFailure =
-      error.error === "invalid_grant"
-        ? { kind: "token_invalid", reason: error.error_description ?? "The grant was revoked or has expired." }
-        : error.status >= 500
-          ? { kind: "transient" }
-          : error.status === 429
-            ? { kind: "rate_limited", retryAt: new Date(Date.now() + 60_000), scope: "app" }
-            : { kind: "rejected", userMessage: error.error_description ?? error.error };
+    const failure: PlatformFailure = (settings.spec.refusals ?? ["invalid_grant"]).includes(error.error)
+      ? { kind: "token_invalid", reason: error.error_description ?? "The grant was revoked or has expired." }
+      : error.status >= 500
+        ? { kind: "transient" }
+        : error.status === 429
+          ? {
+              kind: "rate_limited",
+              retryAt: retryAfter(error.response.headers) ?? new Date(Date.now() + 60_000),
+              scope: "app",
+            }
+          : { kind: "rejected", userMessage: error.error_description ?? error.error };
     return new PlatformError(platform, failure, {
       message: `${error.error}: ${error.error_description ?? ""}`,
       status: error.status,
@@ -139,12 +150,25 @@ function asPlatformError(platform: PlatformId, error: unknown): PlatformError {
       { message: "client authentication failed", status: error.status, cause: error },
     );
   }
+  if (error instanceof oauth.OperationProcessingError && error.cause instanceof Response) {
+    const { status, headers } = error.cause;
+    const failure: PlatformFailure =
+      status === 429
+        ? { kind: "rate_limited", retryAt: retryAfter(headers) ?? new Date(Date.now() + 60_000), scope: "app" }
+        : { kind: "transient" };
+    return new PlatformError(platform, failure, {
+      message: `token endpoint answered HTTP ${status} without an OAuth error`,
+      status,
+      cause: error,
+    });
+  }
+  const name = (error as Error).name;
   const code = (error as { cause?: { code?: string } }).cause?.code;
-  if (error instanceof TypeError || code) {
+  if (error instanceof TypeError || code || name === "TimeoutError" || name === "AbortError") {
     return new PlatformError(
       platform,
       { kind: "transient" },
-      { message: `network error (${code ?? (error as Error).message})`, cause: error },
+      { message: `network error (${code ?? name})`, cause: error },
     );
   }
   return new PlatformError(
@@ -173,7 +197,7 @@ export async function exchangeCode(
     );
     return toGrant(await oauth.processAuthorizationCodeResponse(as, client, response));
   } catch (error) {
-    throw asPlatformError(settings.platform, error);
+    throw asPlatformError(settings, error);
   }
 }
 
@@ -197,7 +221,7 @@ export async function refreshGrant(settings: OAuthClientSettings, grant: GrantTo
     );
     return toGrant(await oauth.processRefreshTokenResponse(as, client, response), grant);
   } catch (error) {
-    throw asPlatformError(settings.platform, error);
+    throw asPlatformError(settings, error);
   }
 }
 
@@ -221,7 +245,7 @@ export async function exchangeGrant(
     );
     return toGrant(await oauth.processGenericTokenEndpointResponse(as, client, response), previous);
   } catch (error) {
-    throw asPlatformError(settings.platform, error);
+    throw asPlatformError(settings, error);
   }
 }
 
@@ -234,6 +258,6 @@ export async function revokeToken(settings: OAuthClientSettings, token: string):
       await oauth.revocationRequest(as, client, clientAuthentication(settings), token, requestOptions(settings)),
     );
   } catch (error) {
-    throw asPlatformError(settings.platform, error);
+    throw asPlatformError(settings, error);
   }
 }

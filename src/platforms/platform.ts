@@ -77,6 +77,8 @@ export interface OAuth2Spec {
   addsMissingTokenType?: boolean;
   /** Whether the platform issues refresh tokens at all (Facebook does not; it exchanges instead). */
   refreshable: boolean;
+  /** OAuth error codes by which the platform says the grant is gone for good; `invalid_grant` (RFC 6749 §5.2) when absent. */
+  refusals?: string[];
 }
 
 export interface BotTokenSpec {
@@ -128,12 +130,11 @@ export interface PublishResult {
   budget?: { remaining: number; resetAt: Date };
 }
 
-/** A post found on the account, for reconciling after a request that may have landed. */
+/** A post found on the account that is the one sent, for reconciling after a request that may have landed. */
 export interface RemotePost {
   remoteId: string;
-  text: string;
-  createdAt: Date;
   url: string;
+  createdAt: Date;
 }
 
 export interface Publishing {
@@ -145,8 +146,20 @@ export interface Publishing {
     context: PlatformContext,
     onPartPublished: (partId: string) => Promise<void>,
   ): Promise<PublishResult>;
-  /** Posts on the account since a time; absent where the platform cannot say (Telegram). */
-  findRecent?(api: Api, account: StoredAccount, since: Date, context: PlatformContext): Promise<RemotePost[]>;
+  /**
+   * The posts on the account, made since a time, that are exactly this post as the platform
+   * keeps it (for a thread: its first part not yet in publishedPartIds, replying to the last one
+   * that is). Only the platform knows how it stores what was sent (links shortened, text
+   * escaped, a title derived), so the comparison lives here. Absent where the platform cannot
+   * be asked (Telegram's bots cannot read a channel's history).
+   */
+  findPublished?(
+    api: Api,
+    account: StoredAccount,
+    post: OutgoingPost,
+    since: Date,
+    context: PlatformContext,
+  ): Promise<RemotePost[]>;
 }
 
 interface PlatformBase {
@@ -174,8 +187,14 @@ export interface BotPlatform extends PlatformBase {
   auth: () => BotTokenSpec;
   /** Checks that the bot may post in the chat and answers the chat as the account. */
   verifyChannel(api: Api, botToken: string, chat: string): Promise<Account>;
-  checkHealth(api: Api, account: StoredAccount, context: PlatformContext, botToken: string): Promise<void>;
+  /** A cheap call that proves the bot may still post (the token comes in context.botToken). */
+  checkHealth(api: Api, account: StoredAccount, context: PlatformContext): Promise<void>;
   publishing: Publishing;
 }
 
 export type PlatformDefinition = OAuthPlatform | BotPlatform;
+
+/** Telegram connects with the organization's bot token; every other platform by OAuth. */
+export function isBotPlatform(definition: PlatformDefinition): definition is BotPlatform {
+  return "verifyChannel" in definition;
+}

@@ -188,8 +188,10 @@ export const telegram: BotPlatform = {
     },
   },
 
-  async checkHealth(api, account, _context, botToken) {
-    if (!(await postingRights(api, botToken, Number(account.details.chatId), Number(account.details.botId)))) {
+  async checkHealth(api, account, context) {
+    if (
+      !(await postingRights(api, botTokenOf(context), Number(account.details.chatId), Number(account.details.botId)))
+    ) {
       throw new PlatformError(
         "telegram",
         {

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import type { Api, ErrorResponse } from "./http.js";
-import { PlatformError, type OAuthPlatform, type OutgoingMedia, type PlatformFailure } from "./platform.js";
+import { sameText } from "./matching.js";
+import {
+  PlatformError,
+  type OAuthPlatform,
+  type OutgoingMedia,
+  type OutgoingPost,
+  type PlatformFailure,
+} from "./platform.js";
 
 /**
  * X API v2 with OAuth 2.0 (PKCE, confidential client, rotating refresh tokens).
@@ -18,9 +25,45 @@ const mediaAnswer = z.object({
     processing_info: z.object({ state: z.string(), check_after_secs: z.number().optional() }).optional(),
   }),
 });
+/** https://docs.x.com/x-api/posts/get-posts-by-user-id (tweet.fields: created_at, referenced_tweets, entities, attachments) */
 const timeline = z.object({
-  data: z.array(z.object({ id: z.string(), text: z.string(), created_at: z.string().optional() })).optional(),
+  data: z
+    .array(
+      z.object({
+        id: z.string(),
+        text: z.string(),
+        created_at: z.string(),
+        referenced_tweets: z.array(z.object({ type: z.string(), id: z.string() })).optional(),
+        entities: z
+          .object({ urls: z.array(z.object({ url: z.string(), expanded_url: z.string() })).optional() })
+          .optional(),
+        attachments: z.object({ media_keys: z.array(z.string()).optional() }).optional(),
+      }),
+    )
+    .optional(),
 });
+
+/**
+ * A post's text as X gives it back: links become t.co links (entities.urls names the original)
+ * and `&`, `<` and `>` come HTML-escaped.
+ * https://docs.x.com/x-api/fundamentals/data-dictionary#tweet
+ */
+function textAsSent(item: { text: string; entities?: { urls?: { url: string; expanded_url: string }[] } }): string {
+  let text = item.text;
+  for (const link of item.entities?.urls ?? []) text = text.split(link.url).join(link.expanded_url);
+  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
+/** The first post (with the link, unless the text has it) and each thread part, in order. */
+function threadTexts(post: OutgoingPost): string[] {
+  const text = post.link && !post.text.includes(post.link) ? `${post.text} ${post.link}`.trim() : post.text;
+  return [text, ...post.threadParts];
+}
+
+/** Media of the thread's part at an index. */
+function partMedia(post: OutgoingPost, index: number): OutgoingMedia[] {
+  return index === 0 ? post.media : (post.threadMedia[index - 1] ?? []);
+}
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -111,6 +154,10 @@ export const x: OAuthPlatform = {
     pkce: true,
     clientAuthentication: "basic",
     refreshable: true,
+    // X answers a spent, revoked or expired refresh token with `invalid_request` ("Value passed for
+    // the token was invalid."), not invalid_grant. Seen in X's answers as client libraries report
+    // them; X's OAuth 2.0 page does not list its error codes.
+    refusals: ["invalid_grant", "invalid_request"],
   }),
 
   async listAccounts(api) {
@@ -154,13 +201,11 @@ export const x: OAuthPlatform = {
     /** The first post, then each thread part (with its own media) as a reply to the one before. */
     async publish(api, account, post, _context, onPartPublished) {
       const username = account.details.username ?? account.externalId;
-      const text = post.link && !post.text.includes(post.link) ? `${post.text} ${post.link}`.trim() : post.text;
-      const parts = [text, ...post.threadParts];
+      const parts = threadTexts(post);
       const ids = [...post.publishedPartIds];
       let budget: { remaining: number; resetAt: Date } | undefined;
       for (let index = ids.length; index < parts.length; index += 1) {
-        const partMedia = index === 0 ? post.media : (post.threadMedia[index - 1] ?? []);
-        const mediaIds = await Promise.all(partMedia.map((media) => uploadMedia(api, media)));
+        const mediaIds = await Promise.all(partMedia(post, index).map((media) => uploadMedia(api, media)));
         const { data, headers } = await api.call(postCreated, {
           method: "POST",
           host: "api",
@@ -178,19 +223,35 @@ export const x: OAuthPlatform = {
       return { remoteId: ids[0]!, url: `https://x.com/${username}/status/${ids[0]}`, ...(budget ? { budget } : {}) };
     },
 
-    async findRecent(api, account, since) {
+    async findPublished(api, account, post, since) {
+      const index = post.publishedPartIds.length;
+      const text = threadTexts(post)[index];
+      if (text === undefined) return [];
+      const repliesTo = post.publishedPartIds[index - 1];
       const { data } = await api.call(timeline, {
         host: "api",
         path: `/2/users/${account.externalId}/tweets`,
-        query: { max_results: "20", "tweet.fields": "created_at", start_time: since.toISOString() },
+        query: {
+          max_results: "100",
+          start_time: since.toISOString(),
+          "tweet.fields": "created_at,referenced_tweets,entities,attachments",
+        },
       });
       const username = account.details.username ?? account.externalId;
-      return (data.data ?? []).map((item) => ({
-        remoteId: item.id,
-        text: item.text,
-        createdAt: item.created_at ? new Date(item.created_at) : since,
-        url: `https://x.com/${username}/status/${item.id}`,
-      }));
+      return (data.data ?? [])
+        .filter((item) => {
+          const repliedTo = item.referenced_tweets?.find((reference) => reference.type === "replied_to")?.id;
+          return (
+            sameText(text, textAsSent(item)) &&
+            repliedTo === repliesTo &&
+            (item.attachments?.media_keys?.length ?? 0) === partMedia(post, index).length
+          );
+        })
+        .map((item) => ({
+          remoteId: item.id,
+          url: `https://x.com/${username}/status/${item.id}`,
+          createdAt: new Date(item.created_at),
+        }));
     },
   },
 };

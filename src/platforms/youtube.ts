@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { Api, ErrorResponse } from "./http.js";
 import { nextMidnight } from "./reset-times.js";
-import { PlatformError, type OAuthPlatform, type PlatformFailure } from "./platform.js";
+import { sameText } from "./matching.js";
+import { PlatformError, type OAuthPlatform, type OutgoingPost, type PlatformFailure } from "./platform.js";
 
 /**
  * YouTube through Google OAuth 2.0 (offline access, PKCE); a grant is for the channel chosen
@@ -45,7 +46,7 @@ const playlistItems = z.object({
   items: z
     .array(
       z.object({
-        snippet: z.object({ title: z.string(), publishedAt: z.string() }),
+        snippet: z.object({ title: z.string(), description: z.string().default(""), publishedAt: z.string() }),
         contentDetails: z.object({ videoId: z.string() }),
       }),
     )
@@ -55,6 +56,17 @@ const playlistItems = z.object({
 /** Chunks other than the last must be multiples of 256 KiB. */
 const CHUNK_BYTES = 32 * 256 * 1024;
 const TITLE_LIMIT = 100;
+
+/** The video's title (given, or the text's first line) and description (a Short's carries #Shorts). */
+function snippetOf(post: OutgoingPost, fileName: string): { title: string; description: string } {
+  const title = (post.title ?? post.text.split("\n")[0] ?? "").slice(0, TITLE_LIMIT) || fileName;
+  const description =
+    post.format === "short" && !/#shorts/i.test(`${title} ${post.text}`) ? `${post.text}\n\n#Shorts`.trim() : post.text;
+  return { title, description };
+}
+
+const watchUrl = (post: OutgoingPost, id: string) =>
+  post.format === "short" ? `https://www.youtube.com/shorts/${id}` : `https://www.youtube.com/watch?v=${id}`;
 
 /**
  * Resumable upload: a session, then the bytes in chunks; after a broken connection the session
@@ -192,22 +204,17 @@ export const youtube: OAuthPlatform = {
     async publish(api, _account, post) {
       const video = post.media[0]!;
       // Shorts have no API flag: a vertical video under three minutes is one; #Shorts helps it be found.
-      const title = (post.title ?? post.text.split("\n")[0] ?? "").slice(0, TITLE_LIMIT) || video.fileName;
-      const description =
-        post.format === "short" && !/#shorts/i.test(`${title} ${post.text}`)
-          ? `${post.text}\n\n#Shorts`.trim()
-          : post.text;
       const id = await resumableUpload(api, await video.read(), video.contentType, {
-        snippet: { title, description, categoryId: "22" },
+        snippet: { ...snippetOf(post, video.fileName), categoryId: "22" },
         status: { privacyStatus: post.privacy ?? "public", selfDeclaredMadeForKids: false },
       });
-      return {
-        remoteId: id,
-        url: post.format === "short" ? `https://www.youtube.com/shorts/${id}` : `https://www.youtube.com/watch?v=${id}`,
-      };
+      return { remoteId: id, url: watchUrl(post, id) };
     },
 
-    async findRecent(api, _account, since) {
+    /** The channel's uploads, newest first, matched on title and description. */
+    async findPublished(api, _account, post, since) {
+      const video = post.media[0];
+      if (!video) return [];
       const { data: channel } = await api.call(uploadsPlaylist, {
         host: "api",
         path: "/youtube/v3/channels",
@@ -218,16 +225,22 @@ export const youtube: OAuthPlatform = {
       const { data } = await api.call(playlistItems, {
         host: "api",
         path: "/youtube/v3/playlistItems",
-        query: { part: "snippet,contentDetails", playlistId, maxResults: "10" },
+        query: { part: "snippet,contentDetails", playlistId, maxResults: "50" },
       });
+      const expected = snippetOf(post, video.fileName);
       return data.items
+        .map((item) => ({ ...item, createdAt: new Date(item.snippet.publishedAt) }))
+        .filter(
+          (item) =>
+            item.createdAt >= since &&
+            sameText(expected.title, item.snippet.title) &&
+            sameText(expected.description, item.snippet.description),
+        )
         .map((item) => ({
           remoteId: item.contentDetails.videoId,
-          text: item.snippet.title,
-          createdAt: new Date(item.snippet.publishedAt),
-          url: `https://www.youtube.com/watch?v=${item.contentDetails.videoId}`,
-        }))
-        .filter((item) => item.createdAt >= since);
+          url: watchUrl(post, item.contentDetails.videoId),
+          createdAt: item.createdAt,
+        }));
     },
   },
 };

@@ -1,7 +1,10 @@
+import { and, eq, lte, or } from "drizzle-orm";
 import type { Logger } from "pino";
+import { postTargets } from "../db/schema.js";
 import type { AppContext } from "../http/context.js";
+import { possiblyLiveWorkerIds } from "../jobs/presence.js";
 import { queues } from "../jobs/queue.js";
-import { publishTarget, sweepDueTargets, type PublishJob } from "./publish.js";
+import { enqueuePublish, publishTarget, releaseClaim, takeoverGraceMs, type PublishJob } from "./publish.js";
 
 /** Publishing is polled often and in large batches, so posts due together go out together. */
 const PUBLISH_POLLING_SECONDS = 0.5;
@@ -26,39 +29,113 @@ function keyedSemaphore(limit: number) {
   };
 }
 
-export async function startPublishJobs(context: AppContext, logger: Logger): Promise<() => Promise<void>> {
+/**
+ * Due targets without a job, and publications whose run ended without settling them: this
+ * worker's own that no job of its is working on, those of workers that show no sign of life,
+ * and unclaimed ones left publishing longer than PUBLISH_STUCK_AFTER_SECONDS. The dead
+ * worker's job is failed so the queue stops counting it as running.
+ */
+export async function sweepTargets(
+  context: AppContext,
+  worker: { id: string; inFlight: ReadonlySet<string> },
+): Promise<number> {
+  const now = Date.now();
+  const candidates = await context.db
+    .select({
+      id: postTargets.id,
+      platform: postTargets.platform,
+      dueAt: postTargets.dueAt,
+      state: postTargets.state,
+      startedAt: postTargets.publishingStartedAt,
+      claimedByWorker: postTargets.claimedByWorker,
+      claimedJobId: postTargets.claimedJobId,
+    })
+    .from(postTargets)
+    .where(
+      or(
+        eq(postTargets.state, "publishing"),
+        // A target queued just now has its job; one whose job was lost is found a minute later.
+        and(
+          eq(postTargets.state, "queued"),
+          lte(postTargets.dueAt, new Date(now)),
+          lte(postTargets.updatedAt, new Date(now - 60_000)),
+        ),
+      ),
+    );
+  const claimedElsewhere = candidates.some((target) => target.claimedByWorker && target.claimedByWorker !== worker.id);
+  const alive = claimedElsewhere
+    ? await possiblyLiveWorkerIds(context.db, { seenSince: new Date(now - takeoverGraceMs(context)) })
+    : new Set<string>();
+  let sent = 0;
+  for (const target of candidates) {
+    const holder = target.claimedByWorker;
+    const abandoned =
+      target.state === "publishing" &&
+      (holder === worker.id
+        ? !worker.inFlight.has(target.id)
+        : holder
+          ? !alive.has(holder)
+          : (target.startedAt?.getTime() ?? 0) < now - context.config.publishing.stuckAfterMs);
+    if (target.state === "publishing" && !abandoned) continue;
+    if (abandoned && target.claimedJobId) {
+      await releaseClaim(context, target.id, target.claimedJobId);
+      if (holder !== worker.id)
+        await context.queue.boss.fail(queues.publish, target.claimedJobId).catch(() => undefined);
+    }
+    await enqueuePublish(
+      context,
+      { targetId: target.id, platform: target.platform, dueAt: target.dueAt.toISOString() },
+      { startAfter: new Date() },
+    );
+    sent += 1;
+  }
+  return sent;
+}
+
+export async function startPublishJobs(
+  context: AppContext,
+  worker: { id: string; logger: Logger; fence: () => AbortSignal },
+): Promise<() => Promise<void>> {
   const { boss } = context.queue;
+  const { logger } = worker;
   const perPlatform = keyedSemaphore(PER_PLATFORM_CONCURRENCY);
+  /** Targets a job of this worker is working on: one job per target at a time, and the sweep leaves them be. */
+  const inFlight = new Set<string>();
   await boss.work<PublishJob>(
     queues.publish,
     { pollingIntervalSeconds: PUBLISH_POLLING_SECONDS, batchSize: PUBLISH_BATCH },
     async (jobs) => {
       await Promise.all(
-        jobs.map((job) =>
-          perPlatform(job.data.platform ?? "unknown", () => publishTarget(context, job.data, logger)).catch(
-            (error: unknown) => {
-              // Not a platform answer but a fault of ours: the target stays publishing, and the due
-              // sweep reconciles it once it counts as stuck, so nothing is lost or sent twice.
-              logger.error({ err: error, targetId: job.data.targetId }, "publishing failed unexpectedly");
-            },
-          ),
-        ),
+        jobs.map(async (job) => {
+          const { targetId } = job.data;
+          if (inFlight.has(targetId)) return;
+          inFlight.add(targetId);
+          const run = { workerId: worker.id, jobId: job.id, signal: worker.fence(), logger };
+          try {
+            await perPlatform(job.data.platform ?? "unknown", () => publishTarget(context, job.data, run));
+          } catch (error) {
+            // Not a platform answer but a fault of ours or of the database: the target stays
+            // publishing under this worker's claim, and this worker's next sweep has it reconciled.
+            logger.error({ err: error, targetId }, "publishing failed unexpectedly");
+          } finally {
+            inFlight.delete(targetId);
+          }
+        }),
       );
     },
   );
-  await boss.work(
-    queues.dueSweep,
-    { pollingIntervalSeconds: context.config.worker.pollingIntervalSeconds },
-    async () => {
-      const sent = await sweepDueTargets(context);
-      if (sent > 0) logger.info({ sent }, "due sweep enqueued publications");
-    },
-  );
-  await boss.schedule(queues.dueSweep, "* * * * *");
-  // A restarted worker picks up what a dead one left at once, not at the next minute.
-  await boss.send(queues.dueSweep, {});
+  const sweep = () =>
+    sweepTargets(context, { id: worker.id, inFlight })
+      .then((sent) => {
+        if (sent > 0) logger.info({ sent }, "due sweep enqueued publications");
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, "due sweep failed; trying again shortly"));
+  await boss.unschedule(queues.retiredDueSweep);
+  // A restarted worker picks up what a dead one left at once, then keeps looking.
+  await sweep();
+  const timer = setInterval(() => void sweep(), context.config.publishing.sweepIntervalMs);
   return async () => {
+    clearInterval(timer);
     await boss.offWork(queues.publish);
-    await boss.offWork(queues.dueSweep);
   };
 }

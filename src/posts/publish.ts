@@ -1,16 +1,18 @@
-import { eq, inArray } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Logger } from "pino";
 import { recordAudit } from "../audit/audit.js";
 import type { PlatformId } from "../config.js";
-import { apiFor, platformAccess } from "../connections/access.js";
-import { describeFailure, recordFailure, refreshConnection } from "../connections/health.js";
-import { connectionById, openTokens, type Connection } from "../connections/store.js";
+import { platformAccess } from "../connections/access.js";
+import { describeFailure, recordFailure, recordSuccess, withFreshToken } from "../connections/health.js";
+import { connectionById, type Connection } from "../connections/store.js";
 import type { SqlExecutor } from "../db/client.js";
 import { connections, media, posts, postTargets } from "../db/schema.js";
 import type { AppContext } from "../http/context.js";
+import { possiblyLiveWorkerIds } from "../jobs/presence.js";
 import { queues } from "../jobs/queue.js";
-import { assertNever, PlatformError, type OutgoingPost, type RemotePost } from "../platforms/platform.js";
+import { assertNever, PlatformError, type OutgoingPost, type PublishResult } from "../platforms/platform.js";
 import { outgoingMedia } from "./media.js";
+import { reconcile } from "./reconcile.js";
 import type { PostOptions } from "./validation.js";
 
 export type Target = typeof postTargets.$inferSelect;
@@ -22,6 +24,19 @@ export interface PublishJob {
   platform?: string;
   /** The schedule the job was made for: a job for an edited or cancelled schedule does nothing. */
   dueAt: string;
+}
+
+/**
+ * One run of a publish job. The job's id is the claim's fencing token: every write about the
+ * target is made only while the target is still claimed by this run, so a worker that was taken
+ * over (presumed dead) can never overwrite what its successor found.
+ */
+export interface PublishRun {
+  workerId: string;
+  jobId: string;
+  /** Aborted when the worker loses the database: it stops calling platforms. */
+  signal: AbortSignal;
+  logger: Logger;
 }
 
 /** Enqueues a target's publication; one waiting job per target and schedule. */
@@ -38,7 +53,7 @@ export async function enqueuePublish(
   });
 }
 
-/** The post's status, from its targets. */
+/** The post's status, from its targets. An `unknown` target waits for a person, so it is settled. */
 export async function refreshPostStatus(context: AppContext, postId: string): Promise<void> {
   const [post] = await context.db.select().from(posts).where(eq(posts.id, postId));
   if (!post || post.status === "cancelled") return;
@@ -49,7 +64,7 @@ export async function refreshPostStatus(context: AppContext, postId: string): Pr
   const states = targets.map((target) => target.state);
   const status: Post["status"] = states.every((state) => state === "published")
     ? "published"
-    : states.some((state) => state === "queued" || state === "publishing" || state === "unknown")
+    : states.some((state) => state === "queued" || state === "publishing")
       ? targets.every((target) => target.state === "queued" && target.dueAt > new Date())
         ? "scheduled"
         : "publishing"
@@ -62,8 +77,13 @@ export async function refreshPostStatus(context: AppContext, postId: string): Pr
 
 type Claim = { kind: "skip"; reason: string } | { kind: "publish" | "reconcile"; target: Target; post: Post };
 
-/** Marks the target publishing in a transaction before any call; finding it publishing already means a worker died mid-call. */
-async function claim(context: AppContext, job: PublishJob): Promise<Claim> {
+/**
+ * Marks the target publishing, under this run's claim, in a transaction before any call. A
+ * target found publishing already was left by a run that ended without settling it (its worker
+ * died, or this worker's earlier run failed): it is taken over and reconciled first, unless its
+ * worker may still be alive.
+ */
+async function claim(context: AppContext, job: PublishJob, run: PublishRun): Promise<Claim> {
   return context.db.transaction(async (tx) => {
     const [target] = await tx.select().from(postTargets).where(eq(postTargets.id, job.targetId)).for("update");
     if (!target) return { kind: "skip", reason: "target deleted" };
@@ -71,47 +91,94 @@ async function claim(context: AppContext, job: PublishJob): Promise<Claim> {
     if (!post || post.cancelledAt) return { kind: "skip", reason: "post cancelled" };
     if (target.dueAt.toISOString() !== new Date(job.dueAt).toISOString())
       return { kind: "skip", reason: "rescheduled" };
-    if (target.state === "publishing" || target.state === "unknown") return { kind: "reconcile", target, post };
+    const claimedBy = { claimedByWorker: run.workerId, claimedJobId: run.jobId, updatedAt: new Date() };
+    if (target.state === "publishing") {
+      if (!(await mayTakeOver(context, target, run))) return { kind: "skip", reason: "held by a live worker" };
+      const [taken] = await tx.update(postTargets).set(claimedBy).where(eq(postTargets.id, target.id)).returning();
+      return { kind: "reconcile", target: taken!, post };
+    }
     if (target.state !== "queued") return { kind: "skip", reason: `already ${target.state}` };
     const [claimed] = await tx
       .update(postTargets)
-      .set({
-        state: "publishing",
-        publishingStartedAt: new Date(),
-        attempts: target.attempts + 1,
-        updatedAt: new Date(),
-      })
+      .set({ ...claimedBy, state: "publishing", publishingStartedAt: new Date(), attempts: target.attempts + 1 })
       .where(eq(postTargets.id, target.id))
       .returning();
     return { kind: "publish", target: claimed!, post };
   });
 }
 
-async function settle(context: AppContext, target: Target, changes: Partial<typeof postTargets.$inferInsert>) {
-  await context.db
-    .update(postTargets)
-    .set({ ...changes, updatedAt: new Date() })
-    .where(eq(postTargets.id, target.id));
-  await refreshPostStatus(context, target.postId);
+/** Grace beyond a worker's last sign of life before its publications are taken from it. */
+export function takeoverGraceMs(context: AppContext): number {
+  return Math.max(context.config.worker.staleAfterMs, context.config.platformTimeoutMs);
 }
 
-async function markPublished(
+async function mayTakeOver(context: AppContext, target: Target, run: PublishRun): Promise<boolean> {
+  const holder = target.claimedByWorker;
+  // This worker's own claim: the job loop runs one job per target at a time, so no run of ours holds it.
+  if (!holder || holder === run.workerId) return true;
+  const alive = await possiblyLiveWorkerIds(context.db, { seenSince: new Date(Date.now() - takeoverGraceMs(context)) });
+  return !alive.has(holder);
+}
+
+/**
+ * Writes the target's new state if this run still holds it; answers false (and writes nothing)
+ * when another run has taken it over meanwhile.
+ */
+export async function settle(
   context: AppContext,
+  run: PublishRun,
+  target: Target,
+  changes: Partial<typeof postTargets.$inferInsert>,
+): Promise<boolean> {
+  const releases = changes.state !== undefined && changes.state !== "publishing";
+  const updated = await context.db
+    .update(postTargets)
+    .set({
+      ...changes,
+      ...(releases ? { claimedByWorker: null, claimedJobId: null } : {}),
+      updatedAt: new Date(),
+    })
+    .where(and(eq(postTargets.id, target.id), eq(postTargets.claimedJobId, run.jobId)))
+    .returning({ id: postTargets.id });
+  if (updated.length === 0) {
+    run.logger.warn({ targetId: target.id }, "another worker took this publication over; leaving it to them");
+    return false;
+  }
+  await refreshPostStatus(context, target.postId);
+  return true;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  for (let cause = error; cause; cause = (cause as { cause?: unknown }).cause) {
+    if ((cause as { code?: string }).code === "23505") return true;
+  }
+  return false;
+}
+
+export async function markPublished(
+  context: AppContext,
+  run: PublishRun,
   target: Target,
   post: Post,
   result: { remoteId: string; url: string },
 ) {
-  await settle(context, target, {
-    state: "published",
-    remotePostId: result.remoteId,
-    remoteUrl: result.url,
-    publishedAt: new Date(),
-    error: null,
-  });
-  await context.db
-    .update(connections)
-    .set({ lastSuccessAt: new Date() })
-    .where(eq(connections.id, target.connectionId));
+  try {
+    const settled = await settle(context, run, target, {
+      state: "published",
+      remotePostId: result.remoteId,
+      remoteUrl: result.url,
+      publishedAt: new Date(),
+      error: null,
+    });
+    if (!settled) return;
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    await settle(context, run, target, {
+      state: "unknown",
+      error: `The post found on the account (${result.url}) is already recorded for another post of the same text; check the account, then retry this one if it is missing.`,
+    });
+    return;
+  }
   await recordAudit(context.db, {
     action: "post.published",
     organizationId: target.organizationId,
@@ -120,8 +187,8 @@ async function markPublished(
   });
 }
 
-async function markFailed(context: AppContext, target: Target, post: Post, message: string) {
-  await settle(context, target, { state: "failed", error: message });
+export async function markFailed(context: AppContext, run: PublishRun, target: Target, post: Post, message: string) {
+  if (!(await settle(context, run, target, { state: "failed", error: message }))) return;
   await recordAudit(context.db, {
     action: "post.failed",
     organizationId: target.organizationId,
@@ -131,8 +198,8 @@ async function markFailed(context: AppContext, target: Target, post: Post, messa
 }
 
 /** Back in the queue for a later try, the same schedule, so the due sweep and the retry job agree. */
-async function requeue(context: AppContext, target: Target, at: Date, reason: string) {
-  await settle(context, target, { state: "queued", error: reason });
+export async function requeue(context: AppContext, run: PublishRun, target: Target, at: Date, reason: string) {
+  if (!(await settle(context, run, target, { state: "queued", error: reason }))) return;
   await enqueuePublish(
     context,
     { targetId: target.id, platform: target.platform, dueAt: target.dueAt.toISOString() },
@@ -140,7 +207,20 @@ async function requeue(context: AppContext, target: Target, at: Date, reason: st
   );
 }
 
-async function buildOutgoing(context: AppContext, post: Post, target: Target): Promise<OutgoingPost> {
+/** Another try after a failure that may pass, later each time; the last one fails the target with the truth. */
+export async function retryLater(
+  context: AppContext,
+  run: PublishRun,
+  options: { target: Target; post: Post; reason: string; finalReason: string },
+) {
+  const { target, post } = options;
+  if (target.attempts >= context.config.publishing.maxAttempts)
+    return markFailed(context, run, target, post, `${options.finalReason} (after ${target.attempts} attempts).`);
+  const backoffMs = Math.min(5_000 * 2 ** (target.attempts - 1), 300_000);
+  return requeue(context, run, target, new Date(Date.now() + backoffMs), options.reason);
+}
+
+export async function buildOutgoing(context: AppContext, post: Post, target: Target): Promise<OutgoingPost> {
   const options = post.options as PostOptions;
   const threadMediaIds = target.platform === "x" ? (options.threadMedia ?? []) : [];
   const allIds = [...new Set([...post.mediaIds, ...threadMediaIds.flat()])];
@@ -168,239 +248,146 @@ async function buildOutgoing(context: AppContext, post: Post, target: Target): P
   };
 }
 
-const normalize = (text: string) => text.replace(/\s+/g, " ").trim().toLowerCase();
-
-/** A recent post on the account that is this one: same text (or, on YouTube, the title we sent). */
-function findOurs(recent: RemotePost[], outgoing: OutgoingPost): RemotePost | undefined {
-  const candidates = [outgoing.text, outgoing.title ?? "", outgoing.text.split("\n")[0] ?? ""]
-    .map(normalize)
-    .filter(Boolean);
-  return recent.find((remote) =>
-    candidates.some(
-      (candidate) => normalize(remote.text) === candidate || normalize(remote.text).startsWith(candidate),
-    ),
-  );
-}
-
-function platformSetup(context: AppContext, connection: Connection) {
-  const access = platformAccess(context, connection.platform as PlatformId);
-  const publishing = access.definition.publishing;
-  if (!publishing) throw new Error(`${connection.platform} cannot publish`);
-  return { access, publishing };
-}
-
-/**
- * Asks the platform whether a call that may have landed did: found, the target is published;
- * not found, it is tried again; a platform that cannot say (Telegram) leaves it unknown.
- */
-async function reconcile(
-  context: AppContext,
-  target: Target,
-  post: Post,
-  connection: Connection,
-  logger: Logger,
-): Promise<void> {
-  const { access, publishing } = platformSetup(context, connection);
-  const tokens = await openTokens(context, connection);
-  if (!publishing.findRecent || !tokens) {
-    await settle(context, target, {
-      state: "unknown",
-      error: `${access.definition.name} cannot be asked whether the post arrived. Check the account; retry it if it is missing.`,
-    });
-    return;
-  }
-  const bot = "verifyChannel" in access.definition;
-  const since = new Date((target.publishingStartedAt ?? target.updatedAt).getTime() - 60_000);
-  const outgoing = await buildOutgoing(context, post, target);
-  const findRecent = publishing.findRecent;
-  const ask = (token: string) =>
-    findRecent(
-      apiFor(access, bot ? undefined : token),
-      { externalId: connection.externalId, details: connection.details },
-      since,
-      {
-        ...access.platformContext,
-        ...(bot ? { botToken: token } : {}),
-      },
-    );
-  let recent: RemotePost[];
-  try {
-    recent = await ask(tokens.accessToken);
-  } catch (error) {
-    // An expired token is renewed once, as for publishing itself.
-    if (!(error instanceof PlatformError) || error.failure.kind !== "token_expired") throw error;
-    if ((await refreshConnection(context, connection.id, { force: true })) !== "refreshed") throw error;
-    const renewed = await openTokens(context, (await connectionById(context.db, connection.id))!);
-    recent = await ask(renewed!.accessToken);
-  }
-  const ours = findOurs(recent, outgoing);
-  logger.info({ targetId: target.id, found: Boolean(ours) }, "reconciled a publication that may have landed");
-  if (ours) return markPublished(context, target, post, { remoteId: ours.remoteId, url: ours.url });
-  await requeue(context, target, new Date(), "The platform did not confirm the post; trying again.");
-}
-
 /** One publication: claim, call the platform, record the result; every failure kind handled. */
-export async function publishTarget(context: AppContext, job: PublishJob, logger: Logger): Promise<void> {
-  const claimed = await claim(context, job);
+export async function publishTarget(context: AppContext, job: PublishJob, run: PublishRun): Promise<void> {
+  const claimed = await claim(context, job, run);
   if (claimed.kind === "skip") {
-    logger.debug({ job, reason: claimed.reason }, "publish job skipped");
+    run.logger.debug({ job, reason: claimed.reason }, "publish job skipped");
     return;
   }
   const { target, post } = claimed;
   const connection = await connectionById(context.db, target.connectionId);
-  if (
-    !connection ||
-    connection.status === "disconnected" ||
-    connection.status === "invalid" ||
-    connection.status === "expired"
-  ) {
+  if (!connection || connection.status === "disconnected" || connection.status === "invalid") {
     return markFailed(
       context,
+      run,
       target,
       post,
       `The ${target.platform} account is ${connection?.status ?? "gone"}: reconnect it, then retry this post.`,
     );
   }
-  if (claimed.kind === "reconcile") {
-    try {
-      return await reconcile(context, target, post, connection, logger);
-    } catch (error) {
-      if (!(error instanceof PlatformError)) throw error;
-      return requeue(context, target, new Date(Date.now() + 30_000), describeFailure(error));
-    }
-  }
+  if (claimed.kind === "reconcile") return reconcile(context, run, { target, post, connection });
   if (connection.status === "rate_limited" && connection.rateLimitedUntil && connection.rateLimitedUntil > new Date()) {
     return requeue(
       context,
+      run,
       target,
       connection.rateLimitedUntil,
       `Waiting for the ${target.platform} rate limit to reset.`,
     );
   }
-  await attempt(context, target, post, connection, logger, { refreshed: false });
+  await attempt(context, run, { target, post, connection });
 }
 
-async function attempt(
+/** Calls the platform for what is left of the post (all of it, or a thread's remaining parts). */
+export async function attempt(
   context: AppContext,
-  target: Target,
-  post: Post,
-  connection: Connection,
-  logger: Logger,
-  state: { refreshed: boolean },
+  run: PublishRun,
+  subject: { target: Target; post: Post; connection: Connection },
 ): Promise<void> {
-  const { access, publishing } = platformSetup(context, connection);
-  const tokens = await openTokens(context, connection);
-  if (!tokens)
-    return markFailed(context, target, post, "The account has no token: reconnect it, then retry this post.");
-  const bot = "verifyChannel" in access.definition;
+  const { target, post, connection } = subject;
+  const access = platformAccess(context, connection.platform as PlatformId);
+  const publishing = access.definition.publishing;
+  if (!publishing) return markFailed(context, run, target, post, `${access.definition.name} cannot publish.`);
   const outgoing = await buildOutgoing(context, post, target);
   const progress = { partIds: [...(target.progress.partIds ?? [])] };
+  const account = { externalId: connection.externalId, details: connection.details };
+  let result: PublishResult;
   try {
-    const result = await publishing.publish(
-      apiFor(access, bot ? undefined : tokens.accessToken),
-      { externalId: connection.externalId, details: connection.details },
-      outgoing,
-      { ...access.platformContext, ...(bot ? { botToken: tokens.accessToken } : {}) },
-      async (partId) => {
-        progress.partIds.push(partId);
-        await context.db
-          .update(postTargets)
-          .set({ progress, updatedAt: new Date() })
-          .where(eq(postTargets.id, target.id));
-      },
+    result = await withFreshToken(context, connection, { signal: run.signal }, ({ api, context: platformContext }) =>
+      publishing.publish(
+        api,
+        account,
+        { ...outgoing, publishedPartIds: [...progress.partIds] },
+        platformContext,
+        (partId) => recordPart(context, run, target, progress, partId),
+      ),
     );
-    await markPublished(context, target, post, result);
-    // A spent window is respected before the next call, not discovered by a 429.
-    if (result.budget && result.budget.remaining <= 0 && result.budget.resetAt > new Date()) {
-      await context.db
-        .update(connections)
-        .set({ status: "rate_limited", rateLimitedUntil: result.budget.resetAt, updatedAt: new Date() })
-        .where(eq(connections.id, connection.id));
-    }
   } catch (error) {
     if (!(error instanceof PlatformError)) throw error;
-    const current = { ...target, progress };
-    const failure = error.failure;
-    switch (failure.kind) {
-      case "token_expired":
-        if (!state.refreshed && (await refreshConnection(context, connection.id, { force: true })) === "refreshed") {
-          const renewed = await connectionById(context.db, connection.id);
-          return attempt(context, current, post, renewed!, logger, { refreshed: true });
-        }
-        await recordFailure(context, connection, error);
-        return markFailed(context, current, post, describeFailure(error));
-      case "token_invalid":
-        await recordFailure(context, connection, error);
-        return markFailed(context, current, post, describeFailure(error));
-      case "rate_limited":
-        await recordFailure(context, connection, error);
-        return requeue(context, current, failure.retryAt, describeFailure(error));
-      case "rejected":
-        return markFailed(context, current, post, `${access.definition.name}: ${failure.userMessage}`);
-      case "transient": {
-        if (current.attempts >= context.config.publishing.maxAttempts) {
-          return markFailed(
-            context,
-            current,
-            post,
-            `${access.definition.name} kept failing (${error.message}) after ${current.attempts} attempts.`,
-          );
-        }
-        const backoffMs = Math.min(5_000 * 2 ** (current.attempts - 1), 300_000);
-        return requeue(
-          context,
-          current,
-          new Date(Date.now() + backoffMs),
-          `${access.definition.name} did not answer (${error.message}); retrying.`,
-        );
-      }
-      case "ambiguous":
-        // The request may have landed: never blind-retried; the platform is asked first.
-        return reconcile(context, current, post, connection, logger).catch(async (reconcileError: unknown) => {
-          if (!(reconcileError instanceof PlatformError)) throw reconcileError;
-          await settle(context, current, {
-            state: "unknown",
-            error: "The platform's answer was lost and it could not be asked yet; asking again shortly.",
-          });
-          await enqueuePublish(
-            context,
-            { targetId: target.id, platform: target.platform, dueAt: target.dueAt.toISOString() },
-            { startAfter: new Date(Date.now() + 30_000) },
-          );
-        });
-      default:
-        return assertNever(failure);
-    }
+    return handleFailure(context, run, { target: { ...target, progress }, post, connection }, error);
+  }
+  await markPublished(context, run, target, post, result);
+  await recordPublishSuccess(context, connection, result);
+}
+
+/** A thread part is on the platform: kept at once, so no later try sends it again. */
+export async function recordPart(
+  context: AppContext,
+  run: PublishRun,
+  target: Target,
+  progress: { partIds: string[] },
+  partId: string,
+) {
+  progress.partIds.push(partId);
+  const updated = await context.db
+    .update(postTargets)
+    .set({ progress: { partIds: [...progress.partIds] }, updatedAt: new Date() })
+    .where(and(eq(postTargets.id, target.id), eq(postTargets.claimedJobId, run.jobId)))
+    .returning({ id: postTargets.id });
+  if (updated.length === 0) throw new Error("another worker took this publication over");
+}
+
+/** A post went out: the token works, and a spent window is respected before the next call, not discovered by a 429. */
+async function recordPublishSuccess(context: AppContext, connection: Connection, result: PublishResult) {
+  const { budget } = result;
+  if (budget && budget.remaining <= 0 && budget.resetAt > new Date()) {
+    await context.db
+      .update(connections)
+      .set({
+        status: "rate_limited",
+        rateLimitedUntil: budget.resetAt,
+        lastSuccessAt: new Date(),
+        updatedAt: new Date(),
+      })
+      .where(eq(connections.id, connection.id));
+    return;
+  }
+  const current = await connectionById(context.db, connection.id);
+  if (current && current.status !== "healthy" && current.status !== "disconnected")
+    return recordSuccess(context, current);
+  await context.db.update(connections).set({ lastSuccessAt: new Date() }).where(eq(connections.id, connection.id));
+}
+
+async function handleFailure(
+  context: AppContext,
+  run: PublishRun,
+  subject: { target: Target; post: Post; connection: Connection },
+  error: PlatformError,
+): Promise<void> {
+  const { target, post, connection } = subject;
+  const name = platformAccess(context, connection.platform as PlatformId).definition.name;
+  const failure = error.failure;
+  switch (failure.kind) {
+    case "token_expired":
+    case "token_invalid":
+      await recordFailure(context, connection, error);
+      return markFailed(context, run, target, post, describeFailure(error));
+    case "rate_limited":
+      await recordFailure(context, connection, error);
+      return requeue(context, run, target, failure.retryAt, describeFailure(error));
+    case "rejected":
+      return markFailed(context, run, target, post, `${name}: ${failure.userMessage}`);
+    case "transient":
+      await recordFailure(context, connection, error);
+      return retryLater(context, run, {
+        target,
+        post,
+        reason: `${name} did not answer (${error.message}); retrying.`,
+        finalReason: `${name} kept failing (${error.message})`,
+      });
+    case "ambiguous":
+      // The request may have landed: never blind-retried; the platform is asked first.
+      return reconcile(context, run, subject);
+    default:
+      return assertNever(failure);
   }
 }
 
-/** Due or stuck targets get a job: one lost between a commit and its job, or held by a dead worker. */
-export async function sweepDueTargets(context: AppContext): Promise<number> {
-  const now = Date.now();
-  const candidates = await context.db
-    .select({
-      id: postTargets.id,
-      platform: postTargets.platform,
-      dueAt: postTargets.dueAt,
-      state: postTargets.state,
-      startedAt: postTargets.publishingStartedAt,
-    })
-    .from(postTargets)
-    .innerJoin(posts, eq(posts.id, postTargets.postId))
-    .where(inArray(postTargets.state, ["queued", "publishing", "unknown"]));
-  let sent = 0;
-  for (const target of candidates) {
-    const due = target.dueAt.getTime() <= now;
-    const stuck =
-      target.state !== "queued" && (target.startedAt?.getTime() ?? 0) < now - context.config.publishing.stuckAfterMs;
-    if ((target.state === "queued" && due) || stuck) {
-      await enqueuePublish(
-        context,
-        { targetId: target.id, platform: target.platform, dueAt: target.dueAt.toISOString() },
-        { startAfter: new Date() },
-      );
-      sent += 1;
-    }
-  }
-  return sent;
+/** Lets go of a run's claim without settling the target, so any worker's next job may take it over. */
+export async function releaseClaim(context: AppContext, targetId: string, jobId: string): Promise<void> {
+  await context.db
+    .update(postTargets)
+    .set({ claimedByWorker: null, claimedJobId: null, updatedAt: new Date() })
+    .where(and(eq(postTargets.id, targetId), eq(postTargets.claimedJobId, jobId)));
 }

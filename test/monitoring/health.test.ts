@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { workerHeartbeats } from "../../src/db/schema.js";
+import { createLogger } from "../../src/http/logger.js";
+import { holdPresence } from "../../src/jobs/presence.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { waitFor } from "../support/process.js";
 
@@ -22,12 +24,28 @@ describe("health", () => {
     assert.match(answer.body.worker.detail, /no worker has ever started/);
   });
 
+  test("a fresh beat alone is no live worker: its process must hold its presence lock", async () => {
+    const now = new Date();
+    await app.runtime.context.db
+      .insert(workerHeartbeats)
+      .values({ workerId: "killed", hostname: "worker-host", pid: 1, startedAt: now, seenAt: now, presenceKey: 12345 });
+    const answer = await app.client().get("/api/health");
+    assert.equal(answer.status, 503);
+    assert.equal(answer.body.worker.live, 0);
+  });
+
   test("turns 200 once a worker beats, and 503 again when its beats stop", async () => {
     const db = app.runtime.context.db;
+    const presence = await holdPresence(app.runtime.database, createLogger("silent"));
     const now = new Date();
-    await db
-      .insert(workerHeartbeats)
-      .values({ workerId: "elsewhere", hostname: "worker-host", pid: 1, startedAt: now, seenAt: now });
+    await db.insert(workerHeartbeats).values({
+      workerId: "elsewhere",
+      hostname: "worker-host",
+      pid: 1,
+      startedAt: now,
+      seenAt: now,
+      presenceKey: presence.key,
+    });
     const healthy = await app.client().get("/api/health");
     assert.equal(healthy.status, 200);
     assert.equal(healthy.body.worker.live, 1);

@@ -1,0 +1,103 @@
+import { randomInt } from "node:crypto";
+import { sql } from "drizzle-orm";
+import pg from "pg";
+import type { Logger } from "pino";
+import { selectRows, type Database, type DatabaseHandle } from "../db/client.js";
+
+/**
+ * Worker liveness from PostgreSQL itself: each worker holds a session advisory lock on a
+ * connection of its own. The server drops the lock the moment that session ends, so a killed
+ * process stops counting at once instead of after a heartbeat goes stale.
+ */
+const PRESENCE_LOCK_CLASS = 72_617_100;
+const RECONNECT_DELAYS_MS = [250, 500, 1_000, 2_000, 5_000];
+
+export interface Presence {
+  /** The second key of this worker's lock, stored beside its heartbeat. */
+  key: number;
+  /**
+   * Aborted the moment the lock is lost: from then on other workers may take this one's
+   * publications over, so it must stop calling platforms for them.
+   */
+  fence(): AbortSignal;
+  stop(): Promise<void>;
+}
+
+/** Holds the presence lock for as long as the process runs, taking it again after the server restarts. */
+export async function holdPresence(handle: DatabaseHandle, logger: Logger): Promise<Presence> {
+  const key = randomInt(1, 2 ** 31 - 1);
+  const lock = "select pg_advisory_lock($1, $2)";
+  if (handle.kind === "pglite") {
+    await handle.pglite.query(lock, [PRESENCE_LOCK_CLASS, key]);
+    const never = new AbortController().signal;
+    return { key, fence: () => never, stop: async () => undefined };
+  }
+
+  let client: pg.Client | undefined;
+  let fence = new AbortController();
+  let stopped = false;
+  let retrying = false;
+  let failures = 0;
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: handle.url });
+    next.on("error", (error) => {
+      logger.warn({ err: error }, "worker presence connection lost; taking the lock again");
+      fence.abort(new Error("the worker lost its presence lock"));
+      void next.end().catch(() => undefined);
+      if (client === next) client = undefined;
+      if (!stopped) void retry();
+    });
+    await next.connect();
+    await next.query(lock, [PRESENCE_LOCK_CLASS, key]);
+    client = next;
+    if (fence.signal.aborted) fence = new AbortController();
+    failures = 0;
+  };
+  const retry = async (): Promise<void> => {
+    if (retrying) return;
+    retrying = true;
+    while (!stopped && !client) {
+      await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAYS_MS[Math.min(failures, 4)]));
+      failures += 1;
+      await connect().catch((error: unknown) => logger.warn({ err: error }, "worker presence lock not taken yet"));
+    }
+    retrying = false;
+  };
+  await connect();
+  return {
+    key,
+    fence: () => fence.signal,
+    async stop() {
+      stopped = true;
+      await client?.end().catch(() => undefined);
+    },
+  };
+}
+
+const presenceHeld = sql`exists (
+  select 1 from pg_locks l
+  where l.locktype = 'advisory' and l.granted and l.objsubid = 2
+    and l.classid::bigint = ${PRESENCE_LOCK_CLASS} and l.objid::bigint = w.presence_key
+    and l.database = (select oid from pg_database where datname = current_database()))`;
+
+/** Workers sure to be running: the process lives (its lock is held) and its loop beats. What health counts. */
+export async function liveWorkerIds(db: Database, options: { seenSince: Date }): Promise<string[]> {
+  const rows = await selectRows<{ worker_id: string }>(
+    db,
+    sql`select w.worker_id from worker_heartbeats w where w.seen_at > ${options.seenSince.toISOString()} and ${presenceHeld}`,
+  );
+  return rows.map((row) => row.worker_id);
+}
+
+/**
+ * Workers that may still be running: either sign of life is enough. A publication is taken
+ * from its worker only when this leaves it out, so a worker that merely lost its connection for
+ * a moment (a database restart) is never raced.
+ */
+export async function possiblyLiveWorkerIds(db: Database, options: { seenSince: Date }): Promise<Set<string>> {
+  const rows = await selectRows<{ worker_id: string }>(
+    db,
+    sql`select w.worker_id from worker_heartbeats w where w.seen_at > ${options.seenSince.toISOString()} or ${presenceHeld}`,
+  );
+  return new Set(rows.map((row) => row.worker_id));
+}
