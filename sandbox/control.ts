@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { revokePersonTokens } from "./oauth.js";
+import { expirePersonAccessTokens, revokePersonTokens } from "./oauth.js";
 import { bots, channels, instagramAccounts, linkedinOrganizations, pages, people, telegramChats } from "./seed.js";
 import type { SandboxContext, SandboxPlatform } from "./context.js";
 import type { OAuthClient, PlatformName } from "./state.js";
@@ -17,6 +17,10 @@ export interface FaultRule {
   remaining: number;
   status?: number;
   retryAfterSeconds?: number;
+  /** Answer an `error` with the HTML page a gateway in front of the platform sends, not the platform's own body. */
+  gatewayPage?: boolean;
+  /** How many calls the rule has hit so far. */
+  fired: number;
 }
 
 const platformNames = ["facebook", "instagram", "x", "linkedin", "youtube", "telegram"] as const;
@@ -32,7 +36,10 @@ const faultSchema = z.object({
   count: z.number().int().positive().default(1),
   status: z.number().int().min(400).max(599).optional(),
   retryAfterSeconds: z.number().int().positive().optional(),
+  gatewayPage: z.boolean().optional(),
 });
+
+const personSchema = z.object({ platform: z.enum(platformNames), personId: z.string() });
 
 const clientSchema = z.object({
   platform: z.enum(platformNames),
@@ -79,7 +86,7 @@ export function registerControl(
     const parsed = faultSchema.safeParse(request.body);
     if (!parsed.success) return reply.status(400).send({ error: z.prettifyError(parsed.error) });
     const { count, ...rule } = parsed.data;
-    const fault: FaultRule = { id: nextFaultId++, remaining: count, ...rule };
+    const fault: FaultRule = { id: nextFaultId++, remaining: count, fired: 0, ...rule };
     options.faults.push(fault);
     return reply.status(201).send(fault);
   });
@@ -92,14 +99,15 @@ export function registerControl(
   });
 
   app.get("/_sandbox/journal", async (request) => {
-    const query = request.query as { prefix?: string; after?: string; path?: string };
+    const query = request.query as { prefix?: string; after?: string; path?: string; faulted?: string };
     const after = Number(query.after ?? 0);
     return {
       entries: context.state.journal.filter(
         (entry) =>
           entry.seq > after &&
           (!query.prefix || entry.platform === query.prefix) &&
-          (!query.path || entry.path.includes(query.path)),
+          (!query.path || entry.path.includes(query.path)) &&
+          (query.faulted !== "true" || entry.fault !== undefined),
       ),
     };
   });
@@ -126,7 +134,7 @@ export function registerControl(
   });
 
   app.post("/_sandbox/revoke", async (request, reply) => {
-    const parsed = z.object({ platform: z.enum(platformNames), personId: z.string() }).safeParse(request.body);
+    const parsed = personSchema.safeParse(request.body);
     if (!parsed.success) return reply.status(400).send({ error: z.prettifyError(parsed.error) });
     const affected: PlatformName[] =
       parsed.data.platform === "facebook" || parsed.data.platform === "instagram"
@@ -134,6 +142,14 @@ export function registerControl(
         : [parsed.data.platform];
     for (const platform of affected) revokePersonTokens(context, platform, parsed.data.personId);
     return reply.status(204).send();
+  });
+
+  // Time passing for one grant, without moving the clock for everything else: the person's
+  // access tokens expire now; their refresh tokens stay good, so a client that renews recovers.
+  app.post("/_sandbox/expire", async (request, reply) => {
+    const parsed = personSchema.safeParse(request.body);
+    if (!parsed.success) return reply.status(400).send({ error: z.prettifyError(parsed.error) });
+    return { expired: expirePersonAccessTokens(context, parsed.data.platform, parsed.data.personId) };
   });
 
   app.post("/_sandbox/reset", async (_request, reply) => {

@@ -1,5 +1,6 @@
 import formbody from "@fastify/formbody";
 import multipart from "@fastify/multipart";
+import { STATUS_CODES } from "node:http";
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from "fastify";
 import { registerControl, type FaultRule } from "./control.js";
 import {
@@ -18,6 +19,19 @@ import { x } from "./x.js";
 import { youtube } from "./youtube.js";
 
 export { defaultLimits, defaultLifetimes, type SandboxOptions } from "./context.js";
+
+/**
+ * What a load balancer in front of a platform answers when the platform behind it is down: an
+ * HTML page, not the platform's JSON (nginx's default page, as seen in front of many APIs).
+ */
+function gatewayPage(status: number): PlatformReply {
+  const title = `${status} ${STATUS_CODES[status] ?? "Error"}`;
+  return new PlatformReply(
+    status,
+    `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
+    { "content-type": "text/html" },
+  );
+}
 
 /** Meta's Graph API serves Facebook and Instagram from one host, so they share one prefix. */
 const platforms: SandboxPlatform[] = [meta, x, linkedin, youtube, telegram];
@@ -157,15 +171,17 @@ export const sandboxRoutes: FastifyPluginAsync<{ context: SandboxContext; client
     );
     if (!rule) return;
     rule.remaining -= 1;
+    rule.fired += 1;
     (request as unknown as { sandboxFault: string }).sandboxFault = rule.mode;
     switch (rule.mode) {
       case "error":
-        throw platform.transientError(rule.status ?? 503);
+        throw rule.gatewayPage ? gatewayPage(rule.status ?? 502) : platform.transientError(rule.status ?? 503);
       case "rate_limit":
         throw platform.rateLimitError(rule.retryAfterSeconds ?? 60);
       case "hang":
-        // Never answers: the caller's timeout is what is under test.
+        // Never answers: the caller's timeout is what is under test. Journalled when it gives up.
         await new Promise((resolve) => request.raw.socket.once("close", resolve));
+        journal(request, 0);
         reply.hijack();
         return;
       case "drop":

@@ -261,6 +261,18 @@ export function revokePersonTokens(
   }
 }
 
+/** The person's live access tokens with the platform expire now; answers how many did. */
+export function expirePersonAccessTokens(context: SandboxContext, platform: PlatformName, personId: string): number {
+  let expired = 0;
+  for (const record of Object.values(context.state.data.accessTokens)) {
+    if (record.platform !== platform || record.personId !== personId || record.revoked) continue;
+    if (record.expiresAt !== null && record.expiresAt <= context.now()) continue;
+    record.expiresAt = context.now();
+    expired += 1;
+  }
+  return expired;
+}
+
 export function scopesFrom(value: string | undefined, separator: RegExp): string[] {
   return (value ?? "")
     .split(separator)

@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import { setTimeout as delay } from "node:timers/promises";
+import type pg from "pg";
+import type { PlatformId } from "../../src/config.js";
+import type { TargetOutcome, Violation } from "./invariants.js";
+import { createPost, type CreatedPost, type PlannedPost } from "./workload.js";
+import type { Organization } from "./world.js";
+
+/** Creates the planned posts through the API, a few at a time, as several people composing at once would. */
+export async function createAll(organizations: Organization[], plan: PlannedPost[]): Promise<CreatedPost[]> {
+  const created: CreatedPost[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < plan.length) {
+        const planned = plan[next++]!;
+        created.push(await createPost(organizations[planned.organization]!, planned));
+      }
+    }),
+  );
+  return created;
+}
+
+/** An unknown target on a platform that can be asked has this long to be asked again before it counts as its end. */
+export const UNKNOWN_GRACE_MS = 45_000;
+/** The product cannot ask Telegram what was published (the Bot API has no channel history). */
+const cannotBeAsked = new Set<string>(["telegram"]);
+
+async function connectionStatuses(organizations: Organization[]) {
+  const lists = await Promise.all(
+    organizations.map(async (organization) => {
+      const answer = await organization.client.get("/api/social-media/connections");
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      return answer.body.connections as { platform: string; name: string; status: string; lastError: string | null }[];
+    }),
+  );
+  return lists.flat();
+}
+
+/**
+ * Waits, bounded, for every target to settle (published, failed, cancelled, or unknown for good)
+ * and for every connection to be healthy again. Answers how long each took after the faults
+ * stopped, or null when the bound passed first.
+ */
+export async function drain(options: {
+  database: pg.Pool;
+  organizations: Organization[];
+  faultsStoppedAt: number;
+  timeoutMs: number;
+  connectionRecoveryMs: number;
+  log: (line: string) => void;
+}): Promise<{ drainMs: number | null; connectionsHealthyAfterMs: number | null }> {
+  const deadline = options.faultsStoppedAt + options.timeoutMs;
+  const connectionDeadline = options.faultsStoppedAt + options.connectionRecoveryMs;
+  let drainMs: number | null = null;
+  let connectionsHealthyAfterMs: number | null = null;
+  let lastReport = 0;
+  while (Date.now() < Math.max(deadline, connectionDeadline)) {
+    if (drainMs === null && Date.now() < deadline) {
+      const rows = await options.database
+        .query<{ platform: string; state: string; updated_at: Date }>(
+          "select platform, state, updated_at from post_targets",
+        )
+        .then((result) => result.rows)
+        .catch(() => undefined);
+      if (rows) {
+        const pending = rows.filter(
+          (row) =>
+            row.state === "queued" ||
+            row.state === "publishing" ||
+            (row.state === "unknown" &&
+              !cannotBeAsked.has(row.platform) &&
+              Date.now() - row.updated_at.getTime() < UNKNOWN_GRACE_MS),
+        );
+        if (pending.length === 0) drainMs = Date.now() - options.faultsStoppedAt;
+        else if (Date.now() - lastReport > 10_000) {
+          lastReport = Date.now();
+          const byState = pending.reduce<Record<string, number>>((counts, row) => {
+            counts[`${row.platform}:${row.state}`] = (counts[`${row.platform}:${row.state}`] ?? 0) + 1;
+            return counts;
+          }, {});
+          options.log(`  still settling: ${JSON.stringify(byState)}`);
+        }
+      }
+    }
+    if (connectionsHealthyAfterMs === null) {
+      const statuses = await connectionStatuses(options.organizations).catch(() => undefined);
+      if (statuses?.every((connection) => connection.status === "healthy"))
+        connectionsHealthyAfterMs = Date.now() - options.faultsStoppedAt;
+    }
+    const drainDone = drainMs !== null || Date.now() >= deadline;
+    const connectionsDone = connectionsHealthyAfterMs !== null || Date.now() >= connectionDeadline;
+    if (drainDone && connectionsDone) break;
+    await delay(1_000);
+  }
+  return { drainMs, connectionsHealthyAfterMs };
+}
+
+/** Every target as the API shows it to the organization, with the database's timing. */
+export async function readOutcomes(
+  database: pg.Pool,
+  organizations: Organization[],
+  posts: CreatedPost[],
+): Promise<TargetOutcome[]> {
+  const timing = new Map(
+    (
+      await database.query<{ id: string; due_at: Date; updated_at: Date }>(
+        "select id, due_at, updated_at from post_targets",
+      )
+    ).rows.map((row) => [row.id, row]),
+  );
+  const outcomes: TargetOutcome[] = [];
+  for (const post of posts) {
+    const organization = organizations[post.plan.organization]!;
+    const answer = await organization.client.get(`/api/posts/${post.id}`);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    for (const target of answer.body.post.targets as {
+      id: string;
+      platform: PlatformId;
+      state: string;
+      postId: string | null;
+      error: string | null;
+      attempts: number;
+    }[]) {
+      const row = timing.get(target.id);
+      outcomes.push({
+        id: target.id,
+        postId: post.id,
+        organization: organization.index,
+        platform: target.platform,
+        marker: post.plan.marker,
+        sandboxAccount: organization.accounts[target.platform].sandboxAccount,
+        state: target.state,
+        remoteId: target.postId,
+        error: target.error,
+        attempts: target.attempts,
+        dueAt: row?.due_at.getTime() ?? post.createdAt,
+        updatedAt: row?.updated_at.getTime() ?? Date.now(),
+        threadParts: target.platform === "x" ? (post.plan.options.threadParts ?? []) : [],
+      });
+    }
+  }
+  return outcomes;
+}
+
+/** Connections still unhealthy once the faults have stopped and the recovery time has passed. */
+export async function connectionViolations(organizations: Organization[]): Promise<Violation[]> {
+  return (await connectionStatuses(organizations))
+    .filter((connection) => connection.status !== "healthy")
+    .map((connection) => ({
+      kind: "connection-unhealthy" as const,
+      platform: connection.platform,
+      product: `${connection.name}: ${connection.status}${connection.lastError ? ` (${connection.lastError})` : ""}`,
+      truth: "the faults have stopped and the grant was never revoked: the platform accepts it again",
+    }));
+}

@@ -1,0 +1,147 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { JournalEntry } from "../../sandbox/state.js";
+import { projectPath } from "../../src/paths.js";
+import { sandboxPrefixes } from "../../sandbox/twin.js";
+import type { PlatformId } from "../../src/config.js";
+import type { ProcessIncident } from "./fleet.js";
+import type { Violation } from "./invariants.js";
+import type { ArmedFault, HealthProbe, ProcessRecord } from "./lanes.js";
+
+export interface FaultTally {
+  platform: string;
+  mode: string;
+  armed: number;
+  fired: number;
+}
+
+export interface ChaosReport {
+  seed: number;
+  settings: { targets: number; chaosMs: number; faultIntervalMs: number; drainTimeoutMs: number };
+  posts: number;
+  targets: number;
+  outcomes: Record<string, number>;
+  faults: FaultTally[];
+  expiries: number;
+  processes: ProcessRecord[];
+  incidents: ProcessIncident[];
+  healthProbes: HealthProbe[];
+  healthBoundMs: number;
+  drainMs: number | null;
+  connectionsHealthyAfterMs: number | null;
+  violations: (Violation & { causes: string[] })[];
+  figures: { lost: number; duplicated: number; publishedButAbsent: number; stateMismatches: number };
+}
+
+/** Armed faults per platform and mode, with how many calls each actually met. */
+export function tallyFaults(armed: ArmedFault[], rules: { id: number; fired: number }[]): FaultTally[] {
+  const tally = new Map<string, FaultTally>();
+  for (const fault of armed) {
+    const mode = fault.gatewayPage ? "error (gateway page)" : fault.mode;
+    const entry = tally.get(`${fault.platform}|${mode}`) ?? { platform: fault.platform, mode, armed: 0, fired: 0 };
+    entry.armed += fault.count;
+    entry.fired += rules.find((rule) => rule.id === fault.ruleId)?.fired ?? 0;
+    tally.set(`${fault.platform}|${mode}`, entry);
+  }
+  return [...tally.values()].sort((a, b) => a.platform.localeCompare(b.platform) || a.mode.localeCompare(b.mode));
+}
+
+/** The figures of the summary, counted from the violations. */
+export function figuresOf(violations: Violation[]): ChaosReport["figures"] {
+  const count = (...kinds: Violation["kind"][]) =>
+    violations.filter((violation) => kinds.includes(violation.kind)).length;
+  return {
+    lost: count("unsettled"),
+    duplicated: count("duplicate"),
+    publishedButAbsent: count("published-but-absent"),
+    stateMismatches: count(
+      "published-wrong-post",
+      "claimed-twice",
+      "failed-but-present",
+      "failed-without-reason",
+      "unknown-present-unsaid",
+      "thread-broken",
+    ),
+  };
+}
+
+/**
+ * What happened around a violation: the faults the sandbox served on that platform and the
+ * process events in its window, times relative to the run's start.
+ */
+export function causesOf(
+  violation: Violation,
+  evidence: { runStartedAt: number; faultEntries: JournalEntry[]; processes: ProcessRecord[] },
+): string[] {
+  if (!violation.window) return [];
+  const from = violation.window.from - 5_000;
+  const to = violation.window.to + 1_000;
+  const at = (time: number) => `+${((time - evidence.runStartedAt) / 1000).toFixed(1)}s`;
+  // Platform faults explain a target's fate; a process's or a connection's, only on its own platform.
+  const prefix = sandboxPrefixes[violation.platform as PlatformId];
+  const faults = evidence.faultEntries
+    .filter((entry) => prefix !== undefined && entry.platform === prefix && entry.at >= from && entry.at <= to)
+    .map((entry) => ({
+      at: entry.at,
+      line: `${at(entry.at)} ${entry.fault} on ${entry.method} ${entry.path} (status ${entry.status})`,
+    }));
+  const processes = evidence.processes
+    .filter((record) => record.at >= from && record.at <= to)
+    .map((record) => ({ at: record.at, line: `${at(record.at)} ${record.action}: ${record.detail}` }));
+  return [...faults, ...processes]
+    .sort((a, b) => a.at - b.at)
+    .slice(-10)
+    .map((cause) => cause.line);
+}
+
+/** The summary a person reads: figures first, then every violation with what preceded it. */
+export function summarize(report: ChaosReport): string {
+  const lines: string[] = [];
+  const seconds = (ms: number | null) => (ms === null ? "not within the bound" : `${(ms / 1000).toFixed(1)} s`);
+  const byAction = report.processes.reduce<Record<string, number>>((counts, record) => {
+    counts[record.action] = (counts[record.action] ?? 0) + 1;
+    return counts;
+  }, {});
+  const fired = report.faults.reduce((sum, fault) => sum + fault.fired, 0);
+  lines.push(`chaos seed ${report.seed} (CHAOS_SEED=${report.seed} replays it)`);
+  lines.push(`  targets ${report.targets} in ${report.posts} posts; outcomes ${JSON.stringify(report.outcomes)}`);
+  lines.push(
+    `  platform faults served ${fired} (armed ${report.faults.reduce((sum, fault) => sum + fault.armed, 0)}); token expiries ${report.expiries}`,
+  );
+  for (const fault of report.faults)
+    lines.push(`    ${fault.platform.padEnd(10)} ${fault.mode.padEnd(22)} served ${fault.fired} of ${fault.armed}`);
+  lines.push(
+    `  kills: worker ${byAction["kill-worker"] ?? 0}, both workers ${byAction["kill-both-workers"] ?? 0}, API ${byAction["kill-api"] ?? 0}; ` +
+      `database restarts: fast ${byAction["restart-database-fast"] ?? 0}, immediate ${byAction["restart-database-immediate"] ?? 0}; ` +
+      `unprompted exits ${report.incidents.length}`,
+  );
+  const firstRed = report.healthProbes.find((probe) => probe.status !== 200);
+  lines.push(
+    `  /api/health with no worker: ${report.healthProbes.length} probes, first non-200 after ${firstRed ? `${firstRed.afterKillMs} ms` : "never"} (bound ${report.healthBoundMs} ms)`,
+  );
+  lines.push(
+    `  lost ${report.figures.lost}, duplicated ${report.figures.duplicated}, shown published but absent ${report.figures.publishedButAbsent}, state mismatches ${report.figures.stateMismatches}`,
+  );
+  lines.push(
+    `  drain ${seconds(report.drainMs)}; connections healthy again after ${seconds(report.connectionsHealthyAfterMs)}`,
+  );
+  if (report.violations.length === 0) lines.push("  no violations");
+  for (const violation of report.violations) {
+    lines.push(
+      `  ✗ ${violation.kind} [${violation.platform ?? "-"}] ${violation.marker ?? ""} target ${violation.targetId ?? "-"}`,
+    );
+    if (violation.product) lines.push(`      product: ${violation.product}`);
+    lines.push(`      truth:   ${violation.truth.split("\n").join("\n               ")}`);
+    for (const cause of violation.causes) lines.push(`      before:  ${cause}`);
+  }
+  return lines.join("\n");
+}
+
+/** Keeps the whole report (every violation, every fault tally) beside the test results. */
+export async function saveReport(report: ChaosReport): Promise<string> {
+  const directory = projectPath("test-results", "chaos");
+  await mkdir(directory, { recursive: true });
+  const file = path.join(directory, `seed-${report.seed}.json`);
+  await writeFile(file, JSON.stringify(report, null, 2));
+  return file;
+}
