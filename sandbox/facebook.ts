@@ -440,6 +440,23 @@ export const facebookGraph: GraphRoutes = {
 
   "GET page/feed": (call) => listPagePosts(call),
   "GET page/published_posts": (call) => listPagePosts(call),
+  // https://developers.facebook.com/docs/graph-api/reference/page/videos/
+  "GET page/videos": (call) => {
+    if (call.node.type !== "page") return undefined;
+    const pageId = call.node.id;
+    const limit = Math.min(100, Number(call.form.fields.limit ?? 25));
+    const videos = call.context.state.data.published
+      .filter((item) => item.platform === "facebook" && item.accountId === pageId && item.kind === "fb_video")
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, limit);
+    return paged(
+      videos.map((item) => ({
+        id: item.id,
+        description: item.text || undefined,
+        created_time: graphTime(item.createdAt),
+      })),
+    );
+  },
 
   "GET fb_post": (call) => (call.node.type === "fb_post" ? postView(call.node.item) : undefined),
   "GET fb_photo": (call) =>

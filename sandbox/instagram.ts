@@ -91,6 +91,18 @@ function permalink(item: { id: string; mediaType: MediaType; username: string })
   return `https://www.instagram.com/${item.mediaType === "REELS" ? "reel" : "p"}/${shortcode}/`;
 }
 
+const STORY_LIFETIME_MS = 24 * 3_600_000;
+
+function listMedia(call: GraphCall, include: (item: PublishedItem) => boolean) {
+  if (call.node.type !== "ig_user") return undefined;
+  requireAccountAccess(call);
+  const igUserId = call.node.id;
+  const items = call.context.state.data.published
+    .filter((item) => item.platform === "instagram" && item.accountId === igUserId && include(item))
+    .sort((a, b) => b.createdAt - a.createdAt);
+  return paged(items.map(mediaView));
+}
+
 function mediaView(item: PublishedItem) {
   return {
     id: item.id,
@@ -275,15 +287,14 @@ export const instagramGraph: GraphRoutes = {
     };
   },
 
-  "GET ig_user/media": (call) => {
-    if (call.node.type !== "ig_user") return undefined;
-    requireAccountAccess(call);
-    const igUserId = call.node.id;
-    const items = call.context.state.data.published
-      .filter((item) => item.platform === "instagram" && item.accountId === igUserId)
-      .sort((a, b) => b.createdAt - a.createdAt);
-    return paged(items.map(mediaView));
-  },
+  // Stories are not media of the account's grid: /media leaves them out, /stories lists the live ones.
+  // https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/stories
+  "GET ig_user/media": (call) => listMedia(call, (item) => item.extra.mediaType !== "STORIES"),
+  "GET ig_user/stories": (call) =>
+    listMedia(
+      call,
+      (item) => item.extra.mediaType === "STORIES" && call.context.now() - item.createdAt < STORY_LIFETIME_MS,
+    ),
 
   "GET ig_media": (call) => {
     if (call.node.type !== "ig_media") return undefined;

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { weightedLength } from "../src/platforms/text-length.js";
 import { PlatformReply, type SandboxContext, type SandboxPlatform, type WindowUse } from "./context.js";
@@ -44,6 +45,11 @@ interface Upload {
   finalizedAt?: number;
   createdAt: number;
 }
+
+/** Media keys are the media id behind a type prefix: 3 photo, 7 video, 16 animated GIF. */
+const mediaKeyPrefix: Record<string, number> = { image: 3, video: 7, gif: 16 };
+
+const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 function problem(
   status: number,
@@ -344,11 +350,19 @@ export const x: SandboxPlatform = {
       const fields = (query["tweet.fields"] ?? query["post.fields"] ?? "").split(",");
       const impressions = grown(`${item.id}:impressions`, item.createdAt, context.now(), 150);
       const reposts = shareOf(`${item.id}:reposts`, impressions, 0.002, 0.01);
+      const { text, urls } = asDisplayed(item);
       return {
         id: item.id,
-        text: item.text,
+        text,
         edit_history_tweet_ids: [item.id],
         ...(fields.includes("created_at") ? { created_at: new Date(item.createdAt).toISOString() } : {}),
+        ...(fields.includes("entities") && urls.length ? { entities: { urls } } : {}),
+        ...(fields.includes("referenced_tweets") && item.parentId
+          ? { referenced_tweets: [{ type: "replied_to", id: item.parentId }] }
+          : {}),
+        ...(fields.includes("attachments") && item.media.length
+          ? { attachments: { media_keys: item.media.map((media) => `${mediaKeyPrefix[media.type] ?? 3}_${media.id}`) } }
+          : {}),
         ...(fields.includes("author_id") ? { author_id: item.accountId } : {}),
         ...(fields.includes("conversation_id") ? { conversation_id: rootOf(item).id } : {}),
         ...(fields.includes("public_metrics")
@@ -373,6 +387,30 @@ export const x: SandboxPlatform = {
             }
           : {}),
       };
+    }
+
+    /**
+     * A post's text as X serves it: every link is a t.co link (entities.urls maps each back) and
+     * `&`, `<`, `>` are HTML-escaped. https://docs.x.com/x-api/fundamentals/data-dictionary#tweet
+     */
+    function asDisplayed(item: PublishedItem) {
+      const urls: { start: number; end: number; url: string; expanded_url: string; display_url: string }[] = [];
+      let text = "";
+      let rest = item.text;
+      for (let match = /https?:\/\/\S+/.exec(rest); match; match = /https?:\/\/\S+/.exec(rest)) {
+        text += escapeHtml(rest.slice(0, match.index));
+        const short = `https://t.co/${createHash("sha256").update(match[0]).digest("base64url").slice(0, 10)}`;
+        urls.push({
+          start: [...text].length,
+          end: [...text].length + short.length,
+          url: short,
+          expanded_url: match[0],
+          display_url: match[0].replace(/^https?:\/\//, "").slice(0, 25),
+        });
+        text += short;
+        rest = rest.slice(match.index + match[0].length);
+      }
+      return { text: text + escapeHtml(rest), urls };
     }
 
     function rootOf(item: PublishedItem): PublishedItem {

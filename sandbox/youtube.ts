@@ -559,6 +559,7 @@ export const youtube: SandboxPlatform = {
             publishedAt: new Date(item.createdAt).toISOString(),
             channelId: channel.id,
             title: (item.extra.snippet as UploadSession["snippet"]).title,
+            description: (item.extra.snippet as UploadSession["snippet"]).description,
             resourceId: { kind: "youtube#video", videoId: item.id },
           },
           contentDetails: { videoId: item.id, videoPublishedAt: new Date(item.createdAt).toISOString() },

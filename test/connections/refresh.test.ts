@@ -110,6 +110,22 @@ for (const backend of backends) {
       assert.notEqual(after!.accessTokenCiphertext, before!.accessTokenCiphertext);
     });
 
+    test("a token endpoint that answers 503 without an OAuth error leaves the connection healthy, and the next refresh works", async () => {
+      const x = await connected("x", "ava");
+      await fetch(`${sandbox.url}_sandbox/faults`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ prefix: "x", method: "POST", path: "/2/oauth2/token", mode: "error", status: 503 }),
+      });
+      const failed = await admin.post(`/api/social-media/connections/${x.id}/refresh`);
+      assert.equal(failed.body.outcome, "unavailable");
+      assert.equal(failed.body.connection.status, "healthy");
+      assert.match(failed.body.connection.lastError, /tried again/);
+      const renewed = await admin.post(`/api/social-media/connections/${x.id}/refresh`);
+      assert.equal(renewed.body.outcome, "refreshed");
+      assert.equal(renewed.body.connection.status, "healthy");
+    });
+
     test("a token revoked at the platform makes the connection invalid, with the reason recorded", async () => {
       const x = (await admin.get("/api/social-media/connections")).body.connections.find(
         (connection: { platform: string; name: string }) =>

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import pg from "pg";
 import { HttpClient } from "../support/client.js";
 import { createOrganization, signUp } from "../support/factories.js";
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from "../support/postgres.js";
@@ -29,7 +30,10 @@ describe("publishing scaled out on PostgreSQL: an API process and two workers", 
       FIELD_ENCRYPTION_KEY: "cd".repeat(32),
       WORKER_HEARTBEAT_INTERVAL_MS: "500",
       QUEUE_POLLING_INTERVAL_SECONDS: "0.5",
-      PUBLISH_STUCK_AFTER_SECONDS: "2",
+      // Longer than any test here: a dead worker's publication must be taken over on its own signs of death.
+      PUBLISH_STUCK_AFTER_SECONDS: "600",
+      WORKER_STALE_AFTER_MS: "2000",
+      PLATFORM_TIMEOUT_MS: "2000",
     };
     api = startServerProcess(["--role", "api"], env);
     workers = [startWorker(), startWorker()];
@@ -108,15 +112,26 @@ describe("publishing scaled out on PostgreSQL: an API process and two workers", 
       "the publication to start",
     );
     await Promise.all(workers.map((worker) => worker.stop("SIGKILL")));
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const killedAt = Date.now();
+    // PostgreSQL drops a dead process's presence lock with its session: health knows at once.
+    const health = await waitFor(
+      async () => {
+        const answer = await fetch(new URL("/api/health", await api.url));
+        return answer.status === 503 ? answer.json() : undefined;
+      },
+      2_000,
+      "health to see no live worker",
+    );
+    assert.equal(health.worker.live, 0);
+    assert.ok(Date.now() - killedAt < 2_000);
     workers = [startWorker()];
     const post = await waitFor(
       async () => {
         const current = (await client.get(`/api/posts/${created.body.post.id}`)).body.post;
         return current.targets[0].state === "published" ? current : undefined;
       },
-      30_000,
-      "the restarted worker to finish the publication",
+      20_000,
+      "the restarted worker to take the dead worker's publication over and finish it",
     ).catch(async (error: Error) => {
       const current = (await client.get(`/api/posts/${created.body.post.id}`)).body.post;
       throw new Error(
@@ -125,5 +140,33 @@ describe("publishing scaled out on PostgreSQL: an API process and two workers", 
     });
     assert.match(post.targets[0].url, /status\/\d+$/);
     assert.equal((await publishedTexts()).filter((entry) => entry.endsWith(`:${text}`)).length, 1);
+  });
+
+  test("the database ends every session, as a restart does: every process lives on, health recovers, posts go out", async () => {
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query<{ ended: number }>(
+        "select count(pg_terminate_backend(pid))::int as ended from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()",
+      );
+      assert.ok(rows[0]!.ended >= 3, `ended ${rows[0]!.ended} sessions`);
+    } finally {
+      await admin.end();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    for (const process of [api, ...workers]) assert.equal(process.child.exitCode, null, process.output().slice(-2000));
+    await waitFor(
+      async () => ((await fetch(new URL("/api/health", await api.url))).status === 200 ? true : undefined),
+      15_000,
+      "health to recover",
+    );
+    const text = `After the restart ${Date.now()}`;
+    const created = await client.post("/api/posts", { content: text, connectionIds: [xAccounts[1]] });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await waitFor(
+      async () => ((await publishedTexts()).some((entry) => entry.endsWith(`:${text}`)) ? true : undefined),
+      20_000,
+      "the post to go out",
+    );
   });
 });
