@@ -1,4 +1,4 @@
-import { and, inArray, isNotNull, lt, ne } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, lt, ne } from "drizzle-orm";
 import type { Logger } from "pino";
 import { connections } from "../db/schema.js";
 import type { AppContext } from "../http/context.js";
@@ -20,6 +20,15 @@ export async function connectionsDueForRefresh(context: AppContext): Promise<str
   return rows.map((row) => row.id);
 }
 
+/** Connections whose rate limit has reset: a check proves them healthy again rather than waiting for a post. */
+export async function connectionsPastTheirLimit(context: AppContext): Promise<string[]> {
+  const rows = await context.db
+    .select({ id: connections.id })
+    .from(connections)
+    .where(and(eq(connections.status, "rate_limited"), lt(connections.rateLimitedUntil, new Date())));
+  return rows.map((row) => row.id);
+}
+
 export async function activeConnections(context: AppContext): Promise<string[]> {
   const rows = await context.db
     .select({ id: connections.id })
@@ -35,7 +44,8 @@ function everyMinutes(minutes: number): string {
 
 /**
  * A sweep each minute enqueues a refresh per connection that is due (one waiting and one running
- * per connection at most); another sweep enqueues health checks. Workers run them.
+ * per connection at most) and a check per connection whose rate limit has reset; another sweep
+ * enqueues health checks. Workers run them.
  */
 export async function startConnectionJobs(context: AppContext, logger: Logger): Promise<() => Promise<void>> {
   const { boss } = context.queue;
@@ -45,9 +55,10 @@ export async function startConnectionJobs(context: AppContext, logger: Logger): 
       await boss.send(queue, { connectionId }, { singletonKey: connectionId, retryLimit: 3, retryBackoff: true });
   };
 
-  await boss.work(queues.refreshSweep, { pollingIntervalSeconds }, async () =>
-    enqueue(queues.refresh, await connectionsDueForRefresh(context)),
-  );
+  await boss.work(queues.refreshSweep, { pollingIntervalSeconds }, async () => {
+    await enqueue(queues.refresh, await connectionsDueForRefresh(context));
+    await enqueue(queues.check, await connectionsPastTheirLimit(context));
+  });
   await boss.work(queues.healthSweep, { pollingIntervalSeconds }, async () =>
     enqueue(queues.check, await activeConnections(context)),
   );

@@ -165,6 +165,34 @@ for (const backend of backends) {
       assert.equal(recovered.body.connection.rateLimitedUntil, null);
     });
 
+    test("once a rate limit has reset, the sweep checks the connection and it is healthy again without a post", async () => {
+      const telegram = (await admin.get("/api/social-media/connections")).body.connections.find(
+        (connection: { platform: string }) => connection.platform === "telegram",
+      );
+      await fetch(`${sandbox.url}_sandbox/faults`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ prefix: "telegram", path: "/getChatMember", mode: "rate_limit", retryAfterSeconds: 1 }),
+      });
+      const limited = await admin.post(`/api/social-media/connections/${telegram.id}/check`);
+      assert.equal(limited.body.connection.status, "rate_limited");
+      await waitFor(
+        async () => (new Date(limited.body.connection.rateLimitedUntil).getTime() < Date.now() ? true : undefined),
+        3_000,
+        "the limit to reset",
+      );
+      await app.runtime.queue.boss.send("connections.refresh-sweep", {});
+      const healthy = await waitFor(
+        async () => {
+          const answer = await admin.get(`/api/social-media/connections/${telegram.id}`);
+          return answer.body.connection.status === "healthy" ? answer.body.connection : undefined;
+        },
+        15_000,
+        "the sweep's check to find it healthy",
+      );
+      assert.equal(healthy.rateLimitedUntil, null);
+    });
+
     test("a platform outage during a check leaves the status, counts the error, and the health sweep checks every connection", async () => {
       const telegram = (await admin.get("/api/social-media/connections")).body.connections.find(
         (connection: { platform: string }) => connection.platform === "telegram",
