@@ -58,6 +58,8 @@ export interface ProcessIncident {
   at: number;
   exitCode: number | null;
   signal: string | null;
+  /** It never finished starting (main.ts says "could not start"), as when the database is down at boot. */
+  duringStart: boolean;
   /** The end of what the process printed before it went. */
   outputTail: string;
 }
@@ -89,6 +91,7 @@ export class Fleet {
         at: Date.now(),
         exitCode,
         signal: process.child.signalCode,
+        duringStart: process.output().includes("could not start"),
         outputTail: process.output().slice(-4000),
       };
       this.incidents.push(incident);

@@ -10,6 +10,8 @@ export interface TargetOutcome {
   organization: number;
   platform: PlatformId;
   marker: string;
+  /** The API accepted its cancellation. */
+  cancelled: boolean;
   sandboxAccount: string;
   state: string;
   remoteId: string | null;
@@ -18,11 +20,18 @@ export interface TargetOutcome {
   dueAt: number;
   updatedAt: number;
   threadParts: string[];
+  /** Images and videos the post carries (an X thread's first part only). */
+  mediaCount: number;
 }
 
 export type ViolationKind =
   | "unsettled"
   | "published-but-absent"
+  | "published-early"
+  | "cancelled-but-present"
+  | "edit-ignored"
+  | "edit-refused"
+  | "content-altered"
   | "published-wrong-post"
   | "claimed-twice"
   | "duplicate"
@@ -67,10 +76,15 @@ function isRootItem(item: PublishedItem, items: PublishedItem[]): boolean {
   return true;
 }
 
-const itemKey = (platform: string, account: string, id: string) => `${platform}|${account}|${id}`;
-const describeItem = (item: PublishedItem) =>
-  `${item.platform} ${item.accountId} #${item.id} "${item.text.slice(0, 80)}"`;
+/** Images and videos a published post shows: a Telegram album is one message per file. */
+function mediaAt(item: PublishedItem, items: PublishedItem[]): number {
+  const group = item.extra.mediaGroupId;
+  if (item.platform === "telegram" && group)
+    return items.filter((other) => other.platform === "telegram" && other.extra.mediaGroupId === group).length;
+  return item.media.length;
+}
 
+const itemKey = (platform: string, account: string, id: string) => `${platform}|${account}|${id}`;
 /**
  * Every target against the platforms' own record. The sandbox is the truth: what it holds was
  * published, exactly as many times as it holds it.
@@ -82,9 +96,13 @@ export function checkTargets(options: {
   markerPrefix: string;
   /** Accounts of this run's organizations, as the sandbox names them. */
   accounts: Set<string>;
+  /** Markers of texts edited away before publishing. */
+  supersededMarkers: Set<string>;
   runStartedAt: number;
 }): Violation[] {
   const { outcomes, markerPrefix } = options;
+  const describeItem = (item: PublishedItem) =>
+    `${item.platform} ${item.accountId} #${item.id} (published at +${((item.createdAt - options.runStartedAt) / 1000).toFixed(1)}s) "${item.text.slice(0, 80)}"`;
   const violations: Violation[] = [];
   const ours = options.items.filter(
     (item) => options.accounts.has(`${item.platform}|${item.accountId}`) && item.createdAt >= options.runStartedAt,
@@ -107,6 +125,13 @@ export function checkTargets(options: {
       });
       continue;
     }
+    if (target.cancelled && target.state !== "cancelled")
+      violations.push({
+        ...base,
+        kind: "cancelled-but-present",
+        truth: "the API accepted its cancellation",
+        window: windowOf(target),
+      });
     if (target.state === "failed" && !target.error?.trim())
       violations.push({
         ...base,
@@ -133,11 +158,30 @@ export function checkTargets(options: {
       continue;
     }
     claims.set(item, [...(claims.get(item) ?? []), target]);
-    if (markerOf(item.text, markerPrefix) !== target.marker)
+    const itemMarker = markerOf(item.text, markerPrefix);
+    if (itemMarker !== target.marker)
       violations.push({
         ...base,
-        kind: "published-wrong-post",
-        truth: `${target.remoteId} is another post: ${describeItem(item)}`,
+        kind: itemMarker ? "published-wrong-post" : "content-altered",
+        truth: itemMarker
+          ? `${target.remoteId} is another post: ${describeItem(item)}`
+          : `${target.remoteId} does not carry the post's text: ${describeItem(item)}`,
+        window: windowOf(target),
+      });
+    const media = mediaAt(item, ours);
+    if (media !== target.mediaCount)
+      violations.push({
+        ...base,
+        kind: "content-altered",
+        truth: `${describeItem(item)} has ${media} media; the post has ${target.mediaCount}`,
+        window: windowOf(target),
+      });
+    // A second of slack: the sandbox and the product read the same clock, but not at the same instant.
+    if (item.createdAt < target.dueAt - 1_000)
+      violations.push({
+        ...base,
+        kind: "published-early",
+        truth: `${describeItem(item)}, ${((target.dueAt - item.createdAt) / 1000).toFixed(1)} s before its time`,
         window: windowOf(target),
       });
     if (target.threadParts.length > 0) violations.push(...checkThread(target, item, ours, base));
@@ -172,13 +216,33 @@ export function checkTargets(options: {
       pending[0];
     if (owner) explained.add(owner);
     const base = { platform: item.platform, marker, truth: `on the platform: ${describeItem(item)}` };
-    if (!owner) {
+    if (!owner && marker && options.supersededMarkers.has(marker)) {
+      violations.push({
+        ...base,
+        kind: "edit-ignored",
+        product: "the API accepted an edit of this text before it was due",
+        window: { from: item.createdAt - 30_000, to: item.createdAt },
+      });
+    } else if (!owner) {
       violations.push({
         ...base,
         kind: "duplicate",
         targetId: owners.map((target) => target.id).join(", ") || undefined,
         product: owners.length ? owners.map(product).join(" | ") : "no target has this text",
-        window: { from: item.createdAt - 30_000, to: item.createdAt },
+        window: owners.length
+          ? {
+              from: Math.min(...owners.map((target) => target.dueAt)),
+              to: Math.max(item.createdAt, ...owners.map((target) => target.updatedAt)),
+            }
+          : { from: item.createdAt - 30_000, to: item.createdAt },
+      });
+    } else if (owner.state === "cancelled") {
+      violations.push({
+        ...base,
+        kind: "cancelled-but-present",
+        targetId: owner.id,
+        product: product(owner),
+        window: windowOf(owner),
       });
     } else if (owner.state === "failed") {
       violations.push({

@@ -3,7 +3,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type pg from "pg";
 import type { PlatformId } from "../../src/config.js";
 import type { TargetOutcome, Violation } from "./invariants.js";
-import { createPost, type CreatedPost, type PlannedPost } from "./workload.js";
+import { createPost, revisePost, type CreatedPost, type PlannedPost } from "./workload.js";
 import type { Organization } from "./world.js";
 
 /** Creates the planned posts through the API, a few at a time, as several people composing at once would. */
@@ -19,6 +19,23 @@ export async function createAll(organizations: Organization[], plan: PlannedPost
     }),
   );
   return created;
+}
+
+/** Cancels, edits and moves what the plan says, once everything is created; a refused change is a violation. */
+export async function reviseAll(organizations: Organization[], posts: CreatedPost[]): Promise<Violation[]> {
+  const violations: Violation[] = [];
+  for (const post of posts) {
+    const refusal = await revisePost(organizations[post.plan.organization]!, post);
+    if (refusal)
+      violations.push({
+        kind: "edit-refused",
+        platform: post.plan.platforms.join(","),
+        marker: post.marker,
+        product: refusal,
+        truth: `a valid ${post.plan.kind} post, still waiting for its time; the change named only what it changed`,
+      });
+  }
+  return violations;
 }
 
 /** An unknown target on a platform that can be asked has this long to be asked again before it counts as its end. */
@@ -128,7 +145,8 @@ export async function readOutcomes(
         postId: post.id,
         organization: organization.index,
         platform: target.platform,
-        marker: post.plan.marker,
+        marker: post.marker,
+        cancelled: post.cancelled,
         sandboxAccount: organization.accounts[target.platform].sandboxAccount,
         state: target.state,
         remoteId: target.postId,
@@ -137,6 +155,7 @@ export async function readOutcomes(
         dueAt: row?.due_at.getTime() ?? post.createdAt,
         updatedAt: row?.updated_at.getTime() ?? Date.now(),
         threadParts: target.platform === "x" ? (post.plan.options.threadParts ?? []) : [],
+        mediaCount: post.plan.photos + (post.plan.video ? 1 : 0),
       });
     }
   }

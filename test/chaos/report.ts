@@ -56,6 +56,11 @@ export function figuresOf(violations: Violation[]): ChaosReport["figures"] {
     publishedButAbsent: count("published-but-absent"),
     stateMismatches: count(
       "published-wrong-post",
+      "published-early",
+      "cancelled-but-present",
+      "edit-ignored",
+      "edit-refused",
+      "content-altered",
       "claimed-twice",
       "failed-but-present",
       "failed-without-reason",
@@ -113,7 +118,8 @@ export function summarize(report: ChaosReport): string {
   lines.push(
     `  kills: worker ${byAction["kill-worker"] ?? 0}, both workers ${byAction["kill-both-workers"] ?? 0}, API ${byAction["kill-api"] ?? 0}; ` +
       `database restarts: fast ${byAction["restart-database-fast"] ?? 0}, immediate ${byAction["restart-database-immediate"] ?? 0}; ` +
-      `unprompted exits ${report.incidents.length}`,
+      `exits unprompted: ${report.incidents.filter((incident) => !incident.duringStart).length} while running, ` +
+      `${report.incidents.filter((incident) => incident.duringStart).length} while starting`,
   );
   const firstRed = report.healthProbes.find((probe) => probe.status !== 200);
   lines.push(

@@ -9,7 +9,7 @@ import { startPostgresCluster } from "./cluster.js";
 import { Fleet, startSandboxProcess } from "./fleet.js";
 import { accountsOf, checkTargets, type Violation } from "./invariants.js";
 import { collectFaultJournal, runPlatformLane, runProcessLane } from "./lanes.js";
-import { connectionViolations, createAll, drain, readOutcomes } from "./observe.js";
+import { connectionViolations, createAll, drain, readOutcomes, reviseAll } from "./observe.js";
 import { Random } from "./random.js";
 import { causesOf, figuresOf, tallyFaults, type ChaosReport } from "./report.js";
 import { planSchedule } from "./schedule.js";
@@ -45,12 +45,24 @@ export const productSettings = {
 /** /api/health may stay green this long after the last worker died, and no longer. */
 export const healthDetectionBoundMs = productSettings.workerStaleAfterMs + 2_000;
 
-/** The end of what a dead process printed, without its JSON log lines: usually the uncaught error. */
+/** The end of what a dead process printed: its log lines as message and error, then any uncaught error. */
 function lastWords(output: string): string {
+  const readable = (line: string) => {
+    if (!line.startsWith("{")) return line;
+    try {
+      const entry = JSON.parse(line) as { msg?: string; err?: { message?: string } };
+      return `log: ${entry.msg ?? ""}${entry.err?.message ? ` (${entry.err.message})` : ""}`;
+    } catch {
+      return undefined;
+    }
+  };
   return output
     .split("\n")
-    .filter((line) => line.trim() && !line.startsWith("{"))
-    .slice(-12)
+    .slice(1) // the tail starts mid-line
+    .filter((line) => line.trim())
+    .map(readable)
+    .filter((line) => line !== undefined)
+    .slice(-14)
     .join("\n");
 }
 
@@ -129,7 +141,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const journal = collectFaultJournal(sandbox);
     const platformLane = runPlatformLane(sandbox, schedule.platformEvents, runStartedAt);
     const posts = await createAll(organizations, plan);
-    log(`  created ${posts.length} posts in ${Date.now() - runStartedAt} ms`);
+    const refusedEdits = await reviseAll(organizations, posts);
+    log(
+      `  created ${posts.length} posts in ${Date.now() - runStartedAt} ms; ` +
+        `cancelled ${posts.filter((post) => post.cancelled).length}, edited ${posts.filter((post) => post.supersededMarkers.length).length}`,
+    );
     const processLane = runProcessLane({
       events: schedule.processEvents,
       fleet,
@@ -167,17 +183,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         items,
         markerPrefix: `chaos-${options.seed.toString(36)}-`,
         accounts: accountsOf(organizations),
+        supersededMarkers: new Set(posts.flatMap((post) => post.supersededMarkers)),
         runStartedAt,
       }),
+      ...refusedEdits,
       ...(await connectionViolations(organizations)),
       ...processResult.violations,
-      ...fleet.incidents.map((incident): Violation => ({
-        kind: "process-died",
-        platform: incident.name,
-        product: `exit code ${incident.exitCode}, signal ${incident.signal}`,
-        truth: `exited without being killed; its last words:\n${lastWords(incident.outputTail)}`,
-        window: { from: incident.at - 5_000, to: incident.at },
-      })),
+      // Failing to start while the database is away is what a process should do: exit, and
+      // be started again. Dying while running is not.
+      ...fleet.incidents
+        .filter((incident) => !incident.duringStart)
+        .map((incident): Violation => ({
+          kind: "process-died",
+          platform: incident.name,
+          product: `exit code ${incident.exitCode}, signal ${incident.signal}`,
+          truth: `exited without being killed; its last words:\n${lastWords(incident.outputTail)}`,
+          window: { from: incident.at - 5_000, to: incident.at },
+        })),
     ];
     return {
       seed: options.seed,

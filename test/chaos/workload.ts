@@ -72,6 +72,15 @@ export interface PlannedPost {
   };
   /** 0: due now; otherwise scheduled this many milliseconds after it is created. */
   dueInMs: number;
+  /**
+   * What a person does to it while it waits: cancel it; edit its text (under a new marker) and
+   * move it, as an API client sends it; or only move it, as the dashboard's reschedule sends it.
+   * The old schedule's jobs must then do nothing, and nothing else about the post may change.
+   */
+  revision?:
+    | { kind: "cancel" }
+    | { kind: "edit"; marker: string; laterByMs: number }
+    | { kind: "reschedule"; laterByMs: number };
 }
 
 /** Marks this run's texts, so the sandbox's record can be read back without confusion. */
@@ -165,6 +174,17 @@ export function planWorkload(random: Random, options: { targets: number; schedul
           });
         break;
     }
+    if (planned.length === 1 && base.dueInMs >= 8_000) {
+      const roll = random.next();
+      if (roll < 0.05) planned[0]!.revision = { kind: "cancel" };
+      else if (roll < 0.1)
+        planned[0]!.revision = {
+          kind: "edit",
+          marker: `chaos-${random.seed.toString(36)}-${100_000 + posts.length}`,
+          laterByMs: random.int(1_000, 5_000),
+        };
+      else if (roll < 0.13) planned[0]!.revision = { kind: "reschedule", laterByMs: random.int(1_000, 5_000) };
+    }
     posts.push(...planned);
     targets += planned.reduce((sum, post) => sum + post.platforms.length, 0);
   }
@@ -182,6 +202,11 @@ export interface CreatedPost {
   id: string;
   createdAt: number;
   targets: CreatedTarget[];
+  /** The marker its text carries now (an edit changes it). */
+  marker: string;
+  /** Markers of texts the post no longer has: none of them may reach a platform. */
+  supersededMarkers: string[];
+  cancelled: boolean;
 }
 
 /** Creates the post through the product's API, exactly as the composer sends it. */
@@ -211,5 +236,35 @@ export async function createPost(organization: Organization, plan: PlannedPost):
     id: post.id,
     createdAt: Date.now(),
     targets: post.targets.map(({ id, platform, connectionId }) => ({ id, platform, connectionId })),
+    marker: plan.marker,
+    supersededMarkers: [],
+    cancelled: false,
   };
+}
+
+/**
+ * Cancels, edits or moves the post as planned, through the API. A post that has started
+ * publishing is refused (409) and stays as it was; any other refusal is answered, for the
+ * caller to report: the person's change of a valid post was turned down.
+ */
+export async function revisePost(organization: Organization, post: CreatedPost): Promise<string | undefined> {
+  const revision = post.plan.revision;
+  if (!revision) return undefined;
+  const answer =
+    revision.kind === "cancel"
+      ? await organization.client.delete(`/api/posts/${post.id}`)
+      : await organization.client.patch(`/api/posts/${post.id}`, {
+          ...(revision.kind === "edit"
+            ? { content: post.plan.content.replace(post.plan.marker, revision.marker) }
+            : {}),
+          scheduledAt: new Date(post.createdAt + post.plan.dueInMs + revision.laterByMs).toISOString(),
+        });
+  if (answer.status === 409) return undefined;
+  if (answer.status >= 300) return `${revision.kind}: ${answer.status} ${JSON.stringify(answer.body)}`;
+  if (revision.kind === "cancel") post.cancelled = true;
+  if (revision.kind === "edit") {
+    post.supersededMarkers.push(post.marker);
+    post.marker = revision.marker;
+  }
+  return undefined;
 }
