@@ -5,6 +5,7 @@ import { auditEvents, organizations } from "../db/schema.js";
 import { currentOrganization } from "../http/authorization.js";
 import type { AppContext } from "../http/context.js";
 import { AppError } from "../http/errors.js";
+import { dateTime } from "../http/schemas.js";
 
 const auditQuery = z.object({
   action: z
@@ -13,8 +14,8 @@ const auditQuery = z.object({
     .optional(),
   actorUserId: z.uuid("must be a user id").optional(),
   targetType: z.string().max(40).optional(),
-  since: z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" }).optional(),
-  until: z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" }).optional(),
+  since: dateTime().optional(),
+  until: dateTime().optional(),
   before: z.coerce.number().int().positive("must be an event id from nextCursor").optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   scope: z

@@ -24,11 +24,16 @@ import { healthRoutes } from "../monitoring/routes.js";
 import { organizationRoutes } from "../organizations/routes.js";
 import { projectPath } from "../paths.js";
 import { vaultControlRoutes } from "../vault/routes.js";
-import { registerAuthorization, type RouteEntry } from "./authorization.js";
+import { guardSandboxControl, registerAuthorization, type RouteEntry } from "./authorization.js";
 import type { AppContext } from "./context.js";
-import { registerErrorHandler } from "./errors.js";
+import { registerErrorHandler, replyWithError } from "./errors.js";
+import { registerTextSanitation } from "./text.js";
 
 export const webRoot = projectPath("dist/web");
+
+const MAX_PATH_PARAMETER_LENGTH = 1_000;
+/** Where the sandbox serves its control surface, below the twin's prefix (sandbox/control.ts). */
+const SANDBOX_CONTROL_PATH = "/_sandbox";
 
 export interface BuiltApp {
   app: FastifyInstance;
@@ -43,6 +48,11 @@ export async function buildApp(
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     trustProxy: context.config.http.trustProxy,
+    // Path parameters reach their route's schema, whose 400 names the field (the router's own
+    // limit, 100, answered before any schema ran, and cut media URLs with long file names).
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    // The router's own refusals (a bad escape, a parameter over the limit) in the app's shape.
+    frameworkErrors: replyWithError,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -80,11 +90,18 @@ export async function buildApp(
   await app.register(swaggerUi, { routePrefix: "/api/docs" });
 
   registerErrorHandler(app);
-  const routeTable = registerAuthorization(app, {
+  const authorization = {
     db: context.db,
     sessionTtlMs: context.config.auth.sessionTtlMs,
     allowedOrigins,
     controlToken: options.controlToken,
+  };
+  const routeTable = registerAuthorization(app, authorization);
+  registerTextSanitation(app);
+  // What the API answers is the caller's own data: no browser or proxy keeps a copy.
+  app.addHook("onSend", async (request, reply) => {
+    if (request.url.startsWith("/api/") && !request.url.startsWith("/api/docs") && !reply.hasHeader("cache-control"))
+      reply.header("cache-control", "no-store");
   });
 
   await app.register(healthRoutes, context);
@@ -97,7 +114,16 @@ export async function buildApp(
   await app.register(postRoutes, context);
   await app.register(mediaFiles, context);
 
-  if (context.sandboxTwin) await app.register(context.sandboxTwin.plugin, { prefix: context.sandboxTwin.prefix });
+  const twin = context.sandboxTwin;
+  if (twin) {
+    await app.register(
+      async (scope) => {
+        guardSandboxControl(scope, { ...authorization, controlPrefix: `${twin.prefix}${SANDBOX_CONTROL_PATH}` });
+        await scope.register(twin.plugin);
+      },
+      { prefix: twin.prefix },
+    );
+  }
 
   if (existsSync(webRoot)) {
     await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: false });

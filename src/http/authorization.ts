@@ -1,11 +1,11 @@
 import { timingSafeEqual } from "node:crypto";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
 import { and, eq } from "drizzle-orm";
 import { can, type Role, type RouteAccess } from "../auth/permissions.js";
 import { findLiveSession, SESSION_COOKIE, setActiveOrganization } from "../auth/sessions.js";
 import type { Database } from "../db/client.js";
 import { memberships, organizations } from "../db/schema.js";
-import { AppError } from "./errors.js";
+import { AppError, replyWithError } from "./errors.js";
 
 export interface AuthenticatedUser {
   id: string;
@@ -80,15 +80,21 @@ function assertSameOrigin(request: FastifyRequest, allowedOrigins: ReadonlySet<s
   }
 }
 
-export function registerAuthorization(
-  app: FastifyInstance,
-  options: {
-    db: Database;
-    sessionTtlMs: number;
-    allowedOrigins: ReadonlySet<string>;
-    controlToken?: string;
-  },
-): RouteEntry[] {
+export interface AuthorizationOptions {
+  db: Database;
+  sessionTtlMs: number;
+  allowedOrigins: ReadonlySet<string>;
+  controlToken?: string;
+}
+
+/** The local operator's control token, presented as `Authorization: Bearer …`. */
+function presentsControlToken(request: FastifyRequest, controlToken: string | undefined): boolean {
+  const header = request.headers.authorization ?? "";
+  const presented = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
+  return Boolean(controlToken && presented && sameSecret(presented, controlToken));
+}
+
+export function registerAuthorization(app: FastifyInstance, options: AuthorizationOptions): RouteEntry[] {
   const routeTable: RouteEntry[] = [];
 
   app.addHook("onRoute", (route) => {
@@ -103,9 +109,7 @@ export function registerAuthorization(
     if (!access) return;
 
     if (access === "control") {
-      const header = request.headers.authorization ?? "";
-      const presented = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
-      if (!options.controlToken || !presented || !sameSecret(presented, options.controlToken)) {
+      if (!presentsControlToken(request, options.controlToken)) {
         throw new AppError(401, "unauthorized", "This endpoint takes the server's local control token.");
       }
       return;
@@ -151,4 +155,37 @@ export function currentOrganization(request: FastifyRequest): { id: string; name
 export function currentUser(request: FastifyRequest): AuthenticatedUser {
   if (!request.auth) throw new AppError(401, "unauthorized", "Please sign in.");
   return request.auth.user;
+}
+
+/**
+ * The development sandbox twin's control surface (faults, journal, revocation, reset: whatever
+ * decides what "the platforms" do) answers only the local operator: the control token, or a
+ * signed-in SUPER_ADMIN whose changes come from our own pages. Added as a hook on the scope the
+ * twin is mounted in; the standalone sandbox keeps its open surface on loopback.
+ */
+export function guardSandboxControl(
+  scope: FastifyInstance,
+  options: AuthorizationOptions & { controlPrefix: string },
+): void {
+  async function assertOperator(request: FastifyRequest) {
+    if (presentsControlToken(request, options.controlToken)) return;
+    const secret = request.cookies[SESSION_COOKIE];
+    const session = secret ? await findLiveSession(options.db, secret, options.sessionTtlMs) : undefined;
+    if (!session)
+      throw new AppError(401, "unauthorized", "The sandbox's control surface needs a signed-in SUPER_ADMIN.");
+    if (!session.user.isSuperAdmin) {
+      throw new AppError(403, "forbidden", "Only a SUPER_ADMIN can drive the sandbox's control surface.");
+    }
+    if (MUTATING.has(request.method)) assertSameOrigin(request, options.allowedOrigins);
+  }
+
+  scope.addHook("onRequest", async (request, reply) => {
+    if (!request.routeOptions.url?.startsWith(options.controlPrefix)) return;
+    try {
+      await assertOperator(request);
+    } catch (error) {
+      // Answered here, in the product's shape: the sandbox's own error handler speaks the platforms'.
+      return replyWithError(error as FastifyError, request, reply);
+    }
+  });
 }
