@@ -3,14 +3,14 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import type { MultipartFile } from "@fastify/multipart";
+import type { Multipart, MultipartFile } from "@fastify/multipart";
 import { eq } from "drizzle-orm";
 import type { FastifyPluginAsync } from "fastify";
 import { media } from "../db/schema.js";
 import type { AppContext } from "../http/context.js";
 import { AppError } from "../http/errors.js";
 import type { OutgoingMedia } from "../platforms/platform.js";
-import { probeFile } from "./probe.js";
+import { probeFile, readSignature } from "./probe.js";
 
 export type MediaRecord = typeof media.$inferSelect;
 
@@ -25,8 +25,12 @@ export const acceptedTypes = [
   "video/webm",
 ];
 
+function mediaFolder(context: AppContext, organizationId: string): string {
+  return path.resolve(context.config.dataDir, "media", organizationId);
+}
+
 function mediaPath(context: AppContext, record: Pick<MediaRecord, "organizationId" | "id">): string {
-  return path.resolve(context.config.dataDir, "media", record.organizationId, record.id);
+  return path.join(mediaFolder(context, record.organizationId), record.id);
 }
 
 /** The unguessable URL platforms fetch a file from (Instagram, Facebook, Telegram). */
@@ -34,34 +38,121 @@ export function publicMediaUrl(context: AppContext, record: Pick<MediaRecord, "p
   return new URL(`/media/${record.publicToken}/${encodeURIComponent(record.fileName)}`, context.publicUrl()).toString();
 }
 
-/** Streams an upload to disk under the data folder; the size limit stops it mid-stream. */
-export async function storeUpload(
-  context: AppContext,
-  options: { organizationId: string; userId: string; file: MultipartFile },
-): Promise<MediaRecord> {
-  const { file } = options;
+/** An upload form holds one part: the file, in this field. */
+const UPLOAD_FIELD = "file";
+
+/** Room for one part more than an upload takes, so that an extra part is refused by its name. */
+export const uploadLimits = (maxBytes: number) => ({ fileSize: maxBytes, parts: 2 });
+
+const malformedUpload = () =>
+  new AppError(
+    400,
+    "malformed_upload",
+    `The upload is not a complete multipart/form-data form: send one file in the field \`${UPLOAD_FIELD}\`.`,
+    UPLOAD_FIELD,
+  );
+
+/**
+ * The form's next part. The parser's own failures (no boundary, a form cut short) carry no
+ * status, and are the sender's: a 400. Its limits and the plugin's errors keep theirs.
+ */
+async function nextPart(parts: AsyncIterator<Multipart>): Promise<Multipart | undefined> {
+  try {
+    const next = await parts.next();
+    return next.done ? undefined : next.value;
+  } catch (error) {
+    throw typeof (error as { statusCode?: unknown }).statusCode === "number" ? error : malformedUpload();
+  }
+}
+
+/** Both are ISO base media files; which brand a camera writes does not change what platforms accept. */
+const isoBaseMedia = new Set(["video/mp4", "video/quicktime"]);
+const sameKind = (declared: string, sniffed: string | undefined) =>
+  declared === sniffed || (sniffed !== undefined && isoBaseMedia.has(declared) && isoBaseMedia.has(sniffed));
+
+/**
+ * Streams one file to disk under the organization's folder, which exists: nothing is awaited
+ * between the parser handing over the part and the pipe, so a form cut short is seen as such.
+ * The size limit stops it mid-stream.
+ */
+async function writeUpload(context: AppContext, organizationId: string, file: MultipartFile) {
   if (!acceptedTypes.includes(file.mimetype)) {
-    file.file.resume();
     throw new AppError(
       415,
       "unsupported_media_type",
       `${file.mimetype} files cannot be posted: use JPEG, PNG, GIF, WebP, MP4, MOV or WebM.`,
-      "file",
+      UPLOAD_FIELD,
     );
   }
   const id = randomUUID();
-  const target = mediaPath(context, { organizationId: options.organizationId, id });
-  await mkdir(path.dirname(target), { recursive: true });
-  await pipeline(file.file, createWriteStream(target));
-  if (file.file.truncated) {
+  const target = mediaPath(context, { organizationId, id });
+  // The parser destroys a part whose form ends early, sometimes before it is handed over.
+  if (file.file.destroyed) throw malformedUpload();
+  let formBroken = false;
+  file.file.once("error", () => (formBroken = true));
+  file.file.once("close", () => (formBroken ||= !file.file.readableEnded));
+  try {
+    await pipeline(file.file, createWriteStream(target));
+    if (file.file.truncated) {
+      throw new AppError(
+        413,
+        "file_too_large",
+        `The file is over ${Math.round(context.config.media.maxBytes / 1024 / 1024)} MB.`,
+        UPLOAD_FIELD,
+      );
+    }
+    const sniffed = await readSignature(target);
+    if (!sameKind(file.mimetype, sniffed)) {
+      throw new AppError(
+        415,
+        "content_type_mismatch",
+        `The file was sent as ${file.mimetype} but its content is ${sniffed ?? "not an image or video we know"}: upload the original file.`,
+        UPLOAD_FIELD,
+      );
+    }
+  } catch (error) {
     await rm(target, { force: true });
+    throw formBroken ? malformedUpload() : error;
+  }
+  return { id, target, file };
+}
+
+/**
+ * Reads an upload form (one file, in the field `file`; anything else is refused by name), checks
+ * the file's own signature against its declared type, stores it and records it.
+ */
+export async function storeUpload(
+  context: AppContext,
+  options: { organizationId: string; userId: string; parts: AsyncIterator<Multipart> },
+): Promise<MediaRecord> {
+  await mkdir(mediaFolder(context, options.organizationId), { recursive: true });
+  let stored: Awaited<ReturnType<typeof writeUpload>> | undefined;
+  try {
+    for (let part = await nextPart(options.parts); part; part = await nextPart(options.parts)) {
+      if (part.type !== "file" || part.fieldname !== UPLOAD_FIELD) {
+        throw new AppError(
+          400,
+          "unexpected_field",
+          `An upload takes one file in the field \`${UPLOAD_FIELD}\` and nothing else: remove \`${part.fieldname}\`.`,
+          part.fieldname,
+        );
+      }
+      if (stored) throw new AppError(400, "too_many_files", "Upload one file at a time.", UPLOAD_FIELD);
+      stored = await writeUpload(context, options.organizationId, part);
+    }
+  } catch (error) {
+    if (stored) await rm(stored.target, { force: true });
+    throw error;
+  }
+  if (!stored) {
     throw new AppError(
-      413,
-      "file_too_large",
-      `The file is over ${Math.round(context.config.media.maxBytes / 1024 / 1024)} MB.`,
-      "file",
+      400,
+      "no_file",
+      `Send the file as multipart form data in the field \`${UPLOAD_FIELD}\`.`,
+      UPLOAD_FIELD,
     );
   }
+  const { id, target, file } = stored;
   const { size } = await stat(target);
   const probe = await probeFile(target, file.mimetype);
   const fileName =

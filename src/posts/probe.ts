@@ -11,6 +11,27 @@ export interface Probe {
   durationSeconds?: number;
 }
 
+/** ISO base media brands QuickTime writes; any other `ftyp` is MP4 (isom, mp41, mp42, avc1, M4V…). */
+const QUICKTIME_BRANDS = new Set(["qt  "]);
+
+/**
+ * What a file is, from its own first bytes (its signature), whatever the upload declared:
+ * JPEG, PNG, GIF, WebP, MP4 or QuickTime (an ISO base media `ftyp` box), WebM (EBML).
+ */
+export function sniffContentType(header: Buffer): string | undefined {
+  if (header.length >= 3 && header[0] === 0xff && header[1] === 0xd8 && header[2] === 0xff) return "image/jpeg";
+  if (header.length >= 4 && header.readUInt32BE(0) === 0x89504e47) return "image/png";
+  if (header.length >= 6 && /^GIF8[79]a$/.test(header.toString("ascii", 0, 6))) return "image/gif";
+  if (header.length >= 12 && header.toString("ascii", 0, 4) === "RIFF" && header.toString("ascii", 8, 12) === "WEBP")
+    return "image/webp";
+  if (header.length >= 12 && header.toString("ascii", 4, 8) === "ftyp")
+    return QUICKTIME_BRANDS.has(header.toString("ascii", 8, 12)) ? "video/quicktime" : "video/mp4";
+  // Matroska shares WebM's EBML header; its DocType says which.
+  if (header.length >= 4 && header.readUInt32BE(0) === 0x1a45dfa3 && header.subarray(0, 64).includes("webm"))
+    return "video/webm";
+  return undefined;
+}
+
 const JPEG_SOF = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
 
 export function imageSize(header: Buffer): Probe {
@@ -80,6 +101,18 @@ export async function probeFile(path: string, contentType: string): Promise<Prob
     const header = Buffer.alloc(64 * 1024);
     const { bytesRead } = await file.read(header, 0, header.length, 0);
     return imageSize(header.subarray(0, bytesRead));
+  } finally {
+    await file.close();
+  }
+}
+
+/** The content type a file's first bytes say it is (see sniffContentType). */
+export async function readSignature(path: string): Promise<string | undefined> {
+  const file = await open(path, "r");
+  try {
+    const header = Buffer.alloc(64);
+    const { bytesRead } = await file.read(header, 0, header.length, 0);
+    return sniffContentType(header.subarray(0, bytesRead));
   } finally {
     await file.close();
   }

@@ -9,10 +9,11 @@ import { connections, media, posts, postTargets } from "../db/schema.js";
 import { currentOrganization, currentUser } from "../http/authorization.js";
 import type { AppContext } from "../http/context.js";
 import { AppError, notFound } from "../http/errors.js";
+import { dateTime } from "../http/schemas.js";
 import { platforms } from "../platforms/index.js";
-import { publicMediaUrl, storeUpload, type MediaRecord } from "./media.js";
+import { publicMediaUrl, storeUpload, uploadLimits, type MediaRecord } from "./media.js";
 import { enqueuePublish, refreshPostStatus } from "./publish.js";
-import { validatePost, type PostOptions } from "./validation.js";
+import { linkProblem, validatePost, type PostOptions } from "./validation.js";
 
 const optionsSchema = z
   .object({
@@ -32,16 +33,36 @@ const optionsSchema = z
   })
   .default({});
 
-const composeSchema = z.object({
-  content: z.string().max(70_000).default(""),
-  link: z.url("must be a URL").optional(),
-  mediaIds: z.array(z.uuid("must be media ids")).max(20).default([]),
-  connectionIds: z.array(z.uuid("must be connection ids")).min(1, "choose at least one account"),
-  scheduledAt: z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time with an offset" }).optional(),
-  options: optionsSchema,
-});
+/** How far ahead a post can be scheduled: far enough for any campaign, near enough to mean it. */
+const MAX_SCHEDULE_AHEAD_MS = 2 * 365 * 24 * 3_600_000;
+/** More accounts than any organization posts one message to at once. */
+const MAX_ACCOUNTS_PER_POST = 100;
 
-const editSchema = composeSchema.omit({ connectionIds: true }).partial();
+/** The compose and edit bodies; a link must point to a public host in production. */
+function postSchemas(options: { publicLinksOnly: boolean }) {
+  const compose = z.object({
+    content: z.string().max(70_000).default(""),
+    link: z
+      .url("must be a URL")
+      .max(2_000)
+      .superRefine((value, issues) => {
+        const problem = linkProblem(value, { publicHostsOnly: options.publicLinksOnly });
+        if (problem) issues.addIssue({ code: "custom", message: problem });
+      })
+      .optional(),
+    mediaIds: z.array(z.uuid("must be media ids")).max(20).default([]),
+    connectionIds: z
+      .array(z.uuid("must be connection ids"))
+      .min(1, "choose at least one account")
+      .max(MAX_ACCOUNTS_PER_POST, `choose at most ${MAX_ACCOUNTS_PER_POST} accounts`)
+      .transform((ids) => [...new Set(ids)]),
+    scheduledAt: dateTime()
+      .refine((value) => Date.parse(value) <= Date.now() + MAX_SCHEDULE_AHEAD_MS, "must be within two years from now")
+      .optional(),
+    options: optionsSchema,
+  });
+  return { compose, edit: compose.omit({ connectionIds: true }).partial() };
+}
 
 const mediaView = z.object({
   id: z.uuid(),
@@ -81,6 +102,9 @@ const PAST_TOLERANCE_MS = 60_000;
 
 export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context) => {
   const { db } = context;
+  const { compose: composeSchema, edit: editSchema } = postSchemas({
+    publicLinksOnly: context.config.isProduction,
+  });
 
   const mediaOf = (record: MediaRecord) => ({
     id: record.id,
@@ -208,19 +232,17 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
       config: { access: "posts:create" },
       schema: {
         tags: ["posts"],
-        summary: "Upload an image or video (multipart, field `file`), streamed to disk",
+        summary:
+          "Upload an image or video (multipart, one file in the field `file`), streamed to disk; its content must match its declared type",
         response: { 201: z.object({ media: mediaView }) },
       },
     },
     async (request, reply) => {
       const organization = currentOrganization(request);
-      const file = await request.file({ limits: { fileSize: context.config.media.maxBytes, files: 1 } });
-      if (!file)
-        throw new AppError(400, "no_file", "Send the file as multipart form data in the field `file`.", "file");
       const record = await storeUpload(context, {
         organizationId: organization.id,
         userId: currentUser(request).id,
-        file,
+        parts: request.parts({ limits: uploadLimits(context.config.media.maxBytes) }),
       });
       return reply.status(201).send({ media: mediaOf(record) });
     },
@@ -244,7 +266,7 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
         .select()
         .from(connections)
         .where(and(eq(connections.organizationId, organization.id), inArray(connections.id, body.connectionIds)));
-      if (chosen.length !== new Set(body.connectionIds).size)
+      if (chosen.length !== body.connectionIds.length)
         throw new AppError(
           400,
           "invalid_accounts",
@@ -317,8 +339,8 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
         tags: ["posts"],
         summary: "Posts, newest first, optionally between two times (the calendar)",
         querystring: z.object({
-          from: z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" }).optional(),
-          to: z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" }).optional(),
+          from: dateTime().optional(),
+          to: dateTime().optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
         }),
         response: { 200: z.object({ posts: z.array(postView) }) },

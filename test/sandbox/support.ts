@@ -49,7 +49,11 @@ export const mediaFiles = {
     type: "image/png",
     body: Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.alloc(2048, 2)]),
   },
-  "/clip.mp4": { type: "video/mp4", body: Buffer.alloc(300 * 1024, 3) },
+  "/clip.mp4": {
+    type: "video/mp4",
+    // An ISO base media `ftyp` box first, as every MP4 begins (uploads are checked against it).
+    body: Buffer.concat([Buffer.from("\0\0\0\x18ftypisom\0\0\0\0isommp41", "latin1"), Buffer.alloc(300 * 1024, 3)]),
+  },
 };
 
 export async function startMediaServer(): Promise<{
