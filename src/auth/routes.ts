@@ -1,14 +1,15 @@
-import { and, asc, count, eq, gt, sql } from "drizzle-orm";
+import { and, asc, count, eq, sql } from "drizzle-orm";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { recordAudit, requestOrigin } from "../audit/audit.js";
-import { auditEvents, memberships, organizations, users } from "../db/schema.js";
+import { memberships, organizations, users } from "../db/schema.js";
 import { clearSessionCookie, setSessionCookie, type AppContext } from "../http/context.js";
 import { AppError, conflict } from "../http/errors.js";
 import { currentUser } from "../http/authorization.js";
 import { listOrganizationsFor } from "../organizations/queries.js";
 import { hashPassword, unknownUserHash, verifyPassword } from "./passwords.js";
 import { createSession, deleteSession, setActiveOrganization } from "./sessions.js";
+import { assertMaySignIn, isKnownDevice, presentedDevice, recordSignInFailure, rememberDevice } from "./throttle.js";
 
 export const email = z
   .email("must be an email address")
@@ -68,6 +69,7 @@ export const authRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
     },
     async (request, reply) => {
       const passwordHash = await hashPassword(request.body.password);
+      const device = rememberDevice(request, reply, context);
       const user = await db.transaction(async (tx) => {
         // The first account becomes SUPER_ADMIN; the lock makes "first" hold when two sign up at once.
         await tx.execute(sql`lock table ${users} in share row exclusive mode`);
@@ -90,7 +92,7 @@ export const authRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
           target: { type: "user", id: created.id },
           ip,
           userAgent,
-          details: { superAdmin: created.isSuperAdmin },
+          details: { superAdmin: created.isSuperAdmin, device },
         });
         return created;
       });
@@ -112,41 +114,24 @@ export const authRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
     },
     async (request, reply) => {
       const { ip, userAgent } = requestOrigin(request);
-      const windowStart = new Date(Date.now() - config.auth.loginFailureWindowMs);
-      const [{ failures }] = (await db
-        .select({ failures: count() })
-        .from(auditEvents)
-        .where(
-          and(
-            eq(auditEvents.action, "auth.sign_in_failed"),
-            gt(auditEvents.createdAt, windowStart),
-            sql`${auditEvents.details}->>'email' = ${request.body.email}`,
-          ),
-        )) as [{ failures: number }];
-      if (failures >= config.auth.loginFailuresPerEmail) {
-        const retryAfterSeconds = Math.ceil(config.auth.loginFailureWindowMs / 1000);
-        reply.header("retry-after", String(retryAfterSeconds));
-        throw new AppError(
-          429,
-          "too_many_attempts",
-          `Too many failed sign-ins for this email. Try again in ${Math.ceil(retryAfterSeconds / 60)} minutes.`,
-          "email",
-        );
-      }
-
+      const { email } = request.body;
       const [user] = await db
         .select()
         .from(users)
-        .where(sql`lower(${users.email}) = ${request.body.email}`);
+        .where(sql`lower(${users.email}) = ${email}`);
+      const device = presentedDevice(request);
+      const knownDevice = user && device && (await isKnownDevice(db, user.id, device)) ? device : undefined;
+      await assertMaySignIn(db, reply, {
+        email,
+        ip,
+        knownDevice,
+        signedInAsOwner: Boolean(user && request.auth?.user.id === user.id),
+        limits: { failuresPerAddress: config.auth.loginFailuresPerEmail, windowMs: config.auth.loginFailureWindowMs },
+      });
+
       const valid = await verifyPassword(user?.passwordHash ?? unknownUserHash, request.body.password);
       if (!user || !valid) {
-        await recordAudit(db, {
-          action: "auth.sign_in_failed",
-          actor: user ? { userId: user.id, email: user.email } : null,
-          ip,
-          userAgent,
-          details: { email: request.body.email },
-        });
+        await recordSignInFailure(db, { email, user, knownDevice, ip, userAgent });
         throw new AppError(401, "invalid_credentials", "Email or password is incorrect.", "password");
       }
       await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
@@ -158,6 +143,7 @@ export const authRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
         target: { type: "user", id: user.id },
         ip,
         userAgent,
+        details: { device: rememberDevice(request, reply, context) },
       });
       return { user: { id: user.id, email: user.email, name: user.name, isSuperAdmin: user.isSuperAdmin } };
     },

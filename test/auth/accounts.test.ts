@@ -91,7 +91,7 @@ describe("accounts and sessions", () => {
     assert.equal(unknown.body.error.message, "Email or password is incorrect.");
   });
 
-  test("repeated failures for one email lock it for the window, even with the right password", async () => {
+  test("repeated failures for one email from one address lock that address out for the window, even with the right password", async () => {
     const email = uniqueEmail();
     await signUp(app.client(), { email });
     const client = app.client();
