@@ -1,6 +1,5 @@
 import type { PlatformId } from "../../src/config.js";
 import type { PublishedItem } from "../../sandbox/state.js";
-import type { CreatedPost } from "./workload.js";
 import type { Organization } from "./world.js";
 
 /** A target as the product's API shows it, with the database's timing for the report. */
@@ -52,8 +51,10 @@ export interface Violation {
   product?: string;
   /** What the platform (the sandbox) holds. */
   truth: string;
-  /** The span of time in which the cause is to be found, for the fault correlation. */
-  window?: { from: number; to: number };
+  /** The moment the cause is to be found around: when the post landed, or the product last changed the target. */
+  at?: number;
+  /** The account, as the sandbox names it, to tell its faults from another account's. */
+  account?: string;
 }
 
 /** An unknown target's reason must say the post may be there: the product may not know, but must not deny it. */
@@ -110,18 +111,23 @@ export function checkTargets(options: {
   const roots = ours.filter((item) => isRootItem(item, ours));
   const byKey = new Map(roots.map((item) => [itemKey(item.platform, item.accountId, item.id), item]));
   const claims = new Map<PublishedItem, TargetOutcome[]>();
-  const windowOf = (target: TargetOutcome) => ({ from: target.dueAt, to: target.updatedAt });
   const product = (target: TargetOutcome) =>
     `${target.state}${target.remoteId ? ` as ${target.remoteId}` : ""}${target.error ? `: ${target.error}` : ""} (attempts ${target.attempts})`;
 
   for (const target of outcomes) {
-    const base = { platform: target.platform, targetId: target.id, marker: target.marker, product: product(target) };
+    const base = {
+      platform: target.platform,
+      account: target.sandboxAccount,
+      targetId: target.id,
+      marker: target.marker,
+      product: product(target),
+    };
     if (target.state === "queued" || target.state === "publishing") {
       violations.push({
         ...base,
         kind: "unsettled",
         truth: "never settled after the faults stopped",
-        window: windowOf(target),
+        at: target.updatedAt,
       });
       continue;
     }
@@ -130,14 +136,14 @@ export function checkTargets(options: {
         ...base,
         kind: "cancelled-but-present",
         truth: "the API accepted its cancellation",
-        window: windowOf(target),
+        at: target.updatedAt,
       });
     if (target.state === "failed" && !target.error?.trim())
       violations.push({
         ...base,
         kind: "failed-without-reason",
         truth: "a failure says why",
-        window: windowOf(target),
+        at: target.updatedAt,
       });
     if (target.state !== "published") continue;
     const item = target.remoteId
@@ -153,7 +159,7 @@ export function checkTargets(options: {
         truth: elsewhere
           ? `that id is ${describeItem(elsewhere)} on another account`
           : `no post ${target.remoteId} on ${target.sandboxAccount}`,
-        window: windowOf(target),
+        at: target.updatedAt,
       });
       continue;
     }
@@ -166,7 +172,7 @@ export function checkTargets(options: {
         truth: itemMarker
           ? `${target.remoteId} is another post: ${describeItem(item)}`
           : `${target.remoteId} does not carry the post's text: ${describeItem(item)}`,
-        window: windowOf(target),
+        at: target.updatedAt,
       });
     const media = mediaAt(item, ours);
     if (media !== target.mediaCount)
@@ -174,7 +180,7 @@ export function checkTargets(options: {
         ...base,
         kind: "content-altered",
         truth: `${describeItem(item)} has ${media} media; the post has ${target.mediaCount}`,
-        window: windowOf(target),
+        at: target.updatedAt,
       });
     // A second of slack: the sandbox and the product read the same clock, but not at the same instant.
     if (item.createdAt < target.dueAt - 1_000)
@@ -182,7 +188,7 @@ export function checkTargets(options: {
         ...base,
         kind: "published-early",
         truth: `${describeItem(item)}, ${((target.dueAt - item.createdAt) / 1000).toFixed(1)} s before its time`,
-        window: windowOf(target),
+        at: target.updatedAt,
       });
     if (target.threadParts.length > 0) violations.push(...checkThread(target, item, ours, base));
   }
@@ -196,7 +202,7 @@ export function checkTargets(options: {
       marker: claimants.map((target) => target.marker).join(", "),
       product: claimants.map(product).join(" | "),
       truth: `one post, ${describeItem(item)}, claimed by ${claimants.length} targets`,
-      window: { from: Math.min(...claimants.map((t) => t.dueAt)), to: Math.max(...claimants.map((t) => t.updatedAt)) },
+      at: item.createdAt,
     });
   }
 
@@ -215,13 +221,18 @@ export function checkTargets(options: {
       pending.find((target) => target.state === "unknown" && saysItMayHaveLanded.test(target.error ?? "")) ??
       pending[0];
     if (owner) explained.add(owner);
-    const base = { platform: item.platform, marker, truth: `on the platform: ${describeItem(item)}` };
+    const base = {
+      platform: item.platform,
+      account: item.accountId,
+      marker,
+      truth: `on the platform: ${describeItem(item)}`,
+    };
     if (!owner && marker && options.supersededMarkers.has(marker)) {
       violations.push({
         ...base,
         kind: "edit-ignored",
         product: "the API accepted an edit of this text before it was due",
-        window: { from: item.createdAt - 30_000, to: item.createdAt },
+        at: item.createdAt,
       });
     } else if (!owner) {
       violations.push({
@@ -229,12 +240,7 @@ export function checkTargets(options: {
         kind: "duplicate",
         targetId: owners.map((target) => target.id).join(", ") || undefined,
         product: owners.length ? owners.map(product).join(" | ") : "no target has this text",
-        window: owners.length
-          ? {
-              from: Math.min(...owners.map((target) => target.dueAt)),
-              to: Math.max(item.createdAt, ...owners.map((target) => target.updatedAt)),
-            }
-          : { from: item.createdAt - 30_000, to: item.createdAt },
+        at: item.createdAt,
       });
     } else if (owner.state === "cancelled") {
       violations.push({
@@ -242,7 +248,7 @@ export function checkTargets(options: {
         kind: "cancelled-but-present",
         targetId: owner.id,
         product: product(owner),
-        window: windowOf(owner),
+        at: item.createdAt,
       });
     } else if (owner.state === "failed") {
       violations.push({
@@ -250,7 +256,7 @@ export function checkTargets(options: {
         kind: "failed-but-present",
         targetId: owner.id,
         product: product(owner),
-        window: windowOf(owner),
+        at: item.createdAt,
       });
     } else if (owner.state === "unknown" && !saysItMayHaveLanded.test(owner.error ?? "")) {
       violations.push({
@@ -258,7 +264,7 @@ export function checkTargets(options: {
         kind: "unknown-present-unsaid",
         targetId: owner.id,
         product: product(owner),
-        window: windowOf(owner),
+        at: item.createdAt,
       });
     }
   }
@@ -270,7 +276,7 @@ function checkThread(
   target: TargetOutcome,
   head: PublishedItem,
   items: PublishedItem[],
-  base: Pick<Violation, "platform" | "targetId" | "marker" | "product">,
+  base: Pick<Violation, "platform" | "account" | "targetId" | "marker" | "product">,
 ): Violation[] {
   const violations: Violation[] = [];
   const replies = items.filter((item) => item.platform === "x" && item.accountId === head.accountId && item.parentId);
@@ -278,13 +284,12 @@ function checkThread(
   for (const [index, part] of target.threadParts.entries()) {
     const copies = replies.filter((reply) => reply.text === part);
     const inPlace = copies.find((reply) => reply.parentId === previous.id);
-    const window = { from: target.dueAt, to: target.updatedAt };
     if (copies.length > 1)
       violations.push({
         ...base,
         kind: "duplicate",
         truth: `part ${index + 2} is on X ${copies.length} times`,
-        window,
+        at: copies.at(-1)!.createdAt,
       });
     if (!inPlace) {
       violations.push({
@@ -293,7 +298,7 @@ function checkThread(
         truth: copies.length
           ? `part ${index + 2} replies to ${copies[0]!.parentId}, not to part ${index + 1} (${previous.id})`
           : `part ${index + 2} is missing`,
-        window,
+        at: target.updatedAt,
       });
       break;
     }
@@ -308,16 +313,5 @@ export function accountsOf(organizations: Organization[]): Set<string> {
     organizations.flatMap((organization) =>
       Object.values(organization.accounts).map((account) => `${account.platform}|${account.sandboxAccount}`),
     ),
-  );
-}
-
-/** Targets of the created posts, with their organization's account names, for lookups. */
-export function plannedTargets(posts: CreatedPost[], organizations: Organization[]) {
-  return posts.flatMap((post) =>
-    post.targets.map((target) => ({
-      post,
-      target,
-      sandboxAccount: organizations[post.plan.organization]!.accounts[target.platform].sandboxAccount,
-    })),
   );
 }

@@ -135,7 +135,7 @@ export async function runProcessLane(options: {
             kind: "health-green-without-worker",
             product: `200 at ${green.map((probe) => `${probe.afterKillMs} ms`).join(", ")} after the last worker died`,
             truth: `no worker process alive; allowed ${options.healthBoundMs} ms to notice`,
-            window: { from: killedAt, to: Date.now() },
+            at: killedAt,
           });
         fleet.start("worker-1");
         fleet.start("worker-2");

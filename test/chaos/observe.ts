@@ -39,7 +39,7 @@ export async function reviseAll(organizations: Organization[], posts: CreatedPos
 }
 
 /** An unknown target on a platform that can be asked has this long to be asked again before it counts as its end. */
-export const UNKNOWN_GRACE_MS = 45_000;
+const UNKNOWN_GRACE_MS = 45_000;
 /** The product cannot ask Telegram what was published (the Bot API has no channel history). */
 const cannotBeAsked = new Set<string>(["telegram"]);
 

@@ -31,6 +31,7 @@ export interface ChaosReport {
   connectionsHealthyAfterMs: number | null;
   violations: (Violation & { causes: string[] })[];
   figures: { lost: number; duplicated: number; publishedButAbsent: number; stateMismatches: number };
+  runStartedAt: number;
 }
 
 /** Armed faults per platform and mode, with how many calls each actually met. */
@@ -71,37 +72,45 @@ export function figuresOf(violations: Violation[]): ChaosReport["figures"] {
 }
 
 /**
- * What happened around a violation: the faults the sandbox served on that platform and the
- * process events in its window, times relative to the run's start.
+ * What happened around a violation: the faults the sandbox served on that platform and
+ * account within seconds of its moment, and the process events of the half-minute before it
+ * (a kill or a restart acts later, when its work is picked up again). Times are relative to
+ * the run's start.
  */
 export function causesOf(
   violation: Violation,
-  evidence: { runStartedAt: number; faultEntries: JournalEntry[]; processes: ProcessRecord[] },
+  evidence: { runStartedAt: number; faultEntries: JournalEntry[]; processes: ProcessRecord[]; accounts: string[] },
 ): string[] {
-  if (!violation.window) return [];
-  const from = violation.window.from - 5_000;
-  const to = violation.window.to + 1_000;
-  const at = (time: number) => `+${((time - evidence.runStartedAt) / 1000).toFixed(1)}s`;
-  // Platform faults explain a target's fate; a process's or a connection's, only on its own platform.
+  const moment = violation.at;
+  if (moment === undefined) return [];
+  const relative = (time: number) => `+${((time - evidence.runStartedAt) / 1000).toFixed(1)}s`;
   const prefix = sandboxPrefixes[violation.platform as PlatformId];
+  // Paths name the account where the platform's API does (Graph nodes, X timelines): another account's call is not a cause.
+  const otherAccounts = evidence.accounts.filter((account) => account !== violation.account);
   const faults = evidence.faultEntries
-    .filter((entry) => prefix !== undefined && entry.platform === prefix && entry.at >= from && entry.at <= to)
+    .filter(
+      (entry) =>
+        prefix !== undefined &&
+        entry.platform === prefix &&
+        Math.abs(entry.at - moment) <= 5_000 &&
+        !otherAccounts.some((account) => entry.path.includes(account)),
+    )
+    .sort((a, b) => Math.abs(a.at - moment) - Math.abs(b.at - moment))
+    .slice(0, 8)
     .map((entry) => ({
       at: entry.at,
-      line: `${at(entry.at)} ${entry.fault} on ${entry.method} ${entry.path} (status ${entry.status})`,
+      line: `${relative(entry.at)} ${entry.fault} on ${entry.method} ${entry.path} (status ${entry.status})`,
     }));
   const processes = evidence.processes
-    .filter((record) => record.at >= from && record.at <= to)
-    .map((record) => ({ at: record.at, line: `${at(record.at)} ${record.action}: ${record.detail}` }));
-  return [...faults, ...processes]
-    .sort((a, b) => a.at - b.at)
-    .slice(-10)
-    .map((cause) => cause.line);
+    .filter((record) => record.at >= moment - 30_000 && record.at <= moment + 2_000)
+    .map((record) => ({ at: record.at, line: `${relative(record.at)} ${record.action}: ${record.detail}` }));
+  return [...faults, ...processes].sort((a, b) => a.at - b.at).map((cause) => cause.line);
 }
 
 /** The summary a person reads: figures first, then every violation with what preceded it. */
 export function summarize(report: ChaosReport): string {
   const lines: string[] = [];
+  const relative = (time: number) => `+${((time - report.runStartedAt) / 1000).toFixed(1)}s`;
   const seconds = (ms: number | null) => (ms === null ? "not within the bound" : `${(ms / 1000).toFixed(1)} s`);
   const byAction = report.processes.reduce<Record<string, number>>((counts, record) => {
     counts[record.action] = (counts[record.action] ?? 0) + 1;
@@ -131,10 +140,15 @@ export function summarize(report: ChaosReport): string {
   lines.push(
     `  drain ${seconds(report.drainMs)}; connections healthy again after ${seconds(report.connectionsHealthyAfterMs)}`,
   );
-  if (report.violations.length === 0) lines.push("  no violations");
+  const kinds = report.violations.reduce<Record<string, number>>((counts, violation) => {
+    counts[violation.kind] = (counts[violation.kind] ?? 0) + 1;
+    return counts;
+  }, {});
+  lines.push(report.violations.length === 0 ? "  no violations" : `  violations: ${JSON.stringify(kinds)}`);
   for (const violation of report.violations) {
     lines.push(
-      `  ✗ ${violation.kind} [${violation.platform ?? "-"}] ${violation.marker ?? ""} target ${violation.targetId ?? "-"}`,
+      `  ✗ ${violation.kind} [${[violation.platform, violation.account].filter(Boolean).join(" ")}] ${violation.marker ?? ""} ` +
+        `target ${violation.targetId ?? "-"}${violation.at === undefined ? "" : ` at ${relative(violation.at)}`}`,
     );
     if (violation.product) lines.push(`      product: ${violation.product}`);
     lines.push(`      truth:   ${violation.truth.split("\n").join("\n               ")}`);

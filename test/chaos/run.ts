@@ -33,7 +33,7 @@ export interface ChaosOptions {
 export const shortMode = { targets: 300, chaosMs: 35_000, faultIntervalMs: 400, drainTimeoutMs: 90_000 };
 
 /** The product's settings for the run: short timeouts and sweeps, so recovery fits in the test's time. */
-export const productSettings = {
+const productSettings = {
   /** A hung platform call is abandoned after this (PLATFORM_TIMEOUT_MS). */
   platformTimeoutMs: 2_000,
   heartbeatIntervalMs: 500,
@@ -43,7 +43,7 @@ export const productSettings = {
 };
 
 /** /api/health may stay green this long after the last worker died, and no longer. */
-export const healthDetectionBoundMs = productSettings.workerStaleAfterMs + 2_000;
+const healthDetectionBoundMs = productSettings.workerStaleAfterMs + 2_000;
 
 /** The end of what a dead process printed: its log lines as message and error, then any uncaught error. */
 function lastWords(output: string): string {
@@ -198,7 +198,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           platform: incident.name,
           product: `exit code ${incident.exitCode}, signal ${incident.signal}`,
           truth: `exited without being killed; its last words:\n${lastWords(incident.outputTail)}`,
-          window: { from: incident.at - 5_000, to: incident.at },
+          at: incident.at,
         })),
     ];
     return {
@@ -225,9 +225,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       connectionsHealthyAfterMs,
       violations: violations.map((violation) => ({
         ...violation,
-        causes: causesOf(violation, { runStartedAt, faultEntries, processes: processResult.records }),
+        causes: causesOf(violation, {
+          runStartedAt,
+          faultEntries,
+          processes: processResult.records,
+          accounts: [...accountsOf(organizations)].map((key) => key.split("|")[1]!),
+        }),
       })),
       figures: figuresOf(violations),
+      runStartedAt,
     };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);

@@ -42,7 +42,7 @@ const eligible: Record<ContentKind, PlatformId[]> = {
   twin: ["facebook", "x", "linkedin", "telegram"],
 };
 
-export const templateFirstLine = "Weekly update from the Northwind roastery";
+const templateFirstLine = "Weekly update from the Northwind roastery";
 
 const phrases = [
   "the Ethiopian lot is resting for two days",
@@ -82,9 +82,6 @@ export interface PlannedPost {
     | { kind: "edit"; marker: string; laterByMs: number }
     | { kind: "reschedule"; laterByMs: number };
 }
-
-/** Marks this run's texts, so the sandbox's record can be read back without confusion. */
-export const markerPattern = /chaos-[0-9a-z]+-\d+/;
 
 /** Posts for both organizations until the targets reach the wanted count; the same for the same seed. */
 export function planWorkload(random: Random, options: { targets: number; scheduleWindowMs: number }): PlannedPost[] {
