@@ -36,34 +36,60 @@ function authorizationServer(settings: OAuthClientSettings): oauth.Authorization
 }
 
 function clientAuthentication(settings: OAuthClientSettings): oauth.ClientAuth {
-  return settings.spec.clientAuthentication === "basic"
-    ? oauth.ClientSecretBasic(settings.clientSecret)
-    : oauth.ClientSecretPost(settings.clientSecret);
+  const { spec, clientSecret } = settings;
+  if (spec.clientAuthentication === "basic") return oauth.ClientSecretBasic(clientSecret);
+  const clientIdParameter = spec.clientIdParameter;
+  if (!clientIdParameter) return oauth.ClientSecretPost(clientSecret);
+  // client_secret_post under the platform's own name for the client id, and without a `client_id` beside it.
+  return (_as, client, body) => {
+    body.set(clientIdParameter, client.client_id);
+    body.set("client_secret", clientSecret);
+  };
 }
 
 /** Plain HTTP only towards loopback (the sandbox, a local proxy); config refuses http:// in production. */
 function requestOptions(settings: OAuthClientSettings): oauth.TokenEndpointRequestOptions {
-  const tokenUrl = endpoint(settings, settings.spec.hosts.token, settings.spec.tokenPath);
+  const { spec } = settings;
+  const tokenUrl = endpoint(settings, spec.hosts.token, spec.tokenPath);
+  const quirks = [spec.addsMissingTokenType && withTokenType, spec.errorsMayAnswerOk && withErrorStatus].filter(
+    (quirk): quirk is FetchQuirk => Boolean(quirk),
+  );
   return {
     signal: () => AbortSignal.timeout(settings.timeoutMs),
     ...(isLoopback(tokenUrl) ? { [oauth.allowInsecureRequests]: true } : {}),
-    ...(settings.spec.addsMissingTokenType ? { [oauth.customFetch]: withTokenType } : {}),
+    ...(quirks.length ? { [oauth.customFetch]: quirks.reduce<typeof fetch>((next, quirk) => quirk(next), fetch) } : {}),
   };
 }
+
+/** A token endpoint's answer made standard before oauth4webapi reads it. */
+type FetchQuirk = (next: typeof fetch) => typeof fetch;
 
 /**
  * LinkedIn answers its token endpoint without token_type, which OAuth 2.0 requires and
  * oauth4webapi checks; its tokens are bearer tokens, so the answer gets that back.
  * https://learn.microsoft.com/linkedin/shared/authentication/authorization-code-flow#response
  */
-const withTokenType: typeof fetch = async (input, init) => {
-  const response = await fetch(input, init);
+const withTokenType: FetchQuirk = (next) => async (input, init) => {
+  const response = await next(input, init);
   if (!response.ok || !(response.headers.get("content-type") ?? "").includes("json")) return response;
   const body = (await response.json()) as Record<string, unknown>;
   return Response.json(
     { token_type: "bearer", ...body },
     { status: response.status, headers: { "cache-control": "no-store" } },
   );
+};
+
+/**
+ * An OAuth error answered with HTTP 200 gets the 400 RFC 6749 §5.2 gives it, so oauth4webapi
+ * reads it as the error it is (a refused refresh must mean a lost grant, not a garbled answer).
+ * https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+const withErrorStatus: FetchQuirk = (next) => async (input, init) => {
+  const response = await next(input, init);
+  if (response.status !== 200 || !(response.headers.get("content-type") ?? "").includes("json")) return response;
+  const body = (await response.json()) as Record<string, unknown>;
+  const refused = typeof body.error === "string" && body.error !== "" && body.access_token === undefined;
+  return Response.json(body, { status: refused ? 400 : 200, headers: { "cache-control": "no-store" } });
 };
 
 export function newCodeVerifier(): string {
@@ -81,7 +107,7 @@ export async function authorizeUrl(
   const { spec } = settings;
   const url = new URL(authorizationServer(settings).authorization_endpoint!);
   url.searchParams.set("response_type", "code");
-  url.searchParams.set("client_id", settings.clientId);
+  url.searchParams.set(spec.clientIdParameter ?? "client_id", settings.clientId);
   url.searchParams.set("redirect_uri", options.redirectUri);
   url.searchParams.set("scope", spec.scopes.join(spec.scopeSeparator));
   url.searchParams.set("state", options.state);
@@ -93,9 +119,11 @@ export async function authorizeUrl(
   return url;
 }
 
-function toGrant(response: oauth.TokenEndpointResponse, previous?: GrantTokens): GrantTokens {
+function toGrant(response: oauth.TokenEndpointResponse, spec: OAuth2Spec, previous?: GrantTokens): GrantTokens {
   const now = Date.now();
-  const refreshExpiresIn = Number((response as Record<string, unknown>).refresh_token_expires_in);
+  const refreshExpiresIn = Number(
+    (response as Record<string, unknown>)[spec.refreshTokenExpiresInField ?? "refresh_token_expires_in"],
+  );
   return {
     accessToken: response.access_token,
     // Google sends no new refresh token on refresh: the stored one stays; never replace it with nothing.
@@ -195,7 +223,7 @@ export async function exchangeCode(
       settings.spec.pkce && options.codeVerifier ? options.codeVerifier : oauth.nopkce,
       requestOptions(settings),
     );
-    return toGrant(await oauth.processAuthorizationCodeResponse(as, client, response));
+    return toGrant(await oauth.processAuthorizationCodeResponse(as, client, response), settings.spec);
   } catch (error) {
     throw asPlatformError(settings, error);
   }
@@ -219,7 +247,7 @@ export async function refreshGrant(settings: OAuthClientSettings, grant: GrantTo
       grant.refreshToken,
       requestOptions(settings),
     );
-    return toGrant(await oauth.processRefreshTokenResponse(as, client, response), grant);
+    return toGrant(await oauth.processRefreshTokenResponse(as, client, response), settings.spec, grant);
   } catch (error) {
     throw asPlatformError(settings, error);
   }
@@ -243,7 +271,7 @@ export async function exchangeGrant(
       parameters,
       requestOptions(settings),
     );
-    return toGrant(await oauth.processGenericTokenEndpointResponse(as, client, response), previous);
+    return toGrant(await oauth.processGenericTokenEndpointResponse(as, client, response), settings.spec, previous);
   } catch (error) {
     throw asPlatformError(settings, error);
   }

@@ -79,6 +79,12 @@ export interface OAuth2Spec {
   refreshable: boolean;
   /** OAuth error codes by which the platform says the grant is gone for good; `invalid_grant` (RFC 6749 §5.2) when absent. */
   refusals?: string[];
+  /** The platform's name for the client id, in the authorize URL and the token requests' body; `client_id` when absent. */
+  clientIdParameter?: string;
+  /** The token answer's field for the refresh token's lifetime in seconds; `refresh_token_expires_in` when absent. */
+  refreshTokenExpiresInField?: string;
+  /** The token endpoint may answer an OAuth error with HTTP 200 instead of RFC 6749's 400. */
+  errorsMayAnswerOk?: boolean;
 }
 
 export interface BotTokenSpec {
