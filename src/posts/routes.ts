@@ -15,53 +15,62 @@ import { publicMediaUrl, storeUpload, uploadLimits, type MediaRecord } from "./m
 import { enqueuePublish, refreshPostStatus } from "./publish.js";
 import { linkProblem, validatePost, type PostOptions } from "./validation.js";
 
-const optionsSchema = z
-  .object({
-    threadParts: z.array(z.string().max(2_000)).max(25, "a thread has at most 26 parts").optional(),
-    threadMedia: z
-      .array(z.array(z.uuid("must be media ids")).max(4))
-      .max(25)
-      .optional(),
-    instagramFormat: z.enum(["post", "reel", "story"]).optional(),
-    youtube: z
-      .object({
-        title: z.string().max(200).optional(),
-        privacy: z.enum(["public", "unlisted", "private"]).optional(),
-        short: z.boolean().optional(),
-      })
-      .optional(),
-  })
-  .default({});
+const optionsSchema = z.object({
+  threadParts: z.array(z.string().max(2_000)).max(25, "a thread has at most 26 parts").optional(),
+  threadMedia: z
+    .array(z.array(z.uuid("must be media ids")).max(4))
+    .max(25)
+    .optional(),
+  instagramFormat: z.enum(["post", "reel", "story"]).optional(),
+  youtube: z
+    .object({
+      title: z.string().max(200).optional(),
+      privacy: z.enum(["public", "unlisted", "private"]).optional(),
+      short: z.boolean().optional(),
+    })
+    .optional(),
+});
 
 /** How far ahead a post can be scheduled: far enough for any campaign, near enough to mean it. */
 const MAX_SCHEDULE_AHEAD_MS = 2 * 365 * 24 * 3_600_000;
 /** More accounts than any organization posts one message to at once. */
 const MAX_ACCOUNTS_PER_POST = 100;
 
-/** The compose and edit bodies; a link must point to a public host in production. */
+/**
+ * The compose and edit bodies; a link must point to a public host in production. An edit's
+ * fields have no defaults: a field left out keeps the post's value (a reschedule sends only
+ * scheduledAt).
+ */
 function postSchemas(options: { publicLinksOnly: boolean }) {
-  const compose = z.object({
-    content: z.string().max(70_000).default(""),
+  const fields = {
+    content: z.string().max(70_000),
     link: z
       .url("must be a URL")
       .max(2_000)
       .superRefine((value, issues) => {
         const problem = linkProblem(value, { publicHostsOnly: options.publicLinksOnly });
         if (problem) issues.addIssue({ code: "custom", message: problem });
-      })
-      .optional(),
-    mediaIds: z.array(z.uuid("must be media ids")).max(20).default([]),
+      }),
+    mediaIds: z.array(z.uuid("must be media ids")).max(20),
+    scheduledAt: dateTime().refine(
+      (value) => Date.parse(value) <= Date.now() + MAX_SCHEDULE_AHEAD_MS,
+      "must be within two years from now",
+    ),
+    options: optionsSchema,
+  };
+  const compose = z.object({
+    content: fields.content.default(""),
+    link: fields.link.optional(),
+    mediaIds: fields.mediaIds.default([]),
     connectionIds: z
       .array(z.uuid("must be connection ids"))
       .min(1, "choose at least one account")
       .max(MAX_ACCOUNTS_PER_POST, `choose at most ${MAX_ACCOUNTS_PER_POST} accounts`)
       .transform((ids) => [...new Set(ids)]),
-    scheduledAt: dateTime()
-      .refine((value) => Date.parse(value) <= Date.now() + MAX_SCHEDULE_AHEAD_MS, "must be within two years from now")
-      .optional(),
-    options: optionsSchema,
+    scheduledAt: fields.scheduledAt.optional(),
+    options: fields.options.default({}),
   });
-  return { compose, edit: compose.omit({ connectionIds: true }).partial() };
+  return { compose, edit: z.object(fields).partial() };
 }
 
 const mediaView = z.object({

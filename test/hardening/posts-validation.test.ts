@@ -56,6 +56,25 @@ describe("a post's fields are bounded", () => {
     assert.equal(created.body.post.targets.length, 1);
   });
 
+  test("a reschedule alone keeps the post's content, media and options", async () => {
+    const photo = await upload(client, { name: "photo.jpg", type: "image/jpeg", body: jpegOf(100, 100) });
+    const created = await compose({
+      content: "Keep me",
+      mediaIds: [photo.id],
+      options: { youtube: { title: "Kept" } },
+      scheduledAt: inYears(1),
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const moved = await client.patch(`/api/posts/${created.body.post.id}`, { scheduledAt: inYears(1.5) });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    assert.equal(moved.body.post.content, "Keep me");
+    assert.deepEqual(
+      moved.body.post.media.map((item: { id: string }) => item.id),
+      [photo.id],
+    );
+    assert.deepEqual(moved.body.post.options, { youtube: { title: "Kept" } });
+  });
+
   test("dates in filters must mean something to the database", async () => {
     refused(await client.get("/api/posts?from=0000-01-01T00:00:00Z"), 400, "from");
   });
