@@ -7,6 +7,15 @@ import { MissingRouteAccessError, registerAuthorization } from "../../src/http/a
 import { startTestApp, type TestApp } from "../support/app.js";
 import type { HttpClient } from "../support/client.js";
 import { addMember, createOrganization, signUp, testPassword, uniqueEmail } from "../support/factories.js";
+import {
+  concretePath as documentedPath,
+  operationName,
+  readOperations,
+  routeOf,
+  validValue,
+  type Operation,
+} from "../hardening/openapi.js";
+import { startTenants, type Tenants } from "../hardening/tenants.js";
 
 describe("the role table", () => {
   test("matches the product's matrix", () => {
@@ -31,6 +40,20 @@ describe("the role table", () => {
     await app.close();
   });
 });
+
+function allowed(access: RouteAccess, role: Role | "anonymous"): boolean {
+  if (access === "public") return true;
+  if (access === "control" || role === "anonymous") return false;
+  if (access === "signed-in") return true;
+  return can(role, access);
+}
+
+/** The access a documented operation declares (the app's route table is the source). */
+function accessOf(app: TestApp, operation: Operation): RouteAccess | undefined {
+  return app.runtime.http!.routeTable.find(
+    (route) => route.method === operation.method && route.url === routeOf(operation),
+  )?.access;
+}
 
 describe("every route with every role", () => {
   let app: TestApp;
@@ -63,29 +86,34 @@ describe("every route with every role", () => {
     return url.replace(/:token/g, randomBytes(32).toString("base64url")).replace(/:[A-Za-z]+/g, () => randomUUID());
   }
 
-  function allowed(access: RouteAccess, role: Role | "anonymous"): boolean {
-    if (access === "public") return true;
-    if (access === "control" || role === "anonymous") return false;
-    if (access === "signed-in") return true;
-    return can(role, access);
-  }
+  test("the OpenAPI document lists every API route, so walks driven by it miss none", async () => {
+    const documented = new Set(
+      (await readOperations(app.url)).map((operation) => `${operation.method} ${routeOf(operation)}`),
+    );
+    const undocumented = app.runtime.http!.routeTable.filter(
+      (route) => !documented.has(`${route.method} ${route.url}`),
+    );
+    assert.deepEqual(undocumented, []);
+  });
 
-  test("answers 401/403 exactly where the role table says no", async () => {
-    const routeTable = app.runtime.http!.routeTable;
-    assert.ok(routeTable.length >= 15, `only ${routeTable.length} routes walked`);
+  test("answers 401/403 exactly where the role table says no, on every route of the OpenAPI document", async () => {
+    const operations = await readOperations(app.url);
+    assert.ok(operations.length >= 15, `only ${operations.length} routes walked`);
     const mismatches: string[] = [];
-    for (const route of routeTable) {
+    for (const operation of operations) {
+      const access = accessOf(app, operation);
+      if (!access) continue;
       for (const role of [...roles, "anonymous"] as const) {
         const client = role === "anonymous" ? app.client() : await sessionFor(role);
         const answer = await client.request(
-          route.method,
-          concretePath(route.url),
-          route.method === "GET" || route.method === "DELETE" ? undefined : {},
+          operation.method,
+          concretePath(routeOf(operation)),
+          operation.method === "GET" || operation.method === "DELETE" ? undefined : {},
         );
         const denied = answer.status === 401 || (answer.status === 403 && answer.body?.error?.code === "forbidden");
-        if (denied === allowed(route.access, role)) {
+        if (denied === allowed(access, role)) {
           mismatches.push(
-            `${route.method} ${route.url} (${route.access}) as ${role}: ${answer.status} ${JSON.stringify(answer.body)}`,
+            `${operationName(operation)} (${access}) as ${role}: ${answer.status} ${JSON.stringify(answer.body)}`,
           );
         }
       }
@@ -107,5 +135,132 @@ describe("every route with every role", () => {
     const answer = await client.get("/api/organization/members");
     assert.equal(answer.status, 409);
     assert.equal(answer.body.error.code, "no_organization");
+  });
+});
+
+describe("another organization's data, through every route of the OpenAPI document, as every role", () => {
+  let tenants: Tenants;
+  before(async () => {
+    tenants = await startTenants();
+  });
+  after(() => tenants.stop());
+
+  /** The other organization's id a parameter or field names: by its name, else every one of them. */
+  function targetIdsFor(name: string, segmentBefore = ""): string[] {
+    const { target } = tenants;
+    const byKind: Record<string, string> = {
+      organization: target.organizationId,
+      post: target.postId,
+      target: target.targetId,
+      connection: target.connectionId,
+      media: target.mediaId,
+      invitation: target.invitationId,
+      user: target.memberUserId,
+      member: target.memberUserId,
+      grant: target.grantId,
+    };
+    const kind = name === "id" ? segmentBefore.replace(/s$/, "") : /^(\w+?)Ids?$/.exec(name)?.[1];
+    const known = kind ? byKind[kind] : undefined;
+    return known ? [known] : Object.values(byKind);
+  }
+
+  interface Attempt {
+    path: string;
+    body?: unknown;
+    /** Where the other organization's ids are: a refusal is due when they are anywhere. */
+    namesTarget: "path" | "body" | "none";
+  }
+
+  /** Each way to call an operation with the other organization's ids: in its path, else in its body. */
+  function attempts(operation: Operation): Attempt[] {
+    const segments = operation.path.split("/");
+    const pathChoices = operation.parameters
+      .filter((parameter) => parameter.in === "path")
+      .map((parameter) => {
+        const segmentBefore = segments[segments.indexOf(`{${parameter.name}}`) - 1];
+        if (parameter.schema.format === "uuid")
+          return { name: parameter.name, secret: true, values: targetIdsFor(parameter.name, segmentBefore) };
+        if (parameter.name === "token")
+          return { name: parameter.name, secret: true, values: [tenants.target.invitationToken] };
+        return { name: parameter.name, secret: false, values: [String(validValue(parameter.schema, parameter.name))] };
+      });
+    const pathValues = pathChoices.reduce<Record<string, string>[]>(
+      (combinations, choice) =>
+        combinations.flatMap((values) => choice.values.map((value) => ({ ...values, [choice.name]: value }))),
+      [{}],
+    );
+    const inPath = pathChoices.some((choice) => choice.secret);
+    const baseline = operation.body ? validValue(operation.body, "") : undefined;
+    const idFields = Object.entries(operation.body?.properties ?? {}).filter(
+      ([, schema]) => schema.format === "uuid" || schema.items?.format === "uuid",
+    );
+    return pathValues.flatMap((values): Attempt[] => {
+      const path = documentedPath(operation, values);
+      if (inPath || idFields.length === 0) return [{ path, body: baseline, namesTarget: inPath ? "path" : "none" }];
+      return idFields.flatMap(([field, schema]) =>
+        targetIdsFor(field).map((id): Attempt => ({
+          path,
+          body: { ...(baseline as object), [field]: schema.items ? [id] : id },
+          namesTarget: "body",
+        })),
+      );
+    });
+  }
+
+  test("answers 403 or 404 to its ids, shows none of its data, and changes nothing of it", async () => {
+    const operations = await readOperations(tenants.app.url);
+    const { target } = tenants;
+    const privateValues = [
+      target.postId,
+      target.targetId,
+      target.connectionId,
+      target.mediaId,
+      target.mediaToken,
+      target.invitationId,
+      target.invitationToken,
+      target.memberUserId,
+      target.grantId,
+      target.content,
+    ];
+    const sessions = new Map<Role, HttpClient>();
+    const problems: string[] = [];
+    let requests = 0;
+    for (const operation of operations) {
+      const access = accessOf(tenants.app, operation);
+      const before = await tenants.snapshot();
+      for (const role of roles) {
+        for (const attempt of attempts(operation)) {
+          const client = sessions.get(role) ?? (await tenants.signIn(role));
+          sessions.set(role, client);
+          const answer = await client.request(operation.method, attempt.path, attempt.body);
+          requests += 1;
+          // A route that signs out, switches or creates an organization spoils the session for the next.
+          if (
+            operation.path.startsWith("/api/auth/") ||
+            operation.path.startsWith("/api/invitations/") ||
+            operation.path === "/api/organizations"
+          )
+            sessions.delete(role);
+          const said = `${operationName(operation)} as ${role} naming its ${attempt.namesTarget}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`;
+          const superAdminSwitching =
+            role === "SUPER_ADMIN" && operationName(operation) === "PUT /api/auth/session/organization";
+          const refusals = attempt.namesTarget === "path" ? [403, 404] : [400, 403, 404, 409];
+          if (answer.status >= 500) problems.push(said);
+          else if (
+            attempt.namesTarget !== "none" &&
+            access !== "public" &&
+            !superAdminSwitching &&
+            !refusals.includes(answer.status)
+          )
+            problems.push(said);
+          const shown = privateValues.filter((value) => JSON.stringify(answer.body).includes(value));
+          if (answer.status < 300 && shown.length > 0) problems.push(`${said} shows ${shown.join(", ")}`);
+        }
+      }
+      if ((await tenants.snapshot()) !== before)
+        problems.push(`${operationName(operation)} changed the other organization`);
+    }
+    assert.ok(requests >= operations.length * roles.length, `only ${requests} requests`);
+    assert.deepEqual(problems, []);
   });
 });
