@@ -1,13 +1,12 @@
-import type { PlatformId } from "../../src/config.js";
 import type { PublishedItem } from "../../sandbox/state.js";
-import type { Organization } from "./world.js";
+import type { ChaosPlatform, Organization } from "./world.js";
 
 /** A target as the product's API shows it, with the database's timing for the report. */
 export interface TargetOutcome {
   id: string;
   postId: string;
   organization: number;
-  platform: PlatformId;
+  platform: ChaosPlatform;
   marker: string;
   /** The API accepted its cancellation. */
   cancelled: boolean;

@@ -6,7 +6,9 @@ import type { Fleet, ProcessName, SandboxProcess } from "./fleet.js";
 import type { Violation } from "./invariants.js";
 import type { ChaosEvent, FaultRequest, ProcessAction } from "./schedule.js";
 
-const until = (time: number) => delay(Math.max(0, time - Date.now()));
+/** Waits for a moment of the schedule; answers false when the run was halted meanwhile. */
+const until = (time: number, signal?: AbortSignal) =>
+  delay(Math.max(0, time - Date.now()), true, { signal }).catch(() => false);
 
 export interface ArmedFault extends FaultRequest {
   at: number;
@@ -15,15 +17,17 @@ export interface ArmedFault extends FaultRequest {
 }
 
 /** Arms each platform fault and expires each grant at its time. */
-export async function runPlatformLane(
-  sandbox: SandboxProcess,
-  events: ChaosEvent[],
-  startedAt: number,
-): Promise<{ armed: ArmedFault[]; expiries: number }> {
+export async function runPlatformLane(options: {
+  sandbox: SandboxProcess;
+  events: ChaosEvent[];
+  startedAt: number;
+  signal: AbortSignal;
+}): Promise<{ armed: ArmedFault[]; expiries: number }> {
+  const { sandbox } = options;
   const armed: ArmedFault[] = [];
   let expiries = 0;
-  for (const event of events) {
-    await until(startedAt + event.at);
+  for (const event of options.events) {
+    if (!(await until(options.startedAt + event.at, options.signal))) break;
     if (event.kind === "fault") {
       const rule = await sandbox.control<{ id: number }>("/faults", event.fault);
       armed.push({ ...event.fault, at: Date.now(), platform: event.platform, ruleId: rule.id });
@@ -36,7 +40,7 @@ export async function runPlatformLane(
 }
 
 /** Every call the sandbox answered with a fault, read as it happens (the journal keeps only the latest calls). */
-export function collectFaultJournal(sandbox: SandboxProcess) {
+export function collectFaultJournal(sandbox: SandboxProcess, signal: AbortSignal) {
   const entries: JournalEntry[] = [];
   let stopped = false;
   const readNew = async () => {
@@ -46,11 +50,11 @@ export function collectFaultJournal(sandbox: SandboxProcess) {
     entries.push(...page.entries);
   };
   const done = (async () => {
-    while (!stopped) {
+    while (!stopped && !signal.aborted) {
       await readNew();
-      await delay(1_000);
+      await until(Date.now() + 1_000, signal);
     }
-    await readNew();
+    if (!signal.aborted) await readNew();
     return entries;
   })();
   return {
@@ -94,6 +98,7 @@ export async function runProcessLane(options: {
   apiUrl: URL;
   startedAt: number;
   healthBoundMs: number;
+  signal: AbortSignal;
   log: (line: string) => void;
 }): Promise<{ records: ProcessRecord[]; healthProbes: HealthProbe[]; violations: Violation[] }> {
   const { fleet, apiUrl } = options;
@@ -108,7 +113,7 @@ export async function runProcessLane(options: {
     waitFor(async () => ((await healthStatus(apiUrl)) ? true : undefined), 60_000, "the API to answer again");
 
   for (const event of options.events) {
-    await until(options.startedAt + event.at);
+    if (!(await until(options.startedAt + event.at, options.signal))) break;
     switch (event.action) {
       case "kill-worker": {
         const name: ProcessName = `worker-${event.worker}`;

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
 import type pg from "pg";
-import type { PlatformId } from "../../src/config.js";
 import type { TargetOutcome, Violation } from "./invariants.js";
 import { createPost, revisePost, type CreatedPost, type PlannedPost } from "./workload.js";
-import type { Organization } from "./world.js";
+import type { ChaosPlatform, Organization } from "./world.js";
 
 /** Creates the planned posts through the API, a few at a time, as several people composing at once would. */
 export async function createAll(organizations: Organization[], plan: PlannedPost[]): Promise<CreatedPost[]> {
@@ -133,7 +132,7 @@ export async function readOutcomes(
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     for (const target of answer.body.post.targets as {
       id: string;
-      platform: PlatformId;
+      platform: ChaosPlatform;
       state: string;
       postId: string | null;
       error: string | null;

@@ -79,6 +79,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const workloadRandom = new Random(options.seed);
   const scheduleRandom = new Random((options.seed ^ 0x9e3779b9) >>> 0);
   const cleanups: (() => Promise<unknown>)[] = [];
+  // Stops the lanes and the journal reader when the run ends early, so nothing outlives it.
+  const halt = new AbortController();
+  let started: Fleet | undefined;
   try {
     const cluster = await startPostgresCluster();
     cleanups.push(() => cluster.destroy());
@@ -114,6 +117,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           `  ! ${incident.name} exited on its own (code ${incident.exitCode}, signal ${incident.signal}); restarting it`,
         ),
     );
+    started = fleet;
     cleanups.push(() => fleet.stopAll());
     const apiUrl = await fleet.startApi();
     fleet.start("worker-1");
@@ -138,8 +142,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         `${schedule.platformEvents.length} platform events, ${schedule.processEvents.length} process events over ${options.chaosMs / 1000} s`,
     );
 
-    const journal = collectFaultJournal(sandbox);
-    const platformLane = runPlatformLane(sandbox, schedule.platformEvents, runStartedAt);
+    const journal = collectFaultJournal(sandbox, halt.signal);
+    const platformLane = runPlatformLane({
+      sandbox,
+      events: schedule.platformEvents,
+      startedAt: runStartedAt,
+      signal: halt.signal,
+    });
+    // Awaited below; until then a failure must not count as unhandled.
+    platformLane.catch(() => undefined);
+    journal.done.catch(() => undefined);
     const posts = await createAll(organizations, plan);
     const refusedEdits = await reviseAll(organizations, posts);
     log(
@@ -153,6 +165,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       apiUrl,
       startedAt: Date.now(),
       healthBoundMs: healthDetectionBoundMs,
+      signal: halt.signal,
       log,
     });
     const [platformResult, processResult] = await Promise.all([platformLane, processLane]);
@@ -175,6 +188,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     journal.stop();
     const faultEntries = await journal.done;
 
+    // The API may be coming back from a crash of its own.
+    await waitFor(
+      async () => ((await fetch(new URL("/api/health", apiUrl))).status ? true : undefined),
+      60_000,
+      "the API",
+    );
     const outcomes = await readOutcomes(database, organizations, posts);
     const items = (await sandbox.control<{ items: PublishedItem[] }>("/published")).items;
     const violations: Violation[] = [
@@ -235,7 +254,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       figures: figuresOf(violations),
       runStartedAt,
     };
+  } catch (error) {
+    if (started) log(`the product's processes said, before the run failed:\n${started.outputs()}`);
+    throw error;
   } finally {
+    halt.abort();
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   }
 }

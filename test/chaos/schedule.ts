@@ -1,11 +1,11 @@
-import type { PlatformId } from "../../src/config.js";
+import type { ChaosPlatform } from "./world.js";
 import type { Random } from "./random.js";
 
 export type FaultMode = "error" | "rate_limit" | "hang" | "drop";
 
 /** Where a platform can fail: the sandbox prefix, method and a piece of the path, and what the call does. */
 interface FaultSite {
-  platform: PlatformId;
+  platform: ChaosPlatform;
   prefix: string;
   method: string;
   path: string;
@@ -69,7 +69,7 @@ export type ProcessAction =
   "kill-worker" | "kill-both-workers" | "kill-api" | "restart-database-fast" | "restart-database-immediate";
 
 export type ChaosEvent =
-  | { at: number; kind: "fault"; platform: PlatformId; fault: FaultRequest }
+  | { at: number; kind: "fault"; platform: ChaosPlatform; fault: FaultRequest }
   | { at: number; kind: "expire"; platform: "x" | "linkedin" | "youtube"; personId: string }
   | { at: number; kind: "process"; action: ProcessAction; downMs: number; worker: 1 | 2 };
 

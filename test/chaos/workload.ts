@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import type { PlatformId } from "../../src/config.js";
 import type { Random } from "./random.js";
-import type { Organization } from "./world.js";
+import type { ChaosPlatform, Organization } from "./world.js";
 
 /** Every kind of content the product publishes, and the shapes that trip up reconciliation. */
 export type ContentKind =
@@ -30,7 +29,7 @@ const kindWeights: Record<ContentKind, number> = {
 };
 
 /** The platforms each kind can go to, by the product's own rules (GET /api/posts/limits). */
-const eligible: Record<ContentKind, PlatformId[]> = {
+const eligible: Record<ContentKind, ChaosPlatform[]> = {
   text: ["facebook", "x", "linkedin", "telegram"],
   link: ["facebook", "x", "linkedin", "telegram"],
   image: ["instagram", "facebook", "x", "linkedin", "telegram"],
@@ -58,7 +57,7 @@ export interface PlannedPost {
   kind: ContentKind;
   /** Appears in every text the post puts on a platform; shared only by twins. */
   marker: string;
-  platforms: PlatformId[];
+  platforms: ChaosPlatform[];
   content: string;
   link?: string;
   photos: number;
@@ -190,7 +189,7 @@ export function planWorkload(random: Random, options: { targets: number; schedul
 
 export interface CreatedTarget {
   id: string;
-  platform: PlatformId;
+  platform: ChaosPlatform;
   connectionId: string;
 }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseConfig, platformIds, type PlatformId } from "../../src/config.js";
+import { parseConfig, type PlatformId } from "../../src/config.js";
 import { defaultClients } from "../../sandbox/index.js";
 import { bots, telegramChats } from "../../sandbox/seed.js";
 import { sandboxPrefixes } from "../../sandbox/twin.js";
@@ -9,11 +9,22 @@ import { consent } from "../sandbox/support.js";
 import { jpegOf, mp4Of, upload } from "../posts/support.js";
 import type { SandboxProcess } from "./fleet.js";
 
+/** The platforms the chaos run posts to; another platform joins the run when it joins this list. */
+export const chaosPlatforms = [
+  "facebook",
+  "instagram",
+  "x",
+  "linkedin",
+  "youtube",
+  "telegram",
+] as const satisfies readonly PlatformId[];
+export type ChaosPlatform = (typeof chaosPlatforms)[number];
+
 /** Every platform's base URL and app credentials pointed at the sandbox process, named as config.ts names them. */
 export function platformEnvironment(sandbox: SandboxProcess): Record<string, string> {
   const { platforms } = parseConfig({});
   const env: Record<string, string> = {};
-  for (const id of platformIds) {
+  for (const id of chaosPlatforms) {
     const variables = platforms[id].variablePrefix;
     env[`${variables}_BASE_URL`] = sandbox.base(sandboxPrefixes[id]);
     if (id === "telegram") continue;
@@ -60,7 +71,7 @@ export const personas: Persona[] = [
 
 export interface Account {
   connectionId: string;
-  platform: PlatformId;
+  platform: ChaosPlatform;
   /** The account as the sandbox files what it publishes (accountId of /_sandbox/published). */
   sandboxAccount: string;
 }
@@ -69,7 +80,7 @@ export interface Organization {
   index: number;
   persona: Persona;
   client: HttpClient;
-  accounts: Record<PlatformId, Account>;
+  accounts: Record<ChaosPlatform, Account>;
   media: { photos: string[]; video: string };
 }
 
@@ -119,12 +130,12 @@ export async function createOrganizationWorld(appUrl: URL, index: number): Promi
     externalId: string;
   }[];
   const accounts = Object.fromEntries(
-    platformIds.map((platform) => {
+    chaosPlatforms.map((platform) => {
       const connection = connections.find((candidate) => candidate.platform === platform);
       assert.ok(connection, `${persona.organizationName} has no ${platform} connection`);
       return [platform, { connectionId: connection.id, platform, sandboxAccount: sandboxAccountOf(connection) }];
     }),
-  ) as Record<PlatformId, Account>;
+  ) as Record<ChaosPlatform, Account>;
 
   const photos: string[] = [];
   for (let photo = 0; photo < 3; photo += 1) {
