@@ -23,6 +23,15 @@ export const defaultLimits = {
   /** Telegram messages per bot per second, and per channel per minute. */
   telegramMessagesPerSecondPerBot: 30,
   telegramMessagesPerMinutePerChat: 20,
+  /** TikTok per access token per minute: creator_info, each publish init, status fetch. */
+  tiktokCreatorInfoPerMinute: 20,
+  tiktokInitsPerMinute: 6,
+  tiktokStatusFetchesPerMinute: 30,
+  /** TikTok Display API (user info, video list) per app per minute. */
+  tiktokDisplayCallsPerMinute: 600,
+  /** Direct Posts per creator per 24 hours ("typically around 15"), and creators an unaudited app may post for. */
+  tiktokPostsPerDayPerCreator: 15,
+  tiktokUnauditedCreatorsPerDay: 5,
 };
 
 export type Limits = typeof defaultLimits;
@@ -38,6 +47,9 @@ export const defaultLifetimes = {
   googleAccessSeconds: 3_599,
   /** null: Google refresh tokens do not expire for published apps (7 days in testing mode). */
   googleRefreshSeconds: null as number | null,
+  /** TikTok: access tokens last 2 hours, refresh tokens 180 days. */
+  tiktokAccessSeconds: 7_200,
+  tiktokRefreshSeconds: 15_552_000,
   /** Instagram containers expire after 24 hours. */
   instagramContainerSeconds: 86_400,
   /** How long a video takes to process on every platform that processes video. */

@@ -23,7 +23,7 @@ export interface FaultRule {
   fired: number;
 }
 
-const platformNames = ["facebook", "instagram", "x", "linkedin", "youtube", "telegram"] as const;
+const platformNames = ["facebook", "instagram", "x", "linkedin", "youtube", "telegram", "tiktok"] as const;
 
 const faultSchema = z.object({
   prefix: z.string().min(1),
@@ -47,6 +47,7 @@ const clientSchema = z.object({
   clientSecret: z.string().min(1),
   redirectUris: z.array(z.url()).min(1),
   programmaticRefresh: z.boolean().optional(),
+  audited: z.boolean().optional(),
 });
 
 /**

@@ -15,6 +15,7 @@ import { linkedin } from "./linkedin.js";
 import { meta } from "./meta-graph.js";
 import { SandboxState, type OAuthClient } from "./state.js";
 import { telegram } from "./telegram.js";
+import { tiktok } from "./tiktok.js";
 import { x } from "./x.js";
 import { youtube } from "./youtube.js";
 
@@ -34,11 +35,11 @@ function gatewayPage(status: number): PlatformReply {
 }
 
 /** Meta's Graph API serves Facebook and Instagram from one host, so they share one prefix. */
-const platforms: SandboxPlatform[] = [meta, x, linkedin, youtube, telegram];
+const platforms: SandboxPlatform[] = [meta, x, linkedin, youtube, telegram, tiktok];
 
 /** The app registrations the sandbox knows from the start; tests add theirs through /_sandbox/clients. */
 export function defaultClients(redirectBase = "http://localhost:3000"): OAuthClient[] {
-  const platformsWithOAuth = ["facebook", "instagram", "x", "linkedin", "youtube"] as const;
+  const platformsWithOAuth = ["facebook", "instagram", "x", "linkedin", "youtube", "tiktok"] as const;
   return platformsWithOAuth.map((platform) => ({
     platform: platform === "instagram" ? "facebook" : platform,
     clientId: `sandbox-${platform}-client`,

@@ -34,6 +34,10 @@ export interface AuthorizeEndpoint {
   denied(request: AuthorizeRequest): URL;
   /** Google asks which channel; the others which person. */
   identities?: () => ConsentIdentity[];
+  /** What the platform adds to the code and state on the way back (TikTok: the granted `scopes`). */
+  callbackParameters?(request: AuthorizeRequest): Record<string, string>;
+  /** The platform's shape of an authorization code around a random secret (TikTok's need URL-decoding). */
+  codeShape?(secret: string): string;
 }
 
 const personIdentities = (): ConsentIdentity[] =>
@@ -94,9 +98,11 @@ export function registerAuthorizePage(app: FastifyInstance, context: SandboxCont
       (candidate) => candidate.value === form.sandbox_identity,
     );
     if (!identity) return reply.status(400).type("text/html").send(page("Error", "<p>Choose who to log in as.</p>"));
-    const code = issueCode(context, { request: parsed, platform: endpoint.platform, identity });
+    const code = issueCode(context, { request: parsed, endpoint, identity });
     const target = new URL(parsed.redirectUri);
     target.searchParams.set("code", code);
+    for (const [name, value] of Object.entries(endpoint.callbackParameters?.(parsed) ?? {}))
+      target.searchParams.set(name, value);
     if (parsed.state !== undefined) target.searchParams.set("state", parsed.state);
     return reply.redirect(target.toString(), 302);
   });
@@ -104,12 +110,13 @@ export function registerAuthorizePage(app: FastifyInstance, context: SandboxCont
 
 function issueCode(
   context: SandboxContext,
-  options: { request: AuthorizeRequest; platform: PlatformName; identity: ConsentIdentity },
+  options: { request: AuthorizeRequest; endpoint: AuthorizeEndpoint; identity: ConsentIdentity },
 ) {
-  const code = context.state.secret("code_", 18);
+  const secret = context.state.secret("code_", 18);
+  const code = options.endpoint.codeShape?.(secret) ?? secret;
   const record: AuthorizationCode = {
     code,
-    platform: options.platform,
+    platform: options.endpoint.platform,
     clientId: options.request.client.clientId,
     personId: options.identity.personId,
     subject: options.identity.subject,

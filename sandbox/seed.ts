@@ -10,6 +10,21 @@ export interface SandboxPerson {
   x: { userId: string; username: string } | null;
   linkedin: { sub: string; administeredOrganizationIds: string[] };
   google: { sub: string; channelIds: string[] };
+  tiktok?: SandboxTikTokCreator;
+}
+
+/** A TikTok account: its per-app open_id, and what creator_info tells about it. */
+export interface SandboxTikTokCreator {
+  openId: string;
+  unionId: string;
+  username: string;
+  nickname: string;
+  /** A private account offers followers instead of everyone; only private accounts take unaudited apps' posts. */
+  privateAccount: boolean;
+  maxVideoPostDurationSec: number;
+  commentDisabled: boolean;
+  duetDisabled: boolean;
+  stitchDisabled: boolean;
 }
 
 export interface SandboxPage {
@@ -64,6 +79,17 @@ export const people: SandboxPerson[] = [
     x: { userId: "1500000000000000001", username: "ava_northwind" },
     linkedin: { sub: "aVaSaNdBoX1", administeredOrganizationIds: ["90000001", "90000002"] },
     google: { sub: "110000000000000000001", channelIds: ["UCsandboxNorthwindTV0001"] },
+    tiktok: {
+      openId: "-000avaSandboxOpenId0001",
+      unionId: "c9a1e5b2-0001-4ad0-9c4e-5a1d0a000001",
+      username: "northwind.coffee",
+      nickname: "Northwind Coffee",
+      privateAccount: true,
+      maxVideoPostDurationSec: 600,
+      commentDisabled: false,
+      duetDisabled: false,
+      stitchDisabled: true,
+    },
   },
   {
     id: "ben",
@@ -73,6 +99,17 @@ export const people: SandboxPerson[] = [
     x: { userId: "1500000000000000002", username: "ben_rides" },
     linkedin: { sub: "bEnSaNdBoX2", administeredOrganizationIds: [] },
     google: { sub: "110000000000000000002", channelIds: ["UCsandboxBenRides000002", "UCsandboxBenShorts00003"] },
+    tiktok: {
+      openId: "-000benSandboxOpenId0002",
+      unionId: "c9a1e5b2-0002-4ad0-9c4e-5a1d0a000002",
+      username: "ben.rides",
+      nickname: "Ben Rides",
+      privateAccount: false,
+      maxVideoPostDurationSec: 180,
+      commentDisabled: true,
+      duetDisabled: false,
+      stitchDisabled: false,
+    },
   },
   {
     id: "cara",

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 
-export type PlatformName = "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram";
+export type PlatformName = "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
 
 export interface OAuthClient {
   platform: PlatformName;
@@ -10,6 +10,8 @@ export interface OAuthClient {
   redirectUris: string[];
   /** LinkedIn issues refresh tokens only to apps approved for programmatic refresh. */
   programmaticRefresh?: boolean;
+  /** TikTok lets an app post publicly only once it has passed TikTok's audit. */
+  audited?: boolean;
 }
 
 export interface AuthorizationCode {

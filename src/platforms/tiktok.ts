@@ -1,0 +1,516 @@
+import { z } from "zod";
+import type { PlatformId } from "../config.js";
+import type { Api, CallOptions, ErrorResponse } from "./http.js";
+import {
+  PlatformError,
+  type OAuthPlatform,
+  type OutgoingMedia,
+  type OutgoingPost,
+  type PlatformFailure,
+} from "./platform.js";
+
+/**
+ * TikTok: Login Kit v2 for the grant, the Display API for who it is, and the Content Posting
+ * API's Direct Post for videos and photo posts (TikTok has no text-only post). Publishing is
+ * asynchronous: creator info, init, the upload, then the post's status until TikTok is done.
+ * https://developers.tiktok.com/doc/login-kit-web
+ * https://developers.tiktok.com/doc/content-posting-api-get-started
+ */
+
+/** TikTok joins config's platform ids when the product registers it; until then its id is asserted here, once. */
+const TIKTOK = "tiktok" as PlatformId;
+
+/** Every answer: `{data, error:{code, message, log_id}}`, success only when the code is "ok". https://developers.tiktok.com/doc/tiktok-api-v2-error-handling */
+const envelope = z.object({
+  data: z.unknown(),
+  error: z.object({
+    code: z.string(),
+    message: z.string().default(""),
+    // The reference tables write `logid`, the examples and the answers `log_id`.
+    log_id: z.string().optional(),
+    logid: z.string().optional(),
+  }),
+});
+
+/** https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info */
+const userInfo = z.object({
+  user: z.object({ open_id: z.string(), display_name: z.string(), avatar_url: z.string().optional() }),
+});
+const userId = z.object({ user: z.object({ open_id: z.string() }) });
+
+/** https://developers.tiktok.com/doc/content-posting-api-reference-query-creator-info */
+const creatorInfo = z.object({
+  creator_username: z.string(),
+  creator_nickname: z.string(),
+  privacy_level_options: z.array(z.string()),
+  comment_disabled: z.boolean(),
+  duet_disabled: z.boolean(),
+  stitch_disabled: z.boolean(),
+  max_video_post_duration_sec: z.number(),
+});
+type CreatorInfo = z.infer<typeof creatorInfo>;
+
+/** https://developers.tiktok.com/doc/content-posting-api-reference-direct-post (and …-photo-post, without upload_url) */
+const initAnswer = z.object({ publish_id: z.string(), upload_url: z.string().optional() });
+
+/**
+ * `publicaly_available_post_id` (TikTok's spelling) is typed list<int64>: a number past 2⁵³ loses
+ * digits in JSON.parse, so a string is taken as it is and a number only when it is exact.
+ * https://developers.tiktok.com/doc/content-posting-api-reference-get-video-status
+ */
+const postStatus = z.object({
+  status: z.string(),
+  fail_reason: z.string().optional(),
+  publicaly_available_post_id: z.array(z.union([z.string(), z.number()])).default([]),
+});
+type PostStatus = z.infer<typeof postStatus>;
+
+/** https://developers.tiktok.com/doc/tiktok-api-v2-video-list */
+const videoList = z.object({ videos: z.array(z.object({ id: z.string() })).default([]) });
+
+/** The statuses TikTok answers with its envelope: read here, so a failure keeps TikTok's code. */
+const ENVELOPE_STATUSES = [400, 401, 403, 404, 429];
+/** creator_info is a POST with no body, sent as TikTok's own example sends it. */
+const JSON_CONTENT = { "content-type": "application/json; charset=UTF-8" };
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+const rejected = (userMessage: string, field?: string): PlatformFailure => ({
+  kind: "rejected",
+  userMessage,
+  ...(field ? { field } : {}),
+});
+
+/**
+ * TikTok's error codes as failure kinds. No rate-limit headers are documented: a spent
+ * per-minute window is a minute, a daily cap a day (both rolling).
+ */
+function failureOf(code: string, message: string): PlatformFailure | undefined {
+  switch (code) {
+    case "access_token_invalid":
+      return { kind: "token_expired" };
+    case "scope_not_authorized":
+    case "scope_permission_missed":
+      return {
+        kind: "token_invalid",
+        reason: "TikTok no longer grants a permission this needs: reconnect the account and allow every permission.",
+      };
+    case "rate_limit_exceeded":
+      return { kind: "rate_limited", retryAt: new Date(Date.now() + MINUTE_MS), scope: "account" };
+    case "spam_risk_too_many_posts":
+    case "spam_risk_too_many_pending_share":
+      return { kind: "rate_limited", retryAt: new Date(Date.now() + DAY_MS), scope: "account" };
+    case "reached_active_user_cap":
+      return { kind: "rate_limited", retryAt: new Date(Date.now() + DAY_MS), scope: "app" };
+    case "unaudited_client_can_only_post_to_private_accounts":
+      return rejected(
+        "Until TikTok audits this app, it may post only as “Only me”, and only to private TikTok accounts.",
+        "privacy",
+      );
+    case "privacy_level_option_mismatch":
+      return rejected("TikTok no longer offers the chosen privacy for this account: choose it again.", "privacy");
+    case "url_ownership_unverified":
+      return rejected(
+        "TikTok will not take media from this server until its address is verified for the app in TikTok's developer portal.",
+      );
+    case "spam_risk_user_banned_from_posting":
+      return rejected("TikTok has banned this account from posting.");
+    case "internal_error":
+      return { kind: "transient" };
+    default:
+      return message ? rejected(message) : undefined;
+  }
+}
+
+function classify(response: ErrorResponse): PlatformFailure | undefined {
+  const answer = envelope.safeParse(response.body);
+  return answer.success ? failureOf(answer.data.error.code, answer.data.error.message) : undefined;
+}
+
+/**
+ * A TikTok API call: the envelope read whatever the status (real clients find error codes in
+ * HTTP 200 answers), any code but "ok" thrown as its failure with TikTok's code and log_id
+ * (TikTok support asks for it), then the data parsed.
+ */
+async function request<T>(api: Api, data: z.ZodType<T>, options: CallOptions): Promise<T> {
+  const { data: answer, status } = await api.call(envelope, { ...options, alsoOk: ENVELOPE_STATUSES });
+  const { code, message } = answer.error;
+  const logId = answer.error.log_id ?? answer.error.logid;
+  if (code !== "ok") {
+    const failure = failureOf(code, message) ?? rejected(`TikTok refused the request (${code}).`);
+    throw new PlatformError(TIKTOK, failure, {
+      message: `${options.path}: ${code} ${message} (log_id ${logId})`,
+      status,
+      platformCode: code,
+    });
+  }
+  const parsed = data.safeParse(answer.data);
+  if (!parsed.success) {
+    const write = (options.method ?? "GET") !== "GET";
+    throw new PlatformError(
+      TIKTOK,
+      write ? { kind: "ambiguous" } : rejected("TikTok answered in an unexpected shape."),
+      {
+        message: `unexpected answer from ${options.path} (log_id ${logId}): ${parsed.error.issues[0]?.message}`,
+        status,
+      },
+    );
+  }
+  return parsed.data;
+}
+
+/** Creator info is a read sent as a POST: its failure is never a post that may have landed. */
+async function readCreator(api: Api): Promise<CreatorInfo> {
+  try {
+    return await request(api, creatorInfo, {
+      method: "POST",
+      host: "api",
+      path: "/v2/post/publish/creator_info/query/",
+      headers: JSON_CONTENT,
+    });
+  } catch (error) {
+    if (!(error instanceof PlatformError) || error.failure.kind !== "ambiguous") throw error;
+    throw new PlatformError(
+      TIKTOK,
+      { kind: "transient" },
+      { message: error.message, status: error.status, cause: error },
+    );
+  }
+}
+
+/**
+ * The privacy the user chose, as TikTok names it. TikTok's guidelines forbid a default, so no
+ * choice is refused, never guessed; and the choice must be among the levels creator info offers
+ * now (a private account offers followers, not everyone). The product's post privacy maps onto
+ * the two levels that mean the same; friends and followers wait for TikTok's own post options.
+ * https://developers.tiktok.com/doc/content-sharing-guidelines
+ */
+function privacyLevelOf(post: OutgoingPost, creator: CreatorInfo): string {
+  const level = post.privacy === "private" ? "SELF_ONLY" : post.privacy === "public" ? "PUBLIC_TO_EVERYONE" : undefined;
+  if (!level) {
+    const userMessage =
+      post.privacy === "unlisted"
+        ? "TikTok has no unlisted posts: choose public or private."
+        : "Choose who can see this TikTok post.";
+    throw new PlatformError(TIKTOK, rejected(userMessage, "privacy"), { message: "no TikTok privacy level chosen" });
+  }
+  if (!creator.privacy_level_options.includes(level))
+    throw new PlatformError(
+      TIKTOK,
+      rejected(
+        `@${creator.creator_username} cannot post ${post.privacy}ly on TikTok now: choose another privacy.`,
+        "privacy",
+      ),
+      { message: `${level} is not among ${creator.privacy_level_options.join(", ")}` },
+    );
+  return level;
+}
+
+/** Chunks of 10,000,000 bytes (TikTok's own example, within 5–64 MB however "MB" is read), the last one taking the rest. */
+const CHUNK_BYTES = 10_000_000;
+
+function chunkPlan(size: number): { chunkSize: number; count: number } {
+  const count = Math.max(1, Math.floor(size / CHUNK_BYTES));
+  return { chunkSize: count === 1 ? size : CHUNK_BYTES, count };
+}
+
+/** The first byte TikTok does not have yet, from an answer's `Content-Range: bytes 0-{last}/{total}`. */
+function uploadedBytes(headers: Headers): number {
+  const match = /bytes 0-(\d+)\//.exec(headers.get("content-range") ?? "");
+  return match ? Number(match[1]) + 1 : 0;
+}
+
+/**
+ * The file to the upload URL in order. A chunk whose answer is lost is sent again: if it had
+ * arrived, TikTok answers 416 with how far it got, and the upload goes on from there. Until the
+ * last chunk is in, no post can exist, so a failure is safe to retry from a new init; a failure
+ * of the last one may have started the post.
+ * https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide#file_upload
+ */
+async function upload(api: Api, uploadUrl: URL, bytes: Buffer, contentType: string) {
+  const { chunkSize, count } = chunkPlan(bytes.length);
+  let offset = 0;
+  for (let resends = 0; offset < bytes.length;) {
+    const last = Math.floor(offset / chunkSize) >= count - 1;
+    const end = last ? bytes.length : offset + chunkSize;
+    try {
+      const answer = await api.call(z.unknown(), {
+        method: "PUT",
+        host: "api",
+        path: "upload_url",
+        absoluteUrl: uploadUrl,
+        bearer: false,
+        headers: { "content-range": `bytes ${offset}-${end - 1}/${bytes.length}` },
+        bytes: { data: bytes.subarray(offset, end), contentType },
+        alsoOk: [416],
+      });
+      offset = answer.status === 416 ? uploadedBytes(answer.headers) : end;
+    } catch (error) {
+      if (!(error instanceof PlatformError)) throw error;
+      const lost = error.failure.kind === "transient" || error.failure.kind === "ambiguous";
+      if (lost && resends < 3) {
+        resends += 1;
+        continue;
+      }
+      const refused = error.status !== undefined && error.status < 500;
+      throw new PlatformError(TIKTOK, last && !refused ? { kind: "ambiguous" } : { kind: "transient" }, {
+        message: `upload of bytes ${offset}-${end - 1} failed: ${error.message}`,
+        status: error.status,
+        cause: error,
+      });
+    }
+  }
+}
+
+/**
+ * A video: pulled from its URL when TikTok may (its guidelines want media already on a server
+ * pulled, which works once the operator has verified the media host with TikTok: TikTok's
+ * refusal says it has not), else uploaded in chunks.
+ */
+async function startVideo(api: Api, media: OutgoingMedia, postInfo: Record<string, unknown>): Promise<string> {
+  const init = (sourceInfo: Record<string, unknown>) =>
+    request(api, initAnswer, {
+      method: "POST",
+      host: "api",
+      path: "/v2/post/publish/video/init/",
+      json: { post_info: postInfo, source_info: sourceInfo },
+    });
+  try {
+    return (await init({ source: "PULL_FROM_URL", video_url: media.url })).publish_id;
+  } catch (error) {
+    if (!(error instanceof PlatformError) || error.platformCode !== "url_ownership_unverified") throw error;
+  }
+  const bytes = await media.read();
+  const { chunkSize, count } = chunkPlan(bytes.length);
+  const started = await init({
+    source: "FILE_UPLOAD",
+    video_size: bytes.length,
+    chunk_size: chunkSize,
+    total_chunk_count: count,
+  });
+  if (!started.upload_url)
+    throw new PlatformError(TIKTOK, { kind: "transient" }, { message: "video init answered without an upload_url" });
+  await upload(api, new URL(started.upload_url), bytes, media.contentType);
+  return started.publish_id;
+}
+
+/** What a failed post's `fail_reason` means. https://developers.tiktok.com/doc/content-posting-api-reference-get-video-status */
+function failedPost(reason = "unknown"): PlatformFailure {
+  switch (reason) {
+    case "file_format_check_failed":
+      return rejected("TikTok cannot read this file's format: use MP4 or WebM video, or JPEG or WebP photos.");
+    case "duration_check_failed":
+      return rejected("The video is longer than TikTok lets this account post.");
+    case "frame_rate_check_failed":
+      return rejected("TikTok takes videos of 23 to 60 frames per second.");
+    case "picture_size_check_failed":
+      return rejected("TikTok takes pictures of 360 to 4,096 pixels a side (photos at most 1080p and 20 MB).");
+    case "internal":
+    case "video_pull_failed":
+    case "photo_pull_failed":
+      return { kind: "transient" };
+    case "auth_removed":
+      return { kind: "token_invalid", reason: "The TikTok account removed this app's access: reconnect it." };
+    case "spam_risk_too_many_posts":
+      return { kind: "rate_limited", retryAt: new Date(Date.now() + DAY_MS), scope: "account" };
+    default:
+      return rejected(`TikTok did not publish the post (${reason}).`);
+  }
+}
+
+/** TikTok processes in about half a minute per 512 MB; moderation of a public post usually within a minute. */
+const POLL_MS = 5_000;
+const MAX_POLLS = 120;
+const MODERATION_POLLS = 12;
+
+/**
+ * The post's status until TikTok is done. The post may exist from the init on, so from here no
+ * failure may lead to a second init: a status that cannot be read is `ambiguous`.
+ * A public post's id comes only after moderation, which is waited for a little.
+ */
+async function finished(api: Api, publishId: string, awaitsModeration: boolean): Promise<PostStatus> {
+  let unreadable = 0;
+  let completedAt: number | undefined;
+  for (let poll = 0; poll < MAX_POLLS; poll += 1) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    let status: PostStatus;
+    try {
+      status = await request(api, postStatus, {
+        method: "POST",
+        host: "api",
+        path: "/v2/post/publish/status/fetch/",
+        json: { publish_id: publishId },
+      });
+      unreadable = 0;
+    } catch (error) {
+      if (!(error instanceof PlatformError)) throw error;
+      if ((unreadable += 1) <= 3) continue;
+      throw new PlatformError(
+        TIKTOK,
+        { kind: "ambiguous" },
+        { message: `status of ${publishId} unreadable`, cause: error },
+      );
+    }
+    if (status.status === "FAILED")
+      throw new PlatformError(TIKTOK, failedPost(status.fail_reason), {
+        message: `${publishId} failed: ${status.fail_reason}`,
+        platformCode: status.fail_reason,
+      });
+    if (status.status !== "PUBLISH_COMPLETE") continue;
+    completedAt ??= poll;
+    if (status.publicaly_available_post_id.length > 0 || !awaitsModeration || poll - completedAt >= MODERATION_POLLS)
+      return status;
+  }
+  throw new PlatformError(TIKTOK, { kind: "ambiguous" }, { message: `${publishId} still processing` });
+}
+
+/**
+ * The post id without lost digits: a number past 2⁵³ was rounded by JSON.parse, and the video
+ * list (ids as strings) has the one id that rounds to it. Undefined when it cannot be told; the
+ * post is published all the same.
+ */
+async function exactPostId(api: Api, id: string | number): Promise<string | undefined> {
+  if (typeof id === "string") return id;
+  if (Number.isSafeInteger(id)) return String(id);
+  try {
+    const { videos } = await request(api, videoList, {
+      method: "POST",
+      host: "api",
+      path: "/v2/video/list/",
+      query: { fields: "id" },
+      json: { max_count: 20 },
+    });
+    return videos.find((video) => Number(video.id) === id)?.id;
+  } catch (error) {
+    if (error instanceof PlatformError) return undefined;
+    throw error;
+  }
+}
+
+export const tiktok: OAuthPlatform = {
+  id: TIKTOK,
+  name: "TikTok",
+  realHosts: { authorize: "https://www.tiktok.com", api: "https://open.tiktokapis.com" },
+  classify,
+  auth: () => ({
+    kind: "oauth2",
+    authorizePath: "/v2/auth/authorize/",
+    tokenPath: "/v2/oauth/token/",
+    revokePath: "/v2/oauth/revoke/",
+    hosts: { authorize: "authorize", token: "api", revoke: "api" },
+    // video.list finds a public post's exact id (see exactPostId).
+    scopes: ["user.info.basic", "video.publish", "video.list"],
+    scopeSeparator: ",",
+    // A web app is a confidential client: PKCE is "required for mobile and desktop apps" only.
+    pkce: false,
+    clientAuthentication: "body",
+    clientIdParameter: "client_key",
+    refreshTokenExpiresInField: "refresh_expires_in",
+    errorsMayAnswerOk: true,
+    // The consent screen even for an account that already granted the app: a second account can be connected.
+    extraAuthorizeParameters: { disable_auto_auth: "1" },
+    refreshable: true,
+    // Refresh tokens rotate: a spent, expired or revoked one is `invalid_grant`. https://developers.tiktok.com/doc/oauth-error-handling
+    refusals: ["invalid_grant"],
+  }),
+
+  async listAccounts(api) {
+    const { user } = await request(api, userInfo, {
+      host: "api",
+      path: "/v2/user/info/",
+      query: { fields: "open_id,union_id,avatar_url,display_name" },
+    });
+    // The handle (for addresses) comes with creator info, which video.publish opens; user.info.profile is not asked for.
+    const creator = await readCreator(api);
+    return [
+      {
+        externalId: user.open_id,
+        kind: "user" as const,
+        name: user.display_name,
+        username: creator.creator_username,
+        // A signed CDN address that expires within hours.
+        avatarUrl: user.avatar_url,
+        details: { username: creator.creator_username },
+      },
+    ];
+  },
+
+  async checkHealth(api) {
+    await request(api, userId, { host: "api", path: "/v2/user/info/", query: { fields: "open_id" } });
+  },
+
+  publishing: {
+    // https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide#video_restrictions
+    limits: {
+      // A video's caption; a photo post's description takes 4,000.
+      textLength: 2_200,
+      maxImages: 35,
+      maxVideos: 1,
+      mixedMedia: false,
+      mediaRequired: true,
+      imageTypes: ["image/jpeg", "image/webp"],
+      videoTypes: ["video/mp4", "video/quicktime", "video/webm"],
+      // "20MB" and "4GB", read as the smaller of 10ⁿ and 2ⁿ bytes.
+      maxImageBytes: 20_000_000,
+      maxVideoBytes: 4_000_000_000,
+      // No minimum is documented; ten minutes is the most the API takes (a creator's own maximum may be less).
+      videoSeconds: { min: 0, max: 600 },
+    },
+
+    /**
+     * Creator info first (required before every post: the privacy offered now, interactions the
+     * creator disabled), then a video or a photo post, then its status until TikTok is done.
+     * Comments, duets and stitches stay off: the guidelines want the user to turn each one on.
+     */
+    async publish(api, account, post) {
+      const creator = await readCreator(api);
+      const privacyLevel = privacyLevelOf(post, creator);
+      const video = post.media.find((media) => media.contentType.startsWith("video/"));
+      const commercial = { brand_content_toggle: false, brand_organic_toggle: false };
+      const publishId = video
+        ? await startVideo(api, video, {
+            title: post.text,
+            privacy_level: privacyLevel,
+            disable_comment: true,
+            disable_duet: true,
+            disable_stitch: true,
+            is_aigc: false,
+            ...commercial,
+          })
+        : (
+            await request(api, initAnswer, {
+              method: "POST",
+              host: "api",
+              path: "/v2/post/publish/content/init/",
+              json: {
+                media_type: "PHOTO",
+                // The reference table writes "DIRECT POST"; its examples, and TikTok, take DIRECT_POST.
+                post_mode: "DIRECT_POST",
+                post_info: {
+                  title: post.title ?? "",
+                  description: post.text,
+                  privacy_level: privacyLevel,
+                  disable_comment: true,
+                  auto_add_music: false,
+                  ...commercial,
+                },
+                // Photos are only ever pulled from their URLs.
+                source_info: {
+                  source: "PULL_FROM_URL",
+                  photo_images: post.media.map((media) => media.url),
+                  photo_cover_index: 0,
+                },
+              },
+            })
+          ).publish_id;
+      const status = await finished(api, publishId, privacyLevel === "PUBLIC_TO_EVERYONE");
+      const [publicId] = status.publicaly_available_post_id;
+      const postId = publicId === undefined ? undefined : await exactPostId(api, publicId);
+      const username = creator.creator_username || account.details.username;
+      // A post that is not public has no id or address of its own: the publish_id is its
+      // reference, and the profile is where its owner finds it.
+      if (!postId) return { remoteId: publishId, url: `https://www.tiktok.com/@${username}` };
+      return { remoteId: postId, url: `https://www.tiktok.com/@${username}/${video ? "video" : "photo"}/${postId}` };
+    },
+  },
+};
