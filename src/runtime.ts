@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
-import { openDatabase, type DatabaseHandle } from "./db/client.js";
+import { openDatabase, untilReachable, type DatabaseHandle } from "./db/client.js";
 import { buildApp, type BuiltApp } from "./http/app.js";
 import { redirectUri, type SandboxTwin } from "./connections/access.js";
 import { postgresLock, processLock } from "./connections/lock.js";
@@ -23,7 +23,9 @@ export interface Runtime {
 
 /**
  * Opens the database (migrating it), the job queue and the vault, then starts the HTTP API,
- * the worker, or both. Tests start the product through this exactly as main.ts does.
+ * the worker, or both. Tests start the product through this exactly as main.ts does. When the
+ * database cannot be reached at some step (it is restarting), what was opened is closed again
+ * and the whole start is tried again, rather than the process ending.
  */
 export async function startRuntime(options: {
   config: Config;
@@ -32,50 +34,63 @@ export async function startRuntime(options: {
   controlToken?: string;
   sandboxTwin?: SandboxTwin;
 }): Promise<Runtime> {
+  return untilReachable(options.logger, "starting", () => startOnce(options));
+}
+
+async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<Runtime> {
   const { config, role, logger } = options;
-  const database = await openDatabase(config, logger);
-  const queue = await startQueue(database, config, logger);
-  const keyRing = await MasterKeyRing.open(keySource(config, (message) => logger.warn(message)).load);
+  const opened: (() => Promise<unknown>)[] = [];
+  try {
+    const database = await openDatabase(config, logger);
+    opened.push(() => database.close());
+    const queue = await startQueue(database, config, logger);
+    opened.push(() => queue.stop());
+    const keyRing = await MasterKeyRing.open(keySource(config, (message) => logger.warn(message)).load);
 
-  let listening: URL | undefined;
-  const context: AppContext = {
-    config,
-    db: database.db,
-    vault: new Vault(database.db, keyRing),
-    keyRing,
-    queue,
-    locks: database.kind === "postgres" ? postgresLock(database.pool) : processLock(),
-    sandboxTwin: config.sandboxTwin ? options.sandboxTwin : undefined,
-    publicUrl: () => {
-      const url = config.http.publicUrl ?? listening;
-      if (!url) throw new Error("the public URL is known only once the server listens");
-      return url;
-    },
-  };
+    let listening: URL | undefined;
+    const context: AppContext = {
+      config,
+      db: database.db,
+      vault: new Vault(database.db, keyRing),
+      keyRing,
+      queue,
+      locks: database.kind === "postgres" ? postgresLock(database.pool) : processLock(),
+      sandboxTwin: config.sandboxTwin ? options.sandboxTwin : undefined,
+      publicUrl: () => {
+        const url = config.http.publicUrl ?? listening;
+        if (!url) throw new Error("the public URL is known only once the server listens");
+        return url;
+      },
+    };
 
-  let http: Runtime["http"];
-  if (role !== "worker") {
-    const built = await buildApp(context, { logger, controlToken: options.controlToken });
-    await built.app.listen({ host: config.http.host, port: config.http.port });
-    const address = built.app.server.address();
-    const port = typeof address === "object" && address ? address.port : config.http.port;
-    listening = new URL(`http://localhost:${port}`);
-    http = { ...built, url: config.http.publicUrl ?? listening, port };
-    context.sandboxTwin?.registerRedirects((platform) => redirectUri(context, platform));
+    let http: Runtime["http"];
+    if (role !== "worker") {
+      const built = await buildApp(context, { logger, controlToken: options.controlToken });
+      await built.app.listen({ host: config.http.host, port: config.http.port });
+      opened.push(() => built.app.close());
+      const address = built.app.server.address();
+      const port = typeof address === "object" && address ? address.port : config.http.port;
+      listening = new URL(`http://localhost:${port}`);
+      http = { ...built, url: config.http.publicUrl ?? listening, port };
+      context.sandboxTwin?.registerRedirects((platform) => redirectUri(context, platform));
+    }
+    const worker = role !== "api" ? await startWorker({ context, database, logger }) : undefined;
+
+    return {
+      database,
+      queue,
+      context,
+      http,
+      worker,
+      async stop() {
+        await http?.app.close();
+        await worker?.stop();
+        await queue.stop();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    for (const close of opened.reverse()) await close().catch(() => undefined);
+    throw error;
   }
-  const worker = role !== "api" ? await startWorker({ context, database, logger }) : undefined;
-
-  return {
-    database,
-    queue,
-    context,
-    http,
-    worker,
-    async stop() {
-      await http?.app.close();
-      await worker?.stop();
-      await queue.stop();
-      await database.close();
-    },
-  };
 }

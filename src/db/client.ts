@@ -58,12 +58,45 @@ function surviveServerRestarts(pool: pg.Pool, onLost: (error: Error) => void): v
   pool.on("connect", (client) => client.on("error", onLost));
 }
 
+/** Connection refused or reset, a session ended by the server, a server starting or shutting down. */
+const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03"]);
+
+export function isDatabaseUnreachable(error: unknown): boolean {
+  for (let cause = error; cause; cause = (cause as { cause?: unknown }).cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string" && (UNREACHABLE_CODES.has(code) || code.startsWith("08"))) return true;
+    if (cause instanceof Error && /Connection terminated/.test(cause.message)) return true;
+  }
+  return false;
+}
+
+const START_RETRY_DELAYS_MS = [500, 1_000, 2_000, 5_000, 10_000];
+
+/**
+ * A start-up step that needs the server: while the server is unreachable (restarting, not up
+ * yet) it is tried again, with a growing pause, instead of ending the process.
+ */
+export async function untilReachable<T>(logger: Logger, what: string, step: () => Promise<T>): Promise<T> {
+  for (let failures = 0; ; failures += 1) {
+    try {
+      return await step();
+    } catch (error) {
+      if (!isDatabaseUnreachable(error)) throw error;
+      const delayMs = START_RETRY_DELAYS_MS[Math.min(failures, START_RETRY_DELAYS_MS.length - 1)]!;
+      logger.warn({ err: error, retryInMs: delayMs }, `${what}: database unreachable, trying again`);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
 export async function openDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
   if (config.database.kind === "postgres") {
     const pool = new pg.Pool({ connectionString: config.database.url, max: config.database.poolSize });
     surviveServerRestarts(pool, (error) => logger.warn({ err: error }, "database connection lost"));
-    await withAdvisoryLock(pool, startupLocks.migrations, (client) =>
-      migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder }),
+    await untilReachable(logger, "migrating", () =>
+      withAdvisoryLock(pool, startupLocks.migrations, (client) =>
+        migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder }),
+      ),
     );
     const db = drizzlePostgres(pool, { schema }) as unknown as Database;
     return { kind: "postgres", db, url: config.database.url, pool, close: () => pool.end() };

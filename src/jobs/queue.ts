@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import PgBoss from "pg-boss";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
-import { selectRows, startupLocks, withAdvisoryLock, type DatabaseHandle } from "../db/client.js";
+import { selectRows, startupLocks, untilReachable, withAdvisoryLock, type DatabaseHandle } from "../db/client.js";
 
 /** Every queue the product uses, by name. */
 export const queues = {
@@ -38,9 +38,17 @@ export interface Queue {
 export async function startQueue(handle: DatabaseHandle, config: Config, logger: Logger): Promise<Queue> {
   const connection =
     handle.kind === "postgres" ? { connectionString: handle.url, max: 4 } : { db: handle.executor as PgBoss.Db };
-  const boss = new PgBoss({ ...connection, schedule: true, supervise: true, migrate: true });
-  boss.on("error", (error) => logger.error({ err: error }, "job queue error"));
-  await boss.start();
+  // A failed start leaves pg-boss half started, so each try gets a new instance.
+  const boss = await untilReachable(logger, "starting the job queue", async () => {
+    const candidate = new PgBoss({ ...connection, schedule: true, supervise: true, migrate: true });
+    candidate.on("error", (error) => logger.error({ err: error }, "job queue error"));
+    try {
+      return await candidate.start();
+    } catch (error) {
+      await candidate.stop({ graceful: false, wait: false }).catch(() => undefined);
+      throw error;
+    }
+  });
   // pg-boss's createQueue deadlocks when processes run it at once on an empty server.
   const createQueues = async () => {
     for (const name of Object.values(queues)) {
@@ -48,8 +56,9 @@ export async function startQueue(handle: DatabaseHandle, config: Config, logger:
         await boss.createQueue(name, policies[name] ? { name, policy: policies[name] } : undefined);
     }
   };
-  if (handle.kind === "postgres") await withAdvisoryLock(handle.pool, startupLocks.queues, createQueues);
-  else await createQueues();
+  await untilReachable(logger, "creating queues", () =>
+    handle.kind === "postgres" ? withAdvisoryLock(handle.pool, startupLocks.queues, createQueues) : createQueues(),
+  );
   return {
     boss,
     async counts() {

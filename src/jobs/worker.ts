@@ -46,30 +46,39 @@ export async function startWorker(options: {
   const worker = { id: randomUUID(), startedAt: new Date(), presenceKey: presence.key };
   const { boss } = queue;
   const pollingIntervalSeconds = config.worker.pollingIntervalSeconds;
+  const stops: (() => Promise<unknown>)[] = [() => presence.stop()];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
 
-  await boss.work(queues.purgeExpiredSessions, { pollingIntervalSeconds, batchSize: 20 }, async () => {
-    const sessions = await deleteExpiredSessions(db);
-    await db.delete(workerHeartbeats).where(lt(workerHeartbeats.seenAt, new Date(Date.now() - FORGET_WORKER_AFTER_MS)));
-    logger.info({ sessions }, "purged expired sessions");
-  });
-  await boss.schedule(queues.purgeExpiredSessions, "17 * * * *");
-  const stopConnectionJobs = await startConnectionJobs(context, logger);
-  const stopPublishJobs = await startPublishJobs(context, { id: worker.id, logger, fence: presence.fence });
-
-  await beat(db, worker);
-  const timer = setInterval(() => {
-    beat(db, worker).catch((error) => logger.error({ err: error }, "worker heartbeat failed"));
-  }, config.worker.heartbeatIntervalMs);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await boss.work(queues.purgeExpiredSessions, { pollingIntervalSeconds, batchSize: 20 }, async () => {
+      const sessions = await deleteExpiredSessions(db);
+      await db
+        .delete(workerHeartbeats)
+        .where(lt(workerHeartbeats.seenAt, new Date(Date.now() - FORGET_WORKER_AFTER_MS)));
+      logger.info({ sessions }, "purged expired sessions");
+    });
+    stops.push(() => boss.offWork(queues.purgeExpiredSessions));
+    await boss.schedule(queues.purgeExpiredSessions, "17 * * * *");
+    stops.push(await startConnectionJobs(context, logger));
+    stops.push(await startPublishJobs(context, { id: worker.id, logger, fence: presence.fence }));
+    await beat(db, worker);
+    timer = setInterval(() => {
+      beat(db, worker).catch((error) => logger.error({ err: error }, "worker heartbeat failed"));
+    }, config.worker.heartbeatIntervalMs);
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
   logger.info({ workerId: worker.id }, "worker started");
 
   return {
     id: worker.id,
     async stop() {
       clearInterval(timer);
-      await boss.offWork(queues.purgeExpiredSessions);
-      await stopConnectionJobs();
-      await stopPublishJobs();
-      await presence.stop();
+      await stopAll();
     },
   };
 }
