@@ -26,7 +26,7 @@ import { projectPath } from "../paths.js";
 import { vaultControlRoutes } from "../vault/routes.js";
 import { guardSandboxControl, registerAuthorization, type RouteEntry } from "./authorization.js";
 import type { AppContext } from "./context.js";
-import { registerErrorHandler, replyWithError } from "./errors.js";
+import { registerErrorHandler, replyToClientError, replyWithError } from "./errors.js";
 import { registerTextSanitation } from "./text.js";
 
 export const webRoot = projectPath("dist/web");
@@ -51,8 +51,10 @@ export async function buildApp(
     // Path parameters reach their route's schema, whose 400 names the field (the router's own
     // limit, 100, answered before any schema ran, and cut media URLs with long file names).
     routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
-    // The router's own refusals (a bad escape, a parameter over the limit) in the app's shape.
+    // The router's and Node's own refusals (a bad escape, a parameter over the limit, an address
+    // over Node's header size) in the app's shape.
     frameworkErrors: replyWithError,
+    clientErrorHandler: replyToClientError,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

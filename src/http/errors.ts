@@ -1,3 +1,5 @@
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 
@@ -140,6 +142,27 @@ export function replyWithError(error: FastifyError, request: FastifyRequest, rep
   const { statusCode, body } = answerFor(error);
   if (statusCode >= 500) request.log.error({ err: error }, "request failed");
   return reply.status(statusCode).send(body);
+}
+
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request (an address or headers over
+ * Node's size limit, a request that is not HTTP, a timeout), in the app's shape.
+ */
+export function replyToClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [statusCode, body]: [number, ErrorBody] =
+    error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [408, { error: { code: "request_timeout", message: "The request took too long to arrive." } }]
+      : error.code === "HPE_HEADER_OVERFLOW"
+        ? [431, { error: { code: "headers_too_large", message: "The address or the headers are too long." } }]
+        : [400, { error: { code: "malformed_request", message: "The request is not valid HTTP." } }];
+  const json = JSON.stringify(body);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\nContent-Length: ${Buffer.byteLength(json)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${json}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 export function registerErrorHandler(app: FastifyInstance): void {

@@ -74,6 +74,12 @@ describe("framework errors answer in the app's shape, never 500", () => {
     assert.equal(answer.body.error.code, "path_too_long");
   });
 
+  test("an address longer than Node's header limit is a 431 in the app's shape", async () => {
+    const answer = await client.get(`/api/posts?from=${"a".repeat(20_000)}`);
+    assert.equal(answer.status, 431);
+    appShaped(answer.body);
+  });
+
   test("a badly escaped path, invalid JSON, an empty JSON body and an unknown content type", async () => {
     const badEscape = await client.get("/api/posts/%zz");
     assert.equal(badEscape.status, 400);
