@@ -59,9 +59,23 @@ export const routeOf = (operation: Pick<Operation, "path">) => operation.path.re
 
 export const operationName = (operation: Pick<Operation, "method" | "path">) => `${operation.method} ${operation.path}`;
 
+/**
+ * Percent-encodes text for a URL. An unpaired surrogate has no UTF-8 form (encodeURIComponent
+ * throws), so it goes as the three bytes a careless encoder would write (WTF-8): invalid UTF-8.
+ */
+export function encodeForUrl(text: string): string {
+  return text.replace(/[\ud800-\udbff][\udc00-\udfff]|[\s\S]/g, (unit) => {
+    const code = unit.charCodeAt(0);
+    if (unit.length === 2 || code < 0xd800 || code > 0xdfff) return encodeURIComponent(unit);
+    return [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)]
+      .map((byte) => `%${byte.toString(16).toUpperCase()}`)
+      .join("");
+  });
+}
+
 /** Fills the path's parameters, each value URL-encoded. */
 export function concretePath(operation: Pick<Operation, "path">, values: Record<string, string>): string {
-  return operation.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? "x"));
+  return operation.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeForUrl(values[name] ?? "x"));
 }
 
 /**
