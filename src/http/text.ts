@@ -10,7 +10,7 @@ import { AppError } from "./errors.js";
  */
 const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-export function unstorableText(value: string): string | undefined {
+function unstorableText(value: string): string | undefined {
   if (value.includes("\u0000")) return "contains a NUL character (U+0000)";
   const surrogate = UNPAIRED_SURROGATE.exec(value);
   if (surrogate) {
@@ -48,7 +48,7 @@ function childrenOf(value: unknown): [string, unknown][] | undefined {
  * The first string or key, in document order, that cannot be stored, with its dotted path.
  * Iterative, so a body nested a hundred thousand levels deep costs a loop, not the stack.
  */
-export function findUnstorableText(root: unknown): { path: string[]; problem: string } | undefined {
+function findUnstorableText(root: unknown): { path: string[]; problem: string } | undefined {
   const pending: Visit[] = [{ value: root }];
   while (pending.length > 0) {
     const visit = pending.pop()!;
