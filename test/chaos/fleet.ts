@@ -97,7 +97,8 @@ export class Fleet {
       this.incidents.push(incident);
       this.onIncident(incident);
       setTimeout(() => {
-        if (!this.stopping && this.running.get(name) === process) this.start(name);
+        // Not when the harness has meanwhile taken it down on purpose, or started it again itself.
+        if (!this.stopping && !this.expectedDown.has(name) && this.running.get(name) === process) this.start(name);
       }, 1_000);
     });
     return process;
@@ -112,13 +113,6 @@ export class Fleet {
     const process = this.running.get(name);
     this.expectedDown.add(name);
     await process?.stop("SIGKILL");
-  }
-
-  isUp(name: ProcessName): boolean {
-    const process = this.running.get(name);
-    return Boolean(
-      process && !this.expectedDown.has(name) && process.child.exitCode === null && !process.child.signalCode,
-    );
   }
 
   /** Everything the processes printed, newest last, for a failure report. */
