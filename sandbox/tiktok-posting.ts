@@ -37,6 +37,7 @@ const UPLOAD_URL_MS = 3_600_000;
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
+// https://developers.tiktok.com/doc/content-posting-api-reference-direct-post
 const videoInit = z.object({
   post_info: z.object({
     privacy_level: z.string().optional(),

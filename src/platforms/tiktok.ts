@@ -439,6 +439,10 @@ export const tiktok: OAuthPlatform = {
     await request(api, userId, { host: "api", path: "/v2/user/info/", query: { fields: "open_id" } });
   },
 
+  // No findPublished: TikTok has no idempotency key and no listing of publish ids, and its video
+  // list shows only public posts, and only once moderated (sometimes hours later). An empty
+  // answer would not mean the post never arrived (every post of an unaudited app is private),
+  // so a lost init ends `unknown` for a person rather than risk a second post.
   publishing: {
     // https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide#video_restrictions
     limits: {
