@@ -86,7 +86,9 @@ describe("logs carry no secret", () => {
     const photo = await upload(admin, { name: "photo.jpg", type: "image/jpeg", body: jpegOf(800, 800) });
     const mediaToken = new URL(photo.url).pathname.split("/")[2];
     keep("a media token", mediaToken);
-    assert.equal((await fetch(new URL(new URL(photo.url).pathname, app.url))).status, 200);
+    const served = await fetch(new URL(new URL(photo.url).pathname, app.url));
+    assert.equal(served.status, 200);
+    await served.arrayBuffer();
     const post = await admin.post("/api/posts", {
       content: "Quiet launch",
       mediaIds: [photo.id],

@@ -100,7 +100,9 @@ describe("framework errors answer in the app's shape, never 500", () => {
     const name = `${"n".repeat(116)}.jpg`;
     const media = await upload(client, { name, type: "image/jpeg", body: jpegOf(10, 10) });
     assert.ok(new URL(media.url).pathname.endsWith(name));
-    assert.equal((await fetch(new URL(new URL(media.url).pathname, app.url))).status, 200);
+    const served = await fetch(new URL(new URL(media.url).pathname, app.url));
+    assert.equal(served.status, 200);
+    await served.arrayBuffer();
   });
 });
 
