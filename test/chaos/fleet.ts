@@ -72,6 +72,8 @@ export interface ProcessIncident {
 export class Fleet {
   readonly incidents: ProcessIncident[] = [];
   private readonly running = new Map<ProcessName, ServerProcess>();
+  /** Every process ever started, so none can outlive a kill or the run, whatever raced. */
+  private readonly everStarted: { name: ProcessName; process: ServerProcess }[] = [];
   private readonly expectedDown = new Set<ProcessName>();
   private stopping = false;
 
@@ -83,6 +85,7 @@ export class Fleet {
   start(name: ProcessName): ServerProcess {
     const process = startServerProcess(["--role", name === "api" ? "api" : "worker"], this.env);
     this.running.set(name, process);
+    this.everStarted.push({ name, process });
     this.expectedDown.delete(name);
     void process.exited.then((exitCode) => {
       if (this.stopping || this.expectedDown.has(name) || this.running.get(name) !== process) return;
@@ -109,10 +112,12 @@ export class Fleet {
     return this.start("api").url;
   }
 
+  /** Kills every process of that name still alive: the current one, and any a race left behind. */
   async kill(name: ProcessName): Promise<void> {
-    const process = this.running.get(name);
     this.expectedDown.add(name);
-    await process?.stop("SIGKILL");
+    await Promise.all(
+      this.everStarted.filter((started) => started.name === name).map(({ process }) => process.stop("SIGKILL")),
+    );
   }
 
   /** Everything the processes printed, newest last, for a failure report. */
@@ -122,6 +127,6 @@ export class Fleet {
 
   async stopAll(): Promise<void> {
     this.stopping = true;
-    await Promise.all([...this.running.values()].map((process) => process.stop("SIGKILL")));
+    await Promise.all(this.everStarted.map(({ process }) => process.stop("SIGKILL")));
   }
 }
