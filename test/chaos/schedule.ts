@@ -149,7 +149,10 @@ export function planSchedule(
     "restart-database-immediate",
   ];
   const processEvents: Schedule["processEvents"] = [];
-  // One after the other, each with its downtime and a moment of calm after it.
+  // One after the other, each with its downtime and a calm after it that grows with the run: a
+  // short run meets every kind of event, a long one gives the product time to recover between
+  // them (a database restart every few seconds for ten minutes measures an outage, not recovery).
+  const calmMs = { min: Math.max(2_000, options.durationMs / 40), max: Math.max(5_000, options.durationMs / 20) };
   for (let cursor = random.int(1_000, 4_000), index = 0; ; index += 1) {
     const action = cycle[index % cycle.length]!;
     const downMs =
@@ -160,7 +163,7 @@ export function planSchedule(
           : 0;
     if (cursor + downMs > options.durationMs) break;
     processEvents.push({ at: cursor, kind: "process", action, downMs, worker: random.pick([1, 2] as const) });
-    cursor += downMs + random.int(2_000, 5_000);
+    cursor += downMs + random.int(calmMs.min, calmMs.max);
   }
   return { platformEvents, processEvents };
 }
