@@ -5,6 +5,7 @@ import type { SandboxTwin } from "./connections/access.js";
 import { loadConfig } from "./config.js";
 import { createLogger, prettyTerminalStream } from "./http/logger.js";
 import { claimDataDirectory } from "./data-directory.js";
+import { isDatabaseUnreachable } from "./db/client.js";
 import { startRuntime, type ProcessRole } from "./runtime.js";
 
 /** Starts the process's role; npm start's entry adds the development sandbox twin. */
@@ -39,6 +40,19 @@ export async function main(options: { sandboxTwin?: SandboxTwin } = {}): Promise
     });
     return { claim, runtime };
   }
+
+  // pg-boss 10 marks a worked job complete (or failed) without awaiting it (manager.js, `onFetch`),
+  // so a database restart at that moment rejects with no one listening. The job is then simply
+  // not marked yet (it expires and the target's own state already says what happened); any other
+  // unhandled rejection is a bug and still ends the process.
+  process.on("unhandledRejection", (reason) => {
+    if (isDatabaseUnreachable(reason)) {
+      logger.warn({ err: reason }, "the database went away under a background query; carrying on");
+      return;
+    }
+    logger.fatal({ err: reason }, "unhandled rejection");
+    process.exit(1);
+  });
 
   const { claim, runtime } = await start().catch((error: Error) => {
     logger.fatal({ err: error }, "could not start");
