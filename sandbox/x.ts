@@ -467,14 +467,20 @@ export const x: SandboxPlatform = {
       const query = request.query as Record<string, string>;
       const since = query.start_time ? Date.parse(query.start_time) : 0;
       const max = Math.min(100, Math.max(5, Number(query.max_results ?? 10)));
-      const items = postsOf(id)
-        .filter((item) => item.createdAt >= since)
-        .slice(0, max);
+      // Pages by an opaque token (here the offset), newest first, as X pages timelines.
+      const offset = query.pagination_token ? Number(Buffer.from(query.pagination_token, "base64url").toString()) : 0;
+      if (!Number.isInteger(offset) || offset < 0)
+        throw invalidRequest("pagination_token", "The pagination_token query parameter value is not valid.");
+      const matching = postsOf(id).filter((item) => item.createdAt >= since);
+      const items = matching.slice(offset, offset + max);
+      const nextToken =
+        offset + max < matching.length ? Buffer.from(String(offset + max)).toString("base64url") : undefined;
       return {
         ...(items.length ? { data: items.map((item) => postView(item, query)) } : {}),
         meta: {
           result_count: items.length,
           ...(items.length ? { newest_id: items[0]!.id, oldest_id: items.at(-1)!.id } : {}),
+          ...(nextToken ? { next_token: nextToken } : {}),
         },
       };
     });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { sameText, unixSeconds } from "./matching.js";
+import { reachesBack, sameText, unixSeconds } from "./matching.js";
 import { classifyGraphError, facebookLogin, graphPicture } from "./meta-graph.js";
 import type { OAuthPlatform } from "./platform.js";
 
@@ -35,6 +35,9 @@ const pageVideos = z.object({
 /** Graph's times read `2026-01-31T12:00:00+0000`, which Date does not parse everywhere. */
 const graphTime = (value: string) => new Date(value.replace(/\+0000$/, "Z"));
 const videoUrl = (pageId: string, videoId: string) => `https://www.facebook.com/${pageId}/videos/${videoId}`;
+
+/** Graph's largest page of posts. */
+const PAGE_SIZE = 100;
 
 const postUrl = (id: string) => `https://www.facebook.com/${id}`;
 
@@ -157,31 +160,42 @@ export const facebook: OAuthPlatform = {
     /** A video is a Page video (its id is what publish returned); anything else is a Page post. */
     async findPublished(api, account, post, since, { apiVersion }) {
       const pageId = account.externalId;
-      const window = { since: unixSeconds(since), limit: "100" };
-      if (post.media.some((media) => media.contentType.startsWith("video/"))) {
-        const { data } = await api.call(pageVideos, {
-          host: "graph",
-          path: `/${apiVersion}/${pageId}/videos`,
-          query: { fields: "id,description,created_time", ...window },
-        });
-        return data.data
-          .map((item) => ({ ...item, createdAt: graphTime(item.created_time) }))
-          .filter((item) => item.createdAt >= since && sameText(post.text, item.description ?? ""))
-          .map((item) => ({ remoteId: item.id, url: videoUrl(pageId, item.id), createdAt: item.createdAt }));
-      }
-      const { data } = await api.call(publishedPosts, {
-        host: "graph",
-        path: `/${apiVersion}/${pageId}/published_posts`,
-        query: { fields: "id,message,created_time,permalink_url", ...window },
-      });
-      return data.data
-        .map((item) => ({ ...item, createdAt: graphTime(item.created_time) }))
-        .filter((item) => item.createdAt >= since && sameText(post.text, item.message ?? ""))
-        .map((item) => ({
-          remoteId: item.id,
-          url: item.permalink_url ?? postUrl(item.id),
-          createdAt: item.createdAt,
-        }));
+      const video = post.media.some((media) => media.contentType.startsWith("video/"));
+      const { data } = video
+        ? await api.call(pageVideos, {
+            host: "graph",
+            path: `/${apiVersion}/${pageId}/videos`,
+            query: { fields: "id,description,created_time", since: unixSeconds(since), limit: String(PAGE_SIZE) },
+          })
+        : await api.call(publishedPosts, {
+            host: "graph",
+            path: `/${apiVersion}/${pageId}/published_posts`,
+            query: {
+              fields: "id,message,created_time,permalink_url",
+              since: unixSeconds(since),
+              limit: String(PAGE_SIZE),
+            },
+          });
+      const items = data.data.map((item) => ({
+        id: item.id,
+        text: "description" in item ? item.description : "message" in item ? item.message : undefined,
+        url:
+          "permalink_url" in item && item.permalink_url
+            ? item.permalink_url
+            : video
+              ? videoUrl(pageId, item.id)
+              : postUrl(item.id),
+        createdAt: graphTime(item.created_time),
+      }));
+      return {
+        found: items
+          .filter((item) => item.createdAt >= since && sameText(post.text, item.text ?? ""))
+          .map((item) => ({ remoteId: item.id, url: item.url, createdAt: item.createdAt })),
+        complete: reachesBack(
+          items.map((item) => item.createdAt),
+          { pageSize: PAGE_SIZE, since },
+        ),
+      };
     },
   },
 };

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { metaHosts, upgradeToLongLived } from "./facebook.js";
-import { sameText, unixSeconds } from "./matching.js";
+import { reachesBack, sameText, unixSeconds } from "./matching.js";
 import { classifyGraphError, facebookLogin } from "./meta-graph.js";
 import type { Api } from "./http.js";
 import { PlatformError, type OAuthPlatform, type OutgoingMedia } from "./platform.js";
@@ -25,6 +25,8 @@ const pagesWithInstagram = z.object({
 });
 
 const created = z.object({ id: z.string() });
+/** Graph's largest page of media. */
+const PAGE_SIZE = 100;
 const containerStatus = z.object({ status_code: z.string() });
 const publishingLimit = z.object({
   data: z.array(z.object({ quota_usage: z.number(), config: z.object({ quota_total: z.number() }) })),
@@ -203,21 +205,31 @@ export const instagram: OAuthPlatform = {
       const { data } = await api.call(mediaList, {
         host: "graph",
         path: `/${apiVersion}/${account.externalId}/${story ? "stories" : "media"}`,
-        query: { fields: "id,caption,media_type,permalink,timestamp", since: unixSeconds(since), limit: "100" },
+        query: {
+          fields: "id,caption,media_type,permalink,timestamp",
+          since: unixSeconds(since),
+          limit: String(PAGE_SIZE),
+        },
       });
       const storyType = post.media[0]?.contentType.startsWith("video/") ? "VIDEO" : "IMAGE";
-      return data.data
-        .map((item) => ({ ...item, createdAt: new Date(item.timestamp.replace(/\+0000$/, "Z")) }))
-        .filter(
-          (item) =>
-            item.createdAt >= since &&
-            (story ? item.media_type === storyType : sameText(post.text, item.caption ?? "")),
-        )
-        .map((item) => ({
-          remoteId: item.id,
-          url: item.permalink ?? `https://www.instagram.com/${account.details.username ?? ""}`,
-          createdAt: item.createdAt,
-        }));
+      const items = data.data.map((item) => ({ ...item, createdAt: new Date(item.timestamp.replace(/\+0000$/, "Z")) }));
+      return {
+        found: items
+          .filter(
+            (item) =>
+              item.createdAt >= since &&
+              (story ? item.media_type === storyType : sameText(post.text, item.caption ?? "")),
+          )
+          .map((item) => ({
+            remoteId: item.id,
+            url: item.permalink ?? `https://www.instagram.com/${account.details.username ?? ""}`,
+            createdAt: item.createdAt,
+          })),
+        complete: reachesBack(
+          items.map((item) => item.createdAt),
+          { pageSize: PAGE_SIZE, since },
+        ),
+      };
     },
   },
 };

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Api, ErrorResponse } from "./http.js";
-import { sameText } from "./matching.js";
+import { reachesBack, sameText } from "./matching.js";
 import { nextMidnight } from "./reset-times.js";
 import {
   PlatformError,
@@ -81,6 +81,8 @@ const videoUpload = z.object({
   }),
 });
 const assetStatus = z.object({ status: z.string() });
+/** The most posts one finder call returns. */
+const PAGE_SIZE = 100;
 const postList = z.object({
   elements: z.array(z.object({ id: z.string(), commentary: z.string().optional(), createdAt: z.number().optional() })),
 });
@@ -306,17 +308,23 @@ export const linkedin: OAuthPlatform = {
       const { data } = await api.call(postList, {
         host: "api",
         path: "/rest/posts",
-        query: { q: "author", author, count: "100", sortBy: "CREATED" },
+        query: { q: "author", author, count: String(PAGE_SIZE), sortBy: "CREATED" },
         headers: restHeaders(apiVersion),
       });
-      return data.elements
-        .map((item) => ({ ...item, createdAt: new Date(item.createdAt ?? 0) }))
-        .filter((item) => item.createdAt >= since && sameText(post.text, unescapeLittleText(item.commentary ?? "")))
-        .map((item) => ({
-          remoteId: item.id,
-          url: `https://www.linkedin.com/feed/update/${item.id}/`,
-          createdAt: item.createdAt,
-        }));
+      const items = data.elements.map((item) => ({ ...item, createdAt: new Date(item.createdAt ?? 0) }));
+      return {
+        found: items
+          .filter((item) => item.createdAt >= since && sameText(post.text, unescapeLittleText(item.commentary ?? "")))
+          .map((item) => ({
+            remoteId: item.id,
+            url: `https://www.linkedin.com/feed/update/${item.id}/`,
+            createdAt: item.createdAt,
+          })),
+        complete: reachesBack(
+          items.map((item) => item.createdAt),
+          { pageSize: PAGE_SIZE, since },
+        ),
+      };
     },
   },
 };

@@ -12,3 +12,12 @@ export function sameText(sent: string, found: string): boolean {
 export function unixSeconds(date: Date): string {
   return String(Math.floor(date.getTime() / 1000));
 }
+
+/**
+ * Whether one page of an account's posts, newest first, reaches back to `since`: it does when
+ * the page is not full, or when its oldest post is older than that.
+ */
+export function reachesBack(createdAt: Date[], options: { pageSize: number; since: Date }): boolean {
+  const oldest = createdAt.reduce<Date | undefined>((min, date) => (!min || date < min ? date : min), undefined);
+  return createdAt.length < options.pageSize || (oldest !== undefined && oldest < options.since);
+}

@@ -143,6 +143,16 @@ export interface RemotePost {
   createdAt: Date;
 }
 
+/**
+ * What a search for a post found. `complete` says the platform let us read every post since the
+ * time asked; when it did not (an account busier than the pages it serves), finding nothing
+ * proves nothing.
+ */
+export interface PublishedSearch {
+  found: RemotePost[];
+  complete: boolean;
+}
+
 export interface Publishing {
   limits: ContentLimits;
   publish(
@@ -165,7 +175,7 @@ export interface Publishing {
     post: OutgoingPost,
     since: Date,
     context: PlatformContext,
-  ): Promise<RemotePost[]>;
+  ): Promise<PublishedSearch>;
 }
 
 interface PlatformBase {

@@ -41,7 +41,10 @@ const timeline = z.object({
       }),
     )
     .optional(),
+  meta: z.object({ next_token: z.string().optional() }).optional(),
 });
+/** Pages of 100 read back at most: an account that posted more since the call is not searched further. */
+const MAX_TIMELINE_PAGES = 10;
 
 /**
  * A post's text as X gives it back: links become t.co links (entities.urls names the original)
@@ -226,32 +229,43 @@ export const x: OAuthPlatform = {
     async findPublished(api, account, post, since) {
       const index = post.publishedPartIds.length;
       const text = threadTexts(post)[index];
-      if (text === undefined) return [];
+      if (text === undefined) return { found: [], complete: true };
       const repliesTo = post.publishedPartIds[index - 1];
-      const { data } = await api.call(timeline, {
-        host: "api",
-        path: `/2/users/${account.externalId}/tweets`,
-        query: {
-          max_results: "100",
-          start_time: since.toISOString(),
-          "tweet.fields": "created_at,referenced_tweets,entities,attachments",
-        },
-      });
+      const items: NonNullable<z.infer<typeof timeline>["data"]> = [];
+      let next: string | undefined;
+      for (let page = 0; page < MAX_TIMELINE_PAGES; page += 1) {
+        const { data } = await api.call(timeline, {
+          host: "api",
+          path: `/2/users/${account.externalId}/tweets`,
+          query: {
+            max_results: "100",
+            start_time: since.toISOString(),
+            "tweet.fields": "created_at,referenced_tweets,entities,attachments",
+            pagination_token: next,
+          },
+        });
+        items.push(...(data.data ?? []));
+        next = data.meta?.next_token;
+        if (!next) break;
+      }
       const username = account.details.username ?? account.externalId;
-      return (data.data ?? [])
-        .filter((item) => {
-          const repliedTo = item.referenced_tweets?.find((reference) => reference.type === "replied_to")?.id;
-          return (
-            sameText(text, textAsSent(item)) &&
-            repliedTo === repliesTo &&
-            (item.attachments?.media_keys?.length ?? 0) === partMedia(post, index).length
-          );
-        })
-        .map((item) => ({
-          remoteId: item.id,
-          url: `https://x.com/${username}/status/${item.id}`,
-          createdAt: new Date(item.created_at),
-        }));
+      return {
+        found: items
+          .filter((item) => {
+            const repliedTo = item.referenced_tweets?.find((reference) => reference.type === "replied_to")?.id;
+            return (
+              sameText(text, textAsSent(item)) &&
+              repliedTo === repliesTo &&
+              (item.attachments?.media_keys?.length ?? 0) === partMedia(post, index).length
+            );
+          })
+          .map((item) => ({
+            remoteId: item.id,
+            url: `https://x.com/${username}/status/${item.id}`,
+            createdAt: new Date(item.created_at),
+          })),
+        complete: next === undefined,
+      };
     },
   },
 };

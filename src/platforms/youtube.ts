@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Api, ErrorResponse } from "./http.js";
 import { nextMidnight } from "./reset-times.js";
-import { sameText } from "./matching.js";
+import { reachesBack, sameText } from "./matching.js";
 import { PlatformError, type OAuthPlatform, type OutgoingPost, type PlatformFailure } from "./platform.js";
 
 /**
@@ -56,6 +56,8 @@ const playlistItems = z.object({
 /** Chunks other than the last must be multiples of 256 KiB. */
 const CHUNK_BYTES = 32 * 256 * 1024;
 const TITLE_LIMIT = 100;
+/** playlistItems.list's largest page. */
+const PAGE_SIZE = 50;
 
 /** The video's title (given, or the text's first line) and description (a Short's carries #Shorts). */
 function snippetOf(post: OutgoingPost, fileName: string): { title: string; description: string } {
@@ -214,33 +216,38 @@ export const youtube: OAuthPlatform = {
     /** The channel's uploads, newest first, matched on title and description. */
     async findPublished(api, _account, post, since) {
       const video = post.media[0];
-      if (!video) return [];
       const { data: channel } = await api.call(uploadsPlaylist, {
         host: "api",
         path: "/youtube/v3/channels",
         query: { part: "contentDetails", mine: "true" },
       });
       const playlistId = channel.items[0]?.contentDetails.relatedPlaylists.uploads;
-      if (!playlistId) return [];
+      if (!video || !playlistId) return { found: [], complete: true };
       const { data } = await api.call(playlistItems, {
         host: "api",
         path: "/youtube/v3/playlistItems",
-        query: { part: "snippet,contentDetails", playlistId, maxResults: "50" },
+        query: { part: "snippet,contentDetails", playlistId, maxResults: String(PAGE_SIZE) },
       });
       const expected = snippetOf(post, video.fileName);
-      return data.items
-        .map((item) => ({ ...item, createdAt: new Date(item.snippet.publishedAt) }))
-        .filter(
-          (item) =>
-            item.createdAt >= since &&
-            sameText(expected.title, item.snippet.title) &&
-            sameText(expected.description, item.snippet.description),
-        )
-        .map((item) => ({
-          remoteId: item.contentDetails.videoId,
-          url: watchUrl(post, item.contentDetails.videoId),
-          createdAt: item.createdAt,
-        }));
+      const items = data.items.map((item) => ({ ...item, createdAt: new Date(item.snippet.publishedAt) }));
+      return {
+        found: items
+          .filter(
+            (item) =>
+              item.createdAt >= since &&
+              sameText(expected.title, item.snippet.title) &&
+              sameText(expected.description, item.snippet.description),
+          )
+          .map((item) => ({
+            remoteId: item.contentDetails.videoId,
+            url: watchUrl(post, item.contentDetails.videoId),
+            createdAt: item.createdAt,
+          })),
+        complete: reachesBack(
+          items.map((item) => item.createdAt),
+          { pageSize: PAGE_SIZE, since },
+        ),
+      };
     },
   },
 };

@@ -5,7 +5,7 @@ import { describeFailure, recordFailure, withFreshToken } from "../connections/h
 import type { Connection } from "../connections/store.js";
 import { postTargets } from "../db/schema.js";
 import type { AppContext } from "../http/context.js";
-import { PlatformError, type RemotePost } from "../platforms/platform.js";
+import { PlatformError, type PublishedSearch, type RemotePost } from "../platforms/platform.js";
 import {
   attempt,
   buildOutgoing,
@@ -49,9 +49,9 @@ export async function reconcile(
   const since = new Date((target.publishingStartedAt ?? target.updatedAt).getTime() - CLOCK_SKEW_MS);
   const outgoing = await buildOutgoing(context, post, target);
   const account = { externalId: connection.externalId, details: connection.details };
-  let found: RemotePost[];
+  let search: PublishedSearch;
   try {
-    found = await withFreshToken(context, connection, { signal: run.signal }, ({ api, context: platformContext }) =>
+    search = await withFreshToken(context, connection, { signal: run.signal }, ({ api, context: platformContext }) =>
       findPublished(api, account, outgoing, since, platformContext),
     );
   } catch (error) {
@@ -59,9 +59,9 @@ export async function reconcile(
     return cannotAskNow(context, run, { target, connection, error });
   }
 
-  const candidates = await unclaimed(context, target, found);
+  const candidates = await unclaimed(context, target, search.found);
   run.logger.info(
-    { targetId: target.id, matching: found.length, unclaimed: candidates.length },
+    { targetId: target.id, matching: search.found.length, unclaimed: candidates.length, complete: search.complete },
     "reconciled a publication that may have landed",
   );
   if (candidates.length > 1) {
@@ -78,6 +78,13 @@ export async function reconcile(
     return attempt(context, run, { target: { ...target, progress }, post, connection });
   }
   if (ours) return markPublished(context, run, target, post, ours);
+  if (!search.complete) {
+    await settle(context, run, target, {
+      state: "unknown",
+      error: `The platform's answer was lost, and the account has more posts since then than ${definition.name} lets us read back, so it cannot tell whether this one arrived. Check the account, then retry this post if it is missing.`,
+    });
+    return;
+  }
   return retryLater(context, run, {
     target,
     post,
