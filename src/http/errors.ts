@@ -2,6 +2,7 @@ import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { isDatabaseUnreachable } from "../db/client.js";
 
 /** The app's own failures: `message` is for logs and developers, `userMessage` for people. */
 export class AppError extends Error {
@@ -124,6 +125,17 @@ function answerFor(error: FastifyError): { statusCode: number; body: ErrorBody }
     const { statusCode, ...body } = known;
     return { statusCode, body: { error: body } };
   }
+  if (isDatabaseUnreachable(error)) {
+    return {
+      statusCode: 503,
+      body: {
+        error: {
+          code: "database_unavailable",
+          message: "The database cannot be reached just now (it may be restarting). Try again in a moment.",
+        },
+      },
+    };
+  }
   const statusCode = error.statusCode ?? 500;
   if (statusCode >= 500 || statusCode < 400) {
     return {
@@ -140,7 +152,8 @@ function answerFor(error: FastifyError): { statusCode: number; body: ErrorBody }
  */
 export function replyWithError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const { statusCode, body } = answerFor(error);
-  if (statusCode >= 500) request.log.error({ err: error }, "request failed");
+  if (body.error.code === "database_unavailable") reply.header("retry-after", "5");
+  else if (statusCode >= 500) request.log.error({ err: error }, "request failed");
   return reply.status(statusCode).send(body);
 }
 
