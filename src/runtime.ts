@@ -4,7 +4,7 @@ import { openDatabase, untilReachable, type DatabaseHandle } from "./db/client.j
 import { buildApp, type BuiltApp } from "./http/app.js";
 import { redirectUri, type SandboxTwin } from "./connections/access.js";
 import { postgresLock, processLock } from "./connections/lock.js";
-import type { AppContext } from "./http/context.js";
+import type { AppContext } from "./context.js";
 import { startQueue, type Queue } from "./jobs/queue.js";
 import { startWorker, type Worker } from "./jobs/worker.js";
 import { keySource, MasterKeyRing } from "./vault/keyring.js";

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { auditEvents, organizations } from "../db/schema.js";
 import { currentOrganization } from "../http/authorization.js";
-import type { AppContext } from "../http/context.js";
+import type { AppContext } from "../context.js";
 import { AppError } from "../http/errors.js";
 import { dateTime } from "../http/schemas.js";
 

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { recordAudit } from "../audit/audit.js";
 import type { Database } from "../db/client.js";
 import { auditEvents } from "../db/schema.js";
-import type { AppContext } from "../http/context.js";
+import type { AppContext } from "../context.js";
 import { AppError } from "../http/errors.js";
 import { hashSecret, newSecret } from "./sessions.js";
 

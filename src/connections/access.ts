@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { PlatformId } from "../config.js";
-import type { AppContext } from "../http/context.js";
+import type { AppContext } from "../context.js";
 import { Api, resolveHosts } from "../platforms/http.js";
 import { platforms } from "../platforms/index.js";
 import type { OAuthClientSettings } from "../platforms/oauth.js";

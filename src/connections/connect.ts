@@ -4,7 +4,7 @@ import { recordAudit } from "../audit/audit.js";
 import { hashSecret } from "../auth/sessions.js";
 import type { PlatformId } from "../config.js";
 import { connectionErrors, connections, oauthAttempts, pendingGrants } from "../db/schema.js";
-import type { AppContext } from "../http/context.js";
+import type { AppContext } from "../context.js";
 import { AppError, notFound } from "../http/errors.js";
 import {
   authorizeUrl,

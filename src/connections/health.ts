@@ -2,7 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/audit.js";
 import type { PlatformId } from "../config.js";
 import { connectionErrors, connections } from "../db/schema.js";
-import type { AppContext } from "../http/context.js";
+import type { AppContext } from "../context.js";
 import { refreshGrant } from "../platforms/oauth.js";
 import { assertNever, PlatformError, type PlatformFailure } from "../platforms/platform.js";
 import { oauthSettings, platformAccess, platformCall, type PlatformCall } from "./access.js";

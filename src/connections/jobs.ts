@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNotNull, lt, ne } from "drizzle-orm";
 import type { Logger } from "pino";
 import { connections } from "../db/schema.js";
-import type { AppContext } from "../http/context.js";
+import type { AppContext } from "../context.js";
 import { queues } from "../jobs/queue.js";
 import { checkConnection, refreshConnection } from "./health.js";
 

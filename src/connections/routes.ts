@@ -5,7 +5,7 @@ import { requestOrigin } from "../audit/audit.js";
 import { platformIds, type PlatformId } from "../config.js";
 import { connectionErrors, connections } from "../db/schema.js";
 import { currentOrganization, currentUser } from "../http/authorization.js";
-import type { AppContext } from "../http/context.js";
+import type { AppContext } from "../context.js";
 import { AppError, notFound } from "../http/errors.js";
 import { isBotPlatform } from "../platforms/platform.js";
 import { platformAccess } from "./access.js";

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { connectionErrors, connections } from "../db/schema.js";
-import type { AppContext } from "../http/context.js";
+import type { AppContext } from "../context.js";
 import type { GrantTokens } from "../platforms/platform.js";
 
 export type Connection = typeof connections.$inferSelect;

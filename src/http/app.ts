@@ -25,7 +25,7 @@ import { organizationRoutes } from "../organizations/routes.js";
 import { projectPath } from "../paths.js";
 import { vaultControlRoutes } from "../vault/routes.js";
 import { guardSandboxControl, registerAuthorization, type RouteEntry } from "./authorization.js";
-import type { AppContext } from "./context.js";
+import type { AppContext } from "../context.js";
 import { registerErrorHandler, replyToClientError, replyWithError } from "./errors.js";
 import { registerTextSanitation } from "./text.js";
 

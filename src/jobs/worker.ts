@@ -7,7 +7,7 @@ import { startConnectionJobs } from "../connections/jobs.js";
 import { startPublishJobs } from "../posts/jobs.js";
 import type { Database, DatabaseHandle } from "../db/client.js";
 import { workerHeartbeats } from "../db/schema.js";
-import type { AppContext } from "../http/context.js";
+import type { AppContext } from "../context.js";
 import { holdPresence } from "./presence.js";
 import { queues } from "./queue.js";
 

@@ -2,7 +2,7 @@ import { desc, sql } from "drizzle-orm";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { workerHeartbeats } from "../db/schema.js";
-import type { AppContext } from "../http/context.js";
+import type { AppContext } from "../context.js";
 import { liveWorkerIds } from "../jobs/presence.js";
 
 const check = z.object({ ok: z.boolean(), detail: z.string() });

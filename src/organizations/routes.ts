@@ -8,7 +8,7 @@ import { hashSecret, newSecret, setActiveOrganization } from "../auth/sessions.j
 import type { Transaction } from "../db/client.js";
 import { invitations, memberships, organizations, users } from "../db/schema.js";
 import { currentOrganization, currentUser } from "../http/authorization.js";
-import type { AppContext } from "../http/context.js";
+import type { AppContext } from "../context.js";
 import { AppError, conflict, notFound } from "../http/errors.js";
 import { listOrganizationsFor } from "./queries.js";
 

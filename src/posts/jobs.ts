@@ -1,7 +1,7 @@
 import { and, eq, lte, or } from "drizzle-orm";
 import type { Logger } from "pino";
 import { postTargets } from "../db/schema.js";
-import type { AppContext } from "../http/context.js";
+import type { AppContext } from "../context.js";
 import { possiblyLiveWorkerIds } from "../jobs/presence.js";
 import { queues } from "../jobs/queue.js";
 import { enqueuePublish, publishTarget, releaseClaim, takeoverGraceMs, type PublishJob } from "./publish.js";

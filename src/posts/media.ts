@@ -7,7 +7,7 @@ import type { Multipart, MultipartFile } from "@fastify/multipart";
 import { eq } from "drizzle-orm";
 import type { FastifyPluginAsync } from "fastify";
 import { media } from "../db/schema.js";
-import type { AppContext } from "../http/context.js";
+import type { AppContext } from "../context.js";
 import { AppError } from "../http/errors.js";
 import type { OutgoingMedia } from "../platforms/platform.js";
 import { probeFile, readSignature } from "./probe.js";

@@ -7,7 +7,7 @@ import { describeFailure, recordFailure, recordSuccess, withFreshToken } from ".
 import { connectionById, type Connection } from "../connections/store.js";
 import type { SqlExecutor } from "../db/client.js";
 import { connections, media, posts, postTargets } from "../db/schema.js";
-import type { AppContext } from "../http/context.js";
+import type { AppContext } from "../context.js";
 import { possiblyLiveWorkerIds } from "../jobs/presence.js";
 import { queues } from "../jobs/queue.js";
 import { assertNever, PlatformError, type OutgoingPost, type PublishResult } from "../platforms/platform.js";

@@ -4,7 +4,7 @@ import { platformAccess } from "../connections/access.js";
 import { describeFailure, recordFailure, withFreshToken } from "../connections/health.js";
 import type { Connection } from "../connections/store.js";
 import { postTargets } from "../db/schema.js";
-import type { AppContext } from "../http/context.js";
+import type { AppContext } from "../context.js";
 import { PlatformError, type PublishedSearch, type RemotePost } from "../platforms/platform.js";
 import {
   attempt,

@@ -7,7 +7,7 @@ import { platformIds, type PlatformId } from "../config.js";
 import { transactionExecutor, type Transaction } from "../db/client.js";
 import { connections, media, posts, postTargets } from "../db/schema.js";
 import { currentOrganization, currentUser } from "../http/authorization.js";
-import type { AppContext } from "../http/context.js";
+import type { AppContext } from "../context.js";
 import { AppError, notFound } from "../http/errors.js";
 import { dateTime } from "../http/schemas.js";
 import { platforms } from "../platforms/index.js";

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { recordAudit } from "../audit/audit.js";
-import type { AppContext } from "../http/context.js";
+import type { AppContext } from "../context.js";
 import { rewrapDataKeys } from "./vault.js";
 
 /**
