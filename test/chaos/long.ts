@@ -21,6 +21,9 @@ if (skip) {
   process.exit(2);
 }
 const seed = seedFrom(process.env.CHAOS_SEED);
+// Ctrl-C tears down the cluster, the sandbox and the product's processes before leaving.
+const interruption = new AbortController();
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => interruption.abort());
 const startedAt = Date.now();
 console.log(`chaos: seed ${seed}`);
 const report = await runChaos({
@@ -30,6 +33,10 @@ const report = await runChaos({
   faultIntervalMs: setting("CHAOS_FAULT_INTERVAL_MS", 150),
   drainTimeoutMs: setting("CHAOS_DRAIN_SECONDS", 300) * 1000,
   log: (line) => console.log(`[${Math.round((Date.now() - startedAt) / 1000)} s] ${line}`),
+  signal: interruption.signal,
+}).catch((error: Error) => {
+  console.error(`chaos: ${interruption.signal.aborted ? "interrupted; everything it started is gone" : error.stack}`);
+  process.exit(interruption.signal.aborted ? 130 : 2);
 });
 console.log(summarize(report));
 console.log(`report: ${await saveReport(report)}; ${Math.round((Date.now() - startedAt) / 1000)} s in all`);

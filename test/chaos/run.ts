@@ -27,6 +27,8 @@ export interface ChaosOptions {
   /** How long, once faults stop, every target has to settle. */
   drainTimeoutMs: number;
   log: (line: string) => void;
+  /** Aborting it tears everything down at once and fails the run. */
+  signal?: AbortSignal;
 }
 
 /** The version inside `npm test`: about 300 targets, 35 s of faults, bounded to a few minutes. */
@@ -81,6 +83,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const cleanups: (() => Promise<unknown>)[] = [];
   // Stops the lanes and the journal reader when the run ends early, so nothing outlives it.
   const halt = new AbortController();
+  let tornDown: Promise<void> | undefined;
+  const cleanUp = async () => {
+    while (cleanups.length > 0) await cleanups.pop()!().catch(() => undefined);
+  };
+  const tearDown = () =>
+    (tornDown ??= (async () => {
+      halt.abort();
+      await cleanUp();
+    })());
+  // Interrupted (Ctrl-C on the long run): everything started goes at once, and the run fails.
+  const interrupted = new Promise<never>((_resolve, reject) =>
+    options.signal?.addEventListener("abort", () => void tearDown().then(() => reject(new Error("interrupted")))),
+  );
+  interrupted.catch(() => undefined);
+  const guard = <T>(work: Promise<T>) => Promise.race([work, interrupted]);
   let started: Fleet | undefined;
   try {
     const cluster = await startPostgresCluster();
@@ -168,7 +185,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       signal: halt.signal,
       log,
     });
-    const [platformResult, processResult] = await Promise.all([platformLane, processLane]);
+    const [platformResult, processResult] = await guard(Promise.all([platformLane, processLane]));
     const rules = (await sandbox.control<{ faults: { id: number; fired: number }[] }>("/faults")).faults;
     await sandbox.control("/faults", undefined, "DELETE");
     const faultsStoppedAt = Date.now();
@@ -177,14 +194,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const database = new pg.Pool({ connectionString: cluster.databaseUrl, max: 2 });
     database.on("error", () => undefined);
     cleanups.push(() => database.end());
-    const { drainMs, connectionsHealthyAfterMs } = await drain({
-      database,
-      organizations,
-      faultsStoppedAt,
-      timeoutMs: options.drainTimeoutMs,
-      connectionRecoveryMs: CONNECTION_RECOVERY_MS,
-      log,
-    });
+    const { drainMs, connectionsHealthyAfterMs } = await guard(
+      drain({
+        database,
+        organizations,
+        faultsStoppedAt,
+        timeoutMs: options.drainTimeoutMs,
+        connectionRecoveryMs: CONNECTION_RECOVERY_MS,
+        log,
+      }),
+    );
     journal.stop();
     const faultEntries = await journal.done;
 
@@ -255,10 +274,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       runStartedAt,
     };
   } catch (error) {
-    if (started) log(`the product's processes said, before the run failed:\n${started.outputs()}`);
+    if (started && !options.signal?.aborted)
+      log(`the product's processes said, before the run failed:\n${started.outputs()}`);
     throw error;
   } finally {
-    halt.abort();
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    await tearDown();
+    // Anything started while an interruption was tearing down.
+    await cleanUp();
   }
 }
