@@ -3,7 +3,7 @@ import type { PlatformId } from "../config.js";
 import { platformAccess } from "../connections/access.js";
 import { describeFailure, recordFailure, withFreshToken } from "../connections/health.js";
 import type { Connection } from "../connections/store.js";
-import { postTargets } from "../db/schema.js";
+import { connections, postTargets } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { PlatformError, type PublishedSearch, type RemotePost } from "../platforms/platform.js";
 import {
@@ -59,7 +59,7 @@ export async function reconcile(
     return cannotAskNow(context, run, { target, connection, error });
   }
 
-  const candidates = await unclaimed(context, target, search.found);
+  const candidates = await unclaimed(context, { target, connection }, search.found);
   run.logger.info(
     { targetId: target.id, matching: search.found.length, unclaimed: candidates.length, complete: search.complete },
     "reconciled a publication that may have landed",
@@ -93,8 +93,16 @@ export async function reconcile(
   });
 }
 
-/** Found posts that no other target of the account already is (as its post or a thread part). */
-async function unclaimed(context: AppContext, target: Target, found: RemotePost[]): Promise<RemotePost[]> {
+/**
+ * Found posts that no other target already is (as its post or a thread part) on the same account,
+ * through any connection to it: two organizations may manage one Page.
+ */
+async function unclaimed(
+  context: AppContext,
+  subject: { target: Target; connection: Connection },
+  found: RemotePost[],
+): Promise<RemotePost[]> {
+  const { target, connection } = subject;
   if (found.length === 0) return [];
   const ids = found.map((post) => post.remoteId);
   const idArray = sql`array[${sql.join(
@@ -106,7 +114,15 @@ async function unclaimed(context: AppContext, target: Target, found: RemotePost[
     .from(postTargets)
     .where(
       and(
-        eq(postTargets.connectionId, target.connectionId),
+        inArray(
+          postTargets.connectionId,
+          context.db
+            .select({ id: connections.id })
+            .from(connections)
+            .where(
+              and(eq(connections.platform, connection.platform), eq(connections.externalId, connection.externalId)),
+            ),
+        ),
         ne(postTargets.id, target.id),
         or(inArray(postTargets.remotePostId, ids), sql`${postTargets.progress} -> 'partIds' ?| ${idArray}`),
       ),

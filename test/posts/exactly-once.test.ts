@@ -109,6 +109,26 @@ describe("exactly once, through lost answers, hangs and refusals", () => {
     assert.equal(onPage.length, 2, "nothing sent a third time");
   });
 
+  test("two organizations manage one Page: a lost answer is matched past the other organization's post of the same text", async () => {
+    const text = "Shared page, same announcement";
+    const first = await publish({ content: text, connectionIds: [ids.byKey("facebook")] });
+    assert.equal(first.targets[0].state, "published");
+    const agency = app.client();
+    await signUp(agency);
+    await createOrganization(agency, "Agency Co");
+    const facebook = await connectThroughConsent(agency, "facebook", { identity: "ava" });
+    await agency.post(`/api/social-media/grants/${facebook.searchParams.get("choose")}`, { externalIds: [PAGE] });
+    const agencyPage = (await connectionIds(agency)).byKey("facebook");
+    await fault({ prefix: "meta", method: "POST", path: "/feed", mode: "drop" });
+    const created = await agency.post("/api/posts", { content: text, connectionIds: [agencyPage] });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const second = await settled(agency, created.body.post.id, 60_000);
+    assert.equal(second.targets[0].state, "published", second.targets[0].error);
+    assert.notEqual(second.targets[0].postId, first.targets[0].postId);
+    const onPage = (await publishedOn("facebook")).filter((item) => item.text === text && item.kind === "fb_post");
+    assert.deepEqual(onPage.map((item) => item.id).sort(), [first.targets[0].postId, second.targets[0].postId].sort());
+  });
+
   test("a thread whose first answer was lost goes on with its later parts, in order, each once", async () => {
     await fault({ prefix: "x", method: "POST", path: "/2/tweets", mode: "drop" });
     const parts = ["Brewing guide, a thread 1/3", "2/3: grind finer than you think", "3/3: bloom for forty seconds"];
