@@ -19,8 +19,6 @@ export class AppError extends Error {
 export const notFound = (what: string) => new AppError(404, "not_found", `${what} was not found.`);
 export const conflict = (code: string, userMessage: string, field?: string) =>
   new AppError(409, code, userMessage, field);
-export const badRequest = (code: string, userMessage: string, field?: string) =>
-  new AppError(400, code, userMessage, field);
 
 export interface ErrorBody {
   error: { code: string; message: string; field?: string };

@@ -1,6 +1,6 @@
-import { and, asc, count, eq, isNotNull } from "drizzle-orm";
+import { and, asc, eq, isNotNull } from "drizzle-orm";
 import type { Role } from "../auth/permissions.js";
-import type { Database, Transaction } from "../db/client.js";
+import type { Database } from "../db/client.js";
 import { memberships, organizations } from "../db/schema.js";
 import type { AuthenticatedUser } from "../http/authorization.js";
 
@@ -19,12 +19,4 @@ export async function listOrganizationsFor(
     const role: Role | null = user.isSuperAdmin ? "SUPER_ADMIN" : row.role;
     return role ? [{ id: row.id, name: row.name, role }] : [];
   });
-}
-
-export async function countAdmins(db: Database | Transaction, organizationId: string): Promise<number> {
-  const [row] = await db
-    .select({ total: count() })
-    .from(memberships)
-    .where(and(eq(memberships.organizationId, organizationId), eq(memberships.role, "ADMIN")));
-  return row?.total ?? 0;
 }
