@@ -20,7 +20,8 @@ export interface ChaosReport {
   settings: { targets: number; chaosMs: number; faultIntervalMs: number; drainTimeoutMs: number };
   posts: number;
   targets: number;
-  outcomes: Record<string, number>;
+  /** Targets by platform and final state. */
+  outcomes: Record<string, Record<string, number>>;
   faults: FaultTally[];
   expiries: number;
   processes: ProcessRecord[];
@@ -118,7 +119,13 @@ export function summarize(report: ChaosReport): string {
   }, {});
   const fired = report.faults.reduce((sum, fault) => sum + fault.fired, 0);
   lines.push(`chaos seed ${report.seed} (CHAOS_SEED=${report.seed} replays it)`);
-  lines.push(`  targets ${report.targets} in ${report.posts} posts; outcomes ${JSON.stringify(report.outcomes)}`);
+  lines.push(`  targets ${report.targets} in ${report.posts} posts`);
+  for (const [platform, states] of Object.entries(report.outcomes).sort())
+    lines.push(
+      `    ${platform.padEnd(10)} ${Object.entries(states)
+        .map(([state, count]) => `${state} ${count}`)
+        .join(", ")}`,
+    );
   lines.push(
     `  platform faults served ${fired} (armed ${report.faults.reduce((sum, fault) => sum + fault.armed, 0)}); token expiries ${report.expiries}`,
   );

@@ -249,8 +249,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       },
       posts: posts.length,
       targets: outcomes.length,
-      outcomes: outcomes.reduce<Record<string, number>>((counts, outcome) => {
-        counts[outcome.state] = (counts[outcome.state] ?? 0) + 1;
+      outcomes: outcomes.reduce<Record<string, Record<string, number>>>((counts, outcome) => {
+        const platform = (counts[outcome.platform] ??= {});
+        platform[outcome.state] = (platform[outcome.state] ?? 0) + 1;
         return counts;
       }, {}),
       faults: tallyFaults(platformResult.armed, rules),
