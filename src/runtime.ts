@@ -46,6 +46,8 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
     const queue = await startQueue(database, config, logger);
     opened.push(() => queue.stop());
     const keyRing = await MasterKeyRing.open(keySource(config, (message) => logger.warn(message)).load);
+    const locks = database.kind === "postgres" ? postgresLock({ url: database.url, logger }) : processLock();
+    opened.push(() => locks.close());
 
     let listening: URL | undefined;
     const context: AppContext = {
@@ -54,7 +56,7 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
       vault: new Vault(database.db, keyRing),
       keyRing,
       queue,
-      locks: database.kind === "postgres" ? postgresLock(database.pool) : processLock(),
+      locks,
       sandboxTwin: config.sandboxTwin ? options.sandboxTwin : undefined,
       publicUrl: () => {
         const url = config.http.publicUrl ?? listening;
@@ -86,6 +88,7 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
         await http?.app.close();
         await worker?.stop();
         await queue.stop();
+        await locks.close();
         await database.close();
       },
     };

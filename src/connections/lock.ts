@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
-import type pg from "pg";
-import { withAdvisoryLock } from "../db/client.js";
+import pg from "pg";
+import type { Logger } from "pino";
+import { surviveServerRestarts, withAdvisoryLock } from "../db/client.js";
 
 /** Runs work for one key at a time: across processes on PostgreSQL, within the process on PGlite. */
 export interface KeyedLock {
   run<T>(key: string, work: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
 }
 
 /** PGlite belongs to one process, so a promise chain per key is enough. */
@@ -21,18 +23,29 @@ export function processLock(): KeyedLock {
         if (tails.get(key) === current) tails.delete(key);
       }
     },
+    close: async () => undefined,
   };
 }
 
+/** Clients that may wait for or hold connection locks at once, per process. */
+const LOCK_POOL_SIZE = 4;
+
 /**
- * A session advisory lock held on its own pooled client while the work (which may call a
- * platform) runs; no transaction stays open meanwhile.
+ * A session advisory lock, held while the work (which may call a platform) runs, with no
+ * transaction open meanwhile. The locks live on a small pool of their own: were they taken from
+ * the pool the locked work queries through, callers waiting on one key would take every client
+ * and the holder could never finish. Callers for one key also queue in the process first, so
+ * they wait on a promise, not each on a client.
  */
-export function postgresLock(pool: pg.Pool): KeyedLock {
+export function postgresLock(options: { url: string; logger: Logger }): KeyedLock {
+  const pool = new pg.Pool({ connectionString: options.url, max: LOCK_POOL_SIZE });
+  surviveServerRestarts(pool, (error) => options.logger.warn({ err: error }, "lock connection lost"));
+  const inProcess = processLock();
   return {
     run(key, work) {
       const id = createHash("sha256").update(key).digest().readBigInt64BE(0);
-      return withAdvisoryLock(pool, id.toString(), () => work());
+      return inProcess.run(key, () => withAdvisoryLock(pool, id.toString(), () => work()));
     },
+    close: () => pool.end(),
   };
 }

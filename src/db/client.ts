@@ -53,7 +53,7 @@ export async function withAdvisoryLock<T>(
  * lock is held). Unheard, either ends the process; heard, the broken client is dropped, the
  * statement in flight fails like any other, and the next one opens a new session.
  */
-function surviveServerRestarts(pool: pg.Pool, onLost: (error: Error) => void): void {
+export function surviveServerRestarts(pool: pg.Pool, onLost: (error: Error) => void): void {
   pool.on("error", onLost);
   pool.on("connect", (client) => client.on("error", onLost));
 }

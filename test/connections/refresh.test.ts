@@ -110,6 +110,18 @@ for (const backend of backends) {
       assert.notEqual(after!.accessTokenCiphertext, before!.accessTokenCiphertext);
     });
 
+    test("thirty renewals of one connection at once, more than the pool has clients, all finish: one call to the platform", async () => {
+      const x = await connected("x", "ava");
+      const before = await tokenCalls(sandbox, "x", "/2/oauth2/token");
+      const outcomes = await Promise.race([
+        Promise.all(Array.from({ length: 30 }, () => refreshConnection(app.runtime.context, x.id, { force: true }))),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error("renewals deadlocked")), 20_000)),
+      ]);
+      assert.equal(outcomes.filter((outcome) => outcome === "refreshed").length, 1);
+      assert.equal(outcomes.filter((outcome) => outcome === "not_due").length, 29);
+      assert.equal((await tokenCalls(sandbox, "x", "/2/oauth2/token")) - before, 1);
+    });
+
     test("a token endpoint that answers 503 without an OAuth error leaves the connection healthy, and the next refresh works", async () => {
       const x = await connected("x", "ava");
       await fetch(`${sandbox.url}_sandbox/faults`, {
