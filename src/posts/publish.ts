@@ -214,8 +214,17 @@ export async function retryLater(
   options: { target: Target; post: Post; reason: string; finalReason: string },
 ) {
   const { target, post } = options;
+  const partsOut = target.progress.partIds?.length ?? 0;
   if (target.attempts >= context.config.publishing.maxAttempts)
-    return markFailed(context, run, target, post, `${options.finalReason} (after ${target.attempts} attempts).`);
+    return markFailed(
+      context,
+      run,
+      target,
+      post,
+      partsOut > 0
+        ? `The thread's first ${partsOut} part${partsOut === 1 ? " is" : "s are"} published (ids ${target.progress.partIds!.join(", ")}); the rest kept failing (after ${target.attempts} attempts). Delete those parts, or post the rest by hand.`
+        : `${options.finalReason} (after ${target.attempts} attempts).`,
+    );
   const backoffMs = Math.min(5_000 * 2 ** (target.attempts - 1), 300_000);
   return requeue(context, run, target, new Date(Date.now() + backoffMs), options.reason);
 }

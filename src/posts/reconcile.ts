@@ -46,7 +46,9 @@ export async function reconcile(
     });
     return;
   }
-  const since = new Date((target.publishingStartedAt ?? target.updatedAt).getTime() - CLOCK_SKEW_MS);
+  // Any earlier attempt may have landed too, not only the last: search from when the post fell due.
+  const firstPossible = Math.min(target.dueAt.getTime(), (target.publishingStartedAt ?? target.updatedAt).getTime());
+  const since = new Date(firstPossible - CLOCK_SKEW_MS);
   const outgoing = await buildOutgoing(context, post, target);
   const account = { externalId: connection.externalId, details: connection.details };
   let search: PublishedSearch;
