@@ -249,7 +249,7 @@ export function checkTargets(options: {
         product: product(owner),
         at: item.createdAt,
       });
-    } else if (owner.state === "failed") {
+    } else if (owner.state === "failed" && !namesAsPublished(owner.error, item.id)) {
       violations.push({
         ...base,
         kind: "failed-but-present",
@@ -268,6 +268,12 @@ export function checkTargets(options: {
     }
   }
   return violations;
+}
+
+/** A thread that failed part-way is honest when its reason names the parts that are out. */
+function namesAsPublished(reason: string | null | undefined, remoteId: string): boolean {
+  const ids = /published \(ids ([^)]*)\)/.exec(reason ?? "")?.[1];
+  return ids !== undefined && ids.split(", ").includes(remoteId);
 }
 
 /** An X thread: each part once, each a reply to the part before it. */
