@@ -31,7 +31,7 @@ describe("exactly once, through lost answers, hangs and refusals", () => {
     sandbox = await startSandbox({ lifetimes: { videoProcessingSeconds: 1 } });
     // A person posting on the Page by hand, outside the product: taken before the app registers its callbacks.
     facebookUserToken = await userToken(sandbox, "facebook", "pages_show_list,pages_manage_posts");
-    ({ app } = await startAppWithSandbox({ sandbox, env: { PLATFORM_TIMEOUT_MS: "2000" } }));
+    ({ app } = await startAppWithSandbox({ sandbox, env: { PLATFORM_TIMEOUT_MS: "5000" } }));
     client = app.client();
     await signUp(client);
     await createOrganization(client, "Exactly Once Co");
@@ -62,7 +62,7 @@ describe("exactly once, through lost answers, hangs and refusals", () => {
   };
   const publishedOn = async (platform: string) =>
     (await json(await fetch(`${sandbox.url}_sandbox/published?platform=${platform}`))).items as PublishedItem[];
-  const publish = async (body: Record<string, unknown>, timeoutMs = 60_000) => {
+  const publish = async (body: Record<string, unknown>, timeoutMs = 120_000) => {
     const created = await client.post("/api/posts", body);
     assert.equal(created.status, 201, JSON.stringify(created.body));
     return settled(client, created.body.post.id, timeoutMs);
