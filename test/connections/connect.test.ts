@@ -107,23 +107,23 @@ describe("connecting accounts against the platform sandbox", () => {
   });
 
   test("Telegram: the bot must be an administrator allowed to post; errors name the field", async () => {
-    const wrongToken = await admin.post("/api/social-media/telegram", {
+    const wrongToken = await admin.post("/api/social-media/bot/telegram", {
       botToken: "7000000009:AAHsandboxNobodysBotToken0000000009",
       chat: "@northwind_news",
     });
     assert.equal(wrongToken.status, 400);
     assert.equal(wrongToken.body.error.field, "botToken");
-    const noRights = await admin.post("/api/social-media/telegram", {
+    const noRights = await admin.post("/api/social-media/bot/telegram", {
       botToken: "7000000002:AAHsandboxQuietObserverBot0000000002",
       chat: "@northwind_news",
     });
     assert.equal(noRights.status, 400);
     assert.equal(noRights.body.error.field, "chat");
     assert.match(noRights.body.error.message, /not an administrator/);
-    const badChat = await admin.post("/api/social-media/telegram", { botToken: newsBot, chat: "northwind" });
+    const badChat = await admin.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "northwind" });
     assert.equal(badChat.status, 400);
     assert.equal(badChat.body.error.field, "chat");
-    const connected = await admin.post("/api/social-media/telegram", { botToken: newsBot, chat: "@northwind_news" });
+    const connected = await admin.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "@northwind_news" });
     assert.equal(connected.status, 201);
     assert.equal(connected.body.connection.name, "Northwind News");
   });

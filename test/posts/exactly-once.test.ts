@@ -44,7 +44,7 @@ describe("exactly once, through lost answers, hangs and refusals", () => {
     await client.post(`/api/social-media/grants/${linkedin.searchParams.get("choose")}`, {
       externalIds: ["urn:li:person:aVaSaNdBoX1"],
     });
-    await client.post("/api/social-media/telegram", { botToken: newsBot, chat: "@northwind_news" });
+    await client.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "@northwind_news" });
     ids = await connectionIds(client);
   });
   after(async () => {
