@@ -375,7 +375,8 @@ export async function connectBot(
   const form = definition.bot;
   if (!form.token.pattern.test(options.botToken))
     throw new AppError(400, "invalid_bot_token", `botToken ${form.token.message}`, "botToken");
-  if (!form.chat.pattern.test(options.chat)) throw new AppError(400, "invalid_chat", `chat ${form.chat.message}`, "chat");
+  if (!form.chat.pattern.test(options.chat))
+    throw new AppError(400, "invalid_chat", `chat ${form.chat.message}`, "chat");
   let account: Account;
   try {
     account = await definition.verifyChannel(apiFor(access), options.botToken, options.chat);

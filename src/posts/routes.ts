@@ -10,7 +10,13 @@ import type { AppContext } from "../context.js";
 import { AppError, notFound } from "../http/errors.js";
 import { dateTime } from "../http/schemas.js";
 import type { PlatformProfile } from "../platforms/profile.js";
-import { platformIds, platformProfiles, postOptionsSchema, type PlatformId, type PostOptions } from "../platforms/profiles.js";
+import {
+  platformIds,
+  platformProfiles,
+  postOptionsSchema,
+  type PlatformId,
+  type PostOptions,
+} from "../platforms/profiles.js";
 import { publicMediaUrl, storeUpload, uploadLimits, type MediaRecord } from "./media.js";
 import { enqueuePublish, refreshPostStatus } from "./publish.js";
 import { linkProblem, validatePost } from "./validation.js";

@@ -123,7 +123,10 @@ describe("connecting accounts against the platform sandbox", () => {
     const badChat = await admin.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "northwind" });
     assert.equal(badChat.status, 400);
     assert.equal(badChat.body.error.field, "chat");
-    const connected = await admin.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "@northwind_news" });
+    const connected = await admin.post("/api/social-media/bot/telegram", {
+      botToken: newsBot,
+      chat: "@northwind_news",
+    });
     assert.equal(connected.status, 201);
     assert.equal(connected.body.connection.name, "Northwind News");
   });
