@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import type { PlatformEnvironment } from "./platforms/profile.js";
+import type { PlatformEnvironment, PlatformProfile } from "./platforms/profile.js";
 import { platformIds, platformProfiles, type PlatformId } from "./platforms/profiles.js";
 
 /**
@@ -89,15 +89,18 @@ const envSchema = z.object({
   PLATFORM_TIMEOUT_MS: positiveInt.default(30_000),
 });
 
+/** The variables naming a platform's app at the platform: none for bot platforms. */
+function credentialVariables(profile: PlatformProfile): string[] {
+  const { prefix, clientIdSuffix = "CLIENT_ID" } = profile.environment;
+  return profile.connectsWith === "oauth" ? [`${prefix}_${clientIdSuffix}`, `${prefix}_CLIENT_SECRET`] : [];
+}
+
 /** `{prefix}_…` variables each platform's profile declares. */
 function platformVariables(): Record<string, z.ZodType> {
   const shape: Record<string, z.ZodType> = {};
   for (const profile of Object.values(platformProfiles)) {
-    const { prefix, apiVersion, flags } = profile.environment as PlatformEnvironment;
-    if (profile.connectsWith === "oauth") {
-      shape[`${prefix}_CLIENT_ID`] = z.string().optional();
-      shape[`${prefix}_CLIENT_SECRET`] = z.string().optional();
-    }
+    const { prefix, apiVersion, flags }: PlatformEnvironment = profile.environment;
+    for (const variable of credentialVariables(profile)) shape[variable] = z.string().optional();
     shape[`${prefix}_BASE_URL`] = z.url().optional();
     if (apiVersion)
       shape[`${prefix}_API_VERSION`] = z
@@ -121,6 +124,8 @@ export interface PlatformSettings {
   baseUrl?: URL;
   /** FACEBOOK, INSTAGRAM, TWITTER, …: the prefix of the platform's variables. */
   variablePrefix: string;
+  /** The variables to set for the platform's credentials (`TWITTER_CLIENT_ID`, `TIKTOK_CLIENT_KEY`, …). */
+  credentialVariables: string[];
   apiVersion?: string;
   /** The platform's declared yes/no settings (TikTok's audit), by name. */
   flags: Record<string, boolean>;
@@ -128,19 +133,22 @@ export interface PlatformSettings {
 
 function platformSettings(env: Record<string, unknown>): Record<PlatformId, PlatformSettings> {
   const settingsOf = (profile: (typeof platformProfiles)[PlatformId]): PlatformSettings => {
-    const { prefix, fallbackPrefix, flags } = profile.environment as PlatformEnvironment;
+    const environment: PlatformEnvironment = profile.environment;
+    const { prefix, fallbackPrefix, flags } = environment;
     // A variable of the platform's own, or else the one it falls back on (Instagram on the Facebook app's).
     const value = (suffix: string) => {
       const own = env[`${prefix}_${suffix}`];
-      return typeof own === "string" ? own : (env[`${fallbackPrefix}_${suffix}`] as string | undefined);
+      const fallback = fallbackPrefix ? env[`${fallbackPrefix}_${suffix}`] : undefined;
+      return typeof own === "string" ? own : typeof fallback === "string" ? fallback : undefined;
     };
-    const clientId = value("CLIENT_ID");
+    const clientId = value(environment.clientIdSuffix ?? "CLIENT_ID");
     const clientSecret = value("CLIENT_SECRET");
     const baseUrl = value("BASE_URL");
     return {
       credentials: clientId && clientSecret ? { clientId, clientSecret } : undefined,
       baseUrl: baseUrl ? new URL(baseUrl) : undefined,
       variablePrefix: prefix,
+      credentialVariables: credentialVariables(profile),
       apiVersion: value("API_VERSION"),
       flags: Object.fromEntries(
         Object.entries(flags ?? {}).map(([name, flag]) => [name, env[`${prefix}_${flag.suffix}`] === true]),

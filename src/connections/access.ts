@@ -71,7 +71,7 @@ export function platformAccess(context: AppContext, id: PlatformId): PlatformAcc
     mode: "unavailable",
     hosts: resolveHosts(definition.realHosts, settings),
     platformContext,
-    missingVariables: [`${settings.variablePrefix}_CLIENT_ID`, `${settings.variablePrefix}_CLIENT_SECRET`],
+    missingVariables: settings.credentialVariables,
     timeoutMs,
   };
 }

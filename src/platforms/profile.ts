@@ -43,6 +43,8 @@ export interface RuleSettings {
  */
 export interface PlatformEnvironment {
   prefix: string;
+  /** The client id variable's suffix where the platform names its client id otherwise (TikTok's client key); CLIENT_ID when absent. */
+  clientIdSuffix?: string;
   /** `{prefix}_API_VERSION`, its default and the shape it must have. */
   apiVersion?: { default: string; pattern: RegExp; format: string };
   /** Another platform's prefix whose credentials, base URL and API version stand in for unset ones. */

@@ -16,6 +16,7 @@ export const tiktokProfile = defineProfile({
   connectsWith: "oauth",
   environment: {
     prefix: "TIKTOK",
+    clientIdSuffix: "CLIENT_KEY",
     flags: {
       audited: {
         suffix: "AUDITED",

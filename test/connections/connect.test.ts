@@ -35,6 +35,7 @@ describe("connecting accounts against the platform sandbox", () => {
         ["linkedin", "configured"],
         ["youtube", "configured"],
         ["telegram", "configured"],
+        ["tiktok", "configured"],
       ],
     );
   });
@@ -96,6 +97,17 @@ describe("connecting accounts against the platform sandbox", () => {
       externalIds: offered.body.accounts.map((account: { externalId: string }) => account.externalId),
     });
     assert.equal(chosen.body.connections.length, 3);
+  });
+
+  test("TikTok: the user who consents, by open_id, with the handle from creator info and a refreshable grant", async () => {
+    const landed = await connectThroughConsent(admin, "tiktok", { identity: "ava" });
+    assert.equal(landed.searchParams.get("connected"), "1");
+    const tiktok = (await connections()).find((connection) => connection.platform === "tiktok")!;
+    assert.equal(tiktok.name, "Northwind Coffee");
+    assert.equal(tiktok.username, "northwind.coffee");
+    assert.equal(tiktok.accountKind, "user");
+    assert.equal(tiktok.status, "healthy");
+    assert.equal(tiktok.refreshable, true);
   });
 
   test("YouTube: the channel chosen on Google's consent screen", async () => {
