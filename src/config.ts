@@ -122,12 +122,12 @@ export interface PlatformSettings {
   credentials?: { clientId: string; clientSecret: string };
   /** Replaces every host of the platform (a proxy, or the sandbox); undefined means the real hosts. */
   baseUrl?: URL;
-  /** FACEBOOK, INSTAGRAM, TWITTER, …: the prefix of the platform's variables. */
+  /** The prefix of the platform's variables, from its profile. */
   variablePrefix: string;
-  /** The variables to set for the platform's credentials (`TWITTER_CLIENT_ID`, `TIKTOK_CLIENT_KEY`, …). */
+  /** The variables to set for the platform's credentials (`{prefix}_CLIENT_ID` or the profile's own name, and `{prefix}_CLIENT_SECRET`). */
   credentialVariables: string[];
   apiVersion?: string;
-  /** The platform's declared yes/no settings (TikTok's audit), by name. */
+  /** The yes/no settings the platform's profile declares, by name. */
   flags: Record<string, boolean>;
 }
 
@@ -135,7 +135,7 @@ function platformSettings(env: Record<string, unknown>): Record<PlatformId, Plat
   const settingsOf = (profile: (typeof platformProfiles)[PlatformId]): PlatformSettings => {
     const environment: PlatformEnvironment = profile.environment;
     const { prefix, fallbackPrefix, flags } = environment;
-    // A variable of the platform's own, or else the one it falls back on (Instagram on the Facebook app's).
+    // A variable of the platform's own, or else the one of the platform it falls back on (one app for two platforms).
     const value = (suffix: string) => {
       const own = env[`${prefix}_${suffix}`];
       const fallback = fallbackPrefix ? env[`${fallbackPrefix}_${suffix}`] : undefined;
