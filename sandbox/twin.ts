@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { SandboxTwin } from "../src/connections/access.js";
-import type { PlatformId } from "../src/config.js";
+import { platformIds, platformProfiles, type PlatformId } from "../src/platforms/profiles.js";
 import { createSandboxContext, sandboxRoutes } from "./index.js";
 import { bots, telegramChats } from "./seed.js";
 import type { OAuthClient } from "./state.js";
@@ -13,8 +13,9 @@ export const sandboxPrefixes: Record<PlatformId, string> = {
   linkedin: "linkedin",
   youtube: "google",
   telegram: "telegram",
+  tiktok: "tiktok",
 };
-const oauthPlatforms = ["facebook", "instagram", "x", "linkedin", "youtube"] as const;
+const oauthPlatforms = platformIds.filter((id) => platformProfiles[id].connectsWith === "oauth");
 
 /**
  * The sandbox as the app's in-process twin for development: mounted at /sandbox, with one app
@@ -31,7 +32,7 @@ export function sandboxTwin(): SandboxTwin {
     plugin,
     baseUrlFor: (platform, appUrl) => new URL(`/sandbox/${sandboxPrefixes[platform]}`, appUrl),
     credentialsFor: (platform) =>
-      platform === "telegram"
+      platformProfiles[platform].connectsWith === "bot"
         ? undefined
         : { clientId: `sandbox-${platform}-client`, clientSecret: `sandbox-${platform}-secret` },
     registerRedirects(redirectUriFor) {
@@ -44,6 +45,6 @@ export function sandboxTwin(): SandboxTwin {
       }));
       context.state.data.clients = clients;
     },
-    telegramExample: { botToken: bots[0]!.token, channel: `@${telegramChats[0]!.username}` },
+    botExamples: { telegram: { botToken: bots[0]!.token, channel: `@${telegramChats[0]!.username}` } },
   };
 }

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import type { PlatformEnvironment, PlatformProfile } from "./platforms/profile.js";
+import { platformIds, platformProfiles, type PlatformId } from "./platforms/profiles.js";
 
 /**
  * The one place that reads process.env. Everything is parsed and validated once at boot;
@@ -85,92 +87,83 @@ const envSchema = z.object({
   PUBLISH_STUCK_AFTER_SECONDS: positiveInt.default(120),
   PUBLISH_SWEEP_SECONDS: positiveInt.default(10),
   PLATFORM_TIMEOUT_MS: positiveInt.default(30_000),
-  FACEBOOK_CLIENT_ID: z.string().optional(),
-  FACEBOOK_CLIENT_SECRET: z.string().optional(),
-  FACEBOOK_BASE_URL: z.url().optional(),
-  FACEBOOK_API_VERSION: z
-    .string()
-    .regex(/^v\d+\.\d+$/, "must look like v26.0")
-    .default("v26.0"),
-  INSTAGRAM_CLIENT_ID: z.string().optional(),
-  INSTAGRAM_CLIENT_SECRET: z.string().optional(),
-  INSTAGRAM_BASE_URL: z.url().optional(),
-  TWITTER_CLIENT_ID: z.string().optional(),
-  TWITTER_CLIENT_SECRET: z.string().optional(),
-  TWITTER_BASE_URL: z.url().optional(),
-  LINKEDIN_CLIENT_ID: z.string().optional(),
-  LINKEDIN_CLIENT_SECRET: z.string().optional(),
-  LINKEDIN_BASE_URL: z.url().optional(),
-  LINKEDIN_API_VERSION: z
-    .string()
-    .regex(/^\d{6}$/, "must be YYYYMM, e.g. 202607")
-    .default("202607"),
-  YOUTUBE_CLIENT_ID: z.string().optional(),
-  YOUTUBE_CLIENT_SECRET: z.string().optional(),
-  YOUTUBE_BASE_URL: z.url().optional(),
-  TELEGRAM_BASE_URL: z.url().optional(),
 });
 
-/** The platforms, in the order the dashboard shows them. */
-export const platformIds = ["facebook", "instagram", "x", "linkedin", "youtube", "telegram"] as const;
-export type PlatformId = (typeof platformIds)[number];
+/** The variables naming a platform's app at the platform: none for bot platforms. */
+function credentialVariables(profile: PlatformProfile): string[] {
+  const { prefix, clientIdSuffix = "CLIENT_ID" } = profile.environment;
+  return profile.connectsWith === "oauth" ? [`${prefix}_${clientIdSuffix}`, `${prefix}_CLIENT_SECRET`] : [];
+}
+
+/** `{prefix}_…` variables each platform's profile declares. */
+function platformVariables(): Record<string, z.ZodType> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const profile of Object.values(platformProfiles)) {
+    const { prefix, apiVersion, flags }: PlatformEnvironment = profile.environment;
+    for (const variable of credentialVariables(profile)) shape[variable] = z.string().optional();
+    shape[`${prefix}_BASE_URL`] = z.url().optional();
+    if (apiVersion)
+      shape[`${prefix}_API_VERSION`] = z
+        .string()
+        .regex(apiVersion.pattern, apiVersion.format)
+        .default(apiVersion.default);
+    for (const flag of Object.values(flags ?? {}))
+      shape[`${prefix}_${flag.suffix}`] = z.stringbool().default(flag.default);
+  }
+  return shape;
+}
+
+const platformEnvSchema = z.object(platformVariables());
+
+export { platformIds, type PlatformId };
 
 export interface PlatformSettings {
-  /** Absent until both the id and the secret are set (Telegram needs none: each organization brings its bot). */
+  /** Absent until both the id and the secret are set (bot platforms need none: each organization brings its bot). */
   credentials?: { clientId: string; clientSecret: string };
   /** Replaces every host of the platform (a proxy, or the sandbox); undefined means the real hosts. */
   baseUrl?: URL;
-  /** FACEBOOK, INSTAGRAM, TWITTER, …: the prefix of the platform's variables. */
+  /** The prefix of the platform's variables, from its profile. */
   variablePrefix: string;
+  /** The variables to set for the platform's credentials (`{prefix}_CLIENT_ID` or the profile's own name, and `{prefix}_CLIENT_SECRET`). */
+  credentialVariables: string[];
   apiVersion?: string;
+  /** The yes/no settings the platform's profile declares, by name. */
+  flags: Record<string, boolean>;
 }
 
-function credentials(id: string | undefined, secret: string | undefined) {
-  return id && secret ? { clientId: id, clientSecret: secret } : undefined;
-}
-
-function platformSettings(env: z.infer<typeof envSchema>): Record<PlatformId, PlatformSettings> {
-  const url = (value: string | undefined) => (value ? new URL(value) : undefined);
-  return {
-    facebook: {
-      credentials: credentials(env.FACEBOOK_CLIENT_ID, env.FACEBOOK_CLIENT_SECRET),
-      baseUrl: url(env.FACEBOOK_BASE_URL),
-      variablePrefix: "FACEBOOK",
-      apiVersion: env.FACEBOOK_API_VERSION,
-    },
-    // Instagram business accounts are reached through Facebook Login: the same Meta app by default.
-    instagram: {
-      credentials: credentials(
-        env.INSTAGRAM_CLIENT_ID ?? env.FACEBOOK_CLIENT_ID,
-        env.INSTAGRAM_CLIENT_SECRET ?? env.FACEBOOK_CLIENT_SECRET,
+function platformSettings(env: Record<string, unknown>): Record<PlatformId, PlatformSettings> {
+  const settingsOf = (profile: (typeof platformProfiles)[PlatformId]): PlatformSettings => {
+    const environment: PlatformEnvironment = profile.environment;
+    const { prefix, fallbackPrefix, flags } = environment;
+    // A variable of the platform's own, or else the one of the platform it falls back on (one app for two platforms).
+    const value = (suffix: string) => {
+      const own = env[`${prefix}_${suffix}`];
+      const fallback = fallbackPrefix ? env[`${fallbackPrefix}_${suffix}`] : undefined;
+      return typeof own === "string" ? own : typeof fallback === "string" ? fallback : undefined;
+    };
+    const clientId = value(environment.clientIdSuffix ?? "CLIENT_ID");
+    const clientSecret = value("CLIENT_SECRET");
+    const baseUrl = value("BASE_URL");
+    return {
+      credentials: clientId && clientSecret ? { clientId, clientSecret } : undefined,
+      baseUrl: baseUrl ? new URL(baseUrl) : undefined,
+      variablePrefix: prefix,
+      credentialVariables: credentialVariables(profile),
+      apiVersion: value("API_VERSION"),
+      flags: Object.fromEntries(
+        Object.entries(flags ?? {}).map(([name, flag]) => [name, env[`${prefix}_${flag.suffix}`] === true]),
       ),
-      baseUrl: url(env.INSTAGRAM_BASE_URL ?? env.FACEBOOK_BASE_URL),
-      variablePrefix: "INSTAGRAM",
-      apiVersion: env.FACEBOOK_API_VERSION,
-    },
-    x: {
-      credentials: credentials(env.TWITTER_CLIENT_ID, env.TWITTER_CLIENT_SECRET),
-      baseUrl: url(env.TWITTER_BASE_URL),
-      variablePrefix: "TWITTER",
-    },
-    linkedin: {
-      credentials: credentials(env.LINKEDIN_CLIENT_ID, env.LINKEDIN_CLIENT_SECRET),
-      baseUrl: url(env.LINKEDIN_BASE_URL),
-      variablePrefix: "LINKEDIN",
-      apiVersion: env.LINKEDIN_API_VERSION,
-    },
-    youtube: {
-      credentials: credentials(env.YOUTUBE_CLIENT_ID, env.YOUTUBE_CLIENT_SECRET),
-      baseUrl: url(env.YOUTUBE_BASE_URL),
-      variablePrefix: "YOUTUBE",
-    },
-    telegram: { baseUrl: url(env.TELEGRAM_BASE_URL), variablePrefix: "TELEGRAM" },
+    };
   };
+  return Object.fromEntries(platformIds.map((id) => [id, settingsOf(platformProfiles[id])])) as Record<
+    PlatformId,
+    PlatformSettings
+  >;
 }
 
 export type Role = "all" | "api" | "worker";
 
-function buildConfig(env: z.infer<typeof envSchema>) {
+function buildConfig(env: z.infer<typeof envSchema>, platformEnv: Record<string, unknown>) {
   const listenPort = env.PORT;
   return {
     env: env.NODE_ENV,
@@ -199,7 +192,7 @@ function buildConfig(env: z.infer<typeof envSchema>) {
       loginFailuresPerEmail: env.LOGIN_FAILURES_PER_EMAIL,
       loginFailureWindowMs: env.LOGIN_FAILURE_WINDOW_MINUTES * 60_000,
     },
-    platforms: platformSettings(env),
+    platforms: platformSettings(platformEnv),
     /** Development only: platforms without credentials are offered as the in-process sandbox. */
     sandboxTwin: env.SANDBOX_TWIN && env.NODE_ENV !== "production",
     media: { maxBytes: env.MEDIA_MAX_BYTES },
@@ -235,10 +228,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   // An empty variable means "not set", as in most deployment tools.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+  const platformEnv = platformEnvSchema.safeParse(present);
+  if (!parsed.success || !platformEnv.success) {
+    const issues = [...(parsed.error?.issues ?? []), ...(platformEnv.error?.issues ?? [])];
+    throw new ConfigError(issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
   }
-  const config = buildConfig(parsed.data);
+  const config = buildConfig(parsed.data, platformEnv.data);
   if (config.isProduction && !config.vault.masterKey) {
     throw new ConfigError([
       "FIELD_ENCRYPTION_KEY: required when NODE_ENV=production (32 bytes as hex or base64; `openssl rand -hex 32` makes one)",

@@ -76,12 +76,12 @@ describe("logs carry no secret", () => {
     const back = await consent(authorizeUrl, { identity: "ava" });
     keep("an OAuth code", back.searchParams.get("code"));
     assert.equal((await admin.get(`${back.pathname}${back.search}`)).status, 302);
-    const telegram = await admin.post("/api/social-media/telegram", {
-      botToken: twin.telegramExample.botToken,
-      chat: twin.telegramExample.channel,
+    const telegram = await admin.post("/api/social-media/bot/telegram", {
+      botToken: twin.botExamples.telegram!.botToken,
+      chat: twin.botExamples.telegram!.channel,
     });
     assert.equal(telegram.status, 201, JSON.stringify(telegram.body));
-    keep("a Telegram bot token", twin.telegramExample.botToken);
+    keep("a Telegram bot token", twin.botExamples.telegram!.botToken);
 
     const photo = await upload(admin, { name: "photo.jpg", type: "image/jpeg", body: jpegOf(800, 800) });
     const mediaToken = new URL(photo.url).pathname.split("/")[2];

@@ -19,8 +19,8 @@ export interface SandboxTwin {
   credentialsFor(platform: PlatformId): { clientId: string; clientSecret: string } | undefined;
   /** Registers the app's callback URLs with the emulated platforms, once the app's URL is known. */
   registerRedirects(redirectUriFor: (platform: PlatformId) => string): void;
-  /** A demo bot and channel, so a fresh install can connect Telegram end to end. */
-  telegramExample: { botToken: string; channel: string };
+  /** A demo bot and channel per bot platform, so a fresh install can connect one end to end. */
+  botExamples: Partial<Record<PlatformId, { botToken: string; channel: string }>>;
 }
 
 export type PlatformMode = "configured" | "sandbox" | "unavailable";
@@ -71,7 +71,7 @@ export function platformAccess(context: AppContext, id: PlatformId): PlatformAcc
     mode: "unavailable",
     hosts: resolveHosts(definition.realHosts, settings),
     platformContext,
-    missingVariables: [`${settings.variablePrefix}_CLIENT_ID`, `${settings.variablePrefix}_CLIENT_SECRET`],
+    missingVariables: settings.credentialVariables,
     timeoutMs,
   };
 }
@@ -96,7 +96,7 @@ export interface PlatformCall {
   context: PlatformContext;
 }
 
-/** The Api and context for a call with a connection's token: Telegram's travels in the path, the others' in a header. */
+/** The Api and context for a call with a connection's token: a bot's travels in the path, an OAuth token in a header. */
 export function platformCall(access: PlatformAccess, token: string, signal?: AbortSignal): PlatformCall {
   const bot = isBotPlatform(access.definition);
   return {

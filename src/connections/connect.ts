@@ -96,18 +96,6 @@ export type CallbackOutcome =
   | { kind: "choose"; grantId: string }
   | { kind: "failed"; code: CallbackFailure; message: string };
 
-const noAccountsMessages: Record<PlatformId, string> = {
-  facebook:
-    "This Facebook login manages no Pages it may post to. Connect with an account that is an admin of a Page (with the Create content task).",
-  instagram:
-    "None of this login's Facebook Pages has an Instagram professional account linked. Link the Instagram business or creator account to a Page in Meta Business Suite, then connect again.",
-  x: "X returned no account for this login.",
-  linkedin: "LinkedIn returned no member for this login.",
-  youtube:
-    "This Google account has no YouTube channel. Create the channel (or choose the brand account that owns it) and connect again.",
-  telegram: "",
-};
-
 /** Finishes the dance: checks the state, exchanges the code, and connects or offers a choice. */
 export async function completeConnect(
   context: AppContext,
@@ -227,7 +215,7 @@ export async function completeConnect(
       `${name} refused the sign-in: ${describeFailure(error)} If this keeps happening, check that ${context.config.platforms[platform].variablePrefix}_CLIENT_SECRET belongs to the app and that the app's redirect URI is exactly ${attempt.redirectUri}.`,
     );
   }
-  if (accounts.length === 0) return fail("no_accounts", noAccountsMessages[platform]);
+  if (accounts.length === 0) return fail("no_accounts", access.definition.noAccountsMessage);
   if (accounts.length === 1) {
     const saved = await saveConnections(context, actor, { platform, isSandbox: attempt.isSandbox, grant, accounts });
     return { kind: "connected", connectionIds: saved.map((connection) => connection.id) };
@@ -263,7 +251,7 @@ export async function saveConnections(
 ): Promise<Connection[]> {
   const saved: Connection[] = [];
   for (const account of options.accounts) {
-    // A Page (and the Instagram account behind it) is posted to with the Page's own token, which does not expire.
+    // An account that comes with its own token (a Page, and the account behind it) is posted to with it; it does not expire.
     const tokens: GrantTokens = account.accessToken
       ? { accessToken: account.accessToken, scopes: options.grant.scopes }
       : options.grant;
@@ -373,34 +361,38 @@ export async function chooseAccounts(
   return saved;
 }
 
-/** Telegram: the organization's own bot; checked to be an administrator that may post in the channel. */
-export async function connectTelegram(
+/** A bot platform: the organization's own bot, checked to be an administrator that may post in the channel. */
+export async function connectBot(
   context: AppContext,
   actor: Actor,
+  platform: PlatformId,
   options: { botToken: string; chat: string },
 ): Promise<Connection> {
-  const access = platformAccess(context, "telegram");
+  const access = platformAccess(context, platform);
   const definition = access.definition;
-  if (!isBotPlatform(definition)) throw new Error("telegram is a bot platform");
+  if (!isBotPlatform(definition) || !definition.bot)
+    throw new AppError(400, "not_bot", `${definition.name} connects with a sign-in, not a bot token.`, "platform");
+  const form = definition.bot;
+  if (!form.token.pattern.test(options.botToken))
+    throw new AppError(400, "invalid_bot_token", `botToken ${form.token.message}`, "botToken");
+  if (!form.chat.pattern.test(options.chat))
+    throw new AppError(400, "invalid_chat", `chat ${form.chat.message}`, "chat");
   let account: Account;
   try {
     account = await definition.verifyChannel(apiFor(access), options.botToken, options.chat);
   } catch (error) {
     if (!(error instanceof PlatformError)) throw error;
     const field = error.failure.kind === "token_invalid" && error.status === 401 ? "botToken" : "chat";
-    const message =
-      error.status === 401
-        ? "Telegram does not accept this bot token. Copy it again from @BotFather."
-        : describeFailure(error);
+    const message = error.status === 401 ? form.unknownToken : describeFailure(error);
     throw new AppError(
       error.failure.kind === "transient" ? 502 : 400,
-      "telegram_rejected",
+      "bot_rejected",
       message,
       error.failure.kind === "rejected" && error.failure.field ? error.failure.field : field,
     );
   }
   const [saved] = await saveConnections(context, actor, {
-    platform: "telegram",
+    platform,
     isSandbox: access.mode === "sandbox",
     grant: { accessToken: options.botToken, scopes: [] },
     accounts: [account],
@@ -416,8 +408,8 @@ export async function disconnect(context: AppContext, actor: Actor, connectionId
   const settings = oauthSettings(access);
   const tokens = await openTokens(context, connection);
   let revoked = false;
-  // Facebook and Instagram are left alone: revoking would remove the app for every Page of the
-  // person, not this one; Telegram bots belong to the organization and have no revocation.
+  // Platforms without a revocation endpoint in their spec are left alone: Meta's would remove the
+  // app for every Page of the person, not this one; bots belong to the organization.
   if (settings?.spec.revokePath && tokens) {
     try {
       await revokeToken(settings, tokens.refreshToken ?? tokens.accessToken);

@@ -13,7 +13,7 @@ import {
   beginConnect,
   chooseAccounts,
   completeConnect,
-  connectTelegram,
+  connectBot,
   disconnect,
   pendingGrant,
   type Actor,
@@ -96,6 +96,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
                 missingVariables: z.array(z.string()),
                 redirectUri: z.string().nullable(),
                 example: z.object({ botToken: z.string(), channel: z.string() }).nullable(),
+                flags: z.record(z.string(), z.boolean()),
               }),
             ),
           }),
@@ -115,8 +116,9 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
           redirectUri: method === "oauth" ? new URL(`/api/auth/callback/${id}`, context.publicUrl()).toString() : null,
           example:
             method === "bot" && access.mode === "sandbox" && context.sandboxTwin
-              ? context.sandboxTwin.telegramExample
+              ? (context.sandboxTwin.botExamples[id] ?? null)
               : null,
+          flags: context.config.platforms[id].flags,
         };
       }),
     }),
@@ -144,27 +146,20 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
   );
 
   app.post(
-    "/api/social-media/telegram",
+    "/api/social-media/bot/:platform",
     {
       config: { access: "connections:connect" },
       schema: {
         tags: ["connections"],
-        summary: "Connect a Telegram channel through the organization's own bot",
-        body: z.object({
-          botToken: z
-            .string()
-            .trim()
-            .regex(/^\d+:[\w-]{20,}$/, "must be a bot token from @BotFather, like 123456789:AA…"),
-          chat: z
-            .string()
-            .trim()
-            .regex(/^(@[A-Za-z]\w{3,}|-100\d+)$/, "must be the channel's @username or its numeric id (-100…)"),
-        }),
+        summary: "Connect a channel of a bot platform through the organization's own bot",
+        params: platformParams,
+        // Each bot platform checks the shape of its own tokens and chats (its profile's bot form).
+        body: z.object({ botToken: z.string().trim().max(200), chat: z.string().trim().max(200) }),
         response: { 201: z.object({ connection: connectionSchema }) },
       },
     },
     async (request, reply) => {
-      const connection = await connectTelegram(context, actorOf(request), request.body);
+      const connection = await connectBot(context, actorOf(request), request.params.platform, request.body);
       return reply.status(201).send({ connection: connectionView(connection) });
     },
   );

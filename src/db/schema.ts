@@ -1,3 +1,4 @@
+import type { PostOptions } from "../platforms/profiles.js";
 import { sql } from "drizzle-orm";
 import {
   bigserial,
@@ -298,8 +299,8 @@ export const posts = pgTable(
     content: text("content").notNull(),
     link: text("link"),
     mediaIds: uuid("media_ids").array().notNull().default([]),
-    /** Per-platform choices: X thread parts, Instagram format, YouTube title and privacy, … */
-    options: jsonb("options").$type<Record<string, unknown>>().notNull().default({}),
+    /** Per-platform choices, keyed by platform id, each read by its platform's profile. */
+    options: jsonb("options").$type<PostOptions>().notNull().default({}),
     /** When to publish, in UTC; null means now. */
     scheduledAt: timestamp("scheduled_at", { withTimezone: true }),
     status: postStatus("status").notNull(),

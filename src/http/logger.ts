@@ -13,7 +13,7 @@ export const secretsInPaths: { what: string; pattern: RegExp; replacement: strin
     replacement: "/media/[redacted]",
   },
   {
-    what: "Telegram bot tokens (the Bot API puts them in the path)",
+    what: "bot tokens (a bot platform's API puts them in the path)",
     pattern: /\/bot\d+:[^/?#]+/g,
     replacement: "/bot[redacted]",
   },

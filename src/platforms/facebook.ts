@@ -2,6 +2,8 @@ import { z } from "zod";
 import { reachesBack, sameText, unixSeconds } from "./matching.js";
 import { classifyGraphError, facebookLogin, graphPicture } from "./meta-graph.js";
 import type { OAuthPlatform } from "./platform.js";
+import { facebookProfile } from "./facebook.profile.js";
+import type { PlatformOptions } from "./profiles.js";
 
 /**
  * Facebook Pages through Facebook Login.
@@ -60,9 +62,8 @@ const accountsAnswer = z.object({
 export const upgradeToLongLived: NonNullable<OAuthPlatform["upgradeGrant"]> = (grant, exchange) =>
   exchange("fb_exchange_token", { fb_exchange_token: grant.accessToken });
 
-export const facebook: OAuthPlatform = {
-  id: "facebook",
-  name: "Facebook Pages",
+export const facebook: OAuthPlatform<PlatformOptions<"facebook">> = {
+  ...facebookProfile,
   realHosts: metaHosts,
   classify: classifyGraphError,
   auth: facebookLogin([
@@ -101,19 +102,6 @@ export const facebook: OAuthPlatform = {
     });
   },
   publishing: {
-    // https://developers.facebook.com/docs/pages-api/posts
-    limits: {
-      textLength: 63_206,
-      maxImages: 10,
-      maxVideos: 1,
-      mixedMedia: false,
-      mediaRequired: false,
-      imageTypes: ["image/jpeg", "image/png", "image/gif", "image/webp"],
-      videoTypes: ["video/mp4", "video/quicktime"],
-      maxImageBytes: 10 * 1024 * 1024,
-      maxVideoBytes: 1024 * 1024 * 1024,
-    },
-
     async publish(api, account, post, { apiVersion }) {
       const pageId = account.externalId;
       const path = (edge: string) => `/${apiVersion}/${pageId}/${edge}`;
@@ -124,7 +112,7 @@ export const facebook: OAuthPlatform = {
           method: "POST",
           host: "video",
           path: path("videos"),
-          form: { file_url: video.url, description: post.text, title: post.title },
+          form: { file_url: video.url, description: post.text },
         });
         return { remoteId: data.id, url: videoUrl(pageId, data.id) };
       }

@@ -1,13 +1,14 @@
-import type { PlatformId } from "../config.js";
 import { facebook } from "./facebook.js";
 import { instagram } from "./instagram.js";
 import { linkedin } from "./linkedin.js";
 import type { PlatformDefinition } from "./platform.js";
+import type { PlatformId } from "./profiles.js";
 import { telegram } from "./telegram.js";
+import { tiktok } from "./tiktok.js";
 import { x } from "./x.js";
 import { youtube } from "./youtube.js";
 
-/** Every platform, by id: adding one is a file here and a line in this registry. */
+/** Every platform's wire module, by id; the pure profiles are listed in ./profiles.ts. */
 export const platforms: Record<PlatformId, PlatformDefinition> = {
   facebook,
   instagram,
@@ -15,4 +16,5 @@ export const platforms: Record<PlatformId, PlatformDefinition> = {
   linkedin,
   youtube,
   telegram,
+  tiktok,
 };

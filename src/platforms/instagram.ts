@@ -4,6 +4,8 @@ import { reachesBack, sameText, unixSeconds } from "./matching.js";
 import { classifyGraphError, facebookLogin } from "./meta-graph.js";
 import type { Api } from "./http.js";
 import { PlatformError, type OAuthPlatform, type OutgoingMedia } from "./platform.js";
+import { instagramProfile } from "./instagram.profile.js";
+import type { PlatformOptions } from "./profiles.js";
 
 /**
  * Instagram business and creator accounts, reached through the Facebook Page they are linked
@@ -69,9 +71,8 @@ async function waitFinished(api: Api, containerId: string, apiVersion: string | 
   throw new PlatformError("instagram", { kind: "transient" }, { message: "the container is still processing" });
 }
 
-export const instagram: OAuthPlatform = {
-  id: "instagram",
-  name: "Instagram",
+export const instagram: OAuthPlatform<PlatformOptions<"instagram">> = {
+  ...instagramProfile,
   realHosts: metaHosts,
   classify: classifyGraphError,
   auth: facebookLogin([
@@ -120,21 +121,6 @@ export const instagram: OAuthPlatform = {
     });
   },
   publishing: {
-    // https://developers.facebook.com/docs/instagram-platform/content-publishing
-    limits: {
-      textLength: 2_200,
-      maxImages: 10,
-      maxVideos: 10,
-      mixedMedia: true,
-      mediaRequired: true,
-      imageTypes: ["image/jpeg"],
-      videoTypes: ["video/mp4", "video/quicktime"],
-      maxImageBytes: 8 * 1024 * 1024,
-      maxVideoBytes: 300 * 1024 * 1024,
-      imageAspect: { min: 0.8, max: 1.91 },
-      videoSeconds: { min: 3, max: 900 },
-    },
-
     async publish(api, account, post, { apiVersion }) {
       const igUserId = account.externalId;
       const path = (edge: string) => `/${apiVersion}/${igUserId}/${edge}`;
@@ -158,9 +144,12 @@ export const instagram: OAuthPlatform = {
         (await api.call(created, { method: "POST", host: "graph", path: path("media"), form })).data.id;
       const first = post.media[0]!;
       let containerId: string;
-      if (post.format === "story") {
+      if (post.options.format === "story") {
         containerId = await create({ media_type: "STORIES", ...mediaFields(first) });
-      } else if (post.format === "reel" || (post.media.length === 1 && first.contentType.startsWith("video/"))) {
+      } else if (
+        post.options.format === "reel" ||
+        (post.media.length === 1 && first.contentType.startsWith("video/"))
+      ) {
         containerId = await create({ media_type: "REELS", video_url: first.url, caption: post.text });
       } else if (post.media.length > 1) {
         const children = [];
@@ -201,7 +190,7 @@ export const instagram: OAuthPlatform = {
      * since the call counts, and more than one is left to a person (the engine never guesses).
      */
     async findPublished(api, account, post, since, { apiVersion }) {
-      const story = post.format === "story";
+      const story = post.options.format === "story";
       const { data } = await api.call(mediaList, {
         host: "graph",
         path: `/${apiVersion}/${account.externalId}/${story ? "stories" : "media"}`,

@@ -9,6 +9,8 @@ import {
   type OutgoingMedia,
   type PlatformFailure,
 } from "./platform.js";
+import { linkedinProfile } from "./linkedin.profile.js";
+import type { PlatformOptions } from "./profiles.js";
 
 /**
  * LinkedIn: the member and the company pages they administer.
@@ -199,9 +201,8 @@ async function administeredOrganizations(api: Api, apiVersion: string | undefine
   return accounts;
 }
 
-export const linkedin: OAuthPlatform = {
-  id: "linkedin",
-  name: "LinkedIn",
+export const linkedin: OAuthPlatform<PlatformOptions<"linkedin">> = {
+  ...linkedinProfile,
   realHosts: { oauth: "https://www.linkedin.com", api: "https://api.linkedin.com" },
   classify,
   auth: () => ({
@@ -246,20 +247,6 @@ export const linkedin: OAuthPlatform = {
   },
 
   publishing: {
-    // https://learn.microsoft.com/linkedin/marketing/community-management/shares/posts-api
-    limits: {
-      textLength: 3_000,
-      maxImages: 20,
-      maxVideos: 1,
-      mixedMedia: false,
-      mediaRequired: false,
-      imageTypes: ["image/jpeg", "image/png", "image/gif"],
-      videoTypes: ["video/mp4"],
-      maxImageBytes: 36 * 1024 * 1024,
-      maxVideoBytes: 500 * 1024 * 1024,
-      videoSeconds: { min: 3, max: 1800 },
-    },
-
     async publish(api, account, post, { apiVersion }) {
       const author = account.details.authorUrn ?? account.externalId;
       const urns = [];
@@ -271,11 +258,11 @@ export const linkedin: OAuthPlatform = {
             ? {
                 media: {
                   id: urns[0],
-                  ...(urns[0]!.startsWith("urn:li:video:") ? { title: post.title ?? post.text.slice(0, 100) } : {}),
+                  ...(urns[0]!.startsWith("urn:li:video:") ? { title: post.text.slice(0, 100) } : {}),
                 },
               }
             : post.link
-              ? { article: { source: post.link, title: post.title ?? post.link } }
+              ? { article: { source: post.link, title: post.link } }
               : undefined;
       const answer = await api.call(z.unknown(), {
         method: "POST",

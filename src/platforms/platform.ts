@@ -1,8 +1,6 @@
-import type { PlatformId } from "../config.js";
 import type { Api, Classifier } from "./http.js";
-import type { ContentLimits } from "./limits.js";
-
-export type { ContentLimits };
+import type { PlatformProfile } from "./profile.js";
+import type { PlatformId } from "./profiles.js";
 
 export type { PlatformId };
 
@@ -113,20 +111,16 @@ export interface OutgoingMedia {
   read(): Promise<Buffer>;
 }
 
-export interface OutgoingPost {
+export interface OutgoingPost<Options = unknown> {
   text: string;
   link?: string;
   media: OutgoingMedia[];
-  /** X threads: the parts after the first, each a reply to the one before. */
-  threadParts: string[];
-  /** Media of each thread part, aligned with threadParts. */
-  threadMedia: OutgoingMedia[][];
+  /** The post's options for this platform, as its profile's schema reads them. */
+  options: Options;
+  /** Media the options refer to (X's thread parts), by id. */
+  mediaById: ReadonlyMap<string, OutgoingMedia>;
   /** Parts already published by an earlier attempt (X threads), to continue from. */
   publishedPartIds: string[];
-  /** Instagram's post, reel or story; a YouTube Short. */
-  format?: "post" | "reel" | "story" | "short";
-  title?: string;
-  privacy?: "public" | "unlisted" | "private";
 }
 
 export interface PublishResult {
@@ -153,12 +147,11 @@ export interface PublishedSearch {
   complete: boolean;
 }
 
-export interface Publishing {
-  limits: ContentLimits;
+export interface Publishing<Options> {
   publish(
     api: Api,
     account: StoredAccount,
-    post: OutgoingPost,
+    post: OutgoingPost<Options>,
     context: PlatformContext,
     onPartPublished: (partId: string) => Promise<void>,
   ): Promise<PublishResult>;
@@ -172,22 +165,25 @@ export interface Publishing {
   findPublished?(
     api: Api,
     account: StoredAccount,
-    post: OutgoingPost,
+    post: OutgoingPost<Options>,
     since: Date,
     context: PlatformContext,
   ): Promise<PublishedSearch>;
 }
 
-interface PlatformBase {
-  id: PlatformId;
-  name: string;
-  publishing?: Publishing;
+/** A platform's wire module: its pure profile, and how to talk to it. */
+interface PlatformBase<Options, Connects extends "oauth" | "bot"> extends PlatformProfile<
+  PlatformId,
+  Options,
+  Connects
+> {
+  publishing?: Publishing<Options>;
   /** The real base URLs by name; a configured base URL replaces all of them. */
   realHosts: Record<string, string>;
   classify: Classifier;
 }
 
-export interface OAuthPlatform extends PlatformBase {
+export interface OAuthPlatform<Options = unknown> extends PlatformBase<Options, "oauth"> {
   auth: (context: PlatformContext) => OAuth2Spec;
   /** Facebook trades the short-lived token for a long-lived one before listing pages. */
   upgradeGrant?: (
@@ -199,18 +195,17 @@ export interface OAuthPlatform extends PlatformBase {
   checkHealth(api: Api, account: StoredAccount, context: PlatformContext): Promise<void>;
 }
 
-export interface BotPlatform extends PlatformBase {
+export interface BotPlatform<Options = unknown> extends PlatformBase<Options, "bot"> {
   auth: () => BotTokenSpec;
   /** Checks that the bot may post in the chat and answers the chat as the account. */
   verifyChannel(api: Api, botToken: string, chat: string): Promise<Account>;
   /** A cheap call that proves the bot may still post (the token comes in context.botToken). */
   checkHealth(api: Api, account: StoredAccount, context: PlatformContext): Promise<void>;
-  publishing: Publishing;
+  publishing: Publishing<Options>;
 }
 
 export type PlatformDefinition = OAuthPlatform | BotPlatform;
 
-/** Telegram connects with the organization's bot token; every other platform by OAuth. */
 export function isBotPlatform(definition: PlatformDefinition): definition is BotPlatform {
-  return "verifyChannel" in definition;
+  return definition.connectsWith === "bot";
 }

@@ -8,6 +8,8 @@ import {
   type PlatformFailure,
   type StoredAccount,
 } from "./platform.js";
+import { telegramProfile } from "./telegram.profile.js";
+import type { PlatformOptions } from "./profiles.js";
 
 /**
  * Telegram channels, through the organization's own bot. The Bot API puts the token in the
@@ -81,9 +83,8 @@ async function postingRights(api: Api, botToken: string, chatId: number, botId: 
   );
 }
 
-export const telegram: BotPlatform = {
-  id: "telegram",
-  name: "Telegram",
+export const telegram: BotPlatform<PlatformOptions<"telegram">> = {
+  ...telegramProfile,
   realHosts: { api: "https://api.telegram.org" },
   classify,
   auth: () => ({ kind: "bot" }),
@@ -129,19 +130,6 @@ export const telegram: BotPlatform = {
   },
 
   publishing: {
-    // https://core.telegram.org/bots/api#sendmessage, #sendphoto, #sendvideo, #sendmediagroup
-    limits: {
-      textLength: 4_096,
-      maxImages: 10,
-      maxVideos: 10,
-      mixedMedia: true,
-      mediaRequired: false,
-      imageTypes: ["image/jpeg", "image/png", "image/webp"],
-      videoTypes: ["video/mp4"],
-      maxImageBytes: 5 * 1024 * 1024,
-      maxVideoBytes: 20 * 1024 * 1024,
-    },
-
     async publish(api, account, post, context) {
       const token = botTokenOf(context);
       const chatId = account.details.chatId ?? account.externalId;

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import type { PlatformId } from "../config.js";
 import type { Api, CallOptions, ErrorResponse } from "./http.js";
 import {
   PlatformError,
@@ -8,6 +7,10 @@ import {
   type OutgoingPost,
   type PlatformFailure,
 } from "./platform.js";
+import { tiktokProfile } from "./tiktok.profile.js";
+import type { PlatformOptions } from "./profiles.js";
+
+type TikTokPost = OutgoingPost<PlatformOptions<"tiktok">>;
 
 /**
  * TikTok: Login Kit v2 for the grant, the Display API for who it is, and the Content Posting
@@ -16,9 +19,6 @@ import {
  * https://developers.tiktok.com/doc/login-kit-web
  * https://developers.tiktok.com/doc/content-posting-api-get-started
  */
-
-/** TikTok joins config's platform ids when the product registers it; until then its id is asserted here, once. */
-const TIKTOK = "tiktok" as PlatformId;
 
 /** Every answer: `{data, error:{code, message, log_id}}`, success only when the code is "ok". https://developers.tiktok.com/doc/tiktok-api-v2-error-handling */
 const envelope = z.object({
@@ -138,7 +138,7 @@ async function request<T>(api: Api, data: z.ZodType<T>, options: CallOptions): P
   const logId = answer.error.log_id ?? answer.error.logid;
   if (code !== "ok") {
     const failure = failureOf(code, message) ?? rejected(`TikTok refused the request (${code}).`);
-    throw new PlatformError(TIKTOK, failure, {
+    throw new PlatformError(tiktokProfile.id, failure, {
       message: `${options.path}: ${code} ${message} (log_id ${logId})`,
       status,
       platformCode: code,
@@ -148,7 +148,7 @@ async function request<T>(api: Api, data: z.ZodType<T>, options: CallOptions): P
   if (!parsed.success) {
     const write = (options.method ?? "GET") !== "GET";
     throw new PlatformError(
-      TIKTOK,
+      tiktokProfile.id,
       write ? { kind: "ambiguous" } : rejected("TikTok answered in an unexpected shape."),
       {
         message: `unexpected answer from ${options.path} (log_id ${logId}): ${parsed.error.issues[0]?.message}`,
@@ -171,7 +171,7 @@ async function readCreator(api: Api): Promise<CreatorInfo> {
   } catch (error) {
     if (!(error instanceof PlatformError) || error.failure.kind !== "ambiguous") throw error;
     throw new PlatformError(
-      TIKTOK,
+      tiktokProfile.id,
       { kind: "transient" },
       { message: error.message, status: error.status, cause: error },
     );
@@ -179,26 +179,22 @@ async function readCreator(api: Api): Promise<CreatorInfo> {
 }
 
 /**
- * The privacy the user chose, as TikTok names it. TikTok's guidelines forbid a default, so no
- * choice is refused, never guessed; and the choice must be among the levels creator info offers
- * now (a private account offers followers, not everyone). The product's post privacy maps onto
- * the two levels that mean the same; friends and followers wait for TikTok's own post options.
+ * The privacy the user chose. TikTok's guidelines forbid a default, so no choice is refused,
+ * never guessed; and the choice must be among the levels creator info offers now (a private
+ * account offers followers, not everyone).
  * https://developers.tiktok.com/doc/content-sharing-guidelines
  */
-function privacyLevelOf(post: OutgoingPost, creator: CreatorInfo): string {
-  const level = post.privacy === "private" ? "SELF_ONLY" : post.privacy === "public" ? "PUBLIC_TO_EVERYONE" : undefined;
-  if (!level) {
-    const userMessage =
-      post.privacy === "unlisted"
-        ? "TikTok has no unlisted posts: choose public or private."
-        : "Choose who can see this TikTok post.";
-    throw new PlatformError(TIKTOK, rejected(userMessage, "privacy"), { message: "no TikTok privacy level chosen" });
-  }
+function privacyLevelOf(post: TikTokPost, creator: CreatorInfo): string {
+  const level = post.options.privacy;
+  if (!level)
+    throw new PlatformError(tiktokProfile.id, rejected("Choose who can see this TikTok post.", "privacy"), {
+      message: "no TikTok privacy level chosen",
+    });
   if (!creator.privacy_level_options.includes(level))
     throw new PlatformError(
-      TIKTOK,
+      tiktokProfile.id,
       rejected(
-        `@${creator.creator_username} cannot post ${post.privacy}ly on TikTok now: choose another privacy.`,
+        `@${creator.creator_username} cannot post to ${level} on TikTok now: choose another privacy.`,
         "privacy",
       ),
       { message: `${level} is not among ${creator.privacy_level_options.join(", ")}` },
@@ -253,7 +249,7 @@ async function upload(api: Api, uploadUrl: URL, bytes: Buffer, contentType: stri
         continue;
       }
       const refused = error.status !== undefined && error.status < 500;
-      throw new PlatformError(TIKTOK, last && !refused ? { kind: "ambiguous" } : { kind: "transient" }, {
+      throw new PlatformError(tiktokProfile.id, last && !refused ? { kind: "ambiguous" } : { kind: "transient" }, {
         message: `upload of bytes ${offset}-${end - 1} failed: ${error.message}`,
         status: error.status,
         cause: error,
@@ -289,7 +285,11 @@ async function startVideo(api: Api, media: OutgoingMedia, postInfo: Record<strin
     total_chunk_count: count,
   });
   if (!started.upload_url)
-    throw new PlatformError(TIKTOK, { kind: "transient" }, { message: "video init answered without an upload_url" });
+    throw new PlatformError(
+      tiktokProfile.id,
+      { kind: "transient" },
+      { message: "video init answered without an upload_url" },
+    );
   await upload(api, new URL(started.upload_url), bytes, media.contentType);
   return started.publish_id;
 }
@@ -346,13 +346,13 @@ async function finished(api: Api, publishId: string, awaitsModeration: boolean):
       if (!(error instanceof PlatformError)) throw error;
       if ((unreadable += 1) <= 3) continue;
       throw new PlatformError(
-        TIKTOK,
+        tiktokProfile.id,
         { kind: "ambiguous" },
         { message: `status of ${publishId} unreadable`, cause: error },
       );
     }
     if (status.status === "FAILED")
-      throw new PlatformError(TIKTOK, failedPost(status.fail_reason), {
+      throw new PlatformError(tiktokProfile.id, failedPost(status.fail_reason), {
         message: `${publishId} failed: ${status.fail_reason}`,
         platformCode: status.fail_reason,
       });
@@ -361,7 +361,7 @@ async function finished(api: Api, publishId: string, awaitsModeration: boolean):
     if (status.publicaly_available_post_id.length > 0 || !awaitsModeration || poll - completedAt >= MODERATION_POLLS)
       return status;
   }
-  throw new PlatformError(TIKTOK, { kind: "ambiguous" }, { message: `${publishId} still processing` });
+  throw new PlatformError(tiktokProfile.id, { kind: "ambiguous" }, { message: `${publishId} still processing` });
 }
 
 /**
@@ -387,9 +387,8 @@ async function exactPostId(api: Api, id: string | number): Promise<string | unde
   }
 }
 
-export const tiktok: OAuthPlatform = {
-  id: TIKTOK,
-  name: "TikTok",
+export const tiktok: OAuthPlatform<PlatformOptions<"tiktok">> = {
+  ...tiktokProfile,
   realHosts: { authorize: "https://www.tiktok.com", api: "https://open.tiktokapis.com" },
   classify,
   auth: () => ({
@@ -444,41 +443,30 @@ export const tiktok: OAuthPlatform = {
   // answer would not mean the post never arrived (every post of an unaudited app is private),
   // so a lost init ends `unknown` for a person rather than risk a second post.
   publishing: {
-    // https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide#video_restrictions
-    limits: {
-      // A video's caption; a photo post's description takes 4,000.
-      textLength: 2_200,
-      maxImages: 35,
-      maxVideos: 1,
-      mixedMedia: false,
-      mediaRequired: true,
-      imageTypes: ["image/jpeg", "image/webp"],
-      videoTypes: ["video/mp4", "video/quicktime", "video/webm"],
-      // "20MB" and "4GB", read as the smaller of 10ⁿ and 2ⁿ bytes.
-      maxImageBytes: 20_000_000,
-      maxVideoBytes: 4_000_000_000,
-      // No minimum is documented; ten minutes is the most the API takes (a creator's own maximum may be less).
-      videoSeconds: { min: 0, max: 600 },
-    },
-
     /**
      * Creator info first (required before every post: the privacy offered now, interactions the
      * creator disabled), then a video or a photo post, then its status until TikTok is done.
-     * Comments, duets and stitches stay off: the guidelines want the user to turn each one on.
+     * Comments, duets and stitches stay off unless the user turned them on, and off whatever the
+     * user chose where the creator disabled them.
      */
     async publish(api, account, post) {
       const creator = await readCreator(api);
       const privacyLevel = privacyLevelOf(post, creator);
+      const { options } = post;
       const video = post.media.find((media) => media.contentType.startsWith("video/"));
-      const commercial = { brand_content_toggle: false, brand_organic_toggle: false };
+      const disableComment = !options.allowComments || creator.comment_disabled;
+      const commercial = {
+        brand_content_toggle: options.brandedContent ?? false,
+        brand_organic_toggle: options.yourBrand ?? false,
+      };
       const publishId = video
         ? await startVideo(api, video, {
             title: post.text,
             privacy_level: privacyLevel,
-            disable_comment: true,
-            disable_duet: true,
-            disable_stitch: true,
-            is_aigc: false,
+            disable_comment: disableComment,
+            disable_duet: !options.allowDuet || creator.duet_disabled,
+            disable_stitch: !options.allowStitch || creator.stitch_disabled,
+            is_aigc: options.aiGenerated ?? false,
             ...commercial,
           })
         : (
@@ -491,10 +479,10 @@ export const tiktok: OAuthPlatform = {
                 // The reference table writes "DIRECT POST"; its examples, and TikTok, take DIRECT_POST.
                 post_mode: "DIRECT_POST",
                 post_info: {
-                  title: post.title ?? "",
+                  title: "",
                   description: post.text,
                   privacy_level: privacyLevel,
-                  disable_comment: true,
+                  disable_comment: disableComment,
                   auto_add_music: false,
                   ...commercial,
                 },

@@ -8,6 +8,11 @@ import {
   type OutgoingPost,
   type PlatformFailure,
 } from "./platform.js";
+import { xProfile } from "./x.profile.js";
+import { sentText } from "./profile.js";
+import type { PlatformOptions } from "./profiles.js";
+
+type XPost = OutgoingPost<PlatformOptions<"x">>;
 
 /**
  * X API v2 with OAuth 2.0 (PKCE, confidential client, rotating refresh tokens).
@@ -58,14 +63,15 @@ function textAsSent(item: { text: string; entities?: { urls?: { url: string; exp
 }
 
 /** The first post (with the link, unless the text has it) and each thread part, in order. */
-function threadTexts(post: OutgoingPost): string[] {
-  const text = post.link && !post.text.includes(post.link) ? `${post.text} ${post.link}`.trim() : post.text;
-  return [text, ...post.threadParts];
+function threadTexts(post: XPost): string[] {
+  return [sentText(xProfile, post.text, post.link), ...(post.options.threadParts ?? [])];
 }
 
 /** Media of the thread's part at an index. */
-function partMedia(post: OutgoingPost, index: number): OutgoingMedia[] {
-  return index === 0 ? post.media : (post.threadMedia[index - 1] ?? []);
+function partMedia(post: XPost, index: number): OutgoingMedia[] {
+  if (index === 0) return post.media;
+  const ids = post.options.threadMedia?.[index - 1] ?? [];
+  return ids.map((id) => post.mediaById.get(id)).filter((media) => media !== undefined);
 }
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -141,9 +147,8 @@ function classify(response: ErrorResponse): PlatformFailure | undefined {
   return undefined;
 }
 
-export const x: OAuthPlatform = {
-  id: "x",
-  name: "X",
+export const x: OAuthPlatform<PlatformOptions<"x">> = {
+  ...xProfile,
   realHosts: { authorize: "https://x.com", api: "https://api.x.com" },
   classify,
   auth: () => ({
@@ -186,21 +191,6 @@ export const x: OAuthPlatform = {
   },
 
   publishing: {
-    // https://docs.x.com/x-api/posts/creation-of-a-post
-    limits: {
-      textLength: 280,
-      weightedText: true,
-      maxImages: 4,
-      maxVideos: 1,
-      mixedMedia: false,
-      mediaRequired: false,
-      imageTypes: ["image/jpeg", "image/png", "image/webp", "image/gif"],
-      videoTypes: ["video/mp4", "video/quicktime"],
-      maxImageBytes: 5 * 1024 * 1024,
-      maxVideoBytes: 512 * 1024 * 1024,
-      videoSeconds: { min: 0.5, max: 140 },
-    },
-
     /** The first post, then each thread part (with its own media) as a reply to the one before. */
     async publish(api, account, post, _context, onPartPublished) {
       const username = account.details.username ?? account.externalId;

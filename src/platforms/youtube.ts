@@ -3,6 +3,10 @@ import type { Api, ErrorResponse } from "./http.js";
 import { nextMidnight } from "./reset-times.js";
 import { reachesBack, sameText } from "./matching.js";
 import { PlatformError, type OAuthPlatform, type OutgoingPost, type PlatformFailure } from "./platform.js";
+import { youtubeProfile } from "./youtube.profile.js";
+import type { PlatformOptions } from "./profiles.js";
+
+type YouTubePost = OutgoingPost<PlatformOptions<"youtube">>;
 
 /**
  * YouTube through Google OAuth 2.0 (offline access, PKCE); a grant is for the channel chosen
@@ -60,15 +64,15 @@ const TITLE_LIMIT = 100;
 const PAGE_SIZE = 50;
 
 /** The video's title (given, or the text's first line) and description (a Short's carries #Shorts). */
-function snippetOf(post: OutgoingPost, fileName: string): { title: string; description: string } {
-  const title = (post.title ?? post.text.split("\n")[0] ?? "").slice(0, TITLE_LIMIT) || fileName;
+function snippetOf(post: YouTubePost, fileName: string): { title: string; description: string } {
+  const title = (post.options.title ?? post.text.split("\n")[0] ?? "").slice(0, TITLE_LIMIT) || fileName;
   const description =
-    post.format === "short" && !/#shorts/i.test(`${title} ${post.text}`) ? `${post.text}\n\n#Shorts`.trim() : post.text;
+    post.options.short && !/#shorts/i.test(`${title} ${post.text}`) ? `${post.text}\n\n#Shorts`.trim() : post.text;
   return { title, description };
 }
 
-const watchUrl = (post: OutgoingPost, id: string) =>
-  post.format === "short" ? `https://www.youtube.com/shorts/${id}` : `https://www.youtube.com/watch?v=${id}`;
+const watchUrl = (post: YouTubePost, id: string) =>
+  post.options.short ? `https://www.youtube.com/shorts/${id}` : `https://www.youtube.com/watch?v=${id}`;
 
 /**
  * Resumable upload: a session, then the bytes in chunks; after a broken connection the session
@@ -140,9 +144,8 @@ function classify(response: ErrorResponse): PlatformFailure | undefined {
   return undefined;
 }
 
-export const youtube: OAuthPlatform = {
-  id: "youtube",
-  name: "YouTube",
+export const youtube: OAuthPlatform<PlatformOptions<"youtube">> = {
+  ...youtubeProfile,
   realHosts: {
     authorize: "https://accounts.google.com",
     token: "https://oauth2.googleapis.com",
@@ -190,25 +193,12 @@ export const youtube: OAuthPlatform = {
   },
 
   publishing: {
-    // https://developers.google.com/youtube/v3/docs/videos/insert
-    limits: {
-      textLength: 5_000,
-      maxImages: 0,
-      maxVideos: 1,
-      mixedMedia: false,
-      mediaRequired: true,
-      imageTypes: [],
-      videoTypes: ["video/mp4", "video/quicktime", "video/webm"],
-      maxImageBytes: 0,
-      maxVideoBytes: 256 * 1024 * 1024 * 1024,
-    },
-
     async publish(api, _account, post) {
       const video = post.media[0]!;
       // Shorts have no API flag: a vertical video under three minutes is one; #Shorts helps it be found.
       const id = await resumableUpload(api, await video.read(), video.contentType, {
         snippet: { ...snippetOf(post, video.fileName), categoryId: "22" },
-        status: { privacyStatus: post.privacy ?? "public", selfDeclaredMadeForKids: false },
+        status: { privacyStatus: post.options.privacy ?? "public", selfDeclaredMadeForKids: false },
       });
       return { remoteId: id, url: watchUrl(post, id) };
     },

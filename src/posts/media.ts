@@ -33,7 +33,7 @@ function mediaPath(context: AppContext, record: Pick<MediaRecord, "organizationI
   return path.join(mediaFolder(context, record.organizationId), record.id);
 }
 
-/** The unguessable URL platforms fetch a file from (Instagram, Facebook, Telegram). */
+/** The unguessable URL platforms fetch a file from (those that pull media rather than take an upload). */
 export function publicMediaUrl(context: AppContext, record: Pick<MediaRecord, "publicToken" | "fileName">): string {
   return new URL(`/media/${record.publicToken}/${encodeURIComponent(record.fileName)}`, context.publicUrl()).toString();
 }

@@ -1,7 +1,8 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Logger } from "pino";
 import { recordAudit } from "../audit/audit.js";
-import type { PlatformId } from "../config.js";
+import { platforms } from "../platforms/index.js";
+import type { PlatformId, PostOptions } from "../platforms/profiles.js";
 import { platformAccess } from "../connections/access.js";
 import { describeFailure, recordFailure, recordSuccess, withFreshToken } from "../connections/health.js";
 import { connectionById, type Connection } from "../connections/store.js";
@@ -13,7 +14,6 @@ import { queues } from "../jobs/queue.js";
 import { assertNever, PlatformError, type OutgoingPost, type PublishResult } from "../platforms/platform.js";
 import { outgoingMedia } from "./media.js";
 import { reconcile } from "./reconcile.js";
-import type { PostOptions } from "./validation.js";
 
 export type Target = typeof postTargets.$inferSelect;
 export type Post = typeof posts.$inferSelect;
@@ -229,31 +229,21 @@ export async function retryLater(
   return requeue(context, run, target, new Date(Date.now() + backoffMs), options.reason);
 }
 
+/** The post as the target's platform receives it: its own options, read by its profile's schema. */
 export async function buildOutgoing(context: AppContext, post: Post, target: Target): Promise<OutgoingPost> {
-  const options = post.options as PostOptions;
-  const threadMediaIds = target.platform === "x" ? (options.threadMedia ?? []) : [];
-  const allIds = [...new Set([...post.mediaIds, ...threadMediaIds.flat()])];
+  const profile = platforms[target.platform as PlatformId];
+  const options = profile.options.parse((post.options as PostOptions)[profile.id] ?? {});
+  const referenced = profile.referencedMedia?.(options) ?? [];
+  const allIds = [...new Set([...post.mediaIds, ...referenced])];
   const records = allIds.length ? await context.db.select().from(media).where(inArray(media.id, allIds)) : [];
-  const outgoingOf = (ids: string[]) =>
-    ids
-      .map((id) => records.find((record) => record.id === id))
-      .filter((record) => record !== undefined)
-      .map((record) => outgoingMedia(context, record));
+  const outgoing = new Map(records.map((record) => [record.id, outgoingMedia(context, record)]));
   return {
     text: post.content,
     link: post.link ?? undefined,
-    media: outgoingOf(post.mediaIds),
-    threadParts: target.platform === "x" ? (options.threadParts ?? []) : [],
-    threadMedia: threadMediaIds.map(outgoingOf),
+    media: post.mediaIds.flatMap((id) => outgoing.get(id) ?? []),
+    options,
+    mediaById: outgoing,
     publishedPartIds: target.progress.partIds ?? [],
-    format:
-      target.platform === "instagram"
-        ? options.instagramFormat
-        : target.platform === "youtube" && options.youtube?.short
-          ? "short"
-          : undefined,
-    title: target.platform === "youtube" ? options.youtube?.title : undefined,
-    privacy: target.platform === "youtube" ? options.youtube?.privacy : undefined,
   };
 }
 

@@ -74,7 +74,7 @@ export async function reconcile(
     return;
   }
   const [ours] = candidates;
-  if (ours && outgoing.threadParts.length > 0) {
+  if (ours && (definition.postCount?.(outgoing.options) ?? 1) > 1) {
     const progress = { partIds: [...(target.progress.partIds ?? [])] };
     await recordPart(context, run, target, progress, ours.remoteId);
     return attempt(context, run, { target: { ...target, progress }, post, connection });

@@ -3,33 +3,23 @@ import { and, desc, eq, gte, inArray, lte } from "drizzle-orm";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { recordAudit, requestOrigin } from "../audit/audit.js";
-import { platformIds, type PlatformId } from "../config.js";
 import { transactionExecutor, type Transaction } from "../db/client.js";
 import { connections, media, posts, postTargets } from "../db/schema.js";
 import { currentOrganization, currentUser } from "../http/authorization.js";
 import type { AppContext } from "../context.js";
 import { AppError, notFound } from "../http/errors.js";
 import { dateTime } from "../http/schemas.js";
-import { platforms } from "../platforms/index.js";
+import type { PlatformProfile } from "../platforms/profile.js";
+import {
+  platformIds,
+  platformProfiles,
+  postOptionsSchema,
+  type PlatformId,
+  type PostOptions,
+} from "../platforms/profiles.js";
 import { publicMediaUrl, storeUpload, uploadLimits, type MediaRecord } from "./media.js";
 import { enqueuePublish, refreshPostStatus } from "./publish.js";
-import { linkProblem, validatePost, type PostOptions } from "./validation.js";
-
-const optionsSchema = z.object({
-  threadParts: z.array(z.string().max(2_000)).max(25, "a thread has at most 26 parts").optional(),
-  threadMedia: z
-    .array(z.array(z.uuid("must be media ids")).max(4))
-    .max(25)
-    .optional(),
-  instagramFormat: z.enum(["post", "reel", "story"]).optional(),
-  youtube: z
-    .object({
-      title: z.string().max(200).optional(),
-      privacy: z.enum(["public", "unlisted", "private"]).optional(),
-      short: z.boolean().optional(),
-    })
-    .optional(),
-});
+import { linkProblem, validatePost } from "./validation.js";
 
 /** How far ahead a post can be scheduled: far enough for any campaign, near enough to mean it. */
 const MAX_SCHEDULE_AHEAD_MS = 2 * 365 * 24 * 3_600_000;
@@ -56,7 +46,7 @@ function postSchemas(options: { publicLinksOnly: boolean }) {
       (value) => Date.parse(value) <= Date.now() + MAX_SCHEDULE_AHEAD_MS,
       "must be within two years from now",
     ),
-    options: optionsSchema,
+    options: postOptionsSchema,
   };
   const compose = z.object({
     content: fields.content.default(""),
@@ -178,8 +168,11 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
     body: { content: string; link?: string; mediaIds: string[]; options: PostOptions },
     platformsChosen: PlatformId[],
   ) {
-    const threadMedia = body.options.threadMedia ?? [];
-    const allIds = [...new Set([...body.mediaIds, ...threadMedia.flat()])];
+    const referenced = platformsChosen.flatMap((platform) => {
+      const profile = platformProfiles[platform] as PlatformProfile;
+      return profile.referencedMedia?.(body.options[platform] ?? {}) ?? [];
+    });
+    const allIds = [...new Set([...body.mediaIds, ...referenced])];
     const records = allIds.length
       ? await db
           .select()
@@ -188,14 +181,15 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
       : [];
     if (records.length !== allIds.length)
       throw new AppError(400, "invalid_media", "Some of the media were not found: upload them again.", "mediaIds");
-    const byId = (id: string) => records.find((record) => record.id === id)!;
+    const mediaById = new Map(records.map((record) => [record.id, record]));
     const problems = validatePost({
       content: body.content,
       link: body.link,
-      media: body.mediaIds.map(byId),
-      threadMedia: threadMedia.map((ids) => ids.map(byId)),
+      media: body.mediaIds.map((id) => mediaById.get(id)!),
+      mediaById,
       platforms: platformsChosen,
       postOptions: body.options,
+      settingsOf: (platform) => context.config.platforms[platform],
     });
     if (problems.length > 0)
       throw new AppError(400, "invalid_post", problems.map((problem) => problem.message).join(" "), problems[0]!.field);
@@ -231,7 +225,7 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
       },
     },
     async () => ({
-      limits: Object.fromEntries(platformIds.map((id) => [id, platforms[id].publishing?.limits ?? null])),
+      limits: Object.fromEntries(platformIds.map((id) => [id, platformProfiles[id].limits])),
     }),
   );
 
@@ -419,7 +413,7 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
         content: request.body.content ?? post.content,
         link: request.body.link ?? post.link ?? undefined,
         mediaIds: request.body.mediaIds ?? post.mediaIds,
-        options: (request.body.options ?? post.options) as PostOptions,
+        options: request.body.options ?? post.options,
       };
       await checkContent(
         organization.id,
@@ -447,7 +441,7 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
             content: merged.content,
             link: merged.link ?? null,
             mediaIds: merged.mediaIds,
-            options: merged.options as Record<string, unknown>,
+            options: merged.options,
             scheduledAt: request.body.scheduledAt ? dueAt : post.scheduledAt,
             updatedAt: new Date(),
           })

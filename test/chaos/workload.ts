@@ -216,10 +216,16 @@ export async function createPost(organization: Organization, plan: PlannedPost):
     connectionIds: plan.platforms.map((platform) => organization.accounts[platform].connectionId),
     ...(plan.dueInMs > 0 ? { scheduledAt: new Date(Date.now() + plan.dueInMs).toISOString() } : {}),
     options: {
-      ...(plan.options.threadParts ? { threadParts: plan.options.threadParts } : {}),
-      ...(threadMedia?.some((ids) => ids.length > 0) ? { threadMedia } : {}),
+      ...(plan.options.threadParts
+        ? {
+            x: {
+              threadParts: plan.options.threadParts,
+              ...(threadMedia?.some((ids) => ids.length > 0) ? { threadMedia } : {}),
+            },
+          }
+        : {}),
       ...(plan.options.instagramFormat && plan.platforms.includes("instagram")
-        ? { instagramFormat: plan.options.instagramFormat }
+        ? { instagram: { format: plan.options.instagramFormat } }
         : {}),
       ...(plan.options.youtube && plan.platforms.includes("youtube") ? { youtube: plan.options.youtube } : {}),
     },

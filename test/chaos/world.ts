@@ -118,7 +118,7 @@ export async function createOrganizationWorld(appUrl: URL, index: number): Promi
   await connect(client, "x", persona.personId);
   await connect(client, "linkedin", persona.personId, persona.linkedinAuthor);
   await connect(client, "youtube", persona.youtubeIdentity);
-  const telegram = await client.post("/api/social-media/telegram", {
+  const telegram = await client.post("/api/social-media/bot/telegram", {
     botToken: bots[0]!.token,
     chat: `@${telegramChats[0]!.username}`,
   });

@@ -35,6 +35,7 @@ describe("connecting accounts against the platform sandbox", () => {
         ["linkedin", "configured"],
         ["youtube", "configured"],
         ["telegram", "configured"],
+        ["tiktok", "configured"],
       ],
     );
   });
@@ -98,6 +99,17 @@ describe("connecting accounts against the platform sandbox", () => {
     assert.equal(chosen.body.connections.length, 3);
   });
 
+  test("TikTok: the user who consents, by open_id, with the handle from creator info and a refreshable grant", async () => {
+    const landed = await connectThroughConsent(admin, "tiktok", { identity: "ava" });
+    assert.equal(landed.searchParams.get("connected"), "1");
+    const tiktok = (await connections()).find((connection) => connection.platform === "tiktok")!;
+    assert.equal(tiktok.name, "Northwind Coffee");
+    assert.equal(tiktok.username, "northwind.coffee");
+    assert.equal(tiktok.accountKind, "user");
+    assert.equal(tiktok.status, "healthy");
+    assert.equal(tiktok.refreshable, true);
+  });
+
   test("YouTube: the channel chosen on Google's consent screen", async () => {
     const landed = await connectThroughConsent(admin, "youtube", { identity: "ben:UCsandboxBenShorts00003" });
     assert.equal(landed.searchParams.get("connected"), "1");
@@ -107,23 +119,26 @@ describe("connecting accounts against the platform sandbox", () => {
   });
 
   test("Telegram: the bot must be an administrator allowed to post; errors name the field", async () => {
-    const wrongToken = await admin.post("/api/social-media/telegram", {
+    const wrongToken = await admin.post("/api/social-media/bot/telegram", {
       botToken: "7000000009:AAHsandboxNobodysBotToken0000000009",
       chat: "@northwind_news",
     });
     assert.equal(wrongToken.status, 400);
     assert.equal(wrongToken.body.error.field, "botToken");
-    const noRights = await admin.post("/api/social-media/telegram", {
+    const noRights = await admin.post("/api/social-media/bot/telegram", {
       botToken: "7000000002:AAHsandboxQuietObserverBot0000000002",
       chat: "@northwind_news",
     });
     assert.equal(noRights.status, 400);
     assert.equal(noRights.body.error.field, "chat");
     assert.match(noRights.body.error.message, /not an administrator/);
-    const badChat = await admin.post("/api/social-media/telegram", { botToken: newsBot, chat: "northwind" });
+    const badChat = await admin.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "northwind" });
     assert.equal(badChat.status, 400);
     assert.equal(badChat.body.error.field, "chat");
-    const connected = await admin.post("/api/social-media/telegram", { botToken: newsBot, chat: "@northwind_news" });
+    const connected = await admin.post("/api/social-media/bot/telegram", {
+      botToken: newsBot,
+      chat: "@northwind_news",
+    });
     assert.equal(connected.status, 201);
     assert.equal(connected.body.connection.name, "Northwind News");
   });

@@ -161,7 +161,10 @@ for (const backend of backends) {
     });
 
     test("a rate limit marks the connection rate_limited until the platform's reset", async () => {
-      const telegram = await admin.post("/api/social-media/telegram", { botToken: newsBot, chat: "@northwind_news" });
+      const telegram = await admin.post("/api/social-media/bot/telegram", {
+        botToken: newsBot,
+        chat: "@northwind_news",
+      });
       await fetch(`${sandbox.url}_sandbox/faults`, {
         method: "POST",
         headers: { "content-type": "application/json" },

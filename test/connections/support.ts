@@ -26,6 +26,9 @@ export function sandboxEnv(sandbox: RunningSandbox): Record<string, string> {
     YOUTUBE_CLIENT_SECRET: "sandbox-youtube-secret",
     YOUTUBE_BASE_URL: sandbox.base("google"),
     TELEGRAM_BASE_URL: sandbox.base("telegram"),
+    TIKTOK_CLIENT_KEY: "sandbox-tiktok-client",
+    TIKTOK_CLIENT_SECRET: "sandbox-tiktok-secret",
+    TIKTOK_BASE_URL: sandbox.base("tiktok"),
   };
 }
 
@@ -47,7 +50,7 @@ export async function startAppWithSandbox(
 
 /** What a developer does in each platform's console: register the app's callback URL. */
 export async function registerRedirects(sandbox: RunningSandbox, appUrl: URL) {
-  for (const platform of ["facebook", "instagram", "x", "linkedin", "youtube"] as const) {
+  for (const platform of ["facebook", "instagram", "x", "linkedin", "youtube", "tiktok"] as const) {
     const answer = await fetch(`${sandbox.url}_sandbox/clients`, {
       method: "POST",
       headers: { "content-type": "application/json" },

@@ -33,7 +33,7 @@ describe("composing and scheduling from the dashboard", { skip }, () => {
     await client.post(`/api/social-media/grants/${facebook.searchParams.get("choose")}`, {
       externalIds: ["200000000000001"],
     });
-    await client.post("/api/social-media/telegram", { botToken: newsBot, chat: "@northwind_news" });
+    await client.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "@northwind_news" });
 
     const page = await signedInPage(browser, app.url, user.email, { timezoneId: "Europe/Madrid" });
     await page.getByRole("navigation").getByRole("link", { name: "Compose" }).click();

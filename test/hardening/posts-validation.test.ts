@@ -26,7 +26,10 @@ describe("a post's fields are bounded", () => {
     client = app.client();
     await signUp(client);
     await createOrganization(client);
-    const connected = await client.post("/api/social-media/telegram", { botToken: newsBot, chat: "@northwind_news" });
+    const connected = await client.post("/api/social-media/bot/telegram", {
+      botToken: newsBot,
+      chat: "@northwind_news",
+    });
     telegramId = connected.body.connection.id;
   });
   after(async () => {

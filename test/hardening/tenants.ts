@@ -42,7 +42,7 @@ export interface Tenants {
 const nextYear = () => new Date(Date.now() + 365 * 24 * 3_600_000).toISOString();
 
 async function organizationData(client: HttpClient, content: string): Promise<OrganizationData> {
-  const connected = await client.post("/api/social-media/telegram", { botToken: newsBot, chat: "@northwind_news" });
+  const connected = await client.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "@northwind_news" });
   assert.equal(connected.status, 201, JSON.stringify(connected.body));
   const media = await upload(client, { name: "photo.jpg", type: "image/jpeg", body: jpegOf(600, 600) });
   const post = await client.post("/api/posts", {

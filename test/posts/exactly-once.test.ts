@@ -44,7 +44,7 @@ describe("exactly once, through lost answers, hangs and refusals", () => {
     await client.post(`/api/social-media/grants/${linkedin.searchParams.get("choose")}`, {
       externalIds: ["urn:li:person:aVaSaNdBoX1"],
     });
-    await client.post("/api/social-media/telegram", { botToken: newsBot, chat: "@northwind_news" });
+    await client.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "@northwind_news" });
     ids = await connectionIds(client);
   });
   after(async () => {
@@ -134,7 +134,7 @@ describe("exactly once, through lost answers, hangs and refusals", () => {
     const parts = ["Brewing guide, a thread 1/3", "2/3: grind finer than you think", "3/3: bloom for forty seconds"];
     const post = await publish({
       content: parts[0],
-      options: { threadParts: parts.slice(1) },
+      options: { x: { threadParts: parts.slice(1) } },
       connectionIds: [ids.byKey("x")],
     });
     assert.equal(post.targets[0].state, "published", post.targets[0].error);

@@ -26,7 +26,7 @@ describe("publishing through platform failures", () => {
     await client.post(`/api/social-media/grants/${linkedin.searchParams.get("choose")}`, {
       externalIds: ["urn:li:person:aVaSaNdBoX1"],
     });
-    await client.post("/api/social-media/telegram", { botToken: newsBot, chat: "@northwind_news" });
+    await client.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "@northwind_news" });
     await connectThroughConsent(client, "youtube", { identity: "ava:UCsandboxNorthwindTV0001" });
     ids = await connectionIds(client);
   });

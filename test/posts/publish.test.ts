@@ -29,7 +29,7 @@ describe("cross-posting against the platform sandbox", () => {
     await client.post(`/api/social-media/grants/${linkedin.searchParams.get("choose")}`, {
       externalIds: ["urn:li:person:aVaSaNdBoX1"],
     });
-    await client.post("/api/social-media/telegram", { botToken: newsBot, chat: "@northwind_news" });
+    await client.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "@northwind_news" });
     ids = await connectionIds(client);
   });
   after(async () => {
@@ -75,7 +75,7 @@ describe("cross-posting against the platform sandbox", () => {
     const created = await compose({
       content: "Thread: how we roast 1/3",
       connectionIds: [ids.byKey("x")],
-      options: { threadParts: ["2/3 low and slow", "3/3 rest two days"] },
+      options: { x: { threadParts: ["2/3 low and slow", "3/3 rest two days"] } },
     });
     const post = await settled(client, created.body.post.id);
     const parts = await published("x");
@@ -91,7 +91,7 @@ describe("cross-posting against the platform sandbox", () => {
       content: "Roast day in pictures 1/2",
       mediaIds: [first.id],
       connectionIds: [ids.byKey("x")],
-      options: { threadParts: ["2/2 the cooling tray"], threadMedia: [[second.id]] },
+      options: { x: { threadParts: ["2/2 the cooling tray"], threadMedia: [[second.id]] } },
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const post = await settled(client, created.body.post.id);
@@ -102,7 +102,7 @@ describe("cross-posting against the platform sandbox", () => {
     const tooMany = await compose({
       content: "too many",
       connectionIds: [ids.byKey("x")],
-      options: { threadParts: ["second"], threadMedia: [[first.id, second.id, first.id, second.id, first.id]] },
+      options: { x: { threadParts: ["second"], threadMedia: [[first.id, second.id, first.id, second.id, first.id]] } },
     });
     assert.equal(tooMany.status, 400);
   });
@@ -154,7 +154,7 @@ describe("cross-posting against the platform sandbox", () => {
       content: "Behind the roaster",
       mediaIds: [clip.id],
       connectionIds: [ids.byKey("youtube"), ids.byKey("instagram")],
-      options: { instagramFormat: "reel", youtube: { title: "Behind the roaster", privacy: "unlisted" } },
+      options: { instagram: { format: "reel" }, youtube: { title: "Behind the roaster", privacy: "unlisted" } },
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const post = await settled(client, created.body.post.id);

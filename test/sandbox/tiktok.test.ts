@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { Api, resolveHosts } from "../../src/platforms/http.js";
 import { authorizeUrl, exchangeCode, newState, refreshGrant, revokeToken } from "../../src/platforms/oauth.js";
 import { PlatformError, type OutgoingMedia, type OutgoingPost } from "../../src/platforms/platform.js";
+import type { PlatformOptions } from "../../src/platforms/profiles.js";
 import { tiktok } from "../../src/platforms/tiktok.js";
 import {
   callback,
@@ -542,11 +543,12 @@ describe("sandbox: TikTok", () => {
   });
 
   describe("the product's TikTok module against the sandbox", () => {
-    const outgoing = (overrides: Partial<OutgoingPost> = {}): OutgoingPost => ({
+    type TikTokPost = OutgoingPost<PlatformOptions<"tiktok">>;
+    const outgoing = (overrides: Partial<TikTokPost> = {}): TikTokPost => ({
       text: "Morning roast #coffee",
       media: [],
-      threadParts: [],
-      threadMedia: [],
+      options: {},
+      mediaById: new Map(),
       publishedPartIds: [],
       ...overrides,
     });
@@ -573,7 +575,7 @@ describe("sandbox: TikTok", () => {
       const result = await tiktok.publishing!.publish(
         apiFor(grant.accessToken),
         { externalId: ava.openId, details: { username: ava.username } },
-        outgoing({ privacy: "private", media: [file("/clip.mp4", "https://media.example/clip.mp4")] }),
+        outgoing({ options: { privacy: "SELF_ONLY" }, media: [file("/clip.mp4", "https://media.example/clip.mp4")] }),
         {},
         async () => {},
       );
@@ -602,7 +604,7 @@ describe("sandbox: TikTok", () => {
       const result = await tiktok.publishing!.publish(
         apiFor(grant.accessToken),
         { externalId: "-000benSandboxOpenId0002", details: { username: "ben.rides" } },
-        outgoing({ privacy: "public", media: [file("/clip.mp4")] }),
+        outgoing({ options: { privacy: "PUBLIC_TO_EVERYONE" }, media: [file("/clip.mp4")] }),
         {},
         async () => {},
       );
@@ -632,7 +634,7 @@ describe("sandbox: TikTok", () => {
         tiktok.publishing!.publish(
           apiFor(grant.accessToken),
           account,
-          outgoing({ privacy: "public", media: [file("/photo.jpg")] }),
+          outgoing({ options: { privacy: "PUBLIC_TO_EVERYONE" }, media: [file("/photo.jpg")] }),
           {},
           async () => {},
         ),
@@ -643,7 +645,7 @@ describe("sandbox: TikTok", () => {
         tiktok.publishing!.publish(
           apiFor(ben.grant.accessToken),
           { externalId: "-000benSandboxOpenId0002", details: { username: "ben.rides" } },
-          outgoing({ privacy: "private", media: [file("/clip.mp4")] }),
+          outgoing({ options: { privacy: "SELF_ONLY" }, media: [file("/clip.mp4")] }),
           {},
           async () => {},
         ),

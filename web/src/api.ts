@@ -95,7 +95,8 @@ export const roleCan = {
   post: (role: Role) => role !== "GUEST",
 };
 
-export type PlatformId = "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram";
+export type { PlatformId } from "../../src/platforms/profiles";
+import type { PlatformId } from "../../src/platforms/profiles";
 
 export interface PlatformInfo {
   id: PlatformId;
@@ -105,6 +106,8 @@ export interface PlatformInfo {
   missingVariables: string[];
   redirectUri: string | null;
   example: { botToken: string; channel: string } | null;
+  /** The yes/no settings its profile declares, as set on this server; its composer rules read them. */
+  flags: Record<string, boolean>;
 }
 
 export type ConnectionStatus = "healthy" | "expired" | "invalid" | "rate_limited" | "disconnected";

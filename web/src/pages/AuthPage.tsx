@@ -1,9 +1,13 @@
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
+import { platformProfiles } from "../../../src/platforms/profiles";
 import { api } from "../api";
 import { Button, Field, fieldError, FormError, Logo } from "../components/ui";
 import { useMe, useResetSession } from "../session";
+
+const names = Object.values(platformProfiles).map((profile) => profile.name);
+const platformNames = `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 
 /** Only paths inside the app, so a crafted ?next= cannot send people elsewhere. */
 function safeNext(next: string | null): string {
@@ -16,10 +20,7 @@ export function AuthLayout({ children }: { children: React.ReactNode }) {
       <section className="auth-brand">
         <Logo light />
         <h2>Every channel, one calm workspace.</h2>
-        <p>
-          Connect your organization's own Facebook Pages, Instagram, X, LinkedIn, YouTube and Telegram accounts, then
-          plan, publish and measure from one place.
-        </p>
+        <p>Connect your organization's own {platformNames} accounts, then plan, publish and measure from one place.</p>
         <ul className="auth-points">
           <li>Your accounts, your tokens: encrypted with a key for your organization alone</li>
           <li>Roles for admins, members and guests, with every change in the audit log</li>

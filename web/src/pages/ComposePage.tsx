@@ -1,16 +1,24 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useNavigate } from "react-router";
-import { weightedLength } from "../../../src/platforms/text-length";
+import {
+  draftProblems,
+  sentText,
+  textLength,
+  type PlatformProfile,
+  type RuleSettings,
+} from "../../../src/platforms/profile";
+import { platformProfiles } from "../../../src/platforms/profiles";
 import {
   api,
   uploadMedia,
   type Connection,
-  type ContentLimits,
   type MediaItem,
   type PlatformId,
+  type PlatformInfo,
   type Post,
 } from "../api";
+import { PlatformOptions, sentOptions, type OptionValues } from "../components/PlatformOptions";
 import { Button, Card, Field, fieldError, FormError, PageHeader } from "../components/ui";
 import { viewerZone, wallTimeToIso } from "../time";
 import { PlatformMark } from "./SocialMediaPage";
@@ -30,29 +38,34 @@ interface Upload {
   error?: string;
 }
 
-/** The same rules the server checks, shown while writing. */
+/** The same rules the server checks, from the same profiles, shown while writing. */
 function rulesFor(
-  limits: ContentLimits,
   platform: PlatformId,
-  text: string,
-  media: MediaItem[],
+  draft: { content: string; link: string; media: MediaItem[]; options: OptionValues },
+  settings: RuleSettings,
+  knownMedia: ReadonlyMap<string, MediaItem>,
 ): { count: string; problems: string[] } {
-  const length = limits.weightedText ? weightedLength(text) : [...text].length;
-  const images = media.filter((item) => item.contentType.startsWith("image/"));
-  const videos = media.filter((item) => item.contentType.startsWith("video/"));
-  const problems: string[] = [];
-  if (length > limits.textLength) problems.push(`${length - limits.textLength} characters too long`);
-  if (limits.mediaRequired && media.length === 0) problems.push("needs an image or a video");
-  if (images.length > limits.maxImages) problems.push(`at most ${limits.maxImages} images`);
-  if (videos.length > limits.maxVideos) problems.push(`at most ${limits.maxVideos} video`);
-  if (!limits.mixedMedia && images.length && videos.length) problems.push("no images and videos together");
-  for (const item of media) {
-    const types = item.contentType.startsWith("video/") ? limits.videoTypes : limits.imageTypes;
-    if (!types.includes(item.contentType)) problems.push(`does not take ${item.contentType}`);
-  }
-  if (platform === "instagram" && (text.match(/#[\p{L}\p{N}_]+/gu) ?? []).length > 30)
-    problems.push("at most 30 hashtags");
-  return { count: `${length}/${limits.textLength}`, problems };
+  const profile = platformProfiles[platform] as PlatformProfile;
+  const { limits } = profile;
+  const length = textLength(limits, sentText(profile, draft.content, draft.link || undefined));
+  const over = length - limits.textLength;
+  const problems = draftProblems(
+    profile,
+    {
+      content: draft.content,
+      link: draft.link || undefined,
+      media: draft.media,
+      options: draft.options,
+      mediaOf: (id) => knownMedia.get(id),
+    },
+    settings,
+  )
+    .filter((problem) => !(problem.field === "content" && over > 0 && problem.message.includes(`this is ${length}`)))
+    .map((problem) => problem.message);
+  return {
+    count: over > 0 ? `${length}/${limits.textLength} · ${over} characters too long` : `${length}/${limits.textLength}`,
+    problems,
+  };
 }
 
 export function ComposePage() {
@@ -61,9 +74,12 @@ export function ComposePage() {
     queryKey: ["connections"],
     queryFn: () => api<{ connections: Connection[] }>("GET", "/api/social-media/connections"),
   });
-  const limits = useQuery({
-    queryKey: ["limits"],
-    queryFn: () => api<{ limits: Record<PlatformId, ContentLimits | null> }>("GET", "/api/posts/limits"),
+  const platformInfo = useQuery({
+    queryKey: ["platforms"],
+    queryFn: () => api<{ platforms: PlatformInfo[] }>("GET", "/api/social-media/platforms"),
+  });
+  const settingsOf = (platform: PlatformId): RuleSettings => ({
+    flags: platformInfo.data?.platforms.find((info) => info.id === platform)?.flags ?? {},
   });
   const [content, setContent] = useState("");
   const [link, setLink] = useState("");
@@ -72,10 +88,8 @@ export function ComposePage() {
   const [when, setWhen] = useState<"now" | "later">("now");
   const [localTime, setLocalTime] = useState("");
   const [zone, setZone] = useState(viewerZone);
-  const [threadParts, setThreadParts] = useState<string[]>([]);
-  const [threadMedia, setThreadMedia] = useState<MediaItem[][]>([]);
-  const [instagramFormat, setInstagramFormat] = useState<"post" | "reel" | "story">("post");
-  const [youtube, setYoutube] = useState({ title: "", privacy: "public", short: false });
+  const [options, setOptions] = useState<Partial<Record<PlatformId, OptionValues>>>({});
+  const [optionMedia, setOptionMedia] = useState<MediaItem[]>([]);
 
   const usable = (connections.data?.connections ?? []).filter(
     (connection) => connection.status !== "invalid" && connection.status !== "expired",
@@ -83,6 +97,8 @@ export function ComposePage() {
   const chosen = usable.filter((connection) => selected.includes(connection.id));
   const platformsChosen = [...new Set(chosen.map((connection) => connection.platform))];
   const media = uploads.flatMap((upload) => (upload.media ? [upload.media] : []));
+  const knownMedia = new Map([...media, ...optionMedia].map((item) => [item.id, item]));
+  const optionsOf = (platform: PlatformId) => options[platform] ?? platformProfiles[platform].optionDefaults;
 
   const submit = useMutation({
     mutationFn: () =>
@@ -92,24 +108,9 @@ export function ComposePage() {
         mediaIds: media.map((item) => item.id),
         connectionIds: selected,
         ...(when === "later" && localTime ? { scheduledAt: wallTimeToIso(localTime, zone) } : {}),
-        options: {
-          ...(platformsChosen.includes("x") && threadParts.length
-            ? {
-                threadParts,
-                threadMedia: threadParts.map((_, index) => (threadMedia[index] ?? []).map((item) => item.id)),
-              }
-            : {}),
-          ...(platformsChosen.includes("instagram") ? { instagramFormat } : {}),
-          ...(platformsChosen.includes("youtube")
-            ? {
-                youtube: {
-                  ...(youtube.title ? { title: youtube.title } : {}),
-                  privacy: youtube.privacy,
-                  short: youtube.short,
-                },
-              }
-            : {}),
-        },
+        options: Object.fromEntries(
+          platformsChosen.map((platform) => [platform, sentOptions(platform, optionsOf(platform))]),
+        ),
       }),
     onSuccess: () => navigate("/posts"),
   });
@@ -240,101 +241,22 @@ export function ComposePage() {
             ) : null}
           </Card>
 
-          {platformsChosen.includes("x") ||
-          platformsChosen.includes("instagram") ||
-          platformsChosen.includes("youtube") ? (
+          {platformsChosen.some((platform) => platformProfiles[platform].optionFields.length > 0) ? (
             <Card title="Platform options">
-              {platformsChosen.includes("x") ? (
-                <div className="field">
-                  <span className="field-label">X thread: more posts, each replying to the one before</span>
-                  {threadParts.map((part, index) => (
-                    <div className="thread-part" key={index}>
-                      <textarea
-                        rows={2}
-                        aria-label={`Thread part ${index + 2}`}
-                        value={part}
-                        onChange={(event) =>
-                          setThreadParts(
-                            threadParts.map((value, position) => (position === index ? event.target.value : value)),
-                          )
-                        }
-                      />
-                      <input
-                        type="file"
-                        multiple
-                        aria-label={`Images for thread part ${index + 2}`}
-                        accept="image/jpeg,image/png,image/gif,image/webp,video/mp4,video/quicktime"
-                        onChange={async (event) => {
-                          const files = Array.from(event.target.files ?? []);
-                          const uploaded = await Promise.all(files.map((file) => uploadMedia(file, () => undefined)));
-                          setThreadMedia((current) => {
-                            const next = threadParts.map((_, position) => current[position] ?? []);
-                            next[index] = uploaded;
-                            return next;
-                          });
-                        }}
-                      />
-                      {threadMedia[index]?.length ? (
-                        <span className="muted small">
-                          {threadMedia[index]!.map((item) => item.fileName).join(", ")}
-                        </span>
-                      ) : null}
-                    </div>
-                  ))}
-                  <button type="button" className="link-button" onClick={() => setThreadParts([...threadParts, ""])}>
-                    + Add a thread part
-                  </button>
-                </div>
-              ) : null}
-              {platformsChosen.includes("instagram") ? (
-                <div className="field">
-                  <label className="field-label" htmlFor="instagramFormat">
-                    Instagram format
-                  </label>
-                  <select
-                    id="instagramFormat"
-                    value={instagramFormat}
-                    onChange={(event) => setInstagramFormat(event.target.value as typeof instagramFormat)}
-                  >
-                    <option value="post">Post (one image, or a carousel)</option>
-                    <option value="reel">Reel (one video)</option>
-                    <option value="story">Story</option>
-                  </select>
-                </div>
-              ) : null}
-              {platformsChosen.includes("youtube") ? (
-                <div className="row">
-                  <Field
-                    label="YouTube title"
-                    name="youtubeTitle"
-                    value={youtube.title}
-                    onChange={(event) => setYoutube({ ...youtube, title: event.target.value })}
-                    error={fieldError(submit.error, "options.youtube.title")}
+              {platformsChosen
+                .filter((platform) => platformProfiles[platform].optionFields.length > 0)
+                .map((platform) => (
+                  <PlatformOptions
+                    key={platform}
+                    platform={platform}
+                    values={optionsOf(platform)}
+                    onChange={(values) => setOptions((current) => ({ ...current, [platform]: values }))}
+                    settings={settingsOf(platform)}
+                    error={submit.error}
+                    knownMedia={knownMedia}
+                    onUploaded={(uploaded) => setOptionMedia((current) => [...current, ...uploaded])}
                   />
-                  <div className="field">
-                    <label className="field-label" htmlFor="youtubePrivacy">
-                      Privacy
-                    </label>
-                    <select
-                      id="youtubePrivacy"
-                      value={youtube.privacy}
-                      onChange={(event) => setYoutube({ ...youtube, privacy: event.target.value })}
-                    >
-                      <option value="public">Public</option>
-                      <option value="unlisted">Unlisted</option>
-                      <option value="private">Private</option>
-                    </select>
-                  </div>
-                  <label className="inline-check">
-                    <input
-                      type="checkbox"
-                      checked={youtube.short}
-                      onChange={(event) => setYoutube({ ...youtube, short: event.target.checked })}
-                    />{" "}
-                    Short
-                  </label>
-                </div>
-              ) : null}
+                ))}
             </Card>
           ) : null}
 
@@ -375,7 +297,18 @@ export function ComposePage() {
           </Card>
           <FormError
             error={submit.error}
-            fields={["content", "link", "mediaIds", "connectionIds", "scheduledAt", "options.youtube.title"]}
+            fields={[
+              "content",
+              "link",
+              "mediaIds",
+              "connectionIds",
+              "scheduledAt",
+              ...platformsChosen.flatMap((platform) =>
+                platformProfiles[platform].optionFields.flatMap((field) =>
+                  field.kind === "text" || field.kind === "choice" ? [`options.${platform}.${field.key}`] : [],
+                ),
+              ),
+            ]}
           />
           <div>
             <Button
@@ -394,15 +327,12 @@ export function ComposePage() {
             <p className="muted small">Choose accounts to see each platform's preview and rules.</p>
           ) : null}
           {platformsChosen.map((platform) => {
-            const platformLimits = limits.data?.limits[platform];
-            const rules = platformLimits
-              ? rulesFor(
-                  platformLimits,
-                  platform,
-                  platform === "x" && link && !content.includes(link) ? `${content} ${link}` : content,
-                  media,
-                )
-              : undefined;
+            const rules = rulesFor(
+              platform,
+              { content, link, media, options: optionsOf(platform) },
+              settingsOf(platform),
+              knownMedia,
+            );
             return (
               <div className="preview" key={platform} data-testid={`preview-${platform}`}>
                 <div className="preview-header">

@@ -1,18 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useSearchParams } from "react-router";
+import type { BotForm } from "../../../src/platforms/profile";
+import { platformProfiles } from "../../../src/platforms/profiles";
 import { api, roleCan, type Connection, type GrantChoice, type PlatformId, type PlatformInfo } from "../api";
 import { Avatar, Button, Card, Field, fieldError, FormError, PageHeader, RelativeTime } from "../components/ui";
 import { useSession } from "../session";
-
-const platformLooks: Record<PlatformId, { glyph: string; color: string; blurb: string }> = {
-  facebook: { glyph: "f", color: "#1877f2", blurb: "Post to the Facebook Pages you manage." },
-  instagram: { glyph: "◎", color: "#d62976", blurb: "Business and creator accounts linked to a Facebook Page." },
-  x: { glyph: "𝕏", color: "#111111", blurb: "Posts and threads from your X account." },
-  linkedin: { glyph: "in", color: "#0a66c2", blurb: "Your member profile and the company pages you administer." },
-  youtube: { glyph: "▶", color: "#ff0000", blurb: "Upload videos and Shorts to your channel." },
-  telegram: { glyph: "✈", color: "#229ed9", blurb: "Channels, through your organization's own bot." },
-};
 
 const statusLabels: Record<Connection["status"], string> = {
   healthy: "Healthy",
@@ -23,7 +16,7 @@ const statusLabels: Record<Connection["status"], string> = {
 };
 
 export function PlatformMark({ platform }: { platform: PlatformId }) {
-  const look = platformLooks[platform];
+  const look = platformProfiles[platform].presentation;
   return (
     <span className="platform-mark" style={{ background: look.color }} aria-hidden>
       {look.glyph}
@@ -100,7 +93,7 @@ function ConnectionRow({ connection, canManage }: { connection: Connection; canM
         <Button variant="secondary" onClick={() => check.mutate()} busy={check.isPending}>
           Check now
         </Button>
-        {connection.platform !== "telegram" ? (
+        {platformProfiles[connection.platform].connectsWith === "oauth" ? (
           <Button
             variant={needsReconnect ? "primary" : "secondary"}
             onClick={() => reconnect.mutate()}
@@ -130,11 +123,12 @@ function ConnectionRow({ connection, canManage }: { connection: Connection; canM
   );
 }
 
-function TelegramForm({ platform }: { platform: PlatformInfo }) {
+/** A bot platform's connect form: the organization's own bot, and the channel it posts in. */
+function BotConnectForm({ platform, form: bot }: { platform: PlatformInfo; form: BotForm }) {
   const queryClient = useQueryClient();
   const [form, setForm] = useState({ botToken: "", chat: "" });
   const connect = useMutation({
-    mutationFn: () => api("POST", "/api/social-media/telegram", form),
+    mutationFn: () => api("POST", `/api/social-media/bot/${platform.id}`, form),
     onSuccess: () => {
       setForm({ botToken: "", chat: "" });
       void queryClient.invalidateQueries({ queryKey: ["connections"] });
@@ -145,15 +139,12 @@ function TelegramForm({ platform }: { platform: PlatformInfo }) {
     connect.mutate();
   };
   return (
-    <form className="telegram-form" onSubmit={onSubmit} noValidate>
-      <p className="muted small">
-        Create a bot with @BotFather, add it to your channel as an administrator allowed to post, then paste its token
-        here.
-      </p>
+    <form className="bot-form" onSubmit={onSubmit} noValidate>
+      <p className="muted small">{bot.instructions}</p>
       <Field
         label="Bot token"
         name="botToken"
-        placeholder="123456789:AA…"
+        placeholder={bot.token.example}
         autoComplete="off"
         value={form.botToken}
         onChange={(event) => setForm({ ...form, botToken: event.target.value })}
@@ -162,7 +153,7 @@ function TelegramForm({ platform }: { platform: PlatformInfo }) {
       <Field
         label="Channel"
         name="chat"
-        placeholder="@yourchannel"
+        placeholder={bot.chat.example}
         value={form.chat}
         onChange={(event) => setForm({ ...form, chat: event.target.value })}
         error={fieldError(connect.error, "chat")}
@@ -198,7 +189,7 @@ function PlatformCard({
   canManage: boolean;
 }) {
   const connect = useMutation({ mutationFn: () => startConnect(platform.id) });
-  const look = platformLooks[platform.id];
+  const profile = platformProfiles[platform.id];
   return (
     <section className="card platform-card" aria-label={platform.name} data-testid={`platform-${platform.id}`}>
       <div className="platform-header">
@@ -215,7 +206,7 @@ function PlatformCard({
               </span>
             ) : null}
           </h2>
-          <p className="muted small">{look.blurb}</p>
+          <p className="muted small">{profile.presentation.blurb}</p>
         </div>
       </div>
       {connections.length > 0 ? (
@@ -237,8 +228,8 @@ function PlatformCard({
           )}
         </div>
       ) : canConnect ? (
-        platform.method === "bot" ? (
-          <TelegramForm platform={platform} />
+        profile.bot ? (
+          <BotConnectForm platform={platform} form={profile.bot} />
         ) : (
           <div>
             <FormError error={connect.error} />

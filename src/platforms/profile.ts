@@ -1,0 +1,216 @@
+import type { z } from "zod";
+import type { ContentLimits } from "./limits.js";
+import { weightedLength } from "./text-length.js";
+
+/**
+ * What the product knows of a platform without calling it: how it connects, its environment
+ * variables, its post options and content rules, and how the dashboard shows it. Pure data and
+ * functions (no server imports), so the server and the dashboard's composer read the same rules.
+ */
+
+/** A file as the rules see it: what the upload's header told, when it told. */
+export interface MediaFacts {
+  fileName: string;
+  contentType: string;
+  sizeBytes: number;
+  width?: number | null;
+  height?: number | null;
+  durationSeconds?: number | null;
+}
+
+export interface Problem {
+  field: string;
+  message: string;
+}
+
+/** A post as one platform's rules see it: its own options, and the media the options refer to. */
+export interface Draft<Options> {
+  content: string;
+  link?: string;
+  media: MediaFacts[];
+  options: Options;
+  mediaOf(id: string): MediaFacts | undefined;
+}
+
+/** Deployment facts a rule may depend on: the platform's declared flags (TikTok's audit). */
+export interface RuleSettings {
+  flags: Record<string, boolean>;
+}
+
+/**
+ * A platform's variables: `{prefix}_CLIENT_ID`, `_CLIENT_SECRET` (OAuth platforms), `_BASE_URL`,
+ * and those declared here.
+ */
+export interface PlatformEnvironment {
+  prefix: string;
+  /** The client id variable's suffix where the platform names its client id otherwise (TikTok's client key); CLIENT_ID when absent. */
+  clientIdSuffix?: string;
+  /** `{prefix}_API_VERSION`, its default and the shape it must have. */
+  apiVersion?: { default: string; pattern: RegExp; format: string };
+  /** Another platform's prefix whose credentials, base URL and API version stand in for unset ones. */
+  fallbackPrefix?: string;
+  /** Yes/no settings as `{prefix}_{suffix}`, read by the platform's rules and its composer panel. */
+  flags?: Record<string, { suffix: string; default: boolean; description: string }>;
+}
+
+/** How the composer shows one of the platform's options. */
+export type OptionField =
+  | { kind: "text"; key: string; label: string; placeholder?: string }
+  | {
+      kind: "choice";
+      key: string;
+      label: string;
+      choices: { value: string; label: string }[];
+      /** No choice made for the user (TikTok's guidelines forbid a default privacy). */
+      placeholder?: string;
+      /** The choices this deployment may offer; all when absent. */
+      offered?(settings: RuleSettings): string[];
+      /** What the user must know about the choices here (an unaudited TikTok app posts privately). */
+      notice?(settings: RuleSettings): string | undefined;
+    }
+  | { kind: "toggle"; key: string; label: string }
+  /** Further posts, each with its own media, each replying to the one before (X's threads). */
+  | { kind: "parts"; textKey: string; mediaKey: string; label: string };
+
+export interface Presentation {
+  /** A character or two standing for the logo. */
+  glyph: string;
+  color: string;
+  blurb: string;
+}
+
+export interface BotForm {
+  instructions: string;
+  token: { pattern: RegExp; example: string; message: string };
+  chat: { pattern: RegExp; example: string; message: string };
+  /** When the platform answers that it does not know the token. */
+  unknownToken: string;
+}
+
+export type ConnectionMethod = "oauth" | "bot";
+
+export interface PlatformProfile<
+  Id extends string = string,
+  Options = unknown,
+  Connects extends ConnectionMethod = ConnectionMethod,
+> {
+  id: Id;
+  name: string;
+  /** A sign-in at the platform (OAuth 2.0), or a bot token the organization brings. */
+  connectsWith: Connects;
+  environment: PlatformEnvironment;
+  presentation: Presentation;
+  /** Bot platforms: what the connect form asks for, and how each answer must look. */
+  bot?: BotForm;
+  /** What the connect flow tells a user whose grant has nothing to post as. */
+  noAccountsMessage: string;
+  limits: ContentLimits;
+  /** The link is sent inside the text, so it counts towards the text's length (X). */
+  linkInText?: boolean;
+  /** The post's options for this platform, as stored in `posts.options[id]`. */
+  options: z.ZodType<Options>;
+  /** Initial values of the composer's fields. */
+  optionDefaults: Record<string, unknown>;
+  optionFields: OptionField[];
+  /** Media ids the options refer to beyond the post's own (X's thread parts). */
+  referencedMedia?(options: Options): string[];
+  /** How many posts one publication makes (X's threads); one when absent. */
+  postCount?(options: Options): number;
+  /** Rules beyond the limits, with their messages; fields are paths in the compose body. */
+  rules?(draft: Draft<Options>, settings: RuleSettings): Problem[];
+}
+
+/** Keeps a profile's literal id and options type, so the registry can derive from them. */
+export function defineProfile<const Id extends string, Options, const Connects extends ConnectionMethod>(
+  profile: PlatformProfile<Id, Options, Connects>,
+): PlatformProfile<Id, Options, Connects> {
+  return profile;
+}
+
+/** The text the platform receives: with the link appended where the platform sends it inside the text. */
+export function sentText(profile: { linkInText?: boolean }, content: string, link: string | undefined): string {
+  return profile.linkInText && link && !content.includes(link) ? `${content} ${link}`.trim() : content;
+}
+
+export function textLength(limits: ContentLimits, text: string): number {
+  return limits.weightedText ? weightedLength(text) : [...text].length;
+}
+
+export const isVideo = (media: MediaFacts) => media.contentType.startsWith("video/");
+
+/** Counts, types, shapes and sizes of one post's (or one thread part's) media for a platform. */
+export function mediaProblems(name: string, limits: ContentLimits, media: MediaFacts[], field: string): Problem[] {
+  const problems: Problem[] = [];
+  const videos = media.filter(isVideo);
+  const images = media.filter((item) => item.contentType.startsWith("image/"));
+  if (images.length > limits.maxImages)
+    problems.push({ field, message: `${name} takes at most ${limits.maxImages} images.` });
+  if (videos.length > limits.maxVideos)
+    problems.push({
+      field,
+      message: `${name} takes at most ${limits.maxVideos} video${limits.maxVideos === 1 ? "" : "s"}.`,
+    });
+  if (!limits.mixedMedia && images.length > 0 && videos.length > 0)
+    problems.push({ field, message: `${name} cannot mix images and videos in one post.` });
+  for (const item of media) {
+    const video = isVideo(item);
+    const types = video ? limits.videoTypes : limits.imageTypes;
+    if (!types.includes(item.contentType)) {
+      problems.push({
+        field,
+        message: `${name} does not take ${item.contentType} (${item.fileName}); it takes ${types.join(", ") || "no such files"}.`,
+      });
+    } else if (
+      !video &&
+      limits.imageAspect &&
+      item.width &&
+      item.height &&
+      (item.width / item.height < limits.imageAspect.min || item.width / item.height > limits.imageAspect.max)
+    ) {
+      problems.push({
+        field,
+        message: `${item.fileName} is ${item.width}×${item.height}; ${name} takes images from ${limits.imageAspect.min}:1 to ${limits.imageAspect.max}:1 (width to height).`,
+      });
+    } else if (
+      video &&
+      limits.videoSeconds &&
+      item.durationSeconds &&
+      (item.durationSeconds < limits.videoSeconds.min || item.durationSeconds > limits.videoSeconds.max)
+    ) {
+      problems.push({
+        field,
+        message: `${item.fileName} lasts ${Math.round(item.durationSeconds)} s; ${name} takes videos of ${limits.videoSeconds.min} to ${limits.videoSeconds.max} s.`,
+      });
+    } else if (item.sizeBytes > (video ? limits.maxVideoBytes : limits.maxImageBytes)) {
+      problems.push({
+        field,
+        message: `${item.fileName} is over ${name}'s ${Math.round((video ? limits.maxVideoBytes : limits.maxImageBytes) / 1024 / 1024)} MB limit.`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** Every rule one platform enforces on a draft: text length, media, then its own rules. */
+export function draftProblems<Options>(
+  profile: PlatformProfile<string, Options>,
+  draft: Draft<Options>,
+  settings: RuleSettings,
+): Problem[] {
+  const { limits, name } = profile;
+  const problems: Problem[] = [];
+  const length = textLength(limits, sentText(profile, draft.content, draft.link));
+  if (length > limits.textLength) {
+    problems.push({
+      field: "content",
+      message: `${name} takes at most ${limits.textLength}${limits.weightedText ? " weighted" : ""} characters; this is ${length}.`,
+    });
+  }
+  if (!draft.content.trim() && draft.media.length === 0 && !draft.link)
+    problems.push({ field: "content", message: `${name}: write something or attach media.` });
+  if (limits.mediaRequired && draft.media.length === 0)
+    problems.push({ field: "mediaIds", message: `${name} needs an image or a video.` });
+  problems.push(...mediaProblems(name, limits, draft.media, "mediaIds"));
+  problems.push(...(profile.rules?.(draft, settings) ?? []));
+  return problems;
+}

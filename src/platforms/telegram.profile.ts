@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { defineProfile } from "./profile.js";
+
+const CAPTION_LENGTH = 1_024;
+
+export const telegramProfile = defineProfile({
+  id: "telegram",
+  name: "Telegram",
+  // Each organization brings its own bot: no app credentials on the server.
+  connectsWith: "bot",
+  environment: { prefix: "TELEGRAM" },
+  presentation: { glyph: "✈", color: "#229ed9", blurb: "Channels, through your organization's own bot." },
+  bot: {
+    instructions:
+      "Create a bot with @BotFather, add it to your channel as an administrator allowed to post, then paste its token here.",
+    token: {
+      pattern: /^\d+:[\w-]{20,}$/,
+      example: "123456789:AA…",
+      message: "must be a bot token from @BotFather, like 123456789:AA…",
+    },
+    chat: {
+      pattern: /^(@[A-Za-z]\w{3,}|-100\d+)$/,
+      example: "@yourchannel",
+      message: "must be the channel's @username or its numeric id (-100…)",
+    },
+    unknownToken: "Telegram does not accept this bot token. Copy it again from @BotFather.",
+  },
+  noAccountsMessage: "The bot may post in no channel: make it an administrator of the channel.",
+  // https://core.telegram.org/bots/api#sendmessage, #sendphoto, #sendvideo, #sendmediagroup
+  limits: {
+    textLength: 4_096,
+    maxImages: 10,
+    maxVideos: 10,
+    mixedMedia: true,
+    mediaRequired: false,
+    imageTypes: ["image/jpeg", "image/png", "image/webp"],
+    videoTypes: ["video/mp4"],
+    maxImageBytes: 5 * 1024 * 1024,
+    maxVideoBytes: 20 * 1024 * 1024,
+  },
+  options: z.object({}),
+  optionDefaults: {},
+  optionFields: [],
+  rules: ({ content, media }) =>
+    media.length > 0 && [...content].length > CAPTION_LENGTH
+      ? [{ field: "content", message: "Telegram captions on media are at most 1,024 characters." }]
+      : [],
+});

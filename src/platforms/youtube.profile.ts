@@ -1,0 +1,68 @@
+import { z } from "zod";
+import { defineProfile, isVideo, type Problem } from "./profile.js";
+
+const TITLE_LENGTH = 100;
+const SHORT_SECONDS = 180;
+
+export const youtubeProfile = defineProfile({
+  id: "youtube",
+  name: "YouTube",
+  connectsWith: "oauth",
+  environment: { prefix: "YOUTUBE" },
+  presentation: { glyph: "▶", color: "#ff0000", blurb: "Upload videos and Shorts to your channel." },
+  noAccountsMessage:
+    "This Google account has no YouTube channel. Create the channel (or choose the brand account that owns it) and connect again.",
+  // https://developers.google.com/youtube/v3/docs/videos/insert
+  limits: {
+    textLength: 5_000,
+    maxImages: 0,
+    maxVideos: 1,
+    mixedMedia: false,
+    mediaRequired: true,
+    imageTypes: [],
+    videoTypes: ["video/mp4", "video/quicktime", "video/webm"],
+    maxImageBytes: 0,
+    maxVideoBytes: 256 * 1024 * 1024 * 1024,
+  },
+  options: z.object({
+    /** The first line of the text when absent. */
+    title: z.string().max(200).optional(),
+    privacy: z.enum(["public", "unlisted", "private"]).optional(),
+    short: z.boolean().optional(),
+  }),
+  optionDefaults: { privacy: "public", short: false },
+  optionFields: [
+    { kind: "text", key: "title", label: "YouTube title", placeholder: "The text's first line" },
+    {
+      kind: "choice",
+      key: "privacy",
+      label: "YouTube privacy",
+      choices: [
+        { value: "public", label: "Public" },
+        { value: "unlisted", label: "Unlisted" },
+        { value: "private", label: "Private" },
+      ],
+    },
+    { kind: "toggle", key: "short", label: "Publish as a YouTube Short" },
+  ],
+  rules({ content, media, options }) {
+    const problems: Problem[] = [];
+    const title = options.title ?? content.split("\n")[0] ?? "";
+    if (!title.trim()) problems.push({ field: "options.youtube.title", message: "YouTube needs a title." });
+    if (title.length > TITLE_LENGTH)
+      problems.push({
+        field: "options.youtube.title",
+        message: `YouTube titles are at most ${TITLE_LENGTH} characters; this is ${title.length}.`,
+      });
+    if (/[<>]/.test(title))
+      problems.push({ field: "options.youtube.title", message: "YouTube titles cannot contain < or >." });
+    const longest = Math.max(0, ...media.filter(isVideo).map((item) => item.durationSeconds ?? 0));
+    if (options.short && longest > SHORT_SECONDS) {
+      problems.push({
+        field: "options.youtube.short",
+        message: `A YouTube Short lasts at most ${SHORT_SECONDS / 60} minutes; this video is ${Math.round(longest)} s.`,
+      });
+    }
+    return problems;
+  },
+});
