@@ -6,6 +6,7 @@ import { sandboxTwin } from "../../sandbox/twin.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { browserTestSkip, launchBrowser, screenshotPath, signedInPage } from "../support/browser.js";
 import { createOrganization, signUp } from "../support/factories.js";
+import { platformIds } from "../../src/platforms/profiles.js";
 
 const skip = browserTestSkip(webRoot);
 
@@ -31,7 +32,11 @@ describe("connecting accounts from the dashboard, against the in-process sandbox
 
     const facebook = page.getByTestId("platform-facebook");
     await facebook.getByText("Sandbox").waitFor();
-    assert.equal(await page.locator(".badge-sandbox").count(), 6, "every platform is labelled Sandbox");
+    assert.equal(
+      await page.locator(".badge-sandbox").count(),
+      platformIds.length,
+      "every platform is labelled Sandbox",
+    );
     await facebook.getByRole("button", { name: "Connect Facebook Pages" }).click();
 
     await page.getByText("SANDBOX", { exact: true }).waitFor();
