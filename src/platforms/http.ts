@@ -158,38 +158,51 @@ export class Api {
         Object.entries(options.form).filter((entry): entry is [string, string] => entry[1] !== undefined),
       ).toString();
     }
-    let response: Response;
-    try {
-      response = await fetch(options.absoluteUrl ?? this.url(options.host, options.path, options.query), {
-        method,
-        headers,
-        body,
-        signal: this.options.signal
-          ? AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs), this.options.signal])
-          : AbortSignal.timeout(this.options.timeoutMs),
-      });
-    } catch (error) {
-      // Refused before anything was sent is safe to retry; a request that may have arrived is not.
-      const code = (error as { cause?: { code?: string } }).cause?.code;
-      const beforeSending = code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN";
-      const failure: PlatformFailure =
-        beforeSending || method === "GET" ? { kind: "transient" } : { kind: "ambiguous" };
-      throw new PlatformError(this.platform, failure, {
-        message: `network error (${code ?? (error as Error).name})`,
-        cause: error,
-      });
-    }
+    // One controller for the deadline and the caller's signal, held here until the answer is read:
+    // a deadline combined through AbortSignal.any is held weakly and can be collected unfired.
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new DOMException("the platform did not answer in time", "TimeoutError")),
+      this.options.timeoutMs,
+    );
+    const stop = () => deadline.abort(this.options.signal?.reason);
+    if (this.options.signal?.aborted) stop();
+    else this.options.signal?.addEventListener("abort", stop, { once: true });
     const write = method !== "GET";
+    let response: Response;
     let text: string;
     try {
-      text = await response.text();
-    } catch (error) {
-      // The platform answered (it has the request) but the body was cut off.
-      throw new PlatformError(this.platform, write ? { kind: "ambiguous" } : { kind: "transient" }, {
-        message: `answer cut off (${(error as Error).name})`,
-        status: response.status,
-        cause: error,
-      });
+      try {
+        response = await fetch(options.absoluteUrl ?? this.url(options.host, options.path, options.query), {
+          method,
+          headers,
+          body,
+          signal: deadline.signal,
+        });
+      } catch (error) {
+        // Refused before anything was sent is safe to retry; a request that may have arrived is not.
+        const code = (error as { cause?: { code?: string } }).cause?.code;
+        const beforeSending = code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN";
+        const failure: PlatformFailure =
+          beforeSending || method === "GET" ? { kind: "transient" } : { kind: "ambiguous" };
+        throw new PlatformError(this.platform, failure, {
+          message: `network error (${code ?? (error as Error).name})`,
+          cause: error,
+        });
+      }
+      try {
+        text = await response.text();
+      } catch (error) {
+        // The platform answered (it has the request) but the body was cut off.
+        throw new PlatformError(this.platform, write ? { kind: "ambiguous" } : { kind: "transient" }, {
+          message: `answer cut off (${(error as Error).name})`,
+          status: response.status,
+          cause: error,
+        });
+      }
+    } finally {
+      clearTimeout(timer);
+      this.options.signal?.removeEventListener("abort", stop);
     }
     let parsed: unknown = text;
     try {
