@@ -31,14 +31,21 @@ export async function main(options: { sandboxTwin?: SandboxTwin } = {}): Promise
 
   async function start() {
     const claim = config.database.kind === "pglite" ? await claimDataDirectory(config.dataDir) : undefined;
-    const runtime = await startRuntime({
-      config,
-      role,
-      logger,
-      controlToken: claim?.controlToken,
-      sandboxTwin: options.sandboxTwin,
-    });
-    return { claim, runtime };
+    // A start waiting on a database that went away may have nothing else scheduled; Node would
+    // then end the process (exit 13) instead of letting the start try again.
+    const keepAlive = setInterval(() => undefined, 60_000);
+    try {
+      const runtime = await startRuntime({
+        config,
+        role,
+        logger,
+        controlToken: claim?.controlToken,
+        sandboxTwin: options.sandboxTwin,
+      });
+      return { claim, runtime };
+    } finally {
+      clearInterval(keepAlive);
+    }
   }
 
   // pg-boss 10 marks a worked job complete (or failed) without awaiting it (manager.js, `onFetch`),

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
-import { openDatabase, untilReachable, type DatabaseHandle } from "./db/client.js";
+import { closeAll, openDatabase, untilReachable, type DatabaseHandle } from "./db/client.js";
 import { buildApp, type BuiltApp } from "./http/app.js";
 import { redirectUri, type SandboxTwin } from "./connections/access.js";
 import { postgresLock, processLock } from "./connections/lock.js";
@@ -93,7 +93,7 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
       },
     };
   } catch (error) {
-    for (const close of opened.reverse()) await close().catch(() => undefined);
+    await closeAll(opened);
     throw error;
   }
 }

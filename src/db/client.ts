@@ -71,6 +71,24 @@ export function isDatabaseUnreachable(error: unknown): boolean {
 }
 
 const START_RETRY_DELAYS_MS = [500, 1_000, 2_000, 5_000, 10_000];
+/** How long closing one half-started part may take before a start is tried again without it. */
+const CLOSE_WITHIN_MS = 5_000;
+
+/**
+ * Closes what a failed start opened, each part within a bound: a pool whose server vanished can
+ * wait forever for a client that will never come back, and with nothing else scheduled Node
+ * would end the process while it waits.
+ */
+export async function closeAll(parts: (() => Promise<unknown>)[]): Promise<void> {
+  for (const close of parts.reverse()) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      close().catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WITHIN_MS))),
+    ]);
+    clearTimeout(timer);
+  }
+}
 
 /**
  * A start-up step that needs the server: while the server is unreachable (restarting, not up

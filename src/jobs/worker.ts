@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { deleteExpiredSessions } from "../auth/sessions.js";
 import { startConnectionJobs } from "../connections/jobs.js";
 import { startPublishJobs } from "../posts/jobs.js";
-import type { Database, DatabaseHandle } from "../db/client.js";
+import { closeAll, type Database, type DatabaseHandle } from "../db/client.js";
 import { workerHeartbeats } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { holdPresence } from "./presence.js";
@@ -48,7 +48,7 @@ export async function startWorker(options: {
   const pollingIntervalSeconds = config.worker.pollingIntervalSeconds;
   const stops: (() => Promise<unknown>)[] = [() => presence.stop()];
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await closeAll(stops);
   };
 
   let timer: NodeJS.Timeout | undefined;
