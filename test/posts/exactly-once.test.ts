@@ -3,8 +3,8 @@ import { after, before, describe, test } from "node:test";
 import { createOrganization, signUp } from "../support/factories.js";
 import type { HttpClient } from "../support/client.js";
 import { json, startSandbox, userToken, type RunningSandbox } from "../sandbox/support.js";
-import { connectThroughConsent, newsBot, startAppWithSandbox, type TestApp } from "../connections/support.js";
-import { connectionIds, jpegOf, mp4Of, settled, upload } from "./support.js";
+import { connectThroughConsent, startAppWithSandbox, type TestApp } from "../connections/support.js";
+import { connectEveryPlatform, connectionIds, jpegOf, mp4Of, settled, upload } from "./support.js";
 
 interface PublishedItem {
   id: string;
@@ -35,17 +35,7 @@ describe("exactly once, through lost answers, hangs and refusals", () => {
     client = app.client();
     await signUp(client);
     await createOrganization(client, "Exactly Once Co");
-    await connectThroughConsent(client, "x", { identity: "ava" });
-    await connectThroughConsent(client, "instagram", { identity: "ava" });
-    await connectThroughConsent(client, "youtube", { identity: "ava:UCsandboxNorthwindTV0001" });
-    const facebook = await connectThroughConsent(client, "facebook", { identity: "ava" });
-    await client.post(`/api/social-media/grants/${facebook.searchParams.get("choose")}`, { externalIds: [PAGE] });
-    const linkedin = await connectThroughConsent(client, "linkedin", { identity: "ava" });
-    await client.post(`/api/social-media/grants/${linkedin.searchParams.get("choose")}`, {
-      externalIds: ["urn:li:person:aVaSaNdBoX1"],
-    });
-    await client.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "@northwind_news" });
-    ids = await connectionIds(client);
+    ids = await connectEveryPlatform(client);
   });
   after(async () => {
     await app.stop();

@@ -3,14 +3,14 @@ import { after, before, describe, test } from "node:test";
 import { createOrganization, signUp } from "../support/factories.js";
 import type { HttpClient } from "../support/client.js";
 import { json, startSandbox, type RunningSandbox } from "../sandbox/support.js";
-import { connectThroughConsent, newsBot, startAppWithSandbox, type TestApp } from "../connections/support.js";
-import { connectionIds, jpegOf, mp4Of, settled, upload } from "./support.js";
+import { startAppWithSandbox, type TestApp } from "../connections/support.js";
+import { connectEveryPlatform, jpegOf, mp4Of, settled, upload } from "./support.js";
 
 describe("cross-posting against the platform sandbox", () => {
   let app: TestApp;
   let sandbox: RunningSandbox;
   let client: HttpClient;
-  let ids: Awaited<ReturnType<typeof connectionIds>>;
+  let ids: Awaited<ReturnType<typeof connectEveryPlatform>>;
 
   before(async () => {
     sandbox = await startSandbox({ lifetimes: { videoProcessingSeconds: 1 } });
@@ -18,19 +18,7 @@ describe("cross-posting against the platform sandbox", () => {
     client = app.client();
     await signUp(client);
     await createOrganization(client, "Crosspost Co");
-    await connectThroughConsent(client, "x", { identity: "ava" });
-    await connectThroughConsent(client, "instagram", { identity: "ava" });
-    await connectThroughConsent(client, "youtube", { identity: "ava:UCsandboxNorthwindTV0001" });
-    const facebook = await connectThroughConsent(client, "facebook", { identity: "ava" });
-    await client.post(`/api/social-media/grants/${facebook.searchParams.get("choose")}`, {
-      externalIds: ["200000000000001"],
-    });
-    const linkedin = await connectThroughConsent(client, "linkedin", { identity: "ava" });
-    await client.post(`/api/social-media/grants/${linkedin.searchParams.get("choose")}`, {
-      externalIds: ["urn:li:person:aVaSaNdBoX1"],
-    });
-    await client.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "@northwind_news" });
-    ids = await connectionIds(client);
+    ids = await connectEveryPlatform(client);
   });
   after(async () => {
     await app.stop();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { HttpClient } from "../support/client.js";
 import { waitFor } from "../support/process.js";
+import { connectThroughConsent, newsBot } from "../connections/support.js";
 import { mediaFiles } from "../sandbox/support.js";
 
 export async function upload(
@@ -36,6 +37,23 @@ export async function settled(client: HttpClient, postId: string, timeoutMs = 20
     timeoutMs,
     `post ${postId} to settle`,
   );
+}
+
+/** Ava's account on every platform through the sandbox's consent pages, and the news channel's bot. */
+export async function connectEveryPlatform(client: HttpClient) {
+  await connectThroughConsent(client, "x", { identity: "ava" });
+  await connectThroughConsent(client, "instagram", { identity: "ava" });
+  await connectThroughConsent(client, "youtube", { identity: "ava:UCsandboxNorthwindTV0001" });
+  const facebook = await connectThroughConsent(client, "facebook", { identity: "ava" });
+  await client.post(`/api/social-media/grants/${facebook.searchParams.get("choose")}`, {
+    externalIds: ["200000000000001"],
+  });
+  const linkedin = await connectThroughConsent(client, "linkedin", { identity: "ava" });
+  await client.post(`/api/social-media/grants/${linkedin.searchParams.get("choose")}`, {
+    externalIds: ["urn:li:person:aVaSaNdBoX1"],
+  });
+  await client.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "@northwind_news" });
+  return connectionIds(client);
 }
 
 export async function connectionIds(client: HttpClient) {
