@@ -1,3 +1,4 @@
+import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { SandboxTwin } from "./connections/access.js";
 import type { KeyedLock } from "./connections/lock.js";
@@ -9,6 +10,8 @@ import type { Vault } from "./vault/vault.js";
 /** What every part of the app is given, routes and jobs alike: the parsed config and the process's shared services. */
 export interface AppContext {
   config: Config;
+  /** The time every decision reads: the system's, or one tests advance. */
+  clock: Clock;
   db: Database;
   vault: Vault;
   keyRing: MasterKeyRing;

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from "./clock.js";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { closeAll, openDatabase, untilReachable, type DatabaseHandle } from "./db/client.js";
@@ -33,6 +34,7 @@ export async function startRuntime(options: {
   logger: Logger;
   controlToken?: string;
   sandboxTwin?: SandboxTwin;
+  clock?: Clock;
 }): Promise<Runtime> {
   return untilReachable(options.logger, "starting", () => startOnce(options));
 }
@@ -52,6 +54,7 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
     let listening: URL | undefined;
     const context: AppContext = {
       config,
+      clock: options.clock ?? systemClock,
       db: database.db,
       vault: new Vault(database.db, keyRing),
       keyRing,

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
+import type { Clock } from "../../src/clock.js";
 import { parseConfig } from "../../src/config.js";
 import { createLogger } from "../../src/http/logger.js";
 import type { SandboxTwin } from "../../src/connections/access.js";
@@ -38,6 +39,7 @@ export async function startTestApp(
     captureLogs?: boolean;
     backend?: Backend;
     sandboxTwin?: SandboxTwin;
+    clock?: Clock;
   } = {},
 ): Promise<TestApp> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "marketsage-test-"));
@@ -63,6 +65,7 @@ export async function startTestApp(
     logger,
     controlToken: testControlToken,
     sandboxTwin: options.sandboxTwin,
+    clock: options.clock,
   });
   const url = runtime.http?.url ?? new URL("http://127.0.0.1:0");
   return {
