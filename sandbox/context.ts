@@ -1,3 +1,4 @@
+import type { AdjustableClock } from "../src/clock.js";
 import type { FastifyInstance } from "fastify";
 import type { SandboxState } from "./state.js";
 
@@ -109,7 +110,9 @@ export interface WindowUse {
 export interface SandboxContext {
   state: SandboxState;
   options: ResolvedOptions;
+  /** The sandbox's time: the system's plus however far the control surface has moved it. */
   now(): number;
+  clock: AdjustableClock;
   /** Counts one use of a window; `align` picks the window's end (rolling from first use by default). */
   take(
     key: string,
@@ -128,7 +131,7 @@ export interface SandboxPlatform {
   realBaseUrls: Record<string, string>;
   register(app: FastifyInstance, context: SandboxContext): void | Promise<void>;
   transientError(status: number): PlatformReply;
-  rateLimitError(retryAfterSeconds: number): PlatformReply;
+  rateLimitError(retryAfterSeconds: number, now: number): PlatformReply;
   /** Removes secrets (Telegram's token is in the path) before a path is journalled. */
   redactPath?(path: string): string;
 }

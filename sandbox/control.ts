@@ -41,6 +41,13 @@ const faultSchema = z.object({
 
 const personSchema = z.object({ platform: z.enum(platformNames), personId: z.string() });
 
+const clockSchema = z.object({
+  advanceSeconds: z
+    .number()
+    .positive()
+    .max(366 * 86_400),
+});
+
 const clientSchema = z.object({
   platform: z.enum(platformNames),
   clientId: z.string().min(1),
@@ -151,6 +158,18 @@ export function registerControl(
     const parsed = personSchema.safeParse(request.body);
     if (!parsed.success) return reply.status(400).send({ error: z.prettifyError(parsed.error) });
     return { expired: expirePersonAccessTokens(context, parsed.data.platform, parsed.data.personId) };
+  });
+
+  // Time passing for everything: token lifetimes, rate-limit windows, daily quotas, processing.
+  app.get("/_sandbox/clock", async () => ({
+    now: new Date(context.now()).toISOString(),
+    offsetMs: context.clock.offset(),
+  }));
+  app.post("/_sandbox/clock", async (request, reply) => {
+    const parsed = clockSchema.safeParse(request.body);
+    if (!parsed.success) return reply.status(400).send({ error: z.prettifyError(parsed.error) });
+    context.clock.advance(parsed.data.advanceSeconds * 1000);
+    return { now: new Date(context.now()).toISOString(), offsetMs: context.clock.offset() };
   });
 
   app.post("/_sandbox/reset", async (_request, reply) => {

@@ -1,3 +1,4 @@
+import { adjustableClock } from "../src/clock.js";
 import formbody from "@fastify/formbody";
 import multipart from "@fastify/multipart";
 import { STATUS_CODES } from "node:http";
@@ -82,10 +83,11 @@ export function createSandboxContext(options: SandboxSetup = {}): SandboxContext
   const clients = () => options.clients ?? defaultClients();
   const state = new SandboxState(clients(), options.persistFile);
   const resolved = resolveOptions(options);
+  const clock = adjustableClock();
 
   /** A window opens at its first use and closes windowMs later, or at `resetAt` (a midnight). */
   const openWindow = (key: string, windowMs: number, resetAt?: (start: number) => number) => {
-    const now = Date.now();
+    const now = clock.now();
     const end = (start: number) => (resetAt ? resetAt(start) : start + windowMs);
     let window = state.data.windows[key];
     if (!window || end(window.windowStart) <= now) {
@@ -98,7 +100,8 @@ export function createSandboxContext(options: SandboxSetup = {}): SandboxContext
   const context: SandboxContext = {
     state,
     options: resolved,
-    now: () => Date.now(),
+    clock,
+    now: () => clock.now(),
     take(key, limit, windowMs, takeOptions = {}): WindowUse {
       const { window, resetAtMs } = openWindow(key, windowMs, takeOptions.resetAt);
       const cost = takeOptions.cost ?? 1;
@@ -178,7 +181,7 @@ export const sandboxRoutes: FastifyPluginAsync<{ context: SandboxContext; client
       case "error":
         throw rule.gatewayPage ? gatewayPage(rule.status ?? 502) : platform.transientError(rule.status ?? 503);
       case "rate_limit":
-        throw platform.rateLimitError(rule.retryAfterSeconds ?? 60);
+        throw platform.rateLimitError(rule.retryAfterSeconds ?? 60, context.now());
       case "hang":
         // Never answers: the caller's timeout is what is under test. Journalled when it gives up.
         await new Promise((resolve) => request.raw.socket.once("close", resolve));
@@ -197,7 +200,7 @@ export const sandboxRoutes: FastifyPluginAsync<{ context: SandboxContext; client
     if (!platform) return;
     const path = request.url.split("?")[0]!.slice(app.prefix.length);
     state.record({
-      at: Date.now(),
+      at: context.now(),
       platform: platform.prefix,
       method: request.method,
       path: platform.redactPath ? platform.redactPath(path) : path,

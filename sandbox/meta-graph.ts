@@ -163,7 +163,7 @@ function countPageCall(context: SandboxContext, pageId: string) {
           call_count: Math.round(((use.limit - use.remaining) / use.limit) * 100),
           total_cputime: 1,
           total_time: 1,
-          estimated_time_to_regain_access: use.allowed ? 0 : Math.ceil((use.resetAt - Date.now()) / 60_000),
+          estimated_time_to_regain_access: use.allowed ? 0 : Math.ceil((use.resetAt - context.now()) / 60_000),
         },
       ],
     }),

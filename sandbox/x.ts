@@ -95,8 +95,8 @@ export const x: SandboxPlatform = {
   realBaseUrls: { authorize: "https://x.com", api: "https://api.x.com" },
   transientError: (status) =>
     problem(status, status === 503 ? "Service Unavailable" : "Internal Server Error", "Service Unavailable"),
-  rateLimitError: (retryAfterSeconds) =>
-    tooManyRequests({ allowed: false, limit: 100, remaining: 0, resetAt: Date.now() + retryAfterSeconds * 1000 }),
+  rateLimitError: (retryAfterSeconds, now) =>
+    tooManyRequests({ allowed: false, limit: 100, remaining: 0, resetAt: now + retryAfterSeconds * 1000 }),
 
   register(app: FastifyInstance, context: SandboxContext) {
     const { limits, lifetimes } = context.options;
