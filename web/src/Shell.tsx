@@ -9,7 +9,7 @@ function OrganizationSwitcher() {
   const navigate = useNavigate();
   const reset = useResetSession();
   const switchTo = useMutation({
-    mutationFn: (organizationId: string) => api("PUT", "/api/auth/session/organization", { organizationId }),
+    mutationFn: (organizationId: string) => api("PUT", "/api/auth/session/organization", { body: { organizationId } }),
     onSuccess: () => {
       reset();
       navigate("/");

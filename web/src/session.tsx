@@ -9,7 +9,7 @@ export function useMe() {
     queryKey: ["me"],
     queryFn: async () => {
       try {
-        return await api<Me>("GET", "/api/auth/me");
+        return await api("GET", "/api/auth/me");
       } catch (error) {
         if (error instanceof ApiError && error.status === 401) return null;
         throw error;

@@ -97,11 +97,14 @@ export function AuditPage() {
     queryKey: ["audit", category, period, scope],
     initialPageParam: 0,
     queryFn: ({ pageParam }) => {
-      const query = new URLSearchParams({ limit: "50", scope });
-      if (category) query.set("action", category);
-      if (period) query.set("since", new Date(Date.now() - Number(period) * 86_400_000).toISOString());
-      if (pageParam) query.set("before", String(pageParam));
-      return api<{ events: AuditEvent[]; nextCursor: number | null }>("GET", `/api/audit?${query}`);
+      const query = {
+        limit: 50,
+        scope,
+        action: category || undefined,
+        since: period ? new Date(Date.now() - Number(period) * 86_400_000).toISOString() : undefined,
+        before: pageParam || undefined,
+      };
+      return api("GET", "/api/audit", { query });
     },
     getNextPageParam: (page) => page.nextCursor ?? undefined,
   });

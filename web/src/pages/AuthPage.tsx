@@ -42,8 +42,8 @@ export function AuthPage({ mode }: { mode: "login" | "signup" }) {
   const submit = useMutation({
     mutationFn: () =>
       mode === "login"
-        ? api("POST", "/api/auth/login", { email: form.email, password: form.password })
-        : api("POST", "/api/auth/signup", form),
+        ? api("POST", "/api/auth/login", { body: { email: form.email, password: form.password } })
+        : api("POST", "/api/auth/signup", { body: form }),
     onSuccess: () => {
       reset();
       navigate(next);

@@ -12,7 +12,7 @@ export function CreateOrganizationPage() {
   const navigate = useNavigate();
   const reset = useResetSession();
   const create = useMutation({
-    mutationFn: () => api("POST", "/api/organizations", { name }),
+    mutationFn: () => api("POST", "/api/organizations", { body: { name } }),
     onSuccess: () => {
       reset();
       navigate("/");

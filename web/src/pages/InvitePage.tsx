@@ -1,18 +1,9 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "react-router";
-import { api, roleDescriptions, roleLabels, type MembershipRole } from "../api";
+import { api, roleDescriptions, roleLabels } from "../api";
 import { Button, FormError, Spinner } from "../components/ui";
 import { useMe, useResetSession } from "../session";
 import { AuthLayout } from "./AuthPage";
-
-interface InvitationPreview {
-  organizationName: string;
-  email: string;
-  role: MembershipRole;
-  invitedBy: string | null;
-  status: "pending" | "accepted" | "revoked" | "expired";
-  expiresAt: string;
-}
 
 export function InvitePage() {
   const { token = "" } = useParams();
@@ -21,10 +12,10 @@ export function InvitePage() {
   const me = useMe();
   const preview = useQuery({
     queryKey: ["invitation", token],
-    queryFn: () => api<{ invitation: InvitationPreview }>("GET", `/api/invitations/${token}`),
+    queryFn: () => api("GET", "/api/invitations/{token}", { path: { token } }),
   });
   const accept = useMutation({
-    mutationFn: () => api("POST", `/api/invitations/${token}/accept`),
+    mutationFn: () => api("POST", "/api/invitations/{token}/accept", { path: { token } }),
     onSuccess: () => {
       reset();
       navigate("/");

@@ -1,28 +1,11 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
-import {
-  api,
-  roleCan,
-  roleLabels,
-  type AuditEvent,
-  type Connection,
-  type Health,
-  type Invitation,
-  type Member,
-  type Post,
-} from "../api";
+import { api, roleCan, roleLabels, type Health } from "../api";
 import { formatInZone } from "../time";
-import { PlatformMark } from "./SocialMediaPage";
+import { PlatformMark } from "../components/PlatformMark";
 import { Avatar, Card, PageHeader, RelativeTime } from "../components/ui";
 import { useSession } from "../session";
 import { describeEvent } from "./AuditPage";
-
-interface OrganizationDetails {
-  id: string;
-  name: string;
-  memberCount: number;
-  createdAt: string;
-}
 
 function StatusRow({ label, ok, detail }: { label: string; ok: boolean; detail: string }) {
   return (
@@ -41,31 +24,31 @@ export function OverviewPage() {
   const role = activeOrganization!.role;
   const organization = useQuery({
     queryKey: ["organization"],
-    queryFn: () => api<{ organization: OrganizationDetails }>("GET", "/api/organization"),
+    queryFn: () => api("GET", "/api/organization"),
   });
   const members = useQuery({
     queryKey: ["members"],
-    queryFn: () => api<{ members: Member[] }>("GET", "/api/organization/members"),
+    queryFn: () => api("GET", "/api/organization/members"),
     enabled: roleCan.viewMembers(role),
   });
   const invitations = useQuery({
     queryKey: ["invitations"],
-    queryFn: () => api<{ invitations: Invitation[] }>("GET", "/api/organization/invitations"),
+    queryFn: () => api("GET", "/api/organization/invitations"),
     enabled: roleCan.manageMembers(role),
   });
   const activity = useQuery({
     queryKey: ["audit", "recent"],
-    queryFn: () => api<{ events: AuditEvent[] }>("GET", "/api/audit?limit=6"),
+    queryFn: () => api("GET", "/api/audit", { query: { limit: 6 } }),
     enabled: roleCan.viewAudit(role),
   });
   const connections = useQuery({
     queryKey: ["connections"],
-    queryFn: () => api<{ connections: Connection[] }>("GET", "/api/social-media/connections"),
+    queryFn: () => api("GET", "/api/social-media/connections"),
     enabled: roleCan.viewConnections(role),
   });
   const posts = useQuery({
     queryKey: ["posts", "recent"],
-    queryFn: () => api<{ posts: Post[] }>("GET", "/api/posts?limit=5"),
+    queryFn: () => api("GET", "/api/posts", { query: { limit: 5 } }),
     enabled: roleCan.post(role),
   });
   const health = useQuery({

@@ -4,7 +4,7 @@ import { Link } from "react-router";
 import { api, type Post, type PostTarget } from "../api";
 import { Button, Card, PageHeader } from "../components/ui";
 import { formatInZone, viewerZone } from "../time";
-import { PlatformMark } from "./SocialMediaPage";
+import { PlatformMark } from "../components/PlatformMark";
 
 const stateLabels: Record<PostTarget["state"], string> = {
   queued: "Queued",
@@ -30,12 +30,17 @@ function PostCard({ post }: { post: Post }) {
   const queryClient = useQueryClient();
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["posts"] });
   const retry = useMutation({
-    mutationFn: (targetId: string) => api("POST", `/api/posts/${post.id}/targets/${targetId}/retry`),
+    mutationFn: (targetId: string) =>
+      api("POST", "/api/posts/{id}/targets/{targetId}/retry", { path: { id: post.id, targetId } }),
     onSettled: refresh,
   });
-  const cancel = useMutation({ mutationFn: () => api("DELETE", `/api/posts/${post.id}`), onSettled: refresh });
+  const cancel = useMutation({
+    mutationFn: () => api("DELETE", "/api/posts/{id}", { path: { id: post.id } }),
+    onSettled: refresh,
+  });
   const reschedule = useMutation({
-    mutationFn: (at: string) => api("PATCH", `/api/posts/${post.id}`, { scheduledAt: new Date(at).toISOString() }),
+    mutationFn: (at: string) =>
+      api("PATCH", "/api/posts/{id}", { path: { id: post.id }, body: { scheduledAt: new Date(at).toISOString() } }),
     onSettled: refresh,
   });
   const editable = post.status === "scheduled";
@@ -199,7 +204,7 @@ export function PostsPage() {
   const [view, setView] = useState<"list" | "week" | "month">("list");
   const posts = useQuery({
     queryKey: ["posts"],
-    queryFn: () => api<{ posts: Post[] }>("GET", "/api/posts?limit=200"),
+    queryFn: () => api("GET", "/api/posts", { query: { limit: 200 } }),
     refetchInterval: (query) =>
       query.state.data?.posts.some((post) => post.status === "publishing" || post.status === "scheduled")
         ? 2_000

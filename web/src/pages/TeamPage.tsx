@@ -1,15 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import {
-  api,
-  membershipRoles,
-  roleCan,
-  roleDescriptions,
-  roleLabels,
-  type Invitation,
-  type Member,
-  type MembershipRole,
-} from "../api";
+import { api, membershipRoles, roleCan, roleDescriptions, roleLabels, type Member, type MembershipRole } from "../api";
 import {
   Avatar,
   Button,
@@ -30,7 +21,7 @@ function InviteForm() {
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<MembershipRole>("USER");
   const invite = useMutation({
-    mutationFn: () => api<{ invitation: Invitation }>("POST", "/api/organization/invitations", { email, role }),
+    mutationFn: () => api("POST", "/api/organization/invitations", { body: { email, role } }),
     onSuccess: () => {
       setEmail("");
       void queryClient.invalidateQueries({ queryKey: ["invitations"] });
@@ -87,10 +78,11 @@ function PendingInvitations() {
   const queryClient = useQueryClient();
   const invitations = useQuery({
     queryKey: ["invitations"],
-    queryFn: () => api<{ invitations: Invitation[] }>("GET", "/api/organization/invitations"),
+    queryFn: () => api("GET", "/api/organization/invitations"),
   });
   const revoke = useMutation({
-    mutationFn: (id: string) => api("DELETE", `/api/organization/invitations/${id}`),
+    mutationFn: (id: string) =>
+      api("DELETE", "/api/organization/invitations/{invitationId}", { path: { invitationId: id } }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["invitations"] }),
   });
   const list = invitations.data?.invitations ?? [];
@@ -141,11 +133,12 @@ function MemberRow({ member, canManage, isSelf }: { member: Member; canManage: b
     void queryClient.invalidateQueries({ queryKey: ["me"] });
   };
   const changeRole = useMutation({
-    mutationFn: (role: MembershipRole) => api("PATCH", `/api/organization/members/${member.userId}`, { role }),
+    mutationFn: (role: MembershipRole) =>
+      api("PATCH", "/api/organization/members/{userId}", { path: { userId: member.userId }, body: { role } }),
     onSuccess: refresh,
   });
   const remove = useMutation({
-    mutationFn: () => api("DELETE", `/api/organization/members/${member.userId}`),
+    mutationFn: () => api("DELETE", "/api/organization/members/{userId}", { path: { userId: member.userId } }),
     onSuccess: refresh,
   });
   const error = changeRole.error ?? remove.error;
@@ -206,7 +199,7 @@ export function TeamPage() {
   const canManage = roleCan.manageMembers(activeOrganization!.role);
   const members = useQuery({
     queryKey: ["members"],
-    queryFn: () => api<{ members: Member[] }>("GET", "/api/organization/members"),
+    queryFn: () => api("GET", "/api/organization/members"),
   });
   return (
     <>

@@ -1,0 +1,85 @@
+import { useMutation } from "@tanstack/react-query";
+import { Fragment } from "react";
+import { platformProfiles } from "../../../src/platforms/profiles";
+import type { Connection, PlatformInfo } from "../api";
+import { BotConnectForm } from "./BotConnectForm";
+import { ConnectionRow, startConnect } from "./ConnectionRow";
+import { PlatformMark } from "./PlatformMark";
+import { Button, FormError } from "./ui";
+
+/** One platform: its connected accounts, and how to connect another (or what the server lacks for it). */
+export function PlatformCard({
+  platform,
+  connections,
+  canConnect,
+  canManage,
+}: {
+  platform: PlatformInfo;
+  connections: Connection[];
+  canConnect: boolean;
+  canManage: boolean;
+}) {
+  const connect = useMutation({ mutationFn: () => startConnect(platform.id) });
+  const profile = platformProfiles[platform.id];
+  return (
+    <section className="card platform-card" aria-label={platform.name} data-testid={`platform-${platform.id}`}>
+      <div className="platform-header">
+        <PlatformMark platform={platform.id} />
+        <div>
+          <h2>
+            {platform.name}
+            {platform.mode === "sandbox" ? (
+              <span
+                className="badge badge-sandbox"
+                title="A local emulator of the platform: nothing is posted for real."
+              >
+                Sandbox
+              </span>
+            ) : null}
+          </h2>
+          <p className="muted small">{profile.presentation.blurb}</p>
+        </div>
+      </div>
+      {connections.length > 0 ? (
+        <ul className="connections">
+          {connections.map((connection) => (
+            <ConnectionRow key={connection.id} connection={connection} canManage={canManage} />
+          ))}
+        </ul>
+      ) : null}
+      {platform.mode === "unavailable" ? (
+        <div className="callout">
+          Not configured on this server. Set{" "}
+          {platform.missingVariables.map((variable, index) => (
+            <Fragment key={variable}>
+              {index > 0 ? " and " : null}
+              <code>{variable}</code>
+            </Fragment>
+          ))}
+          {platform.redirectUri ? (
+            <>
+              , and register <code className="link-box">{platform.redirectUri}</code> as the app's redirect URI.
+            </>
+          ) : (
+            "."
+          )}
+        </div>
+      ) : canConnect ? (
+        profile.bot ? (
+          <BotConnectForm platform={platform} form={profile.bot} />
+        ) : (
+          <div>
+            <FormError error={connect.error} />
+            <Button
+              variant={connections.length ? "secondary" : "primary"}
+              onClick={() => connect.mutate()}
+              busy={connect.isPending}
+            >
+              {connections.length ? "Connect another account" : `Connect ${platform.name}`}
+            </Button>
+          </div>
+        )
+      ) : null}
+    </section>
+  );
+}
