@@ -15,15 +15,7 @@ import {
 } from "./oauth.js";
 import { people } from "./seed.js";
 import type { AccessTokenRecord, OAuthClient, PublishedItem } from "./state.js";
-import {
-  answer,
-  invalidParams,
-  logId,
-  rateLimited,
-  tiktokError,
-  type Authenticate,
-  type TikTokCaller,
-} from "./tiktok-envelope.js";
+import { tiktokEnvelope, type Authenticate, type TikTokCaller } from "./tiktok-envelope.js";
 import { registerContentPosting } from "./tiktok-posting.js";
 
 /**
@@ -78,14 +70,6 @@ const videoFields = [
 const MINUTE = 60_000;
 const LIST_LIMIT = 20;
 
-/**
- * Login Kit's errors are flat, not the envelope, and arrive with HTTP 200 (as real clients find:
- * they check `error` on answers their HTTP library took for a success).
- * https://developers.tiktok.com/doc/oauth-error-handling
- */
-const oauthError = (error: string, description: string) =>
-  new PlatformReply(200, { error, error_description: description, log_id: logId() });
-
 export const tiktok: SandboxPlatform = {
   prefix: "tiktok",
   realBaseUrls: {
@@ -93,12 +77,25 @@ export const tiktok: SandboxPlatform = {
     api: "https://open.tiktokapis.com",
     upload: "https://open-upload.tiktokapis.com",
   },
-  transientError: (status) =>
-    tiktokError(status, "internal_error", "Something went wrong. Please try again later or contact TikTok support."),
-  rateLimitError: () => rateLimited(),
+  transientError: (status, now) =>
+    tiktokEnvelope(() => now).tiktokError(
+      status,
+      "internal_error",
+      "Something went wrong. Please try again later or contact TikTok support.",
+    ),
+  rateLimitError: (_retryAfterSeconds, now) => tiktokEnvelope(() => now).rateLimited(),
 
   register(app: FastifyInstance, context: SandboxContext) {
     const { lifetimes, limits } = context.options;
+    const { answer, invalidParams, logId, rateLimited, tiktokError } = tiktokEnvelope(context.now);
+
+    /**
+     * Login Kit's errors are flat, not the envelope, and arrive with HTTP 200 (as real clients find:
+     * they check `error` on answers their HTTP library took for a success).
+     * https://developers.tiktok.com/doc/oauth-error-handling
+     */
+    const oauthError = (error: string, description: string) =>
+      new PlatformReply(200, { error, error_description: description, log_id: logId() });
 
     // creator_info is a POST that TikTok's own example sends with a JSON content type and no body.
     app.removeContentTypeParser("application/json");
