@@ -130,7 +130,7 @@ export interface SandboxPlatform {
   /** The real base URLs this prefix stands in for. */
   realBaseUrls: Record<string, string>;
   register(app: FastifyInstance, context: SandboxContext): void | Promise<void>;
-  transientError(status: number): PlatformReply;
+  transientError(status: number, now: number): PlatformReply;
   rateLimitError(retryAfterSeconds: number, now: number): PlatformReply;
   /** Removes secrets (Telegram's token is in the path) before a path is journalled. */
   redactPath?(path: string): string;

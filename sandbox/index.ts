@@ -145,7 +145,7 @@ export const sandboxRoutes: FastifyPluginAsync<{ context: SandboxContext; client
     const platform = platformFor(request.url);
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     if (platform && status >= 500) {
-      const answer = platform.transientError(500);
+      const answer = platform.transientError(500, context.now());
       return reply.status(answer.status).headers(answer.headers).send(answer.body);
     }
     return reply.status(status).send({ error: (error as Error).message });
@@ -179,7 +179,9 @@ export const sandboxRoutes: FastifyPluginAsync<{ context: SandboxContext; client
     (request as unknown as { sandboxFault: string }).sandboxFault = rule.mode;
     switch (rule.mode) {
       case "error":
-        throw rule.gatewayPage ? gatewayPage(rule.status ?? 502) : platform.transientError(rule.status ?? 503);
+        throw rule.gatewayPage
+          ? gatewayPage(rule.status ?? 502)
+          : platform.transientError(rule.status ?? 503, context.now());
       case "rate_limit":
         throw platform.rateLimitError(rule.retryAfterSeconds ?? 60, context.now());
       case "hang":

@@ -1,19 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { nextMidnight } from "../src/platforms/reset-times.js";
 import { PlatformReply, type SandboxContext, type SandboxPlatform } from "./context.js";
-import { readForm } from "./form.js";
 import { grown, shareOf } from "./metrics.js";
-import {
-  bearerToken,
-  findAccessToken,
-  findClient,
-  issueAccessToken,
-  issueRefreshToken,
-  redeemCode,
-  registerAuthorizePage,
-  scopesFrom,
-  secretMatches,
-} from "./oauth.js";
+import { bearerToken, findAccessToken, findClient, registerAuthorizePage, scopesFrom } from "./oauth.js";
+import { authenticateClient, registerTokenEndpoint, type TokenEndpoint } from "./oauth-grants.js";
 import { linkedinOrganizations, people, type SandboxPerson } from "./seed.js";
 import type { AccessTokenRecord, PublishedItem } from "./state.js";
 
@@ -123,89 +113,57 @@ export const linkedin: SandboxPlatform = {
       },
     });
 
-    app.post("/oauth/v2/accessToken", async (request) => {
-      const { fields } = await readForm(request);
-      const client = findClient(context, "linkedin", fields.client_id);
-      if (!client || !secretMatches(client, fields.client_secret))
-        throw oauthError(401, "invalid_client", "Client authentication failed");
-      let personId: string;
-      let scopes: string[];
-      let refreshAnswer: { refresh_token: string; refresh_token_expires_in: number } | undefined;
-      if (fields.grant_type === "authorization_code") {
-        const redeemed = redeemCode(context, "linkedin", {
-          code: fields.code,
-          clientId: client.clientId,
-          redirectUri: fields.redirect_uri,
-          codeVerifier: fields.code_verifier,
-        });
-        if (typeof redeemed === "string") {
-          throw oauthError(
+    /**
+     * LinkedIn's token endpoint: credentials in the form; refresh tokens only for apps approved
+     * for programmatic refresh, kept on use and sent again with their remaining lifetime.
+     * https://learn.microsoft.com/linkedin/shared/authentication/programmatic-refresh-tokens
+     */
+    const tokenEndpoint: TokenEndpoint = {
+      platform: "linkedin",
+      path: "/oauth/v2/accessToken",
+      credentialsIn: ["form"],
+      refusals: {
+        client: () => oauthError(401, "invalid_client", "Client authentication failed"),
+        code: () =>
+          oauthError(
             400,
             "invalid_request",
             "Unable to retrieve access token: appid/redirect uri/code verifier does not match authorization code. Or authorization code expired. Or external member binding exists",
-          );
-        }
-        personId = redeemed.personId;
-        scopes = redeemed.scopes;
-        if (client.programmaticRefresh) {
-          const refresh = issueRefreshToken(context, {
-            platform: "linkedin",
-            clientId: client.clientId,
-            personId,
-            scopes,
-            lifetimeSeconds: lifetimes.linkedinRefreshSeconds,
-            prefix: "AQW",
-          });
-          refreshAnswer = { refresh_token: refresh.token, refresh_token_expires_in: lifetimes.linkedinRefreshSeconds };
-        }
-      } else if (fields.grant_type === "refresh_token") {
-        const record = fields.refresh_token ? context.state.data.refreshTokens[fields.refresh_token] : undefined;
-        if (
-          !record ||
-          record.platform !== "linkedin" ||
-          record.clientId !== client.clientId ||
-          record.revoked ||
-          (record.expiresAt !== null && record.expiresAt <= context.now())
-        ) {
-          throw oauthError(
+          ),
+        refreshToken: () =>
+          oauthError(
             400,
             "invalid_request",
             "The provided authorization grant or refresh token is invalid, expired or revoked.",
-          );
-        }
-        personId = record.personId;
-        scopes = record.scopes;
-        // LinkedIn keeps the refresh token and reports its remaining lifetime.
-        refreshAnswer = {
-          refresh_token: record.token,
-          refresh_token_expires_in: Math.floor(((record.expiresAt ?? context.now()) - context.now()) / 1000),
-        };
-      } else {
-        throw oauthError(400, "invalid_request", 'A required parameter "grant_type" is missing');
-      }
-      const access = issueAccessToken(context, {
-        platform: "linkedin",
-        clientId: client.clientId,
-        personId,
-        scopes,
-        kind: "user",
-        lifetimeSeconds: lifetimes.linkedinAccessSeconds,
-        prefix: "AQV",
-      });
+          ),
+        grantType: () => oauthError(400, "invalid_request", 'A required parameter "grant_type" is missing'),
+      },
+      access: { prefix: "AQV", lifetimeSeconds: lifetimes.linkedinAccessSeconds },
+      refresh: {
+        prefix: "AQW",
+        lifetimeSeconds: lifetimes.linkedinRefreshSeconds,
+        issuedFor: (_code, client) => Boolean(client.programmaticRefresh),
+        rotation: "keep_and_resend",
+      },
       // No token_type: LinkedIn leaves it out, and strict OAuth clients must cope.
-      return {
+      answer: ({ access, refresh, refreshIsNew }) => ({
         access_token: access.token,
         expires_in: lifetimes.linkedinAccessSeconds,
-        ...refreshAnswer,
-        scope: scopes.join(","),
-      };
-    });
+        ...(refresh
+          ? {
+              refresh_token: refresh.token,
+              refresh_token_expires_in: refreshIsNew
+                ? lifetimes.linkedinRefreshSeconds
+                : Math.floor(((refresh.expiresAt ?? context.now()) - context.now()) / 1000),
+            }
+          : {}),
+        scope: access.scopes.join(","),
+      }),
+    };
+    registerTokenEndpoint(app, context, tokenEndpoint);
 
     app.post("/oauth/v2/revoke", async (request, reply) => {
-      const { fields } = await readForm(request);
-      const client = findClient(context, "linkedin", fields.client_id);
-      if (!client || !secretMatches(client, fields.client_secret))
-        throw oauthError(401, "invalid_client", "Client authentication failed");
+      const { client, fields } = await authenticateClient(context, tokenEndpoint, request);
       const record = fields.token ? context.state.data.accessTokens[fields.token] : undefined;
       if (record?.clientId === client.clientId) record.revoked = true;
       return reply.status(200).send();

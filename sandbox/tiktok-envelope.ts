@@ -11,21 +11,24 @@ import type { AccessTokenRecord, OAuthClient } from "./state.js";
  */
 
 /** Like TikTok's: the time to the second, then hexadecimal. */
-export const logId = () =>
-  `${new Date().toISOString().replace(/\D/g, "").slice(0, 14)}${randomBytes(10).toString("hex").toUpperCase()}`;
+const logId = (now: number) =>
+  `${new Date(now).toISOString().replace(/\D/g, "").slice(0, 14)}${randomBytes(10).toString("hex").toUpperCase()}`;
 
-/** An API answer that failed: the envelope with empty data. */
-export function tiktokError(status: number, code: string, message: string, headers: Record<string, string> = {}) {
-  return new PlatformReply(status, { data: {}, error: { code, message, log_id: logId() } }, headers);
+/** TikTok's answers, their `log_id` stamped with the sandbox's time rather than the machine's. */
+export function tiktokEnvelope(now: () => number) {
+  /** An API answer that failed: the envelope with empty data. */
+  const tiktokError = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+    new PlatformReply(status, { data: {}, error: { code, message, log_id: logId(now()) } }, headers);
+  return {
+    logId: () => logId(now()),
+    tiktokError,
+    invalidParams: (message: string) => tiktokError(400, "invalid_params", message),
+    rateLimited: () =>
+      tiktokError(429, "rate_limit_exceeded", "Your request is blocked due to exceeding the API rate limit."),
+    /** An API answer that succeeded. */
+    answer: (data: unknown) => ({ data, error: { code: "ok", message: "", log_id: logId(now()) } }),
+  };
 }
-
-export const invalidParams = (message: string) => tiktokError(400, "invalid_params", message);
-
-export const rateLimited = () =>
-  tiktokError(429, "rate_limit_exceeded", "Your request is blocked due to exceeding the API rate limit.");
-
-/** An API answer that succeeded. */
-export const answer = (data: unknown) => ({ data, error: { code: "ok", message: "", log_id: logId() } });
 
 /** Sends an answer whose int64 ids go on the wire as JSON numbers, as TikTok types them, past JavaScript's safe integers. */
 export function sendWithInt64(reply: FastifyReply, body: unknown, int64Ids: string[]) {

@@ -4,15 +4,7 @@ import { isLoopback } from "../src/platforms/http.js";
 import type { SandboxContext } from "./context.js";
 import { fetchMedia } from "./media.js";
 import type { SandboxTikTokCreator } from "./seed.js";
-import {
-  answer,
-  invalidParams,
-  rateLimited,
-  sendWithInt64,
-  tiktokError,
-  type Authenticate,
-  type TikTokCaller,
-} from "./tiktok-envelope.js";
+import { sendWithInt64, tiktokEnvelope, type Authenticate, type TikTokCaller } from "./tiktok-envelope.js";
 
 /**
  * TikTok's Content Posting API, Direct Post: creator info, video init (a file uploaded in
@@ -117,16 +109,6 @@ const privacyOptions = (creator: SandboxTikTokCreator) =>
     ? ["FOLLOWER_OF_CREATOR", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"]
     : ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"];
 
-/** The body, as TikTok's JSON endpoints take it, checked against a schema. */
-function parsed<T>(request: FastifyRequest, schema: z.ZodType<T>): T {
-  if (!String(request.headers["content-type"] ?? "").startsWith("application/json"))
-    throw invalidParams("Content-Type must be application/json; charset=UTF-8.");
-  const result = schema.safeParse(request.body ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  throw invalidParams(`${issue.path.join(".") || "body"}: ${issue.message}.`);
-}
-
 /** The media transfer guide's chunk rules, or what breaks them. */
 function chunkPlanProblem(size: number, chunkSize: number, count: number): string | undefined {
   if (size > MAX_VIDEO_BYTES) return "video_size is over 4 GB.";
@@ -149,12 +131,24 @@ function looksLike(contentType: string, head: Buffer): boolean {
   return contentType === "video/quicktime" ? ["ftyp", "wide", "moov", "mdat", "free"].includes(box) : box === "ftyp";
 }
 
-/** TikTok documents only the upload URL's statuses; its answers carry the envelope like the API's. */
-const uploadError = (status: number, message: string, headers: Record<string, string> = {}) =>
-  tiktokError(status, "invalid_file_upload", message, headers);
-
 export function registerContentPosting(app: FastifyInstance, context: SandboxContext, authenticate: Authenticate) {
   const { limits, lifetimes } = context.options;
+  const { answer, invalidParams, rateLimited, tiktokError } = tiktokEnvelope(context.now);
+
+  /** TikTok documents only the upload URL's statuses; its answers carry the envelope like the API's. */
+  const uploadError = (status: number, message: string, headers: Record<string, string> = {}) =>
+    tiktokError(status, "invalid_file_upload", message, headers);
+
+  /** The body, as TikTok's JSON endpoints take it, checked against a schema. */
+  function parsed<T>(request: FastifyRequest, schema: z.ZodType<T>): T {
+    if (!String(request.headers["content-type"] ?? "").startsWith("application/json"))
+      throw invalidParams("Content-Type must be application/json; charset=UTF-8.");
+    const result = schema.safeParse(request.body ?? {});
+    if (result.success) return result.data;
+    const issue = result.error.issues[0]!;
+    throw invalidParams(`${issue.path.join(".") || "body"}: ${issue.message}.`);
+  }
+
   const processingMs = () => lifetimes.videoProcessingSeconds * 1000;
 
   const taskOf = (publishId: string) => context.state.object<PublishTask>("tiktok_publish", publishId);

@@ -5,25 +5,14 @@ import {
   bearerToken,
   findAccessToken,
   findClient,
-  issueAccessToken,
-  issueRefreshToken,
-  redeemCode,
   registerAuthorizePage,
   revokePersonTokens,
   scopesFrom,
-  secretMatches,
 } from "./oauth.js";
+import { authenticateClient, registerTokenEndpoint, type TokenEndpoint } from "./oauth-grants.js";
 import { people } from "./seed.js";
-import type { AccessTokenRecord, OAuthClient, PublishedItem } from "./state.js";
-import {
-  answer,
-  invalidParams,
-  logId,
-  rateLimited,
-  tiktokError,
-  type Authenticate,
-  type TikTokCaller,
-} from "./tiktok-envelope.js";
+import type { PublishedItem } from "./state.js";
+import { tiktokEnvelope, type Authenticate, type TikTokCaller } from "./tiktok-envelope.js";
 import { registerContentPosting } from "./tiktok-posting.js";
 
 /**
@@ -78,14 +67,6 @@ const videoFields = [
 const MINUTE = 60_000;
 const LIST_LIMIT = 20;
 
-/**
- * Login Kit's errors are flat, not the envelope, and arrive with HTTP 200 (as real clients find:
- * they check `error` on answers their HTTP library took for a success).
- * https://developers.tiktok.com/doc/oauth-error-handling
- */
-const oauthError = (error: string, description: string) =>
-  new PlatformReply(200, { error, error_description: description, log_id: logId() });
-
 export const tiktok: SandboxPlatform = {
   prefix: "tiktok",
   realBaseUrls: {
@@ -93,12 +74,25 @@ export const tiktok: SandboxPlatform = {
     api: "https://open.tiktokapis.com",
     upload: "https://open-upload.tiktokapis.com",
   },
-  transientError: (status) =>
-    tiktokError(status, "internal_error", "Something went wrong. Please try again later or contact TikTok support."),
-  rateLimitError: () => rateLimited(),
+  transientError: (status, now) =>
+    tiktokEnvelope(() => now).tiktokError(
+      status,
+      "internal_error",
+      "Something went wrong. Please try again later or contact TikTok support.",
+    ),
+  rateLimitError: (_retryAfterSeconds, now) => tiktokEnvelope(() => now).rateLimited(),
 
   register(app: FastifyInstance, context: SandboxContext) {
     const { lifetimes, limits } = context.options;
+    const { answer, invalidParams, logId, rateLimited, tiktokError } = tiktokEnvelope(context.now);
+
+    /**
+     * Login Kit's errors are flat, not the envelope, and arrive with HTTP 200 (as real clients find:
+     * they check `error` on answers their HTTP library took for a success).
+     * https://developers.tiktok.com/doc/oauth-error-handling
+     */
+    const oauthError = (error: string, description: string) =>
+      new PlatformReply(200, { error, error_description: description, log_id: logId() });
 
     // creator_info is a POST that TikTok's own example sends with a JSON content type and no body.
     app.removeContentTypeParser("application/json");
@@ -159,110 +153,66 @@ export const tiktok: SandboxPlatform = {
       codeShape: (secret) => `${secret}*0!${secret.length}.va`,
     });
 
-    /** Login Kit takes the client's key and secret in a url-encoded body, never HTTP Basic. */
-    function authenticateClient(request: FastifyRequest): { client: OAuthClient; fields: Record<string, string> } {
-      if (!String(request.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded"))
-        throw oauthError("invalid_request", "Content-Type must be application/x-www-form-urlencoded.");
-      const fields = (request.body ?? {}) as Record<string, string>;
-      if (fields.client_id !== undefined)
-        throw oauthError("invalid_request", "client_id is not a parameter of this endpoint: send client_key.");
-      const client = findClient(context, "tiktok", fields.client_key);
-      if (!client || !secretMatches(client, fields.client_secret))
-        throw oauthError("invalid_client", "Client key or secret is invalid.");
-      return { client, fields };
-    }
-
-    function tokenAnswer(access: AccessTokenRecord, refreshToken: string, refreshExpiresAt: number | null) {
-      const person = people.find((candidate) => candidate.id === access.personId)!;
-      return {
-        access_token: access.token,
-        expires_in: lifetimes.tiktokAccessSeconds,
-        open_id: person.tiktok!.openId,
-        refresh_token: refreshToken,
-        refresh_expires_in:
-          refreshExpiresAt === null
-            ? lifetimes.tiktokRefreshSeconds
-            : Math.floor((refreshExpiresAt - context.now()) / 1000),
-        scope: access.scopes.join(","),
-        token_type: "Bearer",
-      };
-    }
-
-    /** A new access token and refresh token; a rotated refresh token keeps its first expiry. */
-    function issuePair(options: {
-      clientId: string;
-      personId: string;
-      scopes: string[];
-      refreshExpiresAt?: number | null;
-    }) {
-      const access = issueAccessToken(context, {
-        platform: "tiktok",
-        clientId: options.clientId,
-        personId: options.personId,
-        scopes: options.scopes,
-        kind: "user",
-        lifetimeSeconds: lifetimes.tiktokAccessSeconds,
-        prefix: "act.",
-      });
-      const refresh = issueRefreshToken(context, {
-        platform: "tiktok",
-        clientId: options.clientId,
-        personId: options.personId,
-        scopes: options.scopes,
-        lifetimeSeconds: lifetimes.tiktokRefreshSeconds,
+    /**
+     * Login Kit's token endpoint: the app's key and secret in a url-encoded body (never HTTP
+     * Basic), a refresh token with every grant, rotated on use and keeping the first one's expiry.
+     * https://developers.tiktok.com/doc/oauth-user-access-token-management
+     */
+    const tokenEndpoint: TokenEndpoint = {
+      platform: "tiktok",
+      path: "/v2/oauth/token/",
+      credentialsIn: ["form"],
+      clientIdField: "client_key",
+      readFields(request) {
+        if (!String(request.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded"))
+          throw oauthError("invalid_request", "Content-Type must be application/x-www-form-urlencoded.");
+        const fields = (request.body ?? {}) as Record<string, string>;
+        if (fields.client_id !== undefined)
+          throw oauthError("invalid_request", "client_id is not a parameter of this endpoint: send client_key.");
+        return fields;
+      },
+      refusals: {
+        client: () => oauthError("invalid_client", "Client key or secret is invalid."),
+        code(rejection) {
+          switch (rejection) {
+            case "redirect_mismatch":
+              return oauthError("invalid_grant", "redirect_uri does not match the one used for requesting the code.");
+            case "pkce_missing":
+            case "pkce_mismatch":
+              return oauthError("invalid_request", "Code verifier or code challenge is invalid.");
+            default:
+              return oauthError("invalid_grant", "Authorization code is expired.");
+          }
+        },
+        refreshToken: () => oauthError("invalid_grant", "Refresh token is invalid or expired."),
+        grantType: () => oauthError("unsupported_grant_type", "The authorization grant type is not supported."),
+      },
+      access: { prefix: "act.", lifetimeSeconds: lifetimes.tiktokAccessSeconds },
+      refresh: {
         prefix: "rft.",
-      });
-      if (options.refreshExpiresAt !== undefined) refresh.expiresAt = options.refreshExpiresAt;
-      return tokenAnswer(access, refresh.token, refresh.expiresAt);
-    }
-
-    app.post("/v2/oauth/token/", async (request) => {
-      const { client, fields } = authenticateClient(request);
-      if (fields.grant_type === "authorization_code") {
-        const redeemed = redeemCode(context, "tiktok", {
-          code: fields.code,
-          clientId: client.clientId,
-          redirectUri: fields.redirect_uri,
-          codeVerifier: fields.code_verifier,
-        });
-        switch (redeemed) {
-          case "redirect_mismatch":
-            throw oauthError("invalid_grant", "redirect_uri does not match the one used for requesting the code.");
-          case "pkce_missing":
-          case "pkce_mismatch":
-            throw oauthError("invalid_request", "Code verifier or code challenge is invalid.");
-          case "unknown":
-          case "used":
-          case "expired":
-          case "client_mismatch":
-            throw oauthError("invalid_grant", "Authorization code is expired.");
-        }
-        return issuePair({ clientId: client.clientId, personId: redeemed.personId, scopes: redeemed.scopes });
-      }
-      if (fields.grant_type === "refresh_token") {
-        const record = fields.refresh_token ? context.state.data.refreshTokens[fields.refresh_token] : undefined;
-        const usable =
-          record?.platform === "tiktok" &&
-          record.clientId === client.clientId &&
-          !record.used &&
-          !record.revoked &&
-          (record.expiresAt === null || record.expiresAt > context.now());
-        if (!record || !usable) throw oauthError("invalid_grant", "Refresh token is invalid or expired.");
-        // Rotation: the refresh token sent is spent; only the new one works from now on.
-        record.used = true;
-        return issuePair({
-          clientId: client.clientId,
-          personId: record.personId,
-          scopes: record.scopes,
-          refreshExpiresAt: record.expiresAt,
-        });
-      }
-      throw oauthError("unsupported_grant_type", "The authorization grant type is not supported.");
-    });
+        lifetimeSeconds: lifetimes.tiktokRefreshSeconds,
+        issuedFor: () => true,
+        rotation: "rotate_keeping_expiry",
+      },
+      answer({ access, refresh }) {
+        const { token, expiresAt } = refresh!;
+        return {
+          access_token: access.token,
+          expires_in: lifetimes.tiktokAccessSeconds,
+          open_id: people.find((candidate) => candidate.id === access.personId)!.tiktok!.openId,
+          refresh_token: token,
+          refresh_expires_in:
+            expiresAt === null ? lifetimes.tiktokRefreshSeconds : Math.floor((expiresAt - context.now()) / 1000),
+          scope: access.scopes.join(","),
+          token_type: "Bearer",
+        };
+      },
+    };
+    registerTokenEndpoint(app, context, tokenEndpoint);
 
     // Revoking the access token removes the app from the user's connected apps: every token it held dies.
     app.post("/v2/oauth/revoke/", async (request) => {
-      const { client, fields } = authenticateClient(request);
+      const { client, fields } = await authenticateClient(context, tokenEndpoint, request);
       const access = fields.token ? context.state.data.accessTokens[fields.token] : undefined;
       if (!fields.token) throw oauthError("invalid_request", "token is required.");
       if (access?.platform === "tiktok" && access.clientId === client.clientId)

@@ -4,18 +4,8 @@ import { weightedLength } from "../src/platforms/text-length.js";
 import { PlatformReply, type SandboxContext, type SandboxPlatform, type WindowUse } from "./context.js";
 import { readForm } from "./form.js";
 import { grown, shareOf } from "./metrics.js";
-import {
-  basicCredentials,
-  bearerToken,
-  findAccessToken,
-  findClient,
-  issueAccessToken,
-  issueRefreshToken,
-  redeemCode,
-  registerAuthorizePage,
-  scopesFrom,
-  secretMatches,
-} from "./oauth.js";
+import { bearerToken, findAccessToken, findClient, registerAuthorizePage, scopesFrom } from "./oauth.js";
+import { authenticateClient, registerTokenEndpoint, type TokenEndpoint } from "./oauth-grants.js";
 import { people, type SandboxPerson } from "./seed.js";
 import type { AccessTokenRecord, PublishedItem } from "./state.js";
 
@@ -133,82 +123,40 @@ export const x: SandboxPlatform = {
       },
     });
 
-    /** A confidential client authenticates with HTTP Basic; X answers 401 without it. */
-    function authenticateClient(request: FastifyRequest) {
-      const credentials = basicCredentials(request.headers.authorization);
-      const client = credentials ? findClient(context, "x", credentials.clientId) : undefined;
-      if (!client || !secretMatches(client, credentials?.clientSecret))
-        throw oauthError(401, "unauthorized_client", "Missing valid authorization header");
-      return client;
-    }
-
-    function tokenAnswer(access: AccessTokenRecord, refresh: string | undefined) {
-      return {
+    /**
+     * X's token endpoint: a confidential client authenticates with HTTP Basic only (401
+     * without it); a refresh token only with offline.access, rotated on every use.
+     * https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/authorization-code
+     */
+    const tokenEndpoint: TokenEndpoint = {
+      platform: "x",
+      path: "/2/oauth2/token",
+      credentialsIn: ["basic"],
+      refusals: {
+        client: () => oauthError(401, "unauthorized_client", "Missing valid authorization header"),
+        code: () => oauthError(400, "invalid_request", "Value passed for the authorization code was invalid."),
+        refreshToken: () => oauthError(400, "invalid_request", "Value passed for the token was invalid."),
+        grantType: () => oauthError(400, "invalid_request", "Missing required parameter [grant_type]."),
+      },
+      access: { prefix: "", lifetimeSeconds: lifetimes.xAccessSeconds },
+      refresh: {
+        prefix: "",
+        lifetimeSeconds: lifetimes.xRefreshSeconds,
+        issuedFor: (code) => code.scopes.includes("offline.access"),
+        rotation: "rotate",
+      },
+      answer: ({ access, refresh }) => ({
         token_type: "bearer",
         expires_in: lifetimes.xAccessSeconds,
         access_token: access.token,
         scope: access.scopes.join(" "),
-        ...(refresh ? { refresh_token: refresh } : {}),
-      };
-    }
-
-    function issuePair(clientId: string, personId: string, scopes: string[]) {
-      const access = issueAccessToken(context, {
-        platform: "x",
-        clientId,
-        personId,
-        scopes,
-        kind: "user",
-        lifetimeSeconds: lifetimes.xAccessSeconds,
-        prefix: "",
-      });
-      const refresh = scopes.includes("offline.access")
-        ? issueRefreshToken(context, {
-            platform: "x",
-            clientId,
-            personId,
-            scopes,
-            lifetimeSeconds: lifetimes.xRefreshSeconds,
-            prefix: "",
-          }).token
-        : undefined;
-      return tokenAnswer(access, refresh);
-    }
-
-    app.post("/2/oauth2/token", async (request) => {
-      const client = authenticateClient(request);
-      const { fields } = await readForm(request);
-      if (fields.grant_type === "authorization_code") {
-        const redeemed = redeemCode(context, "x", {
-          code: fields.code,
-          clientId: client.clientId,
-          redirectUri: fields.redirect_uri,
-          codeVerifier: fields.code_verifier,
-        });
-        if (typeof redeemed === "string")
-          throw oauthError(400, "invalid_request", "Value passed for the authorization code was invalid.");
-        return issuePair(client.clientId, redeemed.personId, redeemed.scopes);
-      }
-      if (fields.grant_type === "refresh_token") {
-        const record = fields.refresh_token ? context.state.data.refreshTokens[fields.refresh_token] : undefined;
-        const usable =
-          record &&
-          record.platform === "x" &&
-          record.clientId === client.clientId &&
-          !record.used &&
-          !record.revoked &&
-          (record.expiresAt === null || record.expiresAt > context.now());
-        if (!record || !usable) throw oauthError(400, "invalid_request", "Value passed for the token was invalid.");
-        // X rotates: this refresh token is now spent, and a new pair replaces it.
-        record.used = true;
-        return issuePair(client.clientId, record.personId, record.scopes);
-      }
-      throw oauthError(400, "invalid_request", "Missing required parameter [grant_type].");
-    });
+        ...(refresh ? { refresh_token: refresh.token } : {}),
+      }),
+    };
+    registerTokenEndpoint(app, context, tokenEndpoint);
 
     app.post("/2/oauth2/revoke", async (request) => {
-      const client = authenticateClient(request);
-      const { fields } = await readForm(request);
+      const { client, fields } = await authenticateClient(context, tokenEndpoint, request);
       const access = fields.token ? context.state.data.accessTokens[fields.token] : undefined;
       const refresh = fields.token ? context.state.data.refreshTokens[fields.token] : undefined;
       if (access?.clientId === client.clientId) access.revoked = true;

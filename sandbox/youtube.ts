@@ -3,18 +3,8 @@ import { nextMidnight } from "../src/platforms/reset-times.js";
 import { PlatformReply, type SandboxContext, type SandboxPlatform } from "./context.js";
 import { readForm } from "./form.js";
 import { grown, shareOf } from "./metrics.js";
-import {
-  basicCredentials,
-  bearerToken,
-  findAccessToken,
-  findClient,
-  issueAccessToken,
-  issueRefreshToken,
-  redeemCode,
-  registerAuthorizePage,
-  scopesFrom,
-  secretMatches,
-} from "./oauth.js";
+import { bearerToken, findAccessToken, findClient, registerAuthorizePage, scopesFrom } from "./oauth.js";
+import { registerTokenEndpoint } from "./oauth-grants.js";
 import { channels, people } from "./seed.js";
 import type { AccessTokenRecord, PublishedItem } from "./state.js";
 
@@ -151,93 +141,47 @@ export const youtube: SandboxPlatform = {
       },
     });
 
-    app.post("/token", async (request) => {
-      const { fields } = await readForm(request);
-      const basic = basicCredentials(request.headers.authorization);
-      const clientId = basic?.clientId ?? fields.client_id;
-      const client = findClient(context, "youtube", clientId);
-      if (!client || !secretMatches(client, basic?.clientSecret ?? fields.client_secret))
-        throw oauthError(401, "invalid_client", "Unauthorized");
-
-      if (fields.grant_type === "authorization_code") {
-        const redeemed = redeemCode(context, "youtube", {
-          code: fields.code,
-          clientId: client.clientId,
-          redirectUri: fields.redirect_uri,
-          codeVerifier: fields.code_verifier,
-        });
-        switch (redeemed) {
-          case "redirect_mismatch":
-            throw oauthError(400, "redirect_uri_mismatch", "Bad Request");
-          case "pkce_missing":
-            throw oauthError(400, "invalid_grant", "Missing code verifier.");
-          case "pkce_mismatch":
-            throw oauthError(400, "invalid_grant", "Invalid code verifier.");
-          case "unknown":
-          case "used":
-          case "expired":
-          case "client_mismatch":
-            throw oauthError(400, "invalid_grant", "Bad Request");
-        }
-        const access = issueAccessToken(context, {
-          platform: "youtube",
-          clientId: client.clientId,
-          personId: redeemed.personId,
-          scopes: redeemed.scopes,
-          subject: redeemed.subject,
-          kind: "user",
-          lifetimeSeconds: lifetimes.googleAccessSeconds,
-          prefix: "ya29.",
-        });
-        const refresh = redeemed.offline
-          ? issueRefreshToken(context, {
-              platform: "youtube",
-              clientId: client.clientId,
-              personId: redeemed.personId,
-              scopes: redeemed.scopes,
-              subject: redeemed.subject,
-              lifetimeSeconds: lifetimes.googleRefreshSeconds,
-              prefix: "1//",
-            })
-          : undefined;
-        return {
-          access_token: access.token,
-          expires_in: lifetimes.googleAccessSeconds,
-          ...(refresh ? { refresh_token: refresh.token } : {}),
-          scope: redeemed.scopes.join(" "),
-          token_type: "Bearer",
-        };
-      }
-      if (fields.grant_type === "refresh_token") {
-        const record = fields.refresh_token ? context.state.data.refreshTokens[fields.refresh_token] : undefined;
-        if (
-          !record ||
-          record.platform !== "youtube" ||
-          record.clientId !== client.clientId ||
-          record.revoked ||
-          (record.expiresAt !== null && record.expiresAt <= context.now())
-        ) {
-          throw oauthError(400, "invalid_grant", "Token has been expired or revoked.");
-        }
-        const access = issueAccessToken(context, {
-          platform: "youtube",
-          clientId: client.clientId,
-          personId: record.personId,
-          scopes: record.scopes,
-          subject: record.subject,
-          kind: "user",
-          lifetimeSeconds: lifetimes.googleAccessSeconds,
-          prefix: "ya29.",
-        });
-        // Google keeps the refresh token and does not send it again.
-        return {
-          access_token: access.token,
-          expires_in: lifetimes.googleAccessSeconds,
-          scope: record.scopes.join(" "),
-          token_type: "Bearer",
-        };
-      }
-      throw oauthError(400, "unsupported_grant_type", "Invalid grant_type: " + (fields.grant_type ?? ""));
+    /**
+     * Google's token endpoint: credentials by HTTP Basic or in the form; a refresh token only
+     * for access_type=offline, kept for good and never sent again on refresh.
+     * https://developers.google.com/identity/protocols/oauth2/web-server#exchange-authorization-code
+     * https://developers.google.com/identity/protocols/oauth2/web-server#offline
+     */
+    registerTokenEndpoint(app, context, {
+      platform: "youtube",
+      path: "/token",
+      credentialsIn: ["basic", "form"],
+      refusals: {
+        client: () => oauthError(401, "invalid_client", "Unauthorized"),
+        code(rejection) {
+          switch (rejection) {
+            case "redirect_mismatch":
+              return oauthError(400, "redirect_uri_mismatch", "Bad Request");
+            case "pkce_missing":
+              return oauthError(400, "invalid_grant", "Missing code verifier.");
+            case "pkce_mismatch":
+              return oauthError(400, "invalid_grant", "Invalid code verifier.");
+            default:
+              return oauthError(400, "invalid_grant", "Bad Request");
+          }
+        },
+        refreshToken: () => oauthError(400, "invalid_grant", "Token has been expired or revoked."),
+        grantType: (grantType) => oauthError(400, "unsupported_grant_type", "Invalid grant_type: " + (grantType ?? "")),
+      },
+      access: { prefix: "ya29.", lifetimeSeconds: lifetimes.googleAccessSeconds },
+      refresh: {
+        prefix: "1//",
+        lifetimeSeconds: lifetimes.googleRefreshSeconds,
+        issuedFor: (code) => Boolean(code.offline),
+        rotation: "keep",
+      },
+      answer: ({ access, refresh }) => ({
+        access_token: access.token,
+        expires_in: lifetimes.googleAccessSeconds,
+        ...(refresh ? { refresh_token: refresh.token } : {}),
+        scope: access.scopes.join(" "),
+        token_type: "Bearer",
+      }),
     });
 
     app.post("/revoke", async (request, reply) => {

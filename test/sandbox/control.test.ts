@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import Fastify from "fastify";
 import { createSandboxContext, defaultClients, sandboxRoutes } from "../../sandbox/index.js";
 import { chromiumPath, launchBrowser, screenshotPath } from "../support/browser.js";
-import { json, startMediaServer, startSandbox, type RunningSandbox } from "./support.js";
+import { advance, json, startMediaServer, startSandbox, userToken, type RunningSandbox } from "./support.js";
 
 const newsBot = "7000000001:AAHsandboxNorthwindNewsBot0000000001";
 
@@ -114,6 +114,288 @@ describe("sandbox: faults, journal, state", () => {
     const info = await json(await control(""));
     assert.ok(info.clients.some((client: { clientId: string }) => client.clientId === "my-app"));
     assert.ok(info.clients.every((client: Record<string, unknown>) => !("clientSecret" in client)));
+  });
+});
+
+describe("sandbox: the clock", () => {
+  const HOUR = 3_600_000;
+  const clock = (sandbox: RunningSandbox, body?: unknown) =>
+    fetch(
+      `${sandbox.url}_sandbox/clock`,
+      body === undefined
+        ? {}
+        : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
+    );
+  const sandboxNow = async (sandbox: RunningSandbox) => Date.parse((await json(await clock(sandbox))).now);
+  const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+  test("GET tells the sandbox's time and how far ahead it runs; POST moves it forward by whole or part seconds", async () => {
+    const sandbox = await startSandbox();
+    try {
+      const start = await json(await clock(sandbox));
+      assert.equal(start.offsetMs, 0);
+      assert.ok(Math.abs(Date.parse(start.now) - Date.now()) < 5_000, start.now);
+      const moved = await clock(sandbox, { advanceSeconds: 90.5 });
+      assert.equal(moved.status, 200);
+      const body = await json(moved);
+      assert.equal(body.offsetMs, 90_500);
+      assert.ok(Date.parse(body.now) - Date.parse(start.now) >= 90_500);
+      assert.equal((await json(await clock(sandbox))).offsetMs, 90_500, "the move stays");
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test("a move that is not forward, not a number or longer than a year is refused, and the clock stays", async () => {
+    const sandbox = await startSandbox();
+    try {
+      for (const body of [
+        { advanceSeconds: -1 },
+        { advanceSeconds: 0 },
+        { advanceSeconds: "60" },
+        { advanceSeconds: null },
+        { advanceSeconds: 366 * 86_400 + 1 },
+        {},
+      ]) {
+        const refused = await clock(sandbox, body);
+        assert.equal(refused.status, 400, JSON.stringify(body));
+        assert.match((await json(refused)).error, /advanceSeconds/);
+      }
+      assert.equal((await json(await clock(sandbox))).offsetMs, 0);
+      const leapYear = await clock(sandbox, { advanceSeconds: 366 * 86_400 });
+      assert.equal((await json(leapYear)).offsetMs, 366 * 86_400_000, "a year, leap day included, is the longest move");
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test("times the platforms stamp on their answers are the sandbox's: TikTok's log_id", async () => {
+    const sandbox = await startSandbox();
+    try {
+      await advance(sandbox, 200 * 86_400);
+      const answer = await json(await fetch(`${sandbox.base("tiktok")}/v2/user/info/?fields=open_id`));
+      const [, year, month, day, hour, minute, second] = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)/
+        .exec(answer.error.log_id)!
+        .map(Number);
+      const stamped = Date.UTC(year!, month! - 1, day, hour, minute, second);
+      assert.ok(Math.abs(stamped - (await sandboxNow(sandbox))) < 5_000, answer.error.log_id);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  // Each platform's own answer to a token past its lifetime, at the lifetime it documents.
+  const expiries = [
+    {
+      platform: "facebook",
+      lifetimeSeconds: 3_600,
+      scope: "",
+      call: (sandbox: RunningSandbox, token: string) => fetch(`${sandbox.base("meta")}/v26.0/me?access_token=${token}`),
+      async expired(answer: Response) {
+        const { error } = await json(answer);
+        assert.deepEqual(
+          [answer.status, error.code, error.error_subcode, error.type],
+          [400, 190, 463, "OAuthException"],
+        );
+        assert.match(error.message, /^Error validating access token: Session has expired on /);
+      },
+    },
+    {
+      platform: "x",
+      lifetimeSeconds: 7_200,
+      scope: "tweet.read users.read",
+      call: (sandbox: RunningSandbox, token: string) => fetch(`${sandbox.base("x")}/2/users/me`, bearer(token)),
+      async expired(answer: Response) {
+        assert.equal(answer.status, 401);
+        assert.deepEqual(await json(answer), {
+          title: "Unauthorized",
+          detail: "Unauthorized",
+          type: "about:blank",
+          status: 401,
+        });
+      },
+    },
+    {
+      platform: "linkedin",
+      lifetimeSeconds: 5_184_000,
+      scope: "openid profile",
+      call: (sandbox: RunningSandbox, token: string) => fetch(`${sandbox.base("linkedin")}/v2/userinfo`, bearer(token)),
+      async expired(answer: Response) {
+        assert.equal(answer.status, 401);
+        assert.deepEqual(await json(answer), {
+          status: 401,
+          serviceErrorCode: 65601,
+          code: "EXPIRED_ACCESS_TOKEN",
+          message: "The token used in the request has expired",
+        });
+      },
+    },
+    {
+      platform: "youtube",
+      lifetimeSeconds: 3_599,
+      scope: "https://www.googleapis.com/auth/youtube.readonly",
+      call: (sandbox: RunningSandbox, token: string) =>
+        fetch(`${sandbox.base("google")}/youtube/v3/channels?part=id&mine=true`, bearer(token)),
+      async expired(answer: Response) {
+        const { error } = await json(answer);
+        assert.deepEqual([answer.status, error.code, error.status], [401, 401, "UNAUTHENTICATED"]);
+        assert.equal(error.errors[0].reason, "authError");
+      },
+    },
+    {
+      platform: "tiktok",
+      lifetimeSeconds: 7_200,
+      scope: "user.info.basic",
+      call: (sandbox: RunningSandbox, token: string) =>
+        fetch(`${sandbox.base("tiktok")}/v2/user/info/?fields=open_id`, bearer(token)),
+      async expired(answer: Response) {
+        const body = await json(answer);
+        assert.equal(answer.status, 401);
+        assert.deepEqual(body.data, {});
+        assert.equal(body.error.code, "access_token_invalid");
+      },
+    },
+  ] as const;
+
+  for (const { platform, lifetimeSeconds, scope, call, expired } of expiries) {
+    test(`${platform}: an access token works for its ${lifetimeSeconds} s and answers as expired once the clock passes them`, async () => {
+      const sandbox = await startSandbox();
+      try {
+        const token = await userToken(sandbox, platform, scope);
+        await advance(sandbox, lifetimeSeconds - 60);
+        const late = await call(sandbox, token);
+        assert.equal(late.status, 200, await late.text());
+        await advance(sandbox, 61);
+        await expired(await call(sandbox, token));
+      } finally {
+        await sandbox.close();
+      }
+    });
+  }
+
+  test("a rolling rate-limit window opens again once the clock passes its reset (X: posts per 15 minutes)", async () => {
+    const sandbox = await startSandbox({ limits: { xPostsPer15MinutesPerUser: 1 } });
+    try {
+      const token = await userToken(sandbox, "x", "tweet.read tweet.write users.read");
+      const post = (text: string) =>
+        fetch(`${sandbox.base("x")}/2/tweets`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ text }),
+        });
+      assert.equal((await post("first")).status, 201);
+      const limited = await post("second");
+      assert.equal(limited.status, 429);
+      // The header is in whole seconds, rounded up.
+      const untilReset = Number(limited.headers.get("x-rate-limit-reset")) * 1000 - (await sandboxNow(sandbox));
+      assert.ok(untilReset > 14 * 60_000 && untilReset <= 15 * 60_000 + 1_000, String(untilReset));
+      await advance(sandbox, untilReset / 1000 - 5);
+      assert.equal((await post("second, a little early")).status, 429);
+      await advance(sandbox, 10);
+      const reopened = await post("second, in the next window");
+      assert.equal(reopened.status, 201);
+      assert.equal(reopened.headers.get("x-rate-limit-remaining"), "0");
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  /** The first midnight in Los Angeles after `after`: Pacific offsets are whole hours, so it falls on a UTC hour. */
+  function nextPacificMidnight(after: number): number {
+    const hour = new Intl.DateTimeFormat("en-US", {
+      timeZone: "America/Los_Angeles",
+      hourCycle: "h23",
+      hour: "numeric",
+    });
+    let at = Math.floor(after / HOUR) * HOUR + HOUR;
+    while (Number(hour.format(at)) !== 0) at += HOUR;
+    return at;
+  }
+  const nextUtcMidnight = (after: number) => Math.floor(after / 86_400_000) * 86_400_000 + 86_400_000;
+
+  test("YouTube's daily units come back at midnight Pacific time: not at midnight UTC, not 24 hours after the first call", async () => {
+    // A token that outlasts the day, so that only the quota changes.
+    const sandbox = await startSandbox({
+      limits: { youtubeUnitsPerDay: 2 },
+      lifetimes: { googleAccessSeconds: 2 * 86_400 },
+    });
+    try {
+      // A day of 24 hours (the sandbox counts every day as 24 hours, so the days clocks change are passed over),
+      // entered an hour after its midnight, so that UTC's midnight and a rolling day's end both fall apart from its end.
+      let midnight = nextPacificMidnight(await sandboxNow(sandbox));
+      while (nextPacificMidnight(midnight) - midnight !== 24 * HOUR) midnight = nextPacificMidnight(midnight);
+      await advance(sandbox, (midnight + HOUR - (await sandboxNow(sandbox))) / 1000);
+      const token = await userToken(sandbox, "youtube", "https://www.googleapis.com/auth/youtube.readonly");
+      const list = () => fetch(`${sandbox.base("google")}/youtube/v3/channels?part=id&mine=true`, bearer(token));
+      assert.equal((await list()).status, 200);
+      assert.equal((await list()).status, 200);
+      const spent = async (when: string) => {
+        const answer = await list();
+        assert.equal(answer.status, 403, when);
+        assert.equal((await json(answer)).error.errors[0].reason, "quotaExceeded", when);
+      };
+      await spent("the day's units are spent");
+      await advance(
+        sandbox,
+        (nextUtcMidnight(await sandboxNow(sandbox)) + 60_000 - (await sandboxNow(sandbox))) / 1000,
+      );
+      await spent("just past midnight UTC");
+      const end = midnight + 24 * HOUR;
+      await advance(sandbox, (end - 60_000 - (await sandboxNow(sandbox))) / 1000);
+      await spent("a minute before midnight Pacific time");
+      await advance(sandbox, 120);
+      assert.equal(
+        (await list()).status,
+        200,
+        "a minute after midnight Pacific time, an hour before a rolling day ends",
+      );
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test("LinkedIn's daily post limit comes back at midnight UTC, not 24 hours after the first post", async () => {
+    const sandbox = await startSandbox({ limits: { linkedinPostsPerDayPerMember: 1 } });
+    try {
+      const midnight = nextUtcMidnight(await sandboxNow(sandbox));
+      await advance(sandbox, (midnight + HOUR - (await sandboxNow(sandbox))) / 1000);
+      const token = await userToken(sandbox, "linkedin", "openid profile w_member_social");
+      const post = (commentary: string) =>
+        fetch(`${sandbox.base("linkedin")}/rest/posts`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${token}`,
+            "linkedin-version": "202607",
+            "content-type": "application/json",
+          },
+          body: JSON.stringify({
+            author: "urn:li:person:aVaSaNdBoX1",
+            commentary,
+            visibility: "PUBLIC",
+            distribution: { feedDistribution: "MAIN_FEED", targetEntities: [], thirdPartyDistributionChannels: [] },
+            lifecycleState: "PUBLISHED",
+            isReshareDisabledByAuthor: false,
+          }),
+        });
+      const refused = async (when: string) => {
+        const answer = await post(when);
+        assert.equal(answer.status, 429, when);
+        assert.equal((await json(answer)).serviceErrorCode, 101, when);
+      };
+      assert.equal((await post("first")).status, 201);
+      await refused("the same day");
+      const end = midnight + 24 * HOUR;
+      await advance(sandbox, (end - 60_000 - (await sandboxNow(sandbox))) / 1000);
+      await refused("a minute before midnight UTC");
+      await advance(sandbox, 120);
+      assert.equal(
+        (await post("next day")).status,
+        201,
+        "a minute after midnight UTC, an hour before a rolling day ends",
+      );
+    } finally {
+      await sandbox.close();
+    }
   });
 });
 

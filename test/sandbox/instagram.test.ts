@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { callback, consent, json, sleep, startMediaServer, startSandbox, type RunningSandbox } from "./support.js";
+import { advance, callback, consent, json, startMediaServer, startSandbox, type RunningSandbox } from "./support.js";
 
 const clientId = "sandbox-facebook-client";
 const clientSecret = "sandbox-facebook-secret";
@@ -75,7 +75,7 @@ describe("sandbox: Instagram through the Facebook Page", () => {
       const status = await json(await graph(`/${containerId}?fields=status_code&access_token=${pageToken}`));
       if (status.status_code === "FINISHED") return;
       assert.equal(status.status_code, "IN_PROGRESS");
-      await sleep(200);
+      await advance(sandbox, 0.2);
     }
     assert.fail("container never finished");
   }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as oauth from "oauth4webapi";
 import { readLittleText } from "../../sandbox/linkedin.js";
-import { callback, consent, json, sleep, startSandbox, userToken, type RunningSandbox } from "./support.js";
+import { advance, callback, consent, json, startSandbox, userToken, type RunningSandbox } from "./support.js";
 
 const clientId = "sandbox-linkedin-client";
 const clientSecret = "sandbox-linkedin-secret";
@@ -304,7 +304,7 @@ describe("sandbox: LinkedIn", () => {
       (await json(await rest(`/rest/videos/${encodeURIComponent(init.value.video)}`, tokens.access_token))).status,
       "PROCESSING",
     );
-    await sleep(1100);
+    await advance(sandbox, 2);
     assert.equal(
       (await json(await rest(`/rest/videos/${encodeURIComponent(init.value.video)}`, tokens.access_token))).status,
       "AVAILABLE",
@@ -357,7 +357,7 @@ describe("sandbox: LinkedIn", () => {
     const short = await startSandbox({ lifetimes: { linkedinAccessSeconds: 1 } });
     try {
       const token = await userToken(short, "linkedin", memberScopes);
-      await sleep(1100);
+      await advance(short, 2);
       const expired = await json(
         await fetch(`${short.base("linkedin")}/v2/userinfo`, {
           headers: { authorization: `Bearer ${token}` },

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
+  advance,
   callback,
   consent,
   json,
-  sleep,
   startMediaServer,
   startSandbox,
   userToken,
@@ -121,7 +121,7 @@ describe("sandbox: Facebook Login and Pages", () => {
     assert.match(reused.error.fbtrace_id, /^A/);
 
     const slow = (await consent(authorizeUrl())).searchParams.get("code")!;
-    await sleep(1100);
+    await advance(sandbox, 2);
     const expired = await json(await exchange(slow));
     assert.equal(expired.error.error_subcode, 36007);
   });
@@ -244,7 +244,7 @@ describe("sandbox: Facebook Login and Pages", () => {
     );
     const first = await json(await graph(`/${video.id}?fields=status&access_token=${page.access_token}`));
     assert.equal(first.status.video_status, "processing");
-    await sleep(1100);
+    await advance(sandbox, 2);
     const later = await json(await graph(`/${video.id}?fields=status&access_token=${page.access_token}`));
     assert.equal(later.status.video_status, "ready");
   });
@@ -297,7 +297,7 @@ describe("sandbox: Facebook Login and Pages", () => {
     const short = await startSandbox({ lifetimes: { facebookShortLivedSeconds: 1 } });
     try {
       const token = await userToken(short, "facebook");
-      await sleep(1100);
+      await advance(short, 2);
       const expired = await json(await fetch(`${short.base("meta")}/${version}/me?access_token=${token}`));
       assert.deepEqual([expired.error.code, expired.error.error_subcode], [190, 463]);
     } finally {

@@ -5,7 +5,7 @@ import { createSandbox, type SandboxOptions } from "../../sandbox/index.js";
 
 export interface RunningSandbox {
   url: URL;
-  /** The base URL standing in for a platform: meta, x, linkedin, google, telegram. */
+  /** The base URL standing in for a platform: meta, x, linkedin, google, telegram, tiktok. */
   base(prefix: string): string;
   sandbox: Awaited<ReturnType<typeof createSandbox>>;
   close(): Promise<void>;
@@ -80,13 +80,23 @@ export async function json(response: Response): Promise<any> {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Moves the sandbox's clock forward, as `POST /_sandbox/clock` does for any client. */
+export async function advance(sandbox: RunningSandbox, seconds: number): Promise<void> {
+  const answer = await fetch(new URL("/_sandbox/clock", sandbox.url), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ advanceSeconds: seconds }),
+  });
+  assert.equal(answer.status, 200, await answer.text());
+}
+
 /**
  * A user access token from a sandbox by the plain authorization-code flow, as a client written
  * from each platform's documentation does it: for tests of expiry, limits and quotas.
  */
 export async function userToken(
   sandbox: RunningSandbox,
-  platform: "facebook" | "x" | "linkedin" | "youtube",
+  platform: "facebook" | "x" | "linkedin" | "youtube" | "tiktok",
   scope = "",
 ): Promise<string> {
   const clientId = `sandbox-${platform}-client`;
@@ -115,12 +125,19 @@ export async function userToken(
       token: `${sandbox.base("google")}/token`,
       extra: {},
     },
+    tiktok: {
+      authorize: `${sandbox.base("tiktok")}/v2/auth/authorize/`,
+      token: `${sandbox.base("tiktok")}/v2/oauth/token/`,
+      extra: {},
+    },
   };
   const flow = flows[platform];
+  // TikTok names the app's key client_key, in the authorize URL and at the token endpoint.
+  const clientParameter = platform === "tiktok" ? "client_key" : "client_id";
   const authorize = new URL(flow.authorize);
   authorize.search = new URLSearchParams({
     response_type: "code",
-    client_id: clientId,
+    [clientParameter]: clientId,
     redirect_uri: redirectUri,
     state: "s",
     scope,
@@ -133,7 +150,7 @@ export async function userToken(
     platform === "x" ? { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}` } : {};
   if (platform === "x") form.set("code_verifier", verifier);
   else {
-    form.set("client_id", clientId);
+    form.set(clientParameter, clientId);
     form.set("client_secret", clientSecret);
   }
   const answer = await fetch(flow.token, { method: "POST", headers, body: form });

@@ -6,11 +6,11 @@ import { PlatformError, type OutgoingMedia, type OutgoingPost } from "../../src/
 import type { PlatformOptions } from "../../src/platforms/profiles.js";
 import { tiktok } from "../../src/platforms/tiktok.js";
 import {
+  advance,
   callback,
   consent,
   json,
   mediaFiles,
-  sleep,
   startMediaServer,
   startSandbox,
   type RunningSandbox,
@@ -308,7 +308,7 @@ describe("sandbox: TikTok", () => {
     for (let attempt = 0; attempt < 40; attempt += 1) {
       const { body, raw } = await statusOf(accessToken, publishId);
       if (!body.data.status.startsWith("PROCESSING")) return { body, raw };
-      await sleep(150);
+      await advance(sandbox, 0.15);
     }
     assert.fail(`${publishId} never settled`);
   }
@@ -411,7 +411,7 @@ describe("sandbox: TikTok", () => {
     let complete = await settled(grant.accessToken, started.data.publish_id);
     assert.equal(complete.body.data.status, "PUBLISH_COMPLETE");
     assert.deepEqual(complete.body.data.publicaly_available_post_id, [], "moderation first");
-    await sleep(1_100);
+    await advance(sandbox, 2);
     complete = await settled(grant.accessToken, started.data.publish_id);
     const id = /"publicaly_available_post_id":\[(\d+)\]/.exec(complete.raw)?.[1];
     assert.ok(id && id.length === 19, complete.raw);

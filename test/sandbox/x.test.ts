@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import * as oauth from "oauth4webapi";
 import { projectPath } from "../../src/paths.js";
-import { callback, consent, json, sleep, startSandbox, userToken, type RunningSandbox } from "./support.js";
+import { advance, callback, consent, json, startSandbox, userToken, type RunningSandbox } from "./support.js";
 
 const clientId = "sandbox-x-client";
 const clientSecret = "sandbox-x-secret";
@@ -242,7 +242,7 @@ describe("sandbox: X API v2", () => {
     assert.equal(early.status, 400);
     let state = "";
     for (let attempt = 0; attempt < 20 && state !== "succeeded"; attempt += 1) {
-      await sleep(200);
+      await advance(sandbox, 0.2);
       state = (await json(await api(`/2/media/upload?command=STATUS&media_id=${id}`, tokens.access_token))).data
         .processing_info.state;
     }

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import * as oauth from "oauth4webapi";
 import { projectPath } from "../../src/paths.js";
-import { callback, consent, json, sleep, startSandbox, userToken, type RunningSandbox } from "./support.js";
+import { advance, callback, consent, json, startSandbox, userToken, type RunningSandbox } from "./support.js";
 
 const clientId = "sandbox-youtube-client";
 const clientSecret = "sandbox-youtube-secret";
@@ -330,7 +330,7 @@ describe("sandbox: Google OAuth and YouTube", () => {
         body: Buffer.alloc(100),
       }),
     );
-    await sleep(10);
+    await advance(sandbox, 2);
     const listed = await json(
       await api(`/youtube/v3/videos?part=snippet,status,statistics&id=${video.id}`, tokens.access_token),
     );
