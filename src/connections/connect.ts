@@ -348,7 +348,7 @@ export async function chooseAccounts(
   if (chosen.length === 0 || unknown.length > 0)
     throw new AppError(400, "invalid_choice", "Choose at least one of the accounts offered.", "externalIds");
   const saved = await saveConnections(context, actor, {
-    platform: pending.platform as PlatformId,
+    platform: pending.platform,
     isSandbox: pending.isSandbox,
     grant: {
       ...grant,
@@ -404,7 +404,7 @@ export async function connectBot(
 export async function disconnect(context: AppContext, actor: Actor, connectionId: string): Promise<void> {
   const connection = await organizationConnection(context.db, actor.organizationId, connectionId);
   if (!connection || connection.status === "disconnected") throw notFound("That connection");
-  const access = platformAccess(context, connection.platform as PlatformId);
+  const access = platformAccess(context, connection.platform);
   const settings = oauthSettings(access);
   const tokens = await openTokens(context, connection);
   let revoked = false;

@@ -175,7 +175,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
       },
     },
     async (request, reply) => {
-      const platform = request.params.platform as PlatformId;
+      const { platform } = request.params;
       const callbackUrl = new URL(request.url, context.publicUrl());
       if (!request.auth) {
         return reply.redirect(
@@ -376,7 +376,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
     },
   );
 
-  async function healthOf(organizationId: string, platform?: string) {
+  async function healthOf(organizationId: string, platform?: PlatformId) {
     const rows = await db
       .select({ platform: connections.platform, status: connections.status, total: count() })
       .from(connections)

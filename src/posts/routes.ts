@@ -203,7 +203,7 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
     return at;
   }
 
-  async function enqueueAll(tx: Transaction, targets: { id: string; platform: string; dueAt: Date }[]) {
+  async function enqueueAll(tx: Transaction, targets: { id: string; platform: PlatformId; dueAt: Date }[]) {
     const executor = transactionExecutor(tx);
     for (const target of targets) {
       await enqueuePublish(
@@ -291,7 +291,7 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
       await checkContent(
         organization.id,
         body,
-        chosen.map((connection) => connection.platform as PlatformId),
+        chosen.map((connection) => connection.platform),
       );
       const dueAt = dueTime(body.scheduledAt);
       const postId = randomUUID();
@@ -418,7 +418,7 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
       await checkContent(
         organization.id,
         merged,
-        targets.map((target) => target.platform as PlatformId),
+        targets.map((target) => target.platform),
       );
       const dueAt = request.body.scheduledAt ? dueTime(request.body.scheduledAt) : (post.scheduledAt ?? new Date());
       await db.transaction(async (tx) => {
