@@ -17,10 +17,6 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string) => new AppError(404, "not_found", `${what} was not found.`);
-export const conflict = (code: string, userMessage: string, field?: string) =>
-  new AppError(409, code, userMessage, field);
-
 /** The one place a domain failure gets its status. */
 const statusOfFailure: Record<FailureKind, number> = {
   invalid_input: 400,
