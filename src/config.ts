@@ -161,8 +161,6 @@ function platformSettings(env: Record<string, unknown>): Record<PlatformId, Plat
   >;
 }
 
-export type Role = "all" | "api" | "worker";
-
 function buildConfig(env: z.infer<typeof envSchema>, platformEnv: Record<string, unknown>) {
   const listenPort = env.PORT;
   return {

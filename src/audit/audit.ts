@@ -53,6 +53,24 @@ export async function recordAudit(db: Database | Transaction, entry: AuditEntry)
   });
 }
 
+/**
+ * Runs a change and writes its audit entry in one transaction: the entry exists exactly when
+ * the change committed. The entry may be read from what the change answers, and may be null
+ * when the change turned out to change nothing.
+ */
+export async function audited<T>(
+  db: Database,
+  change: (tx: Transaction) => Promise<T>,
+  entry: AuditEntry | ((outcome: T) => AuditEntry | null),
+): Promise<T> {
+  return db.transaction(async (tx) => {
+    const outcome = await change(tx);
+    const written = typeof entry === "function" ? entry(outcome) : entry;
+    if (written) await recordAudit(tx, written);
+    return outcome;
+  });
+}
+
 /** Who and from where, as seen on this request. */
 export function requestOrigin(request: FastifyRequest) {
   const userAgent = request.headers["user-agent"];

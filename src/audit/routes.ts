@@ -4,7 +4,7 @@ import { z } from "zod";
 import { auditEvents, organizations } from "../db/schema.js";
 import { currentOrganization } from "../http/authorization.js";
 import type { AppContext } from "../context.js";
-import { AppError } from "../http/errors.js";
+import { forbidden } from "../errors.js";
 import { dateTime } from "../http/schemas.js";
 
 const auditQuery = z.object({
@@ -55,12 +55,7 @@ export const auditRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db }
       const active = currentOrganization(request);
       const query = request.query;
       if (query.scope === "installation" && active.role !== "SUPER_ADMIN") {
-        throw new AppError(
-          403,
-          "forbidden",
-          "Only a SUPER_ADMIN can read the whole installation's audit log.",
-          "scope",
-        );
+        throw forbidden("forbidden", "Only a SUPER_ADMIN can read the whole installation's audit log.", "scope");
       }
       const filters: (SQL | undefined)[] = [
         query.scope === "organization" ? eq(auditEvents.organizationId, active.id) : undefined,

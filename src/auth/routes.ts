@@ -1,29 +1,23 @@
 import { and, asc, count, eq, sql } from "drizzle-orm";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { recordAudit, requestOrigin } from "../audit/audit.js";
-import { memberships, organizations, users } from "../db/schema.js";
+import { audited, requestOrigin } from "../audit/audit.js";
 import type { AppContext } from "../context.js";
-import { clearSessionCookie, setSessionCookie } from "./cookies.js";
-import { AppError, conflict } from "../http/errors.js";
+import type { Database } from "../db/client.js";
+import { memberships, organizations, users } from "../db/schema.js";
+import { conflict, notFound, unauthenticated } from "../errors.js";
 import { currentUser } from "../http/authorization.js";
 import { listOrganizationsFor } from "../organizations/queries.js";
+import { clearSessionCookie, setSessionCookie } from "./cookies.js";
 import { hashPassword, unknownUserHash, verifyPassword } from "./passwords.js";
+import { effectiveRole, email } from "./schemas.js";
 import { createSession, deleteSession, setActiveOrganization } from "./sessions.js";
 import { assertMaySignIn, isKnownDevice, presentedDevice, recordSignInFailure, rememberDevice } from "./throttle.js";
 
-export const email = z
-  .email("must be an email address")
-  .max(254)
-  .transform((value) => value.toLowerCase());
 const password = z.string().min(10, "must be at least 10 characters").max(256, "must be at most 256 characters");
 
 const userView = z.object({ id: z.uuid(), email: z.string(), name: z.string(), isSuperAdmin: z.boolean() });
-const organizationSummary = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  role: z.enum(["SUPER_ADMIN", "ADMIN", "USER", "GUEST"]),
-});
+const organizationSummary = z.object({ id: z.uuid(), name: z.string(), role: effectiveRole });
 const meView = z.object({
   user: userView,
   organizations: z.array(organizationSummary),
@@ -34,19 +28,21 @@ export const authRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
   const { db, config } = context;
   const loginRateLimit = { max: config.auth.loginAttemptsPerIpPerMinute, timeWindow: "1 minute" };
 
+  /** Opens a session in the user's first organization and gives the browser its cookie. */
   async function startSession(
+    executor: Database,
     request: Parameters<typeof requestOrigin>[0],
     reply: Parameters<typeof setSessionCookie>[0],
     userId: string,
   ) {
-    const [first] = await db
+    const [first] = await executor
       .select({ organizationId: memberships.organizationId })
       .from(memberships)
       .where(eq(memberships.userId, userId))
       .orderBy(asc(memberships.createdAt))
       .limit(1);
     const { ip, userAgent } = requestOrigin(request);
-    const session = await createSession(db, {
+    const session = await createSession(executor, {
       userId,
       organizationId: first?.organizationId ?? null,
       ip,
@@ -71,33 +67,36 @@ export const authRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
     async (request, reply) => {
       const passwordHash = await hashPassword(request.body.password);
       const device = rememberDevice(request, reply, context);
-      const user = await db.transaction(async (tx) => {
-        // The first account becomes SUPER_ADMIN; the lock makes "first" hold when two sign up at once.
-        await tx.execute(sql`lock table ${users} in share row exclusive mode`);
-        const [existing] = await tx
-          .select({ id: users.id })
-          .from(users)
-          .where(sql`lower(${users.email}) = ${request.body.email}`);
-        if (existing)
-          throw conflict("email_taken", "An account with this email already exists. Sign in instead.", "email");
-        const [{ total }] = (await tx.select({ total: count() }).from(users)) as [{ total: number }];
-        const [created] = await tx
-          .insert(users)
-          .values({ email: request.body.email, name: request.body.name, passwordHash, isSuperAdmin: total === 0 })
-          .returning({ id: users.id, email: users.email, name: users.name, isSuperAdmin: users.isSuperAdmin });
-        if (!created) throw new Error("insert returned no user");
-        const { ip, userAgent } = requestOrigin(request);
-        await recordAudit(tx, {
+      const { ip, userAgent } = requestOrigin(request);
+      const user = await audited(
+        db,
+        async (tx) => {
+          // The first account becomes SUPER_ADMIN; the lock makes "first" hold when two sign up at once.
+          await tx.execute(sql`lock table ${users} in share row exclusive mode`);
+          const [existing] = await tx
+            .select({ id: users.id })
+            .from(users)
+            .where(sql`lower(${users.email}) = ${request.body.email}`);
+          if (existing)
+            throw conflict("email_taken", "An account with this email already exists. Sign in instead.", "email");
+          const [{ total }] = (await tx.select({ total: count() }).from(users)) as [{ total: number }];
+          const [created] = await tx
+            .insert(users)
+            .values({ email: request.body.email, name: request.body.name, passwordHash, isSuperAdmin: total === 0 })
+            .returning({ id: users.id, email: users.email, name: users.name, isSuperAdmin: users.isSuperAdmin });
+          if (!created) throw new Error("insert returned no user");
+          return created;
+        },
+        (created) => ({
           action: "auth.signed_up",
           actor: { userId: created.id, email: created.email },
           target: { type: "user", id: created.id },
           ip,
           userAgent,
           details: { superAdmin: created.isSuperAdmin, device },
-        });
-        return created;
-      });
-      await startSession(request, reply, user.id);
+        }),
+      );
+      await startSession(db, request, reply, user.id);
       return reply.status(201).send({ user });
     },
   );
@@ -133,19 +132,28 @@ export const authRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
       const valid = await verifyPassword(user?.passwordHash ?? unknownUserHash, request.body.password);
       if (!user || !valid) {
         await recordSignInFailure(db, { email, user, knownDevice, ip, userAgent });
-        throw new AppError(401, "invalid_credentials", "Email or password is incorrect.", "password");
+        throw unauthenticated("invalid_credentials", "Email or password is incorrect.", "password");
       }
-      await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
-      const organizationId = await startSession(request, reply, user.id);
-      await recordAudit(db, {
-        action: "auth.signed_in",
-        organizationId,
-        actor: { userId: user.id, email: user.email },
-        target: { type: "user", id: user.id },
-        ip,
-        userAgent,
-        details: { device: rememberDevice(request, reply, context) },
-      });
+      await audited(
+        db,
+        async (tx) => {
+          await tx
+            .update(users)
+            .set({ lastLoginAt: new Date(context.clock.now()) })
+            .where(eq(users.id, user.id));
+          const organizationId = await startSession(tx, request, reply, user.id);
+          return { organizationId, rememberedDevice: rememberDevice(request, reply, context) };
+        },
+        ({ organizationId, rememberedDevice }) => ({
+          action: "auth.signed_in",
+          organizationId,
+          actor: { userId: user.id, email: user.email },
+          target: { type: "user", id: user.id },
+          ip,
+          userAgent,
+          details: { device: rememberedDevice },
+        }),
+      );
       return { user: { id: user.id, email: user.email, name: user.name, isSuperAdmin: user.isSuperAdmin } };
     },
   );
@@ -158,8 +166,7 @@ export const authRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
     },
     async (request, reply) => {
       const auth = request.auth!;
-      await deleteSession(db, auth.sessionIdHash);
-      await recordAudit(db, {
+      await audited(db, (tx) => deleteSession(tx, auth.sessionIdHash), {
         action: "auth.signed_out",
         organizationId: auth.organization?.id ?? null,
         ...requestOrigin(request),
@@ -210,10 +217,8 @@ export const authRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
         .leftJoin(memberships, and(eq(memberships.organizationId, organizations.id), eq(memberships.userId, user.id)))
         .where(eq(organizations.id, request.body.organizationId));
       const role = user.isSuperAdmin ? ("SUPER_ADMIN" as const) : organization?.role;
-      if (!organization || !role)
-        throw new AppError(404, "not_found", "That organization was not found.", "organizationId");
-      await setActiveOrganization(db, request.auth!.sessionIdHash, organization.id);
-      await recordAudit(db, {
+      if (!organization || !role) throw notFound("That organization", "organizationId");
+      await audited(db, (tx) => setActiveOrganization(tx, request.auth!.sessionIdHash, organization.id), {
         action: "organization.switched",
         organizationId: organization.id,
         ...requestOrigin(request),

@@ -1,38 +1,22 @@
-import { randomUUID } from "node:crypto";
-import { and, eq, gt, isNull } from "drizzle-orm";
-import { recordAudit } from "../audit/audit.js";
+import { and, eq, isNull } from "drizzle-orm";
+import { audited } from "../audit/audit.js";
 import { hashSecret } from "../auth/sessions.js";
-import type { PlatformId } from "../config.js";
-import { connectionErrors, connections, oauthAttempts, pendingGrants } from "../db/schema.js";
 import type { AppContext } from "../context.js";
-import { AppError, notFound } from "../http/errors.js";
-import {
-  authorizeUrl,
-  exchangeCode,
-  exchangeGrant,
-  newCodeVerifier,
-  newState,
-  revokeToken,
-} from "../platforms/oauth.js";
+import { connectionErrors, oauthAttempts } from "../db/schema.js";
+import { conflict, invalidInput } from "../errors.js";
+import { authorizeUrl, exchangeCode, exchangeGrant, newCodeVerifier, newState } from "../platforms/oauth.js";
 import { isBotPlatform, PlatformError, type Account, type GrantTokens } from "../platforms/platform.js";
+import type { PlatformId } from "../platforms/profiles.js";
 import { apiFor, oauthSettings, platformAccess, redirectUri, type PlatformAccess } from "./access.js";
+import { offerChoice } from "./grants.js";
 import { describeFailure } from "./health.js";
-import { openTokens, organizationConnection, resolveErrors, sealedTokens, type Connection } from "./store.js";
+import { auditOrigin, saveConnections, type Actor } from "./save.js";
 
 const ATTEMPT_TTL_MS = 10 * 60_000;
-const GRANT_TTL_MS = 15 * 60_000;
-
-export interface Actor {
-  organizationId: string;
-  user: { id: string; email: string };
-  ip: string;
-  userAgent: string | null;
-}
 
 function requireOAuth(access: PlatformAccess) {
   if (access.mode === "unavailable") {
-    throw new AppError(
-      409,
+    throw conflict(
       "platform_not_configured",
       `${access.definition.name} is not configured on this server: set ${access.missingVariables.join(" and ")} and restart.`,
       "platform",
@@ -40,12 +24,7 @@ function requireOAuth(access: PlatformAccess) {
   }
   const settings = oauthSettings(access);
   if (!settings || isBotPlatform(access.definition)) {
-    throw new AppError(
-      400,
-      "not_oauth",
-      `${access.definition.name} connects with a bot token, not a sign-in.`,
-      "platform",
-    );
+    throw invalidInput("not_oauth", `${access.definition.name} connects with a bot token, not a sign-in.`, "platform");
   }
   return { settings, definition: access.definition };
 }
@@ -75,7 +54,7 @@ export async function beginConnect(
         )
       : null,
     redirectUri: redirectUri(context, platform),
-    expiresAt: new Date(Date.now() + ATTEMPT_TTL_MS),
+    expiresAt: new Date(context.clock.now() + ATTEMPT_TTL_MS),
   });
   return authorizeUrl(settings, { redirectUri: redirectUri(context, platform), state, codeVerifier });
 }
@@ -131,7 +110,7 @@ export async function completeConnect(
   }
   const [claimed] = await context.db
     .update(oauthAttempts)
-    .set({ usedAt: new Date() })
+    .set({ usedAt: new Date(context.clock.now()) })
     .where(and(eq(oauthAttempts.stateHash, stateHash), isNull(oauthAttempts.usedAt)))
     .returning();
   if (!claimed)
@@ -150,21 +129,19 @@ export async function completeConnect(
   const access = platformAccess(context, platform);
   const name = access.definition.name;
   const fail = async (code: CallbackFailure, message: string): Promise<CallbackOutcome> => {
-    await context.db
-      .insert(connectionErrors)
-      .values({ organizationId: attempt.organizationId, platform, errorType: "oauth", message });
-    await recordAudit(context.db, {
-      action: "connection.connect_failed",
-      organizationId: attempt.organizationId,
-      actor: actor.user && { userId: actor.user.id, email: actor.user.email },
-      ip: actor.ip,
-      userAgent: actor.userAgent,
-      details: { platform, code, message },
-    });
+    await audited(
+      context.db,
+      async (tx) => {
+        await tx
+          .insert(connectionErrors)
+          .values({ organizationId: attempt.organizationId, platform, errorType: "oauth", message });
+      },
+      { action: "connection.connect_failed", ...auditOrigin(actor), details: { platform, code, message } },
+    );
     return { kind: "failed", code, message };
   };
 
-  if (attempt.expiresAt <= new Date())
+  if (attempt.expiresAt.getTime() <= context.clock.now())
     return fail("state_expired", `The ${name} sign-in took more than 10 minutes. Start again from this page.`);
   const denied = callbackUrl.searchParams.get("error");
   if (denied) {
@@ -220,225 +197,13 @@ export async function completeConnect(
     const saved = await saveConnections(context, actor, { platform, isSandbox: attempt.isSandbox, grant, accounts });
     return { kind: "connected", connectionIds: saved.map((connection) => connection.id) };
   }
-  const grantId = randomUUID();
-  await context.db.insert(pendingGrants).values({
-    id: grantId,
+  const grantId = await offerChoice(context, {
     organizationId: attempt.organizationId,
     userId: options.user.id,
     platform,
     isSandbox: attempt.isSandbox,
-    grantCiphertext: await context.vault.seal(
-      { organizationId: attempt.organizationId, record: `grant:${grantId}`, field: "grant" },
-      JSON.stringify({ grant, accounts }),
-    ),
-    accounts: accounts.map(({ externalId, kind, name: accountName, username, avatarUrl }) => ({
-      externalId,
-      kind,
-      name: accountName,
-      username,
-      avatarUrl,
-    })),
-    expiresAt: new Date(Date.now() + GRANT_TTL_MS),
+    grant,
+    accounts,
   });
   return { kind: "choose", grantId };
-}
-
-/** Stores one connection per account; an account connected before is reconnected in place, keeping its history. */
-export async function saveConnections(
-  context: AppContext,
-  actor: Actor,
-  options: { platform: PlatformId; isSandbox: boolean; grant: GrantTokens; accounts: Account[] },
-): Promise<Connection[]> {
-  const saved: Connection[] = [];
-  for (const account of options.accounts) {
-    // An account that comes with its own token (a Page, and the account behind it) is posted to with it; it does not expire.
-    const tokens: GrantTokens = account.accessToken
-      ? { accessToken: account.accessToken, scopes: options.grant.scopes }
-      : options.grant;
-    const [existing] = await context.db
-      .select()
-      .from(connections)
-      .where(
-        and(
-          eq(connections.organizationId, actor.organizationId),
-          eq(connections.platform, options.platform),
-          eq(connections.externalId, account.externalId),
-        ),
-      );
-    const id = existing?.id ?? randomUUID();
-    const sealed = await sealedTokens(context, { id, organizationId: actor.organizationId }, tokens);
-    const now = new Date();
-    const fields = {
-      accountKind: account.kind,
-      name: account.name,
-      username: account.username ?? null,
-      avatarUrl: account.avatarUrl ?? null,
-      isSandbox: options.isSandbox,
-      status: "healthy" as const,
-      ...sealed,
-      // A reconnect without a refresh token must not keep the old grant's one.
-      refreshTokenCiphertext: sealed.refreshTokenCiphertext ?? null,
-      refreshTokenExpiresAt: tokens.refreshTokenExpiresAt ?? null,
-      details: account.details,
-      lastSuccessAt: now,
-      lastCheckedAt: now,
-      errorCount: 0,
-      rateLimitedUntil: null,
-      connectedByUserId: actor.user.id,
-      updatedAt: now,
-      disconnectedAt: null,
-    };
-    const [row] = existing
-      ? await context.db.update(connections).set(fields).where(eq(connections.id, id)).returning()
-      : await context.db
-          .insert(connections)
-          .values({
-            id,
-            organizationId: actor.organizationId,
-            platform: options.platform,
-            externalId: account.externalId,
-            ...fields,
-          })
-          .returning();
-    await resolveErrors(context.db, id);
-    await recordAudit(context.db, {
-      action: existing ? "connection.reconnected" : "connection.connected",
-      organizationId: actor.organizationId,
-      actor: { userId: actor.user.id, email: actor.user.email },
-      ip: actor.ip,
-      userAgent: actor.userAgent,
-      target: { type: "connection", id },
-      details: { platform: options.platform, name: account.name, kind: account.kind, sandbox: options.isSandbox },
-    });
-    saved.push(row!);
-  }
-  return saved;
-}
-
-export async function pendingGrant(context: AppContext, organizationId: string, grantId: string) {
-  const [grant] = await context.db
-    .select()
-    .from(pendingGrants)
-    .where(
-      and(
-        eq(pendingGrants.id, grantId),
-        eq(pendingGrants.organizationId, organizationId),
-        gt(pendingGrants.expiresAt, new Date()),
-      ),
-    );
-  if (!grant) throw notFound("That account choice (it lasts 15 minutes)");
-  return grant;
-}
-
-export async function chooseAccounts(
-  context: AppContext,
-  actor: Actor,
-  grantId: string,
-  externalIds: string[],
-): Promise<Connection[]> {
-  const pending = await pendingGrant(context, actor.organizationId, grantId);
-  const { grant, accounts } = JSON.parse(
-    await context.vault.open(
-      { organizationId: actor.organizationId, record: `grant:${grantId}`, field: "grant" },
-      pending.grantCiphertext,
-    ),
-  ) as { grant: GrantTokens & { expiresAt?: string; refreshTokenExpiresAt?: string }; accounts: Account[] };
-  const chosen = accounts.filter((account) => externalIds.includes(account.externalId));
-  const unknown = externalIds.filter((id) => !accounts.some((account) => account.externalId === id));
-  if (chosen.length === 0 || unknown.length > 0)
-    throw new AppError(400, "invalid_choice", "Choose at least one of the accounts offered.", "externalIds");
-  const saved = await saveConnections(context, actor, {
-    platform: pending.platform as PlatformId,
-    isSandbox: pending.isSandbox,
-    grant: {
-      ...grant,
-      expiresAt: grant.expiresAt ? new Date(grant.expiresAt) : undefined,
-      refreshTokenExpiresAt: grant.refreshTokenExpiresAt ? new Date(grant.refreshTokenExpiresAt) : undefined,
-    },
-    accounts: chosen,
-  });
-  await context.db.delete(pendingGrants).where(eq(pendingGrants.id, grantId));
-  return saved;
-}
-
-/** A bot platform: the organization's own bot, checked to be an administrator that may post in the channel. */
-export async function connectBot(
-  context: AppContext,
-  actor: Actor,
-  platform: PlatformId,
-  options: { botToken: string; chat: string },
-): Promise<Connection> {
-  const access = platformAccess(context, platform);
-  const definition = access.definition;
-  if (!isBotPlatform(definition) || !definition.bot)
-    throw new AppError(400, "not_bot", `${definition.name} connects with a sign-in, not a bot token.`, "platform");
-  const form = definition.bot;
-  if (!form.token.pattern.test(options.botToken))
-    throw new AppError(400, "invalid_bot_token", `botToken ${form.token.message}`, "botToken");
-  if (!form.chat.pattern.test(options.chat))
-    throw new AppError(400, "invalid_chat", `chat ${form.chat.message}`, "chat");
-  let account: Account;
-  try {
-    account = await definition.verifyChannel(apiFor(access), options.botToken, options.chat);
-  } catch (error) {
-    if (!(error instanceof PlatformError)) throw error;
-    const field = error.failure.kind === "token_invalid" && error.status === 401 ? "botToken" : "chat";
-    const message = error.status === 401 ? form.unknownToken : describeFailure(error);
-    throw new AppError(
-      error.failure.kind === "transient" ? 502 : 400,
-      "bot_rejected",
-      message,
-      error.failure.kind === "rejected" && error.failure.field ? error.failure.field : field,
-    );
-  }
-  const [saved] = await saveConnections(context, actor, {
-    platform,
-    isSandbox: access.mode === "sandbox",
-    grant: { accessToken: options.botToken, scopes: [] },
-    accounts: [account],
-  });
-  return saved!;
-}
-
-/** Revokes at the platform where that affects only this connection, then forgets the tokens. */
-export async function disconnect(context: AppContext, actor: Actor, connectionId: string): Promise<void> {
-  const connection = await organizationConnection(context.db, actor.organizationId, connectionId);
-  if (!connection || connection.status === "disconnected") throw notFound("That connection");
-  const access = platformAccess(context, connection.platform as PlatformId);
-  const settings = oauthSettings(access);
-  const tokens = await openTokens(context, connection);
-  let revoked = false;
-  // Platforms without a revocation endpoint in their spec are left alone: Meta's would remove the
-  // app for every Page of the person, not this one; bots belong to the organization.
-  if (settings?.spec.revokePath && tokens) {
-    try {
-      await revokeToken(settings, tokens.refreshToken ?? tokens.accessToken);
-      revoked = true;
-    } catch (error) {
-      if (!(error instanceof PlatformError)) throw error;
-    }
-  }
-  const now = new Date();
-  await context.db
-    .update(connections)
-    .set({
-      status: "disconnected",
-      accessTokenCiphertext: null,
-      refreshTokenCiphertext: null,
-      tokenExpiresAt: null,
-      refreshTokenExpiresAt: null,
-      disconnectedAt: now,
-      updatedAt: now,
-    })
-    .where(eq(connections.id, connection.id));
-  await resolveErrors(context.db, connection.id);
-  await recordAudit(context.db, {
-    action: "connection.disconnected",
-    organizationId: actor.organizationId,
-    actor: { userId: actor.user.id, email: actor.user.email },
-    ip: actor.ip,
-    userAgent: actor.userAgent,
-    target: { type: "connection", id: connection.id },
-    details: { platform: connection.platform, name: connection.name, revokedAtPlatform: revoked },
-  });
 }

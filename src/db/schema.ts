@@ -1,4 +1,3 @@
-import type { PostOptions } from "../platforms/profiles.js";
 import { sql } from "drizzle-orm";
 import {
   bigserial,
@@ -15,6 +14,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import type { PlatformId, PostOptions } from "../platforms/profiles.js";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 
@@ -165,7 +165,7 @@ export const connections = pgTable(
   {
     id: uuid("id").primaryKey(),
     organizationId: tenant(),
-    platform: text("platform").notNull(),
+    platform: text("platform").$type<PlatformId>().notNull(),
     externalId: text("external_id").notNull(),
     accountKind: text("account_kind").notNull(),
     name: text("name").notNull(),
@@ -207,7 +207,7 @@ export const connectionErrors = pgTable(
     id: bigserial("id", { mode: "number" }).primaryKey(),
     organizationId: tenant(),
     connectionId: uuid("connection_id").references(() => connections.id, { onDelete: "cascade" }),
-    platform: text("platform").notNull(),
+    platform: text("platform").$type<PlatformId>().notNull(),
     errorType: connectionErrorType("error_type").notNull(),
     message: text("message").notNull(),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
@@ -227,7 +227,7 @@ export const oauthAttempts = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     sessionIdHash: text("session_id_hash").notNull(),
-    platform: text("platform").notNull(),
+    platform: text("platform").$type<PlatformId>().notNull(),
     isSandbox: boolean("is_sandbox").notNull(),
     codeVerifierCiphertext: text("code_verifier_ciphertext"),
     redirectUri: text("redirect_uri").notNull(),
@@ -247,7 +247,7 @@ export const pendingGrants = pgTable(
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    platform: text("platform").notNull(),
+    platform: text("platform").$type<PlatformId>().notNull(),
     isSandbox: boolean("is_sandbox").notNull(),
     grantCiphertext: text("grant_ciphertext").notNull(),
     accounts: jsonb("accounts")
@@ -335,7 +335,7 @@ export const postTargets = pgTable(
     connectionId: uuid("connection_id")
       .notNull()
       .references(() => connections.id, { onDelete: "cascade" }),
-    platform: text("platform").notNull(),
+    platform: text("platform").$type<PlatformId>().notNull(),
     state: targetState("state").notNull().default("queued"),
     attempts: integer("attempts").notNull().default(0),
     dueAt: timestamp("due_at", { withTimezone: true }).notNull(),

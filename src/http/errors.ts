@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { isDatabaseUnreachable } from "../db/client.js";
+import { DomainError, type FailureKind } from "../errors.js";
 
 /** The app's own failures: `message` is for logs and developers, `userMessage` for people. */
 export class AppError extends Error {
@@ -16,9 +17,16 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string) => new AppError(404, "not_found", `${what} was not found.`);
-export const conflict = (code: string, userMessage: string, field?: string) =>
-  new AppError(409, code, userMessage, field);
+/** The one place a domain failure gets its status. */
+const statusOfFailure: Record<FailureKind, number> = {
+  invalid_input: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  upstream: 502,
+};
 
 export interface ErrorBody {
   error: { code: string; message: string; field?: string };
@@ -115,6 +123,12 @@ function answerFor(error: FastifyError): { statusCode: number; body: ErrorBody }
     return {
       statusCode: error.statusCode,
       body: { error: { code: error.code, message: error.userMessage, field: error.field } },
+    };
+  }
+  if (error instanceof DomainError) {
+    return {
+      statusCode: statusOfFailure[error.kind],
+      body: { error: { code: error.code, message: error.message, field: error.field } },
     };
   }
   if (hasZodFastifySchemaValidationErrors(error)) return validationError(error);

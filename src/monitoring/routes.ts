@@ -13,7 +13,7 @@ const healthView = z.object({
   worker: check.extend({ lastSeenAt: z.date().nullable(), live: z.number() }),
 });
 
-export const healthRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db, queue, config }) => {
+export const healthRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db, queue, config, clock }) => {
   app.get(
     "/api/health",
     {
@@ -42,7 +42,7 @@ export const healthRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db,
         }))
         .catch((error: Error) => ({ ok: false, detail: `job queue unreadable: ${error.message}` }));
 
-      const seenSince = new Date(Date.now() - config.worker.staleAfterMs);
+      const seenSince = new Date(clock.now() - config.worker.staleAfterMs);
       const [beats, live] = await Promise.all([
         db
           .select({ seenAt: workerHeartbeats.seenAt })

@@ -2,12 +2,11 @@ import { and, asc, eq, isNotNull } from "drizzle-orm";
 import type { Role } from "../auth/permissions.js";
 import type { Database } from "../db/client.js";
 import { memberships, organizations } from "../db/schema.js";
-import type { AuthenticatedUser } from "../http/authorization.js";
 
 /** The organizations a user can switch to: their memberships, or every one for a SUPER_ADMIN. */
 export async function listOrganizationsFor(
   db: Database,
-  user: AuthenticatedUser,
+  user: { id: string; isSuperAdmin: boolean },
 ): Promise<{ id: string; name: string; role: Role }[]> {
   const rows = await db
     .select({ id: organizations.id, name: organizations.name, role: memberships.role })

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { recordAudit } from "../audit/audit.js";
+import { audited } from "../audit/audit.js";
 import type { AppContext } from "../context.js";
 import { rewrapDataKeys } from "./vault.js";
 
@@ -20,9 +20,13 @@ export const vaultControlRoutes: FastifyPluginAsyncZod<AppContext> = async (app,
       },
     },
     async (request) => {
-      const result = await rewrapDataKeys(db, keyRing);
-      await recordAudit(db, { action: "vault.keys_rotated", ip: request.ip, details: { ...result } });
-      return result;
+      // Each organization's key is re-wrapped in its own savepoint: one that cannot be opened is
+      // reported as failed while the others, and the entry, commit together.
+      return audited(
+        db,
+        (tx) => rewrapDataKeys(tx, keyRing),
+        (result) => ({ action: "vault.keys_rotated", ip: request.ip, details: { ...result } }),
+      );
     },
   );
 };

@@ -1,0 +1,124 @@
+import { count, eq } from "drizzle-orm";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { audited, requestOrigin, type AuditEntry } from "../../audit/audit.js";
+import { effectiveRole } from "../../auth/schemas.js";
+import { setActiveOrganization } from "../../auth/sessions.js";
+import type { AppContext } from "../../context.js";
+import { memberships, organizations } from "../../db/schema.js";
+import { notFound } from "../../errors.js";
+import { currentOrganization, currentUser } from "../../http/authorization.js";
+import { listOrganizationsFor } from "../queries.js";
+
+const organizationName = z
+  .string()
+  .trim()
+  .min(2, "must be at least 2 characters")
+  .max(80, "must be at most 80 characters");
+
+const organizationSummary = z.object({ id: z.uuid(), name: z.string(), role: effectiveRole });
+const organizationView = organizationSummary.extend({ memberCount: z.number(), createdAt: z.date() });
+
+export const organizationsRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db }) => {
+  app.get(
+    "/api/organizations",
+    {
+      config: { access: "signed-in" },
+      schema: {
+        tags: ["organizations"],
+        summary: "Organizations the caller can switch to (all of them for a SUPER_ADMIN)",
+        response: { 200: z.object({ organizations: z.array(organizationSummary) }) },
+      },
+    },
+    async (request) => ({ organizations: await listOrganizationsFor(db, currentUser(request)) }),
+  );
+
+  app.post(
+    "/api/organizations",
+    {
+      config: { access: "signed-in" },
+      schema: {
+        tags: ["organizations"],
+        summary: "Create an organization; the creator is its ADMIN and it becomes active",
+        body: z.object({ name: organizationName }),
+        response: { 201: z.object({ organization: organizationSummary }) },
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const organization = await audited(
+        db,
+        async (tx) => {
+          const [created] = await tx.insert(organizations).values({ name: request.body.name }).returning();
+          if (!created) throw new Error("insert returned no organization");
+          await tx.insert(memberships).values({ organizationId: created.id, userId: user.id, role: "ADMIN" });
+          return created;
+        },
+        (created) => ({
+          action: "organization.created",
+          organizationId: created.id,
+          ...requestOrigin(request),
+          target: { type: "organization", id: created.id },
+          details: { name: created.name },
+        }),
+      );
+      await setActiveOrganization(db, request.auth!.sessionIdHash, organization.id);
+      const role = user.isSuperAdmin ? "SUPER_ADMIN" : "ADMIN";
+      return reply.status(201).send({ organization: { id: organization.id, name: organization.name, role } });
+    },
+  );
+
+  app.get(
+    "/api/organization",
+    {
+      config: { access: "organization:view" },
+      schema: {
+        tags: ["organizations"],
+        summary: "The active organization",
+        response: { 200: z.object({ organization: organizationView }) },
+      },
+    },
+    async (request) => {
+      const active = currentOrganization(request);
+      const [row] = await db
+        .select({ createdAt: organizations.createdAt, memberCount: count(memberships.userId) })
+        .from(organizations)
+        .leftJoin(memberships, eq(memberships.organizationId, organizations.id))
+        .where(eq(organizations.id, active.id))
+        .groupBy(organizations.id);
+      if (!row) throw notFound("The organization");
+      return { organization: { ...active, ...row } };
+    },
+  );
+
+  app.patch(
+    "/api/organization",
+    {
+      config: { access: "organization:manage" },
+      schema: {
+        tags: ["organizations"],
+        summary: "Rename the active organization",
+        body: z.object({ name: organizationName }),
+        response: { 200: z.object({ organization: z.object({ id: z.uuid(), name: z.string() }) }) },
+      },
+    },
+    async (request) => {
+      const active = currentOrganization(request);
+      const entry: AuditEntry = {
+        action: "organization.renamed",
+        organizationId: active.id,
+        ...requestOrigin(request),
+        target: { type: "organization", id: active.id },
+        details: { from: active.name, to: request.body.name },
+      };
+      await audited(
+        db,
+        async (tx) => {
+          await tx.update(organizations).set({ name: request.body.name }).where(eq(organizations.id, active.id));
+        },
+        entry,
+      );
+      return { organization: { id: active.id, name: request.body.name } };
+    },
+  );
+};

@@ -1,0 +1,148 @@
+import { randomUUID } from "node:crypto";
+import { and, eq, inArray } from "drizzle-orm";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { audited, requestOrigin, type AuditEntry } from "../../audit/audit.js";
+import type { AppContext } from "../../context.js";
+import { connections, posts, postTargets } from "../../db/schema.js";
+import { invalidInput } from "../../errors.js";
+import { currentOrganization, currentUser } from "../../http/authorization.js";
+import { platformIds, platformProfiles } from "../../platforms/profiles.js";
+import { storeUpload, uploadLimits } from "../media.js";
+import { checkContent, dueTime, enqueueAll } from "./drafts.js";
+import { mediaView, postSchemas, postView } from "./schemas.js";
+import { mediaOf, viewOfPost } from "./views.js";
+
+/** Statuses a post cannot go out through until the account is connected again. */
+const needsReconnecting: ReadonlySet<(typeof connections.$inferSelect)["status"]> = new Set([
+  "disconnected",
+  "invalid",
+  "expired",
+]);
+
+export const createPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context) => {
+  const { db } = context;
+  const { compose: composeSchema } = postSchemas({
+    publicLinksOnly: context.config.isProduction,
+    clock: context.clock,
+  });
+
+  app.get(
+    "/api/posts/limits",
+    {
+      config: { access: "posts:create" },
+      schema: {
+        tags: ["posts"],
+        summary: "What each platform accepts: the composer checks the same rules as the server",
+        response: { 200: z.object({ limits: z.record(z.string(), z.unknown()) }) },
+      },
+    },
+    async () => ({
+      limits: Object.fromEntries(platformIds.map((id) => [id, platformProfiles[id].limits])),
+    }),
+  );
+
+  app.post(
+    "/api/media",
+    {
+      config: { access: "posts:create" },
+      schema: {
+        tags: ["posts"],
+        summary:
+          "Upload an image or video (multipart, one file in the field `file`), streamed to disk; its content must match its declared type",
+        response: { 201: z.object({ media: mediaView }) },
+      },
+    },
+    async (request, reply) => {
+      const organization = currentOrganization(request);
+      const record = await storeUpload(context, {
+        organizationId: organization.id,
+        userId: currentUser(request).id,
+        parts: request.parts({ limits: uploadLimits(context.config.media.maxBytes) }),
+      });
+      return reply.status(201).send({ media: mediaOf(context, record) });
+    },
+  );
+
+  app.post(
+    "/api/posts",
+    {
+      config: { access: "posts:create" },
+      schema: {
+        tags: ["posts"],
+        summary: "Compose once for several accounts; publish now or at scheduledAt",
+        body: composeSchema,
+        response: { 201: z.object({ post: postView }) },
+      },
+    },
+    async (request, reply) => {
+      const organization = currentOrganization(request);
+      const body = request.body;
+      const chosen = await db
+        .select()
+        .from(connections)
+        .where(and(eq(connections.organizationId, organization.id), inArray(connections.id, body.connectionIds)));
+      if (chosen.length !== body.connectionIds.length)
+        throw invalidInput(
+          "invalid_accounts",
+          "Some of the chosen accounts are not connected to this organization.",
+          "connectionIds",
+        );
+      const unusable = chosen.filter((connection) => needsReconnecting.has(connection.status));
+      if (unusable.length > 0) {
+        throw invalidInput(
+          "accounts_need_reconnecting",
+          `Reconnect ${unusable.map((connection) => connection.name).join(", ")} before posting to ${unusable.length === 1 ? "it" : "them"}.`,
+          "connectionIds",
+        );
+      }
+      await checkContent(
+        context,
+        organization.id,
+        body,
+        chosen.map((connection) => connection.platform),
+      );
+      const dueAt = dueTime(context, body.scheduledAt);
+      const postId = randomUUID();
+      const entry: AuditEntry = {
+        action: "post.created",
+        organizationId: organization.id,
+        ...requestOrigin(request),
+        target: { type: "post", id: postId },
+        details: {
+          platforms: chosen.map((connection) => connection.platform),
+          scheduledAt: body.scheduledAt ?? null,
+        },
+      };
+      await audited(
+        db,
+        async (tx) => {
+          await tx.insert(posts).values({
+            id: postId,
+            organizationId: organization.id,
+            authorUserId: currentUser(request).id,
+            content: body.content,
+            link: body.link ?? null,
+            mediaIds: body.mediaIds,
+            options: body.options,
+            scheduledAt: body.scheduledAt ? dueAt : null,
+            status: body.scheduledAt ? "scheduled" : "publishing",
+          });
+          const targets = chosen.map((connection) => ({
+            id: randomUUID(),
+            organizationId: organization.id,
+            postId,
+            connectionId: connection.id,
+            platform: connection.platform,
+            dueAt,
+          }));
+          await tx.insert(postTargets).values(targets);
+          // The jobs commit with the post: no post without its jobs, no job without its post.
+          await enqueueAll(context, tx, targets);
+        },
+        entry,
+      );
+      return reply.status(201).send({ post: await viewOfPost(context, organization.id, postId) });
+    },
+  );
+};

@@ -1,0 +1,62 @@
+import { and, eq } from "drizzle-orm";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { audited, requestOrigin } from "../../audit/audit.js";
+import type { AppContext } from "../../context.js";
+import { postTargets } from "../../db/schema.js";
+import { conflict, notFound } from "../../errors.js";
+import { currentOrganization } from "../../http/authorization.js";
+import { refreshPostStatus } from "../publish.js";
+import { enqueueAll } from "./drafts.js";
+import { postView } from "./schemas.js";
+import { ownedPost, viewOfPost } from "./views.js";
+
+export const retryPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context) => {
+  const { db } = context;
+
+  app.post(
+    "/api/posts/:id/targets/:targetId/retry",
+    {
+      config: { access: "posts:create" },
+      schema: {
+        tags: ["posts"],
+        summary: "Try a failed (or unconfirmed) account again",
+        params: z.object({ id: z.uuid("must be a post id"), targetId: z.uuid("must be a target id") }),
+        response: { 200: z.object({ post: postView }) },
+      },
+    },
+    async (request) => {
+      const organization = currentOrganization(request);
+      const post = await ownedPost(db, organization.id, request.params.id);
+      const dueAt = new Date(context.clock.now());
+      await audited(
+        db,
+        async (tx) => {
+          const [target] = await tx
+            .select()
+            .from(postTargets)
+            .where(and(eq(postTargets.id, request.params.targetId), eq(postTargets.postId, post.id)))
+            .for("update");
+          if (!target) throw notFound("That account of the post");
+          if (target.state !== "failed" && target.state !== "unknown")
+            throw conflict("not_failed", `This account is ${target.state}; only failed ones are retried.`);
+          await tx
+            .update(postTargets)
+            .set({ state: "queued", dueAt, error: null, updatedAt: dueAt })
+            .where(eq(postTargets.id, target.id));
+          await enqueueAll(context, tx, [{ id: target.id, platform: target.platform, dueAt }]);
+          return target.platform;
+        },
+        (platform) => ({
+          action: "post.retried",
+          organizationId: organization.id,
+          ...requestOrigin(request),
+          target: { type: "post", id: post.id },
+          details: { platform },
+        }),
+      );
+      await refreshPostStatus(context, post.id);
+      return { post: await viewOfPost(context, organization.id, post.id) };
+    },
+  );
+};

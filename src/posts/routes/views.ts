@@ -1,0 +1,77 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type { AppContext } from "../../context.js";
+import type { Database } from "../../db/client.js";
+import { connections, media, posts, postTargets } from "../../db/schema.js";
+import { notFound } from "../../errors.js";
+import { publicMediaUrl, type MediaRecord } from "../media.js";
+
+type PostRow = typeof posts.$inferSelect;
+
+export function mediaOf(context: AppContext, record: MediaRecord) {
+  return {
+    id: record.id,
+    fileName: record.fileName,
+    contentType: record.contentType,
+    sizeBytes: record.sizeBytes,
+    url: publicMediaUrl(context, record),
+  };
+}
+
+/** Posts as the API shows them: their media and each account's result, in two queries for any number of posts. */
+export async function postViews(context: AppContext, organizationId: string, postRows: PostRow[]) {
+  if (postRows.length === 0) return [];
+  const { db } = context;
+  const ids = postRows.map((post) => post.id);
+  const targets = await db
+    .select({ target: postTargets, accountName: connections.name, isSandbox: connections.isSandbox })
+    .from(postTargets)
+    .innerJoin(connections, eq(connections.id, postTargets.connectionId))
+    .where(and(eq(postTargets.organizationId, organizationId), inArray(postTargets.postId, ids)));
+  const mediaIds = [...new Set(postRows.flatMap((post) => post.mediaIds))];
+  const records = mediaIds.length ? await db.select().from(media).where(inArray(media.id, mediaIds)) : [];
+  return postRows.map((post) => ({
+    id: post.id,
+    content: post.content,
+    link: post.link,
+    media: post.mediaIds
+      .map((id) => records.find((record) => record.id === id))
+      .filter((record) => record !== undefined)
+      .map((record) => mediaOf(context, record)),
+    options: post.options,
+    scheduledAt: post.scheduledAt,
+    status: post.status,
+    createdAt: post.createdAt,
+    targets: targets
+      .filter((row) => row.target.postId === post.id)
+      .map(({ target, accountName, isSandbox }) => ({
+        id: target.id,
+        connectionId: target.connectionId,
+        platform: target.platform,
+        accountName,
+        isSandbox,
+        state: target.state,
+        attempts: target.attempts,
+        dueAt: target.dueAt,
+        publishedAt: target.publishedAt,
+        postId: target.remotePostId,
+        url: target.remoteUrl,
+        error: target.error,
+      })),
+  }));
+}
+
+/** The organization's post; another organization's is as absent as one that never existed. */
+export async function ownedPost(db: Database, organizationId: string, id: string): Promise<PostRow> {
+  const [post] = await db
+    .select()
+    .from(posts)
+    .where(and(eq(posts.id, id), eq(posts.organizationId, organizationId)));
+  if (!post) throw notFound("That post");
+  return post;
+}
+
+/** One post's view, read again after a change. */
+export async function viewOfPost(context: AppContext, organizationId: string, id: string) {
+  const [view] = await postViews(context, organizationId, [await ownedPost(context.db, organizationId, id)]);
+  return view!;
+}
