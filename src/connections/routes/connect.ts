@@ -6,6 +6,7 @@ import type { AppContext } from "../../context.js";
 import { connections } from "../../db/schema.js";
 import { currentOrganization } from "../../http/authorization.js";
 import { isBotPlatform } from "../../platforms/platform.js";
+import { platformId } from "../../http/schemas.js";
 import { platformIds } from "../../platforms/profiles.js";
 import { platformAccess } from "../access.js";
 import { connectBot } from "../bot.js";
@@ -157,7 +158,7 @@ export const connectRoutes: FastifyPluginAsyncZod<AppContext> = async (app, cont
         params: grantParams,
         response: {
           200: z.object({
-            platform: z.string(),
+            platform: platformId,
             isSandbox: z.boolean(),
             expiresAt: z.date(),
             accounts: z.array(

@@ -5,6 +5,7 @@ import type { AppContext } from "../../context.js";
 import type { Database } from "../../db/client.js";
 import { connectionErrors, connections, connectionStatus } from "../../db/schema.js";
 import { currentOrganization } from "../../http/authorization.js";
+import { platformId } from "../../http/schemas.js";
 import { platformIds, type PlatformId } from "../../platforms/profiles.js";
 import { errorSchema, platformParams } from "./schemas.js";
 
@@ -14,7 +15,7 @@ type Status = (typeof statuses)[number];
 const healthSchema = z.object({
   platforms: z.array(
     z.object({
-      platform: z.string(),
+      platform: platformId,
       status: z.enum(["none", "healthy", "degraded"]),
       counts: z.record(z.enum(statuses), z.number()),
       unresolvedErrors: z.number(),

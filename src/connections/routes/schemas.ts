@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { connectionErrorType, connectionStatus } from "../../db/schema.js";
 import type { ConnectionMethod } from "../../platforms/profile.js";
-import { platformIds } from "../../platforms/profiles.js";
+import { platformId } from "../../http/schemas.js";
 import type { PlatformMode } from "../access.js";
 import type { RefreshOutcome } from "../health.js";
 
@@ -24,13 +24,13 @@ export const refreshOutcomes = membersOf<RefreshOutcome>({
 });
 
 export const platformParams = z.object({
-  platform: z.enum(platformIds, { message: `must be one of ${platformIds.join(", ")}` }),
+  platform: platformId,
 });
 export const connectionParams = z.object({ id: z.uuid("must be a connection id") });
 
 export const connectionSchema = z.object({
   id: z.uuid(),
-  platform: z.string(),
+  platform: platformId,
   externalId: z.string(),
   accountKind: z.string(),
   name: z.string(),
@@ -54,7 +54,7 @@ export const connectionSchema = z.object({
 
 export const errorSchema = z.object({
   id: z.number(),
-  platform: z.string(),
+  platform: platformId,
   organizationId: z.uuid(),
   connectionId: z.uuid().nullable(),
   errorType: z.enum(connectionErrorType.enumValues),

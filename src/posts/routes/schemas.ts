@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Clock } from "../../clock.js";
 import { postStatus, targetState } from "../../db/schema.js";
-import { dateTime } from "../../http/schemas.js";
+import { dateTime, platformId } from "../../http/schemas.js";
 import { postOptionsSchema } from "../../platforms/profiles.js";
 import { linkProblem } from "../validation.js";
 
@@ -60,7 +60,7 @@ export const mediaView = z.object({
 const targetView = z.object({
   id: z.uuid(),
   connectionId: z.uuid(),
-  platform: z.string(),
+  platform: platformId,
   accountName: z.string(),
   isSandbox: z.boolean(),
   state: z.enum(targetState.enumValues),

@@ -1,4 +1,4 @@
-import { platformIds, type PlatformId } from "../../../src/platforms/profiles";
+import type { PlatformId } from "../../../src/platforms/profiles";
 import type { paths } from "./schema";
 
 export type { PlatformId };
@@ -92,13 +92,6 @@ export type Connection = Answer<"/api/social-media/connections", "GET">["connect
 export type MediaItem = Answer<"/api/media", "POST">["media"];
 export type Post = Answer<"/api/posts", "GET">["posts"][number];
 export type PostTarget = Post["targets"][number];
-
-/**
- * The API declares a connection's, grant's or target's platform as any text, not one of the ids:
- * only a platform this dashboard has a profile for gets its look, options and rules.
- */
-export const isPlatformId = (platform: string): platform is PlatformId =>
-  (platformIds as readonly string[]).includes(platform);
 
 export const membershipRoles: MembershipRole[] = ["ADMIN", "USER", "GUEST"];
 

@@ -1079,7 +1079,8 @@ export interface paths {
               connection: {
                 /** Format: uuid */
                 id: string;
-                platform: string;
+                /** @enum {string} */
+                platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
                 externalId: string;
                 accountKind: string;
                 name: string;
@@ -1182,7 +1183,8 @@ export interface paths {
           };
           content: {
             "application/json": {
-              platform: string;
+              /** @enum {string} */
+              platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
               isSandbox: boolean;
               /** Format: date-time */
               expiresAt: string;
@@ -1228,7 +1230,8 @@ export interface paths {
               connections: {
                 /** Format: uuid */
                 id: string;
-                platform: string;
+                /** @enum {string} */
+                platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
                 externalId: string;
                 accountKind: string;
                 name: string;
@@ -1298,7 +1301,8 @@ export interface paths {
               connections: {
                 /** Format: uuid */
                 id: string;
-                platform: string;
+                /** @enum {string} */
+                platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
                 externalId: string;
                 accountKind: string;
                 name: string;
@@ -1370,7 +1374,8 @@ export interface paths {
               connection: {
                 /** Format: uuid */
                 id: string;
-                platform: string;
+                /** @enum {string} */
+                platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
                 externalId: string;
                 accountKind: string;
                 name: string;
@@ -1466,7 +1471,8 @@ export interface paths {
               connection: {
                 /** Format: uuid */
                 id: string;
-                platform: string;
+                /** @enum {string} */
+                platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
                 externalId: string;
                 accountKind: string;
                 name: string;
@@ -1540,7 +1546,8 @@ export interface paths {
               connection: {
                 /** Format: uuid */
                 id: string;
-                platform: string;
+                /** @enum {string} */
+                platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
                 externalId: string;
                 accountKind: string;
                 name: string;
@@ -1606,7 +1613,8 @@ export interface paths {
           content: {
             "application/json": {
               platforms: {
-                platform: string;
+                /** @enum {string} */
+                platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
                 /** @enum {string} */
                 status: "none" | "healthy" | "degraded";
                 counts: {
@@ -1616,7 +1624,8 @@ export interface paths {
               }[];
               errors: {
                 id: number;
-                platform: string;
+                /** @enum {string} */
+                platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
                 /** Format: uuid */
                 organizationId: string;
                 /** Format: uuid */
@@ -1668,7 +1677,8 @@ export interface paths {
           content: {
             "application/json": {
               platforms: {
-                platform: string;
+                /** @enum {string} */
+                platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
                 /** @enum {string} */
                 status: "none" | "healthy" | "degraded";
                 counts: {
@@ -1678,7 +1688,8 @@ export interface paths {
               }[];
               errors: {
                 id: number;
-                platform: string;
+                /** @enum {string} */
+                platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
                 /** Format: uuid */
                 organizationId: string;
                 /** Format: uuid */
@@ -1843,7 +1854,8 @@ export interface paths {
                   id: string;
                   /** Format: uuid */
                   connectionId: string;
-                  platform: string;
+                  /** @enum {string} */
+                  platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
                   accountName: string;
                   isSandbox: boolean;
                   /** @enum {string} */
@@ -1952,7 +1964,8 @@ export interface paths {
                   id: string;
                   /** Format: uuid */
                   connectionId: string;
-                  platform: string;
+                  /** @enum {string} */
+                  platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
                   accountName: string;
                   isSandbox: boolean;
                   /** @enum {string} */
@@ -2031,7 +2044,8 @@ export interface paths {
                   id: string;
                   /** Format: uuid */
                   connectionId: string;
-                  platform: string;
+                  /** @enum {string} */
+                  platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
                   accountName: string;
                   isSandbox: boolean;
                   /** @enum {string} */
@@ -2164,7 +2178,8 @@ export interface paths {
                   id: string;
                   /** Format: uuid */
                   connectionId: string;
-                  platform: string;
+                  /** @enum {string} */
+                  platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
                   accountName: string;
                   isSandbox: boolean;
                   /** @enum {string} */
@@ -2242,7 +2257,8 @@ export interface paths {
                   id: string;
                   /** Format: uuid */
                   connectionId: string;
-                  platform: string;
+                  /** @enum {string} */
+                  platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
                   accountName: string;
                   isSandbox: boolean;
                   /** @enum {string} */

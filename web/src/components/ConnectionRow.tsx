@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { platformProfiles } from "../../../src/platforms/profiles";
-import { api, isPlatformId, type Connection, type PlatformId } from "../api";
+import { api, type Connection, type PlatformId } from "../api";
 import { Avatar, Button, RelativeTime } from "./ui";
 
 const statusLabels: Record<Connection["status"], string> = {
@@ -25,7 +25,7 @@ export function ConnectionRow({ connection, canManage }: { connection: Connectio
     mutationFn: () => api("POST", "/api/social-media/connections/{id}/check", { path }),
     onSettled: refresh,
   });
-  const platform = isPlatformId(connection.platform) ? connection.platform : undefined;
+  const platform = connection.platform;
   const reconnect = useMutation({ mutationFn: startConnect });
   const disconnect = useMutation({
     mutationFn: () => api("DELETE", "/api/social-media/connections/{id}", { path }),
@@ -83,7 +83,7 @@ export function ConnectionRow({ connection, canManage }: { connection: Connectio
         <Button variant="secondary" onClick={() => check.mutate()} busy={check.isPending}>
           Check now
         </Button>
-        {platform && platformProfiles[platform].connectsWith === "oauth" ? (
+        {platformProfiles[platform].connectsWith === "oauth" ? (
           <Button
             variant={needsReconnect ? "primary" : "secondary"}
             onClick={() => reconnect.mutate(platform)}

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from "react";
 import { useNavigate } from "react-router";
 import type { RuleSettings } from "../../../src/platforms/profile";
 import { platformProfiles } from "../../../src/platforms/profiles";
-import { api, isPlatformId, type Connection, type MediaItem, type PlatformId } from "../api";
+import { api, type Connection, type MediaItem, type PlatformId } from "../api";
 import { AccountChoice } from "../components/AccountChoice";
 import { ComposePreview } from "../components/ComposePreview";
 import { MediaUploads, useUploads } from "../components/MediaUploads";
@@ -12,9 +12,8 @@ import { publishNow, ScheduleChoice } from "../components/ScheduleChoice";
 import { Button, Card, Field, fieldError, FormError, PageHeader } from "../components/ui";
 import { wallTimeToIso } from "../time";
 
-/** An account a post can go to: working, and on a platform this dashboard has the rules of. */
-const postable = (connection: Connection): connection is Connection & { platform: PlatformId } =>
-  isPlatformId(connection.platform) && connection.status !== "invalid" && connection.status !== "expired";
+/** An account a post can go to: its token works, or can be renewed on the way. */
+const postable = (connection: Connection) => connection.status !== "invalid" && connection.status !== "expired";
 
 export function ComposePage() {
   const navigate = useNavigate();
