@@ -254,17 +254,6 @@ export function paged<T>(data: T[]): { data: T[]; paging: { cursors: { before: s
   return { data, paging: { cursors: { before: "QVFIUmZA", after: "QVFIUmZB" } } };
 }
 
-export function pickFields<T extends Record<string, unknown>>(
-  value: T,
-  fields: string[],
-  defaults: string[],
-): Partial<T> {
-  const wanted = fields.length > 0 ? fields : defaults;
-  return Object.fromEntries(
-    Object.entries(value).filter(([name]) => wanted.includes(name) || name === "id"),
-  ) as Partial<T>;
-}
-
 /** Splits `a,b{c,d},e` at top-level commas, as Graph's field expansion reads it. */
 export function parseFields(text: string | undefined): string[] {
   const fields: string[] = [];
