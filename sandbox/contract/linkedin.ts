@@ -140,6 +140,8 @@ const videoUploadSchema = {
 export const linkedinRows: ContractRow[] = [
   {
     id: "linkedin.oauth.authorize",
+    unconfirmed:
+      "the page was found, but its parameter table was not visible in what the documentation search returns; the parameters are shared/platforms/linkedin.md's (standard OAuth 2.0)",
     method: "GET",
     path: "/oauth/v2/authorization",
     query: {
@@ -154,6 +156,8 @@ export const linkedinRows: ContractRow[] = [
   },
   {
     id: "linkedin.oauth.accessToken",
+    unconfirmed:
+      "as for the authorize row: the form (grant_type, code, redirect_uri, client_id, client_secret; refresh_token for programmatic refresh) is shared/platforms/linkedin.md's",
     method: "POST",
     path: "/oauth/v2/accessToken",
     body: {
@@ -192,6 +196,8 @@ export const linkedinRows: ContractRow[] = [
   },
   {
     id: "linkedin.userinfo",
+    unconfirmed:
+      "the OpenID userinfo endpoint is from shared/platforms/linkedin.md and the sandbox; its page was not read here",
     method: "GET",
     path: "/v2/userinfo",
     sentBy: ["src/platforms/linkedin.ts listAccounts, checkHealth"],
@@ -222,6 +228,8 @@ export const linkedinRows: ContractRow[] = [
   },
   {
     id: "linkedin.organizations.get",
+    unconfirmed:
+      "the lookup by id is from shared/platforms/linkedin.md; the Organization Lookup page was not read here",
     method: "GET",
     path: "/rest/organizations/{id}",
     pathParams: { id: /^\d+$/ },
@@ -235,6 +243,8 @@ export const linkedinRows: ContractRow[] = [
   },
   {
     id: "linkedin.images.initializeUpload",
+    unconfirmed:
+      "the Images API page as read gives the two required headers; the initializeUpload body is shared/platforms/linkedin.md's",
     method: "POST",
     path: "/rest/images",
     headers: REST_HEADERS,
@@ -263,6 +273,8 @@ export const linkedinRows: ContractRow[] = [
   },
   {
     id: "linkedin.images.get",
+    unconfirmed:
+      "GET by image URN is from shared/platforms/linkedin.md and the sandbox; the Images API page as read gives only the headers",
     method: "GET",
     path: "/rest/images/{urn}",
     pathParams: { urn: /^urn:li:image:[A-Za-z0-9_-]+$/ },
@@ -272,6 +284,8 @@ export const linkedinRows: ContractRow[] = [
   },
   {
     id: "linkedin.videos.action",
+    unconfirmed:
+      "the Videos API page was found (its introduction read); the initializeUpload and finalizeUpload bodies are shared/platforms/linkedin.md's",
     method: "POST",
     path: "/rest/videos",
     headers: REST_HEADERS,
@@ -288,6 +302,7 @@ export const linkedinRows: ContractRow[] = [
   },
   {
     id: "linkedin.videos.get",
+    unconfirmed: "GET by video URN is from shared/platforms/linkedin.md; see the videos row",
     method: "GET",
     path: "/rest/videos/{urn}",
     pathParams: { urn: /^urn:li:video:[A-Za-z0-9_-]+$/ },
@@ -331,6 +346,8 @@ export const linkedinRows: ContractRow[] = [
   },
   {
     id: "linkedin.posts.findByAuthor",
+    unconfirmed:
+      "the author finder's parameters (q=author, author, count up to 100, start, sortBy, viewContext) are from the product's own reading of the Posts API page and the sandbox; the page was not read here",
     method: "GET",
     path: "/rest/posts",
     headers: REST_HEADERS,
@@ -347,6 +364,7 @@ export const linkedinRows: ContractRow[] = [
   },
   {
     id: "linkedin.posts.get",
+    unconfirmed: "from the Posts API as shared/platforms/linkedin.md and the sandbox describe it; not read here",
     method: "GET",
     path: "/rest/posts/{urn}",
     pathParams: { urn: /^urn:li:(share|ugcPost):\d+$/ },
@@ -357,6 +375,7 @@ export const linkedinRows: ContractRow[] = [
   },
   {
     id: "linkedin.posts.delete",
+    unconfirmed: "from the Posts API as the sandbox emulates it; not read here",
     method: "DELETE",
     path: "/rest/posts/{urn}",
     pathParams: { urn: /^urn:li:(share|ugcPost):\d+$/ },
@@ -366,6 +385,8 @@ export const linkedinRows: ContractRow[] = [
   },
   {
     id: "linkedin.organizationalEntityShareStatistics",
+    unconfirmed:
+      "the finder and its parameters are from shared/platforms/linkedin.md and analytics.md; the page was not read here",
     method: "GET",
     path: "/rest/organizationalEntityShareStatistics",
     headers: REST_HEADERS,
@@ -381,6 +402,8 @@ export const linkedinRows: ContractRow[] = [
   },
   {
     id: "linkedin.networkSizes",
+    unconfirmed:
+      "edgeType=COMPANY_FOLLOWED_BY_MEMBER is from shared/platforms/analytics.md and the sandbox; the page was not read here",
     method: "GET",
     path: "/rest/networkSizes/{urn}",
     pathParams: { urn: /^urn:li:organization:\d+$/ },

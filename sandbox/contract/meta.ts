@@ -84,6 +84,8 @@ const RETIRED_METRICS = {
 export const metaRows: ContractRow[] = [
   {
     id: "meta.login.dialog",
+    unconfirmed:
+      "the manual-flow page as read shows client_id, redirect_uri and state; response_type, scope and auth_type are from shared/platforms/facebook.md and the sandbox",
     method: "GET",
     path: "/{version}/dialog/oauth",
     pathParams: { version: VERSION },
@@ -101,6 +103,8 @@ export const metaRows: ContractRow[] = [
   },
   {
     id: "meta.login.access_token.get",
+    unconfirmed:
+      "the long-lived exchange (grant_type=fb_exchange_token, client_id, client_secret, fb_exchange_token) was read on Meta's page; the code exchange's parameters (client_id, redirect_uri, client_secret, code) are from shared/platforms/facebook.md",
     method: "GET",
     path: "/{version}/oauth/access_token",
     pathParams: { version: VERSION },
@@ -128,6 +132,8 @@ export const metaRows: ContractRow[] = [
   },
   {
     id: "meta.debug_token",
+    unconfirmed:
+      "input_token and an app access_token are from shared/platforms/facebook.md; the reference page was not read here",
     method: "GET",
     path: "/{version}/debug_token",
     pathParams: { version: VERSION },
@@ -150,6 +156,8 @@ export const metaRows: ContractRow[] = [
   },
   {
     id: "meta.user.accounts",
+    unconfirmed:
+      "the edge's parameters and the Page's fields are the SDK spec's; `tasks` as a field of the accounts edge is from shared/platforms/facebook.md",
     method: "GET",
     path: "/{version}/{user}/accounts",
     pathParams: { version: VERSION, user: NODE },
@@ -235,11 +243,12 @@ export const metaRows: ContractRow[] = [
         : "a feed post needs `message`, `link` or `attached_media`",
     sentBy: ["src/platforms/facebook.ts publish (text and link posts; several photos as attached_media)"],
     sources: [PAGES_POSTS, `${CODEGEN_SOURCE}/Page.json (POST feed)`],
-    unconfirmed:
-      "only the parameters the product and the sandbox use are listed; the SDK spec names ~90 more (add them here when the product sends them)",
+    note: "only the parameters the product and the sandbox use are listed; the SDK spec names ~90 more (add them here when the product sends them)",
   },
   {
     id: "meta.page.photos.post",
+    unconfirmed:
+      "the SDK spec lists url, message, caption, published, temporary, no_story, scheduled_publish_time and alt_text_custom; `source` (a multipart upload) is from shared/platforms/facebook.md",
     method: "POST",
     path: "/{version}/{page}/photos",
     pathParams: { version: VERSION, page: NUMERIC },
@@ -286,7 +295,7 @@ export const metaRows: ContractRow[] = [
         thumb: {},
         no_story: { type: "boolean" },
         embeddable: { type: "boolean" },
-        upload_phase: { enum: ["start", "transfer", "finish", "cancel"] },
+        upload_phase: {},
         upload_session_id: {},
         file_size: { type: "integer" },
         start_offset: { type: "integer" },
@@ -330,7 +339,7 @@ export const metaRows: ContractRow[] = [
       ...AUTH,
       ...PAGING,
       fields: { graphFields: graphFields(["AdVideo"]) },
-      type: { enum: ["uploaded", "tagged"] },
+      type: {},
     },
     sentBy: ["src/platforms/facebook.ts findPublished (videos)"],
     sources: [

@@ -59,6 +59,8 @@ export interface ContractRow {
   sources: readonly string[];
   /** Set when a detail could not be confirmed from an official source: what the row relies on instead. */
   unconfirmed?: string;
+  /** What the row leaves out on purpose. */
+  note?: string;
 }
 
 interface CompiledRow {

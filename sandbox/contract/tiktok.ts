@@ -121,6 +121,8 @@ export const tiktokRows: ContractRow[] = [
   },
   {
     id: "tiktok.oauth.token",
+    unconfirmed:
+      "the code exchange was read on TikTok's page (form content type; client_key, client_secret, code, grant_type, redirect_uri; code_verifier for mobile and desktop only); the refresh grant's form is shared/platforms/tiktok.md's",
     method: "POST",
     path: "/v2/oauth/token/",
     headers: { "content-type": /^application\/x-www-form-urlencoded/ },
@@ -167,6 +169,8 @@ export const tiktokRows: ContractRow[] = [
   },
   {
     id: "tiktok.user.info",
+    unconfirmed:
+      "the field names are shared/platforms/tiktok.md's and the sandbox's (user.info.basic, .profile, .stats); the reference page was not read here",
     method: "GET",
     path: "/v2/user/info/",
     headers: API_HEADERS,
@@ -176,6 +180,8 @@ export const tiktokRows: ContractRow[] = [
   },
   {
     id: "tiktok.creator_info",
+    unconfirmed:
+      "an empty POST with the JSON content type is shared/platforms/tiktok.md's and the product's reading; the reference page was not read here",
     method: "POST",
     path: "/v2/post/publish/creator_info/query/",
     headers: POSTING_HEADERS,
@@ -185,6 +191,8 @@ export const tiktokRows: ContractRow[] = [
   },
   {
     id: "tiktok.video.init",
+    unconfirmed:
+      "the Direct Post page as read gives the path, method, scope and the Authorization header; post_info and source_info are shared/platforms/tiktok.md's and the upload page's source_info table",
     method: "POST",
     path: "/v2/post/publish/video/init/",
     headers: POSTING_HEADERS,
@@ -267,10 +275,11 @@ export const tiktokRows: ContractRow[] = [
     sentBy: ["src/platforms/tiktok.ts publish (photo posts)"],
     sources: [PHOTO_POST],
     unconfirmed:
-      "the table on the page writes the post mode `DIRECT POST` with a space; its examples, and this row, use DIRECT_POST (shared/platforms/tiktok.md)",
+      "the photo page as read gives media_type PHOTO, post_mode (its table writes `DIRECT POST` with a space; the examples, shared/platforms/tiktok.md and this row use DIRECT_POST) and that post_info and source_info are required; the fields inside them are shared/platforms/tiktok.md's",
   },
   {
     id: "tiktok.status.fetch",
+    unconfirmed: "the body (publish_id) is shared/platforms/tiktok.md's; the reference page was not read here",
     method: "POST",
     path: "/v2/post/publish/status/fetch/",
     headers: POSTING_HEADERS,
@@ -307,6 +316,8 @@ export const tiktokRows: ContractRow[] = [
   },
   {
     id: "tiktok.video.list",
+    unconfirmed:
+      "the fields and the body (cursor, max_count up to 20) are shared/platforms/tiktok.md's and the sandbox's; the pages were not read here",
     method: "POST",
     path: "/v2/video/list/",
     headers: { ...API_HEADERS, "content-type": JSON_UTF8 },
@@ -330,6 +341,8 @@ export const tiktokRows: ContractRow[] = [
   },
   {
     id: "tiktok.video.query",
+    unconfirmed:
+      "the fields and filters.video_ids (up to 20) are shared/platforms/tiktok.md's; the page was not read here",
     method: "POST",
     path: "/v2/video/query/",
     headers: { ...API_HEADERS, "content-type": JSON_UTF8 },

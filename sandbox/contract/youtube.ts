@@ -305,6 +305,8 @@ export const googleOAuthRows: ContractRow[] = [
   },
   {
     id: "google.oauth.token",
+    unconfirmed:
+      "the web-server guide was found (its summary read); the token request's form is shared/platforms/youtube.md's and RFC 6749's",
     method: "POST",
     path: "/token",
     body: {
