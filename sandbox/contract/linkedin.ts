@@ -189,7 +189,7 @@ export const linkedinRows: ContractRow[] = [
       kinds: ["form"],
       fields: { client_id: { required: true }, client_secret: { required: true }, token: { required: true } },
     },
-    sentBy: ["src/platforms/oauth.ts revokeToken (connections/connect.ts disconnect)"],
+    sentBy: ["src/platforms/oauth.ts revokeToken (connections/disconnect.ts)"],
     sources: [AUTH_CODE_FLOW],
     unconfirmed:
       "no official page for /oauth/v2/revoke was found through the documentation search; the row is shared/platforms/linkedin.md and the sandbox (sandbox/linkedin.ts)",

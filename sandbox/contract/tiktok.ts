@@ -162,7 +162,7 @@ export const tiktokRows: ContractRow[] = [
       values.token?.startsWith("rft.")
         ? "`token` is a refresh token (rft.…); TikTok revokes the user access token"
         : undefined,
-    sentBy: ["src/platforms/oauth.ts revokeToken (connections/connect.ts disconnect)"],
+    sentBy: ["src/platforms/oauth.ts revokeToken (connections/disconnect.ts)"],
     sources: [REVOKE_TOKEN],
     unconfirmed:
       "telling a refresh token by its `rft.` prefix relies on the token shapes of TikTok's examples (and the sandbox)",

@@ -297,7 +297,7 @@ export const xOAuthRows: ContractRow[] = [
         client_id: {},
       },
     },
-    sentBy: ["src/platforms/oauth.ts revokeToken (connections/connect.ts disconnect)"],
+    sentBy: ["src/platforms/oauth.ts revokeToken (connections/disconnect.ts)"],
     sources: [OAUTH_DOC],
     unconfirmed:
       "client authentication on revoke: the page shows a public client's `client_id` in the body; Basic for a confidential client is read from the token endpoint's rule and shared/platforms/x.md",

@@ -338,7 +338,7 @@ export const googleOAuthRows: ContractRow[] = [
     query: { token: {} },
     body: { kinds: ["form"], fields: { token: {}, token_type_hint: {}, client_id: {}, client_secret: {} } },
     check: (values) => (values.token ? undefined : "`token` is required (in the query or the form body)"),
-    sentBy: ["src/platforms/oauth.ts revokeToken (connections/connect.ts disconnect)"],
+    sentBy: ["src/platforms/oauth.ts revokeToken (connections/disconnect.ts)"],
     sources: [GOOGLE_OAUTH_DOC],
     unconfirmed:
       "the page shows only `token`; client_id and client_secret in the body come from oauth4webapi's client_secret_post, which Google's revoke endpoint is relied on to ignore",

@@ -72,7 +72,7 @@ const knownBugs = [
   {
     platform: "tiktok",
     violation: /is a refresh token/,
-    bug: "connections/connect.ts disconnect revokes TikTok's refresh token; TikTok's revoke endpoint takes the user access token",
+    bug: "connections/disconnect.ts revokes TikTok's refresh token; TikTok's revoke endpoint takes the user access token",
   },
 ];
 
@@ -157,7 +157,7 @@ describe("contract: the requests the product's platform clients send", () => {
     return { settings, grant, api, accounts };
   }
 
-  /** As connections/connect.ts disconnects: the refresh token when there is one, else the access token. */
+  /** As connections/disconnect.ts revokes: the refresh token when there is one, else the access token. */
   async function disconnect(settings: OAuthClientSettings, grant: { accessToken: string; refreshToken?: string }) {
     if (!settings.spec.revokePath) return;
     await publishing(`${settings.platform} disconnect`, () =>
