@@ -7,6 +7,12 @@
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
+  /**
+   * Calls the listener each time the clock jumps forward, so work it made due runs at once
+   * rather than when a real timer next fires; answers how to stop listening. The system's time
+   * never jumps, so its clock has no such method.
+   */
+  onAdvance?(listener: () => void): () => void;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -16,18 +22,33 @@ export interface AdjustableClock extends Clock {
   advance(milliseconds: number): void;
   /** How far ahead of the system's time this clock runs. */
   offset(): number;
+  onAdvance(listener: () => void): () => void;
 }
 
 /** The system's time plus an offset that only grows. */
 export function adjustableClock(): AdjustableClock {
   let offset = 0;
+  const listeners = new Set<() => void>();
   return {
     now: () => Date.now() + offset,
     advance(milliseconds) {
       if (!Number.isFinite(milliseconds) || milliseconds < 0)
         throw new RangeError("a clock advances by a finite, non-negative number of milliseconds");
       offset += milliseconds;
+      for (const listener of [...listeners]) listener();
     },
     offset: () => offset,
+    onAdvance(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
+}
+
+/**
+ * How long a real timer (or pg-boss's start_after, which the database's time decides) must wait
+ * for a time by this clock: none once the clock has passed it.
+ */
+export function delayUntil(clock: Clock, at: Date | number): number {
+  return Math.max(0, (typeof at === "number" ? at : at.getTime()) - clock.now());
 }

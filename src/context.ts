@@ -1,6 +1,6 @@
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
-import type { SandboxTwin } from "./connections/access.js";
+import type { SandboxTwin } from "./connections/twin.js";
 import type { KeyedLock } from "./connections/lock.js";
 import type { Database } from "./db/client.js";
 import type { Queue } from "./jobs/queue.js";

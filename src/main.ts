@@ -1,7 +1,7 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { SandboxTwin } from "./connections/access.js";
+import type { SandboxTwin } from "./connections/twin.js";
 import { loadConfig } from "./config.js";
 import { createLogger, prettyTerminalStream } from "./http/logger.js";
 import { claimDataDirectory } from "./data-directory.js";

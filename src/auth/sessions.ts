@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, gt, lt } from "drizzle-orm";
+import { systemClock, type Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { sessions, users } from "../db/schema.js";
 
@@ -16,12 +17,20 @@ export function newSecret(): string {
   return randomBytes(32).toString("base64url");
 }
 
+/** A new session, expiring ttlMs from now by the app's clock (the system's when the caller passes none). */
 export async function createSession(
   db: Database,
-  options: { userId: string; organizationId: string | null; ip: string; userAgent: string | null; ttlMs: number },
+  options: {
+    userId: string;
+    organizationId: string | null;
+    ip: string;
+    userAgent: string | null;
+    ttlMs: number;
+    clock?: Clock;
+  },
 ): Promise<{ secret: string; expiresAt: Date }> {
   const secret = newSecret();
-  const expiresAt = new Date(Date.now() + options.ttlMs);
+  const expiresAt = new Date((options.clock ?? systemClock).now() + options.ttlMs);
   await db.insert(sessions).values({
     idHash: hashSecret(secret),
     userId: options.userId,
@@ -35,8 +44,9 @@ export async function createSession(
 
 export type SessionWithUser = Awaited<ReturnType<typeof findLiveSession>>;
 
-export async function findLiveSession(db: Database, secret: string, ttlMs: number) {
+export async function findLiveSession(db: Database, secret: string, options: { ttlMs: number; clock: Clock }) {
   const idHash = hashSecret(secret);
+  const now = new Date(options.clock.now());
   const [row] = await db
     .select({
       idHash: sessions.idHash,
@@ -46,13 +56,12 @@ export async function findLiveSession(db: Database, secret: string, ttlMs: numbe
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.idHash, idHash), gt(sessions.expiresAt, new Date())));
+    .where(and(eq(sessions.idHash, idHash), gt(sessions.expiresAt, now)));
   if (!row) return undefined;
-  if (Date.now() - row.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
-    const now = new Date();
+  if (now.getTime() - row.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
     await db
       .update(sessions)
-      .set({ lastSeenAt: now, expiresAt: new Date(now.getTime() + ttlMs) })
+      .set({ lastSeenAt: now, expiresAt: new Date(now.getTime() + options.ttlMs) })
       .where(eq(sessions.idHash, idHash));
   }
   return row;
@@ -66,10 +75,10 @@ export async function deleteSession(db: Database, idHash: string): Promise<void>
   await db.delete(sessions).where(eq(sessions.idHash, idHash));
 }
 
-export async function deleteExpiredSessions(db: Database): Promise<number> {
+export async function deleteExpiredSessions(db: Database, options: { clock: Clock }): Promise<number> {
   const deleted = await db
     .delete(sessions)
-    .where(lt(sessions.expiresAt, new Date()))
+    .where(lt(sessions.expiresAt, new Date(options.clock.now())))
     .returning({ idHash: sessions.idHash });
   return deleted.length;
 }

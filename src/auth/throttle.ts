@@ -1,6 +1,7 @@
 import { and, count, eq, gt, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { recordAudit } from "../audit/audit.js";
+import { systemClock, type Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { auditEvents } from "../db/schema.js";
 import type { AppContext } from "../context.js";
@@ -74,16 +75,24 @@ function tooMany(reply: FastifyReply, limits: ThrottleLimits, message: string): 
 
 /**
  * Throws a 429 when this attempt must not be checked at all. `knownDevice` is the presented
- * device's hash when the account knows it; `signedInAsOwner` when the browser's session is the account's.
+ * device's hash when the account knows it; `signedInAsOwner` when the browser's session is the
+ * account's. The window ends now by the app's clock (the system's when the caller passes none).
  */
 export async function assertMaySignIn(
   db: Database,
   reply: FastifyReply,
-  attempt: { email: string; ip: string; knownDevice?: string; signedInAsOwner: boolean; limits: ThrottleLimits },
+  attempt: {
+    email: string;
+    ip: string;
+    knownDevice?: string;
+    signedInAsOwner: boolean;
+    limits: ThrottleLimits;
+    clock?: Clock;
+  },
 ): Promise<void> {
   if (attempt.signedInAsOwner) return;
   const { limits } = attempt;
-  const windowStart = new Date(Date.now() - limits.windowMs);
+  const windowStart = new Date((attempt.clock ?? systemClock).now() - limits.windowMs);
   const forEmail = sql`${auditEvents.details}->>'email' = ${attempt.email}`;
   if (attempt.knownDevice) {
     const fromDevice = await failuresSince(

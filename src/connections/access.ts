@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from "fastify";
+import type { Clock } from "../clock.js";
 import type { PlatformId } from "../config.js";
 import type { AppContext } from "../context.js";
 import { Api, resolveHosts } from "../platforms/http.js";
@@ -6,22 +6,8 @@ import { platforms } from "../platforms/index.js";
 import type { OAuthClientSettings } from "../platforms/oauth.js";
 import { isBotPlatform, type PlatformContext, type PlatformDefinition } from "../platforms/platform.js";
 
-/**
- * The in-process platform emulator offered in development for platforms without credentials.
- * Built outside src/ (the server's production code never loads it) and handed to the runtime.
- */
-export interface SandboxTwin {
-  /** Where the emulator is mounted in the HTTP server. */
-  prefix: string;
-  plugin: FastifyPluginAsync;
-  /** The emulator's URL standing in for a platform, below the app's own origin. */
-  baseUrlFor(platform: PlatformId, appUrl: URL): URL;
-  credentialsFor(platform: PlatformId): { clientId: string; clientSecret: string } | undefined;
-  /** Registers the app's callback URLs with the emulated platforms, once the app's URL is known. */
-  registerRedirects(redirectUriFor: (platform: PlatformId) => string): void;
-  /** A demo bot and channel per bot platform, so a fresh install can connect one end to end. */
-  botExamples: Partial<Record<PlatformId, { botToken: string; channel: string }>>;
-}
+// Defined apart so that the app's context, which carries it, does not import this module back.
+export type { SandboxTwin } from "./twin.js";
 
 export type PlatformMode = "configured" | "sandbox" | "unavailable";
 
@@ -34,12 +20,14 @@ export interface PlatformAccess {
   /** What to set for the platform to work, when it does not. */
   missingVariables: string[];
   timeoutMs: number;
+  clock: Clock;
 }
 
 export function platformAccess(context: AppContext, id: PlatformId): PlatformAccess {
   const definition = platforms[id];
   const settings = context.config.platforms[id];
   const platformContext = { apiVersion: settings.apiVersion };
+  const { clock } = context;
   const timeoutMs = context.config.platformTimeoutMs;
   const needsCredentials = !isBotPlatform(definition);
   const configured = !needsCredentials || Boolean(settings.credentials);
@@ -53,6 +41,7 @@ export function platformAccess(context: AppContext, id: PlatformId): PlatformAcc
       credentials: settings.credentials,
       missingVariables: [],
       timeoutMs,
+      clock,
     };
   }
   if (twin) {
@@ -64,6 +53,7 @@ export function platformAccess(context: AppContext, id: PlatformId): PlatformAcc
       credentials: twin.credentialsFor(id),
       missingVariables: [],
       timeoutMs,
+      clock,
     };
   }
   return {
@@ -73,6 +63,7 @@ export function platformAccess(context: AppContext, id: PlatformId): PlatformAcc
     platformContext,
     missingVariables: settings.credentialVariables,
     timeoutMs,
+    clock,
   };
 }
 
@@ -87,6 +78,7 @@ export function apiFor(access: PlatformAccess, options: { token?: string; signal
     hosts: access.hosts,
     classify: access.definition.classify,
     timeoutMs: access.timeoutMs,
+    clock: access.clock,
     ...options,
   });
 }
@@ -113,6 +105,7 @@ export function oauthSettings(access: PlatformAccess): OAuthClientSettings | und
     spec: definition.auth(access.platformContext),
     hosts: access.hosts,
     timeoutMs: access.timeoutMs,
+    clock: access.clock,
     ...credentials,
   };
 }

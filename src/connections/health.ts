@@ -78,7 +78,7 @@ export async function recordFailure(
 ): Promise<Connection["status"]> {
   const effect = consequence(error.failure);
   const message = describeFailure(error);
-  const now = new Date();
+  const now = new Date(context.clock.now());
   await context.db
     .update(connections)
     .set({
@@ -109,7 +109,7 @@ export async function recordSuccess(
   connection: Connection,
   changes: Partial<typeof connections.$inferInsert> = {},
 ) {
-  const now = new Date();
+  const now = new Date(context.clock.now());
   await context.db
     .update(connections)
     .set({
@@ -122,7 +122,7 @@ export async function recordSuccess(
       ...changes,
     })
     .where(eq(connections.id, connection.id));
-  await resolveErrors(context.db, connection.id);
+  await resolveErrors(context.db, connection.id, { clock: context.clock });
   if (connection.status !== "healthy") await auditStatusChange(context, connection, "healthy");
 }
 
@@ -156,7 +156,7 @@ export async function refreshConnection(
       return "not_refreshable";
     // Another worker renewed the tokens while this one waited for the lock: nothing left to do.
     if (seen?.accessTokenCiphertext !== connection.accessTokenCiphertext) return "not_due";
-    const dueAt = Date.now() + context.config.connections.refreshAheadMs;
+    const dueAt = context.clock.now() + context.config.connections.refreshAheadMs;
     if (!options.force && connection.tokenExpiresAt && connection.tokenExpiresAt.getTime() > dueAt) return "not_due";
     const access = platformAccess(context, connection.platform as PlatformId);
     const settings = oauthSettings(access);
@@ -166,7 +166,7 @@ export async function refreshConnection(
       const renewed = await refreshGrant(settings, tokens);
       await recordSuccess(context, connection, {
         ...(await sealedTokens(context, connection, renewed)),
-        lastRefreshedAt: new Date(),
+        lastRefreshedAt: new Date(context.clock.now()),
       });
       await recordAudit(context.db, {
         action: "connection.token_refreshed",

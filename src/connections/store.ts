@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import { systemClock, type Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { connectionErrors, connections } from "../db/schema.js";
 import type { AppContext } from "../context.js";
@@ -68,10 +69,15 @@ export async function organizationConnection(
   return row;
 }
 
-export async function resolveErrors(db: Database, connectionId: string): Promise<void> {
+/** Files a connection's open errors as resolved, at the app's time (the system's for a caller that passes none). */
+export async function resolveErrors(
+  db: Database,
+  connectionId: string,
+  options: { clock?: Clock } = {},
+): Promise<void> {
   await db
     .update(connectionErrors)
-    .set({ resolved: true, resolvedAt: new Date() })
+    .set({ resolved: true, resolvedAt: new Date((options.clock ?? systemClock).now()) })
     .where(and(eq(connectionErrors.connectionId, connectionId), eq(connectionErrors.resolved, false)));
 }
 

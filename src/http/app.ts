@@ -95,6 +95,7 @@ export async function buildApp(
   const authorization = {
     db: context.db,
     sessionTtlMs: context.config.auth.sessionTtlMs,
+    clock: context.clock,
     allowedOrigins,
     controlToken: options.controlToken,
   };

@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
 import { and, eq } from "drizzle-orm";
 import { can, type Role, type RouteAccess } from "../auth/permissions.js";
 import { findLiveSession, SESSION_COOKIE, setActiveOrganization } from "../auth/sessions.js";
+import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { memberships, organizations } from "../db/schema.js";
 import { AppError, replyWithError } from "./errors.js";
@@ -83,6 +84,8 @@ function assertSameOrigin(request: FastifyRequest, allowedOrigins: ReadonlySet<s
 export interface AuthorizationOptions {
   db: Database;
   sessionTtlMs: number;
+  /** Whether a session has expired is read on the app's clock. */
+  clock: Clock;
   allowedOrigins: ReadonlySet<string>;
   controlToken?: string;
 }
@@ -116,7 +119,9 @@ export function registerAuthorization(app: FastifyInstance, options: Authorizati
     }
 
     const secret = request.cookies[SESSION_COOKIE];
-    const session = secret ? await findLiveSession(options.db, secret, options.sessionTtlMs) : undefined;
+    const session = secret
+      ? await findLiveSession(options.db, secret, { ttlMs: options.sessionTtlMs, clock: options.clock })
+      : undefined;
     if (session) {
       request.auth = { user: session.user, sessionIdHash: session.idHash };
       if (session.activeOrganizationId) {
@@ -170,7 +175,9 @@ export function guardSandboxControl(
   async function assertOperator(request: FastifyRequest) {
     if (presentsControlToken(request, options.controlToken)) return;
     const secret = request.cookies[SESSION_COOKIE];
-    const session = secret ? await findLiveSession(options.db, secret, options.sessionTtlMs) : undefined;
+    const session = secret
+      ? await findLiveSession(options.db, secret, { ttlMs: options.sessionTtlMs, clock: options.clock })
+      : undefined;
     if (!session)
       throw new AppError(401, "unauthorized", "The sandbox's control surface needs a signed-in SUPER_ADMIN.");
     if (!session.user.isSuperAdmin) {

@@ -2,6 +2,7 @@ import { randomInt } from "node:crypto";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import type { Logger } from "pino";
+import { systemClock } from "../clock.js";
 import { selectRows, type Database, type DatabaseHandle } from "../db/client.js";
 
 /**
@@ -90,14 +91,19 @@ export async function liveWorkerIds(db: Database, options: { seenSince: Date }):
 }
 
 /**
- * Workers that may still be running: either sign of life is enough. A publication is taken
- * from its worker only when this leaves it out, so a worker that merely lost its connection for
- * a moment (a database restart) is never raced.
+ * Workers that may still be running: either sign of life is enough, a beat within the grace or
+ * the lock. A publication is taken from its worker only when this leaves it out, so a worker
+ * that merely lost its connection for a moment (a database restart) is never raced.
+ *
+ * The grace is real time, as the beats are (worker.ts), never the app's clock: a test that moves
+ * the clock forward must not make a live worker's last beat look old, or its publication would
+ * be taken over and sent a second time while it is still being sent.
  */
-export async function possiblyLiveWorkerIds(db: Database, options: { seenSince: Date }): Promise<Set<string>> {
+export async function possiblyLiveWorkerIds(db: Database, options: { graceMs: number }): Promise<Set<string>> {
+  const seenSince = new Date(systemClock.now() - options.graceMs);
   const rows = await selectRows<{ worker_id: string }>(
     db,
-    sql`select w.worker_id from worker_heartbeats w where w.seen_at > ${options.seenSince.toISOString()} or ${presenceHeld}`,
+    sql`select w.worker_id from worker_heartbeats w where w.seen_at > ${seenSince.toISOString()} or ${presenceHeld}`,
   );
   return new Set(rows.map((row) => row.worker_id));
 }

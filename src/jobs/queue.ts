@@ -32,6 +32,12 @@ export interface Queue {
   boss: PgBoss;
   /** Jobs by state, straight from pg-boss's table: what /api/health reports. */
   counts(): Promise<Record<string, number>>;
+  /**
+   * Starts now the waiting jobs of a queue whose `runAt` (in their data: when they may run by the
+   * app's clock, in epoch milliseconds) has come. pg-boss waits out a job's start by the
+   * database's time, so after the clock jumps forward this is what spares them the jump.
+   */
+  startDue(name: string, now: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -67,6 +73,12 @@ export async function startQueue(handle: DatabaseHandle, config: Config, logger:
         sql`select state::text as state, count(*)::int as total from pgboss.job group by state`,
       );
       return Object.fromEntries(rows.map((row) => [row.state, Number(row.total)]));
+    },
+    async startDue(name, now) {
+      await handle.db.execute(
+        sql`update pgboss.job set start_after = now()
+            where name = ${name} and state < 'active' and start_after > now() and (data->>'runAt')::bigint <= ${now}`,
+      );
     },
     stop: () => boss.stop({ graceful: true, wait: true, timeout: 10_000 }),
   };

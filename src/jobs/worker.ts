@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { lt } from "drizzle-orm";
 import type { Logger } from "pino";
 import { deleteExpiredSessions } from "../auth/sessions.js";
+import { systemClock } from "../clock.js";
 import { startConnectionJobs } from "../connections/jobs.js";
 import { startPublishJobs } from "../posts/jobs.js";
 import { closeAll, type Database, type DatabaseHandle } from "../db/client.js";
@@ -19,8 +20,12 @@ export interface Worker {
 /** Heartbeats of workers gone longer than this are deleted, so the table does not grow. */
 const FORGET_WORKER_AFTER_MS = 24 * 3_600_000;
 
+/**
+ * Beats are stamped with the system's time, not the app's clock, and aged by it too (presence.ts):
+ * whether a process is alive is a matter of real time, which a test moving the clock does not change.
+ */
 async function beat(db: Database, worker: { id: string; startedAt: Date; presenceKey: number }) {
-  const now = new Date();
+  const now = new Date(systemClock.now());
   await db
     .insert(workerHeartbeats)
     .values({
@@ -43,7 +48,7 @@ export async function startWorker(options: {
   const { context, logger } = options;
   const { db, queue, config } = context;
   const presence = await holdPresence(options.database, logger);
-  const worker = { id: randomUUID(), startedAt: new Date(), presenceKey: presence.key };
+  const worker = { id: randomUUID(), startedAt: new Date(systemClock.now()), presenceKey: presence.key };
   const { boss } = queue;
   const pollingIntervalSeconds = config.worker.pollingIntervalSeconds;
   const stops: (() => Promise<unknown>)[] = [() => presence.stop()];
@@ -54,10 +59,10 @@ export async function startWorker(options: {
   let timer: NodeJS.Timeout | undefined;
   try {
     await boss.work(queues.purgeExpiredSessions, { pollingIntervalSeconds, batchSize: 20 }, async () => {
-      const sessions = await deleteExpiredSessions(db);
+      const sessions = await deleteExpiredSessions(db, { clock: context.clock });
       await db
         .delete(workerHeartbeats)
-        .where(lt(workerHeartbeats.seenAt, new Date(Date.now() - FORGET_WORKER_AFTER_MS)));
+        .where(lt(workerHeartbeats.seenAt, new Date(systemClock.now() - FORGET_WORKER_AFTER_MS)));
       logger.info({ sessions }, "purged expired sessions");
     });
     stops.push(() => boss.offWork(queues.purgeExpiredSessions));

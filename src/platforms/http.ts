@@ -1,12 +1,16 @@
 import type { ZodType } from "zod";
+import { systemClock, type Clock } from "../clock.js";
 import type { PlatformSettings } from "../config.js";
-import { PlatformError, type PlatformFailure, type PlatformId } from "./platform.js";
+import { PlatformError, type PlatformFailure } from "./failure.js";
+import type { PlatformId } from "./profiles.js";
 
 /** A failed answer, as a platform's classify() sees it. */
 export interface ErrorResponse {
   status: number;
   headers: Headers;
   body: unknown;
+  /** When it came, by the app's clock: a wait the platform names ("in 60 s") counts from here. */
+  receivedAt: number;
 }
 
 export type Classifier = (response: ErrorResponse) => PlatformFailure | undefined;
@@ -81,7 +85,7 @@ function messageOf(body: unknown): string | undefined {
  * When the platform says to come back, as seconds or an HTTP date (RFC 9110 §10.2.3).
  * https://www.rfc-editor.org/rfc/rfc9110#field.retry-after
  */
-export function retryAfter(headers: Headers, now = Date.now()): Date | undefined {
+export function retryAfter(headers: Headers, now: number): Date | undefined {
   const value = headers.get("retry-after")?.trim();
   if (!value) return undefined;
   if (/^\d+$/.test(value)) return new Date(now + Number(value) * 1000);
@@ -92,7 +96,7 @@ export function retryAfter(headers: Headers, now = Date.now()): Date | undefined
 /** What most platforms mean by a status, when their own classify() has nothing more precise. */
 function defaultFailure(response: ErrorResponse): PlatformFailure {
   if (response.status === 429)
-    return { kind: "rate_limited", retryAt: new Date(Date.now() + 60_000), scope: "account" };
+    return { kind: "rate_limited", retryAt: new Date(response.receivedAt + 60_000), scope: "account" };
   if (response.status >= 500) return { kind: "transient" };
   if (response.status === 401)
     return {
@@ -118,6 +122,8 @@ export interface ApiOptions {
   token?: string;
   /** Aborts every call in flight: a worker that has lost the database stops calling platforms. */
   signal?: AbortSignal;
+  /** The app's time, which waits a platform asks for are counted in; the system's when not given. */
+  clock?: Clock;
 }
 
 export class Api {
@@ -125,6 +131,10 @@ export class Api {
 
   get platform(): PlatformId {
     return this.options.platform;
+  }
+
+  get clock(): Clock {
+    return this.options.clock ?? systemClock;
   }
 
   withToken(token: string): Api {
@@ -211,10 +221,15 @@ export class Api {
       // Not JSON: kept as text for the error message.
     }
     if (!response.ok && !options.alsoOk?.includes(response.status)) {
-      const answer: ErrorResponse = { status: response.status, headers: response.headers, body: parsed };
+      const answer: ErrorResponse = {
+        status: response.status,
+        headers: response.headers,
+        body: parsed,
+        receivedAt: this.clock.now(),
+      };
       const classified = this.options.classify(answer) ?? defaultFailure(answer);
       // Whatever a platform's own reading of its limits, a Retry-After it sends is the word that counts.
-      const comeBackAt = retryAfter(response.headers);
+      const comeBackAt = retryAfter(response.headers, answer.receivedAt);
       // A server error says nothing about whether a write was done before it failed: ask, don't resend.
       const failure: PlatformFailure =
         classified.kind === "transient" && write

@@ -134,7 +134,7 @@ export const instagram: OAuthPlatform<PlatformOptions<"instagram">> = {
       if (usage && usage.quota_usage >= usage.config.quota_total) {
         throw new PlatformError(
           "instagram",
-          { kind: "rate_limited", retryAt: new Date(Date.now() + 3_600_000), scope: "account" },
+          { kind: "rate_limited", retryAt: new Date(api.clock.now() + 3_600_000), scope: "account" },
           { message: "publishing limit reached" },
         );
       }

@@ -47,7 +47,8 @@ function classify(response: ErrorResponse): PlatformFailure | undefined {
       reason: body.success && body.data.message ? body.data.message : "LinkedIn no longer accepts this token.",
     };
   }
-  if (response.status === 429) return { kind: "rate_limited", retryAt: nextMidnight("UTC"), scope: "account" };
+  if (response.status === 429)
+    return { kind: "rate_limited", retryAt: nextMidnight("UTC", response.receivedAt), scope: "account" };
   if (response.status === 426)
     return {
       kind: "rejected",

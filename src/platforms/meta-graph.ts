@@ -22,7 +22,7 @@ const THROTTLING_CODES = new Set([4, 17, 32, 613, 80001]);
 const TOKEN_EXPIRED_SUBCODE = 463;
 
 /** Minutes until Meta lets the app back in, from X-Business-Use-Case-Usage; an hour when it does not say. */
-function regainAccessAt(headers: Headers): Date {
+function regainAccessAt(headers: Headers, now: number): Date {
   let minutes = 60;
   try {
     const usage = JSON.parse(headers.get("x-business-use-case-usage") ?? "{}") as Record<
@@ -36,7 +36,7 @@ function regainAccessAt(headers: Headers): Date {
   } catch {
     // A malformed header leaves the hour.
   }
-  return new Date(Date.now() + minutes * 60_000);
+  return new Date(now + minutes * 60_000);
 }
 
 export function classifyGraphError(response: ErrorResponse): PlatformFailure | undefined {
@@ -53,7 +53,11 @@ export function classifyGraphError(response: ErrorResponse): PlatformFailure | u
     return subcode === TOKEN_EXPIRED_SUBCODE ? { kind: "token_expired" } : { kind: "token_invalid", reason: message };
   if (code === 102 || code === 10 || code === 200) return { kind: "token_invalid", reason: message };
   if (THROTTLING_CODES.has(code))
-    return { kind: "rate_limited", retryAt: regainAccessAt(response.headers), scope: code === 4 ? "app" : "account" };
+    return {
+      kind: "rate_limited",
+      retryAt: regainAccessAt(response.headers, response.receivedAt),
+      scope: code === 4 ? "app" : "account",
+    };
   if (isTransient || code === 1 || code === 2) return { kind: "transient" };
   return { kind: "rejected", userMessage: userMessage ?? message };
 }

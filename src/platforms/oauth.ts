@@ -1,4 +1,5 @@
 import * as oauth from "oauth4webapi";
+import { systemClock, type Clock } from "../clock.js";
 import { isLoopback, joinPath, retryAfter } from "./http.js";
 import { PlatformError, type GrantTokens, type OAuth2Spec, type PlatformFailure, type PlatformId } from "./platform.js";
 
@@ -15,6 +16,12 @@ export interface OAuthClientSettings {
   clientSecret: string;
   /** An unanswered token request is abandoned after this long, as every platform call is. */
   timeoutMs: number;
+  /** The app's time, which token lifetimes and waits are counted in; the system's when not given. */
+  clock?: Clock;
+}
+
+function clockOf(settings: OAuthClientSettings): Clock {
+  return settings.clock ?? systemClock;
 }
 
 function endpoint(settings: OAuthClientSettings, host: string, path: string): URL {
@@ -119,8 +126,13 @@ export async function authorizeUrl(
   return url;
 }
 
-function toGrant(response: oauth.TokenEndpointResponse, spec: OAuth2Spec, previous?: GrantTokens): GrantTokens {
-  const now = Date.now();
+function toGrant(
+  response: oauth.TokenEndpointResponse,
+  settings: OAuthClientSettings,
+  previous?: GrantTokens,
+): GrantTokens {
+  const { spec } = settings;
+  const now = clockOf(settings).now();
   const refreshExpiresIn = Number(
     (response as Record<string, unknown>)[spec.refreshTokenExpiresInField ?? "refresh_token_expires_in"],
   );
@@ -144,6 +156,7 @@ function toGrant(response: oauth.TokenEndpointResponse, spec: OAuth2Spec, previo
  */
 function asPlatformError(settings: OAuthClientSettings, error: unknown): PlatformError {
   const { platform } = settings;
+  const now = clockOf(settings).now();
   if (error instanceof PlatformError) return error;
   if (error instanceof oauth.ResponseBodyError) {
     const failure: PlatformFailure = (settings.spec.refusals ?? ["invalid_grant"]).includes(error.error)
@@ -153,7 +166,7 @@ function asPlatformError(settings: OAuthClientSettings, error: unknown): Platfor
         : error.status === 429
           ? {
               kind: "rate_limited",
-              retryAt: retryAfter(error.response.headers) ?? new Date(Date.now() + 60_000),
+              retryAt: retryAfter(error.response.headers, now) ?? new Date(now + 60_000),
               scope: "app",
             }
           : { kind: "rejected", userMessage: error.error_description ?? error.error };
@@ -182,7 +195,7 @@ function asPlatformError(settings: OAuthClientSettings, error: unknown): Platfor
     const { status, headers } = error.cause;
     const failure: PlatformFailure =
       status === 429
-        ? { kind: "rate_limited", retryAt: retryAfter(headers) ?? new Date(Date.now() + 60_000), scope: "app" }
+        ? { kind: "rate_limited", retryAt: retryAfter(headers, now) ?? new Date(now + 60_000), scope: "app" }
         : { kind: "transient" };
     return new PlatformError(platform, failure, {
       message: `token endpoint answered HTTP ${status} without an OAuth error`,
@@ -223,7 +236,7 @@ export async function exchangeCode(
       settings.spec.pkce && options.codeVerifier ? options.codeVerifier : oauth.nopkce,
       requestOptions(settings),
     );
-    return toGrant(await oauth.processAuthorizationCodeResponse(as, client, response), settings.spec);
+    return toGrant(await oauth.processAuthorizationCodeResponse(as, client, response), settings);
   } catch (error) {
     throw asPlatformError(settings, error);
   }
@@ -247,7 +260,7 @@ export async function refreshGrant(settings: OAuthClientSettings, grant: GrantTo
       grant.refreshToken,
       requestOptions(settings),
     );
-    return toGrant(await oauth.processRefreshTokenResponse(as, client, response), settings.spec, grant);
+    return toGrant(await oauth.processRefreshTokenResponse(as, client, response), settings, grant);
   } catch (error) {
     throw asPlatformError(settings, error);
   }
@@ -271,7 +284,7 @@ export async function exchangeGrant(
       parameters,
       requestOptions(settings),
     );
-    return toGrant(await oauth.processGenericTokenEndpointResponse(as, client, response), settings.spec, previous);
+    return toGrant(await oauth.processGenericTokenEndpointResponse(as, client, response), settings, previous);
   } catch (error) {
     throw asPlatformError(settings, error);
   }

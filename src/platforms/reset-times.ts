@@ -2,7 +2,7 @@
  * When a daily platform quota comes back: LinkedIn's at midnight UTC, YouTube's at midnight
  * Pacific time.
  */
-export function nextMidnight(timeZone: string, now = Date.now()): Date {
+export function nextMidnight(timeZone: string, now: number): Date {
   const parts = new Intl.DateTimeFormat("en-US", {
     timeZone,
     hourCycle: "h23",

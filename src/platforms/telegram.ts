@@ -38,7 +38,7 @@ function classify(response: ErrorResponse): PlatformFailure | undefined {
   if (!body.success || response.status >= 500) return undefined;
   const retryAfter = body.data.parameters?.retry_after;
   if (response.status === 429 && retryAfter)
-    return { kind: "rate_limited", retryAt: new Date(Date.now() + retryAfter * 1000), scope: "account" };
+    return { kind: "rate_limited", retryAt: new Date(response.receivedAt + retryAfter * 1000), scope: "account" };
   if (response.status === 401)
     return {
       kind: "token_invalid",

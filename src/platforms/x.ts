@@ -138,7 +138,7 @@ function classify(response: ErrorResponse): PlatformFailure | undefined {
     const reset = Number(response.headers.get("x-rate-limit-reset"));
     return {
       kind: "rate_limited",
-      retryAt: new Date(Number.isFinite(reset) && reset > 0 ? reset * 1000 : Date.now() + 15 * 60_000),
+      retryAt: new Date(Number.isFinite(reset) && reset > 0 ? reset * 1000 : response.receivedAt + 15 * 60_000),
       scope: "account",
     };
   }

@@ -135,9 +135,9 @@ function classify(response: ErrorResponse): PlatformFailure | undefined {
   const body = googleError.safeParse(response.body);
   const reason = body.success ? body.data.error.errors?.[0]?.reason : undefined;
   if (reason === "quotaExceeded")
-    return { kind: "rate_limited", retryAt: nextMidnight("America/Los_Angeles"), scope: "app" };
+    return { kind: "rate_limited", retryAt: nextMidnight("America/Los_Angeles", response.receivedAt), scope: "app" };
   if (reason === "rateLimitExceeded" || reason === "userRateLimitExceeded")
-    return { kind: "rate_limited", retryAt: new Date(Date.now() + 60_000), scope: "account" };
+    return { kind: "rate_limited", retryAt: new Date(response.receivedAt + 60_000), scope: "account" };
   if (reason === "insufficientPermissions")
     return { kind: "token_invalid", reason: "The grant lacks the YouTube scopes: reconnect and allow them all." };
   if (response.status === 401) return { kind: "token_expired" };

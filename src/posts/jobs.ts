@@ -4,7 +4,8 @@ import { postTargets } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { possiblyLiveWorkerIds } from "../jobs/presence.js";
 import { queues } from "../jobs/queue.js";
-import { enqueuePublish, publishTarget, releaseClaim, takeoverGraceMs, type PublishJob } from "./publish.js";
+import { publishTarget, takeoverGraceMs } from "./publish.js";
+import { enqueuePublish, releaseClaim, type PublishJob } from "./run.js";
 
 /** Publishing is polled often and in large batches, so posts due together go out together. */
 const PUBLISH_POLLING_SECONDS = 0.5;
@@ -39,7 +40,7 @@ export async function sweepTargets(
   context: AppContext,
   worker: { id: string; inFlight: ReadonlySet<string> },
 ): Promise<number> {
-  const now = Date.now();
+  const now = context.clock.now();
   const candidates = await context.db
     .select({
       id: postTargets.id,
@@ -64,7 +65,7 @@ export async function sweepTargets(
     );
   const claimedElsewhere = candidates.some((target) => target.claimedByWorker && target.claimedByWorker !== worker.id);
   const alive = claimedElsewhere
-    ? await possiblyLiveWorkerIds(context.db, { seenSince: new Date(now - takeoverGraceMs(context)) })
+    ? await possiblyLiveWorkerIds(context.db, { graceMs: takeoverGraceMs(context) })
     : new Set<string>();
   let sent = 0;
   for (const target of candidates) {
@@ -85,7 +86,7 @@ export async function sweepTargets(
     await enqueuePublish(
       context,
       { targetId: target.id, platform: target.platform, dueAt: target.dueAt.toISOString() },
-      { startAfter: new Date() },
+      { startAfter: new Date(now) },
     );
     sent += 1;
   }
@@ -101,7 +102,7 @@ export async function startPublishJobs(
   const perPlatform = keyedSemaphore(PER_PLATFORM_CONCURRENCY);
   /** Targets a job of this worker is working on: one job per target at a time, and the sweep leaves them be. */
   const inFlight = new Set<string>();
-  await boss.work<PublishJob>(
+  const publishWorker = await boss.work<PublishJob>(
     queues.publish,
     { pollingIntervalSeconds: PUBLISH_POLLING_SECONDS, batchSize: PUBLISH_BATCH },
     async (jobs) => {
@@ -134,7 +135,17 @@ export async function startPublishJobs(
   // A restarted worker picks up what a dead one left at once, then keeps looking.
   await sweep();
   const timer = setInterval(() => void sweep(), context.config.publishing.sweepIntervalMs);
+  // pg-boss and the timer above wait in real time. When the clock jumps, the jobs it made due (a
+  // schedule, a backoff, a rate limit's reset, a time to ask again) start now, and the sweep looks now.
+  const stopListening = context.clock.onAdvance?.(() => {
+    void context.queue
+      .startDue(queues.publish, context.clock.now())
+      .then(sweep)
+      .then(() => boss.notifyWorker(publishWorker))
+      .catch((error: unknown) => logger.warn({ err: error }, "starting due publications after the clock moved failed"));
+  });
   return async () => {
+    stopListening?.();
     clearInterval(timer);
     await boss.offWork(queues.publish);
   };

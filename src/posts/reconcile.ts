@@ -7,17 +7,17 @@ import { connections, postTargets } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { PlatformError, type PublishedSearch, type RemotePost } from "../platforms/platform.js";
 import {
-  attempt,
   buildOutgoing,
   enqueuePublish,
   markPublished,
   recordPart,
   retryLater,
   settle,
-  type Post,
+  type Attempt,
   type PublishRun,
+  type Subject,
   type Target,
-} from "./publish.js";
+} from "./run.js";
 
 /** Platforms and workers keep different clocks: a post may carry a time a little before our claim. */
 const CLOCK_SKEW_MS = 60_000;
@@ -29,12 +29,13 @@ const ASK_AGAIN_MS = 30_000;
  * answer: exactly one post on the account that is this one (and no other target's) — it is ours;
  * none — it never arrived, so it is sent again; several — a person must look, since guessing
  * could mark a post published that never was. A thread is reconciled part by part and then
- * continued from the first part that is missing.
+ * continued, by `carryOn`, from the first part that is missing.
  */
 export async function reconcile(
   context: AppContext,
   run: PublishRun,
-  subject: { target: Target; post: Post; connection: Connection },
+  subject: Subject,
+  carryOn: Attempt,
 ): Promise<void> {
   const { target, post, connection } = subject;
   const definition = platformAccess(context, connection.platform as PlatformId).definition;
@@ -77,7 +78,7 @@ export async function reconcile(
   if (ours && (definition.postCount?.(outgoing.options) ?? 1) > 1) {
     const progress = { partIds: [...(target.progress.partIds ?? [])] };
     await recordPart(context, run, target, progress, ours.remoteId);
-    return attempt(context, run, { target: { ...target, progress }, post, connection });
+    return carryOn(context, run, { target: { ...target, progress }, post, connection });
   }
   if (ours) return markPublished(context, run, target, post, ours);
   if (!search.complete) {
@@ -151,7 +152,8 @@ async function cannotAskNow(
     });
     return;
   }
-  const askAt = error.failure.kind === "rate_limited" ? error.failure.retryAt : new Date(Date.now() + ASK_AGAIN_MS);
+  const askAt =
+    error.failure.kind === "rate_limited" ? error.failure.retryAt : new Date(context.clock.now() + ASK_AGAIN_MS);
   const kept = await settle(context, run, target, {
     error: `The platform's answer was lost and it could not be asked yet (${describeFailure(error)}); asking again at ${askAt.toISOString()}.`,
     claimedByWorker: null,

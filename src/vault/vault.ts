@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { eq, ne } from "drizzle-orm";
+import { systemClock, type Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { organizationKeys } from "../db/schema.js";
 import { MissingMasterKeyError, type MasterKeyRing } from "./keyring.js";
@@ -119,8 +120,13 @@ export interface RotationResult {
 /**
  * Re-wraps every data key not yet under the current master key; safe to run while servers run.
  * A key that will not unwrap is reported and skipped, so one bad row does not stop the rest.
+ * Rotation times are stamped by the app's clock, the system's when the caller passes none.
  */
-export async function rewrapDataKeys(db: Database, ring: MasterKeyRing): Promise<RotationResult> {
+export async function rewrapDataKeys(
+  db: Database,
+  ring: MasterKeyRing,
+  options: { clock?: Clock } = {},
+): Promise<RotationResult> {
   await ring.refresh();
   const target = ring.currentVersion;
   const stale = await db
@@ -145,7 +151,7 @@ export async function rewrapDataKeys(db: Database, ring: MasterKeyRing): Promise
           .set({
             wrappedKey: encrypt(ring.currentKey(), dataKey, dataKeyBinding(organizationId, target)),
             masterKeyVersion: target,
-            rotatedAt: new Date(),
+            rotatedAt: new Date((options.clock ?? systemClock).now()),
           })
           .where(eq(organizationKeys.organizationId, organizationId));
         return true;

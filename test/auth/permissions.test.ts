@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import Fastify from "fastify";
 import { can, roles, type Role, type RouteAccess } from "../../src/auth/permissions.js";
+import { systemClock } from "../../src/clock.js";
 import { MissingRouteAccessError, registerAuthorization } from "../../src/http/authorization.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import type { HttpClient } from "../support/client.js";
@@ -35,7 +36,12 @@ describe("the role table", () => {
 
   test("a route without declared access stops the app from starting", async () => {
     const app = Fastify();
-    registerAuthorization(app, { db: undefined as never, sessionTtlMs: 1, allowedOrigins: new Set() });
+    registerAuthorization(app, {
+      db: undefined as never,
+      sessionTtlMs: 1,
+      clock: systemClock,
+      allowedOrigins: new Set(),
+    });
     assert.throws(() => app.get("/api/forgotten", async () => "open"), MissingRouteAccessError);
     await app.close();
   });

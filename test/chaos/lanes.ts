@@ -6,6 +6,9 @@ import type { Fleet, ProcessName, SandboxProcess } from "./fleet.js";
 import type { Violation } from "./invariants.js";
 import type { ChaosEvent, FaultRequest, ProcessAction } from "./schedule.js";
 
+/** How often the journal and, while both workers are down, /api/health are read. */
+const POLL_MS = 200;
+
 /** Waits for a moment of the schedule; answers false when the run was halted meanwhile. */
 const until = (time: number, signal?: AbortSignal) =>
   delay(Math.max(0, time - Date.now()), true, { signal }).catch(() => false);
@@ -52,7 +55,7 @@ export function collectFaultJournal(sandbox: SandboxProcess, signal: AbortSignal
   const done = (async () => {
     while (!stopped && !signal.aborted) {
       await readNew();
-      await until(Date.now() + 1_000, signal);
+      await until(Date.now() + POLL_MS, signal);
     }
     if (!signal.aborted) await readNew();
     return entries;
@@ -131,7 +134,7 @@ export async function runProcessLane(options: {
         while (Date.now() < killedAt + event.downMs) {
           const status = await healthStatus(apiUrl);
           if (status !== undefined) probes.push({ afterKillMs: Date.now() - killedAt, status });
-          await delay(250);
+          await delay(POLL_MS);
         }
         healthProbes.push(...probes);
         const green = probes.filter((probe) => probe.status === 200 && probe.afterKillMs > options.healthBoundMs);

@@ -41,6 +41,9 @@ export async function reviseAll(organizations: Organization[], posts: CreatedPos
 const UNKNOWN_GRACE_MS = 45_000;
 /** The product cannot ask Telegram what was published (the Bot API has no channel history). */
 const cannotBeAsked = new Set<string>(["telegram"]);
+/** How often the drain looks at the targets (one small query); connections, through the API, every fifth time. */
+const DRAIN_POLL_MS = 200;
+const CONNECTION_POLL_EVERY = 5;
 
 async function connectionStatuses(organizations: Organization[]) {
   const lists = await Promise.all(
@@ -51,6 +54,20 @@ async function connectionStatuses(organizations: Organization[]) {
     }),
   );
   return lists.flat();
+}
+
+/** Targets still to settle, counted by platform and state: queued, publishing, or unknown and still to be asked. */
+async function pendingTargets(database: pg.Pool): Promise<Record<string, number> | undefined> {
+  const rows = await database
+    .query<{ platform: string; state: string; total: number }>(
+      `select platform, state, count(*)::int as total from post_targets
+       where state in ('queued', 'publishing') or (state = 'unknown' and platform <> all($1::text[]) and updated_at > $2)
+       group by platform, state`,
+      [[...cannotBeAsked], new Date(Date.now() - UNKNOWN_GRACE_MS)],
+    )
+    .then((result) => result.rows)
+    .catch(() => undefined);
+  return rows && Object.fromEntries(rows.map((row) => [`${row.platform}:${row.state}`, row.total]));
 }
 
 /**
@@ -71,35 +88,16 @@ export async function drain(options: {
   let drainMs: number | null = null;
   let connectionsHealthyAfterMs: number | null = null;
   let lastReport = 0;
-  while (Date.now() < Math.max(deadline, connectionDeadline)) {
+  for (let poll = 0; Date.now() < Math.max(deadline, connectionDeadline); poll += 1) {
     if (drainMs === null && Date.now() < deadline) {
-      const rows = await options.database
-        .query<{ platform: string; state: string; updated_at: Date }>(
-          "select platform, state, updated_at from post_targets",
-        )
-        .then((result) => result.rows)
-        .catch(() => undefined);
-      if (rows) {
-        const pending = rows.filter(
-          (row) =>
-            row.state === "queued" ||
-            row.state === "publishing" ||
-            (row.state === "unknown" &&
-              !cannotBeAsked.has(row.platform) &&
-              Date.now() - row.updated_at.getTime() < UNKNOWN_GRACE_MS),
-        );
-        if (pending.length === 0) drainMs = Date.now() - options.faultsStoppedAt;
-        else if (Date.now() - lastReport > 10_000) {
-          lastReport = Date.now();
-          const byState = pending.reduce<Record<string, number>>((counts, row) => {
-            counts[`${row.platform}:${row.state}`] = (counts[`${row.platform}:${row.state}`] ?? 0) + 1;
-            return counts;
-          }, {});
-          options.log(`  still settling: ${JSON.stringify(byState)}`);
-        }
+      const pending = await pendingTargets(options.database);
+      if (pending && Object.keys(pending).length === 0) drainMs = Date.now() - options.faultsStoppedAt;
+      else if (pending && Date.now() - lastReport > 10_000) {
+        lastReport = Date.now();
+        options.log(`  still settling: ${JSON.stringify(pending)}`);
       }
     }
-    if (connectionsHealthyAfterMs === null) {
+    if (connectionsHealthyAfterMs === null && poll % CONNECTION_POLL_EVERY === 0) {
       const statuses = await connectionStatuses(options.organizations).catch(() => undefined);
       if (statuses?.every((connection) => connection.status === "healthy"))
         connectionsHealthyAfterMs = Date.now() - options.faultsStoppedAt;
@@ -107,7 +105,7 @@ export async function drain(options: {
     const drainDone = drainMs !== null || Date.now() >= deadline;
     const connectionsDone = connectionsHealthyAfterMs !== null || Date.now() >= connectionDeadline;
     if (drainDone && connectionsDone) break;
-    await delay(1_000);
+    await delay(DRAIN_POLL_MS);
   }
   return { drainMs, connectionsHealthyAfterMs };
 }

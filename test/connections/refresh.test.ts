@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { eq } from "drizzle-orm";
+import type { AdjustableClock } from "../../src/clock.js";
 import { connections } from "../../src/db/schema.js";
 import { checkConnection, refreshConnection } from "../../src/connections/health.js";
 import { startTestApp } from "../support/app.js";
@@ -22,11 +23,17 @@ for (const backend of backends) {
     let app: TestApp;
     let sandbox: RunningSandbox;
     let admin: HttpClient;
+    let clock: AdjustableClock;
+    let passTime: (milliseconds: number) => Promise<void>;
 
     before(async () => {
       // X tokens live 2 hours for real; here 2 seconds, well inside the 15-minute refresh margin.
       sandbox = await startSandbox({ lifetimes: { xAccessSeconds: 2, googleAccessSeconds: 2 } });
-      ({ app } = await startAppWithSandbox({ sandbox, backend, env: { FIELD_ENCRYPTION_KEY: sharedKey } }));
+      ({ app, clock, passTime } = await startAppWithSandbox({
+        sandbox,
+        backend,
+        env: { FIELD_ENCRYPTION_KEY: sharedKey },
+      }));
       // The sweeps are triggered by hand here, so counts of calls to the platform are exact.
       await app.runtime.queue.boss.unschedule("connections.refresh-sweep");
       await app.runtime.queue.boss.unschedule("connections.health-sweep");
@@ -191,8 +198,9 @@ for (const backend of backends) {
       });
       const limited = await admin.post(`/api/social-media/connections/${telegram.id}/check`);
       assert.equal(limited.body.connection.status, "rate_limited");
+      await passTime(1_000);
       await waitFor(
-        async () => (new Date(limited.body.connection.rateLimitedUntil).getTime() < Date.now() ? true : undefined),
+        async () => (new Date(limited.body.connection.rateLimitedUntil).getTime() < clock.now() ? true : undefined),
         3_000,
         "the limit to reset",
       );

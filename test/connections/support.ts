@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { adjustableClock, type AdjustableClock } from "../../src/clock.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import type { HttpClient } from "../support/client.js";
 import type { Backend } from "../support/postgres.js";
@@ -32,7 +33,10 @@ export function sandboxEnv(sandbox: RunningSandbox): Record<string, string> {
   };
 }
 
-/** The app configured with real-looking credentials, every platform pointed at a standalone sandbox. */
+/**
+ * The app configured with real-looking credentials, every platform pointed at a standalone
+ * sandbox, on a clock the test moves forward (with the sandbox's, by passTime) instead of waiting.
+ */
 export async function startAppWithSandbox(
   options: {
     sandbox?: RunningSandbox;
@@ -43,9 +47,29 @@ export async function startAppWithSandbox(
 ) {
   const sandbox = options.sandbox ?? (await startSandbox());
   const env = { ...sandboxEnv(sandbox), ...options.env };
-  const app = await startTestApp({ env, backend: options.backend, role: options.role });
+  const clock = adjustableClock();
+  const app = await startTestApp({ env, backend: options.backend, role: options.role, clock });
   await registerRedirects(sandbox, app.url);
-  return { app, sandbox };
+  return { app, sandbox, clock, passTime: (milliseconds: number) => passTime(clock, sandbox, milliseconds) };
+}
+
+/** Moves only the platforms' time: a token the app still holds expires, a window the app counted on resets. */
+export async function advanceSandboxClock(sandbox: RunningSandbox, milliseconds: number) {
+  const answer = await fetch(`${sandbox.url}_sandbox/clock`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ advanceSeconds: milliseconds / 1000 }),
+  });
+  assert.equal(answer.status, 200, await answer.text());
+}
+
+/**
+ * Time passing for the platforms and the app alike, at once rather than waited out. The
+ * platforms' first, so the app, which wakes as its clock moves, finds them already there.
+ */
+export async function passTime(clock: AdjustableClock, sandbox: RunningSandbox, milliseconds: number) {
+  await advanceSandboxClock(sandbox, milliseconds);
+  clock.advance(milliseconds);
 }
 
 /** What a developer does in each platform's console: register the app's callback URL. */

@@ -62,6 +62,11 @@ describe("publishing scaled out on PostgreSQL: an API process and two workers", 
         accountId: string;
       }[]
     ).map((item) => `${item.accountId}:${item.text}`);
+  const healthy = async () => ((await fetch(new URL("/api/health", await api.url))).status === 200 ? true : undefined);
+  /** Every process still running: none was brought down. */
+  const running = () => {
+    for (const process of [api, ...workers]) assert.equal(process.child.exitCode, null, process.output().slice(-2000));
+  };
 
   test("1,000 targets due at the same instant: each published exactly once", async () => {
     const dueAt = new Date(Date.now() + 25_000);
@@ -84,7 +89,23 @@ describe("publishing scaled out on PostgreSQL: an API process and two workers", 
       90_000,
       "1,000 publications",
     );
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Nothing more can go out once no publish job waits or runs: a duplicate would be in by then.
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      await waitFor(
+        async () => {
+          const { rows } = await admin.query<{ pending: number }>(
+            "select count(*)::int as pending from pgboss.job where name = 'posts.publish' and state in ('created', 'retry', 'active')",
+          );
+          return rows[0]!.pending === 0 ? true : undefined;
+        },
+        30_000,
+        "the publish queue to empty",
+      );
+    } finally {
+      await admin.end();
+    }
     const mine = (await publishedTexts()).filter((text) => text.includes(String(dueAt.getTime())));
     assert.equal(mine.length, 1000);
     assert.equal(new Set(mine).size, 1000, "no duplicate");
@@ -153,13 +174,10 @@ describe("publishing scaled out on PostgreSQL: an API process and two workers", 
     } finally {
       await admin.end();
     }
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    for (const process of [api, ...workers]) assert.equal(process.child.exitCode, null, process.output().slice(-2000));
-    await waitFor(
-      async () => ((await fetch(new URL("/api/health", await api.url))).status === 200 ? true : undefined),
-      15_000,
-      "health to recover",
-    );
+    // A process the ended sessions bring down goes at once, long before health is whole again.
+    const exited = () => [api, ...workers].some((process) => process.child.exitCode !== null);
+    await waitFor(async () => (exited() ? true : await healthy()), 15_000, "health to recover");
+    running();
     const text = `After the restart ${Date.now()}`;
     const created = await client.post("/api/posts", { content: text, connectionIds: [xAccounts[1]] });
     assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -168,5 +186,6 @@ describe("publishing scaled out on PostgreSQL: an API process and two workers", 
       20_000,
       "the post to go out",
     );
+    running();
   });
 });

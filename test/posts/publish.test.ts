@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import type { AdjustableClock } from "../../src/clock.js";
 import { createOrganization, signUp } from "../support/factories.js";
 import type { HttpClient } from "../support/client.js";
 import { json, startSandbox, type RunningSandbox } from "../sandbox/support.js";
@@ -11,10 +12,12 @@ describe("cross-posting against the platform sandbox", () => {
   let sandbox: RunningSandbox;
   let client: HttpClient;
   let ids: Awaited<ReturnType<typeof connectEveryPlatform>>;
+  let clock: AdjustableClock;
+  let passTime: (milliseconds: number) => Promise<void>;
 
   before(async () => {
     sandbox = await startSandbox({ lifetimes: { videoProcessingSeconds: 1 } });
-    ({ app } = await startAppWithSandbox({ sandbox }));
+    ({ app, clock, passTime } = await startAppWithSandbox({ sandbox }));
     client = app.client();
     await signUp(client);
     await createOrganization(client, "Crosspost Co");
@@ -205,7 +208,7 @@ describe("cross-posting against the platform sandbox", () => {
   });
 
   test("scheduled: published at its time (any offset, stored UTC); edited and cancelled ones behave", async () => {
-    const at = new Date(Date.now() + 3_000);
+    const at = new Date(clock.now() + 3_000);
     const offset = at
       .toISOString()
       .replace("Z", "+00:00")
@@ -219,24 +222,31 @@ describe("cross-posting against the platform sandbox", () => {
     const cancelled = await compose({
       content: `Never ${at.getTime()}`,
       connectionIds: [ids.byKey("telegram")],
-      scheduledAt: new Date(Date.now() + 3_000).toISOString(),
+      scheduledAt: new Date(clock.now() + 3_000).toISOString(),
     });
     assert.equal((await client.delete(`/api/posts/${cancelled.body.post.id}`)).status, 204);
     const moved = await compose({
       content: `Moved ${at.getTime()}`,
       connectionIds: [ids.byKey("telegram")],
-      scheduledAt: new Date(Date.now() + 2_000).toISOString(),
+      scheduledAt: new Date(clock.now() + 2_000).toISOString(),
     });
-    const later = new Date(Date.now() + 5_000);
+    const later = new Date(clock.now() + 5_000);
     const edited = await client.patch(`/api/posts/${moved.body.post.id}`, {
       scheduledAt: later.toISOString(),
       content: `Moved and edited ${at.getTime()}`,
     });
     assert.equal(edited.status, 200, JSON.stringify(edited.body));
 
+    // The clock is moved to each time rather than waited for.
+    const passTo = async (time: Date) => {
+      const ahead = time.getTime() - clock.now();
+      if (ahead > 0) await passTime(ahead);
+    };
+    await passTo(at);
     const post = await settled(client, created.body.post.id);
     const lateness = new Date(post.targets[0].publishedAt).getTime() - at.getTime();
     assert.ok(lateness >= 0 && lateness < 2_000, `published ${lateness} ms after its time`);
+    await passTo(later);
     const movedPost = await settled(client, moved.body.post.id);
     assert.ok(new Date(movedPost.targets[0].publishedAt).getTime() >= later.getTime() - 50);
     const texts = (await published("telegram")).map((item) => item.text);

@@ -22,20 +22,72 @@ export async function upload(
   return body.media as { id: string; url: string };
 }
 
+interface TargetView {
+  id: string;
+  state: string;
+  attempts: number;
+  error: string | null;
+}
+
+const hasOutcome = (target: TargetView) => ["published", "failed", "unknown", "cancelled"].includes(target.state);
+
 /** Waits until every account of the post has an outcome, and answers the post. */
 export async function settled(client: HttpClient, postId: string, timeoutMs = 20_000) {
   return waitFor(
     async () => {
       const answer = await client.get(`/api/posts/${postId}`);
       const post = answer.body.post;
-      return post.targets.every((target: { state: string }) =>
-        ["published", "failed", "unknown", "cancelled"].includes(target.state),
-      )
+      return post.targets.every(hasOutcome) ? post : undefined;
+    },
+    timeoutMs,
+    `post ${postId} to settle`,
+  );
+}
+
+/** The wait between a target's nth failed attempt and the next: src/posts/run.ts's retryLater. */
+export const backoffAfter = (attempts: number) => Math.min(5_000 * 2 ** (attempts - 1), 300_000);
+
+/**
+ * As settled(), but each time a target is put back in the queue after a failed attempt, time is
+ * passed over that attempt's backoff at once instead of waited out. Only for posts no rate limit
+ * re-times: a wait for a platform's reset would be passed over too.
+ */
+export async function settledPassingBackoff(
+  client: HttpClient,
+  postId: string,
+  passTime: (milliseconds: number) => Promise<void>,
+  timeoutMs = 20_000,
+) {
+  const passed = new Set<string>();
+  return waitFor(
+    async () => {
+      const post = (await client.get(`/api/posts/${postId}`)).body.post;
+      const targets = post.targets as TargetView[];
+      if (targets.every(hasOutcome)) return post;
+      for (const target of targets) {
+        const retry = `${target.id}:${target.attempts}`;
+        if (target.state !== "queued" || !target.error || target.attempts === 0 || passed.has(retry)) continue;
+        passed.add(retry);
+        await passTime(backoffAfter(target.attempts));
+      }
+      return undefined;
+    },
+    timeoutMs,
+    `post ${postId} to settle`,
+  );
+}
+
+/** Waits until a target of the post is back in the queue after a failed attempt, and answers the post. */
+export async function retimed(client: HttpClient, postId: string, timeoutMs = 20_000) {
+  return waitFor(
+    async () => {
+      const post = (await client.get(`/api/posts/${postId}`)).body.post;
+      return (post.targets as TargetView[]).some((target) => target.state === "queued" && target.error)
         ? post
         : undefined;
     },
     timeoutMs,
-    `post ${postId} to settle`,
+    `post ${postId} to be put back in the queue`,
   );
 }
 

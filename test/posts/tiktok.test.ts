@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import type { AdjustableClock } from "../../src/clock.js";
 import { createOrganization, signUp } from "../support/factories.js";
 import type { HttpClient } from "../support/client.js";
 import { json, startSandbox, type RunningSandbox } from "../sandbox/support.js";
@@ -12,10 +13,12 @@ describe("TikTok against the platform sandbox", () => {
   let sandbox: RunningSandbox;
   let client: HttpClient;
   let tiktokId: string;
+  let clock: AdjustableClock;
+  let passTime: (milliseconds: number) => Promise<void>;
 
   before(async () => {
     sandbox = await startSandbox({ lifetimes: { videoProcessingSeconds: 1 } });
-    ({ app } = await startAppWithSandbox({ sandbox }));
+    ({ app, clock, passTime } = await startAppWithSandbox({ sandbox }));
     client = app.client();
     await signUp(client);
     await createOrganization(client, "Short Video Co");
@@ -94,11 +97,12 @@ describe("TikTok against the platform sandbox", () => {
       content: "Scheduled pour-over",
       mediaIds: [clip.id],
       connectionIds: [tiktokId],
-      scheduledAt: new Date(Date.now() + 3_000).toISOString(),
+      scheduledAt: new Date(clock.now() + 3_000).toISOString(),
       options: { tiktok: { privacy: "SELF_ONLY" } },
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.equal(created.body.post.status, "scheduled");
+    await passTime(3_000);
     const post = await settled(client, created.body.post.id, 40_000);
     assert.equal(post.targets[0].state, "published", post.targets[0].error);
     assert.equal(post.status, "published");

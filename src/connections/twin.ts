@@ -1,0 +1,19 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { PlatformId } from "../config.js";
+
+/**
+ * The in-process platform emulator offered in development for platforms without credentials.
+ * Built outside src/ (the server's production code never loads it) and handed to the runtime.
+ */
+export interface SandboxTwin {
+  /** Where the emulator is mounted in the HTTP server. */
+  prefix: string;
+  plugin: FastifyPluginAsync;
+  /** The emulator's URL standing in for a platform, below the app's own origin. */
+  baseUrlFor(platform: PlatformId, appUrl: URL): URL;
+  credentialsFor(platform: PlatformId): { clientId: string; clientSecret: string } | undefined;
+  /** Registers the app's callback URLs with the emulated platforms, once the app's URL is known. */
+  registerRedirects(redirectUriFor: (platform: PlatformId) => string): void;
+  /** A demo bot and channel per bot platform, so a fresh install can connect one end to end. */
+  botExamples: Partial<Record<PlatformId, { botToken: string; channel: string }>>;
+}

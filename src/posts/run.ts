@@ -1,0 +1,258 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type { Logger } from "pino";
+import { recordAudit } from "../audit/audit.js";
+import { delayUntil } from "../clock.js";
+import type { Connection } from "../connections/store.js";
+import type { SqlExecutor } from "../db/client.js";
+import { media, posts, postTargets } from "../db/schema.js";
+import type { AppContext } from "../context.js";
+import { queues } from "../jobs/queue.js";
+import { platforms } from "../platforms/index.js";
+import type { OutgoingPost } from "../platforms/platform.js";
+import type { PlatformId, PostOptions } from "../platforms/profiles.js";
+import { outgoingMedia } from "./media.js";
+
+/**
+ * What publishing and reconciling share: the job, the run that works it, and every write a run
+ * makes about its target. Apart from both, so neither imports the other.
+ */
+
+export type Target = typeof postTargets.$inferSelect;
+export type Post = typeof posts.$inferSelect;
+
+export interface PublishJob {
+  targetId: string;
+  /** For the worker's per-platform concurrency cap. */
+  platform?: string;
+  /** The schedule the job was made for: a job for an edited or cancelled schedule does nothing. */
+  dueAt: string;
+  /** When the job may run by the app's clock, in epoch milliseconds (see Queue.startDue). */
+  runAt?: number;
+}
+
+/**
+ * One run of a publish job. The job's id is the claim's fencing token: every write about the
+ * target is made only while the target is still claimed by this run, so a worker that was taken
+ * over (presumed dead) can never overwrite what its successor found.
+ */
+export interface PublishRun {
+  workerId: string;
+  jobId: string;
+  /** Aborted when the worker loses the database: it stops calling platforms. */
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+export interface Subject {
+  target: Target;
+  post: Post;
+  connection: Connection;
+}
+
+/** Calls the platform for what is left of the post; reconciling hands a thread found part-way back to it. */
+export type Attempt = (context: AppContext, run: PublishRun, subject: Subject) => Promise<void>;
+
+/**
+ * Enqueues a target's publication; one waiting job per target and schedule. `startAfter` (the
+ * schedule when absent) is a time by the app's clock; pg-boss waits by the database's, so it is
+ * given the wait from now.
+ */
+export async function enqueuePublish(
+  context: AppContext,
+  job: PublishJob,
+  options: { startAfter?: Date; executor?: SqlExecutor } = {},
+) {
+  const runAt = (options.startAfter ?? new Date(job.dueAt)).getTime();
+  const waitMs = delayUntil(context.clock, runAt);
+  await context.queue.boss.send(
+    queues.publish,
+    { ...job, runAt },
+    {
+      singletonKey: `${job.targetId}:${job.dueAt}`,
+      ...(waitMs > 0 ? { startAfter: waitMs / 1000 } : {}),
+      retryLimit: 0,
+      ...(options.executor ? { db: options.executor } : {}),
+    },
+  );
+  // The clock jumped past the time while the job was being sent, before the jump's wake-up could see it.
+  if (waitMs > 0 && !options.executor && delayUntil(context.clock, runAt) === 0)
+    await context.queue.startDue(queues.publish, context.clock.now());
+}
+
+/** The post's status, from its targets. An `unknown` target waits for a person, so it is settled. */
+export async function refreshPostStatus(context: AppContext, postId: string): Promise<void> {
+  const [post] = await context.db.select().from(posts).where(eq(posts.id, postId));
+  if (!post || post.status === "cancelled") return;
+  const targets = await context.db
+    .select({ state: postTargets.state, dueAt: postTargets.dueAt })
+    .from(postTargets)
+    .where(eq(postTargets.postId, postId));
+  const states = targets.map((target) => target.state);
+  const now = context.clock.now();
+  const status: Post["status"] = states.every((state) => state === "published")
+    ? "published"
+    : states.some((state) => state === "queued" || state === "publishing")
+      ? targets.every((target) => target.state === "queued" && target.dueAt.getTime() > now)
+        ? "scheduled"
+        : "publishing"
+      : states.some((state) => state === "published")
+        ? "partially_published"
+        : "failed";
+  if (status !== post.status)
+    await context.db
+      .update(posts)
+      .set({ status, updatedAt: new Date(now) })
+      .where(eq(posts.id, postId));
+}
+
+/**
+ * Writes the target's new state if this run still holds it; answers false (and writes nothing)
+ * when another run has taken it over meanwhile.
+ */
+export async function settle(
+  context: AppContext,
+  run: PublishRun,
+  target: Target,
+  changes: Partial<typeof postTargets.$inferInsert>,
+): Promise<boolean> {
+  const releases = changes.state !== undefined && changes.state !== "publishing";
+  const updated = await context.db
+    .update(postTargets)
+    .set({
+      ...changes,
+      ...(releases ? { claimedByWorker: null, claimedJobId: null } : {}),
+      updatedAt: new Date(context.clock.now()),
+    })
+    .where(and(eq(postTargets.id, target.id), eq(postTargets.claimedJobId, run.jobId)))
+    .returning({ id: postTargets.id });
+  if (updated.length === 0) {
+    run.logger.warn({ targetId: target.id }, "another worker took this publication over; leaving it to them");
+    return false;
+  }
+  await refreshPostStatus(context, target.postId);
+  return true;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  for (let cause = error; cause; cause = (cause as { cause?: unknown }).cause) {
+    if ((cause as { code?: string }).code === "23505") return true;
+  }
+  return false;
+}
+
+export async function markPublished(
+  context: AppContext,
+  run: PublishRun,
+  target: Target,
+  post: Post,
+  result: { remoteId: string; url: string },
+) {
+  try {
+    const settled = await settle(context, run, target, {
+      state: "published",
+      remotePostId: result.remoteId,
+      remoteUrl: result.url,
+      publishedAt: new Date(context.clock.now()),
+      error: null,
+    });
+    if (!settled) return;
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    await settle(context, run, target, {
+      state: "unknown",
+      error: `The post found on the account (${result.url}) is already recorded for another post of the same text; check the account, then retry this one if it is missing.`,
+    });
+    return;
+  }
+  await recordAudit(context.db, {
+    action: "post.published",
+    organizationId: target.organizationId,
+    target: { type: "post", id: post.id },
+    details: { platform: target.platform, remoteId: result.remoteId, url: result.url, attempt: target.attempts },
+  });
+}
+
+export async function markFailed(context: AppContext, run: PublishRun, target: Target, post: Post, message: string) {
+  if (!(await settle(context, run, target, { state: "failed", error: message }))) return;
+  await recordAudit(context.db, {
+    action: "post.failed",
+    organizationId: target.organizationId,
+    target: { type: "post", id: post.id },
+    details: { platform: target.platform, reason: message, attempt: target.attempts },
+  });
+}
+
+/** Back in the queue for a later try, the same schedule, so the due sweep and the retry job agree. */
+export async function requeue(context: AppContext, run: PublishRun, target: Target, at: Date, reason: string) {
+  if (!(await settle(context, run, target, { state: "queued", error: reason }))) return;
+  await enqueuePublish(
+    context,
+    { targetId: target.id, platform: target.platform, dueAt: target.dueAt.toISOString() },
+    { startAfter: at },
+  );
+}
+
+/** Another try after a failure that may pass, later each time; the last one fails the target with the truth. */
+export async function retryLater(
+  context: AppContext,
+  run: PublishRun,
+  options: { target: Target; post: Post; reason: string; finalReason: string },
+) {
+  const { target, post } = options;
+  const partsOut = target.progress.partIds?.length ?? 0;
+  if (target.attempts >= context.config.publishing.maxAttempts)
+    return markFailed(
+      context,
+      run,
+      target,
+      post,
+      partsOut > 0
+        ? `The thread's first ${partsOut} part${partsOut === 1 ? " is" : "s are"} published (ids ${target.progress.partIds!.join(", ")}); the rest kept failing (after ${target.attempts} attempts). Delete those parts, or post the rest by hand.`
+        : `${options.finalReason} (after ${target.attempts} attempts).`,
+    );
+  const backoffMs = Math.min(5_000 * 2 ** (target.attempts - 1), 300_000);
+  return requeue(context, run, target, new Date(context.clock.now() + backoffMs), options.reason);
+}
+
+/** A thread part is on the platform: kept at once, so no later try sends it again. */
+export async function recordPart(
+  context: AppContext,
+  run: PublishRun,
+  target: Target,
+  progress: { partIds: string[] },
+  partId: string,
+) {
+  progress.partIds.push(partId);
+  const updated = await context.db
+    .update(postTargets)
+    .set({ progress: { partIds: [...progress.partIds] }, updatedAt: new Date(context.clock.now()) })
+    .where(and(eq(postTargets.id, target.id), eq(postTargets.claimedJobId, run.jobId)))
+    .returning({ id: postTargets.id });
+  if (updated.length === 0) throw new Error("another worker took this publication over");
+}
+
+/** Lets go of a run's claim without settling the target, so any worker's next job may take it over. */
+export async function releaseClaim(context: AppContext, targetId: string, jobId: string): Promise<void> {
+  await context.db
+    .update(postTargets)
+    .set({ claimedByWorker: null, claimedJobId: null, updatedAt: new Date(context.clock.now()) })
+    .where(and(eq(postTargets.id, targetId), eq(postTargets.claimedJobId, jobId)));
+}
+
+/** The post as the target's platform receives it: its own options, read by its profile's schema. */
+export async function buildOutgoing(context: AppContext, post: Post, target: Target): Promise<OutgoingPost> {
+  const profile = platforms[target.platform as PlatformId];
+  const options = profile.options.parse((post.options as PostOptions)[profile.id] ?? {});
+  const referenced = profile.referencedMedia?.(options) ?? [];
+  const allIds = [...new Set([...post.mediaIds, ...referenced])];
+  const records = allIds.length ? await context.db.select().from(media).where(inArray(media.id, allIds)) : [];
+  const outgoing = new Map(records.map((record) => [record.id, outgoingMedia(context, record)]));
+  return {
+    text: post.content,
+    link: post.link ?? undefined,
+    media: post.mediaIds.flatMap((id) => outgoing.get(id) ?? []),
+    options,
+    mediaById: outgoing,
+    publishedPartIds: target.progress.partIds ?? [],
+  };
+}
