@@ -48,6 +48,7 @@ export const authRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
       ip,
       userAgent,
       ttlMs: config.auth.sessionTtlMs,
+      clock: context.clock,
     });
     setSessionCookie(reply, context, session.secret, session.expiresAt);
     return first?.organizationId ?? null;
@@ -127,6 +128,7 @@ export const authRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
         knownDevice,
         signedInAsOwner: Boolean(user && request.auth?.user.id === user.id),
         limits: { failuresPerAddress: config.auth.loginFailuresPerEmail, windowMs: config.auth.loginFailureWindowMs },
+        clock: context.clock,
       });
 
       const valid = await verifyPassword(user?.passwordHash ?? unknownUserHash, request.body.password);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, gt, lt } from "drizzle-orm";
-import { systemClock, type Clock } from "../clock.js";
+import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { sessions, users } from "../db/schema.js";
 
@@ -26,11 +26,11 @@ export async function createSession(
     ip: string;
     userAgent: string | null;
     ttlMs: number;
-    clock?: Clock;
+    clock: Clock;
   },
 ): Promise<{ secret: string; expiresAt: Date }> {
   const secret = newSecret();
-  const expiresAt = new Date((options.clock ?? systemClock).now() + options.ttlMs);
+  const expiresAt = new Date(options.clock.now() + options.ttlMs);
   await db.insert(sessions).values({
     idHash: hashSecret(secret),
     userId: options.userId,

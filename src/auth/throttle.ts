@@ -1,7 +1,7 @@
 import { and, count, eq, gt, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { recordAudit } from "../audit/audit.js";
-import { systemClock, type Clock } from "../clock.js";
+import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { auditEvents } from "../db/schema.js";
 import type { AppContext } from "../context.js";
@@ -87,12 +87,12 @@ export async function assertMaySignIn(
     knownDevice?: string;
     signedInAsOwner: boolean;
     limits: ThrottleLimits;
-    clock?: Clock;
+    clock: Clock;
   },
 ): Promise<void> {
   if (attempt.signedInAsOwner) return;
   const { limits } = attempt;
-  const windowStart = new Date((attempt.clock ?? systemClock).now() - limits.windowMs);
+  const windowStart = new Date(attempt.clock.now() - limits.windowMs);
   const forEmail = sql`${auditEvents.details}->>'email' = ${attempt.email}`;
   if (attempt.knownDevice) {
     const fromDevice = await failuresSince(

@@ -2,7 +2,8 @@ import { loadConfig } from "../config.js";
 import { readLiveServer } from "../data-directory.js";
 import { openDatabase } from "../db/client.js";
 import { createLogger } from "../http/logger.js";
-import { recordAudit } from "../audit/audit.js";
+import { audited } from "../audit/audit.js";
+import { systemClock } from "../clock.js";
 import { addDevelopmentKeyVersion, keySource, MasterKeyRing } from "../vault/keyring.js";
 import { rewrapDataKeys, type RotationResult } from "../vault/vault.js";
 
@@ -47,8 +48,11 @@ if (live?.port) {
   const database = await openDatabase(config, createLogger(config.logLevel));
   try {
     const ring = await MasterKeyRing.open(source.load);
-    const result = await rewrapDataKeys(database.db, ring);
-    await recordAudit(database.db, { action: "vault.keys_rotated", details: { ...result } });
+    const result = await audited(
+      database.db,
+      (tx) => rewrapDataKeys(tx, ring, { clock: systemClock }),
+      (rotation) => ({ action: "vault.keys_rotated", details: { ...rotation } }),
+    );
     report(result, "");
   } finally {
     await database.close();

@@ -2,6 +2,7 @@ import { desc, sql } from "drizzle-orm";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { workerHeartbeats } from "../db/schema.js";
+import { systemClock } from "../clock.js";
 import type { AppContext } from "../context.js";
 import { liveWorkerIds } from "../jobs/presence.js";
 
@@ -13,7 +14,7 @@ const healthView = z.object({
   worker: check.extend({ lastSeenAt: z.date().nullable(), live: z.number() }),
 });
 
-export const healthRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db, queue, config, clock }) => {
+export const healthRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db, queue, config }) => {
   app.get(
     "/api/health",
     {
@@ -42,7 +43,9 @@ export const healthRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db,
         }))
         .catch((error: Error) => ({ ok: false, detail: `job queue unreadable: ${error.message}` }));
 
-      const seenSince = new Date(clock.now() - config.worker.staleAfterMs);
+      // Heartbeats are stamped in real time (jobs/worker.ts), so their age is too: a clock a test
+      // moved forward must not make a beating worker look dead.
+      const seenSince = new Date(systemClock.now() - config.worker.staleAfterMs);
       const [beats, live] = await Promise.all([
         db
           .select({ seenAt: workerHeartbeats.seenAt })

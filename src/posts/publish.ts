@@ -6,7 +6,6 @@ import { connections, posts, postTargets } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { possiblyLiveWorkerIds } from "../jobs/presence.js";
 import { assertNever, PlatformError, type PublishResult } from "../platforms/platform.js";
-import type { PlatformId } from "../platforms/profiles.js";
 import { reconcile } from "./reconcile.js";
 import {
   buildOutgoing,
@@ -109,7 +108,7 @@ export async function publishTarget(context: AppContext, job: PublishJob, run: P
 /** Calls the platform for what is left of the post (all of it, or a thread's remaining parts). */
 async function attempt(context: AppContext, run: PublishRun, subject: Subject): Promise<void> {
   const { target, post, connection } = subject;
-  const access = platformAccess(context, connection.platform as PlatformId);
+  const access = platformAccess(context, connection.platform);
   const publishing = access.definition.publishing;
   if (!publishing) return markFailed(context, run, target, post, `${access.definition.name} cannot publish.`);
   const outgoing = await buildOutgoing(context, post, target);
@@ -158,7 +157,7 @@ async function handleFailure(
   error: PlatformError,
 ): Promise<void> {
   const { target, post, connection } = subject;
-  const name = platformAccess(context, connection.platform as PlatformId).definition.name;
+  const name = platformAccess(context, connection.platform).definition.name;
   const failure = error.failure;
   switch (failure.kind) {
     case "token_expired":

@@ -1,6 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Logger } from "pino";
-import { recordAudit } from "../audit/audit.js";
+import { audited, type AuditEntry } from "../audit/audit.js";
 import { delayUntil } from "../clock.js";
 import type { Connection } from "../connections/store.js";
 import type { SqlExecutor } from "../db/client.js";
@@ -9,7 +9,7 @@ import type { AppContext } from "../context.js";
 import { queues } from "../jobs/queue.js";
 import { platforms } from "../platforms/index.js";
 import type { OutgoingPost } from "../platforms/platform.js";
-import type { PlatformId, PostOptions } from "../platforms/profiles.js";
+import type { PostOptions } from "../platforms/profiles.js";
 import { outgoingMedia } from "./media.js";
 
 /**
@@ -106,25 +106,31 @@ export async function refreshPostStatus(context: AppContext, postId: string): Pr
 }
 
 /**
- * Writes the target's new state if this run still holds it; answers false (and writes nothing)
- * when another run has taken it over meanwhile.
+ * Writes the target's new state if this run still holds it, with its audit entry in the same
+ * transaction; answers false (and writes nothing) when another run has taken it over meanwhile.
  */
 export async function settle(
   context: AppContext,
   run: PublishRun,
   target: Target,
   changes: Partial<typeof postTargets.$inferInsert>,
+  entry?: AuditEntry,
 ): Promise<boolean> {
   const releases = changes.state !== undefined && changes.state !== "publishing";
-  const updated = await context.db
-    .update(postTargets)
-    .set({
-      ...changes,
-      ...(releases ? { claimedByWorker: null, claimedJobId: null } : {}),
-      updatedAt: new Date(context.clock.now()),
-    })
-    .where(and(eq(postTargets.id, target.id), eq(postTargets.claimedJobId, run.jobId)))
-    .returning({ id: postTargets.id });
+  const updated = await audited(
+    context.db,
+    (tx) =>
+      tx
+        .update(postTargets)
+        .set({
+          ...changes,
+          ...(releases ? { claimedByWorker: null, claimedJobId: null } : {}),
+          updatedAt: new Date(context.clock.now()),
+        })
+        .where(and(eq(postTargets.id, target.id), eq(postTargets.claimedJobId, run.jobId)))
+        .returning({ id: postTargets.id }),
+    (rows) => (rows.length > 0 && entry ? entry : null),
+  );
   if (updated.length === 0) {
     run.logger.warn({ targetId: target.id }, "another worker took this publication over; leaving it to them");
     return false;
@@ -148,38 +154,46 @@ export async function markPublished(
   result: { remoteId: string; url: string },
 ) {
   try {
-    const settled = await settle(context, run, target, {
-      state: "published",
-      remotePostId: result.remoteId,
-      remoteUrl: result.url,
-      publishedAt: new Date(context.clock.now()),
-      error: null,
-    });
-    if (!settled) return;
+    await settle(
+      context,
+      run,
+      target,
+      {
+        state: "published",
+        remotePostId: result.remoteId,
+        remoteUrl: result.url,
+        publishedAt: new Date(context.clock.now()),
+        error: null,
+      },
+      {
+        action: "post.published",
+        organizationId: target.organizationId,
+        target: { type: "post", id: post.id },
+        details: { platform: target.platform, remoteId: result.remoteId, url: result.url, attempt: target.attempts },
+      },
+    );
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     await settle(context, run, target, {
       state: "unknown",
       error: `The post found on the account (${result.url}) is already recorded for another post of the same text; check the account, then retry this one if it is missing.`,
     });
-    return;
   }
-  await recordAudit(context.db, {
-    action: "post.published",
-    organizationId: target.organizationId,
-    target: { type: "post", id: post.id },
-    details: { platform: target.platform, remoteId: result.remoteId, url: result.url, attempt: target.attempts },
-  });
 }
 
 export async function markFailed(context: AppContext, run: PublishRun, target: Target, post: Post, message: string) {
-  if (!(await settle(context, run, target, { state: "failed", error: message }))) return;
-  await recordAudit(context.db, {
-    action: "post.failed",
-    organizationId: target.organizationId,
-    target: { type: "post", id: post.id },
-    details: { platform: target.platform, reason: message, attempt: target.attempts },
-  });
+  await settle(
+    context,
+    run,
+    target,
+    { state: "failed", error: message },
+    {
+      action: "post.failed",
+      organizationId: target.organizationId,
+      target: { type: "post", id: post.id },
+      details: { platform: target.platform, reason: message, attempt: target.attempts },
+    },
+  );
 }
 
 /** Back in the queue for a later try, the same schedule, so the due sweep and the retry job agree. */
@@ -241,7 +255,7 @@ export async function releaseClaim(context: AppContext, targetId: string, jobId:
 
 /** The post as the target's platform receives it: its own options, read by its profile's schema. */
 export async function buildOutgoing(context: AppContext, post: Post, target: Target): Promise<OutgoingPost> {
-  const profile = platforms[target.platform as PlatformId];
+  const profile = platforms[target.platform];
   const options = profile.options.parse((post.options as PostOptions)[profile.id] ?? {});
   const referenced = profile.referencedMedia?.(options) ?? [];
   const allIds = [...new Set([...post.mediaIds, ...referenced])];

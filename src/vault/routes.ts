@@ -8,7 +8,7 @@ import { rewrapDataKeys } from "./vault.js";
  * `npm run keys:rotate` against a running embedded server: PGlite belongs to one process, so
  * the command asks the server to re-wrap, authenticated by the control token in the data folder.
  */
-export const vaultControlRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db, keyRing }) => {
+export const vaultControlRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db, keyRing, clock }) => {
   app.post(
     "/api/internal/keys/rotate",
     {
@@ -24,7 +24,7 @@ export const vaultControlRoutes: FastifyPluginAsyncZod<AppContext> = async (app,
       // reported as failed while the others, and the entry, commit together.
       return audited(
         db,
-        (tx) => rewrapDataKeys(tx, keyRing),
+        (tx) => rewrapDataKeys(tx, keyRing, { clock }),
         (result) => ({ action: "vault.keys_rotated", ip: request.ip, details: { ...result } }),
       );
     },

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { eq, ne } from "drizzle-orm";
-import { systemClock, type Clock } from "../clock.js";
+import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { organizationKeys } from "../db/schema.js";
 import { MissingMasterKeyError, type MasterKeyRing } from "./keyring.js";
@@ -120,12 +120,11 @@ export interface RotationResult {
 /**
  * Re-wraps every data key not yet under the current master key; safe to run while servers run.
  * A key that will not unwrap is reported and skipped, so one bad row does not stop the rest.
- * Rotation times are stamped by the app's clock, the system's when the caller passes none.
  */
 export async function rewrapDataKeys(
   db: Database,
   ring: MasterKeyRing,
-  options: { clock?: Clock } = {},
+  options: { clock: Clock },
 ): Promise<RotationResult> {
   await ring.refresh();
   const target = ring.currentVersion;
@@ -151,7 +150,7 @@ export async function rewrapDataKeys(
           .set({
             wrappedKey: encrypt(ring.currentKey(), dataKey, dataKeyBinding(organizationId, target)),
             masterKeyVersion: target,
-            rotatedAt: new Date((options.clock ?? systemClock).now()),
+            rotatedAt: new Date(options.clock.now()),
           })
           .where(eq(organizationKeys.organizationId, organizationId));
         return true;

@@ -1,3 +1,4 @@
+import { systemClock } from "../../src/clock.js";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
@@ -106,11 +107,15 @@ for (const backend of backends) {
           [2, masterV2],
         ]),
       });
-      const result = await rewrapDataKeys(db, ringV1V2);
+      const result = await rewrapDataKeys(db, ringV1V2, { clock: systemClock });
       assert.equal(result.masterKeyVersion, 2);
       assert.ok(result.rewrapped >= 3);
       assert.equal(result.failed.length, 1, "the data key copied to another organization is reported, not fatal");
-      assert.equal((await rewrapDataKeys(db, ringV1V2)).rewrapped, 0, "a second run has nothing to do");
+      assert.equal(
+        (await rewrapDataKeys(db, ringV1V2, { clock: systemClock })).rewrapped,
+        0,
+        "a second run has nothing to do",
+      );
       const onlyV2 = new Vault(db, await ringOf({ currentVersion: 2, keys: new Map([[2, masterV2]]) }));
       for (const [index, organizationId] of organizationIds.entries()) {
         assert.equal(
