@@ -62,7 +62,9 @@ export interface Sandbox {
 export type SandboxSetup = SandboxOptions & { clients?: OAuthClient[] };
 
 export async function createSandbox(options: SandboxSetup = {}): Promise<Sandbox> {
-  const app = Fastify({ logger: false });
+  // A platform drops its connections when it goes away; a client holding one open without a
+  // request (after a hang fault) must not keep the sandbox from closing until the header timeout.
+  const app = Fastify({ logger: false, forceCloseConnections: true });
   const context = createSandboxContext(options);
   await app.register(sandboxRoutes, { context, clients: () => options.clients ?? defaultClients() });
   return {
