@@ -160,6 +160,8 @@ export function registerControl(
     return { expired: expirePersonAccessTokens(context, parsed.data.platform, parsed.data.personId) };
   });
 
+  app.get("/_sandbox/contract", async () => ({ violations: context.state.contractViolations }));
+
   // Time passing for everything: token lifetimes, rate-limit windows, daily quotas, processing.
   app.get("/_sandbox/clock", async () => ({
     now: new Date(context.now()).toISOString(),

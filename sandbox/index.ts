@@ -1,4 +1,6 @@
 import { adjustableClock } from "../src/clock.js";
+import { PRODUCT_USER_AGENT } from "../src/platforms/http.js";
+import { contractViolation, fromSandboxPath, isSandboxOnly } from "./contract/index.js";
 import formbody from "@fastify/formbody";
 import multipart from "@fastify/multipart";
 import { STATUS_CODES } from "node:http";
@@ -77,7 +79,18 @@ export async function createSandbox(options: SandboxSetup = {}): Promise<Sandbox
       const actualPort = typeof address === "object" && address ? address.port : port;
       return new URL(`http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${actualPort}`);
     },
-    close: () => app.close(),
+    /** Stops the server; rejects when the product sent a request the real platform would refuse. */
+    async close() {
+      await app.close();
+      const violations = context.state.contractViolations;
+      if (violations.length > 0)
+        throw new Error(
+          `the product sent ${violations.length} request(s) the platform does not allow:\n${violations
+            .slice(0, 20)
+            .map((entry) => `${entry.method} ${entry.path}: ${entry.violation}`)
+            .join("\n")}`,
+        );
+    },
   };
 }
 
@@ -225,6 +238,26 @@ export const sandboxRoutes: FastifyPluginAsync<{ context: SandboxContext; client
 
   app.addHook("onResponse", async (request, reply) => {
     if (!dropped.has(request)) journal(request, reply.statusCode);
+  });
+
+  // Every call the product makes is held to what the platform publishes (sandbox/contract), so
+  // a request the real platform would refuse fails the test that made it, whichever it is.
+  app.addHook("preHandler", async (request) => {
+    if (!request.headers["user-agent"]?.startsWith(PRODUCT_USER_AGENT)) return;
+    const below = request.url.slice(app.prefix.length);
+    const target = fromSandboxPath(below);
+    if (!target) return;
+    const url = new URL(below, "http://sandbox.invalid");
+    const body = request.isMultipart?.() || Buffer.isBuffer(request.body) ? undefined : request.body;
+    const call = { method: request.method, path: target.path, body };
+    if (isSandboxOnly(call)) return;
+    const violation = contractViolation({
+      platform: target.platform,
+      ...call,
+      query: url.searchParams,
+      headers: request.headers,
+    });
+    if (violation) state.contractViolations.push({ method: request.method, path: url.pathname, violation });
   });
 
   registerControl(app, context, { platforms, faults, defaultClients: clients });

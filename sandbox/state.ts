@@ -112,6 +112,8 @@ export function emptyData(clients: OAuthClient[]): Data {
 export class SandboxState {
   data: Data;
   journal: JournalEntry[] = [];
+  /** Requests from the product that the platform's spec or documented contract does not allow. */
+  contractViolations: { method: string; path: string; violation: string }[] = [];
   private journalSeq = 0;
 
   constructor(
@@ -170,6 +172,7 @@ export class SandboxState {
   reset(clients: OAuthClient[]): void {
     this.data = emptyData(clients);
     this.journal = [];
+    this.contractViolations = [];
   }
 }
 

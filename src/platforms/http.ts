@@ -5,6 +5,9 @@ import { PlatformError, type PlatformFailure } from "./failure.js";
 import type { PlatformId } from "./profiles.js";
 
 /** A failed answer, as a platform's classify() sees it. */
+/** Platforms ask API clients to name themselves; the sandbox also tells the product's calls from a test's by it. */
+export const PRODUCT_USER_AGENT = "MarketSage-Social";
+
 export interface ErrorResponse {
   status: number;
   headers: Headers;
@@ -151,7 +154,11 @@ export class Api {
 
   async call<T>(schema: ZodType<T>, options: CallOptions): Promise<{ data: T; headers: Headers; status: number }> {
     const method = options.method ?? "GET";
-    const headers: Record<string, string> = { accept: "application/json", ...options.headers };
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      "user-agent": PRODUCT_USER_AGENT,
+      ...options.headers,
+    };
     if (options.bearer !== false && this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     let body: string | Uint8Array<ArrayBuffer> | FormData | undefined;
     if (options.bytes) {

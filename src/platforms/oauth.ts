@@ -1,6 +1,6 @@
 import * as oauth from "oauth4webapi";
 import { systemClock, type Clock } from "../clock.js";
-import { isLoopback, joinPath, retryAfter } from "./http.js";
+import { isLoopback, joinPath, PRODUCT_USER_AGENT, retryAfter } from "./http.js";
 import { PlatformError, type GrantTokens, type OAuth2Spec, type PlatformFailure, type PlatformId } from "./platform.js";
 
 /**
@@ -63,6 +63,7 @@ function requestOptions(settings: OAuthClientSettings): oauth.TokenEndpointReque
   );
   return {
     signal: () => AbortSignal.timeout(settings.timeoutMs),
+    headers: { "user-agent": PRODUCT_USER_AGENT },
     ...(isLoopback(tokenUrl) ? { [oauth.allowInsecureRequests]: true } : {}),
     ...(quirks.length ? { [oauth.customFetch]: quirks.reduce<typeof fetch>((next, quirk) => quirk(next), fetch) } : {}),
   };
