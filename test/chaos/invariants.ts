@@ -39,6 +39,8 @@ export type ViolationKind =
   | "thread-broken"
   | "connection-unhealthy"
   | "health-green-without-worker"
+  /** A request the platform's spec or documented contract does not allow. */
+  | "contract-refused"
   | "process-died";
 
 export interface Violation {

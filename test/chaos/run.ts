@@ -215,6 +215,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     );
     const outcomes = await readOutcomes(database, organizations, posts);
     const items = (await sandbox.control<{ items: PublishedItem[] }>("/published")).items;
+    const refusedRequests = (
+      await sandbox.control<{ violations: { method: string; path: string; violation: string }[] }>("/contract")
+    ).violations;
     const violations: Violation[] = [
       ...checkTargets({
         outcomes,
@@ -227,6 +230,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ...refusedEdits,
       ...(await connectionViolations(organizations)),
       ...processResult.violations,
+      ...refusedRequests.map((refused): Violation => ({
+        kind: "contract-refused",
+        product: `${refused.method} ${refused.path}`,
+        truth: refused.violation,
+      })),
       // Failing to start while the database is away is what a process should do: exit, and
       // be started again. Dying while running is not.
       ...fleet.incidents
