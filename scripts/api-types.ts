@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import openapiTS, { astToString, type OpenAPI3 } from "openapi-typescript";
 import * as prettier from "prettier";
 import { parseConfig } from "../src/config.js";
-import { createLogger } from "../src/http/logger.js";
+import { createLogger } from "../src/logger.js";
 import { startRuntime } from "../src/runtime.js";
 
 /** The dashboard's view of the API: written by `npm run api:types`, compared by test/web/api-types.test.ts. */

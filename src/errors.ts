@@ -14,6 +14,12 @@ export type FailureKind =
   | "conflict"
   /** Existed, and is over for good (a used or expired link). */
   | "gone"
+  /** Too many attempts in too short a time: the caller must wait (how long is said). */
+  | "throttled"
+  /** More than the product accepts in one go (an upload's size). */
+  | "too_large"
+  /** A kind of content the product does not take (a file type). */
+  | "unsupported_type"
   /** A platform we depend on did not answer properly: worth trying again later. */
   | "upstream";
 

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { SandboxTwin } from "./connections/twin.js";
 import { loadConfig } from "./config.js";
-import { createLogger, prettyTerminalStream } from "./http/logger.js";
+import { createLogger, prettyTerminalStream } from "./logger.js";
 import { claimDataDirectory } from "./data-directory.js";
 import { isDatabaseUnreachable } from "./db/client.js";
 import { startRuntime, type ProcessRole } from "./runtime.js";

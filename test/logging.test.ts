@@ -4,7 +4,7 @@ import { after, before, describe, test } from "node:test";
 import { sql } from "drizzle-orm";
 import { openTokens } from "../src/connections/store.js";
 import { connections, users } from "../src/db/schema.js";
-import { redactUrl } from "../src/http/logger.js";
+import { redactUrl } from "../src/logger.js";
 import { sandboxTwin } from "../sandbox/twin.js";
 import { startTestApp, testControlToken, type TestApp } from "./support/app.js";
 import { createOrganization, signUp, uniqueEmail } from "./support/factories.js";

@@ -5,7 +5,7 @@ import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { auditEvents } from "../db/schema.js";
 import type { AppContext } from "../context.js";
-import { AppError } from "../http/errors.js";
+import { DomainError } from "../errors.js";
 import { hashSecret, newSecret } from "./sessions.js";
 
 /**
@@ -62,11 +62,11 @@ async function failuresSince(db: Database, windowStart: Date, where: SQL | undef
   return row?.failures ?? 0;
 }
 
-function tooMany(reply: FastifyReply, limits: ThrottleLimits, message: string): AppError {
+function tooMany(reply: FastifyReply, limits: ThrottleLimits, message: string): DomainError {
   const retryAfterSeconds = Math.ceil(limits.windowMs / 1000);
   reply.header("retry-after", String(retryAfterSeconds));
-  return new AppError(
-    429,
+  return new DomainError(
+    "throttled",
     "too_many_attempts",
     `${message} Try again in ${Math.ceil(retryAfterSeconds / 60)} minutes.`,
     "email",

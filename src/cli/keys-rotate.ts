@@ -1,7 +1,7 @@
 import { loadConfig } from "../config.js";
 import { readLiveServer } from "../data-directory.js";
 import { openDatabase } from "../db/client.js";
-import { createLogger } from "../http/logger.js";
+import { createLogger } from "../logger.js";
 import { audited } from "../audit/audit.js";
 import { systemClock } from "../clock.js";
 import { addDevelopmentKeyVersion, keySource, MasterKeyRing } from "../vault/keyring.js";

@@ -5,7 +5,7 @@ import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { isDatabaseUnreachable } from "../db/client.js";
 import { DomainError, type FailureKind } from "../errors.js";
 
-/** The app's own failures: `message` is for logs and developers, `userMessage` for people. */
+/** Failures of the HTTP edge itself (sessions, the control token, text checks), with their status. */
 export class AppError extends Error {
   constructor(
     readonly statusCode: number,
@@ -25,6 +25,9 @@ const statusOfFailure: Record<FailureKind, number> = {
   not_found: 404,
   conflict: 409,
   gone: 410,
+  too_large: 413,
+  unsupported_type: 415,
+  throttled: 429,
   upstream: 502,
 };
 
@@ -160,7 +163,7 @@ function answerFor(error: FastifyError): { statusCode: number; body: ErrorBody }
 
 /**
  * The one way an error becomes an answer. A 5xx is logged through the logger's error serializer
- * (http/logger.ts), which keeps query parameters and database row values out of the log.
+ * (logger.ts), which keeps query parameters and database row values out of the log.
  */
 export function replyWithError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const { statusCode, body } = answerFor(error);

@@ -8,7 +8,7 @@ import { eq } from "drizzle-orm";
 import type { FastifyPluginAsync } from "fastify";
 import { media } from "../db/schema.js";
 import type { AppContext } from "../context.js";
-import { AppError } from "../http/errors.js";
+import { DomainError } from "../errors.js";
 import type { OutgoingMedia } from "../platforms/platform.js";
 import { probeFile, readSignature } from "./probe.js";
 
@@ -45,8 +45,8 @@ const UPLOAD_FIELD = "file";
 export const uploadLimits = (maxBytes: number) => ({ fileSize: maxBytes, parts: 2 });
 
 const malformedUpload = () =>
-  new AppError(
-    400,
+  new DomainError(
+    "invalid_input",
     "malformed_upload",
     `The upload is not a complete multipart/form-data form: send one file in the field \`${UPLOAD_FIELD}\`.`,
     UPLOAD_FIELD,
@@ -77,8 +77,8 @@ const sameKind = (declared: string, sniffed: string | undefined) =>
  */
 async function writeUpload(context: AppContext, organizationId: string, file: MultipartFile) {
   if (!acceptedTypes.includes(file.mimetype)) {
-    throw new AppError(
-      415,
+    throw new DomainError(
+      "unsupported_type",
       "unsupported_media_type",
       `${file.mimetype} files cannot be posted: use JPEG, PNG, GIF, WebP, MP4, MOV or WebM.`,
       UPLOAD_FIELD,
@@ -94,8 +94,8 @@ async function writeUpload(context: AppContext, organizationId: string, file: Mu
   try {
     await pipeline(file.file, createWriteStream(target));
     if (file.file.truncated) {
-      throw new AppError(
-        413,
+      throw new DomainError(
+        "too_large",
         "file_too_large",
         `The file is over ${Math.round(context.config.media.maxBytes / 1024 / 1024)} MB.`,
         UPLOAD_FIELD,
@@ -103,8 +103,8 @@ async function writeUpload(context: AppContext, organizationId: string, file: Mu
     }
     const sniffed = await readSignature(target);
     if (!sameKind(file.mimetype, sniffed)) {
-      throw new AppError(
-        415,
+      throw new DomainError(
+        "unsupported_type",
         "content_type_mismatch",
         `The file was sent as ${file.mimetype} but its content is ${sniffed ?? "not an image or video we know"}: upload the original file.`,
         UPLOAD_FIELD,
@@ -130,14 +130,14 @@ export async function storeUpload(
   try {
     for (let part = await nextPart(options.parts); part; part = await nextPart(options.parts)) {
       if (part.type !== "file" || part.fieldname !== UPLOAD_FIELD) {
-        throw new AppError(
-          400,
+        throw new DomainError(
+          "invalid_input",
           "unexpected_field",
           `An upload takes one file in the field \`${UPLOAD_FIELD}\` and nothing else: remove \`${part.fieldname}\`.`,
           part.fieldname,
         );
       }
-      if (stored) throw new AppError(400, "too_many_files", "Upload one file at a time.", UPLOAD_FIELD);
+      if (stored) throw new DomainError("invalid_input", "too_many_files", "Upload one file at a time.", UPLOAD_FIELD);
       stored = await writeUpload(context, options.organizationId, part);
     }
   } catch (error) {
@@ -145,8 +145,8 @@ export async function storeUpload(
     throw error;
   }
   if (!stored) {
-    throw new AppError(
-      400,
+    throw new DomainError(
+      "invalid_input",
       "no_file",
       `Send the file as multipart form data in the field \`${UPLOAD_FIELD}\`.`,
       UPLOAD_FIELD,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { workerHeartbeats } from "../../src/db/schema.js";
-import { createLogger } from "../../src/http/logger.js";
+import { createLogger } from "../../src/logger.js";
 import { holdPresence } from "../../src/jobs/presence.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { waitFor } from "../support/process.js";

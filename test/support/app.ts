@@ -4,7 +4,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import type { Clock } from "../../src/clock.js";
 import { parseConfig } from "../../src/config.js";
-import { createLogger } from "../../src/http/logger.js";
+import { createLogger } from "../../src/logger.js";
 import type { SandboxTwin } from "../../src/connections/access.js";
 import { startRuntime, type ProcessRole, type Runtime } from "../../src/runtime.js";
 import { HttpClient } from "./client.js";
