@@ -1,3 +1,4 @@
+import { membershipRoles } from "../auth/permissions.js";
 import { sql } from "drizzle-orm";
 import {
   bigserial,
@@ -19,7 +20,7 @@ import type { PlatformId, PostOptions } from "../platforms/profiles.js";
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 
 /** Roles held inside one organization; SUPER_ADMIN is installation-wide and lives on the user. */
-export const membershipRole = pgEnum("membership_role", ["ADMIN", "USER", "GUEST"]);
+export const membershipRole = pgEnum("membership_role", membershipRoles);
 
 export const users = pgTable(
   "users",

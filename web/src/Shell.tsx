@@ -1,6 +1,6 @@
 import { useMutation } from "@tanstack/react-query";
 import { Navigate, NavLink, Outlet, useNavigate } from "react-router";
-import { api, roleCan, roleLabels } from "./api";
+import { api, can, roleLabels } from "./api";
 import { Avatar, Logo } from "./components/ui";
 import { useResetSession, useSession } from "./session";
 
@@ -66,7 +66,7 @@ export function Shell() {
             </span>{" "}
             Overview
           </NavLink>
-          {roleCan.post(role) ? (
+          {can(role, "posts:create") ? (
             <NavLink to="/compose">
               <span className="nav-icon" aria-hidden>
                 ✎
@@ -74,7 +74,7 @@ export function Shell() {
               Compose
             </NavLink>
           ) : null}
-          {roleCan.post(role) ? (
+          {can(role, "posts:create") ? (
             <NavLink to="/posts">
               <span className="nav-icon" aria-hidden>
                 ▤
@@ -82,7 +82,7 @@ export function Shell() {
               Posts
             </NavLink>
           ) : null}
-          {roleCan.viewConnections(role) ? (
+          {can(role, "connections:view") ? (
             <NavLink to="/social-media">
               <span className="nav-icon" aria-hidden>
                 ✦
@@ -90,7 +90,7 @@ export function Shell() {
               Social accounts
             </NavLink>
           ) : null}
-          {roleCan.viewMembers(role) ? (
+          {can(role, "members:view") ? (
             <NavLink to="/team">
               <span className="nav-icon" aria-hidden>
                 ☺
@@ -98,7 +98,7 @@ export function Shell() {
               Team
             </NavLink>
           ) : null}
-          {roleCan.viewAudit(role) ? (
+          {can(role, "audit:view") ? (
             <NavLink to="/audit">
               <span className="nav-icon" aria-hidden>
                 ≡

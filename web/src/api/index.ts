@@ -93,18 +93,8 @@ export type MediaItem = Answer<"/api/media", "POST">["media"];
 export type Post = Answer<"/api/posts", "GET">["posts"][number];
 export type PostTarget = Post["targets"][number];
 
-export const membershipRoles: MembershipRole[] = ["ADMIN", "USER", "GUEST"];
-
-/** What each role may do, mirrored from the server's table for showing and hiding controls. */
-export const roleCan = {
-  manageMembers: (role: Role) => role === "ADMIN" || role === "SUPER_ADMIN",
-  viewMembers: (role: Role) => role !== "GUEST",
-  viewAudit: (role: Role) => role === "ADMIN" || role === "SUPER_ADMIN",
-  viewConnections: (role: Role) => role !== "GUEST",
-  connectAccounts: (role: Role) => role !== "GUEST",
-  manageTokens: (role: Role) => role === "ADMIN" || role === "SUPER_ADMIN",
-  post: (role: Role) => role !== "GUEST",
-};
+/** The server's own role table decides what the dashboard shows, so the two cannot disagree. */
+export { can, membershipRoles } from "../../../src/auth/permissions";
 
 export const roleLabels: Record<Role, string> = {
   SUPER_ADMIN: "Super admin",

@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
-import { api, roleCan, roleLabels, type Health } from "../api";
+import { api, can, roleLabels, type Health } from "../api";
 import { formatInZone } from "../time";
 import { PlatformMark } from "../components/PlatformMark";
 import { Avatar, Card, PageHeader, RelativeTime } from "../components/ui";
@@ -29,27 +29,27 @@ export function OverviewPage() {
   const members = useQuery({
     queryKey: ["members"],
     queryFn: () => api("GET", "/api/organization/members"),
-    enabled: roleCan.viewMembers(role),
+    enabled: can(role, "members:view"),
   });
   const invitations = useQuery({
     queryKey: ["invitations"],
     queryFn: () => api("GET", "/api/organization/invitations"),
-    enabled: roleCan.manageMembers(role),
+    enabled: can(role, "members:manage"),
   });
   const activity = useQuery({
     queryKey: ["audit", "recent"],
     queryFn: () => api("GET", "/api/audit", { query: { limit: 6 } }),
-    enabled: roleCan.viewAudit(role),
+    enabled: can(role, "audit:view"),
   });
   const connections = useQuery({
     queryKey: ["connections"],
     queryFn: () => api("GET", "/api/social-media/connections"),
-    enabled: roleCan.viewConnections(role),
+    enabled: can(role, "connections:view"),
   });
   const posts = useQuery({
     queryKey: ["posts", "recent"],
     queryFn: () => api("GET", "/api/posts", { query: { limit: 5 } }),
-    enabled: roleCan.post(role),
+    enabled: can(role, "posts:create"),
   });
   const health = useQuery({
     queryKey: ["health"],
@@ -149,7 +149,7 @@ export function OverviewPage() {
         ) : null}
 
         {members.data ? (
-          <Card title="Team" actions={<Link to="/team">{roleCan.manageMembers(role) ? "Manage" : "View all"}</Link>}>
+          <Card title="Team" actions={<Link to="/team">{can(role, "members:manage") ? "Manage" : "View all"}</Link>}>
             <ul className="people">
               {members.data.members.slice(0, 6).map((member) => (
                 <li key={member.userId}>
@@ -161,7 +161,7 @@ export function OverviewPage() {
                 </li>
               ))}
             </ul>
-            {roleCan.manageMembers(role) && members.data.members.length === 1 ? (
+            {can(role, "members:manage") && members.data.members.length === 1 ? (
               <p className="callout">
                 Working alone so far. <Link to="/team">Invite your team</Link> to share the work.
               </p>

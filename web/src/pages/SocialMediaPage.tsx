@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useSearchParams } from "react-router";
-import { api, roleCan } from "../api";
+import { api, can } from "../api";
 import { AccountPicker } from "../components/AccountPicker";
 import { PlatformCard } from "../components/PlatformCard";
 import { Card, PageHeader } from "../components/ui";
@@ -74,8 +74,8 @@ export function SocialMediaPage() {
             key={platform.id}
             platform={platform}
             connections={list.filter((connection) => connection.platform === platform.id)}
-            canConnect={roleCan.connectAccounts(role)}
-            canManage={roleCan.manageTokens(role)}
+            canConnect={can(role, "connections:connect")}
+            canManage={can(role, "tokens:manage")}
           />
         ))}
       </div>

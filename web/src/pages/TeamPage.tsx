@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { api, membershipRoles, roleCan, roleDescriptions, roleLabels, type Member, type MembershipRole } from "../api";
+import { api, membershipRoles, can, roleDescriptions, roleLabels, type Member, type MembershipRole } from "../api";
 import {
   Avatar,
   Button,
@@ -196,7 +196,7 @@ function MemberRow({ member, canManage, isSelf }: { member: Member; canManage: b
 
 export function TeamPage() {
   const { user, activeOrganization } = useSession();
-  const canManage = roleCan.manageMembers(activeOrganization!.role);
+  const canManage = can(activeOrganization!.role, "members:manage");
   const members = useQuery({
     queryKey: ["members"],
     queryFn: () => api("GET", "/api/organization/members"),
