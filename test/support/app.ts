@@ -75,9 +75,23 @@ export async function startTestApp(
     logs,
     client: () => new HttpClient(url),
     async stop() {
+      const refused = runtime.context.sandboxTwin && runtime.http ? await twinContractViolations(url) : [];
       await runtime.stop();
       await database.cleanUp();
       await rm(dataDir, { recursive: true, force: true });
+      if (refused.length > 0)
+        throw new Error(
+          `the product sent requests the platform does not allow:\n${refused.map((entry) => `${entry.method} ${entry.path}: ${entry.violation}`).join("\n")}`,
+        );
     },
   };
+}
+
+/** What the development twin's contract check refused: held to the platforms' rules like a standalone sandbox. */
+async function twinContractViolations(url: URL): Promise<{ method: string; path: string; violation: string }[]> {
+  const answer = await fetch(new URL("/sandbox/_sandbox/contract", url), {
+    headers: { authorization: `Bearer ${testControlToken}` },
+  });
+  if (!answer.ok) throw new Error(`the twin's contract check answered ${answer.status}`);
+  return ((await answer.json()) as { violations: { method: string; path: string; violation: string }[] }).violations;
 }
