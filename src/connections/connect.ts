@@ -4,7 +4,14 @@ import { hashSecret } from "../auth/sessions.js";
 import type { AppContext } from "../context.js";
 import { connectionErrors, oauthAttempts } from "../db/schema.js";
 import { conflict, invalidInput } from "../errors.js";
-import { authorizeUrl, exchangeCode, exchangeGrant, newCodeVerifier, newState } from "../platforms/oauth.js";
+import {
+  authorizeUrl,
+  exchangeCode,
+  exchangeGrant,
+  newCodeVerifier,
+  newState,
+  UNVERIFIED,
+} from "../platforms/oauth.js";
 import { isBotPlatform, PlatformError, type Account, type GrantTokens } from "../platforms/platform.js";
 import type { PlatformId } from "../platforms/profiles.js";
 import { apiFor, oauthSettings, platformAccess, redirectUri, type PlatformAccess } from "./access.js";
@@ -66,6 +73,7 @@ export type CallbackFailure =
   | "state_expired"
   | "state_used"
   | "code_rejected"
+  | "answer_unverified"
   | "not_configured"
   | "no_accounts"
   | "platform_unavailable";
@@ -186,6 +194,16 @@ export async function completeConnect(
         "platform_unavailable",
         `${name} did not answer properly (${error.message}). Try again in a few minutes.`,
       );
+    }
+    if (error.failure.kind === "rate_limited") {
+      return fail(
+        "platform_unavailable",
+        `${name} is turning requests away for now (too many at once). Try again after ${error.failure.retryAt.toISOString()}.`,
+      );
+    }
+    // An answer that failed verification is not a wrong secret: saying what disagreed is the whole help.
+    if (error.platformCode === UNVERIFIED && error.failure.kind === "rejected") {
+      return fail("answer_unverified", `${error.failure.userMessage} Nothing was connected.`);
     }
     return fail(
       "code_rejected",

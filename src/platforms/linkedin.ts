@@ -229,6 +229,11 @@ export const linkedin: OAuthPlatform<PlatformOptions<"linkedin">> = {
     // LinkedIn refuses an invalid, expired or revoked refresh token with `invalid_request`.
     // https://learn.microsoft.com/linkedin/shared/authentication/programmatic-refresh-tokens
     refusals: ["invalid_grant", "invalid_request"],
+    // The ID token's issuer is https://www.linkedin.com/oauth, not the authorize host; its keys are
+    // listed by the discovery document at https://www.linkedin.com/oauth/.well-known/openid-configuration.
+    // https://learn.microsoft.com/linkedin/consumer/integrations/self-serve/sign-in-with-linkedin-v2#id-token
+    issuerPath: "/oauth",
+    idTokens: { jwks: { host: "oauth", path: "/oauth/openid/jwks" } },
   }),
 
   async listAccounts(api, { apiVersion }) {
