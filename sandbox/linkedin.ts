@@ -92,6 +92,19 @@ export const linkedinProducts: Record<string, string[]> = {
   ],
 };
 
+/**
+ * The products an app needs for these scopes, each scope from the first product that grants it,
+ * so a member app never gets Community Management for w_member_social. Member Post Analytics
+ * joins the member app's products, as its analytics read the member's posts.
+ */
+export function linkedinProductsFor(scopes: string[]): string[] {
+  const products = new Set(
+    scopes.map((scope) => Object.keys(linkedinProducts).find((product) => linkedinProducts[product]!.includes(scope))!),
+  );
+  if (products.has("share_on_linkedin")) products.add("member_post_analytics");
+  return [...products].filter(Boolean);
+}
+
 /** What an app registered without naming its products has: the two self-serve products. */
 const DEFAULT_PRODUCTS = ["sign_in_with_linkedin", "share_on_linkedin"];
 

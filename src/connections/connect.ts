@@ -21,6 +21,13 @@ import { auditOrigin, saveConnections, type Actor } from "./save.js";
 
 const ATTEMPT_TTL_MS = 10 * 60_000;
 
+/** The variable holding the secret of the app this connect went through. */
+function secretVariable(context: AppContext, platform: PlatformId, access: PlatformAccess): string {
+  const platformSecret = `${context.config.platforms[platform].variablePrefix}_CLIENT_SECRET`;
+  const own = access.variant?.credentialsPrefix;
+  return own ? `${own}_CLIENT_SECRET (${platformSecret} while it is unset)` : platformSecret;
+}
+
 function requireOAuth(access: PlatformAccess) {
   if (access.mode === "unavailable") {
     throw conflict(
@@ -41,8 +48,9 @@ export async function beginConnect(
   context: AppContext,
   actor: Actor & { sessionIdHash: string },
   platform: PlatformId,
+  variant?: string,
 ): Promise<URL> {
-  const access = platformAccess(context, platform);
+  const access = platformAccess(context, platform, variant);
   const { settings } = requireOAuth(access);
   const state = newState();
   const stateHash = hashSecret(state);
@@ -53,6 +61,7 @@ export async function beginConnect(
     userId: actor.user.id,
     sessionIdHash: actor.sessionIdHash,
     platform,
+    variant: access.variant?.id ?? null,
     isSandbox: access.mode === "sandbox",
     codeVerifierCiphertext: codeVerifier
       ? await context.vault.seal(
@@ -134,8 +143,8 @@ export async function completeConnect(
     ip: options.ip,
     userAgent: options.userAgent,
   };
-  const access = platformAccess(context, platform);
-  const name = access.definition.name;
+  const access = platformAccess(context, platform, attempt.variant);
+  const name = access.variant?.label ?? access.definition.name;
   const fail = async (code: CallbackFailure, message: string): Promise<CallbackOutcome> => {
     await audited(
       context.db,
@@ -207,18 +216,25 @@ export async function completeConnect(
     }
     return fail(
       "code_rejected",
-      `${name} refused the sign-in: ${describeFailure(error)} If this keeps happening, check that ${context.config.platforms[platform].variablePrefix}_CLIENT_SECRET belongs to the app and that the app's redirect URI is exactly ${attempt.redirectUri}.`,
+      `${name} refused the sign-in: ${describeFailure(error)} If this keeps happening, check that ${secretVariable(context, platform, access)} belongs to the app and that the app's redirect URI is exactly ${attempt.redirectUri}.`,
     );
   }
   if (accounts.length === 0) return fail("no_accounts", access.definition.noAccountsMessage);
   if (accounts.length === 1) {
-    const saved = await saveConnections(context, actor, { platform, isSandbox: attempt.isSandbox, grant, accounts });
+    const saved = await saveConnections(context, actor, {
+      platform,
+      variant: attempt.variant,
+      isSandbox: attempt.isSandbox,
+      grant,
+      accounts,
+    });
     return { kind: "connected", connectionIds: saved.map((connection) => connection.id) };
   }
   const grantId = await offerChoice(context, {
     organizationId: attempt.organizationId,
     userId: options.user.id,
     platform,
+    variant: attempt.variant,
     isSandbox: attempt.isSandbox,
     grant,
     accounts,
