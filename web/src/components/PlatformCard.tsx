@@ -19,7 +19,7 @@ export function PlatformCard({
   canConnect: boolean;
   canManage: boolean;
 }) {
-  const connect = useMutation({ mutationFn: () => startConnect(platform.id) });
+  const connect = useMutation({ mutationFn: (variant?: string) => startConnect(platform.id, variant) });
   const profile = platformProfiles[platform.id];
   return (
     <section className="card platform-card" aria-label={platform.name} data-testid={`platform-${platform.id}`}>
@@ -67,12 +67,41 @@ export function PlatformCard({
       ) : canConnect ? (
         profile.bot ? (
           <BotConnectForm platform={platform} form={profile.bot} />
+        ) : platform.variants.length > 0 ? (
+          <div className="connect-variants">
+            <FormError error={connect.error} />
+            {platform.variants.map((variant) => (
+              <div key={variant.id} className="connect-variant" data-testid={`connect-${platform.id}-${variant.id}`}>
+                {variant.mode === "unavailable" ? (
+                  <p className="muted small">
+                    {variant.label}: set{" "}
+                    {variant.missingVariables.map((variable, index) => (
+                      <Fragment key={variable}>
+                        {index > 0 ? " and " : null}
+                        <code>{variable}</code>
+                      </Fragment>
+                    ))}
+                    .
+                  </p>
+                ) : (
+                  <Button
+                    variant={connections.length ? "secondary" : "primary"}
+                    onClick={() => connect.mutate(variant.id)}
+                    busy={connect.isPending && connect.variables === variant.id}
+                  >
+                    Connect {variant.label}
+                  </Button>
+                )}
+                <p className="muted small">{variant.description}</p>
+              </div>
+            ))}
+          </div>
         ) : (
           <div>
             <FormError error={connect.error} />
             <Button
               variant={connections.length ? "secondary" : "primary"}
-              onClick={() => connect.mutate()}
+              onClick={() => connect.mutate(undefined)}
               busy={connect.isPending}
             >
               {connections.length ? "Connect another account" : `Connect ${platform.name}`}
