@@ -21,6 +21,20 @@ import { auditOrigin, saveConnections, type Actor } from "./save.js";
 
 const ATTEMPT_TTL_MS = 10 * 60_000;
 
+/**
+ * The errors by which a person's No comes back (RFC 6749's access_denied; LinkedIn's own for
+ * Cancel); any other error is the platform refusing the request.
+ * https://learn.microsoft.com/linkedin/shared/authentication/authorization-code-flow#failed-requests
+ */
+const PERSON_DECLINED = new Set(["access_denied", "user_cancelled_authorize", "user_cancelled_login"]);
+
+/** The variable naming the app this connect goes through. */
+function clientIdVariable(context: AppContext, platform: PlatformId, access: PlatformAccess): string {
+  const settings = context.config.platforms[platform];
+  const own = access.variant?.credentialsPrefix;
+  return own ? `${own}_CLIENT_ID (${settings.credentialVariables[0]} while it is unset)` : settings.credentialVariables[0]!;
+}
+
 /** The variable holding the secret of the app this connect went through. */
 function secretVariable(context: AppContext, platform: PlatformId, access: PlatformAccess): string {
   const platformSecret = `${context.config.platforms[platform].variablePrefix}_CLIENT_SECRET`;
@@ -77,6 +91,7 @@ export async function beginConnect(
 
 export type CallbackFailure =
   | "consent_denied"
+  | "authorization_refused"
   | "state_missing"
   | "state_mismatch"
   | "state_expired"
@@ -160,12 +175,18 @@ export async function completeConnect(
 
   if (attempt.expiresAt.getTime() <= context.clock.now())
     return fail("state_expired", `The ${name} sign-in took more than 10 minutes. Start again from this page.`);
-  const denied = callbackUrl.searchParams.get("error");
-  if (denied) {
+  const refusal = callbackUrl.searchParams.get("error");
+  if (refusal) {
     const description = callbackUrl.searchParams.get("error_description");
+    if (PERSON_DECLINED.has(refusal))
+      return fail(
+        "consent_denied",
+        `${name} access was not granted${description ? ` (${description})` : ""}. Connect again and choose Allow to let MarketSage post for you.`,
+      );
+    // The platform turned the request down before anyone was asked: the app at the platform is not set up for it.
     return fail(
-      "consent_denied",
-      `${name} access was not granted${description ? ` (${description})` : ""}. Connect again and choose Allow to let MarketSage post for you.`,
+      "authorization_refused",
+      `${name} refused the request itself (${description ?? refusal}). Check that the app behind ${clientIdVariable(context, platform, access)} is provisioned for what this connection asks.`,
     );
   }
   if (access.mode === "unavailable" || (access.mode === "sandbox") !== attempt.isSandbox) {
