@@ -61,7 +61,9 @@ export function appRegistrations(redirectUriFor: (platform: PlatformId) => strin
     const variants: ConnectVariant[] = (platformProfiles[platform] as PlatformProfile).connectVariants ?? [];
     return [
       app(platform, variants[0]?.scopes),
-      ...variants.filter((variant) => variant.credentialsPrefix).map((variant) => app(`${platform}-${variant.id}`, variant.scopes)),
+      ...variants
+        .filter((variant) => variant.credentialsPrefix)
+        .map((variant) => app(`${platform}-${variant.id}`, variant.scopes)),
     ];
   });
 }

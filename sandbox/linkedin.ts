@@ -231,7 +231,10 @@ export const linkedin: SandboxPlatform = {
           const person = personOf(personId);
           return {
             ...(scopes.includes("profile")
-              ? { name: person.name, picture: `https://media.licdn.com/dms/image/${person.linkedin.sub}/profile-displayphoto` }
+              ? {
+                  name: person.name,
+                  picture: `https://media.licdn.com/dms/image/${person.linkedin.sub}/profile-displayphoto`,
+                }
               : {}),
             ...(scopes.includes("email") ? { email: person.email, email_verified: true } : {}),
           };

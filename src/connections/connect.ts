@@ -21,18 +21,13 @@ import { auditOrigin, saveConnections, type Actor } from "./save.js";
 
 const ATTEMPT_TTL_MS = 10 * 60_000;
 
-/**
- * The errors by which a person's No comes back (RFC 6749's access_denied; LinkedIn's own for
- * Cancel); any other error is the platform refusing the request.
- * https://learn.microsoft.com/linkedin/shared/authentication/authorization-code-flow#failed-requests
- */
-const PERSON_DECLINED = new Set(["access_denied", "user_cancelled_authorize", "user_cancelled_login"]);
-
 /** The variable naming the app this connect goes through. */
 function clientIdVariable(context: AppContext, platform: PlatformId, access: PlatformAccess): string {
   const settings = context.config.platforms[platform];
   const own = access.variant?.credentialsPrefix;
-  return own ? `${own}_CLIENT_ID (${settings.credentialVariables[0]} while it is unset)` : settings.credentialVariables[0]!;
+  return own
+    ? `${own}_CLIENT_ID (${settings.credentialVariables[0]} while it is unset)`
+    : settings.credentialVariables[0]!;
 }
 
 /** The variable holding the secret of the app this connect went through. */
@@ -178,7 +173,7 @@ export async function completeConnect(
   const refusal = callbackUrl.searchParams.get("error");
   if (refusal) {
     const description = callbackUrl.searchParams.get("error_description");
-    if (PERSON_DECLINED.has(refusal))
+    if ((oauthSettings(access)?.spec.declinedErrors ?? ["access_denied"]).includes(refusal))
       return fail(
         "consent_denied",
         `${name} access was not granted${description ? ` (${description})` : ""}. Connect again and choose Allow to let MarketSage post for you.`,

@@ -29,7 +29,13 @@ export function auditOrigin(actor: Actor) {
 export async function saveConnections(
   context: AppContext,
   actor: Actor,
-  options: { platform: PlatformId; variant?: string | null; isSandbox: boolean; grant: GrantTokens; accounts: Account[] },
+  options: {
+    platform: PlatformId;
+    variant?: string | null;
+    isSandbox: boolean;
+    grant: GrantTokens;
+    accounts: Account[];
+  },
 ): Promise<Connection[]> {
   const saved: Connection[] = [];
   for (const account of options.accounts) {

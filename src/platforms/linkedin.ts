@@ -229,6 +229,9 @@ export const linkedin: OAuthPlatform<PlatformOptions<"linkedin">> = {
     // listed by the discovery document at https://www.linkedin.com/oauth/.well-known/openid-configuration.
     // https://learn.microsoft.com/linkedin/consumer/integrations/self-serve/sign-in-with-linkedin-v2#id-token
     issuerPath: "/oauth",
+    // Cancel comes back as LinkedIn's own errors; unauthorized_scope_error is the app's fault, not the member's.
+    // https://learn.microsoft.com/linkedin/shared/authentication/authorization-code-flow#failed-requests
+    declinedErrors: ["access_denied", "user_cancelled_authorize", "user_cancelled_login"],
     idTokens: { jwks: { host: "oauth", path: "/oauth/openid/jwks" } },
   }),
 

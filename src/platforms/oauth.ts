@@ -148,7 +148,8 @@ const withErrorStatus: FetchQuirk = (next) => async (input, init) => {
 const withoutIdToken: FetchQuirk = (next) => async (input, init) => {
   const response = await next(input, init);
   if (!response.ok || !(response.headers.get("content-type") ?? "").includes("json")) return response;
-  const { id_token: _unasked, ...body } = (await response.json()) as Record<string, unknown>;
+  const body = (await response.json()) as Record<string, unknown>;
+  delete body.id_token;
   return Response.json(body, { status: response.status, headers: { "cache-control": "no-store" } });
 };
 
@@ -172,13 +173,18 @@ const GRAPH_THROTTLING = new Set([4, 17, 32, 613, 80001]);
 const withGraphErrors: FetchQuirk = (next) => async (input, init) => {
   const response = await next(input, init);
   if (response.ok || !(response.headers.get("content-type") ?? "").includes("json")) return response;
-  const parsed = graphError.safeParse(await response.clone().json().catch(() => undefined));
+  const parsed = graphError.safeParse(
+    await response
+      .clone()
+      .json()
+      .catch(() => undefined),
+  );
   if (!parsed.success) return response;
   const { code, message, is_transient: isTransient } = parsed.data.error;
   const [status, error] = GRAPH_THROTTLING.has(code)
     ? [429, "slow_down"]
     : isTransient || code === 2 || response.status >= 500
-      ? [Math.max(response.status, 503), "temporarily_unavailable"]
+      ? [response.status >= 500 ? response.status : 503, "temporarily_unavailable"]
       : code === 101
         ? [401, "invalid_client"]
         : code === 190 || code === 100
@@ -260,7 +266,11 @@ function unverifiedAnswer(settings: OAuthClientSettings, as: oauth.Authorization
   if (!(error instanceof oauth.OperationProcessingError) || !VERIFICATION_CODES.has(error.code ?? "")) return undefined;
   if (error.cause instanceof Response) return undefined;
   const name = platformProfiles[settings.platform].name;
-  const cause = (error.cause ?? {}) as { claim?: string; claims?: Record<string, unknown>; parameters?: URLSearchParams };
+  const cause = (error.cause ?? {}) as {
+    claim?: string;
+    claims?: Record<string, unknown>;
+    parameters?: URLSearchParams;
+  };
   const claims = cause.claims ?? {};
   if (cause.parameters && error.message.includes('"iss"'))
     return `${name}'s sign-in answer names its issuer as ${cause.parameters.get("iss") ?? "nobody"}, expected ${as.issuer}.`;

@@ -53,6 +53,8 @@ export interface OAuth2Spec {
   clientIdParameter?: string;
   /** The token answer's field for the refresh token's lifetime in seconds; `refresh_token_expires_in` when absent. */
   refreshTokenExpiresInField?: string;
+  /** The authorization errors by which a person's No comes back; RFC 6749's `access_denied` when absent. Any other is the platform refusing the request. */
+  declinedErrors?: string[];
   /** The token endpoint may answer an OAuth error with HTTP 200 instead of RFC 6749's 400. */
   errorsMayAnswerOk?: boolean;
   /** The token endpoint answers errors as Graph error objects (Meta), not RFC 6749's `{"error": "…"}`. */

@@ -97,13 +97,7 @@ export interface Organization {
 }
 
 /** The browser's round trip through the consent page; a grant with several accounts is narrowed to one. */
-async function connect(
-  client: HttpClient,
-  platform: PlatformId,
-  identity: string,
-  wanted?: string,
-  variant?: string,
-) {
+async function connect(client: HttpClient, platform: PlatformId, identity: string, wanted?: string, variant?: string) {
   const started = await client.post(`/api/social-media/connect/${platform}${variant ? `?variant=${variant}` : ""}`);
   assert.equal(started.status, 200, JSON.stringify(started.body));
   const back = await consent(started.body.authorizeUrl, { identity });

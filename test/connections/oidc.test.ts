@@ -187,11 +187,17 @@ for (const backend of backends) {
       const landed = await connectThroughConsent(admin, "linkedin", { identity: "ava", variant: "pages" });
       const grantId = landed.searchParams.get("choose")!;
       assert.ok(grantId, landed.search);
-      const chosen = await admin.post(`/api/social-media/grants/${grantId}`, { externalIds: ["urn:li:organization:90000001"] });
+      const chosen = await admin.post(`/api/social-media/grants/${grantId}`, {
+        externalIds: ["urn:li:organization:90000001"],
+      });
       assert.equal(chosen.status, 201, JSON.stringify(chosen.body));
       const page = chosen.body.connections[0];
       assert.equal(page.variant, "pages");
-      assert.deepEqual([...page.scopes].sort(), ["r_organization_social", "rw_organization_admin", "w_organization_social"]);
+      assert.deepEqual([...page.scopes].sort(), [
+        "r_organization_social",
+        "rw_organization_admin",
+        "w_organization_social",
+      ]);
       const codes = Object.values(sandbox.sandbox.state.data.codes).filter((code) => code.platform === "linkedin");
       assert.equal(codes.at(-1)!.clientId, "sandbox-linkedin-pages-client");
       // The sandbox renews a refresh token only for the app it was issued to.
