@@ -21,6 +21,7 @@ export function PlatformCard({
 }) {
   const connect = useMutation({ mutationFn: (variant?: string) => startConnect(platform.id, variant) });
   const profile = platformProfiles[platform.id];
+  // A platform with several apps is usable when any of them is: each choice says what it lacks.
   return (
     <section className="card platform-card" aria-label={platform.name} data-testid={`platform-${platform.id}`}>
       <div className="platform-header">
@@ -47,7 +48,7 @@ export function PlatformCard({
           ))}
         </ul>
       ) : null}
-      {platform.mode === "unavailable" ? (
+      {platform.mode === "unavailable" && platform.variants.every((variant) => variant.mode === "unavailable") ? (
         <div className="callout">
           Not configured on this server. Set{" "}
           {platform.missingVariables.map((variable, index) => (
