@@ -262,9 +262,10 @@ const VERIFICATION_CODES = new Set<string>([
 ]);
 
 /** What failed verification in an authorization response or ID token, in words naming the values that disagree. */
-function unverifiedAnswer(settings: OAuthClientSettings, as: oauth.AuthorizationServer, error: unknown) {
+function unverifiedAnswer(settings: OAuthClientSettings, error: unknown) {
   if (!(error instanceof oauth.OperationProcessingError) || !VERIFICATION_CODES.has(error.code ?? "")) return undefined;
   if (error.cause instanceof Response) return undefined;
+  const as = authorizationServer(settings);
   const name = platformProfiles[settings.platform].name;
   const cause = (error.cause ?? {}) as {
     claim?: string;
@@ -294,11 +295,7 @@ function unverifiedAnswer(settings: OAuthClientSettings, as: oauth.Authorization
  * grant (its `refusals`) means the connection is gone; an overloaded, unreachable or garbled
  * token endpoint is transient, and the next try may well succeed.
  */
-function asPlatformError(
-  settings: OAuthClientSettings,
-  error: unknown,
-  as: oauth.AuthorizationServer = authorizationServer(settings),
-): PlatformError {
+function asPlatformError(settings: OAuthClientSettings, error: unknown): PlatformError {
   const { platform } = settings;
   const now = clockOf(settings).now();
   if (error instanceof PlatformError) return error;
@@ -335,7 +332,7 @@ function asPlatformError(
       { message: "client authentication failed", status: error.status, cause: error },
     );
   }
-  const unverified = unverifiedAnswer(settings, as, error);
+  const unverified = unverifiedAnswer(settings, error);
   if (unverified) {
     return new PlatformError(
       platform,
@@ -385,7 +382,6 @@ export async function exchangeCode(
       options.callbackUrl,
       options.expectedState,
     );
-    const request = requestOptions(settings);
     const response = await oauth.authorizationCodeGrantRequest(
       as,
       client,
@@ -393,7 +389,7 @@ export async function exchangeCode(
       parameters,
       options.redirectUri,
       settings.spec.pkce && options.codeVerifier ? options.codeVerifier : oauth.nopkce,
-      request,
+      requestOptions(settings),
     );
     const answer = await oauth.processAuthorizationCodeResponse(as, client, response, { requireIdToken: openId });
     // The claims were checked above (issuer, audience, expiry); the signature against the keys the platform publishes.
