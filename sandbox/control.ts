@@ -3,6 +3,7 @@ import { z } from "zod";
 import { expirePersonAccessTokens, revokePersonTokens } from "./oauth.js";
 import { bots, channels, instagramAccounts, linkedinOrganizations, pages, people, telegramChats } from "./seed.js";
 import type { SandboxContext, SandboxPlatform } from "./context.js";
+import { linkedinAppProblem } from "./linkedin.js";
 import type { OAuthClient, PlatformName } from "./state.js";
 
 export type FaultMode = "error" | "hang" | "drop" | "rate_limit";
@@ -55,6 +56,8 @@ const clientSchema = z.object({
   redirectUris: z.array(z.url()).min(1),
   programmaticRefresh: z.boolean().optional(),
   audited: z.boolean().optional(),
+  /** LinkedIn: the app's products (the scopes it may ask for); the two self-serve ones when absent. */
+  products: z.array(z.string()).optional(),
 });
 
 /**
@@ -133,6 +136,8 @@ export function registerControl(
   app.post("/_sandbox/clients", async (request, reply) => {
     const parsed = clientSchema.safeParse(request.body);
     if (!parsed.success) return reply.status(400).send({ error: z.prettifyError(parsed.error) });
+    const problem = parsed.data.platform === "linkedin" ? linkedinAppProblem(parsed.data.products) : undefined;
+    if (problem) return reply.status(400).send({ error: problem });
     const clients = context.state.data.clients.filter(
       (client) => !(client.platform === parsed.data.platform && client.clientId === parsed.data.clientId),
     );

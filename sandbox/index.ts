@@ -14,7 +14,9 @@ import {
   type SandboxPlatform,
   type WindowUse,
 } from "./context.js";
-import { linkedin } from "./linkedin.js";
+import type { ConnectVariant, PlatformProfile } from "../src/platforms/profile.js";
+import { platformIds, platformProfiles, type PlatformId } from "../src/platforms/profiles.js";
+import { linkedin, linkedinProductsFor } from "./linkedin.js";
 import { meta } from "./meta-graph.js";
 import { SandboxState, type OAuthClient } from "./state.js";
 import { telegram } from "./telegram.js";
@@ -40,16 +42,46 @@ function gatewayPage(status: number): PlatformReply {
 /** Meta's Graph API serves Facebook and Instagram from one host, so they share one prefix. */
 const platforms: SandboxPlatform[] = [meta, x, linkedin, youtube, telegram, tiktok];
 
+const oauthPlatforms = platformIds.filter((id) => platformProfiles[id].connectsWith === "oauth");
+
+/**
+ * One app registration per OAuth platform (Instagram's is Facebook's app), and one more per
+ * connect variant with an app of its own (LinkedIn pages: Community Management, alone on its app),
+ * each provisioned for what its connect asks.
+ */
+export function appRegistrations(redirectUriFor: (platform: PlatformId) => string): OAuthClient[] {
+  return oauthPlatforms.flatMap((platform) => {
+    const emulated = platform === "instagram" ? "facebook" : platform;
+    const app = (name: string, scopes: string[] | undefined): OAuthClient => ({
+      platform: emulated,
+      clientId: `sandbox-${name}-client`,
+      clientSecret: `sandbox-${name}-secret`,
+      redirectUris: [redirectUriFor(platform)],
+      programmaticRefresh: emulated === "linkedin",
+      ...(emulated === "linkedin" && scopes ? { products: linkedinProductsFor(scopes) } : {}),
+    });
+    const variants: ConnectVariant[] = (platformProfiles[platform] as PlatformProfile).connectVariants ?? [];
+    return [
+      app(platform, variants[0]?.scopes),
+      ...variants
+        .filter((variant) => variant.credentialsPrefix)
+        .map((variant) => app(`${platform}-${variant.id}`, variant.scopes)),
+    ];
+  });
+}
+
+/** The sandbox's credentials standing in for a platform's app, or a connect variant's own app. */
+export function sandboxCredentials(platform: PlatformId, variant?: string) {
+  const own = (platformProfiles[platform] as PlatformProfile).connectVariants?.find(
+    (candidate) => candidate.id === variant && candidate.credentialsPrefix,
+  );
+  const name = own ? `${platform}-${own.id}` : platform;
+  return { clientId: `sandbox-${name}-client`, clientSecret: `sandbox-${name}-secret` };
+}
+
 /** The app registrations the sandbox knows from the start; tests add theirs through /_sandbox/clients. */
 export function defaultClients(redirectBase = "http://localhost:3000"): OAuthClient[] {
-  const platformsWithOAuth = ["facebook", "instagram", "x", "linkedin", "youtube", "tiktok"] as const;
-  return platformsWithOAuth.map((platform) => ({
-    platform: platform === "instagram" ? "facebook" : platform,
-    clientId: `sandbox-${platform}-client`,
-    clientSecret: `sandbox-${platform}-secret`,
-    redirectUris: [`${redirectBase}/api/auth/callback/${platform}`],
-    programmaticRefresh: platform === "linkedin",
-  }));
+  return appRegistrations((platform) => `${redirectBase}/api/auth/callback/${platform}`);
 }
 
 export interface Sandbox {

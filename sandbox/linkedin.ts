@@ -5,7 +5,8 @@ import { grown, shareOf } from "./metrics.js";
 import { bearerToken, findAccessToken, findClient, registerAuthorizePage, scopesFrom } from "./oauth.js";
 import { authenticateClient, registerTokenEndpoint, type TokenEndpoint } from "./oauth-grants.js";
 import { linkedinOrganizations, people, type SandboxPerson } from "./seed.js";
-import type { AccessTokenRecord, PublishedItem } from "./state.js";
+import type { AccessTokenRecord, OAuthClient, PublishedItem } from "./state.js";
+import { registerJwks } from "./id-tokens.js";
 
 /**
  * LinkedIn: OAuth 2.0 (credentials in the body, no token_type in the answer), userinfo, the
@@ -30,6 +31,8 @@ interface Asset {
   uploaded: boolean;
   finalizedAt?: number;
 }
+
+const personOf = (personId: string) => people.find((person) => person.id === personId)!;
 
 function restError(status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) {
   return new PlatformReply(status, { status, ...body }, headers);
@@ -68,6 +71,55 @@ export function readLittleText(commentary: string): string {
   return result;
 }
 
+/**
+ * The products a LinkedIn app is provisioned with in the developer portal, and the scopes each
+ * lets it ask for. Community Management must be the only product on its app.
+ * https://learn.microsoft.com/linkedin/consumer/integrations/self-serve/sign-in-with-linkedin-v2
+ * https://learn.microsoft.com/linkedin/consumer/integrations/self-serve/share-on-linkedin
+ * https://learn.microsoft.com/linkedin/marketing/community-management/community-management-api-migration-guide
+ */
+export const linkedinProducts: Record<string, string[]> = {
+  sign_in_with_linkedin: ["openid", "profile", "email"],
+  share_on_linkedin: ["w_member_social"],
+  member_post_analytics: ["r_member_postAnalytics"],
+  community_management: [
+    "r_organization_social",
+    "w_organization_social",
+    "rw_organization_admin",
+    "r_organization_admin",
+    "w_member_social",
+    "r_basicprofile",
+  ],
+};
+
+/**
+ * The products an app needs for these scopes, each scope from the first product that grants it,
+ * so a member app never gets Community Management for w_member_social. Member Post Analytics
+ * joins the member app's products, as its analytics read the member's posts.
+ */
+export function linkedinProductsFor(scopes: string[]): string[] {
+  const products = new Set(
+    scopes.map((scope) => Object.keys(linkedinProducts).find((product) => linkedinProducts[product]!.includes(scope))!),
+  );
+  if (products.has("share_on_linkedin")) products.add("member_post_analytics");
+  return [...products].filter(Boolean);
+}
+
+/** What an app registered without naming its products has: the two self-serve products. */
+const DEFAULT_PRODUCTS = ["sign_in_with_linkedin", "share_on_linkedin"];
+
+const productsOf = (client: OAuthClient) => client.products ?? DEFAULT_PRODUCTS;
+
+/** Why the portal would not let an app have these products, if it would not. */
+export function linkedinAppProblem(products: string[] | undefined): string | undefined {
+  const unknown = (products ?? []).filter((product) => !(product in linkedinProducts));
+  if (unknown.length > 0)
+    return `Unknown LinkedIn products ${unknown.join(", ")}; known: ${Object.keys(linkedinProducts).join(", ")}`;
+  if (products?.includes("community_management") && products.length > 1)
+    return "The Community Management API must be the only product on its app.";
+  return undefined;
+}
+
 export const linkedin: SandboxPlatform = {
   prefix: "linkedin",
   realBaseUrls: { oauth: "https://www.linkedin.com", api: "https://api.linkedin.com" },
@@ -103,6 +155,18 @@ export const linkedin: SandboxPlatform = {
           scopes: scopesFrom(query.scope, /[\s,]+/),
           state: query.state,
         };
+      },
+      // An authorization asking for any scope the app is not provisioned for is refused whole.
+      // https://learn.microsoft.com/linkedin/shared/authentication/authorization-code-flow#failed-requests
+      refused(request) {
+        const provisioned = new Set(productsOf(request.client).flatMap((product) => linkedinProducts[product] ?? []));
+        const missing = request.scopes.find((scope) => !provisioned.has(scope));
+        if (!missing) return undefined;
+        const target = new URL(request.redirectUri);
+        target.searchParams.set("error", "unauthorized_scope_error");
+        target.searchParams.set("error_description", `Scope "${missing}" is not authorized for your application`);
+        if (request.state !== undefined) target.searchParams.set("state", request.state);
+        return target;
       },
       denied(request) {
         const target = new URL(request.redirectUri);
@@ -159,8 +223,26 @@ export const linkedin: SandboxPlatform = {
           : {}),
         scope: access.scopes.join(","),
       }),
+      // https://learn.microsoft.com/linkedin/consumer/integrations/self-serve/sign-in-with-linkedin-v2#id-token-payload
+      idTokens: {
+        issuerPath: "/oauth",
+        subject: (personId) => personOf(personId).linkedin.sub,
+        claims: (personId, scopes) => {
+          const person = personOf(personId);
+          return {
+            ...(scopes.includes("profile")
+              ? {
+                  name: person.name,
+                  picture: `https://media.licdn.com/dms/image/${person.linkedin.sub}/profile-displayphoto`,
+                }
+              : {}),
+            ...(scopes.includes("email") ? { email: person.email, email_verified: true } : {}),
+          };
+        },
+      },
     };
     registerTokenEndpoint(app, context, tokenEndpoint);
+    registerJwks(app, "/oauth/openid/jwks");
 
     app.post("/oauth/v2/revoke", async (request, reply) => {
       const { client, fields } = await authenticateClient(context, tokenEndpoint, request);

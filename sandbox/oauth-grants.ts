@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { PlatformReply, SandboxContext } from "./context.js";
 import { readForm } from "./form.js";
+import { issuerFor, signIdToken } from "./id-tokens.js";
 import {
   basicCredentials,
   findClient,
@@ -83,6 +84,18 @@ export interface TokenEndpoint extends ClientAuthentication {
     rotation: RefreshRotation;
   };
   answer(tokens: IssuedTokens): Record<string, unknown>;
+  /** OpenID Connect: a signed ID token joins the answer to a code whose grant holds `openid`. */
+  idTokens?: {
+    /** The issuer's path below the platform's root, as the real issuer sits below the real host. */
+    issuerPath: string;
+    subject(personId: string): string;
+    claims(personId: string, scopes: string[]): Record<string, unknown>;
+  };
+  /**
+   * Google's incremental authorization: a code asked with include_granted_scopes covers every
+   * scope the person granted the client before, `openid` (and so an ID token) included.
+   */
+  incrementalGrants?: boolean;
 }
 
 /** The registered client behind a request, and the request's fields; the platform's own refusal otherwise. */
@@ -127,7 +140,20 @@ export function registerTokenEndpoint(app: FastifyInstance, context: SandboxCont
       prefix: endpoint.refresh.prefix,
     });
 
-  function byCode(client: OAuthClient, fields: Record<string, string>): IssuedTokens {
+  /** Everything the person has granted the client, remembered for incremental authorization. */
+  function grantedBefore(client: OAuthClient, personId: string, scopes: string[]): string[] {
+    const key = `${client.clientId}:${personId}`;
+    const earlier = context.state.object<{ scopes: string[] }>(`${platform}_granted`, key)?.scopes ?? [];
+    const all = [...new Set([...earlier, ...scopes])];
+    context.state.putObject(`${platform}_granted`, key, { scopes: all });
+    return all;
+  }
+
+  function byCode(
+    client: OAuthClient,
+    fields: Record<string, string>,
+    request: FastifyRequest,
+  ): IssuedTokens & { idToken?: string } {
     const code = redeemCode(context, platform, {
       code: fields.code,
       clientId: client.clientId,
@@ -135,9 +161,22 @@ export function registerTokenEndpoint(app: FastifyInstance, context: SandboxCont
       codeVerifier: fields.code_verifier,
     });
     if (typeof code === "string") throw endpoint.refusals.code(code);
-    const grant = { clientId: client.clientId, personId: code.personId, scopes: code.scopes, subject: code.subject };
+    const everGranted = endpoint.incrementalGrants ? grantedBefore(client, code.personId, code.scopes) : code.scopes;
+    const scopes = code.includeGrantedScopes ? everGranted : code.scopes;
+    const grant = { clientId: client.clientId, personId: code.personId, scopes, subject: code.subject };
     const refresh = endpoint.refresh.issuedFor(code, client) ? issueRefresh(grant) : undefined;
-    return { access: issueAccess(grant), refresh, refreshIsNew: true };
+    const { idTokens } = endpoint;
+    const idToken =
+      idTokens && scopes.includes("openid")
+        ? signIdToken({
+            issuer: issuerFor(request, app.prefix, idTokens.issuerPath),
+            audience: client.clientId,
+            subject: idTokens.subject(code.personId),
+            now: context.now(),
+            claims: idTokens.claims(code.personId, scopes),
+          })
+        : undefined;
+    return { access: issueAccess(grant), refresh, refreshIsNew: true, idToken };
   }
 
   function byRefreshToken(client: OAuthClient, fields: Record<string, string>): IssuedTokens {
@@ -172,8 +211,10 @@ export function registerTokenEndpoint(app: FastifyInstance, context: SandboxCont
   app.post(endpoint.path, async (request) => {
     const { client, fields } = await authenticateClient(context, endpoint, request);
     switch (fields.grant_type) {
-      case "authorization_code":
-        return endpoint.answer(byCode(client, fields));
+      case "authorization_code": {
+        const issued = byCode(client, fields, request);
+        return { ...endpoint.answer(issued), ...(issued.idToken ? { id_token: issued.idToken } : {}) };
+      }
       case "refresh_token":
         return endpoint.answer(byRefreshToken(client, fields));
       default:

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance } from "fastify";
+import { issuerFor } from "./id-tokens.js";
 import { people } from "./seed.js";
 import type { AccessTokenRecord, AuthorizationCode, OAuthClient, PlatformName, RefreshTokenRecord } from "./state.js";
 import type { SandboxContext } from "./context.js";
@@ -13,6 +14,8 @@ export interface AuthorizeRequest {
   codeChallenge?: string;
   codeChallengeMethod?: string;
   offline?: boolean;
+  /** Google: the grant covers every scope the person granted this client before. */
+  includeGrantedScopes?: boolean;
 }
 
 /** Who can be chosen on the consent page: a person, or a person with one of their channels. */
@@ -32,12 +35,16 @@ export interface AuthorizeEndpoint {
   parse(query: Record<string, string | undefined>, context: SandboxContext): AuthorizeRequest | string;
   /** Where the browser goes when the person refuses, in the platform's words. */
   denied(request: AuthorizeRequest): URL;
+  /** Where the browser goes at once when the platform refuses the request itself (LinkedIn: a scope the app lacks). */
+  refused?(request: AuthorizeRequest): URL | undefined;
   /** Google asks which channel; the others which person. */
   identities?: () => ConsentIdentity[];
   /** What the platform adds to the code and state on the way back (TikTok: the granted `scopes`). */
   callbackParameters?(request: AuthorizeRequest): Record<string, string>;
   /** The platform's shape of an authorization code around a random secret (TikTok's need URL-decoding). */
   codeShape?(secret: string): string;
+  /** The authorization response names the issuer (RFC 9207): the platform's root plus this path. */
+  issuerOnCallback?: { issuerPath: string };
 }
 
 const personIdentities = (): ConsentIdentity[] =>
@@ -65,6 +72,8 @@ export function registerAuthorizePage(app: FastifyInstance, context: SandboxCont
         .type("text/html")
         .send(page("Error", `<h1>Something went wrong</h1><p>${escapeHtml(parsed)}</p>`));
     }
+    const refused = endpoint.refused?.(parsed);
+    if (refused) return reply.redirect(refused.toString(), 302);
     const hidden = Object.entries(query)
       .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value ?? "")}">`)
       .join("");
@@ -93,6 +102,8 @@ export function registerAuthorizePage(app: FastifyInstance, context: SandboxCont
         .status(400)
         .type("text/html")
         .send(page("Error", `<p>${escapeHtml(parsed)}</p>`));
+    const refused = endpoint.refused?.(parsed);
+    if (refused) return reply.redirect(refused.toString(), 302);
     if (form.sandbox_decision !== "allow") return reply.redirect(endpoint.denied(parsed).toString(), 302);
     const identity = (endpoint.identities ?? personIdentities)().find(
       (candidate) => candidate.value === form.sandbox_identity,
@@ -103,6 +114,8 @@ export function registerAuthorizePage(app: FastifyInstance, context: SandboxCont
     target.searchParams.set("code", code);
     for (const [name, value] of Object.entries(endpoint.callbackParameters?.(parsed) ?? {}))
       target.searchParams.set(name, value);
+    if (endpoint.issuerOnCallback)
+      target.searchParams.set("iss", issuerFor(request, app.prefix, endpoint.issuerOnCallback.issuerPath));
     if (parsed.state !== undefined) target.searchParams.set("state", parsed.state);
     return reply.redirect(target.toString(), 302);
   });
@@ -121,6 +134,7 @@ function issueCode(
     personId: options.identity.personId,
     subject: options.identity.subject,
     offline: options.request.offline,
+    includeGrantedScopes: options.request.includeGrantedScopes,
     scopes: options.request.scopes,
     redirectUri: options.request.redirectUri,
     codeChallenge: options.request.codeChallenge,

@@ -12,6 +12,8 @@ export interface OAuthClient {
   programmaticRefresh?: boolean;
   /** TikTok lets an app post publicly only once it has passed TikTok's audit. */
   audited?: boolean;
+  /** LinkedIn: the products the app is provisioned with, which decide the scopes it may ask for. */
+  products?: string[];
 }
 
 export interface AuthorizationCode {
@@ -25,6 +27,8 @@ export interface AuthorizationCode {
   codeChallengeMethod?: string;
   /** Google: access_type=offline asks for a refresh token. */
   offline?: boolean;
+  /** Google: include_granted_scopes=true adds what the person granted the client before. */
+  includeGrantedScopes?: boolean;
   subject?: string;
   expiresAt: number;
   used: boolean;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { SandboxTwin } from "../src/connections/access.js";
-import { platformIds, platformProfiles, type PlatformId } from "../src/platforms/profiles.js";
-import { createSandboxContext, sandboxRoutes } from "./index.js";
+import { platformProfiles, type PlatformId } from "../src/platforms/profiles.js";
+import { appRegistrations, createSandboxContext, sandboxCredentials, sandboxRoutes } from "./index.js";
 import { bots, telegramChats } from "./seed.js";
 import type { OAuthClient } from "./state.js";
 
@@ -15,7 +15,6 @@ export const sandboxPrefixes: Record<PlatformId, string> = {
   telegram: "telegram",
   tiktok: "tiktok",
 };
-const oauthPlatforms = platformIds.filter((id) => platformProfiles[id].connectsWith === "oauth");
 
 /**
  * The sandbox as the app's in-process twin for development: mounted at /sandbox, with one app
@@ -31,18 +30,10 @@ export function sandboxTwin(): SandboxTwin {
     prefix: "/sandbox",
     plugin,
     baseUrlFor: (platform, appUrl) => new URL(`/sandbox/${sandboxPrefixes[platform]}`, appUrl),
-    credentialsFor: (platform) =>
-      platformProfiles[platform].connectsWith === "bot"
-        ? undefined
-        : { clientId: `sandbox-${platform}-client`, clientSecret: `sandbox-${platform}-secret` },
+    credentialsFor: (platform, variant) =>
+      platformProfiles[platform].connectsWith === "bot" ? undefined : sandboxCredentials(platform, variant),
     registerRedirects(redirectUriFor) {
-      clients = oauthPlatforms.map((platform) => ({
-        platform: platform === "instagram" ? "facebook" : platform,
-        clientId: `sandbox-${platform}-client`,
-        clientSecret: `sandbox-${platform}-secret`,
-        redirectUris: [redirectUriFor(platform)],
-        programmaticRefresh: platform === "linkedin",
-      }));
+      clients = appRegistrations(redirectUriFor);
       context.state.data.clients = clients;
     },
     botExamples: { telegram: { botToken: bots[0]!.token, channel: `@${telegramChats[0]!.username}` } },

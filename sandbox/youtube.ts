@@ -4,6 +4,7 @@ import { PlatformReply, type SandboxContext, type SandboxPlatform } from "./cont
 import { readForm } from "./form.js";
 import { grown, shareOf } from "./metrics.js";
 import { bearerToken, findAccessToken, findClient, registerAuthorizePage, scopesFrom } from "./oauth.js";
+import { registerJwks } from "./id-tokens.js";
 import { registerTokenEndpoint } from "./oauth-grants.js";
 import { channels, people } from "./seed.js";
 import type { AccessTokenRecord, PublishedItem } from "./state.js";
@@ -79,6 +80,8 @@ const quotaExceeded = () =>
 const invalidArgument = (reason: string, message: string, domain = "youtube.video") =>
   googleError(400, "INVALID_ARGUMENT", message, [{ domain, reason }]);
 
+const personOf = (personId: string) => people.find((person) => person.id === personId)!;
+
 const oauthError = (status: number, error: string, description: string) =>
   new PlatformReply(status, { error, error_description: description });
 
@@ -131,8 +134,11 @@ export const youtube: SandboxPlatform = {
           codeChallenge: query.code_challenge,
           codeChallengeMethod: query.code_challenge ? (query.code_challenge_method ?? "plain") : undefined,
           offline: query.access_type === "offline",
+          includeGrantedScopes: query.include_granted_scopes === "true",
         };
       },
+      // https://developers.google.com/identity/protocols/oauth2/web-server#handlingresponse
+      issuerOnCallback: { issuerPath: "" },
       denied(request) {
         const target = new URL(request.redirectUri);
         target.searchParams.set("error", "access_denied");
@@ -182,7 +188,16 @@ export const youtube: SandboxPlatform = {
         scope: access.scopes.join(" "),
         token_type: "Bearer",
       }),
+      // https://developers.google.com/identity/openid-connect/openid-connect#an-id-tokens-payload
+      idTokens: {
+        issuerPath: "",
+        subject: (personId) => personOf(personId).google.sub,
+        claims: (personId, scopes) =>
+          scopes.includes("email") ? { email: personOf(personId).email, email_verified: true } : {},
+      },
+      incrementalGrants: true,
     });
+    registerJwks(app, "/oauth2/v3/certs");
 
     app.post("/revoke", async (request, reply) => {
       const { fields } = await readForm(request);

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import type { PlatformEnvironment, PlatformProfile } from "./platforms/profile.js";
+import type { ConnectVariant, PlatformEnvironment, PlatformProfile } from "./platforms/profile.js";
 import { platformIds, platformProfiles, type PlatformId } from "./platforms/profiles.js";
 
 /**
@@ -95,12 +95,21 @@ function credentialVariables(profile: PlatformProfile): string[] {
   return profile.connectsWith === "oauth" ? [`${prefix}_${clientIdSuffix}`, `${prefix}_CLIENT_SECRET`] : [];
 }
 
+/** A connect variant's own app's variables, where it has an app of its own. */
+function variantVariables(variant: ConnectVariant): string[] {
+  return variant.credentialsPrefix
+    ? [`${variant.credentialsPrefix}_CLIENT_ID`, `${variant.credentialsPrefix}_CLIENT_SECRET`]
+    : [];
+}
+
 /** `{prefix}_…` variables each platform's profile declares. */
 function platformVariables(): Record<string, z.ZodType> {
   const shape: Record<string, z.ZodType> = {};
-  for (const profile of Object.values(platformProfiles)) {
+  for (const profile of Object.values(platformProfiles) as PlatformProfile[]) {
     const { prefix, apiVersion, flags }: PlatformEnvironment = profile.environment;
     for (const variable of credentialVariables(profile)) shape[variable] = z.string().optional();
+    for (const variant of profile.connectVariants ?? [])
+      for (const variable of variantVariables(variant)) shape[variable] = z.string().optional();
     shape[`${prefix}_BASE_URL`] = z.url().optional();
     if (apiVersion)
       shape[`${prefix}_API_VERSION`] = z
@@ -129,6 +138,8 @@ export interface PlatformSettings {
   apiVersion?: string;
   /** The yes/no settings the platform's profile declares, by name. */
   flags: Record<string, boolean>;
+  /** Each connect variant's app: its own credentials where its variables are set, else the platform's. */
+  variants: Record<string, { credentials?: { clientId: string; clientSecret: string }; credentialVariables: string[] }>;
 }
 
 function platformSettings(env: Record<string, unknown>): Record<PlatformId, PlatformSettings> {
@@ -144,14 +155,33 @@ function platformSettings(env: Record<string, unknown>): Record<PlatformId, Plat
     const clientId = value(environment.clientIdSuffix ?? "CLIENT_ID");
     const clientSecret = value("CLIENT_SECRET");
     const baseUrl = value("BASE_URL");
+    const credentials = clientId && clientSecret ? { clientId, clientSecret } : undefined;
+    const variantSettings = (variant: ConnectVariant) => {
+      const own = variant.credentialsPrefix;
+      const ownId = own ? env[`${own}_CLIENT_ID`] : undefined;
+      const ownSecret = own ? env[`${own}_CLIENT_SECRET`] : undefined;
+      // Both of the variant's own variables, or neither: an id of one app with the secret of another is no app.
+      const hasOwn = typeof ownId === "string" || typeof ownSecret === "string";
+      return {
+        credentials: hasOwn
+          ? typeof ownId === "string" && typeof ownSecret === "string"
+            ? { clientId: ownId, clientSecret: ownSecret }
+            : undefined
+          : credentials,
+        credentialVariables: own ? variantVariables(variant) : credentialVariables(profile),
+      };
+    };
     return {
-      credentials: clientId && clientSecret ? { clientId, clientSecret } : undefined,
+      credentials,
       baseUrl: baseUrl ? new URL(baseUrl) : undefined,
       variablePrefix: prefix,
       credentialVariables: credentialVariables(profile),
       apiVersion: value("API_VERSION"),
       flags: Object.fromEntries(
         Object.entries(flags ?? {}).map(([name, flag]) => [name, env[`${prefix}_${flag.suffix}`] === true]),
+      ),
+      variants: Object.fromEntries(
+        ((profile as PlatformProfile).connectVariants ?? []).map((variant) => [variant.id, variantSettings(variant)]),
       ),
     };
   };

@@ -76,6 +76,12 @@ describe("logs carry no secret", () => {
     const back = await consent(authorizeUrl, { identity: "ava" });
     keep("an OAuth code", back.searchParams.get("code"));
     assert.equal((await admin.get(`${back.pathname}${back.search}`)).status, 302);
+    // LinkedIn's profile app answers a signed ID token beside the tokens.
+    const linkedin = await admin.post("/api/social-media/connect/linkedin?variant=profile");
+    const linkedinBack = await consent(new URL(linkedin.body.authorizeUrl), { identity: "ava" });
+    keep("a LinkedIn code", linkedinBack.searchParams.get("code"));
+    const linkedinLanded = await admin.get(`${linkedinBack.pathname}${linkedinBack.search}`);
+    assert.equal(new URL(linkedinLanded.headers.get("location")!, app.url).searchParams.get("connected"), "1");
     const telegram = await admin.post("/api/social-media/bot/telegram", {
       botToken: twin.botExamples.telegram!.botToken,
       chat: twin.botExamples.telegram!.channel,
@@ -128,6 +134,7 @@ describe("logs carry no secret", () => {
     const leaks = [...secrets].filter(([, value]) => logs.includes(value)).map(([what]) => what);
     assert.deepEqual(leaks, []);
     assert.equal(logs.includes("$argon2id$"), false, "a password hash");
+    assert.equal(logs.includes("eyJhbGciOiJSUzI1NiIs"), false, "an ID token (a JWT signed RS256)");
   });
 
   test("every served route with a secret in its path or query is cut by the redaction list", () => {

@@ -195,6 +195,15 @@ export const linkedinRows: ContractRow[] = [
       "no official page for /oauth/v2/revoke was found through the documentation search; the row is shared/platforms/linkedin.md and the sandbox (sandbox/linkedin.ts)",
   },
   {
+    id: "linkedin.openid.jwks",
+    unconfirmed:
+      "the path is the jwks_uri of https://www.linkedin.com/oauth/.well-known/openid-configuration as shared/platforms/linkedin.md names it; the discovery document itself was not read here",
+    method: "GET",
+    path: "/oauth/openid/jwks",
+    sentBy: ["src/platforms/oauth.ts exchangeCode (the ID token's signature, for the profile app)"],
+    sources: ["https://learn.microsoft.com/linkedin/consumer/integrations/self-serve/sign-in-with-linkedin-v2"],
+  },
+  {
     id: "linkedin.userinfo",
     unconfirmed:
       "the OpenID userinfo endpoint is from shared/platforms/linkedin.md and the sandbox; its page was not read here",

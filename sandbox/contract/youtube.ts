@@ -343,6 +343,15 @@ export const googleOAuthRows: ContractRow[] = [
     unconfirmed:
       "the page shows only `token`; client_id and client_secret in the body come from oauth4webapi's client_secret_post, which Google's revoke endpoint is relied on to ignore",
   },
+  {
+    id: "google.oauth.certs",
+    method: "GET",
+    path: "/oauth2/v3/certs",
+    sentBy: ["src/platforms/oauth.ts exchangeCode (an ID token's signature, when openid is asked)"],
+    sources: ["https://developers.google.com/identity/openid-connect/reference#discovery"],
+    unconfirmed:
+      "the jwks_uri is the discovery document's as shared/platforms/youtube.md names it; the document's value was not read here",
+  },
 ];
 
 const checkOAuth = tableChecker("Google OAuth", googleOAuthRows);

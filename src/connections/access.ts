@@ -4,7 +4,9 @@ import type { AppContext } from "../context.js";
 import { Api, resolveHosts } from "../platforms/http.js";
 import { platforms } from "../platforms/index.js";
 import type { OAuthClientSettings } from "../platforms/oauth.js";
+import { invalidInput } from "../errors.js";
 import { isBotPlatform, type PlatformContext, type PlatformDefinition } from "../platforms/platform.js";
+import type { ConnectVariant } from "../platforms/profile.js";
 
 // Defined apart so that the app's context, which carries it, does not import this module back.
 export type { SandboxTwin } from "./twin.js";
@@ -13,6 +15,8 @@ export type PlatformMode = "configured" | "sandbox" | "unavailable";
 
 export interface PlatformAccess {
   definition: PlatformDefinition;
+  /** The connect variant (its app and scopes) this access is for, on platforms that have variants. */
+  variant?: ConnectVariant;
   mode: PlatformMode;
   hosts: Record<string, URL>;
   platformContext: PlatformContext;
@@ -23,47 +27,58 @@ export interface PlatformAccess {
   clock: Clock;
 }
 
-export function platformAccess(context: AppContext, id: PlatformId): PlatformAccess {
+/** The variant asked for, or the platform's first; undefined on platforms without variants. */
+export function connectVariant(definition: PlatformDefinition, requested?: string | null): ConnectVariant | undefined {
+  const variants = definition.connectVariants ?? [];
+  if (variants.length === 0) {
+    if (requested) throw invalidInput("unknown_variant", `${definition.name} has no connect choices.`, "variant");
+    return undefined;
+  }
+  const variant = requested ? variants.find((candidate) => candidate.id === requested) : variants[0];
+  if (!variant)
+    throw invalidInput(
+      "unknown_variant",
+      `${definition.name} connects as ${variants.map((candidate) => candidate.id).join(" or ")}.`,
+      "variant",
+    );
+  return variant;
+}
+
+export function platformAccess(context: AppContext, id: PlatformId, requestedVariant?: string | null): PlatformAccess {
   const definition = platforms[id];
   const settings = context.config.platforms[id];
-  const platformContext = { apiVersion: settings.apiVersion };
+  const variant = connectVariant(definition, requestedVariant);
+  const app = variant ? settings.variants[variant.id]! : settings;
+  const platformContext = { apiVersion: settings.apiVersion, ...(variant ? { variant: variant.id } : {}) };
   const { clock } = context;
   const timeoutMs = context.config.platformTimeoutMs;
   const needsCredentials = !isBotPlatform(definition);
-  const configured = !needsCredentials || Boolean(settings.credentials);
+  const configured = !needsCredentials || Boolean(app.credentials);
   const twin = context.sandboxTwin;
+  const common = { definition, ...(variant ? { variant } : {}), platformContext, timeoutMs, clock };
   if (configured && !(twin && !needsCredentials && !settings.baseUrl)) {
     return {
-      definition,
+      ...common,
       mode: "configured",
       hosts: resolveHosts(definition.realHosts, settings),
-      platformContext,
-      credentials: settings.credentials,
+      credentials: app.credentials,
       missingVariables: [],
-      timeoutMs,
-      clock,
     };
   }
   if (twin) {
     return {
-      definition,
+      ...common,
       mode: "sandbox",
       hosts: resolveHosts(definition.realHosts, { baseUrl: twin.baseUrlFor(id, context.publicUrl()) }),
-      platformContext,
-      credentials: twin.credentialsFor(id),
+      credentials: twin.credentialsFor(id, variant?.id),
       missingVariables: [],
-      timeoutMs,
-      clock,
     };
   }
   return {
-    definition,
+    ...common,
     mode: "unavailable",
     hosts: resolveHosts(definition.realHosts, settings),
-    platformContext,
-    missingVariables: settings.credentialVariables,
-    timeoutMs,
-    clock,
+    missingVariables: app.credentialVariables,
   };
 }
 
@@ -100,9 +115,10 @@ export function platformCall(access: PlatformAccess, token: string, signal?: Abo
 export function oauthSettings(access: PlatformAccess): OAuthClientSettings | undefined {
   const { definition, credentials } = access;
   if (isBotPlatform(definition) || !credentials) return undefined;
+  const spec = definition.auth(access.platformContext);
   return {
     platform: definition.id,
-    spec: definition.auth(access.platformContext),
+    spec: access.variant ? { ...spec, scopes: access.variant.scopes } : spec,
     hosts: access.hosts,
     timeoutMs: access.timeoutMs,
     clock: access.clock,

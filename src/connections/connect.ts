@@ -4,7 +4,14 @@ import { hashSecret } from "../auth/sessions.js";
 import type { AppContext } from "../context.js";
 import { connectionErrors, oauthAttempts } from "../db/schema.js";
 import { conflict, invalidInput } from "../errors.js";
-import { authorizeUrl, exchangeCode, exchangeGrant, newCodeVerifier, newState } from "../platforms/oauth.js";
+import {
+  authorizeUrl,
+  exchangeCode,
+  exchangeGrant,
+  newCodeVerifier,
+  newState,
+  UNVERIFIED,
+} from "../platforms/oauth.js";
 import { isBotPlatform, PlatformError, type Account, type GrantTokens } from "../platforms/platform.js";
 import type { PlatformId } from "../platforms/profiles.js";
 import { apiFor, oauthSettings, platformAccess, redirectUri, type PlatformAccess } from "./access.js";
@@ -13,6 +20,22 @@ import { describeFailure } from "./health.js";
 import { auditOrigin, saveConnections, type Actor } from "./save.js";
 
 const ATTEMPT_TTL_MS = 10 * 60_000;
+
+/** The variable naming the app this connect goes through. */
+function clientIdVariable(context: AppContext, platform: PlatformId, access: PlatformAccess): string {
+  const settings = context.config.platforms[platform];
+  const own = access.variant?.credentialsPrefix;
+  return own
+    ? `${own}_CLIENT_ID (${settings.credentialVariables[0]} while it is unset)`
+    : settings.credentialVariables[0]!;
+}
+
+/** The variable holding the secret of the app this connect went through. */
+function secretVariable(context: AppContext, platform: PlatformId, access: PlatformAccess): string {
+  const platformSecret = `${context.config.platforms[platform].variablePrefix}_CLIENT_SECRET`;
+  const own = access.variant?.credentialsPrefix;
+  return own ? `${own}_CLIENT_SECRET (${platformSecret} while it is unset)` : platformSecret;
+}
 
 function requireOAuth(access: PlatformAccess) {
   if (access.mode === "unavailable") {
@@ -34,8 +57,9 @@ export async function beginConnect(
   context: AppContext,
   actor: Actor & { sessionIdHash: string },
   platform: PlatformId,
+  variant?: string,
 ): Promise<URL> {
-  const access = platformAccess(context, platform);
+  const access = platformAccess(context, platform, variant);
   const { settings } = requireOAuth(access);
   const state = newState();
   const stateHash = hashSecret(state);
@@ -46,6 +70,7 @@ export async function beginConnect(
     userId: actor.user.id,
     sessionIdHash: actor.sessionIdHash,
     platform,
+    variant: access.variant?.id ?? null,
     isSandbox: access.mode === "sandbox",
     codeVerifierCiphertext: codeVerifier
       ? await context.vault.seal(
@@ -61,11 +86,13 @@ export async function beginConnect(
 
 export type CallbackFailure =
   | "consent_denied"
+  | "authorization_refused"
   | "state_missing"
   | "state_mismatch"
   | "state_expired"
   | "state_used"
   | "code_rejected"
+  | "answer_unverified"
   | "not_configured"
   | "no_accounts"
   | "platform_unavailable";
@@ -126,8 +153,8 @@ export async function completeConnect(
     ip: options.ip,
     userAgent: options.userAgent,
   };
-  const access = platformAccess(context, platform);
-  const name = access.definition.name;
+  const access = platformAccess(context, platform, attempt.variant);
+  const name = access.variant?.label ?? access.definition.name;
   const fail = async (code: CallbackFailure, message: string): Promise<CallbackOutcome> => {
     await audited(
       context.db,
@@ -143,12 +170,18 @@ export async function completeConnect(
 
   if (attempt.expiresAt.getTime() <= context.clock.now())
     return fail("state_expired", `The ${name} sign-in took more than 10 minutes. Start again from this page.`);
-  const denied = callbackUrl.searchParams.get("error");
-  if (denied) {
+  const refusal = callbackUrl.searchParams.get("error");
+  if (refusal) {
     const description = callbackUrl.searchParams.get("error_description");
+    if ((oauthSettings(access)?.spec.declinedErrors ?? ["access_denied"]).includes(refusal))
+      return fail(
+        "consent_denied",
+        `${name} access was not granted${description ? ` (${description})` : ""}. Connect again and choose Allow to let MarketSage post for you.`,
+      );
+    // The platform turned the request down before anyone was asked: the app at the platform is not set up for it.
     return fail(
-      "consent_denied",
-      `${name} access was not granted${description ? ` (${description})` : ""}. Connect again and choose Allow to let MarketSage post for you.`,
+      "authorization_refused",
+      `${name} refused the request itself (${description ?? refusal}). Check that the app behind ${clientIdVariable(context, platform, access)} is provisioned for what this connection asks.`,
     );
   }
   if (access.mode === "unavailable" || (access.mode === "sandbox") !== attempt.isSandbox) {
@@ -187,20 +220,37 @@ export async function completeConnect(
         `${name} did not answer properly (${error.message}). Try again in a few minutes.`,
       );
     }
+    if (error.failure.kind === "rate_limited") {
+      return fail(
+        "platform_unavailable",
+        `${name} is turning requests away for now (too many at once). Try again after ${error.failure.retryAt.toISOString()}.`,
+      );
+    }
+    // An answer that failed verification is not a wrong secret: saying what disagreed is the whole help.
+    if (error.platformCode === UNVERIFIED && error.failure.kind === "rejected") {
+      return fail("answer_unverified", `${error.failure.userMessage} Nothing was connected.`);
+    }
     return fail(
       "code_rejected",
-      `${name} refused the sign-in: ${describeFailure(error)} If this keeps happening, check that ${context.config.platforms[platform].variablePrefix}_CLIENT_SECRET belongs to the app and that the app's redirect URI is exactly ${attempt.redirectUri}.`,
+      `${name} refused the sign-in: ${describeFailure(error)} If this keeps happening, check that ${secretVariable(context, platform, access)} belongs to the app and that the app's redirect URI is exactly ${attempt.redirectUri}.`,
     );
   }
   if (accounts.length === 0) return fail("no_accounts", access.definition.noAccountsMessage);
   if (accounts.length === 1) {
-    const saved = await saveConnections(context, actor, { platform, isSandbox: attempt.isSandbox, grant, accounts });
+    const saved = await saveConnections(context, actor, {
+      platform,
+      variant: attempt.variant,
+      isSandbox: attempt.isSandbox,
+      grant,
+      accounts,
+    });
     return { kind: "connected", connectionIds: saved.map((connection) => connection.id) };
   }
   const grantId = await offerChoice(context, {
     organizationId: attempt.organizationId,
     userId: options.user.id,
     platform,
+    variant: attempt.variant,
     isSandbox: attempt.isSandbox,
     grant,
     accounts,

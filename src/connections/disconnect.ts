@@ -13,7 +13,7 @@ import { openTokens, organizationConnection, resolveErrors } from "./store.js";
 export async function disconnect(context: AppContext, actor: Actor, connectionId: string): Promise<void> {
   const connection = await organizationConnection(context.db, actor.organizationId, connectionId);
   if (!connection || connection.status === "disconnected") throw notFound("That connection");
-  const access = platformAccess(context, connection.platform);
+  const access = platformAccess(context, connection.platform, connection.variant);
   const settings = oauthSettings(access);
   const tokens = await openTokens(context, connection);
   let revoked = false;

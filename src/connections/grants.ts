@@ -17,6 +17,7 @@ export async function offerChoice(
     organizationId: string;
     userId: string;
     platform: PlatformId;
+    variant: string | null;
     isSandbox: boolean;
     grant: GrantTokens;
     accounts: Account[];
@@ -29,6 +30,7 @@ export async function offerChoice(
     organizationId,
     userId: options.userId,
     platform: options.platform,
+    variant: options.variant,
     isSandbox: options.isSandbox,
     grantCiphertext: await context.vault.seal(
       { organizationId, record: `grant:${grantId}`, field: "grant" },
@@ -80,6 +82,7 @@ export async function chooseAccounts(
     throw invalidInput("invalid_choice", "Choose at least one of the accounts offered.", "externalIds");
   const saved = await saveConnections(context, actor, {
     platform: pending.platform,
+    variant: pending.variant,
     isSandbox: pending.isSandbox,
     grant: {
       ...grant,

@@ -158,7 +158,7 @@ export async function refreshConnection(
     if (seen?.accessTokenCiphertext !== connection.accessTokenCiphertext) return "not_due";
     const dueAt = context.clock.now() + context.config.connections.refreshAheadMs;
     if (!options.force && connection.tokenExpiresAt && connection.tokenExpiresAt.getTime() > dueAt) return "not_due";
-    const access = platformAccess(context, connection.platform as PlatformId);
+    const access = platformAccess(context, connection.platform as PlatformId, connection.variant);
     const settings = oauthSettings(access);
     const tokens = await openTokens(context, connection);
     if (!settings || !tokens) return "not_refreshable";
@@ -208,7 +208,7 @@ export async function checkConnection(
 ): Promise<Connection["status"] | undefined> {
   const connection = await connectionById(context.db, connectionId);
   if (!connection || connection.status === "disconnected") return connection?.status;
-  const access = platformAccess(context, connection.platform as PlatformId);
+  const access = platformAccess(context, connection.platform as PlatformId, connection.variant);
   const tokens = await openTokens(context, connection);
   if (!tokens) return connection.status;
   const account = { externalId: connection.externalId, details: connection.details };
@@ -242,7 +242,7 @@ export async function withFreshToken<T>(
   options: { signal?: AbortSignal },
   call: (platform: PlatformCall) => Promise<T>,
 ): Promise<T> {
-  const access = platformAccess(context, connection.platform as PlatformId);
+  const access = platformAccess(context, connection.platform as PlatformId, connection.variant);
   const tokens = await openTokens(context, connection);
   if (!tokens)
     throw new PlatformError(

@@ -29,7 +29,13 @@ export function auditOrigin(actor: Actor) {
 export async function saveConnections(
   context: AppContext,
   actor: Actor,
-  options: { platform: PlatformId; isSandbox: boolean; grant: GrantTokens; accounts: Account[] },
+  options: {
+    platform: PlatformId;
+    variant?: string | null;
+    isSandbox: boolean;
+    grant: GrantTokens;
+    accounts: Account[];
+  },
 ): Promise<Connection[]> {
   const saved: Connection[] = [];
   for (const account of options.accounts) {
@@ -56,6 +62,8 @@ export async function saveConnections(
       username: account.username ?? null,
       avatarUrl: account.avatarUrl ?? null,
       isSandbox: options.isSandbox,
+      // Refresh and revocation must use the app that issued these tokens.
+      variant: options.variant ?? null,
       status: "healthy" as const,
       ...sealed,
       // A reconnect without a refresh token must not keep the old grant's one.

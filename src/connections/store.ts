@@ -86,6 +86,7 @@ export function connectionView(connection: Connection) {
   return {
     id: connection.id,
     platform: connection.platform,
+    variant: connection.variant,
     externalId: connection.externalId,
     accountKind: connection.accountKind,
     name: connection.name,

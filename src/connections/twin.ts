@@ -11,7 +11,8 @@ export interface SandboxTwin {
   plugin: FastifyPluginAsync;
   /** The emulator's URL standing in for a platform, below the app's own origin. */
   baseUrlFor(platform: PlatformId, appUrl: URL): URL;
-  credentialsFor(platform: PlatformId): { clientId: string; clientSecret: string } | undefined;
+  /** The emulated app's credentials: the connect variant's own app where it has one. */
+  credentialsFor(platform: PlatformId, variant?: string): { clientId: string; clientSecret: string } | undefined;
   /** Registers the app's callback URLs with the emulated platforms, once the app's URL is known. */
   registerRedirects(redirectUriFor: (platform: PlatformId) => string): void;
   /** A demo bot and channel per bot platform, so a fresh install can connect one end to end. */

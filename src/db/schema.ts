@@ -173,6 +173,8 @@ export const connections = pgTable(
     username: text("username"),
     avatarUrl: text("avatar_url"),
     isSandbox: boolean("is_sandbox").notNull().default(false),
+    /** The connect variant (its app at the platform) the grant came through; null on platforms without variants. */
+    variant: text("variant"),
     status: connectionStatus("status").notNull().default("healthy"),
     accessTokenCiphertext: text("access_token_ciphertext"),
     refreshTokenCiphertext: text("refresh_token_ciphertext"),
@@ -230,6 +232,8 @@ export const oauthAttempts = pgTable(
     sessionIdHash: text("session_id_hash").notNull(),
     platform: text("platform").$type<PlatformId>().notNull(),
     isSandbox: boolean("is_sandbox").notNull(),
+    /** The connect variant (its app at the platform) the grant came through; null on platforms without variants. */
+    variant: text("variant"),
     codeVerifierCiphertext: text("code_verifier_ciphertext"),
     redirectUri: text("redirect_uri").notNull(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
@@ -250,6 +254,8 @@ export const pendingGrants = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     platform: text("platform").$type<PlatformId>().notNull(),
     isSandbox: boolean("is_sandbox").notNull(),
+    /** The connect variant (its app at the platform) the grant came through; null on platforms without variants. */
+    variant: text("variant"),
     grantCiphertext: text("grant_ciphertext").notNull(),
     accounts: jsonb("accounts")
       .$type<{ externalId: string; kind: string; name: string; username?: string; avatarUrl?: string }[]>()

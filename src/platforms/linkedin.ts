@@ -9,7 +9,7 @@ import {
   type OutgoingMedia,
   type PlatformFailure,
 } from "./platform.js";
-import { linkedinProfile } from "./linkedin.profile.js";
+import { linkedinPagesApp, linkedinProfile, linkedinProfileApp } from "./linkedin.profile.js";
 import type { PlatformOptions } from "./profiles.js";
 
 /**
@@ -169,34 +169,37 @@ async function uploadMedia(
   return data.value.video;
 }
 
+/**
+ * Roles whose members may post as the page: Super admins and Content admins.
+ * https://learn.microsoft.com/linkedin/marketing/community-management/organizations/organization-access-control-by-role
+ */
+const POSTING_ROLES = ["ADMINISTRATOR", "CONTENT_ADMINISTRATOR"];
+
 async function administeredOrganizations(api: Api, apiVersion: string | undefined): Promise<Account[]> {
-  let found;
-  try {
-    found = await api.call(acls, {
+  const urns = new Set<string>();
+  for (const role of POSTING_ROLES) {
+    const { data } = await api.call(acls, {
       host: "api",
       path: "/rest/organizationAcls",
-      query: { q: "roleAssignee", role: "ADMINISTRATOR", state: "APPROVED" },
+      query: { q: "roleAssignee", role, state: "APPROVED" },
       headers: restHeaders(apiVersion),
     });
-  } catch (error) {
-    // Without the Community Management scopes the member can still post as themselves.
-    if (error instanceof PlatformError && error.status === 403) return [];
-    throw error;
+    for (const element of data.elements) urns.add(element.organization);
   }
   const accounts: Account[] = [];
-  for (const element of found.data.elements) {
-    const id = element.organization.split(":").at(-1)!;
+  for (const urn of urns) {
+    const id = urn.split(":").at(-1)!;
     const { data } = await api.call(organization, {
       host: "api",
       path: `/rest/organizations/${id}`,
       headers: restHeaders(apiVersion),
     });
     accounts.push({
-      externalId: element.organization,
+      externalId: urn,
       kind: "organization",
       name: data.localizedName,
       username: data.vanityName,
-      details: { authorUrn: element.organization },
+      details: { authorUrn: urn },
     });
   }
   return accounts;
@@ -212,15 +215,8 @@ export const linkedin: OAuthPlatform<PlatformOptions<"linkedin">> = {
     tokenPath: "/oauth/v2/accessToken",
     revokePath: "/oauth/v2/revoke",
     hosts: { authorize: "oauth", token: "oauth", revoke: "oauth" },
-    scopes: [
-      "openid",
-      "profile",
-      "email",
-      "w_member_social",
-      "r_organization_social",
-      "w_organization_social",
-      "rw_organization_admin",
-    ],
+    // The profile app's scopes; the pages app's replace them when connecting pages.
+    scopes: linkedinProfileApp.scopes,
     scopeSeparator: " ",
     pkce: false,
     clientAuthentication: "body",
@@ -229,21 +225,40 @@ export const linkedin: OAuthPlatform<PlatformOptions<"linkedin">> = {
     // LinkedIn refuses an invalid, expired or revoked refresh token with `invalid_request`.
     // https://learn.microsoft.com/linkedin/shared/authentication/programmatic-refresh-tokens
     refusals: ["invalid_grant", "invalid_request"],
+    // The ID token's issuer is https://www.linkedin.com/oauth, not the authorize host; its keys are
+    // listed by the discovery document at https://www.linkedin.com/oauth/.well-known/openid-configuration.
+    // https://learn.microsoft.com/linkedin/consumer/integrations/self-serve/sign-in-with-linkedin-v2#id-token
+    issuerPath: "/oauth",
+    // Cancel comes back as LinkedIn's own errors; unauthorized_scope_error is the app's fault, not the member's.
+    // https://learn.microsoft.com/linkedin/shared/authentication/authorization-code-flow#failed-requests
+    declinedErrors: ["access_denied", "user_cancelled_authorize", "user_cancelled_login"],
+    idTokens: { jwks: { host: "oauth", path: "/oauth/openid/jwks" } },
   }),
 
-  async listAccounts(api, { apiVersion }) {
+  async listAccounts(api, { apiVersion, variant }) {
+    if (variant === linkedinPagesApp.id) return administeredOrganizations(api, apiVersion);
     const { data: me } = await api.call(userInfo, { host: "api", path: "/v2/userinfo" });
-    const member: Account = {
-      externalId: `urn:li:person:${me.sub}`,
-      kind: "member",
-      name: me.name,
-      avatarUrl: me.picture,
-      details: { authorUrn: `urn:li:person:${me.sub}` },
-    };
-    return [member, ...(await administeredOrganizations(api, apiVersion))];
+    return [
+      {
+        externalId: `urn:li:person:${me.sub}`,
+        kind: "member",
+        name: me.name,
+        avatarUrl: me.picture,
+        details: { authorUrn: `urn:li:person:${me.sub}` },
+      },
+    ];
   },
 
-  async checkHealth(api) {
+  // A pages token has no openid to read userinfo with: the page's own record proves it instead.
+  async checkHealth(api, account, { apiVersion, variant }) {
+    if (variant === linkedinPagesApp.id) {
+      await api.call(organization, {
+        host: "api",
+        path: `/rest/organizations/${account.externalId.split(":").at(-1)}`,
+        headers: restHeaders(apiVersion),
+      });
+      return;
+    }
     await api.call(userInfo, { host: "api", path: "/v2/userinfo" });
   },
 

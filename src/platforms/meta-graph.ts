@@ -80,5 +80,7 @@ export function facebookLogin(scopes: string[]): (context: PlatformContext) => O
     pkce: false,
     clientAuthentication: "body",
     refreshable: false,
+    // https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow#confirm
+    graphErrors: true,
   });
 }

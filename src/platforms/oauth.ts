@@ -1,7 +1,9 @@
 import * as oauth from "oauth4webapi";
+import { z } from "zod";
 import { systemClock, type Clock } from "../clock.js";
 import { isLoopback, joinPath, PRODUCT_USER_AGENT, retryAfter } from "./http.js";
 import { PlatformError, type GrantTokens, type OAuth2Spec, type PlatformFailure, type PlatformId } from "./platform.js";
+import { platformProfiles } from "./profiles.js";
 
 /**
  * Token exchange, refresh and revocation for every OAuth platform, by oauth4webapi, from each
@@ -30,10 +32,23 @@ function endpoint(settings: OAuthClientSettings, host: string, path: string): UR
   return joinPath(base, path);
 }
 
+/**
+ * The issuer as the platform names itself, derived from the authorize host's base URL by the
+ * platform's own rule, so a configured base URL (a proxy, the sandbox, a test's OpenID server)
+ * is expected to call itself what the real host would be called in its place.
+ */
+export function issuerOf(settings: OAuthClientSettings): string {
+  const url = endpoint(settings, settings.spec.hosts.authorize, settings.spec.issuerPath ?? "/");
+  return `${url.origin}${url.pathname.replace(/\/$/, "")}`;
+}
+
 function authorizationServer(settings: OAuthClientSettings): oauth.AuthorizationServer {
   const { spec } = settings;
   return {
-    issuer: endpoint(settings, spec.hosts.authorize, "/").toString(),
+    issuer: issuerOf(settings),
+    ...(spec.idTokens
+      ? { jwks_uri: endpoint(settings, spec.idTokens.jwks.host, spec.idTokens.jwks.path).toString() }
+      : {}),
     authorization_endpoint: endpoint(settings, spec.hosts.authorize, spec.authorizePath).toString(),
     token_endpoint: endpoint(settings, spec.hosts.token, spec.tokenPath).toString(),
     ...(spec.revokePath && spec.hosts.revoke
@@ -54,18 +69,43 @@ function clientAuthentication(settings: OAuthClientSettings): oauth.ClientAuth {
   };
 }
 
+/** Whether this client asks for an ID token, and the platform issues one that can be verified. */
+function wantsIdToken(settings: OAuthClientSettings): boolean {
+  return Boolean(settings.spec.idTokens) && settings.spec.scopes.includes("openid");
+}
+
 /** Plain HTTP only towards loopback (the sandbox, a local proxy); config refuses http:// in production. */
 function requestOptions(settings: OAuthClientSettings): oauth.TokenEndpointRequestOptions {
   const { spec } = settings;
   const tokenUrl = endpoint(settings, spec.hosts.token, spec.tokenPath);
-  const quirks = [spec.addsMissingTokenType && withTokenType, spec.errorsMayAnswerOk && withErrorStatus].filter(
-    (quirk): quirk is FetchQuirk => Boolean(quirk),
-  );
+  const quirks = [
+    spec.addsMissingTokenType && withTokenType,
+    spec.errorsMayAnswerOk && withErrorStatus,
+    spec.graphErrors && withGraphErrors,
+    !wantsIdToken(settings) && withoutIdToken,
+  ].filter((quirk): quirk is FetchQuirk => Boolean(quirk));
   return {
     signal: () => AbortSignal.timeout(settings.timeoutMs),
     headers: { "user-agent": PRODUCT_USER_AGENT },
     ...(isLoopback(tokenUrl) ? { [oauth.allowInsecureRequests]: true } : {}),
     ...(quirks.length ? { [oauth.customFetch]: quirks.reduce<typeof fetch>((next, quirk) => quirk(next), fetch) } : {}),
+  };
+}
+
+function keyRequestOptions(settings: OAuthClientSettings): oauth.ValidateSignatureOptions {
+  const jwks = settings.spec.idTokens?.jwks;
+  const loopback = jwks ? isLoopback(endpoint(settings, jwks.host, jwks.path)) : false;
+  return {
+    signal: () => AbortSignal.timeout(settings.timeoutMs),
+    ...(loopback ? { [oauth.allowInsecureRequests]: true } : {}),
+  };
+}
+
+/** The client as oauth4webapi checks tokens for it: ID token expiry counted in the app's time, not the system's. */
+function clientOf(settings: OAuthClientSettings): oauth.Client {
+  return {
+    client_id: settings.clientId,
+    [oauth.clockSkew]: Math.round((clockOf(settings).now() - Date.now()) / 1000),
   };
 }
 
@@ -98,6 +138,68 @@ const withErrorStatus: FetchQuirk = (next) => async (input, init) => {
   const body = (await response.json()) as Record<string, unknown>;
   const refused = typeof body.error === "string" && body.error !== "" && body.access_token === undefined;
   return Response.json(body, { status: refused ? 400 : 200, headers: { "cache-control": "no-store" } });
+};
+
+/**
+ * Google answers an ID token to a client that was ever granted `openid` when it asks with
+ * include_granted_scopes, even if this request did not ask for one; an ID token nobody asked
+ * for is not ours to verify, and must never fail a connection, so it is dropped unread.
+ * https://developers.google.com/identity/protocols/oauth2/web-server#incrementalAuth
+ */
+const withoutIdToken: FetchQuirk = (next) => async (input, init) => {
+  const response = await next(input, init);
+  if (!response.ok || !(response.headers.get("content-type") ?? "").includes("json")) return response;
+  const body = (await response.json()) as Record<string, unknown>;
+  delete body.id_token;
+  return Response.json(body, { status: response.status, headers: { "cache-control": "no-store" } });
+};
+
+const graphError = z.object({
+  error: z.object({
+    message: z.string(),
+    code: z.number(),
+    error_subcode: z.number().optional(),
+    is_transient: z.boolean().optional(),
+  }),
+});
+/** Graph's throttling codes: app, user, page, and the business use cases. */
+const GRAPH_THROTTLING = new Set([4, 17, 32, 613, 80001]);
+
+/**
+ * Meta's token endpoint answers errors as Graph error objects, which RFC 6749 clients read as a
+ * garbled answer: each becomes the OAuth error it is, with Meta's own words, and throttling or
+ * a transient error the status that says to try again.
+ * https://developers.facebook.com/docs/graph-api/guides/error-handling
+ */
+const withGraphErrors: FetchQuirk = (next) => async (input, init) => {
+  const response = await next(input, init);
+  if (response.ok || !(response.headers.get("content-type") ?? "").includes("json")) return response;
+  const parsed = graphError.safeParse(
+    await response
+      .clone()
+      .json()
+      .catch(() => undefined),
+  );
+  if (!parsed.success) return response;
+  const { code, message, is_transient: isTransient } = parsed.data.error;
+  const [status, error] = GRAPH_THROTTLING.has(code)
+    ? [429, "slow_down"]
+    : isTransient || code === 2 || response.status >= 500
+      ? [response.status >= 500 ? response.status : 503, "temporarily_unavailable"]
+      : code === 101
+        ? [401, "invalid_client"]
+        : code === 190 || code === 100
+          ? [400, "invalid_grant"]
+          : [400, "invalid_request"];
+  return Response.json(
+    { error, error_description: message },
+    { status, headers: { "cache-control": "no-store", ...retryAfterOf(response.headers) } },
+  );
+};
+
+const retryAfterOf = (headers: Headers): Record<string, string> => {
+  const value = headers.get("retry-after");
+  return value ? { "retry-after": value } : {};
 };
 
 export function newCodeVerifier(): string {
@@ -150,6 +252,45 @@ function toGrant(
   };
 }
 
+/** The code of a PlatformError for an answer that failed verification: not the platform's refusal, nor the app's credentials. */
+export const UNVERIFIED = "unverified_answer";
+
+const VERIFICATION_CODES = new Set<string>([
+  oauth.JWT_CLAIM_COMPARISON,
+  oauth.JWT_TIMESTAMP_CHECK,
+  oauth.KEY_SELECTION,
+  oauth.INVALID_RESPONSE,
+]);
+
+/** What failed verification in an authorization response or ID token, in words naming the values that disagree. */
+function unverifiedAnswer(settings: OAuthClientSettings, error: unknown) {
+  if (!(error instanceof oauth.OperationProcessingError) || !VERIFICATION_CODES.has(error.code ?? "")) return undefined;
+  if (error.cause instanceof Response) return undefined;
+  const as = authorizationServer(settings);
+  const name = platformProfiles[settings.platform].name;
+  const cause = (error.cause ?? {}) as {
+    claim?: string;
+    claims?: Record<string, unknown>;
+    parameters?: URLSearchParams;
+  };
+  const claims = cause.claims ?? {};
+  if (cause.parameters && error.message.includes('"iss"'))
+    return `${name}'s sign-in answer names its issuer as ${cause.parameters.get("iss") ?? "nobody"}, expected ${as.issuer}.`;
+  switch (cause.claim) {
+    case "iss":
+      return `${name}'s ID token was issued by ${String(claims.iss)}, expected ${as.issuer}.`;
+    case "aud":
+    case "azp":
+      return `${name}'s ID token is for ${JSON.stringify(claims[cause.claim])}, not this app's client id ${settings.clientId}.`;
+    case "exp":
+      return `${name}'s ID token expired at ${new Date(Number(claims.exp) * 1000).toISOString()}.`;
+  }
+  if (error.message.includes("signature") || error.code === oauth.KEY_SELECTION)
+    return `${name}'s ID token is not signed by a key published at ${as.jwks_uri}.`;
+  if (error.message.includes('"id_token"')) return `${name} answered no ID token to a sign-in that asked for one.`;
+  return `${name}'s sign-in answer could not be verified (${error.message}).`;
+}
+
 /**
  * oauth4webapi's errors, as the product's failure kinds. Only the platform's refusal of the
  * grant (its `refusals`) means the connection is gone; an overloaded, unreachable or garbled
@@ -192,6 +333,14 @@ function asPlatformError(settings: OAuthClientSettings, error: unknown): Platfor
       { message: "client authentication failed", status: error.status, cause: error },
     );
   }
+  const unverified = unverifiedAnswer(settings, error);
+  if (unverified) {
+    return new PlatformError(
+      platform,
+      { kind: "rejected", userMessage: unverified },
+      { message: (error as Error).message, platformCode: UNVERIFIED, cause: error },
+    );
+  }
   if (error instanceof oauth.OperationProcessingError && error.cause instanceof Response) {
     const { status, headers } = error.cause;
     const failure: PlatformFailure =
@@ -225,9 +374,15 @@ export async function exchangeCode(
   options: { callbackUrl: URL; expectedState: string; redirectUri: string; codeVerifier?: string },
 ): Promise<GrantTokens> {
   const as = authorizationServer(settings);
-  const client: oauth.Client = { client_id: settings.clientId };
+  const client = clientOf(settings);
+  const openId = wantsIdToken(settings);
   try {
-    const parameters = oauth.validateAuthResponse(as, client, options.callbackUrl, options.expectedState);
+    const parameters = oauth.validateAuthResponse(
+      { ...as, authorization_response_iss_parameter_supported: Boolean(settings.spec.issuerOnCallback) },
+      client,
+      options.callbackUrl,
+      options.expectedState,
+    );
     const response = await oauth.authorizationCodeGrantRequest(
       as,
       client,
@@ -237,7 +392,10 @@ export async function exchangeCode(
       settings.spec.pkce && options.codeVerifier ? options.codeVerifier : oauth.nopkce,
       requestOptions(settings),
     );
-    return toGrant(await oauth.processAuthorizationCodeResponse(as, client, response), settings);
+    const answer = await oauth.processAuthorizationCodeResponse(as, client, response, { requireIdToken: openId });
+    // The claims were checked above (issuer, audience, expiry); the signature against the keys the platform publishes.
+    if (openId) await oauth.validateApplicationLevelSignature(as, response, keyRequestOptions(settings));
+    return toGrant(answer, settings);
   } catch (error) {
     throw asPlatformError(settings, error);
   }
@@ -252,7 +410,7 @@ export async function refreshGrant(settings: OAuthClientSettings, grant: GrantTo
     );
   }
   const as = authorizationServer(settings);
-  const client: oauth.Client = { client_id: settings.clientId };
+  const client = clientOf(settings);
   try {
     const response = await oauth.refreshTokenGrantRequest(
       as,
@@ -275,7 +433,7 @@ export async function exchangeGrant(
   previous: GrantTokens,
 ): Promise<GrantTokens> {
   const as = authorizationServer(settings);
-  const client: oauth.Client = { client_id: settings.clientId };
+  const client = clientOf(settings);
   try {
     const response = await oauth.genericTokenEndpointRequest(
       as,
@@ -294,7 +452,7 @@ export async function exchangeGrant(
 export async function revokeToken(settings: OAuthClientSettings, token: string): Promise<void> {
   const as = authorizationServer(settings);
   if (!as.revocation_endpoint) return;
-  const client: oauth.Client = { client_id: settings.clientId };
+  const client = clientOf(settings);
   try {
     await oauth.processRevocationResponse(
       await oauth.revocationRequest(as, client, clientAuthentication(settings), token, requestOptions(settings)),

@@ -53,8 +53,21 @@ export interface OAuth2Spec {
   clientIdParameter?: string;
   /** The token answer's field for the refresh token's lifetime in seconds; `refresh_token_expires_in` when absent. */
   refreshTokenExpiresInField?: string;
+  /** The authorization errors by which a person's No comes back; RFC 6749's `access_denied` when absent. Any other is the platform refusing the request. */
+  declinedErrors?: string[];
   /** The token endpoint may answer an OAuth error with HTTP 200 instead of RFC 6749's 400. */
   errorsMayAnswerOk?: boolean;
+  /** The token endpoint answers errors as Graph error objects (Meta), not RFC 6749's `{"error": "…"}`. */
+  graphErrors?: boolean;
+  /**
+   * The issuer identifier's path below the authorize host's base URL, which the issuer is
+   * derived from as the platform derives it from its real host; the base URL itself when absent.
+   */
+  issuerPath?: string;
+  /** The authorization response carries `iss` (RFC 9207). */
+  issuerOnCallback?: boolean;
+  /** The platform answers an ID token when `openid` is asked; where its signing keys are published. */
+  idTokens?: { jwks: { host: string; path: string } };
 }
 
 export interface BotTokenSpec {
@@ -64,6 +77,8 @@ export interface BotTokenSpec {
 /** Per-deployment data a platform file needs (never the config itself): API versions. */
 export interface PlatformContext {
   apiVersion?: string;
+  /** The connect variant the grant was made through (LinkedIn's profile or pages app); the first when absent. */
+  variant?: string;
   /** Telegram's bot token, which the Bot API takes in the path rather than a header. */
   botToken?: string;
 }

@@ -89,6 +89,22 @@ export interface BotForm {
 
 export type ConnectionMethod = "oauth" | "bot";
 
+/**
+ * One of several ways to connect a platform, each with its own app at the platform (LinkedIn
+ * keeps member posting and company pages on separate apps, and refuses an authorization that
+ * asks for a scope its app lacks).
+ */
+export interface ConnectVariant {
+  id: string;
+  label: string;
+  /** One line for the dashboard: what this choice connects. */
+  description: string;
+  /** Everything this choice asks for, which its app must be provisioned to grant. */
+  scopes: string[];
+  /** Its app's variables, `{prefix}_CLIENT_ID` and `_CLIENT_SECRET`; the platform's own when absent or unset. */
+  credentialsPrefix?: string;
+}
+
 export interface PlatformProfile<
   Id extends string = string,
   Options = unknown,
@@ -102,6 +118,8 @@ export interface PlatformProfile<
   presentation: Presentation;
   /** Bot platforms: what the connect form asks for, and how each answer must look. */
   bot?: BotForm;
+  /** OAuth platforms connected through separate apps; the first is the default. */
+  connectVariants?: ConnectVariant[];
   /** What the connect flow tells a user whose grant has nothing to post as. */
   noAccountsMessage: string;
   limits: ContentLimits;

@@ -170,6 +170,11 @@ export const youtube: OAuthPlatform<PlatformOptions<"youtube">> = {
     // offline: a refresh token; consent: Google sends it again on a reconnect.
     extraAuthorizeParameters: { access_type: "offline", prompt: "consent", include_granted_scopes: "true" },
     refreshable: true,
+    // Google is https://accounts.google.com, its authorize host without a trailing slash, named in
+    // `iss` on every authorization response (RFC 9207); its ID tokens' keys are on www.googleapis.com.
+    // https://developers.google.com/identity/openid-connect/reference#discovery
+    issuerOnCallback: true,
+    idTokens: { jwks: { host: "api", path: "/oauth2/v3/certs" } },
   }),
 
   async listAccounts(api) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseConfig, type PlatformId } from "../../src/config.js";
-import { defaultClients } from "../../sandbox/index.js";
+import { defaultClients, sandboxCredentials } from "../../sandbox/index.js";
 import { bots, telegramChats } from "../../sandbox/seed.js";
 import { sandboxPrefixes } from "../../sandbox/twin.js";
 import { HttpClient } from "../support/client.js";
@@ -30,6 +30,14 @@ export function platformEnvironment(sandbox: SandboxProcess): Record<string, str
     if (id === "telegram") continue;
     env[`${variables}_CLIENT_ID`] = `sandbox-${id}-client`;
     env[`${variables}_CLIENT_SECRET`] = `sandbox-${id}-secret`;
+    // A connect variant with an app of its own (LinkedIn pages) gets that app's credentials.
+    for (const [variant, settings] of Object.entries(platforms[id].variants)) {
+      const [clientIdVariable, secretVariable] = settings.credentialVariables;
+      if (clientIdVariable === `${variables}_CLIENT_ID`) continue;
+      const credentials = sandboxCredentials(id, variant);
+      env[clientIdVariable!] = credentials.clientId;
+      env[secretVariable!] = credentials.clientSecret;
+    }
   }
   return env;
 }
@@ -47,6 +55,8 @@ interface Persona {
   facebookPage: string;
   instagramAccount: string;
   linkedinAuthor: string;
+  /** The LinkedIn app the author is connected through: the profile app for a member, the pages app for a company. */
+  linkedinVariant: "profile" | "pages";
   youtubeIdentity: string;
 }
 
@@ -57,6 +67,7 @@ export const personas: Persona[] = [
     facebookPage: "200000000000001",
     instagramAccount: "17841400000000001",
     linkedinAuthor: "urn:li:organization:90000001",
+    linkedinVariant: "pages",
     youtubeIdentity: "ava:UCsandboxNorthwindTV0001",
   },
   {
@@ -65,6 +76,7 @@ export const personas: Persona[] = [
     facebookPage: "200000000000003",
     instagramAccount: "17841400000000002",
     linkedinAuthor: "urn:li:person:bEnSaNdBoX2",
+    linkedinVariant: "profile",
     youtubeIdentity: "ben:UCsandboxBenRides000002",
   },
 ];
@@ -85,8 +97,8 @@ export interface Organization {
 }
 
 /** The browser's round trip through the consent page; a grant with several accounts is narrowed to one. */
-async function connect(client: HttpClient, platform: PlatformId, identity: string, wanted?: string) {
-  const started = await client.post(`/api/social-media/connect/${platform}`);
+async function connect(client: HttpClient, platform: PlatformId, identity: string, wanted?: string, variant?: string) {
+  const started = await client.post(`/api/social-media/connect/${platform}${variant ? `?variant=${variant}` : ""}`);
   assert.equal(started.status, 200, JSON.stringify(started.body));
   const back = await consent(started.body.authorizeUrl, { identity });
   const landed = await client.get(`${back.pathname}${back.search}`);
@@ -116,7 +128,7 @@ export async function createOrganizationWorld(appUrl: URL, index: number): Promi
   await connect(client, "facebook", persona.personId, persona.facebookPage);
   await connect(client, "instagram", persona.personId, persona.instagramAccount);
   await connect(client, "x", persona.personId);
-  await connect(client, "linkedin", persona.personId, persona.linkedinAuthor);
+  await connect(client, "linkedin", persona.personId, persona.linkedinAuthor, persona.linkedinVariant);
   await connect(client, "youtube", persona.youtubeIdentity);
   const telegram = await client.post("/api/social-media/bot/telegram", {
     botToken: bots[0]!.token,

@@ -85,18 +85,28 @@ describe("connecting accounts against the platform sandbox", () => {
     assert.equal(instagram.accountKind, "instagram_business");
   });
 
-  test("LinkedIn: the member and the companies they administer", async () => {
-    const landed = await connectThroughConsent(admin, "linkedin", { identity: "ava" });
+  test("LinkedIn: the member through the profile app, the companies they administer through the pages app", async () => {
+    const profile = await connectThroughConsent(admin, "linkedin", { identity: "ava", variant: "profile" });
+    assert.equal(profile.searchParams.get("connected"), "1", profile.search);
+    const member = (await connections()).find((connection) => connection.platform === "linkedin")!;
+    const landed = await connectThroughConsent(admin, "linkedin", { identity: "ava", variant: "pages" });
     const grantId = landed.searchParams.get("choose")!;
     const offered = await admin.get(`/api/social-media/grants/${grantId}`);
     assert.deepEqual(
-      offered.body.accounts.map((account: { kind: string; name: string }) => `${account.kind}:${account.name}`),
+      [`${member.accountKind}:${member.name}`].concat(
+        offered.body.accounts.map((account: { kind: string; name: string }) => `${account.kind}:${account.name}`),
+      ),
       ["member:Ava Lindqvist", "organization:Northwind Group", "organization:Northwind Labs"],
     );
     const chosen = await admin.post(`/api/social-media/grants/${grantId}`, {
       externalIds: offered.body.accounts.map((account: { externalId: string }) => account.externalId),
     });
-    assert.equal(chosen.body.connections.length, 3);
+    assert.equal(chosen.body.connections.length + 1, 3);
+    assert.deepEqual(
+      [member.variant, ...chosen.body.connections.map((connection: { variant: string }) => connection.variant)],
+      ["profile", "pages", "pages"],
+    );
+    assert.deepEqual(member.scopes.sort(), ["email", "openid", "profile", "w_member_social"]);
   });
 
   test("TikTok: the user who consents, by open_id, with the handle from creator info and a refreshable grant", async () => {

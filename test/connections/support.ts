@@ -3,6 +3,7 @@ import { adjustableClock, type AdjustableClock } from "../../src/clock.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import type { HttpClient } from "../support/client.js";
 import type { Backend } from "../support/postgres.js";
+import { appRegistrations } from "../../sandbox/index.js";
 import { bots } from "../../sandbox/seed.js";
 import { consent, startSandbox, type RunningSandbox } from "../sandbox/support.js";
 
@@ -22,6 +23,8 @@ export function sandboxEnv(sandbox: RunningSandbox): Record<string, string> {
     TWITTER_BASE_URL: sandbox.base("x"),
     LINKEDIN_CLIENT_ID: "sandbox-linkedin-client",
     LINKEDIN_CLIENT_SECRET: "sandbox-linkedin-secret",
+    LINKEDIN_PAGES_CLIENT_ID: "sandbox-linkedin-pages-client",
+    LINKEDIN_PAGES_CLIENT_SECRET: "sandbox-linkedin-pages-secret",
     LINKEDIN_BASE_URL: sandbox.base("linkedin"),
     YOUTUBE_CLIENT_ID: "sandbox-youtube-client",
     YOUTUBE_CLIENT_SECRET: "sandbox-youtube-secret",
@@ -72,19 +75,13 @@ export async function passTime(clock: AdjustableClock, sandbox: RunningSandbox, 
   clock.advance(milliseconds);
 }
 
-/** What a developer does in each platform's console: register the app's callback URL. */
+/** What a developer does in each platform's console: register the app's callback URL (each LinkedIn app with its products). */
 export async function registerRedirects(sandbox: RunningSandbox, appUrl: URL) {
-  for (const platform of ["facebook", "instagram", "x", "linkedin", "youtube", "tiktok"] as const) {
+  for (const client of appRegistrations((platform) => new URL(`/api/auth/callback/${platform}`, appUrl).toString())) {
     const answer = await fetch(`${sandbox.url}_sandbox/clients`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        platform: platform === "instagram" ? "facebook" : platform,
-        clientId: `sandbox-${platform}-client`,
-        clientSecret: `sandbox-${platform}-secret`,
-        redirectUris: [new URL(`/api/auth/callback/${platform}`, appUrl).toString()],
-        programmaticRefresh: platform === "linkedin",
-      }),
+      body: JSON.stringify(client),
     });
     assert.equal(answer.status, 201);
   }
@@ -97,9 +94,11 @@ export async function registerRedirects(sandbox: RunningSandbox, appUrl: URL) {
 export async function connectThroughConsent(
   client: HttpClient,
   platform: string,
-  options: { identity?: string; decision?: "allow" | "deny" } = {},
+  options: { identity?: string; decision?: "allow" | "deny"; variant?: string } = {},
 ) {
-  const started = await client.post(`/api/social-media/connect/${platform}`);
+  const started = await client.post(
+    `/api/social-media/connect/${platform}${options.variant ? `?variant=${options.variant}` : ""}`,
+  );
   assert.equal(started.status, 200, JSON.stringify(started.body));
   const back = await consent(started.body.authorizeUrl, options);
   const landed = await client.get(`${back.pathname}${back.search}`);

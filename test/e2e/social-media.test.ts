@@ -67,4 +67,31 @@ describe("connecting accounts from the dashboard, against the in-process sandbox
     );
     await page.context().close();
   });
+
+  test("LinkedIn offers its two apps, each explained; pages connect through the pages app", async () => {
+    const client = app.client();
+    const user = await signUp(client, { name: "Lee Quay" });
+    await createOrganization(client, "Quay Works");
+    const page = await signedInPage(browser, app.url, user.email);
+    await page.getByRole("navigation").getByRole("link", { name: "Social accounts" }).click();
+    const linkedin = page.getByTestId("platform-linkedin");
+    await linkedin.getByText(/Post as yourself/).waitFor();
+    await linkedin.getByText(/Post as the company pages you administer/).waitFor();
+    await linkedin.getByRole("button", { name: "Connect LinkedIn pages" }).click();
+    await page.getByText("SANDBOX", { exact: true }).waitFor();
+    await page.getByRole("button", { name: "Allow" }).click();
+    await page.getByRole("heading", { name: "Choose what to connect" }).waitFor();
+    await page.getByRole("checkbox", { name: /Northwind Labs/ }).uncheck();
+    await page.getByRole("button", { name: "Connect 1 account" }).click();
+    await linkedin.getByText("Northwind Group").waitFor();
+    const listed = await client.get("/api/social-media/connections");
+    assert.deepEqual(
+      listed.body.connections.map((connection: { variant: string; accountKind: string }) => [
+        connection.variant,
+        connection.accountKind,
+      ]),
+      [["pages", "organization"]],
+    );
+    await page.context().close();
+  });
 });

@@ -100,10 +100,8 @@ export async function connectEveryPlatform(client: HttpClient) {
   await client.post(`/api/social-media/grants/${facebook.searchParams.get("choose")}`, {
     externalIds: ["200000000000001"],
   });
-  const linkedin = await connectThroughConsent(client, "linkedin", { identity: "ava" });
-  await client.post(`/api/social-media/grants/${linkedin.searchParams.get("choose")}`, {
-    externalIds: ["urn:li:person:aVaSaNdBoX1"],
-  });
+  // The member, through the LinkedIn profile app: one account, connected at once.
+  await connectThroughConsent(client, "linkedin", { identity: "ava", variant: "profile" });
   await client.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "@northwind_news" });
   return connectionIds(client);
 }

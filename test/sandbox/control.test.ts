@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import Fastify from "fastify";
 import { createSandboxContext, defaultClients, sandboxRoutes } from "../../sandbox/index.js";
 import { chromiumPath, launchBrowser, screenshotPath } from "../support/browser.js";
-import { advance, json, startMediaServer, startSandbox, userToken, type RunningSandbox } from "./support.js";
+import { advance, callback, json, startMediaServer, startSandbox, userToken, type RunningSandbox } from "./support.js";
 
 const newsBot = "7000000001:AAHsandboxNorthwindNewsBot0000000001";
 
@@ -563,6 +563,36 @@ describe("sandbox: mounted inside another server", () => {
       );
     } finally {
       await host.close();
+    }
+  });
+});
+
+describe("sandbox: app registrations with their products", () => {
+  test("a LinkedIn app takes known products; Community Management only alone on its app", async () => {
+    const sandbox = await startSandbox();
+    const register = (products: string[]) =>
+      fetch(`${sandbox.url}_sandbox/clients`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          platform: "linkedin",
+          clientId: `app-${products.join("-")}`,
+          clientSecret: "s",
+          redirectUris: [callback("linkedin")],
+          products,
+        }),
+      });
+    try {
+      assert.equal((await register(["community_management"])).status, 201);
+      assert.equal((await register(["sign_in_with_linkedin", "share_on_linkedin"])).status, 201);
+      const mixed = await register(["community_management", "share_on_linkedin"]);
+      assert.equal(mixed.status, 400);
+      assert.match((await json(mixed)).error, /only product/);
+      const unknown = await register(["marketing_developer_platform"]);
+      assert.equal(unknown.status, 400);
+      assert.match((await json(unknown)).error, /Unknown LinkedIn products/);
+    } finally {
+      await sandbox.close();
     }
   });
 });

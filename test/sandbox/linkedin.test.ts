@@ -6,8 +6,14 @@ import { advance, callback, consent, json, startSandbox, userToken, type Running
 
 const clientId = "sandbox-linkedin-client";
 const clientSecret = "sandbox-linkedin-secret";
-const memberScopes =
-  "openid profile email w_member_social r_organization_social w_organization_social rw_organization_admin r_member_postAnalytics";
+const memberScopes = "openid profile email w_member_social r_member_postAnalytics";
+/** The Community Management app, which must have no other product, and so no openid. */
+const pagesApp = {
+  clientId: "sandbox-linkedin-pages-client",
+  clientSecret: "sandbox-linkedin-pages-secret",
+  scopes: "r_organization_social w_organization_social rw_organization_admin",
+};
+const memberApp = { clientId, clientSecret, scopes: memberScopes };
 const VERSION = "202607";
 
 describe("sandbox: LinkedIn", () => {
@@ -38,31 +44,33 @@ describe("sandbox: LinkedIn", () => {
   before(async () => {
     sandbox = await startSandbox({ lifetimes: { videoProcessingSeconds: 1 } });
     as = {
-      issuer: sandbox.base("linkedin"),
+      // LinkedIn's issuer is its host plus /oauth, and so is the sandbox's below its base URL.
+      issuer: `${sandbox.base("linkedin")}/oauth`,
       authorization_endpoint: `${sandbox.base("linkedin")}/oauth/v2/authorization`,
       token_endpoint: `${sandbox.base("linkedin")}/oauth/v2/accessToken`,
     };
   });
   after(() => sandbox.close());
 
-  async function authorize(identity = "ava") {
+  async function authorize(identity = "ava", app = memberApp) {
     const url = new URL(as.authorization_endpoint!);
     url.search = new URLSearchParams({
       response_type: "code",
-      client_id: clientId,
+      client_id: app.clientId,
       redirect_uri: callback("linkedin"),
       state: "li",
-      scope: memberScopes,
+      scope: app.scopes,
     }).toString();
-    return oauth.validateAuthResponse(as, client, await consent(url, { identity }), "li");
+    return oauth.validateAuthResponse(as, { client_id: app.clientId }, await consent(url, { identity }), "li");
   }
 
-  async function connect(identity = "ava") {
-    const parameters = await authorize(identity);
+  async function connect(identity = "ava", app = memberApp) {
+    const parameters = await authorize(identity, app);
+    const client: oauth.Client = { client_id: app.clientId };
     const response = await oauth.authorizationCodeGrantRequest(
       as,
       client,
-      oauth.ClientSecretPost(clientSecret),
+      oauth.ClientSecretPost(app.clientSecret),
       parameters,
       callback("linkedin"),
       oauth.nopkce,
@@ -92,6 +100,55 @@ describe("sandbox: LinkedIn", () => {
     await assert.rejects(oauth.processAuthorizationCodeResponse(as, client, raw));
     const tokens = await connect();
     assert.ok(tokens.access_token.startsWith("AQV"));
+  });
+
+  test("an app asking for a scope it is not provisioned for is refused whole, with unauthorized_scope_error", async () => {
+    const ask = async (app: typeof memberApp, scope: string) => {
+      const url = new URL(as.authorization_endpoint!);
+      url.search = new URLSearchParams({
+        response_type: "code",
+        client_id: app.clientId,
+        redirect_uri: callback("linkedin"),
+        state: "scoped",
+        scope,
+      }).toString();
+      const answer = await fetch(url, { redirect: "manual" });
+      assert.equal(answer.status, 302);
+      return new URL(answer.headers.get("location")!).searchParams;
+    };
+    const mixed = await ask(memberApp, `${memberScopes} rw_organization_admin`);
+    assert.equal(mixed.get("error"), "unauthorized_scope_error");
+    assert.match(mixed.get("error_description")!, /rw_organization_admin/);
+    assert.equal(mixed.get("state"), "scoped");
+    assert.equal(mixed.get("code"), null);
+    const openIdOnPages = await ask(pagesApp, `openid ${pagesApp.scopes}`);
+    assert.equal(openIdOnPages.get("error"), "unauthorized_scope_error");
+    assert.match(openIdOnPages.get("error_description")!, /openid/);
+  });
+
+  test("with openid, an RS256 ID token issued by {base}/oauth, verifiable with the JWKS; none without", async () => {
+    const parameters = await authorize();
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      oauth.ClientSecretPost(clientSecret),
+      parameters,
+      callback("linkedin"),
+      oauth.nopkce,
+      { [oauth.allowInsecureRequests]: true, [oauth.customFetch]: patchTokenType },
+    );
+    const verifying = { ...as, jwks_uri: `${sandbox.base("linkedin")}/oauth/openid/jwks` };
+    const answer = await oauth.processAuthorizationCodeResponse(verifying, client, response, { requireIdToken: true });
+    await oauth.validateApplicationLevelSignature(verifying, response, { [oauth.allowInsecureRequests]: true });
+    const claims = oauth.getValidatedIdTokenClaims(answer)!;
+    assert.equal(claims.iss, `${sandbox.base("linkedin")}/oauth`);
+    assert.equal(claims.aud, clientId);
+    assert.equal(claims.sub, "aVaSaNdBoX1");
+    assert.equal(claims.email, "ava@sandbox.example");
+    const header = JSON.parse(Buffer.from(answer.id_token!.split(".")[0]!, "base64url").toString());
+    assert.equal(header.alg, "RS256");
+    const pages = await connect("ava", pagesApp);
+    assert.equal(pages.id_token, undefined);
   });
 
   test("credentials go in the body: a wrong secret is invalid_client; a reused code invalid_request; Deny is user_cancelled_authorize", async () => {
@@ -160,7 +217,7 @@ describe("sandbox: LinkedIn", () => {
   });
 
   test("the companies a member administers, and their details", async () => {
-    const tokens = await connect();
+    const tokens = await connect("ava", pagesApp);
     const acls = await json(
       await rest("/rest/organizationAcls?q=roleAssignee&role=ADMINISTRATOR&state=APPROVED", tokens.access_token),
     );
@@ -170,7 +227,7 @@ describe("sandbox: LinkedIn", () => {
     );
     const organization = await json(await rest("/rest/organizations/90000001", tokens.access_token));
     assert.equal(organization.localizedName, "Northwind Group");
-    const ben = await connect("ben");
+    const ben = await connect("ben", pagesApp);
     assert.deepEqual(
       (await json(await rest("/rest/organizationAcls?q=roleAssignee&role=ADMINISTRATOR", ben.access_token))).elements,
       [],
@@ -213,7 +270,7 @@ describe("sandbox: LinkedIn", () => {
   });
 
   test("an image post: initializeUpload, PUT the bytes, then post with the image URN", async () => {
-    const tokens = await connect();
+    const tokens = await connect("ava", pagesApp);
     const owner = "urn:li:organization:90000001";
     const images = [];
     for (let index = 0; index < 2; index += 1) {
@@ -321,14 +378,14 @@ describe("sandbox: LinkedIn", () => {
   });
 
   test("only administrators post as a company; statistics for the company's posts", async () => {
-    const ben = await connect("ben");
+    const ben = await connect("ben", pagesApp);
     const refused = await rest("/rest/posts", ben.access_token, {
       method: "POST",
       body: postBody("urn:li:organization:90000001", "hijack"),
     });
     assert.equal(refused.status, 403);
     assert.equal((await json(refused)).code, "ACCESS_DENIED");
-    const ava = await connect();
+    const ava = await connect("ava", pagesApp);
     const created = await rest("/rest/posts", ava.access_token, {
       method: "POST",
       body: postBody("urn:li:organization:90000002", "Labs news"),

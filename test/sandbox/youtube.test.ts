@@ -106,6 +106,51 @@ describe("sandbox: Google OAuth and YouTube", () => {
     assert.equal(refreshed.refresh_token, undefined, "keep the stored refresh token");
   });
 
+  test("the callback names Google's issuer; an ID token with openid, and with include_granted_scopes once openid was granted", async () => {
+    const grant = async (scope: string, extra: Record<string, string> = {}) => {
+      const url = new URL(as.authorization_endpoint!);
+      url.search = new URLSearchParams({
+        response_type: "code",
+        client_id: clientId,
+        redirect_uri: callback("youtube"),
+        scope,
+        state: "oidc",
+        ...extra,
+      }).toString();
+      const back = await consent(url, { identity: "ben:UCsandboxBenRides000002" });
+      assert.equal(back.searchParams.get("iss"), sandbox.base("google"), "RFC 9207: the base URL, no trailing slash");
+      const parameters = oauth.validateAuthResponse(
+        { ...as, authorization_response_iss_parameter_supported: true },
+        client,
+        back,
+        "oidc",
+      );
+      return json(
+        await oauth.authorizationCodeGrantRequest(
+          as,
+          client,
+          oauth.ClientSecretPost(clientSecret),
+          parameters,
+          callback("youtube"),
+          oauth.nopkce,
+          insecure,
+        ),
+      );
+    };
+    const plain = await grant(scopes, { include_granted_scopes: "true" });
+    assert.equal(plain.id_token, undefined, "no openid asked or granted yet");
+    const signIn = await grant("openid email");
+    const claims = JSON.parse(Buffer.from(signIn.id_token.split(".")[1], "base64url").toString());
+    assert.deepEqual([claims.iss, claims.aud], [sandbox.base("google"), clientId]);
+    const keys = await json(await fetch(`${sandbox.base("google")}/oauth2/v3/certs`));
+    assert.equal(keys.keys[0].kty, "RSA");
+    const incremental = await grant(scopes, { include_granted_scopes: "true" });
+    assert.ok(incremental.id_token, "openid granted before comes back with include_granted_scopes");
+    assert.match(incremental.scope, /openid/);
+    const notIncremental = await grant(scopes);
+    assert.equal(notIncremental.id_token, undefined);
+  });
+
   test("token endpoint errors: invalid_client, a wrong verifier, a revoked refresh token", async () => {
     const verifier = oauth.generateRandomCodeVerifier();
     const url = new URL(as.authorization_endpoint!);

@@ -39,6 +39,15 @@ export const connectRoutes: FastifyPluginAsyncZod<AppContext> = async (app, cont
                 redirectUri: z.string().nullable(),
                 example: z.object({ botToken: z.string(), channel: z.string() }).nullable(),
                 flags: z.record(z.string(), z.boolean()),
+                variants: z.array(
+                  z.object({
+                    id: z.string(),
+                    label: z.string(),
+                    description: z.string(),
+                    mode: z.enum(platformModes),
+                    missingVariables: z.array(z.string()),
+                  }),
+                ),
               }),
             ),
           }),
@@ -61,6 +70,16 @@ export const connectRoutes: FastifyPluginAsyncZod<AppContext> = async (app, cont
               ? (context.sandboxTwin.botExamples[id] ?? null)
               : null,
           flags: context.config.platforms[id].flags,
+          variants: (access.definition.connectVariants ?? []).map((variant) => {
+            const variantAccess = platformAccess(context, id, variant.id);
+            return {
+              id: variant.id,
+              label: variant.label,
+              description: variant.description,
+              mode: variantAccess.mode,
+              missingVariables: variantAccess.missingVariables,
+            };
+          }),
         };
       }),
     }),
@@ -74,6 +93,13 @@ export const connectRoutes: FastifyPluginAsyncZod<AppContext> = async (app, cont
         tags: ["connections"],
         summary: "Start connecting an account: answers the platform's consent URL to send the browser to",
         params: platformParams,
+        querystring: z.object({
+          variant: z
+            .string()
+            .max(40)
+            .optional()
+            .describe("Which of the platform's connect choices (its own app and scopes); the first when absent"),
+        }),
         response: { 200: z.object({ authorizeUrl: z.string() }) },
       },
     },
@@ -82,6 +108,7 @@ export const connectRoutes: FastifyPluginAsyncZod<AppContext> = async (app, cont
         context,
         { ...actorOf(request), sessionIdHash: request.auth!.sessionIdHash },
         request.params.platform,
+        request.query.variant,
       );
       return { authorizeUrl: url.toString() };
     },

@@ -31,6 +31,7 @@ export const connectionParams = z.object({ id: z.uuid("must be a connection id")
 export const connectionSchema = z.object({
   id: z.uuid(),
   platform: platformId,
+  variant: z.string().nullable(),
   externalId: z.string(),
   accountKind: z.string(),
   name: z.string(),

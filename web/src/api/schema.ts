@@ -987,6 +987,14 @@ export interface paths {
                 flags: {
                   [key: string]: boolean;
                 };
+                variants: {
+                  id: string;
+                  label: string;
+                  description: string;
+                  /** @enum {string} */
+                  mode: "configured" | "sandbox" | "unavailable";
+                  missingVariables: string[];
+                }[];
               }[];
             };
           };
@@ -1013,7 +1021,10 @@ export interface paths {
     /** Start connecting an account: answers the platform's consent URL to send the browser to */
     post: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description Which of the platform's connect choices (its own app and scopes); the first when absent */
+          variant?: string;
+        };
         header?: never;
         path: {
           platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
@@ -1081,6 +1092,7 @@ export interface paths {
                 id: string;
                 /** @enum {string} */
                 platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                variant: string | null;
                 externalId: string;
                 accountKind: string;
                 name: string;
@@ -1232,6 +1244,7 @@ export interface paths {
                 id: string;
                 /** @enum {string} */
                 platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                variant: string | null;
                 externalId: string;
                 accountKind: string;
                 name: string;
@@ -1303,6 +1316,7 @@ export interface paths {
                 id: string;
                 /** @enum {string} */
                 platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                variant: string | null;
                 externalId: string;
                 accountKind: string;
                 name: string;
@@ -1376,6 +1390,7 @@ export interface paths {
                 id: string;
                 /** @enum {string} */
                 platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                variant: string | null;
                 externalId: string;
                 accountKind: string;
                 name: string;
@@ -1473,6 +1488,7 @@ export interface paths {
                 id: string;
                 /** @enum {string} */
                 platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                variant: string | null;
                 externalId: string;
                 accountKind: string;
                 name: string;
@@ -1548,6 +1564,7 @@ export interface paths {
                 id: string;
                 /** @enum {string} */
                 platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                variant: string | null;
                 externalId: string;
                 accountKind: string;
                 name: string;

@@ -12,8 +12,11 @@ const statusLabels: Record<Connection["status"], string> = {
 };
 
 /** Sends the browser to the platform's consent page; the platform sends it back to /social-media. */
-export async function startConnect(platform: PlatformId) {
-  const { authorizeUrl } = await api("POST", "/api/social-media/connect/{platform}", { path: { platform } });
+export async function startConnect(platform: PlatformId, variant?: string | null) {
+  const { authorizeUrl } = await api("POST", "/api/social-media/connect/{platform}", {
+    path: { platform },
+    ...(variant ? { query: { variant } } : {}),
+  });
   window.location.assign(authorizeUrl);
 }
 
@@ -26,7 +29,8 @@ export function ConnectionRow({ connection, canManage }: { connection: Connectio
     onSettled: refresh,
   });
   const platform = connection.platform;
-  const reconnect = useMutation({ mutationFn: startConnect });
+  // A reconnect goes through the app the connection was made with.
+  const reconnect = useMutation({ mutationFn: () => startConnect(connection.platform, connection.variant) });
   const disconnect = useMutation({
     mutationFn: () => api("DELETE", "/api/social-media/connections/{id}", { path }),
     onSuccess: refresh,
@@ -86,7 +90,7 @@ export function ConnectionRow({ connection, canManage }: { connection: Connectio
         {platformProfiles[platform].connectsWith === "oauth" ? (
           <Button
             variant={needsReconnect ? "primary" : "secondary"}
-            onClick={() => reconnect.mutate(platform)}
+            onClick={() => reconnect.mutate()}
             busy={reconnect.isPending}
           >
             Reconnect

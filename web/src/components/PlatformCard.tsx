@@ -19,8 +19,9 @@ export function PlatformCard({
   canConnect: boolean;
   canManage: boolean;
 }) {
-  const connect = useMutation({ mutationFn: () => startConnect(platform.id) });
+  const connect = useMutation({ mutationFn: (variant?: string) => startConnect(platform.id, variant) });
   const profile = platformProfiles[platform.id];
+  // A platform with several apps is usable when any of them is: each choice says what it lacks.
   return (
     <section className="card platform-card" aria-label={platform.name} data-testid={`platform-${platform.id}`}>
       <div className="platform-header">
@@ -47,7 +48,7 @@ export function PlatformCard({
           ))}
         </ul>
       ) : null}
-      {platform.mode === "unavailable" ? (
+      {platform.mode === "unavailable" && platform.variants.every((variant) => variant.mode === "unavailable") ? (
         <div className="callout">
           Not configured on this server. Set{" "}
           {platform.missingVariables.map((variable, index) => (
@@ -67,12 +68,41 @@ export function PlatformCard({
       ) : canConnect ? (
         profile.bot ? (
           <BotConnectForm platform={platform} form={profile.bot} />
+        ) : platform.variants.length > 0 ? (
+          <div className="connect-variants">
+            <FormError error={connect.error} />
+            {platform.variants.map((variant) => (
+              <div key={variant.id} className="connect-variant" data-testid={`connect-${platform.id}-${variant.id}`}>
+                {variant.mode === "unavailable" ? (
+                  <p className="muted small">
+                    {variant.label}: set{" "}
+                    {variant.missingVariables.map((variable, index) => (
+                      <Fragment key={variable}>
+                        {index > 0 ? " and " : null}
+                        <code>{variable}</code>
+                      </Fragment>
+                    ))}
+                    .
+                  </p>
+                ) : (
+                  <Button
+                    variant={connections.length ? "secondary" : "primary"}
+                    onClick={() => connect.mutate(variant.id)}
+                    busy={connect.isPending && connect.variables === variant.id}
+                  >
+                    Connect {variant.label}
+                  </Button>
+                )}
+                <p className="muted small">{variant.description}</p>
+              </div>
+            ))}
+          </div>
         ) : (
           <div>
             <FormError error={connect.error} />
             <Button
               variant={connections.length ? "secondary" : "primary"}
-              onClick={() => connect.mutate()}
+              onClick={() => connect.mutate(undefined)}
               busy={connect.isPending}
             >
               {connections.length ? "Connect another account" : `Connect ${platform.name}`}
