@@ -30,7 +30,11 @@ const mediaAnswer = z.object({
     processing_info: z.object({ state: z.string(), check_after_secs: z.number().optional() }).optional(),
   }),
 });
-/** https://docs.x.com/x-api/posts/get-posts-by-user-id (tweet.fields: created_at, referenced_tweets, entities, attachments) */
+/**
+ * https://docs.x.com/x-api/posts/get-posts-by-user-id — as X's OpenAPI document (v2.167) has it:
+ * `post.fields` (tweet.fields is refused as undeclared) and the reply it answers by the
+ * `referenced_posts` expansion, which fills the post's `referenced_posts`.
+ */
 const timeline = z.object({
   data: z
     .array(
@@ -38,7 +42,7 @@ const timeline = z.object({
         id: z.string(),
         text: z.string(),
         created_at: z.string(),
-        referenced_tweets: z.array(z.object({ type: z.string(), id: z.string() })).optional(),
+        referenced_posts: z.array(z.object({ type: z.string(), id: z.string() })).optional(),
         entities: z
           .object({ urls: z.array(z.object({ url: z.string(), expanded_url: z.string() })).optional() })
           .optional(),
@@ -230,7 +234,8 @@ export const x: OAuthPlatform<PlatformOptions<"x">> = {
           query: {
             max_results: "100",
             start_time: since.toISOString(),
-            "tweet.fields": "created_at,referenced_tweets,entities,attachments",
+            "post.fields": "created_at,entities,attachments",
+            expansions: "referenced_posts",
             pagination_token: next,
           },
         });
@@ -242,7 +247,7 @@ export const x: OAuthPlatform<PlatformOptions<"x">> = {
       return {
         found: items
           .filter((item) => {
-            const repliedTo = item.referenced_tweets?.find((reference) => reference.type === "replied_to")?.id;
+            const repliedTo = item.referenced_posts?.find((reference) => reference.type === "replied_to")?.id;
             return (
               sameText(text, textAsSent(item)) &&
               repliedTo === repliesTo &&

@@ -183,7 +183,7 @@ describe("sandbox: X API v2", () => {
     }
     const lookup = await json(
       await api(
-        `/2/tweets?ids=${ids.join(",")}&tweet.fields=public_metrics,created_at,conversation_id`,
+        `/2/tweets?ids=${ids.join(",")}&post.fields=public_metrics,created_at,conversation_id`,
         tokens.access_token,
       ),
     );
@@ -191,13 +191,32 @@ describe("sandbox: X API v2", () => {
       lookup.data.map((post: { conversation_id: string }) => post.conversation_id),
       [ids[0], ids[0], ids[0]],
     );
-    assert.ok("retweet_count" in lookup.data[0].public_metrics && "impression_count" in lookup.data[0].public_metrics);
-    const renamed = await json(await api(`/2/tweets/${ids[0]}?post.fields=public_metrics`, tokens.access_token));
-    assert.ok("repost_count" in renamed.data.public_metrics, "post.fields answers with the 2026 names");
-    const timeline = await json(await api("/2/users/1500000000000000001/tweets?max_results=5", tokens.access_token));
+    assert.ok("repost_count" in lookup.data[0].public_metrics && "impression_count" in lookup.data[0].public_metrics);
+    const timeline = await json(
+      await api(
+        "/2/users/1500000000000000001/tweets?max_results=5&post.fields=created_at&expansions=referenced_posts",
+        tokens.access_token,
+      ),
+    );
     assert.equal(timeline.data[0].id, ids[2]);
+    assert.deepEqual(timeline.data[0].referenced_posts, [{ type: "replied_to", id: ids[1] }]);
     const missing = await json(await api("/2/tweets?ids=1", tokens.access_token));
     assert.equal(missing.errors[0].title, "Not Found Error");
+  });
+
+  test("a query parameter or value the OpenAPI document does not declare is refused, as X refuses it", async () => {
+    const { tokens } = await connect();
+    const timeline = "/2/users/1500000000000000001/tweets?max_results=5";
+    const renamed = await api(`${timeline}&tweet.fields=created_at,referenced_tweets`, tokens.access_token);
+    assert.equal(renamed.status, 400);
+    const body = await json(renamed);
+    assert.equal(body.title, "Invalid Request");
+    assert.match(body.errors[0].message, /`tweet\.fields` is not declared/);
+    assert.ok("tweet.fields" in body.errors[0].parameters);
+    const field = await api(`${timeline}&post.fields=referenced_tweets`, tokens.access_token);
+    assert.equal(field.status, 400);
+    assert.equal((await api("/2/users/1500000000000000001/tweets?max_results=500", tokens.access_token)).status, 400);
+    assert.equal((await api(`${timeline}&colour=blue`, tokens.access_token)).status, 400);
   });
 
   test("weighted length: 280, with URLs at 23 and CJK at 2; duplicates are refused", async () => {
