@@ -171,6 +171,43 @@ describe("exactly once, through lost answers, hangs and refusals", () => {
     assert.equal((await connection("linkedin")).status, "healthy");
   });
 
+  test("an unconfirmed account is settled by a person: it did post, or post it again", async () => {
+    await fault({ prefix: "linkedin", method: "POST", path: "/rest/posts", mode: "drop", count: 1 });
+    const landed = await publish({ content: "Landed, unconfirmed", connectionIds: [ids.byKey("linkedin")] });
+    // This one never reaches LinkedIn: the call hangs until the product gives up on it.
+    await fault({ prefix: "linkedin", method: "POST", path: "/rest/posts", mode: "hang", count: 1 });
+    const missing = await publish({ content: "Lost, unconfirmed", connectionIds: [ids.byKey("linkedin")] });
+    for (const post of [landed, missing]) assert.equal(post.targets[0].state, "unknown");
+    const resolve = (post: typeof landed, body: Record<string, unknown>) =>
+      client.post(`/api/posts/${post.id}/targets/${post.targets[0].id}/resolve`, body);
+
+    const onLinkedIn = (await publishedOn("linkedin")).find((item) => item.text === "Landed, unconfirmed")!;
+    const url = `https://www.linkedin.com/feed/update/${onLinkedIn.id}/`;
+    const confirmed = await resolve(landed, { outcome: "published", url });
+    assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+    assert.equal(confirmed.body.post.status, "published");
+    assert.equal(confirmed.body.post.targets[0].state, "published");
+    assert.equal(confirmed.body.post.targets[0].url, url);
+    assert.equal(confirmed.body.post.targets[0].error, null);
+    assert.equal((await resolve(landed, { outcome: "post_again" })).status, 409, "only an unconfirmed account");
+    assert.equal((await resolve(missing, { outcome: "published", url: "javascript:alert(1)" })).status, 400);
+
+    const again = await resolve(missing, { outcome: "post_again" });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    const reposted = await settled(client, missing.id);
+    assert.equal(reposted.targets[0].state, "published", reposted.targets[0].error);
+    const texts = (await publishedOn("linkedin")).map((item) => item.text);
+    assert.deepEqual(
+      ["Landed, unconfirmed", "Lost, unconfirmed"].map((text) => texts.filter((one) => one === text).length),
+      [1, 1],
+    );
+    const audit = (await client.get("/api/audit?action=post.resolved")).body;
+    assert.deepEqual(audit.events.map((event: { details: { outcome: string } }) => event.details.outcome).sort(), [
+      "post_again",
+      "published",
+    ]);
+  });
+
   test("a token refused again right after its refresh is retried, and the connection stays healthy", async () => {
     await fault({ prefix: "x", method: "POST", path: "/2/tweets", mode: "error", status: 401, count: 2 });
     const post = await publishPassingBackoff({ content: "After two refusals", connectionIds: [ids.byKey("x")] });
