@@ -25,6 +25,7 @@ const mediaLimits: Record<string, number> = {
   tweet_video: 512 * 1024 * 1024,
 };
 const FIFTEEN_MINUTES = 15 * 60_000;
+const DAY = 86_400_000;
 
 interface Upload {
   id: string;
@@ -83,8 +84,18 @@ function rateHeaders(use: WindowUse): Record<string, string> {
   };
 }
 
-function tooManyRequests(use: WindowUse) {
-  return problem(429, "Too Many Requests", "Too Many Requests", "about:blank", {}, rateHeaders(use));
+/** The 24-hour caps X reports beside the endpoint's window on POST /2/tweets. */
+function dailyHeaders(who: "user" | "app", use: WindowUse): Record<string, string> {
+  const prefix = `x-${who}-limit-24hour`;
+  return {
+    [`${prefix}-limit`]: String(use.limit),
+    [`${prefix}-remaining`]: String(use.remaining),
+    [`${prefix}-reset`]: String(Math.ceil(use.resetAt / 1000)),
+  };
+}
+
+function tooManyRequests(use: WindowUse, headers: Record<string, string> = rateHeaders(use)) {
+  return problem(429, "Too Many Requests", "Too Many Requests", "about:blank", {}, headers);
 }
 
 export const x: SandboxPlatform = {
@@ -250,10 +261,11 @@ export const x: SandboxPlatform = {
         reply?: { in_reply_to_tweet_id?: unknown };
       };
       const userUse = context.take(`x:post:user:${person.x.userId}`, limits.xPostsPer15MinutesPerUser, FIFTEEN_MINUTES);
-      const appUse = context.take(`x:post:app:${token.clientId}`, limits.xPostsPerDayPerApp, 86_400_000);
-      reply.headers(rateHeaders(userUse));
-      if (!userUse.allowed) throw tooManyRequests(userUse);
-      if (!appUse.allowed) throw tooManyRequests(appUse);
+      const userDay = context.take(`x:post:user-day:${person.x.userId}`, limits.xPostsPerDayPerUser, DAY);
+      const appUse = context.take(`x:post:app:${token.clientId}`, limits.xPostsPerDayPerApp, DAY);
+      const headers = { ...rateHeaders(userUse), ...dailyHeaders("user", userDay), ...dailyHeaders("app", appUse) };
+      reply.headers(headers);
+      if (!userUse.allowed || !userDay.allowed || !appUse.allowed) throw tooManyRequests(userUse, headers);
 
       const text = typeof body.text === "string" ? body.text : "";
       const mediaIds = Array.isArray(body.media?.media_ids) ? body.media.media_ids.map(String) : [];

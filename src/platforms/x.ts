@@ -128,23 +128,53 @@ async function uploadMedia(api: Api, media: OutgoingMedia): Promise<string> {
   return id;
 }
 
-/** The per-user posting window X reports on every answer. https://docs.x.com/x-api/fundamentals/rate-limits */
+interface RateWindow {
+  remaining: number;
+  resetAt: Date;
+  scope: "app" | "account";
+}
+
+/**
+ * The windows X reports on an answer: the endpoint's own (15 minutes for posting, per user) in
+ * x-rate-limit-*, and the 24-hour caps per user and per app in x-user-limit-24hour-* and
+ * x-app-limit-24hour-*. https://docs.x.com/x-api/fundamentals/rate-limits
+ */
+function rateWindows(headers: Headers): RateWindow[] {
+  const windows: RateWindow[] = [];
+  for (const [prefix, scope] of [
+    ["x-rate-limit", "account"],
+    ["x-user-limit-24hour", "account"],
+    ["x-app-limit-24hour", "app"],
+  ] as const) {
+    const remaining = Number(headers.get(`${prefix}-remaining`));
+    const reset = Number(headers.get(`${prefix}-reset`));
+    if (headers.has(`${prefix}-remaining`) && Number.isFinite(remaining) && Number.isFinite(reset) && reset > 0)
+      windows.push({ remaining, resetAt: new Date(reset * 1000), scope });
+  }
+  return windows;
+}
+
+/** The window that runs out first; of several spent ones, the one that stays spent longest. */
+function tightest(windows: RateWindow[]): RateWindow | undefined {
+  return [...windows].sort(
+    (a, b) => Math.max(a.remaining, 0) - Math.max(b.remaining, 0) || b.resetAt.getTime() - a.resetAt.getTime(),
+  )[0];
+}
+
+/** What posting has left, so a spent window (a 24-hour one included) holds the next post back. */
 function windowLeft(headers: Headers): { remaining: number; resetAt: Date } | undefined {
-  const remaining = Number(headers.get("x-rate-limit-remaining"));
-  const reset = Number(headers.get("x-rate-limit-reset"));
-  return headers.has("x-rate-limit-remaining") && Number.isFinite(remaining) && reset > 0
-    ? { remaining, resetAt: new Date(reset * 1000) }
-    : undefined;
+  const window = tightest(rateWindows(headers));
+  return window && { remaining: window.remaining, resetAt: window.resetAt };
 }
 
 function classify(response: ErrorResponse): PlatformFailure | undefined {
   if (response.status === 429) {
-    const reset = Number(response.headers.get("x-rate-limit-reset"));
-    return {
-      kind: "rate_limited",
-      retryAt: new Date(Number.isFinite(reset) && reset > 0 ? reset * 1000 : response.receivedAt + 15 * 60_000),
-      scope: "account",
-    };
+    // A 429 from a spent 24-hour cap still carries a 15-minute reset: waiting for that one would only draw another 429.
+    const windows = rateWindows(response.headers);
+    const spent = tightest(windows.filter((window) => window.remaining <= 0)) ?? tightest(windows);
+    return spent
+      ? { kind: "rate_limited", retryAt: spent.resetAt, scope: spent.scope }
+      : { kind: "rate_limited", retryAt: new Date(response.receivedAt + 15 * 60_000), scope: "account" };
   }
   // X answers 401 for expired and revoked tokens alike: refresh once; a refused refresh means revoked.
   if (response.status === 401) return { kind: "token_expired" };

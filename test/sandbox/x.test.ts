@@ -353,6 +353,34 @@ describe("sandbox: X API v2", () => {
     }
   });
 
+  test("the 24-hour caps: x-user-limit-24hour-* and x-app-limit-24hour-* on every post, 429 once one is spent", async () => {
+    const limited = await startSandbox({ limits: { xPostsPerDayPerUser: 2 } });
+    try {
+      const token = await userToken(limited, "x", scopes);
+      const post = (text: string) =>
+        fetch(`${limited.base("x")}/2/tweets`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ text }),
+        });
+      const first = await post("one");
+      assert.equal(first.status, 201);
+      assert.equal(first.headers.get("x-user-limit-24hour-limit"), "2");
+      assert.equal(first.headers.get("x-user-limit-24hour-remaining"), "1");
+      assert.equal(first.headers.get("x-app-limit-24hour-limit"), "10000");
+      assert.ok(first.headers.get("x-app-limit-24hour-reset"));
+      assert.equal((await post("two")).status, 201);
+      const third = await post("three");
+      assert.equal(third.status, 429);
+      assert.equal(third.headers.get("x-user-limit-24hour-remaining"), "0");
+      assert.notEqual(third.headers.get("x-rate-limit-remaining"), "0", "the 15-minute window is not what ran out");
+      const daily = Number(third.headers.get("x-user-limit-24hour-reset"));
+      assert.ok(daily > Date.now() / 1000 + 23 * 3600 && daily <= Date.now() / 1000 + 24 * 3600 + 1);
+    } finally {
+      await limited.close();
+    }
+  });
+
   test("every emulated path is in X's published OpenAPI document", () => {
     const spec = JSON.parse(readFileSync(projectPath("sandbox/specs/x-api-v2-docs-openapi.json"), "utf8")) as {
       paths: Record<string, Record<string, unknown>>;
