@@ -100,6 +100,8 @@ export interface PublishResult {
   url: string;
   /** What the platform said is left of the account's window (X's x-rate-limit-* headers). */
   budget?: { remaining: number; resetAt: Date };
+  /** Where the platform made the post other than asked (YouTube's forced private), for the person to see. */
+  notice?: string;
 }
 
 /** A post found on the account that is the one sent, for reconciling after a request that may have landed. */

@@ -33,6 +33,7 @@ import type {
   OutgoingPost,
   PlatformContext,
   PlatformId,
+  PublishResult,
   StoredAccount,
 } from "../../src/platforms/platform.js";
 import { telegram } from "../../src/platforms/telegram.js";
@@ -92,6 +93,7 @@ describe("contract: the requests the product's platform clients send", () => {
   let app: FastifyInstance;
   let base: string;
   let media: Awaited<ReturnType<typeof startMediaServer>>;
+  let youtubeUpload: PublishResult | undefined;
 
   const file = (path: keyof typeof mediaFiles, name: string): OutgoingMedia => ({
     url: media.url(path),
@@ -304,7 +306,9 @@ describe("contract: the requests the product's platform clients send", () => {
       const account = stored(accounts[0]!);
       await publishing("youtube checkHealth", () => youtube.checkHealth(api, account, {}));
       const video = post("A video from the contract test", [clip], { privacy: "unlisted" as const });
-      await publishing("youtube publish", () => youtube.publishing!.publish(api, account, video, {}, async () => {}));
+      youtubeUpload = await publishing("youtube publish", () =>
+        youtube.publishing!.publish(api, account, video, {}, async () => {}),
+      );
       await publishing("youtube findPublished", () =>
         youtube.publishing!.findPublished!(api, account, video, since, {}),
       );
@@ -400,6 +404,14 @@ describe("contract: the requests the product's platform clients send", () => {
       assert.equal(found, undefined, found && `${found.during}: ${found.violation}`);
     });
   }
+
+  test("youtube: an upload Google locked private (the sandbox's client is unaudited) says so, not what was asked", () => {
+    assert.ok(youtubeUpload, "the upload went through");
+    assert.equal(
+      youtubeUpload.notice,
+      "YouTube made the video private (Google keeps uploads from unverified projects private).",
+    );
+  });
 
   test("the sandbox's own journal (method and path only) names no route the platforms lack", async () => {
     const answer = await app.inject({ method: "GET", url: "/_sandbox/journal" });

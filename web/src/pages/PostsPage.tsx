@@ -81,7 +81,10 @@ function PostCard({ post }: { post: Post }) {
             ) : null}
             {target.state === "unknown" ? (
               <UnconfirmedTarget post={post} target={target} onResolved={refresh} />
-            ) : target.error && target.state !== "published" ? (
+            ) : target.error && target.state === "published" ? (
+              // Published, but not quite as asked (a video the platform kept private).
+              <span className="muted small target-error">{target.error}</span>
+            ) : target.error ? (
               <span className="field-error target-error">{target.error}</span>
             ) : null}
           </li>
