@@ -36,6 +36,11 @@ export interface OAuth2Spec {
   authorizePath: string;
   tokenPath: string;
   revokePath?: string;
+  /**
+   * The token the revocation endpoint takes: the refresh token when absent, since revoking it
+   * ends the whole grant (RFC 7009 §2.1); TikTok takes the user access token.
+   */
+  revokes?: "access_token" | "refresh_token";
   /** Which host (of the platform's hosts) serves each endpoint. */
   hosts: { authorize: string; token: string; revoke?: string };
   scopes: string[];

@@ -396,6 +396,9 @@ export const tiktok: OAuthPlatform<PlatformOptions<"tiktok">> = {
     authorizePath: "/v2/auth/authorize/",
     tokenPath: "/v2/oauth/token/",
     revokePath: "/v2/oauth/revoke/",
+    // "Revoke a user access token": revoking it takes the app off the user's connected apps.
+    // https://developers.tiktok.com/doc/oauth-user-access-token-management
+    revokes: "access_token",
     hosts: { authorize: "authorize", token: "api", revoke: "api" },
     // video.list finds a public post's exact id (see exactPostId).
     scopes: ["user.info.basic", "video.publish", "video.list"],

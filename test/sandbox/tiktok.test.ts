@@ -250,6 +250,16 @@ describe("sandbox: TikTok", () => {
     assert.equal((await failureOf(refreshGrant(oauth, grant))).failure.kind, "token_invalid");
   });
 
+  test("revoke takes the access token: a refresh token is refused and the grant lives on", async () => {
+    const { grant, oauth } = await connect();
+    const refused = await failureOf(revokeToken(oauth, grant.refreshToken!));
+    assert.equal(refused.failure.kind, "rejected");
+    const still = await api("/v2/user/info/?fields=open_id", grant.accessToken);
+    assert.equal(still.status, 200);
+    await revokeToken(oauth, grant.accessToken);
+    assert.equal((await api("/v2/user/info/?fields=open_id", grant.accessToken)).status, 401);
+  });
+
   test("user info: the envelope; fields are required, each known and covered by a granted scope", async () => {
     const { grant } = await connect();
     const ok = await json(
