@@ -540,6 +540,34 @@ describe("sandbox: TikTok", () => {
     }
   });
 
+  test("a rate limit is timed by the app's clock, not the machine's", async () => {
+    const { grant } = await connect();
+    const appTime = Date.parse("2031-03-01T12:00:00Z");
+    const api = new Api({
+      platform: tiktok.id,
+      hosts: settings().hosts,
+      classify: tiktok.classify,
+      timeoutMs: 10_000,
+      token: grant.accessToken,
+      clock: { now: () => appTime },
+    });
+    await fetch(new URL("/_sandbox/faults", sandbox.url), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ prefix: "tiktok", path: "/v2/user/info/", mode: "rate_limit", count: 1 }),
+    });
+    const limited = await failureOf(tiktok.checkHealth(api, { externalId: ava.openId, details: {} }, {}));
+    assert.equal(limited.failure.kind, "rate_limited");
+    assert.equal(limited.failure.kind === "rate_limited" && limited.failure.retryAt.getTime(), appTime + 60_000);
+    const classified = tiktok.classify({
+      status: 403,
+      headers: new Headers(),
+      body: { data: {}, error: { code: "spam_risk_too_many_posts", message: "", log_id: "1" } },
+      receivedAt: appTime,
+    });
+    assert.deepEqual(classified, { kind: "rate_limited", retryAt: new Date(appTime + 86_400_000), scope: "account" });
+  });
+
   test("faults answer in TikTok's shapes", async () => {
     const { grant } = await connect();
     await fetch(new URL("/_sandbox/faults", sandbox.url), {
