@@ -12,9 +12,10 @@ import { enqueueAll } from "./drafts.js";
 import { postView } from "./schemas.js";
 import { ownedPost, viewOfPost } from "./views.js";
 
-const resolution = z.discriminatedUnion("outcome", [
-  z.object({
-    outcome: z.literal("published"),
+const resolution = z
+  .object({
+    /** published: it went out (the product sends nothing); post_again: it did not, so send it now. */
+    outcome: z.enum(["published", "post_again"]),
     /** Where the person found it; the platform's own link, so any host will do. */
     url: z
       .url("must be a URL")
@@ -24,9 +25,11 @@ const resolution = z.discriminatedUnion("outcome", [
         if (problem) issues.addIssue({ code: "custom", message: problem });
       })
       .optional(),
-  }),
-  z.object({ outcome: z.literal("post_again") }),
-]);
+  })
+  .refine((body) => body.outcome === "published" || body.url === undefined, {
+    path: ["url"],
+    message: "is only for a post that did go out",
+  });
 
 /**
  * A person settles what the product could not find out: a target left `unknown` (its answer was
@@ -86,7 +89,7 @@ export const resolvePostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, 
           details: {
             platform,
             outcome: body.outcome,
-            ...(body.outcome === "published" && body.url ? { url: body.url } : {}),
+            ...(body.url ? { url: body.url } : {}),
           },
         }),
       );

@@ -2306,17 +2306,12 @@ export interface paths {
       };
       requestBody: {
         content: {
-          "application/json":
-            | {
-                /** @enum {string} */
-                outcome: "published";
-                /** Format: uri */
-                url?: string;
-              }
-            | {
-                /** @enum {string} */
-                outcome: "post_again";
-              };
+          "application/json": {
+            /** @enum {string} */
+            outcome: "published" | "post_again";
+            /** Format: uri */
+            url?: string;
+          };
         };
       };
       responses: {
