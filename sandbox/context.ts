@@ -10,9 +10,14 @@ export const defaultLimits = {
   facebookPageCallsPerHour: 4_800,
   /** Instagram content_publishing_limit quota_total per rolling 24 h. */
   instagramPostsPerDay: 100,
-  /** X POST /2/tweets per user per 15 minutes, and per app per 24 hours. */
+  /**
+   * X POST /2/tweets per user per 15 minutes, and per app per 24 hours
+   * (https://docs.x.com/x-api/fundamentals/rate-limits); per user per 24 hours, X's account
+   * limit of 2,400 posts a day (https://help.x.com/en/rules-and-policies/x-limits).
+   */
   xPostsPer15MinutesPerUser: 100,
   xPostsPerDayPerApp: 10_000,
+  xPostsPerDayPerUser: 2_400,
   /** X read endpoints (users/me, tweets lookup) per user per 15 minutes. */
   xReadsPer15MinutesPerUser: 900,
   /** LinkedIn posts per member per day (UTC), and application calls per day. */

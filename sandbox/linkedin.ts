@@ -630,10 +630,17 @@ export const linkedin: SandboxPlatform = {
       return postView(item);
     });
 
+    /**
+     * A member's posts are read with r_member_social (granted to approved partners only), an
+     * organization's with r_organization_social.
+     * https://learn.microsoft.com/linkedin/marketing/community-management/shares/posts-api#permissions
+     */
     app.get("/rest/posts", async (request) => {
-      const { person } = rest(request);
+      const { token, person } = rest(request);
       const query = request.query as Record<string, string>;
       if (query.q !== "author" || !query.author) throw restError(400, { message: "Use q=author&author={urn}" });
+      const readScope = query.author.startsWith("urn:li:organization:") ? "r_organization_social" : "r_member_social";
+      requireScope(token, readScope, "partnerApiPostsExternal.FINDER-author");
       if (query.author !== personUrn(person) && !administers(person, query.author)) {
         throw restError(403, {
           serviceErrorCode: 100,

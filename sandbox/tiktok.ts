@@ -210,13 +210,15 @@ export const tiktok: SandboxPlatform = {
     };
     registerTokenEndpoint(app, context, tokenEndpoint);
 
-    // Revoking the access token removes the app from the user's connected apps: every token it held dies.
+    // Revoking the access token removes the app from the user's connected apps: every token it
+    // held dies. A refresh token or another app's token is refused, never answered {} for nothing.
     app.post("/v2/oauth/revoke/", async (request) => {
       const { client, fields } = await authenticateClient(context, tokenEndpoint, request);
-      const access = fields.token ? context.state.data.accessTokens[fields.token] : undefined;
       if (!fields.token) throw oauthError("invalid_request", "token is required.");
-      if (access?.platform === "tiktok" && access.clientId === client.clientId)
-        revokePersonTokens(context, "tiktok", access.personId, client.clientId);
+      const access = context.state.data.accessTokens[fields.token];
+      if (access?.platform !== "tiktok" || access.clientId !== client.clientId || access.revoked)
+        throw oauthError("invalid_request", "The token is not a valid user access token of this client.");
+      revokePersonTokens(context, "tiktok", access.personId, client.clientId);
       return {};
     });
 

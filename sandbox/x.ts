@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { weightedLength } from "../src/platforms/text-length.js";
 import { PlatformReply, type SandboxContext, type SandboxPlatform, type WindowUse } from "./context.js";
+import { contractViolation } from "./contract/index.js";
 import { readForm } from "./form.js";
 import { grown, shareOf } from "./metrics.js";
 import { bearerToken, findAccessToken, findClient, registerAuthorizePage, scopesFrom } from "./oauth.js";
@@ -24,6 +25,7 @@ const mediaLimits: Record<string, number> = {
   tweet_video: 512 * 1024 * 1024,
 };
 const FIFTEEN_MINUTES = 15 * 60_000;
+const DAY = 86_400_000;
 
 interface Upload {
   id: string;
@@ -64,6 +66,12 @@ const invalidRequest = (parameter: string, message: string) =>
     },
   );
 
+/** The parameter X would name: the first one the checker's sentence mentions. */
+function queryRefused(query: URLSearchParams, violation: string) {
+  const parameter = [...query.keys()].find((name) => violation.includes(`\`${name}\``)) ?? "query";
+  return invalidRequest(parameter, violation);
+}
+
 function oauthError(status: number, error: string, description: string) {
   return new PlatformReply(status, { error, error_description: description });
 }
@@ -76,8 +84,18 @@ function rateHeaders(use: WindowUse): Record<string, string> {
   };
 }
 
-function tooManyRequests(use: WindowUse) {
-  return problem(429, "Too Many Requests", "Too Many Requests", "about:blank", {}, rateHeaders(use));
+/** The 24-hour caps X reports beside the endpoint's window on POST /2/tweets. */
+function dailyHeaders(who: "user" | "app", use: WindowUse): Record<string, string> {
+  const prefix = `x-${who}-limit-24hour`;
+  return {
+    [`${prefix}-limit`]: String(use.limit),
+    [`${prefix}-remaining`]: String(use.remaining),
+    [`${prefix}-reset`]: String(Math.ceil(use.resetAt / 1000)),
+  };
+}
+
+function tooManyRequests(use: WindowUse, headers: Record<string, string> = rateHeaders(use)) {
+  return problem(429, "Too Many Requests", "Too Many Requests", "about:blank", {}, headers);
 }
 
 export const x: SandboxPlatform = {
@@ -90,6 +108,21 @@ export const x: SandboxPlatform = {
 
   register(app: FastifyInstance, context: SandboxContext) {
     const { limits, lifetimes } = context.options;
+
+    // X answers 400 to a query parameter, or a value, the operation does not declare.
+    app.addHook("preHandler", async (request) => {
+      if (request.method !== "GET" || !request.routeOptions.url?.includes("/2/")) return;
+      const [path, search = ""] = request.url.split("?") as [string, string?];
+      const violation = contractViolation({
+        platform: "x",
+        method: "GET",
+        path: path.slice(path.indexOf("/2/")),
+        query: new URLSearchParams(search),
+        headers: {},
+        body: undefined,
+      });
+      if (violation) throw queryRefused(new URLSearchParams(search), violation);
+    });
 
     registerAuthorizePage(app, context, {
       platform: "x",
@@ -228,10 +261,11 @@ export const x: SandboxPlatform = {
         reply?: { in_reply_to_tweet_id?: unknown };
       };
       const userUse = context.take(`x:post:user:${person.x.userId}`, limits.xPostsPer15MinutesPerUser, FIFTEEN_MINUTES);
-      const appUse = context.take(`x:post:app:${token.clientId}`, limits.xPostsPerDayPerApp, 86_400_000);
-      reply.headers(rateHeaders(userUse));
-      if (!userUse.allowed) throw tooManyRequests(userUse);
-      if (!appUse.allowed) throw tooManyRequests(appUse);
+      const userDay = context.take(`x:post:user-day:${person.x.userId}`, limits.xPostsPerDayPerUser, DAY);
+      const appUse = context.take(`x:post:app:${token.clientId}`, limits.xPostsPerDayPerApp, DAY);
+      const headers = { ...rateHeaders(userUse), ...dailyHeaders("user", userDay), ...dailyHeaders("app", appUse) };
+      reply.headers(headers);
+      if (!userUse.allowed || !userDay.allowed || !appUse.allowed) throw tooManyRequests(userUse, headers);
 
       const text = typeof body.text === "string" ? body.text : "";
       const mediaIds = Array.isArray(body.media?.media_ids) ? body.media.media_ids.map(String) : [];
@@ -292,10 +326,10 @@ export const x: SandboxPlatform = {
       return { data: { deleted: index >= 0 } };
     });
 
+    /** A post as X's OpenAPI document (v2.167) describes it: `post.fields`, and `referenced_posts` as an expansion. */
     function postView(item: PublishedItem, query: Record<string, string>) {
-      // The 2026 spec renames tweet.fields to post.fields and retweet_count to repost_count.
-      const usesPostFields = query["post.fields"] !== undefined;
-      const fields = (query["tweet.fields"] ?? query["post.fields"] ?? "").split(",");
+      const fields = (query["post.fields"] ?? "").split(",");
+      const expansions = (query.expansions ?? "").split(",");
       const impressions = grown(`${item.id}:impressions`, item.createdAt, context.now(), 150);
       const reposts = shareOf(`${item.id}:reposts`, impressions, 0.002, 0.01);
       const { text, urls } = asDisplayed(item);
@@ -305,8 +339,8 @@ export const x: SandboxPlatform = {
         edit_history_tweet_ids: [item.id],
         ...(fields.includes("created_at") ? { created_at: new Date(item.createdAt).toISOString() } : {}),
         ...(fields.includes("entities") && urls.length ? { entities: { urls } } : {}),
-        ...(fields.includes("referenced_tweets") && item.parentId
-          ? { referenced_tweets: [{ type: "replied_to", id: item.parentId }] }
+        ...(expansions.includes("referenced_posts") && item.parentId
+          ? { referenced_posts: [{ type: "replied_to", id: item.parentId }] }
           : {}),
         ...(fields.includes("attachments") && item.media.length
           ? { attachments: { media_keys: item.media.map((media) => `${mediaKeyPrefix[media.type] ?? 3}_${media.id}`) } }
@@ -316,7 +350,7 @@ export const x: SandboxPlatform = {
         ...(fields.includes("public_metrics")
           ? {
               public_metrics: {
-                [usesPostFields ? "repost_count" : "retweet_count"]: reposts,
+                repost_count: reposts,
                 reply_count: shareOf(`${item.id}:replies`, impressions, 0.001, 0.005),
                 like_count: shareOf(`${item.id}:likes`, impressions, 0.01, 0.04),
                 quote_count: shareOf(`${item.id}:quotes`, impressions, 0, 0.002),

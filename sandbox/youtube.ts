@@ -321,7 +321,7 @@ export const youtube: SandboxPlatform = {
       const description = body.snippet?.description ?? "";
       if (!title.trim())
         throw invalidArgument("invalidTitle", "The request metadata specifies an invalid or empty video title.");
-      if (title.length > TITLE_LIMIT || /[<>]/.test(title))
+      if ([...title].length > TITLE_LIMIT || /[<>]/.test(title))
         throw invalidArgument("invalidTitle", "The request metadata specifies an invalid video title.");
       if (Buffer.byteLength(description) > DESCRIPTION_BYTES_LIMIT || /[<>]/.test(description)) {
         throw invalidArgument("invalidDescription", "The request metadata specifies an invalid video description.");
@@ -329,6 +329,9 @@ export const youtube: SandboxPlatform = {
       const privacyStatus = body.status?.privacyStatus ?? "public";
       if (!["public", "unlisted", "private"].includes(privacyStatus))
         throw invalidArgument("invalidVideoMetadata", "The request metadata specifies an invalid privacy status.");
+      // Uploads from an API project Google has not audited are locked private, whatever was asked.
+      // https://developers.google.com/youtube/v3/docs/videos/insert
+      const audited = findClient(context, "youtube", token.clientId)?.audited === true;
       const bucket = context.take(`youtube:uploads:${token.clientId}`, limits.youtubeUploadsPerDay, 86_400_000, {
         resetAt: (now) => nextMidnight("America/Los_Angeles", now).getTime(),
       });
@@ -342,7 +345,7 @@ export const youtube: SandboxPlatform = {
         received: 0,
         snippet: { title, description, tags: body.snippet?.tags ?? [], categoryId: body.snippet?.categoryId ?? "22" },
         status: {
-          privacyStatus,
+          privacyStatus: audited ? privacyStatus : "private",
           selfDeclaredMadeForKids: body.status?.selfDeclaredMadeForKids ?? false,
           publishAt: body.status?.publishAt,
         },

@@ -186,7 +186,7 @@ export const tiktokRows: ContractRow[] = [
     path: "/v2/post/publish/creator_info/query/",
     headers: POSTING_HEADERS,
     body: { kinds: ["json"], schema: { type: "object", maxProperties: 0 } },
-    sentBy: ["src/platforms/tiktok.ts readCreator (listAccounts, publish)"],
+    sentBy: ["src/platforms/tiktok.api.ts readCreator (listAccounts, publish)"],
     sources: ["https://developers.tiktok.com/doc/content-posting-api-reference-query-creator-info"],
   },
   {
@@ -205,7 +205,7 @@ export const tiktokRows: ContractRow[] = [
         properties: { post_info: postInfoVideo, source_info: videoSource },
       },
     },
-    sentBy: ["src/platforms/tiktok.ts startVideo (PULL_FROM_URL, then FILE_UPLOAD)"],
+    sentBy: ["src/platforms/tiktok.publish.ts startVideo (PULL_FROM_URL, then FILE_UPLOAD)"],
     sources: [DIRECT_POST, MEDIA_TRANSFER],
   },
   {
@@ -272,7 +272,7 @@ export const tiktokRows: ContractRow[] = [
         then: { properties: { post_info: { required: ["privacy_level"] } } },
       },
     },
-    sentBy: ["src/platforms/tiktok.ts publish (photo posts)"],
+    sentBy: ["src/platforms/tiktok.publish.ts publishTikTok (photo posts)"],
     sources: [PHOTO_POST],
     unconfirmed:
       "the photo page as read gives media_type PHOTO, post_mode (its table writes `DIRECT POST` with a space; the examples, shared/platforms/tiktok.md and this row use DIRECT_POST) and that post_info and source_info are required; the fields inside them are shared/platforms/tiktok.md's",
@@ -292,7 +292,7 @@ export const tiktokRows: ContractRow[] = [
         properties: { publish_id: { type: "string", minLength: 1, maxLength: 64 } },
       },
     },
-    sentBy: ["src/platforms/tiktok.ts finished (polling)"],
+    sentBy: ["src/platforms/tiktok.publish.ts finished (polling)"],
     sources: ["https://developers.tiktok.com/doc/content-posting-api-reference-get-video-status"],
   },
   {
@@ -333,7 +333,7 @@ export const tiktokRows: ContractRow[] = [
         },
       },
     },
-    sentBy: ["src/platforms/tiktok.ts exactPostId"],
+    sentBy: ["src/platforms/tiktok.publish.ts exactPostId"],
     sources: [
       "https://developers.tiktok.com/doc/tiktok-api-v2-video-list",
       "https://developers.tiktok.com/doc/tiktok-api-v2-video-object",
@@ -373,7 +373,7 @@ export const tiktokRows: ContractRow[] = [
     headers: { "content-range": /^bytes \d+-\d+\/\d+$/, "content-type": /^video\/(mp4|quicktime|webm)$/ },
     query: { upload_id: { required: true }, upload_token: { required: true } },
     body: { kinds: ["binary"] },
-    sentBy: ["src/platforms/tiktok.ts upload (the upload_url video/init gave, on open-upload.tiktokapis.com)"],
+    sentBy: ["src/platforms/tiktok.publish.ts upload (the upload_url video/init gave, on open-upload.tiktokapis.com)"],
     sources: [`${MEDIA_TRANSFER}#file_upload`],
     unconfirmed:
       "the query names of the upload URL (upload_id, upload_token) are from shared/platforms/tiktok.md's example; TikTok hands the URL out whole",

@@ -27,7 +27,8 @@ export type AuditAction =
   | "post.cancelled"
   | "post.published"
   | "post.failed"
-  | "post.retried";
+  | "post.retried"
+  | "post.resolved";
 
 export interface AuditEntry {
   action: AuditAction;

@@ -21,7 +21,9 @@ export async function disconnect(context: AppContext, actor: Actor, connectionId
   // app for every Page of the person, not this one; bots belong to the organization.
   if (settings?.spec.revokePath && tokens) {
     try {
-      await revokeToken(settings, tokens.refreshToken ?? tokens.accessToken);
+      const token =
+        settings.spec.revokes === "access_token" ? tokens.accessToken : (tokens.refreshToken ?? tokens.accessToken);
+      await revokeToken(settings, token);
       revoked = true;
     } catch (error) {
       if (!(error instanceof PlatformError)) throw error;

@@ -14,5 +14,7 @@ export interface ContentLimits {
   maxVideoBytes: number;
   /** Width ÷ height an image may have (Instagram feed: 4:5 to 1.91:1). */
   imageAspect?: { min: number; max: number };
+  /** Items in a post of several (an album, a carousel), images and videos together. */
+  mediaTotal?: { min: number; max: number };
   videoSeconds?: { min: number; max: number };
 }

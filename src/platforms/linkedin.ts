@@ -57,6 +57,9 @@ function classify(response: ErrorResponse): PlatformFailure | undefined {
   return undefined;
 }
 
+const MEMBER_POSTS_UNREADABLE =
+  "LinkedIn doesn't let this app read your posts back; check your profile and tell us whether it posted.";
+
 const restHeaders = (apiVersion: string | undefined) => ({
   "linkedin-version": apiVersion ?? "",
   "x-restli-protocol-version": "2.0.0",
@@ -305,9 +308,20 @@ export const linkedin: OAuthPlatform<PlatformOptions<"linkedin">> = {
       return { remoteId: urn, url: `https://www.linkedin.com/feed/update/${urn}/` };
     },
 
-    /** https://learn.microsoft.com/linkedin/marketing/community-management/shares/posts-api#find-posts-by-authors */
+    /**
+     * https://learn.microsoft.com/linkedin/marketing/community-management/shares/posts-api#find-posts-by-authors
+     * Finding a member's posts takes r_member_social, which LinkedIn grants only to approved
+     * partners and this app does not ask for; an organization's take r_organization_social, which
+     * it does. https://learn.microsoft.com/linkedin/marketing/community-management/shares/posts-api#permissions
+     */
     async findPublished(api, account, post, since, { apiVersion }) {
       const author = account.details.authorUrn ?? account.externalId;
+      if (!author.startsWith("urn:li:organization:"))
+        throw new PlatformError(
+          "linkedin",
+          { kind: "rejected", userMessage: MEMBER_POSTS_UNREADABLE },
+          { message: "LinkedIn reads a member's posts back only with r_member_social" },
+        );
       const { data } = await api.call(postList, {
         host: "api",
         path: "/rest/posts",

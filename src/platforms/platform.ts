@@ -36,6 +36,11 @@ export interface OAuth2Spec {
   authorizePath: string;
   tokenPath: string;
   revokePath?: string;
+  /**
+   * The token the revocation endpoint takes: the refresh token when absent, since revoking it
+   * ends the whole grant (RFC 7009 §2.1); TikTok takes the user access token.
+   */
+  revokes?: "access_token" | "refresh_token";
   /** Which host (of the platform's hosts) serves each endpoint. */
   hosts: { authorize: string; token: string; revoke?: string };
   scopes: string[];
@@ -115,6 +120,8 @@ export interface PublishResult {
   url: string;
   /** What the platform said is left of the account's window (X's x-rate-limit-* headers). */
   budget?: { remaining: number; resetAt: Date };
+  /** Where the platform made the post other than asked (YouTube's forced private), for the person to see. */
+  notice?: string;
 }
 
 /** A post found on the account that is the one sent, for reconciling after a request that may have landed. */

@@ -123,8 +123,10 @@ export interface PlatformProfile<
   /** What the connect flow tells a user whose grant has nothing to post as. */
   noAccountsMessage: string;
   limits: ContentLimits;
-  /** The link is sent inside the text, so it counts towards the text's length (X). */
+  /** The link is sent inside the text, so it counts towards the text's length (X, Telegram). */
   linkInText?: boolean;
+  /** What goes between the text and the link it is sent with; a space when absent. */
+  linkSeparator?: string;
   /** The post's options for this platform, as stored in `posts.options[id]`. */
   options: z.ZodType<Options>;
   /** Initial values of the composer's fields. */
@@ -146,8 +148,14 @@ export function defineProfile<const Id extends string, Options, const Connects e
 }
 
 /** The text the platform receives: with the link appended where the platform sends it inside the text. */
-export function sentText(profile: { linkInText?: boolean }, content: string, link: string | undefined): string {
-  return profile.linkInText && link && !content.includes(link) ? `${content} ${link}`.trim() : content;
+export function sentText(
+  profile: { linkInText?: boolean; linkSeparator?: string },
+  content: string,
+  link: string | undefined,
+): string {
+  return profile.linkInText && link && !content.includes(link)
+    ? `${content}${profile.linkSeparator ?? " "}${link}`.trim()
+    : content;
 }
 
 export function textLength(limits: ContentLimits, text: string): number {
@@ -167,6 +175,15 @@ export function mediaProblems(name: string, limits: ContentLimits, media: MediaF
     problems.push({
       field,
       message: `${name} takes at most ${limits.maxVideos} video${limits.maxVideos === 1 ? "" : "s"}.`,
+    });
+  if (
+    limits.mediaTotal &&
+    media.length > 1 &&
+    (media.length < limits.mediaTotal.min || media.length > limits.mediaTotal.max)
+  )
+    problems.push({
+      field,
+      message: `${name} takes ${limits.mediaTotal.min} to ${limits.mediaTotal.max} images and videos together in one post; this has ${media.length}.`,
     });
   if (!limits.mixedMedia && images.length > 0 && videos.length > 0)
     problems.push({ field, message: `${name} cannot mix images and videos in one post.` });

@@ -1,7 +1,9 @@
 import { z } from "zod";
-import { defineProfile } from "./profile.js";
+import { defineProfile, sentText } from "./profile.js";
 
 const CAPTION_LENGTH = 1_024;
+/** The link goes on a paragraph of its own below the text, in the message or the caption. */
+const linkPlacement = { linkInText: true, linkSeparator: "\n\n" };
 
 export const telegramProfile = defineProfile({
   id: "telegram",
@@ -26,11 +28,13 @@ export const telegramProfile = defineProfile({
     unknownToken: "Telegram does not accept this bot token. Copy it again from @BotFather.",
   },
   noAccountsMessage: "The bot may post in no channel: make it an administrator of the channel.",
-  // https://core.telegram.org/bots/api#sendmessage, #sendphoto, #sendvideo, #sendmediagroup
+  ...linkPlacement,
+  // https://core.telegram.org/bots/api#sendmessage, #sendphoto, #sendvideo, #sendmediagroup (2–10 items)
   limits: {
     textLength: 4_096,
     maxImages: 10,
     maxVideos: 10,
+    mediaTotal: { min: 2, max: 10 },
     mixedMedia: true,
     mediaRequired: false,
     imageTypes: ["image/jpeg", "image/png", "image/webp"],
@@ -41,8 +45,15 @@ export const telegramProfile = defineProfile({
   options: z.object({}),
   optionDefaults: {},
   optionFields: [],
-  rules: ({ content, media }) =>
-    media.length > 0 && [...content].length > CAPTION_LENGTH
-      ? [{ field: "content", message: "Telegram captions on media are at most 1,024 characters." }]
-      : [],
+  rules({ content, link, media }) {
+    const caption = [...sentText(linkPlacement, content, link)].length;
+    return media.length > 0 && caption > CAPTION_LENGTH
+      ? [
+          {
+            field: "content",
+            message: `Telegram captions on media are at most ${CAPTION_LENGTH.toLocaleString("en")} characters, the link included; this is ${caption.toLocaleString("en")}.`,
+          },
+        ]
+      : [];
+  },
 });

@@ -8,6 +8,7 @@ import {
   type PlatformFailure,
   type StoredAccount,
 } from "./platform.js";
+import { sentText } from "./profile.js";
 import { telegramProfile } from "./telegram.profile.js";
 import type { PlatformOptions } from "./profiles.js";
 
@@ -67,8 +68,6 @@ function messageUrl(account: StoredAccount, messageId: number): string {
     ? `https://t.me/${account.details.username}/${messageId}`
     : `https://t.me/c/${chatId.replace(/^-100/, "")}/${messageId}`;
 }
-
-const CAPTION_LIMIT = 1_024;
 
 async function postingRights(api: Api, botToken: string, chatId: number, botId: number) {
   const { data } = await api.call(answer(member), {
@@ -133,7 +132,8 @@ export const telegram: BotPlatform<PlatformOptions<"telegram">> = {
     async publish(api, account, post, context) {
       const token = botTokenOf(context);
       const chatId = account.details.chatId ?? account.externalId;
-      const text = post.link && !post.text.includes(post.link) ? `${post.text}\n\n${post.link}`.trim() : post.text;
+      // Validation kept the text and the link within Telegram's message or caption length: nothing is cut.
+      const text = sentText(telegramProfile, post.text, post.link);
       const kindOf = (media: OutgoingMedia) => (media.contentType.startsWith("video/") ? "video" : "photo");
       if (post.media.length === 0) {
         const { data } = await api.call(answer(sentMessage), {
@@ -145,14 +145,14 @@ export const telegram: BotPlatform<PlatformOptions<"telegram">> = {
         });
         return { remoteId: String(data.result.message_id), url: messageUrl(account, data.result.message_id) };
       }
-      // Telegram downloads media from the URL itself; a caption is at most 1,024 characters.
+      // Telegram downloads media from the URL itself.
       if (post.media.length === 1) {
         const kind = kindOf(post.media[0]!);
         const { data } = await api.call(answer(sentMessage), {
           method: "POST",
           host: "api",
           path: method(token, kind === "video" ? "sendVideo" : "sendPhoto"),
-          json: { chat_id: chatId, [kind]: post.media[0]!.url, caption: text.slice(0, CAPTION_LIMIT) || undefined },
+          json: { chat_id: chatId, [kind]: post.media[0]!.url, caption: text || undefined },
           bearer: false,
         });
         return { remoteId: String(data.result.message_id), url: messageUrl(account, data.result.message_id) };
@@ -166,7 +166,7 @@ export const telegram: BotPlatform<PlatformOptions<"telegram">> = {
           media: post.media.map((media, index) => ({
             type: kindOf(media),
             media: media.url,
-            ...(index === 0 && text ? { caption: text.slice(0, CAPTION_LIMIT) } : {}),
+            ...(index === 0 && text ? { caption: text } : {}),
           })),
         },
         bearer: false,

@@ -30,7 +30,11 @@ const mediaAnswer = z.object({
     processing_info: z.object({ state: z.string(), check_after_secs: z.number().optional() }).optional(),
   }),
 });
-/** https://docs.x.com/x-api/posts/get-posts-by-user-id (tweet.fields: created_at, referenced_tweets, entities, attachments) */
+/**
+ * https://docs.x.com/x-api/posts/get-posts-by-user-id — as X's OpenAPI document (v2.167) has it:
+ * `post.fields` (tweet.fields is refused as undeclared) and the reply it answers by the
+ * `referenced_posts` expansion, which fills the post's `referenced_posts`.
+ */
 const timeline = z.object({
   data: z
     .array(
@@ -38,7 +42,7 @@ const timeline = z.object({
         id: z.string(),
         text: z.string(),
         created_at: z.string(),
-        referenced_tweets: z.array(z.object({ type: z.string(), id: z.string() })).optional(),
+        referenced_posts: z.array(z.object({ type: z.string(), id: z.string() })).optional(),
         entities: z
           .object({ urls: z.array(z.object({ url: z.string(), expanded_url: z.string() })).optional() })
           .optional(),
@@ -124,23 +128,53 @@ async function uploadMedia(api: Api, media: OutgoingMedia): Promise<string> {
   return id;
 }
 
-/** The per-user posting window X reports on every answer. https://docs.x.com/x-api/fundamentals/rate-limits */
+interface RateWindow {
+  remaining: number;
+  resetAt: Date;
+  scope: "app" | "account";
+}
+
+/**
+ * The windows X reports on an answer: the endpoint's own (15 minutes for posting, per user) in
+ * x-rate-limit-*, and the 24-hour caps per user and per app in x-user-limit-24hour-* and
+ * x-app-limit-24hour-*. https://docs.x.com/x-api/fundamentals/rate-limits
+ */
+function rateWindows(headers: Headers): RateWindow[] {
+  const windows: RateWindow[] = [];
+  for (const [prefix, scope] of [
+    ["x-rate-limit", "account"],
+    ["x-user-limit-24hour", "account"],
+    ["x-app-limit-24hour", "app"],
+  ] as const) {
+    const remaining = Number(headers.get(`${prefix}-remaining`));
+    const reset = Number(headers.get(`${prefix}-reset`));
+    if (headers.has(`${prefix}-remaining`) && Number.isFinite(remaining) && Number.isFinite(reset) && reset > 0)
+      windows.push({ remaining, resetAt: new Date(reset * 1000), scope });
+  }
+  return windows;
+}
+
+/** The window that runs out first; of several spent ones, the one that stays spent longest. */
+function tightest(windows: RateWindow[]): RateWindow | undefined {
+  return [...windows].sort(
+    (a, b) => Math.max(a.remaining, 0) - Math.max(b.remaining, 0) || b.resetAt.getTime() - a.resetAt.getTime(),
+  )[0];
+}
+
+/** What posting has left, so a spent window (a 24-hour one included) holds the next post back. */
 function windowLeft(headers: Headers): { remaining: number; resetAt: Date } | undefined {
-  const remaining = Number(headers.get("x-rate-limit-remaining"));
-  const reset = Number(headers.get("x-rate-limit-reset"));
-  return headers.has("x-rate-limit-remaining") && Number.isFinite(remaining) && reset > 0
-    ? { remaining, resetAt: new Date(reset * 1000) }
-    : undefined;
+  const window = tightest(rateWindows(headers));
+  return window && { remaining: window.remaining, resetAt: window.resetAt };
 }
 
 function classify(response: ErrorResponse): PlatformFailure | undefined {
   if (response.status === 429) {
-    const reset = Number(response.headers.get("x-rate-limit-reset"));
-    return {
-      kind: "rate_limited",
-      retryAt: new Date(Number.isFinite(reset) && reset > 0 ? reset * 1000 : response.receivedAt + 15 * 60_000),
-      scope: "account",
-    };
+    // A 429 from a spent 24-hour cap still carries a 15-minute reset: waiting for that one would only draw another 429.
+    const windows = rateWindows(response.headers);
+    const spent = tightest(windows.filter((window) => window.remaining <= 0)) ?? tightest(windows);
+    return spent
+      ? { kind: "rate_limited", retryAt: spent.resetAt, scope: spent.scope }
+      : { kind: "rate_limited", retryAt: new Date(response.receivedAt + 15 * 60_000), scope: "account" };
   }
   // X answers 401 for expired and revoked tokens alike: refresh once; a refused refresh means revoked.
   if (response.status === 401) return { kind: "token_expired" };
@@ -230,7 +264,8 @@ export const x: OAuthPlatform<PlatformOptions<"x">> = {
           query: {
             max_results: "100",
             start_time: since.toISOString(),
-            "tweet.fields": "created_at,referenced_tweets,entities,attachments",
+            "post.fields": "created_at,entities,attachments",
+            expansions: "referenced_posts",
             pagination_token: next,
           },
         });
@@ -242,7 +277,7 @@ export const x: OAuthPlatform<PlatformOptions<"x">> = {
       return {
         found: items
           .filter((item) => {
-            const repliedTo = item.referenced_tweets?.find((reference) => reference.type === "replied_to")?.id;
+            const repliedTo = item.referenced_posts?.find((reference) => reference.type === "replied_to")?.id;
             return (
               sameText(text, textAsSent(item)) &&
               repliedTo === repliesTo &&

@@ -1,8 +1,25 @@
 import { z } from "zod";
 import { defineProfile, isVideo, type Problem } from "./profile.js";
 
+/**
+ * A title is at most 100 characters, a description at most 5,000 bytes (UTF-8), and neither may
+ * contain < or >. https://developers.google.com/youtube/v3/docs/videos#snippet.title
+ * https://developers.google.com/youtube/v3/docs/videos#snippet.description
+ */
 const TITLE_LENGTH = 100;
+const DESCRIPTION_BYTES = 5_000;
 const SHORT_SECONDS = 180;
+
+/** The title (given, or the text's first line) and description (a Short's carries #Shorts) as YouTube receives them. */
+export function youtubeSnippet(
+  content: string,
+  options: { title?: string; short?: boolean },
+): { title: string; description: string } {
+  const title = options.title ?? content.split("\n")[0] ?? "";
+  const description =
+    options.short && !/#shorts/i.test(`${title} ${content}`) ? `${content}\n\n#Shorts`.trim() : content;
+  return { title, description };
+}
 
 export const youtubeProfile = defineProfile({
   id: "youtube",
@@ -12,7 +29,7 @@ export const youtubeProfile = defineProfile({
   presentation: { glyph: "▶", color: "#ff0000", blurb: "Upload videos and Shorts to your channel." },
   noAccountsMessage:
     "This Google account has no YouTube channel. Create the channel (or choose the brand account that owns it) and connect again.",
-  // https://developers.google.com/youtube/v3/docs/videos/insert
+  // https://developers.google.com/youtube/v3/docs/videos/insert; the description's real bound is in bytes (rules).
   limits: {
     textLength: 5_000,
     maxImages: 0,
@@ -47,15 +64,25 @@ export const youtubeProfile = defineProfile({
   ],
   rules({ content, media, options }) {
     const problems: Problem[] = [];
-    const title = options.title ?? content.split("\n")[0] ?? "";
+    const { title, description } = youtubeSnippet(content, options);
+    const titleLength = [...title].length;
     if (!title.trim()) problems.push({ field: "options.youtube.title", message: "YouTube needs a title." });
-    if (title.length > TITLE_LENGTH)
+    if (titleLength > TITLE_LENGTH)
       problems.push({
         field: "options.youtube.title",
-        message: `YouTube titles are at most ${TITLE_LENGTH} characters; this is ${title.length}.`,
+        message: `YouTube titles are at most ${TITLE_LENGTH} characters; this is ${titleLength}.`,
       });
     if (/[<>]/.test(title))
       problems.push({ field: "options.youtube.title", message: "YouTube titles cannot contain < or >." });
+    const bytes = new TextEncoder().encode(description).length;
+    // Past 5,000 characters the length rule has said it already.
+    if (bytes > DESCRIPTION_BYTES && [...description].length <= DESCRIPTION_BYTES)
+      problems.push({
+        field: "content",
+        message: `YouTube descriptions are at most ${DESCRIPTION_BYTES.toLocaleString("en")} bytes; this is ${bytes.toLocaleString("en")} (accented letters, emoji and other non-Latin characters take 2 to 4 bytes each).`,
+      });
+    if (/[<>]/.test(description))
+      problems.push({ field: "content", message: "YouTube descriptions cannot contain < or >." });
     const longest = Math.max(0, ...media.filter(isVideo).map((item) => item.durationSeconds ?? 0));
     if (options.short && longest > SHORT_SECONDS) {
       problems.push({

@@ -3,7 +3,7 @@ import type { Api, ErrorResponse } from "./http.js";
 import { nextMidnight } from "./reset-times.js";
 import { reachesBack, sameText } from "./matching.js";
 import { PlatformError, type OAuthPlatform, type OutgoingPost, type PlatformFailure } from "./platform.js";
-import { youtubeProfile } from "./youtube.profile.js";
+import { youtubeProfile, youtubeSnippet } from "./youtube.profile.js";
 import type { PlatformOptions } from "./profiles.js";
 
 type YouTubePost = OutgoingPost<PlatformOptions<"youtube">>;
@@ -40,7 +40,7 @@ const googleError = z.object({
 });
 
 /** The quota resets at midnight Pacific time. https://developers.google.com/youtube/v3/getting-started#quota */
-const uploaded = z.object({ id: z.string() });
+const uploaded = z.object({ id: z.string(), status: z.object({ privacyStatus: z.string() }).optional() });
 const uploadsPlaylist = z.object({
   items: z
     .array(z.object({ contentDetails: z.object({ relatedPlaylists: z.object({ uploads: z.string() }) }) }))
@@ -63,12 +63,20 @@ const TITLE_LIMIT = 100;
 /** playlistItems.list's largest page. */
 const PAGE_SIZE = 50;
 
-/** The video's title (given, or the text's first line) and description (a Short's carries #Shorts). */
+/** The snippet as sent; a video without title or first line is named after its file. */
 function snippetOf(post: YouTubePost, fileName: string): { title: string; description: string } {
-  const title = (post.options.title ?? post.text.split("\n")[0] ?? "").slice(0, TITLE_LIMIT) || fileName;
-  const description =
-    post.options.short && !/#shorts/i.test(`${title} ${post.text}`) ? `${post.text}\n\n#Shorts`.trim() : post.text;
-  return { title, description };
+  const { title, description } = youtubeSnippet(post.text, post.options);
+  return { title: title.slice(0, TITLE_LIMIT) || fileName, description };
+}
+
+/**
+ * What the video is, when YouTube did not make it what was asked: Google locks uploads from API
+ * projects it has not audited as private. https://developers.google.com/youtube/v3/docs/videos/insert
+ */
+function privacyNotice(privacy: string): string {
+  return privacy === "private"
+    ? "YouTube made the video private (Google keeps uploads from unverified projects private)."
+    : `YouTube made the video ${privacy}.`;
 }
 
 const watchUrl = (post: YouTubePost, id: string) =>
@@ -79,7 +87,12 @@ const watchUrl = (post: YouTubePost, id: string) =>
  * is asked where it stands (`bytes *\/TOTAL`) and the upload goes on from there, never restarts.
  * https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol
  */
-async function resumableUpload(api: Api, bytes: Buffer, contentType: string, metadata: unknown): Promise<string> {
+async function resumableUpload(
+  api: Api,
+  bytes: Buffer,
+  contentType: string,
+  metadata: unknown,
+): Promise<z.infer<typeof uploaded>> {
   const session = await api.call(z.unknown(), {
     method: "POST",
     host: "api",
@@ -104,7 +117,7 @@ async function resumableUpload(api: Api, bytes: Buffer, contentType: string, met
         bytes: { data: bytes.subarray(offset, end), contentType },
         alsoOk: [308],
       });
-      if (answer.status !== 308) return uploaded.parse(answer.data).id;
+      if (answer.status !== 308) return uploaded.parse(answer.data);
       offset = rangeEnd(answer.headers);
     } catch (error) {
       const interrupted =
@@ -119,7 +132,7 @@ async function resumableUpload(api: Api, bytes: Buffer, contentType: string, met
         headers: { "content-range": `bytes */${bytes.length}` },
         alsoOk: [308],
       });
-      if (status.status !== 308) return uploaded.parse(status.data).id;
+      if (status.status !== 308) return uploaded.parse(status.data);
       offset = rangeEnd(status.headers);
     }
   }
@@ -201,11 +214,17 @@ export const youtube: OAuthPlatform<PlatformOptions<"youtube">> = {
     async publish(api, _account, post) {
       const video = post.media[0]!;
       // Shorts have no API flag: a vertical video under three minutes is one; #Shorts helps it be found.
-      const id = await resumableUpload(api, await video.read(), video.contentType, {
+      const asked = post.options.privacy ?? "public";
+      const { id, status } = await resumableUpload(api, await video.read(), video.contentType, {
         snippet: { ...snippetOf(post, video.fileName), categoryId: "22" },
-        status: { privacyStatus: post.options.privacy ?? "public", selfDeclaredMadeForKids: false },
+        status: { privacyStatus: asked, selfDeclaredMadeForKids: false },
       });
-      return { remoteId: id, url: watchUrl(post, id) };
+      const privacy = status?.privacyStatus ?? asked;
+      return {
+        remoteId: id,
+        url: watchUrl(post, id),
+        ...(privacy === asked ? {} : { notice: privacyNotice(privacy) }),
+      };
     },
 
     /** The channel's uploads, newest first, matched on title and description. */

@@ -59,6 +59,14 @@ export async function reconcile(
     );
   } catch (error) {
     if (!(error instanceof PlatformError)) throw error;
+    // A refused read stays refused: asking again only delays a person, and sending again could post twice.
+    if (error.failure.kind === "rejected") {
+      await settle(context, run, target, {
+        state: "unknown",
+        error: `${definition.name}'s answer was lost, and it would not let us check whether the post arrived: ${error.failure.userMessage}`,
+      });
+      return;
+    }
     return cannotAskNow(context, run, { target, connection, error });
   }
 

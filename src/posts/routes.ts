@@ -4,6 +4,7 @@ import { cancelPostRoutes } from "./routes/cancel.js";
 import { createPostRoutes } from "./routes/create.js";
 import { editPostRoutes } from "./routes/edit.js";
 import { listPostRoutes } from "./routes/list.js";
+import { resolvePostRoutes } from "./routes/resolve.js";
 import { retryPostRoutes } from "./routes/retry.js";
 
 /**
@@ -16,4 +17,5 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
   await editPostRoutes(app, context);
   await cancelPostRoutes(app, context);
   await retryPostRoutes(app, context);
+  await resolvePostRoutes(app, context);
 };

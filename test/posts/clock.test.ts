@@ -40,8 +40,9 @@ describe("the app's clock decides when work is due", () => {
     await createOrganization(client, "Clockwork Co");
     await connectThroughConsent(client, "x", { identity: "ava" });
     const linkedin = await connectThroughConsent(client, "linkedin", { identity: "ava" });
+    // A company page: LinkedIn lets the app read its posts back, so a lost answer can be reconciled.
     await client.post(`/api/social-media/grants/${linkedin.searchParams.get("choose")}`, {
-      externalIds: ["urn:li:person:aVaSaNdBoX1"],
+      externalIds: ["urn:li:organization:90000002"],
     });
     await client.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "@northwind_news" });
     ids = await connectionIds(client);

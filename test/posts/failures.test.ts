@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { createOrganization, signUp } from "../support/factories.js";
 import { waitFor } from "../support/process.js";
 import type { HttpClient } from "../support/client.js";
-import { json, startSandbox, type RunningSandbox } from "../sandbox/support.js";
+import { json, startSandbox, userToken, type RunningSandbox } from "../sandbox/support.js";
 import {
   advanceSandboxClock,
   connectThroughConsent,
@@ -30,8 +30,9 @@ describe("publishing through platform failures", () => {
     await createOrganization(client, "Faulty Co");
     await connectThroughConsent(client, "x", { identity: "ava" });
     const linkedin = await connectThroughConsent(client, "linkedin", { identity: "ava" });
+    // A company page: LinkedIn lets the app read its posts back, so a lost answer can be reconciled.
     await client.post(`/api/social-media/grants/${linkedin.searchParams.get("choose")}`, {
-      externalIds: ["urn:li:person:aVaSaNdBoX1"],
+      externalIds: ["urn:li:organization:90000002"],
     });
     await client.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "@northwind_news" });
     await connectThroughConsent(client, "youtube", { identity: "ava:UCsandboxNorthwindTV0001" });
@@ -166,6 +167,47 @@ describe("publishing through platform failures", () => {
 });
 
 describe("a platform's window, respected before calling", () => {
+  test("a 429 from X's 24-hour cap waits for the daily reset, not the 15-minute one", async () => {
+    const sandbox = await startSandbox({ limits: { xPostsPerDayPerUser: 1 } });
+    // The person posts by hand first, spending the day's cap where the product cannot see it
+    // (the token is taken before the app registers its own callbacks).
+    const byHand = await fetch(`${sandbox.base("x")}/2/tweets`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${await userToken(sandbox, "x", "tweet.read tweet.write users.read")}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ text: "Posted by hand" }),
+    });
+    assert.equal(byHand.status, 201);
+    const { app } = await startAppWithSandbox({ sandbox });
+    try {
+      const client = app.client();
+      await signUp(client);
+      await createOrganization(client);
+      await connectThroughConsent(client, "x", { identity: "ava" });
+      const { byKey } = await connectionIds(client);
+      const created = await client.post("/api/posts", { content: "Over the daily cap", connectionIds: [byKey("x")] });
+      const waiting = await waitFor(
+        async () => {
+          const post = (await client.get(`/api/posts/${created.body.post.id}`)).body.post;
+          return post.targets[0].error ? post : undefined;
+        },
+        10_000,
+        "the post to be re-timed",
+      );
+      assert.equal(waiting.targets[0].state, "queued");
+      const until = /until (\S+)\.$/.exec(waiting.targets[0].error)?.[1];
+      assert.ok(until && Date.parse(until) > Date.now() + 23 * 3_600_000, waiting.targets[0].error);
+      const connection = (await client.get(`/api/social-media/connections/${byKey("x")}`)).body.connection;
+      assert.equal(connection.status, "rate_limited");
+      assert.ok(new Date(connection.rateLimitedUntil).getTime() > Date.now() + 23 * 3_600_000);
+    } finally {
+      await app.stop();
+      await sandbox.close();
+    }
+  });
+
   test("once X says the per-user window is spent, the next post waits for the reset without calling X", async () => {
     const sandbox = await startSandbox({ limits: { xPostsPer15MinutesPerUser: 2 } });
     const { app } = await startAppWithSandbox({ sandbox });

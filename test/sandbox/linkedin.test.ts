@@ -258,9 +258,8 @@ describe("sandbox: LinkedIn", () => {
     const read = await json(await rest(`/rest/posts/${encodeURIComponent(urn)}`, tokens.access_token));
     assert.equal(read.commentary, "New roast (limited) today ");
     assert.equal(readLittleText("a \\#tag b"), "a #tag b");
-    const listed = await json(
-      await rest(`/rest/posts?q=author&author=${encodeURIComponent(author)}`, tokens.access_token),
-    );
+    const partner = await userToken(sandbox, "linkedin", "r_member_social");
+    const listed = await json(await rest(`/rest/posts?q=author&author=${encodeURIComponent(author)}`, partner));
     assert.equal(listed.elements[0].id, urn);
     const missing = await rest("/rest/posts", tokens.access_token, {
       method: "POST",
@@ -408,6 +407,25 @@ describe("sandbox: LinkedIn", () => {
       "engagement",
     ])
       assert.ok(key in totals, key);
+  });
+
+  test("finding a member's posts takes r_member_social; an organization's, r_organization_social", async () => {
+    const byAuthor = (author: string) => `/rest/posts?q=author&author=${encodeURIComponent(author)}&count=10`;
+    const ava = await connect();
+    const member = await rest(byAuthor("urn:li:person:aVaSaNdBoX1"), ava.access_token);
+    assert.equal(member.status, 403);
+    assert.deepEqual(await json(member), {
+      status: 403,
+      serviceErrorCode: 100,
+      code: "ACCESS_DENIED",
+      message: "Not enough permissions to access: partnerApiPostsExternal.FINDER-author",
+    });
+    const organization = await rest(byAuthor("urn:li:organization:90000002"), ava.access_token);
+    assert.equal(organization.status, 200);
+    const partner = await userToken(sandbox, "linkedin", "w_member_social r_member_social");
+    assert.equal((await rest(byAuthor("urn:li:person:aVaSaNdBoX1"), partner)).status, 200);
+    const writeOnly = await userToken(sandbox, "linkedin", "w_member_social w_organization_social");
+    assert.equal((await rest(byAuthor("urn:li:organization:90000002"), writeOnly)).status, 403);
   });
 
   test("expired and revoked tokens answer 401 with their serviceErrorCode", async () => {

@@ -250,6 +250,16 @@ describe("sandbox: TikTok", () => {
     assert.equal((await failureOf(refreshGrant(oauth, grant))).failure.kind, "token_invalid");
   });
 
+  test("revoke takes the access token: a refresh token is refused and the grant lives on", async () => {
+    const { grant, oauth } = await connect();
+    const refused = await failureOf(revokeToken(oauth, grant.refreshToken!));
+    assert.equal(refused.failure.kind, "rejected");
+    const still = await api("/v2/user/info/?fields=open_id", grant.accessToken);
+    assert.equal(still.status, 200);
+    await revokeToken(oauth, grant.accessToken);
+    assert.equal((await api("/v2/user/info/?fields=open_id", grant.accessToken)).status, 401);
+  });
+
   test("user info: the envelope; fields are required, each known and covered by a granted scope", async () => {
     const { grant } = await connect();
     const ok = await json(
@@ -528,6 +538,34 @@ describe("sandbox: TikTok", () => {
     } finally {
       await limited.close();
     }
+  });
+
+  test("a rate limit is timed by the app's clock, not the machine's", async () => {
+    const { grant } = await connect();
+    const appTime = Date.parse("2031-03-01T12:00:00Z");
+    const api = new Api({
+      platform: tiktok.id,
+      hosts: settings().hosts,
+      classify: tiktok.classify,
+      timeoutMs: 10_000,
+      token: grant.accessToken,
+      clock: { now: () => appTime },
+    });
+    await fetch(new URL("/_sandbox/faults", sandbox.url), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ prefix: "tiktok", path: "/v2/user/info/", mode: "rate_limit", count: 1 }),
+    });
+    const limited = await failureOf(tiktok.checkHealth(api, { externalId: ava.openId, details: {} }, {}));
+    assert.equal(limited.failure.kind, "rate_limited");
+    assert.equal(limited.failure.kind === "rate_limited" && limited.failure.retryAt.getTime(), appTime + 60_000);
+    const classified = tiktok.classify({
+      status: 403,
+      headers: new Headers(),
+      body: { data: {}, error: { code: "spam_risk_too_many_posts", message: "", log_id: "1" } },
+      receivedAt: appTime,
+    });
+    assert.deepEqual(classified, { kind: "rate_limited", retryAt: new Date(appTime + 86_400_000), scope: "account" });
   });
 
   test("faults answer in TikTok's shapes", async () => {

@@ -183,7 +183,7 @@ describe("sandbox: X API v2", () => {
     }
     const lookup = await json(
       await api(
-        `/2/tweets?ids=${ids.join(",")}&tweet.fields=public_metrics,created_at,conversation_id`,
+        `/2/tweets?ids=${ids.join(",")}&post.fields=public_metrics,created_at,conversation_id`,
         tokens.access_token,
       ),
     );
@@ -191,13 +191,32 @@ describe("sandbox: X API v2", () => {
       lookup.data.map((post: { conversation_id: string }) => post.conversation_id),
       [ids[0], ids[0], ids[0]],
     );
-    assert.ok("retweet_count" in lookup.data[0].public_metrics && "impression_count" in lookup.data[0].public_metrics);
-    const renamed = await json(await api(`/2/tweets/${ids[0]}?post.fields=public_metrics`, tokens.access_token));
-    assert.ok("repost_count" in renamed.data.public_metrics, "post.fields answers with the 2026 names");
-    const timeline = await json(await api("/2/users/1500000000000000001/tweets?max_results=5", tokens.access_token));
+    assert.ok("repost_count" in lookup.data[0].public_metrics && "impression_count" in lookup.data[0].public_metrics);
+    const timeline = await json(
+      await api(
+        "/2/users/1500000000000000001/tweets?max_results=5&post.fields=created_at&expansions=referenced_posts",
+        tokens.access_token,
+      ),
+    );
     assert.equal(timeline.data[0].id, ids[2]);
+    assert.deepEqual(timeline.data[0].referenced_posts, [{ type: "replied_to", id: ids[1] }]);
     const missing = await json(await api("/2/tweets?ids=1", tokens.access_token));
     assert.equal(missing.errors[0].title, "Not Found Error");
+  });
+
+  test("a query parameter or value the OpenAPI document does not declare is refused, as X refuses it", async () => {
+    const { tokens } = await connect();
+    const timeline = "/2/users/1500000000000000001/tweets?max_results=5";
+    const renamed = await api(`${timeline}&tweet.fields=created_at,referenced_tweets`, tokens.access_token);
+    assert.equal(renamed.status, 400);
+    const body = await json(renamed);
+    assert.equal(body.title, "Invalid Request");
+    assert.match(body.errors[0].message, /`tweet\.fields` is not declared/);
+    assert.ok("tweet.fields" in body.errors[0].parameters);
+    const field = await api(`${timeline}&post.fields=referenced_tweets`, tokens.access_token);
+    assert.equal(field.status, 400);
+    assert.equal((await api("/2/users/1500000000000000001/tweets?max_results=500", tokens.access_token)).status, 400);
+    assert.equal((await api(`${timeline}&colour=blue`, tokens.access_token)).status, 400);
   });
 
   test("weighted length: 280, with URLs at 23 and CJK at 2; duplicates are refused", async () => {
@@ -329,6 +348,34 @@ describe("sandbox: X API v2", () => {
       const reset = Number(third.headers.get("x-rate-limit-reset"));
       assert.ok(reset > Date.now() / 1000 && reset <= Date.now() / 1000 + 15 * 60 + 1);
       assert.equal((await json(third)).title, "Too Many Requests");
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test("the 24-hour caps: x-user-limit-24hour-* and x-app-limit-24hour-* on every post, 429 once one is spent", async () => {
+    const limited = await startSandbox({ limits: { xPostsPerDayPerUser: 2 } });
+    try {
+      const token = await userToken(limited, "x", scopes);
+      const post = (text: string) =>
+        fetch(`${limited.base("x")}/2/tweets`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ text }),
+        });
+      const first = await post("one");
+      assert.equal(first.status, 201);
+      assert.equal(first.headers.get("x-user-limit-24hour-limit"), "2");
+      assert.equal(first.headers.get("x-user-limit-24hour-remaining"), "1");
+      assert.equal(first.headers.get("x-app-limit-24hour-limit"), "10000");
+      assert.ok(first.headers.get("x-app-limit-24hour-reset"));
+      assert.equal((await post("two")).status, 201);
+      const third = await post("three");
+      assert.equal(third.status, 429);
+      assert.equal(third.headers.get("x-user-limit-24hour-remaining"), "0");
+      assert.notEqual(third.headers.get("x-rate-limit-remaining"), "0", "the 15-minute window is not what ran out");
+      const daily = Number(third.headers.get("x-user-limit-24hour-reset"));
+      assert.ok(daily > Date.now() / 1000 + 23 * 3600 && daily <= Date.now() / 1000 + 24 * 3600 + 1);
     } finally {
       await limited.close();
     }

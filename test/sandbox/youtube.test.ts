@@ -5,8 +5,9 @@ import * as oauth from "oauth4webapi";
 import { projectPath } from "../../src/paths.js";
 import { advance, callback, consent, json, startSandbox, userToken, type RunningSandbox } from "./support.js";
 
-const clientId = "sandbox-youtube-client";
-const clientSecret = "sandbox-youtube-secret";
+// A project Google has audited, so uploads keep the privacy they ask for.
+const clientId = "audited-youtube-client";
+const clientSecret = "audited-youtube-secret";
 const scopes = ["youtube.upload", "youtube.readonly", "yt-analytics.readonly"]
   .map((scope) => `https://www.googleapis.com/auth/${scope}`)
   .join(" ");
@@ -30,6 +31,18 @@ describe("sandbox: Google OAuth and YouTube", () => {
 
   before(async () => {
     sandbox = await startSandbox({ lifetimes: { videoProcessingSeconds: 1 } });
+    const registered = await fetch(new URL("/_sandbox/clients", sandbox.url), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        platform: "youtube",
+        clientId,
+        clientSecret,
+        redirectUris: [callback("youtube")],
+        audited: true,
+      }),
+    });
+    assert.equal(registered.status, 201);
     const base = sandbox.base("google");
     as = {
       issuer: base,
@@ -271,6 +284,37 @@ describe("sandbox: Google OAuth and YouTube", () => {
       status: { privacyStatus: "friends" },
     });
     assert.equal(privacy.status, 400);
+  });
+
+  test("an unaudited project's upload is locked private, whatever it asked; the answer says so", async () => {
+    const token = await userToken(sandbox, "youtube", scopes);
+    const session = await startUpload(token, 10, {
+      snippet: { title: "Asked public" },
+      status: { privacyStatus: "public" },
+    });
+    assert.equal(session.status, 200);
+    const done = await fetch(session.headers.get("location")!, {
+      method: "PUT",
+      headers: { "content-range": "bytes 0-9/10", "content-type": "video/mp4" },
+      body: Buffer.alloc(10),
+    });
+    assert.equal(done.status, 200);
+    assert.equal((await json(done)).status.privacyStatus, "private");
+  });
+
+  test("description rules: over 5,000 UTF-8 bytes (not characters) or with < or > is invalidDescription", async () => {
+    const tokens = await connect();
+    const upload = (description: string) =>
+      startUpload(tokens.access_token, 10, {
+        snippet: { title: "ok", description },
+        status: { privacyStatus: "public" },
+      });
+    assert.equal((await upload("é".repeat(2_500))).status, 200, "2,500 characters of 2 bytes: 5,000 bytes");
+    for (const description of ["é".repeat(2_501), "a <b> c", "1 > 0"]) {
+      const answer = await upload(description);
+      assert.equal(answer.status, 400, description.slice(0, 20));
+      assert.equal((await json(answer)).error.errors[0].reason, "invalidDescription");
+    }
   });
 
   test("quota: videos.insert has its own daily bucket; quotaExceeded in Google's error shape", async () => {

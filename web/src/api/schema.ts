@@ -2301,6 +2301,98 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/posts/{id}/targets/{targetId}/resolve": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Say whether an unconfirmed account's post went out */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          targetId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @enum {string} */
+            outcome: "published" | "post_again";
+            /** Format: uri */
+            url?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              post: {
+                /** Format: uuid */
+                id: string;
+                content: string;
+                link: string | null;
+                media: {
+                  /** Format: uuid */
+                  id: string;
+                  fileName: string;
+                  contentType: string;
+                  sizeBytes: number;
+                  url: string;
+                }[];
+                options: {
+                  [key: string]: unknown;
+                };
+                /** Format: date-time */
+                scheduledAt: string | null;
+                /** @enum {string} */
+                status: "scheduled" | "publishing" | "published" | "partially_published" | "failed" | "cancelled";
+                /** Format: date-time */
+                createdAt: string;
+                targets: {
+                  /** Format: uuid */
+                  id: string;
+                  /** Format: uuid */
+                  connectionId: string;
+                  /** @enum {string} */
+                  platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                  accountName: string;
+                  isSandbox: boolean;
+                  /** @enum {string} */
+                  state: "queued" | "publishing" | "published" | "failed" | "unknown" | "cancelled";
+                  attempts: number;
+                  /** Format: date-time */
+                  dueAt: string;
+                  /** Format: date-time */
+                  publishedAt: string | null;
+                  postId: string | null;
+                  url: string | null;
+                  error: string | null;
+                }[];
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {

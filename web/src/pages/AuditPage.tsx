@@ -79,6 +79,10 @@ export function describeEvent(event: AuditEvent): string {
       return `A post failed on ${text(details.platform)}: ${text(details.reason)}`;
     case "post.retried":
       return `${who} retried a post on ${text(details.platform)}`;
+    case "post.resolved":
+      return details.outcome === "published"
+        ? `${who} confirmed a post went out on ${text(details.platform)}`
+        : `${who} had a post sent again on ${text(details.platform)}`;
     case "vault.keys_rotated":
       return `Encryption keys re-wrapped under master key v${text(details.masterKeyVersion)} (${text(details.rewrapped)} organizations)`;
     default:

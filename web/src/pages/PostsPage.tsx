@@ -5,6 +5,7 @@ import { api, type Post, type PostTarget } from "../api";
 import { Button, Card, PageHeader } from "../components/ui";
 import { formatInZone, viewerZone } from "../time";
 import { PlatformMark } from "../components/PlatformMark";
+import { UnconfirmedTarget } from "../components/UnconfirmedTarget";
 
 const stateLabels: Record<PostTarget["state"], string> = {
   queued: "Queued",
@@ -69,7 +70,7 @@ function PostCard({ post }: { post: Post }) {
                 View post
               </a>
             ) : null}
-            {target.state === "failed" || target.state === "unknown" ? (
+            {target.state === "failed" ? (
               <Button
                 variant="secondary"
                 onClick={() => retry.mutate(target.id)}
@@ -78,7 +79,12 @@ function PostCard({ post }: { post: Post }) {
                 Retry
               </Button>
             ) : null}
-            {target.error && target.state !== "published" ? (
+            {target.state === "unknown" ? (
+              <UnconfirmedTarget post={post} target={target} onResolved={refresh} />
+            ) : target.error && target.state === "published" ? (
+              // Published, but not quite as asked (a video the platform kept private).
+              <span className="muted small target-error">{target.error}</span>
+            ) : target.error ? (
               <span className="field-error target-error">{target.error}</span>
             ) : null}
           </li>
