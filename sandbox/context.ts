@@ -1,6 +1,7 @@
 import type { AdjustableClock } from "../src/clock.js";
 import type { FastifyInstance } from "fastify";
-import type { SandboxState } from "./state.js";
+import type { PlatformId } from "../src/platforms/profiles.js";
+import type { OAuthClient, SandboxState } from "./state.js";
 
 /** Real published limits; `rateLimitScale` shrinks them all for tests (never below 1). */
 export const defaultLimits = {
@@ -134,6 +135,10 @@ export interface SandboxPlatform {
   prefix: string;
   /** The real base URLs this prefix stands in for. */
   realBaseUrls: Record<string, string>;
+  /** The product's platforms this emulation serves; an OAuth app registration belongs to the first. */
+  standsFor: readonly PlatformId[];
+  /** What an app registration at this platform has beyond its credentials, given the scopes its connect asks. */
+  appDefaults?(scopes: string[] | undefined): Partial<OAuthClient>;
   register(app: FastifyInstance, context: SandboxContext): void | Promise<void>;
   transientError(status: number, now: number): PlatformReply;
   rateLimitError(retryAfterSeconds: number, now: number): PlatformReply;

@@ -1,3 +1,4 @@
+import { platformIds } from "../src/platforms/profiles.js";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { expirePersonAccessTokens, revokePersonTokens } from "./oauth.js";
@@ -24,8 +25,6 @@ export interface FaultRule {
   fired: number;
 }
 
-const platformNames = ["facebook", "instagram", "x", "linkedin", "youtube", "telegram", "tiktok"] as const;
-
 const faultSchema = z.object({
   prefix: z.string().min(1),
   method: z
@@ -40,7 +39,7 @@ const faultSchema = z.object({
   gatewayPage: z.boolean().optional(),
 });
 
-const personSchema = z.object({ platform: z.enum(platformNames), personId: z.string() });
+const personSchema = z.object({ platform: z.enum(platformIds), personId: z.string() });
 
 const clockSchema = z.object({
   advanceSeconds: z
@@ -50,7 +49,7 @@ const clockSchema = z.object({
 });
 
 const clientSchema = z.object({
-  platform: z.enum(platformNames),
+  platform: z.enum(platformIds),
   clientId: z.string().min(1),
   clientSecret: z.string().min(1),
   redirectUris: z.array(z.url()).min(1),
@@ -149,10 +148,10 @@ export function registerControl(
   app.post("/_sandbox/revoke", async (request, reply) => {
     const parsed = personSchema.safeParse(request.body);
     if (!parsed.success) return reply.status(400).send({ error: z.prettifyError(parsed.error) });
-    const affected: PlatformName[] =
-      parsed.data.platform === "facebook" || parsed.data.platform === "instagram"
-        ? ["facebook", "instagram"]
-        : [parsed.data.platform];
+    // One emulation's people are one set of people (a Meta login holds the Facebook and Instagram grants).
+    const affected: readonly PlatformName[] = options.platforms.find((platform) =>
+      platform.standsFor.includes(parsed.data.platform),
+    )?.standsFor ?? [parsed.data.platform];
     for (const platform of affected) revokePersonTokens(context, platform, parsed.data.personId);
     return reply.status(204).send();
   });

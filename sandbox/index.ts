@@ -16,7 +16,7 @@ import {
 } from "./context.js";
 import type { ConnectVariant, PlatformProfile } from "../src/platforms/profile.js";
 import { platformIds, platformProfiles, type PlatformId } from "../src/platforms/profiles.js";
-import { linkedin, linkedinProductsFor } from "./linkedin.js";
+import { linkedin } from "./linkedin.js";
 import { meta } from "./meta-graph.js";
 import { SandboxState, type OAuthClient } from "./state.js";
 import { telegram } from "./telegram.js";
@@ -42,6 +42,37 @@ function gatewayPage(status: number): PlatformReply {
 /** Meta's Graph API serves Facebook and Instagram from one host, so they share one prefix. */
 const platforms: SandboxPlatform[] = [meta, x, linkedin, youtube, telegram, tiktok];
 
+/** The emulation serving one of the product's platforms. */
+export function emulationOf(platform: PlatformId): SandboxPlatform {
+  const emulation = platforms.find((candidate) => candidate.standsFor.includes(platform));
+  if (!emulation) throw new Error(`the sandbox emulates no ${platform}`);
+  return emulation;
+}
+
+/**
+ * The environment that points the product at a sandbox for every platform: base URLs, and the
+ * credentials of the sandbox's own app registrations (each connect variant's own app included).
+ */
+export function sandboxEnvironment(baseFor: (prefix: string) => URL | string): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const platform of platformIds) {
+    const profile = platformProfiles[platform] as PlatformProfile;
+    const { prefix, clientIdSuffix = "CLIENT_ID" } = profile.environment;
+    environment[`${prefix}_BASE_URL`] = String(baseFor(emulationOf(platform).prefix));
+    if (profile.connectsWith !== "oauth") continue;
+    const app = sandboxCredentials(platform);
+    environment[`${prefix}_${clientIdSuffix}`] = app.clientId;
+    environment[`${prefix}_CLIENT_SECRET`] = app.clientSecret;
+    for (const variant of profile.connectVariants ?? []) {
+      if (!variant.credentialsPrefix) continue;
+      const own = sandboxCredentials(platform, variant.id);
+      environment[`${variant.credentialsPrefix}_CLIENT_ID`] = own.clientId;
+      environment[`${variant.credentialsPrefix}_CLIENT_SECRET`] = own.clientSecret;
+    }
+  }
+  return environment;
+}
+
 const oauthPlatforms = platformIds.filter((id) => platformProfiles[id].connectsWith === "oauth");
 
 /**
@@ -51,14 +82,13 @@ const oauthPlatforms = platformIds.filter((id) => platformProfiles[id].connectsW
  */
 export function appRegistrations(redirectUriFor: (platform: PlatformId) => string): OAuthClient[] {
   return oauthPlatforms.flatMap((platform) => {
-    const emulated = platform === "instagram" ? "facebook" : platform;
+    const emulation = emulationOf(platform);
     const app = (name: string, scopes: string[] | undefined): OAuthClient => ({
-      platform: emulated,
+      platform: emulation.standsFor[0]!,
       clientId: `sandbox-${name}-client`,
       clientSecret: `sandbox-${name}-secret`,
       redirectUris: [redirectUriFor(platform)],
-      programmaticRefresh: emulated === "linkedin",
-      ...(emulated === "linkedin" && scopes ? { products: linkedinProductsFor(scopes) } : {}),
+      ...emulation.appDefaults?.(scopes),
     });
     const variants: ConnectVariant[] = (platformProfiles[platform] as PlatformProfile).connectVariants ?? [];
     return [

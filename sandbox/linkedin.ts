@@ -122,6 +122,12 @@ export function linkedinAppProblem(products: string[] | undefined): string | und
 
 export const linkedin: SandboxPlatform = {
   prefix: "linkedin",
+  standsFor: ["linkedin"],
+  // Programmatic refresh is granted per app on request; the sandbox's apps have it.
+  appDefaults: (scopes) => ({
+    programmaticRefresh: true,
+    ...(scopes ? { products: linkedinProductsFor(scopes) } : {}),
+  }),
   realBaseUrls: { oauth: "https://www.linkedin.com", api: "https://api.linkedin.com" },
   transientError: (status) =>
     restError(status, { message: status === 503 ? "Service Unavailable" : "Internal Server Error" }),

@@ -177,6 +177,7 @@ const routes: GraphRoutes = { ...facebookGraph, ...instagramGraph };
 
 export const meta: SandboxPlatform = {
   prefix: "meta",
+  standsFor: ["facebook", "instagram"],
   realBaseUrls: {
     dialog: "https://www.facebook.com",
     graph: "https://graph.facebook.com",

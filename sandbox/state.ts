@@ -1,7 +1,9 @@
+import type { PlatformId } from "../src/platforms/profiles.js";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 
-export type PlatformName = "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+/** The product's platform ids name the sandbox's apps and people too. */
+export type PlatformName = PlatformId;
 
 export interface OAuthClient {
   platform: PlatformName;

@@ -59,6 +59,7 @@ function visibleLength(text: string, parseMode: string | undefined): number {
 
 export const telegram: SandboxPlatform = {
   prefix: "telegram",
+  standsFor: ["telegram"],
   realBaseUrls: { api: "https://api.telegram.org" },
   redactPath: (path) => path.replace(/\/bot[^/]+/, "/bot[redacted]"),
   transientError: (status) => failure(status, status === 502 ? "Bad Gateway" : "Internal Server Error"),

@@ -69,6 +69,7 @@ const LIST_LIMIT = 20;
 
 export const tiktok: SandboxPlatform = {
   prefix: "tiktok",
+  standsFor: ["tiktok"],
   realBaseUrls: {
     authorize: "https://www.tiktok.com",
     api: "https://open.tiktokapis.com",

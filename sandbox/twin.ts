@@ -1,20 +1,9 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { SandboxTwin } from "../src/connections/access.js";
-import { platformProfiles, type PlatformId } from "../src/platforms/profiles.js";
-import { appRegistrations, createSandboxContext, sandboxCredentials, sandboxRoutes } from "./index.js";
+import { platformProfiles } from "../src/platforms/profiles.js";
+import { appRegistrations, createSandboxContext, emulationOf, sandboxCredentials, sandboxRoutes } from "./index.js";
 import { bots, telegramChats } from "./seed.js";
 import type { OAuthClient } from "./state.js";
-
-/** The emulator prefix standing in for each product platform (Instagram lives on Meta's Graph API). */
-export const sandboxPrefixes: Record<PlatformId, string> = {
-  facebook: "meta",
-  instagram: "meta",
-  x: "x",
-  linkedin: "linkedin",
-  youtube: "google",
-  telegram: "telegram",
-  tiktok: "tiktok",
-};
 
 /**
  * The sandbox as the app's in-process twin for development: mounted at /sandbox, with one app
@@ -29,7 +18,7 @@ export function sandboxTwin(): SandboxTwin {
   return {
     prefix: "/sandbox",
     plugin,
-    baseUrlFor: (platform, appUrl) => new URL(`/sandbox/${sandboxPrefixes[platform]}`, appUrl),
+    baseUrlFor: (platform, appUrl) => new URL(`/sandbox/${emulationOf(platform).prefix}`, appUrl),
     credentialsFor: (platform, variant) =>
       platformProfiles[platform].connectsWith === "bot" ? undefined : sandboxCredentials(platform, variant),
     registerRedirects(redirectUriFor) {

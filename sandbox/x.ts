@@ -100,6 +100,7 @@ function tooManyRequests(use: WindowUse, headers: Record<string, string> = rateH
 
 export const x: SandboxPlatform = {
   prefix: "x",
+  standsFor: ["x"],
   realBaseUrls: { authorize: "https://x.com", api: "https://api.x.com" },
   transientError: (status) =>
     problem(status, status === 503 ? "Service Unavailable" : "Internal Server Error", "Service Unavailable"),

@@ -87,6 +87,7 @@ const oauthError = (status: number, error: string, description: string) =>
 
 export const youtube: SandboxPlatform = {
   prefix: "google",
+  standsFor: ["youtube"],
   realBaseUrls: {
     authorize: "https://accounts.google.com",
     token: "https://oauth2.googleapis.com",

@@ -2,8 +2,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { JournalEntry } from "../../sandbox/state.js";
 import { projectPath } from "../../src/paths.js";
-import { sandboxPrefixes } from "../../sandbox/twin.js";
-import type { PlatformId } from "../../src/config.js";
+import { emulationOf } from "../../sandbox/index.js";
+import { platformIds, type PlatformId } from "../../src/config.js";
 import type { ProcessIncident } from "./fleet.js";
 import type { Violation } from "./invariants.js";
 import type { ArmedFault, HealthProbe, ProcessRecord } from "./lanes.js";
@@ -85,7 +85,9 @@ export function causesOf(
   const moment = violation.at;
   if (moment === undefined) return [];
   const relative = (time: number) => `+${((time - evidence.runStartedAt) / 1000).toFixed(1)}s`;
-  const prefix = sandboxPrefixes[violation.platform as PlatformId];
+  const prefix = platformIds.includes(violation.platform as PlatformId)
+    ? emulationOf(violation.platform as PlatformId).prefix
+    : undefined;
   // Paths name the account where the platform's API does (Graph nodes, X timelines): another account's call is not a cause.
   const otherAccounts = evidence.accounts.filter((account) => account !== violation.account);
   const faults = evidence.faultEntries

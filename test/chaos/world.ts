@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { parseConfig, type PlatformId } from "../../src/config.js";
-import { defaultClients, sandboxCredentials } from "../../sandbox/index.js";
+import type { PlatformId } from "../../src/config.js";
+import { defaultClients, sandboxEnvironment } from "../../sandbox/index.js";
 import { bots, telegramChats } from "../../sandbox/seed.js";
-import { sandboxPrefixes } from "../../sandbox/twin.js";
 import { HttpClient } from "../support/client.js";
 import { createOrganization, signUp } from "../support/factories.js";
 import { consent } from "../sandbox/support.js";
@@ -20,26 +19,9 @@ export const chaosPlatforms = [
 ] as const satisfies readonly PlatformId[];
 export type ChaosPlatform = (typeof chaosPlatforms)[number];
 
-/** Every platform's base URL and app credentials pointed at the sandbox process, named as config.ts names them. */
+/** Every platform's base URL and app credentials pointed at the sandbox process. */
 export function platformEnvironment(sandbox: SandboxProcess): Record<string, string> {
-  const { platforms } = parseConfig({});
-  const env: Record<string, string> = {};
-  for (const id of chaosPlatforms) {
-    const variables = platforms[id].variablePrefix;
-    env[`${variables}_BASE_URL`] = sandbox.base(sandboxPrefixes[id]);
-    if (id === "telegram") continue;
-    env[`${variables}_CLIENT_ID`] = `sandbox-${id}-client`;
-    env[`${variables}_CLIENT_SECRET`] = `sandbox-${id}-secret`;
-    // A connect variant with an app of its own (LinkedIn pages) gets that app's credentials.
-    for (const [variant, settings] of Object.entries(platforms[id].variants)) {
-      const [clientIdVariable, secretVariable] = settings.credentialVariables;
-      if (clientIdVariable === `${variables}_CLIENT_ID`) continue;
-      const credentials = sandboxCredentials(id, variant);
-      env[clientIdVariable!] = credentials.clientId;
-      env[secretVariable!] = credentials.clientSecret;
-    }
-  }
-  return env;
+  return sandboxEnvironment((prefix) => sandbox.base(prefix));
 }
 
 /** What a developer does in each platform's console: register the app's callback URLs. */

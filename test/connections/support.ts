@@ -3,7 +3,7 @@ import { adjustableClock, type AdjustableClock } from "../../src/clock.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import type { HttpClient } from "../support/client.js";
 import type { Backend } from "../support/postgres.js";
-import { appRegistrations } from "../../sandbox/index.js";
+import { appRegistrations, sandboxEnvironment } from "../../sandbox/index.js";
 import { bots } from "../../sandbox/seed.js";
 import { consent, startSandbox, type RunningSandbox } from "../sandbox/support.js";
 
@@ -12,28 +12,7 @@ export const newsBot = bots[0]!.token;
 
 /** Every platform's credentials and base URL, pointed at a standalone sandbox. */
 export function sandboxEnv(sandbox: RunningSandbox): Record<string, string> {
-  return {
-    FACEBOOK_CLIENT_ID: "sandbox-facebook-client",
-    FACEBOOK_CLIENT_SECRET: "sandbox-facebook-secret",
-    INSTAGRAM_CLIENT_ID: "sandbox-instagram-client",
-    INSTAGRAM_CLIENT_SECRET: "sandbox-instagram-secret",
-    FACEBOOK_BASE_URL: sandbox.base("meta"),
-    TWITTER_CLIENT_ID: "sandbox-x-client",
-    TWITTER_CLIENT_SECRET: "sandbox-x-secret",
-    TWITTER_BASE_URL: sandbox.base("x"),
-    LINKEDIN_CLIENT_ID: "sandbox-linkedin-client",
-    LINKEDIN_CLIENT_SECRET: "sandbox-linkedin-secret",
-    LINKEDIN_PAGES_CLIENT_ID: "sandbox-linkedin-pages-client",
-    LINKEDIN_PAGES_CLIENT_SECRET: "sandbox-linkedin-pages-secret",
-    LINKEDIN_BASE_URL: sandbox.base("linkedin"),
-    YOUTUBE_CLIENT_ID: "sandbox-youtube-client",
-    YOUTUBE_CLIENT_SECRET: "sandbox-youtube-secret",
-    YOUTUBE_BASE_URL: sandbox.base("google"),
-    TELEGRAM_BASE_URL: sandbox.base("telegram"),
-    TIKTOK_CLIENT_KEY: "sandbox-tiktok-client",
-    TIKTOK_CLIENT_SECRET: "sandbox-tiktok-secret",
-    TIKTOK_BASE_URL: sandbox.base("tiktok"),
-  };
+  return sandboxEnvironment((prefix) => sandbox.base(prefix));
 }
 
 /**
