@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { AppContext } from "../context.js";
 import { accountRoutes } from "./routes/accounts.js";
+import { allowanceRoutes } from "./routes/allowance.js";
 import { connectRoutes } from "./routes/connect.js";
 import { connectionHealthRoutes } from "./routes/health.js";
 
@@ -12,4 +13,5 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
   await connectRoutes(app, context);
   await accountRoutes(app, context);
   await connectionHealthRoutes(app, context);
+  await allowanceRoutes(app, context);
 };

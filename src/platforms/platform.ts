@@ -1,5 +1,5 @@
 import type { Api, Classifier } from "./http.js";
-import type { PlatformProfile } from "./profile.js";
+import type { AccountAllowance, PlatformProfile } from "./profile.js";
 import type { PlatformId } from "./profiles.js";
 
 export type { PlatformId };
@@ -187,6 +187,8 @@ export interface OAuthPlatform<Options = unknown> extends PlatformBase<Options, 
   listAccounts(api: Api, context: PlatformContext): Promise<Account[]>;
   /** A cheap call that proves the account's token still works. */
   checkHealth(api: Api, account: StoredAccount, context: PlatformContext): Promise<void>;
+  /** What the account allows a post to choose now, where the platform says (and asks the composer to show). */
+  allowance?(api: Api, account: StoredAccount, context: PlatformContext): Promise<AccountAllowance>;
 }
 
 export interface BotPlatform<Options = unknown> extends PlatformBase<Options, "bot"> {

@@ -53,6 +53,21 @@ export interface PlatformEnvironment {
   flags?: Record<string, { suffix: string; default: boolean; description: string }>;
 }
 
+/**
+ * What one account allows right now, asked of the platform when the composer opens (TikTok's
+ * creator info): the composer offers only these, and says who the post goes out as.
+ */
+export interface AccountAllowance {
+  /** Who the post goes out as, in the platform's words. */
+  postingAs?: string;
+  /** For choice options: the values this account may use now, by option key. */
+  choices?: Record<string, string[]>;
+  /** Toggle options the account has switched off at the platform. */
+  disabled?: string[];
+  /** The longest video the account may post. */
+  maxVideoSeconds?: number;
+}
+
 /** How the composer shows one of the platform's options. */
 export type OptionField =
   | { kind: "text"; key: string; label: string; placeholder?: string }

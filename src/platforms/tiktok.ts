@@ -73,6 +73,23 @@ export const tiktok: OAuthPlatform<PlatformOptions<"tiktok">> = {
     await request(api, userId, { host: "api", path: "/v2/user/info/", query: { fields: "open_id" } });
   },
 
+  // TikTok's UX guidelines ask the composer to show the creator's nickname, offer only the
+  // privacy levels creator info lists, and grey out what the creator has switched off.
+  // https://developers.tiktok.com/doc/content-sharing-guidelines
+  async allowance(api) {
+    const creator = await readCreator(api);
+    return {
+      postingAs: creator.creator_nickname,
+      choices: { privacy: creator.privacy_level_options },
+      disabled: [
+        ...(creator.comment_disabled ? ["allowComments"] : []),
+        ...(creator.duet_disabled ? ["allowDuet"] : []),
+        ...(creator.stitch_disabled ? ["allowStitch"] : []),
+      ],
+      maxVideoSeconds: creator.max_video_post_duration_sec,
+    };
+  },
+
   // No findPublished: TikTok has no idempotency key and no listing of publish ids, and its video
   // list shows only public posts, and only once moderated (sometimes hours later). An empty
   // answer would not mean the post never arrived (every post of an unaudited app is private),

@@ -41,6 +41,21 @@ describe("TikTok against the platform sandbox", () => {
     assert.equal(tiktok.method, "oauth");
   });
 
+  test("the composer is told what the creator allows now: who posts, the privacy levels, what is switched off", async () => {
+    const answer = await client.get(`/api/social-media/connections/${tiktokId}/allowance`);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.deepEqual(answer.body.allowance, {
+      postingAs: "Northwind Coffee",
+      choices: { privacy: ["FOLLOWER_OF_CREATOR", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"] },
+      disabled: ["allowStitch"],
+      maxVideoSeconds: 600,
+    });
+    const asked = await json(
+      await fetch(`${sandbox.url}_sandbox/journal?prefix=tiktok&path=/v2/post/publish/creator_info/query/`),
+    );
+    assert.ok(asked.entries.length > 0, "asked of TikTok, not remembered");
+  });
+
   test("privacy is the user's choice, and an unaudited app may choose only SELF_ONLY", async () => {
     const clip = await upload(client, "/clip.mp4");
     const unchosen = await compose({ content: "No choice", mediaIds: [clip.id], connectionIds: [tiktokId] });

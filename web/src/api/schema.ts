@@ -1731,6 +1731,53 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/social-media/connections/{id}/allowance": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** What the account allows a post to choose right now (who it posts as, the choices it offers, what it switched off); empty where the platform does not say */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              allowance: {
+                postingAs?: string;
+                choices?: {
+                  [key: string]: string[];
+                };
+                disabled?: string[];
+                maxVideoSeconds?: number;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/posts/limits": {
     parameters: {
       query?: never;

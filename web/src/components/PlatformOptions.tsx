@@ -1,4 +1,4 @@
-import type { OptionField, RuleSettings } from "../../../src/platforms/profile";
+import type { AccountAllowance, OptionField, RuleSettings } from "../../../src/platforms/profile";
 import { platformProfiles, type PlatformId } from "../../../src/platforms/profiles";
 import { uploadMedia, type MediaItem } from "../api";
 import { Field, fieldError } from "./ui";
@@ -33,7 +33,9 @@ export function PlatformOptions({
   error,
   knownMedia,
   onUploaded,
+  allowance,
 }: {
+  allowance?: AccountAllowance;
   platform: PlatformId;
   values: OptionValues;
   onChange: (values: OptionValues) => void;
@@ -48,6 +50,12 @@ export function PlatformOptions({
   return (
     <fieldset className="platform-options" data-testid={`options-${platform}`}>
       <legend>{profile.name}</legend>
+      {allowance?.postingAs ? (
+        <p className="muted small" data-testid={`posting-as-${platform}`}>
+          Posting as {allowance.postingAs}
+          {allowance.maxVideoSeconds ? ` · videos up to ${allowance.maxVideoSeconds} s` : ""}
+        </p>
+      ) : null}
       {profile.optionFields.map((field) => {
         switch (field.kind) {
           case "text":
@@ -63,7 +71,10 @@ export function PlatformOptions({
               />
             );
           case "choice": {
-            const offered = field.offered?.(settings) ?? field.choices.map((choice) => choice.value);
+            const allowed = allowance?.choices?.[field.key];
+            const offered = (field.offered?.(settings) ?? field.choices.map((choice) => choice.value)).filter(
+              (value) => !allowed || allowed.includes(value),
+            );
             const notice = field.notice?.(settings);
             return (
               <div className="field" key={id(field)}>
@@ -89,17 +100,21 @@ export function PlatformOptions({
               </div>
             );
           }
-          case "toggle":
+          case "toggle": {
+            const switchedOff = allowance?.disabled?.includes(field.key) ?? false;
             return (
               <label className="inline-check" key={id(field)}>
                 <input
                   type="checkbox"
-                  checked={values[field.key] === true}
+                  checked={!switchedOff && values[field.key] === true}
+                  disabled={switchedOff}
                   onChange={(event) => set(field.key, event.target.checked)}
                 />{" "}
                 {field.label}
+                {switchedOff ? <span className="muted small"> (turned off in the account's settings)</span> : null}
               </label>
             );
+          }
           case "parts": {
             const parts = strings(values[field.textKey]);
             const media = idLists(values[field.mediaKey]);

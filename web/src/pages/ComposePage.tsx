@@ -5,6 +5,7 @@ import type { RuleSettings } from "../../../src/platforms/profile";
 import { platformProfiles } from "../../../src/platforms/profiles";
 import { api, type Connection, type MediaItem, type PlatformId } from "../api";
 import { AccountChoice } from "../components/AccountChoice";
+import { useAllowances } from "../components/allowances";
 import { ComposePreview } from "../components/ComposePreview";
 import { MediaUploads, useUploads } from "../components/MediaUploads";
 import { PlatformOptions, sentOptions, type OptionValues } from "../components/PlatformOptions";
@@ -43,6 +44,7 @@ export function ComposePage() {
   const knownMedia = new Map([...media, ...optionMedia].map((item) => [item.id, item]));
   const optionsOf = (platform: PlatformId) => options[platform] ?? platformProfiles[platform].optionDefaults;
   const withOptions = platformsChosen.filter((platform) => platformProfiles[platform].optionFields.length > 0);
+  const allowances = useAllowances(chosen);
 
   const submit = useMutation({
     mutationFn: () =>
@@ -120,7 +122,13 @@ export function ComposePage() {
                   error={submit.error}
                   knownMedia={knownMedia}
                   onUploaded={(uploaded) => setOptionMedia((current) => [...current, ...uploaded])}
+                  allowance={allowances.byPlatform[platform]}
                 />
+              ))}
+              {allowances.problems.map((problem) => (
+                <p className="field-error" key={problem}>
+                  {problem}
+                </p>
               ))}
             </Card>
           ) : null}
