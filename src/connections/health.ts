@@ -144,6 +144,7 @@ export async function refreshConnection(
   connectionId: string,
   options: { force?: boolean } = {},
 ): Promise<RefreshOutcome> {
+  const askedAt = context.clock.now();
   const seen = await connectionById(context.db, connectionId);
   return context.locks.run(`connection-refresh:${connectionId}`, async () => {
     const connection = await connectionById(context.db, connectionId);
@@ -154,8 +155,10 @@ export async function refreshConnection(
       !connection.refreshTokenCiphertext
     )
       return "not_refreshable";
-    // Another worker renewed the tokens while this one waited for the lock: nothing left to do.
+    // Another worker renewed the tokens since this renewal was asked for (while it waited for a
+    // database client or for the lock): nothing left to do, and a rotated refresh token is not spent twice.
     if (seen?.accessTokenCiphertext !== connection.accessTokenCiphertext) return "not_due";
+    if (connection.lastRefreshedAt && connection.lastRefreshedAt.getTime() >= askedAt) return "not_due";
     const dueAt = context.clock.now() + context.config.connections.refreshAheadMs;
     if (!options.force && connection.tokenExpiresAt && connection.tokenExpiresAt.getTime() > dueAt) return "not_due";
     const access = platformAccess(context, connection.platform as PlatformId, connection.variant);

@@ -104,6 +104,9 @@ for (const backend of backends) {
         assert.equal(await checkConnection(app.runtime.context, x.id), "healthy");
       } finally {
         await second?.stop();
+        // The second worker scheduled the sweeps again in the shared database; by hand they stay.
+        await app.runtime.queue.boss.unschedule("connections.refresh-sweep");
+        await app.runtime.queue.boss.unschedule("connections.health-sweep");
       }
     });
 
@@ -119,6 +122,17 @@ for (const backend of backends) {
 
     test("thirty renewals of one connection at once, more than the pool has clients, all finish: one call to the platform", async () => {
       const x = await connected("x", "ava");
+      // Tokens live 2 seconds here, so any renewal a sweep queued earlier is due: let it finish
+      // first, so the count below is the thirty's alone.
+      await app.runtime.queue.boss.purgeQueue("connections.refresh");
+      await waitFor(
+        async () =>
+          (await app.runtime.queue.boss.getQueueSize("connections.refresh", { before: "completed" })) === 0
+            ? true
+            : undefined,
+        15_000,
+        "queued renewals to finish",
+      );
       const before = await tokenCalls(sandbox, "x", "/2/oauth2/token");
       const outcomes = await Promise.race([
         Promise.all(Array.from({ length: 30 }, () => refreshConnection(app.runtime.context, x.id, { force: true }))),
