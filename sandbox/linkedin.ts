@@ -89,6 +89,10 @@ export const linkedinProducts: Record<string, string[]> = {
     "r_organization_admin",
     "w_member_social",
     "r_basicprofile",
+    // Restricted within the product: granted to approved developers only, and never asked for
+    // by the product (it reads back only organizations' posts).
+    // https://learn.microsoft.com/linkedin/marketing/community-management/community-management-overview
+    "r_member_social",
   ],
 };
 

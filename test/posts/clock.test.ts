@@ -39,7 +39,7 @@ describe("the app's clock decides when work is due", () => {
     await signUp(client);
     await createOrganization(client, "Clockwork Co");
     await connectThroughConsent(client, "x", { identity: "ava" });
-    const linkedin = await connectThroughConsent(client, "linkedin", { identity: "ava" });
+    const linkedin = await connectThroughConsent(client, "linkedin", { identity: "ava", variant: "pages" });
     // A company page: LinkedIn lets the app read its posts back, so a lost answer can be reconciled.
     await client.post(`/api/social-media/grants/${linkedin.searchParams.get("choose")}`, {
       externalIds: ["urn:li:organization:90000002"],

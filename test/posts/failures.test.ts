@@ -29,7 +29,7 @@ describe("publishing through platform failures", () => {
     await signUp(client);
     await createOrganization(client, "Faulty Co");
     await connectThroughConsent(client, "x", { identity: "ava" });
-    const linkedin = await connectThroughConsent(client, "linkedin", { identity: "ava" });
+    const linkedin = await connectThroughConsent(client, "linkedin", { identity: "ava", variant: "pages" });
     // A company page: LinkedIn lets the app read its posts back, so a lost answer can be reconciled.
     await client.post(`/api/social-media/grants/${linkedin.searchParams.get("choose")}`, {
       externalIds: ["urn:li:organization:90000002"],

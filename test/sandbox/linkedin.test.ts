@@ -258,7 +258,7 @@ describe("sandbox: LinkedIn", () => {
     const read = await json(await rest(`/rest/posts/${encodeURIComponent(urn)}`, tokens.access_token));
     assert.equal(read.commentary, "New roast (limited) today ");
     assert.equal(readLittleText("a \\#tag b"), "a #tag b");
-    const partner = await userToken(sandbox, "linkedin", "r_member_social");
+    const partner = (await connect("ava", { ...pagesApp, scopes: "r_member_social" })).access_token;
     const listed = await json(await rest(`/rest/posts?q=author&author=${encodeURIComponent(author)}`, partner));
     assert.equal(listed.elements[0].id, urn);
     const missing = await rest("/rest/posts", tokens.access_token, {
@@ -420,11 +420,13 @@ describe("sandbox: LinkedIn", () => {
       code: "ACCESS_DENIED",
       message: "Not enough permissions to access: partnerApiPostsExternal.FINDER-author",
     });
-    const organization = await rest(byAuthor("urn:li:organization:90000002"), ava.access_token);
+    const pages = await connect("ava", pagesApp);
+    const organization = await rest(byAuthor("urn:li:organization:90000002"), pages.access_token);
     assert.equal(organization.status, 200);
-    const partner = await userToken(sandbox, "linkedin", "w_member_social r_member_social");
+    const partner = (await connect("ava", { ...pagesApp, scopes: "w_member_social r_member_social" })).access_token;
     assert.equal((await rest(byAuthor("urn:li:person:aVaSaNdBoX1"), partner)).status, 200);
-    const writeOnly = await userToken(sandbox, "linkedin", "w_member_social w_organization_social");
+    const writeOnly = (await connect("ava", { ...pagesApp, scopes: "w_member_social w_organization_social" }))
+      .access_token;
     assert.equal((await rest(byAuthor("urn:li:organization:90000002"), writeOnly)).status, 403);
   });
 
