@@ -8,7 +8,7 @@ import { sweepTargets } from "../../src/posts/jobs.js";
 import type { HttpClient } from "../support/client.js";
 import { createOrganization, signUp } from "../support/factories.js";
 import { waitFor } from "../support/process.js";
-import { json, startSandbox, type RunningSandbox } from "../sandbox/support.js";
+import { json, startSandbox, type RunningSandbox, armFault, publishedCount } from "../sandbox/support.js";
 import { connectThroughConsent, newsBot, startAppWithSandbox, type TestApp } from "../connections/support.js";
 import { backoffAfter, connectionIds, retimed, settled } from "./support.js";
 
@@ -52,18 +52,8 @@ describe("the app's clock decides when work is due", () => {
     await sandbox.close();
   });
 
-  const fault = async (rule: Record<string, unknown>) => {
-    const answer = await fetch(`${sandbox.url}_sandbox/faults`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(rule),
-    });
-    assert.equal(answer.status, 201);
-  };
-  const published = async (platform: string, text: string) =>
-    (
-      (await json(await fetch(`${sandbox.url}_sandbox/published?platform=${platform}`))).items as { text: string }[]
-    ).filter((item) => item.text === text).length;
+  const fault = (rule: Record<string, unknown>) => armFault(sandbox, rule);
+  const published = (platform: string, text: string) => publishedCount(sandbox, platform, text);
   const calls = async (prefix: string, path: string) =>
     (await json(await fetch(`${sandbox.url}_sandbox/journal?prefix=${prefix}&path=${encodeURIComponent(path)}`)))
       .entries.length;

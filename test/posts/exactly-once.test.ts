@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createOrganization, signUp } from "../support/factories.js";
 import type { HttpClient } from "../support/client.js";
-import { json, startSandbox, userToken, type RunningSandbox } from "../sandbox/support.js";
+import { json, startSandbox, userToken, type RunningSandbox, armFault } from "../sandbox/support.js";
 import { connectThroughConsent, startAppWithSandbox, type TestApp } from "../connections/support.js";
 import {
   connectEveryPlatform,
@@ -51,14 +51,7 @@ describe("exactly once, through lost answers, hangs and refusals", () => {
     await sandbox.close();
   });
 
-  const fault = async (rule: Record<string, unknown>) => {
-    const answer = await fetch(`${sandbox.url}_sandbox/faults`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(rule),
-    });
-    assert.equal(answer.status, 201);
-  };
+  const fault = (rule: Record<string, unknown>) => armFault(sandbox, rule);
   const publishedOn = async (platform: string) =>
     (await json(await fetch(`${sandbox.url}_sandbox/published?platform=${platform}`))).items as PublishedItem[];
   const publish = async (body: Record<string, unknown>, timeoutMs = 120_000) => {

@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { createOrganization, signUp } from "../support/factories.js";
 import { waitFor } from "../support/process.js";
 import type { HttpClient } from "../support/client.js";
-import { json, startSandbox, userToken, type RunningSandbox } from "../sandbox/support.js";
+import { json, startSandbox, userToken, type RunningSandbox, publishedCount } from "../sandbox/support.js";
 import {
   advanceSandboxClock,
   connectThroughConsent,
@@ -52,10 +52,7 @@ describe("publishing through platform failures", () => {
     });
     assert.equal(answer.status, 201);
   };
-  const published = async (platform: string, text: string) =>
-    (
-      (await json(await fetch(`${sandbox.url}_sandbox/published?platform=${platform}`))).items as { text: string }[]
-    ).filter((item) => item.text === text).length;
+  const published = (platform: string, text: string) => publishedCount(sandbox, platform, text);
   const publish = async (text: string, platform: string) => {
     const created = await client.post("/api/posts", { content: text, connectionIds: [ids.byKey(platform)] });
     assert.equal(created.status, 201, JSON.stringify(created.body));

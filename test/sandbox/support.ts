@@ -78,7 +78,23 @@ export async function json(response: Response): Promise<any> {
   return text ? JSON.parse(text) : undefined;
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Arms a fault on the sandbox's control surface (see sandbox/README.md: faults). */
+export async function armFault(sandbox: RunningSandbox, rule: Record<string, unknown>): Promise<void> {
+  const answer = await fetch(`${sandbox.url}_sandbox/faults`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(rule),
+  });
+  assert.equal(answer.status, 201);
+}
+
+/** How many posts with exactly this text the platform holds. */
+export async function publishedCount(sandbox: RunningSandbox, platform: string, text: string): Promise<number> {
+  const items = (await json(await fetch(`${sandbox.url}_sandbox/published?platform=${platform}`))).items as {
+    text: string;
+  }[];
+  return items.filter((item) => item.text === text).length;
+}
 
 /** Moves the sandbox's clock forward, as `POST /_sandbox/clock` does for any client. */
 export async function advance(sandbox: RunningSandbox, seconds: number): Promise<void> {
