@@ -18,7 +18,7 @@ function combined(allowances: AccountAllowance[]): AccountAllowance {
   };
 }
 
-/** Asks each chosen account's platform what it allows now (TikTok's creator info), per platform. */
+/** Asks each chosen account's platform what it allows now, where the platform says, per platform. */
 export function useAllowances(chosen: Connection[]): {
   byPlatform: Partial<Record<PlatformId, AccountAllowance>>;
   problems: string[];
