@@ -254,6 +254,9 @@ describe("sandbox: TikTok", () => {
     const { grant, oauth } = await connect();
     const refused = await failureOf(revokeToken(oauth, grant.refreshToken!));
     assert.equal(refused.failure.kind, "rejected");
+    // Sent wrong on purpose: the contract check catches it, and it is this test's doing, not the product's.
+    const caught = sandbox.sandbox.state.contractViolations.pop();
+    assert.match(caught?.violation ?? "", /refresh token/);
     const still = await api("/v2/user/info/?fields=open_id", grant.accessToken);
     assert.equal(still.status, 200);
     await revokeToken(oauth, grant.accessToken);
