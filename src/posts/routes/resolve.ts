@@ -9,7 +9,7 @@ import { currentOrganization } from "../../http/authorization.js";
 import { refreshPostStatus } from "../publish.js";
 import { linkProblem } from "../validation.js";
 import { enqueueAll } from "./drafts.js";
-import { postView } from "./schemas.js";
+import { postView, targetParams } from "./schemas.js";
 import { ownedPost, viewOfPost } from "./views.js";
 
 const resolution = z
@@ -46,7 +46,7 @@ export const resolvePostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, 
       schema: {
         tags: ["posts"],
         summary: "Say whether an unconfirmed account's post went out",
-        params: z.object({ id: z.uuid("must be a post id"), targetId: z.uuid("must be a target id") }),
+        params: targetParams,
         body: resolution,
         response: { 200: z.object({ post: postView }) },
       },

@@ -8,7 +8,7 @@ import { conflict, notFound } from "../../errors.js";
 import { currentOrganization } from "../../http/authorization.js";
 import { refreshPostStatus } from "../publish.js";
 import { enqueueAll } from "./drafts.js";
-import { postView } from "./schemas.js";
+import { postView, targetParams } from "./schemas.js";
 import { ownedPost, viewOfPost } from "./views.js";
 
 export const retryPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context) => {
@@ -21,7 +21,7 @@ export const retryPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, co
       schema: {
         tags: ["posts"],
         summary: "Try a failed (or unconfirmed) account again",
-        params: z.object({ id: z.uuid("must be a post id"), targetId: z.uuid("must be a target id") }),
+        params: targetParams,
         response: { 200: z.object({ post: postView }) },
       },
     },

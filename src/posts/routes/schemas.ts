@@ -83,3 +83,5 @@ export const postView = z.object({
   createdAt: z.date(),
   targets: z.array(targetView),
 });
+
+export const targetParams = z.object({ id: z.uuid("must be a post id"), targetId: z.uuid("must be a target id") });
