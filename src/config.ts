@@ -124,8 +124,6 @@ function platformVariables(): Record<string, z.ZodType> {
 
 const platformEnvSchema = z.object(platformVariables());
 
-export { platformIds, type PlatformId };
-
 export interface PlatformSettings {
   /** Absent until both the id and the secret are set (bot platforms need none: each organization brings its bot). */
   credentials?: { clientId: string; clientSecret: string };

@@ -1,5 +1,5 @@
 import type { Clock } from "../clock.js";
-import type { PlatformId } from "../config.js";
+import type { PlatformId } from "../platforms/profiles.js";
 import type { AppContext } from "../context.js";
 import { Api, resolveHosts } from "../platforms/http.js";
 import { platforms } from "../platforms/index.js";

@@ -1,6 +1,5 @@
 import { eq, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/audit.js";
-import type { PlatformId } from "../config.js";
 import { connectionErrors, connections } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { refreshGrant } from "../platforms/oauth.js";
@@ -161,7 +160,7 @@ export async function refreshConnection(
     if (connection.lastRefreshedAt && connection.lastRefreshedAt.getTime() >= askedAt) return "not_due";
     const dueAt = context.clock.now() + context.config.connections.refreshAheadMs;
     if (!options.force && connection.tokenExpiresAt && connection.tokenExpiresAt.getTime() > dueAt) return "not_due";
-    const access = platformAccess(context, connection.platform as PlatformId, connection.variant);
+    const access = platformAccess(context, connection.platform, connection.variant);
     const settings = oauthSettings(access);
     const tokens = await openTokens(context, connection);
     if (!settings || !tokens) return "not_refreshable";
@@ -211,7 +210,7 @@ export async function checkConnection(
 ): Promise<Connection["status"] | undefined> {
   const connection = await connectionById(context.db, connectionId);
   if (!connection || connection.status === "disconnected") return connection?.status;
-  const access = platformAccess(context, connection.platform as PlatformId, connection.variant);
+  const access = platformAccess(context, connection.platform, connection.variant);
   const tokens = await openTokens(context, connection);
   if (!tokens) return connection.status;
   const account = { externalId: connection.externalId, details: connection.details };
@@ -245,7 +244,7 @@ export async function withFreshToken<T>(
   options: { signal?: AbortSignal },
   call: (platform: PlatformCall) => Promise<T>,
 ): Promise<T> {
-  const access = platformAccess(context, connection.platform as PlatformId, connection.variant);
+  const access = platformAccess(context, connection.platform, connection.variant);
   const tokens = await openTokens(context, connection);
   if (!tokens)
     throw new PlatformError(

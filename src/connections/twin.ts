@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
-import type { PlatformId } from "../config.js";
+import type { PlatformId } from "../platforms/profiles.js";
 
 /**
  * The in-process platform emulator offered in development for platforms without credentials.

@@ -1,5 +1,4 @@
 import { and, eq, inArray, ne, or, sql } from "drizzle-orm";
-import type { PlatformId } from "../config.js";
 import { platformAccess } from "../connections/access.js";
 import { describeFailure, recordFailure, withFreshToken } from "../connections/health.js";
 import type { Connection } from "../connections/store.js";
@@ -38,7 +37,7 @@ export async function reconcile(
   carryOn: Attempt,
 ): Promise<void> {
   const { target, post, connection } = subject;
-  const definition = platformAccess(context, connection.platform as PlatformId).definition;
+  const definition = platformAccess(context, connection.platform).definition;
   const findPublished = definition.publishing?.findPublished;
   if (!findPublished) {
     await settle(context, run, target, {

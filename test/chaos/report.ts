@@ -3,7 +3,7 @@ import path from "node:path";
 import type { JournalEntry } from "../../sandbox/state.js";
 import { projectPath } from "../../src/paths.js";
 import { emulationOf } from "../../sandbox/index.js";
-import { platformIds, type PlatformId } from "../../src/config.js";
+import { platformIds, type PlatformId } from "../../src/platforms/profiles.js";
 import type { ProcessIncident } from "./fleet.js";
 import type { Violation } from "./invariants.js";
 import type { ArmedFault, HealthProbe, ProcessRecord } from "./lanes.js";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { PlatformId } from "../../src/config.js";
+import type { PlatformId } from "../../src/platforms/profiles.js";
 import { defaultClients, sandboxEnvironment } from "../../sandbox/index.js";
 import { bots, telegramChats } from "../../sandbox/seed.js";
 import { HttpClient } from "../support/client.js";
