@@ -54,20 +54,22 @@ export async function recordAudit(db: Database | Transaction, entry: AuditEntry)
   });
 }
 
+type Entries = AuditEntry | null | (AuditEntry | null)[];
+
 /**
- * Runs a change and writes its audit entry in one transaction: the entry exists exactly when
- * the change committed. The entry may be read from what the change answers, and may be null
+ * Runs a change and writes its audit entries in one transaction: an entry exists exactly when
+ * its change committed. The entries may be read from what the change answers, and may be null
  * when the change turned out to change nothing.
  */
 export async function audited<T>(
   db: Database,
   change: (tx: Transaction) => Promise<T>,
-  entry: AuditEntry | ((outcome: T) => AuditEntry | null),
+  entries: Entries | ((outcome: T) => Entries),
 ): Promise<T> {
   return db.transaction(async (tx) => {
     const outcome = await change(tx);
-    const written = typeof entry === "function" ? entry(outcome) : entry;
-    if (written) await recordAudit(tx, written);
+    const written = typeof entries === "function" ? entries(outcome) : entries;
+    for (const entry of [written].flat()) if (entry) await recordAudit(tx, entry);
     return outcome;
   });
 }

@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import { recordAudit } from "../audit/audit.js";
+import { audited, type AuditEntry } from "../audit/audit.js";
 import { connectionErrors, connections } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { refreshGrant } from "../platforms/oauth.js";
@@ -50,13 +50,9 @@ export function describeFailure(error: PlatformError): string {
   }
 }
 
-async function auditStatusChange(
-  context: AppContext,
-  connection: Connection,
-  to: Connection["status"],
-  reason?: string,
-) {
-  await recordAudit(context.db, {
+function statusChange(connection: Connection, to: Connection["status"], reason?: string): AuditEntry | null {
+  if (to === connection.status) return null;
+  return {
     action: "connection.status_changed",
     organizationId: connection.organizationId,
     target: { type: "connection", id: connection.id },
@@ -67,7 +63,7 @@ async function auditStatusChange(
       to,
       ...(reason ? { reason } : {}),
     },
-  });
+  };
 }
 
 export async function recordFailure(
@@ -78,51 +74,62 @@ export async function recordFailure(
   const effect = consequence(error.failure);
   const message = describeFailure(error);
   const now = new Date(context.clock.now());
-  await context.db
-    .update(connections)
-    .set({
-      ...(effect.status ? { status: effect.status } : {}),
-      ...(effect.rateLimitedUntil ? { rateLimitedUntil: effect.rateLimitedUntil } : {}),
-      errorCount: sql`${connections.errorCount} + 1`,
-      lastError: message,
-      lastErrorAt: now,
-      lastCheckedAt: now,
-      updatedAt: now,
-    })
-    .where(eq(connections.id, connection.id));
-  await context.db.insert(connectionErrors).values({
-    organizationId: connection.organizationId,
-    connectionId: connection.id,
-    platform: connection.platform,
-    errorType: effect.errorType,
-    message,
-    at: now,
-  });
-  if (effect.status && effect.status !== connection.status)
-    await auditStatusChange(context, connection, effect.status, message);
+  await audited(
+    context.db,
+    async (tx) => {
+      await tx
+        .update(connections)
+        .set({
+          ...(effect.status ? { status: effect.status } : {}),
+          ...(effect.rateLimitedUntil ? { rateLimitedUntil: effect.rateLimitedUntil } : {}),
+          errorCount: sql`${connections.errorCount} + 1`,
+          lastError: message,
+          lastErrorAt: now,
+          lastCheckedAt: now,
+          updatedAt: now,
+        })
+        .where(eq(connections.id, connection.id));
+      await tx.insert(connectionErrors).values({
+        organizationId: connection.organizationId,
+        connectionId: connection.id,
+        platform: connection.platform,
+        errorType: effect.errorType,
+        message,
+        at: now,
+      });
+    },
+    effect.status ? statusChange(connection, effect.status, message) : null,
+  );
   return effect.status ?? connection.status;
 }
 
+/** Tokens to store come sealed already: the vault reads through its own connection, which must not wait on this transaction. */
 export async function recordSuccess(
   context: AppContext,
   connection: Connection,
   changes: Partial<typeof connections.$inferInsert> = {},
+  entry: AuditEntry | null = null,
 ) {
   const now = new Date(context.clock.now());
-  await context.db
-    .update(connections)
-    .set({
-      status: "healthy",
-      lastSuccessAt: now,
-      lastCheckedAt: now,
-      errorCount: 0,
-      rateLimitedUntil: null,
-      updatedAt: now,
-      ...changes,
-    })
-    .where(eq(connections.id, connection.id));
-  await resolveErrors(context.db, connection.id, { clock: context.clock });
-  if (connection.status !== "healthy") await auditStatusChange(context, connection, "healthy");
+  await audited(
+    context.db,
+    async (tx) => {
+      await tx
+        .update(connections)
+        .set({
+          status: "healthy",
+          lastSuccessAt: now,
+          lastCheckedAt: now,
+          errorCount: 0,
+          rateLimitedUntil: null,
+          updatedAt: now,
+          ...changes,
+        })
+        .where(eq(connections.id, connection.id));
+      await resolveErrors(tx, connection.id, { clock: context.clock });
+    },
+    [statusChange(connection, "healthy"), entry],
+  );
 }
 
 /**
@@ -166,20 +173,21 @@ export async function refreshConnection(
     if (!settings || !tokens) return "not_refreshable";
     try {
       const renewed = await refreshGrant(settings, tokens);
-      await recordSuccess(context, connection, {
-        ...(await sealedTokens(context, connection, renewed)),
-        lastRefreshedAt: new Date(context.clock.now()),
-      });
-      await recordAudit(context.db, {
-        action: "connection.token_refreshed",
-        organizationId: connection.organizationId,
-        target: { type: "connection", id: connection.id },
-        details: {
-          platform: connection.platform,
-          name: connection.name,
-          expiresAt: renewed.expiresAt?.toISOString() ?? null,
+      await recordSuccess(
+        context,
+        connection,
+        { ...(await sealedTokens(context, connection, renewed)), lastRefreshedAt: new Date(context.clock.now()) },
+        {
+          action: "connection.token_refreshed",
+          organizationId: connection.organizationId,
+          target: { type: "connection", id: connection.id },
+          details: {
+            platform: connection.platform,
+            name: connection.name,
+            expiresAt: renewed.expiresAt?.toISOString() ?? null,
+          },
         },
-      });
+      );
       return "refreshed";
     } catch (error) {
       if (!(error instanceof PlatformError)) throw error;

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { systemClock, type Clock } from "../clock.js";
-import type { Database } from "../db/client.js";
+import type { Database, Transaction } from "../db/client.js";
 import { connectionErrors, connections } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import type { GrantTokens } from "../platforms/platform.js";
@@ -71,7 +71,7 @@ export async function organizationConnection(
 
 /** Files a connection's open errors as resolved, at the app's time (the system's for a caller that passes none). */
 export async function resolveErrors(
-  db: Database,
+  db: Database | Transaction,
   connectionId: string,
   options: { clock?: Clock } = {},
 ): Promise<void> {
