@@ -1,16 +1,16 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { audited, requestOrigin } from "../../audit/audit.js";
 import type { AppContext } from "../../context.js";
 import { postTargets } from "../../db/schema.js";
-import { conflict, notFound } from "../../errors.js";
+import { conflict } from "../../errors.js";
 import { currentOrganization } from "../../http/authorization.js";
 import { refreshPostStatus } from "../publish.js";
 import { linkProblem } from "../validation.js";
 import { enqueueAll } from "./drafts.js";
 import { postView, targetParams } from "./schemas.js";
-import { ownedPost, viewOfPost } from "./views.js";
+import { lockedTarget, ownedPost, viewOfPost } from "./views.js";
 
 const resolution = z
   .object({
@@ -59,12 +59,7 @@ export const resolvePostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, 
       await audited(
         db,
         async (tx) => {
-          const [target] = await tx
-            .select()
-            .from(postTargets)
-            .where(and(eq(postTargets.id, request.params.targetId), eq(postTargets.postId, post.id)))
-            .for("update");
-          if (!target) throw notFound("That account of the post");
+          const target = await lockedTarget(tx, post.id, request.params.targetId);
           if (target.state !== "unknown")
             throw conflict("not_unknown", `This account is ${target.state}; only unconfirmed ones are resolved.`);
           if (body.outcome === "published") {

@@ -1,15 +1,15 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { audited, requestOrigin } from "../../audit/audit.js";
 import type { AppContext } from "../../context.js";
 import { postTargets } from "../../db/schema.js";
-import { conflict, notFound } from "../../errors.js";
+import { conflict } from "../../errors.js";
 import { currentOrganization } from "../../http/authorization.js";
 import { refreshPostStatus } from "../publish.js";
 import { enqueueAll } from "./drafts.js";
 import { postView, targetParams } from "./schemas.js";
-import { ownedPost, viewOfPost } from "./views.js";
+import { lockedTarget, ownedPost, viewOfPost } from "./views.js";
 
 export const retryPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context) => {
   const { db } = context;
@@ -32,12 +32,7 @@ export const retryPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, co
       await audited(
         db,
         async (tx) => {
-          const [target] = await tx
-            .select()
-            .from(postTargets)
-            .where(and(eq(postTargets.id, request.params.targetId), eq(postTargets.postId, post.id)))
-            .for("update");
-          if (!target) throw notFound("That account of the post");
+          const target = await lockedTarget(tx, post.id, request.params.targetId);
           if (target.state !== "failed" && target.state !== "unknown")
             throw conflict("not_failed", `This account is ${target.state}; only failed ones are retried.`);
           await tx

@@ -1,6 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { AppContext } from "../../context.js";
-import type { Database } from "../../db/client.js";
+import type { Database, Transaction } from "../../db/client.js";
 import { connections, media, posts, postTargets } from "../../db/schema.js";
 import { notFound } from "../../errors.js";
 import { publicMediaUrl, type MediaRecord } from "../media.js";
@@ -74,4 +74,15 @@ export async function ownedPost(db: Database, organizationId: string, id: string
 export async function viewOfPost(context: AppContext, organizationId: string, id: string) {
   const [view] = await postViews(context, organizationId, [await ownedPost(context.db, organizationId, id)]);
   return view!;
+}
+
+/** One account of a post, locked for the change a person asks of it. */
+export async function lockedTarget(tx: Transaction, postId: string, targetId: string) {
+  const [target] = await tx
+    .select()
+    .from(postTargets)
+    .where(and(eq(postTargets.id, targetId), eq(postTargets.postId, postId)))
+    .for("update");
+  if (!target) throw notFound("That account of the post");
+  return target;
 }
