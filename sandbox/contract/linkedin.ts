@@ -1,5 +1,5 @@
 import type { CheckedRequest } from "./request.js";
-import { tableChecker, type ContractRow, type ParamRule } from "./table.js";
+import { type ContractRow, type ParamRule, tableChecker, tokenGrantCheck } from "./table.js";
 
 /**
  * LinkedIn's OAuth, OpenID userinfo and versioned REST API (Community Management): no
@@ -171,13 +171,7 @@ export const linkedinRows: ContractRow[] = [
         client_secret: { required: true },
       },
     },
-    check: (values) => {
-      if (values.grant_type === "authorization_code" && (!values.code || !values.redirect_uri))
-        return "grant_type=authorization_code needs `code` and `redirect_uri`";
-      if (values.grant_type === "refresh_token" && !values.refresh_token)
-        return "grant_type=refresh_token needs `refresh_token`";
-      return undefined;
-    },
+    check: tokenGrantCheck,
     sentBy: ["src/platforms/oauth.ts exchangeCode, refreshGrant (client_secret_post)"],
     sources: [AUTH_CODE_FLOW, REFRESH_TOKENS],
   },

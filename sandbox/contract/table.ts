@@ -269,3 +269,12 @@ export function tableChecker(
     return undefined;
   };
 }
+
+/** What RFC 6749 asks of each grant at a token endpoint (§4.1.3, §6), whichever platform's it is. */
+export function tokenGrantCheck(values: Record<string, string | undefined>): string | undefined {
+  if (values.grant_type === "authorization_code" && (!values.code || !values.redirect_uri))
+    return "grant_type=authorization_code needs `code` and `redirect_uri`";
+  if (values.grant_type === "refresh_token" && !values.refresh_token)
+    return "grant_type=refresh_token needs `refresh_token`";
+  return undefined;
+}

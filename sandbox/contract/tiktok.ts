@@ -1,5 +1,5 @@
 import type { CheckedRequest } from "./request.js";
-import { tableChecker, type ContractRow } from "./table.js";
+import { type ContractRow, tableChecker, tokenGrantCheck } from "./table.js";
 
 /**
  * TikTok's Login Kit v2, Display API and Content Posting API (Direct Post): no machine-readable
@@ -138,13 +138,7 @@ export const tiktokRows: ContractRow[] = [
         refresh_token: {},
       },
     },
-    check: (values) => {
-      if (values.grant_type === "authorization_code" && (!values.code || !values.redirect_uri))
-        return "grant_type=authorization_code needs `code` and `redirect_uri`";
-      if (values.grant_type === "refresh_token" && !values.refresh_token)
-        return "grant_type=refresh_token needs `refresh_token`";
-      return undefined;
-    },
+    check: tokenGrantCheck,
     sentBy: ["src/platforms/oauth.ts exchangeCode, refreshGrant (client_key and client_secret in the body)"],
     sources: [GET_TOKEN, REFRESH_TOKEN, "https://developers.tiktok.com/doc/oauth-user-access-token-management"],
   },

@@ -3,7 +3,7 @@ import { compileTemplate, matchAll, type PathTemplate } from "./paths.js";
 import { nameList, type CheckedRequest } from "./request.js";
 import { describeErrors, newAjv } from "./schema.js";
 import { loadSpec } from "./specs.js";
-import { tableChecker, type ContractRow } from "./table.js";
+import { type ContractRow, tableChecker, tokenGrantCheck } from "./table.js";
 
 /**
  * YouTube Data API v3 and YouTube Analytics API v2, from Google's discovery documents, plus
@@ -321,13 +321,7 @@ export const googleOAuthRows: ContractRow[] = [
         client_secret: {},
       },
     },
-    check: (values) => {
-      if (values.grant_type === "authorization_code" && (!values.code || !values.redirect_uri))
-        return "grant_type=authorization_code needs `code` and `redirect_uri`";
-      if (values.grant_type === "refresh_token" && !values.refresh_token)
-        return "grant_type=refresh_token needs `refresh_token`";
-      return undefined;
-    },
+    check: tokenGrantCheck,
     sentBy: ["src/platforms/oauth.ts exchangeCode, refreshGrant (client_secret_post)"],
     sources: [GOOGLE_OAUTH_DOC],
   },
