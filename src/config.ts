@@ -85,6 +85,8 @@ const envSchema = z.object({
   MEDIA_MAX_BYTES: positiveInt.default(512 * 1024 * 1024),
   PUBLISH_MAX_ATTEMPTS: positiveInt.default(5),
   PUBLISH_STUCK_AFTER_SECONDS: positiveInt.default(120),
+  /** How long a platform may process a post's media (a LinkedIn video) before the post fails; Meta's containers have their own. */
+  PUBLISH_PROCESSING_DEADLINE_SECONDS: positiveInt.default(1_800),
   PUBLISH_SWEEP_SECONDS: positiveInt.default(10),
   PLATFORM_TIMEOUT_MS: positiveInt.default(30_000),
 });
@@ -225,6 +227,7 @@ function buildConfig(env: z.infer<typeof envSchema>, platformEnv: Record<string,
     publishing: {
       maxAttempts: env.PUBLISH_MAX_ATTEMPTS,
       stuckAfterMs: env.PUBLISH_STUCK_AFTER_SECONDS * 1000,
+      processingDeadlineMs: env.PUBLISH_PROCESSING_DEADLINE_SECONDS * 1000,
       sweepIntervalMs: env.PUBLISH_SWEEP_SECONDS * 1000,
     },
     /** How long a platform may take to answer one request before the call counts as lost. */

@@ -327,6 +327,19 @@ export const targetState = pgEnum("target_state", [
   "cancelled",
 ]);
 
+export interface TargetProgress {
+  partIds?: string[];
+  processing?: {
+    /** The platform's own state (publish's StillProcessing answer). */
+    state: Record<string, unknown>;
+    /** Epoch milliseconds after which the platform is no longer waited for. */
+    deadline: number;
+    checks: number;
+    checkAt: number;
+    waitingFor: string;
+  };
+}
+
 /**
  * One post to one account: queued → publishing → published, failed or unknown. A worker marks
  * it publishing before calling the platform; one that finds it publishing reconciles first.
@@ -353,8 +366,12 @@ export const postTargets = pgTable(
     publishedAt: timestamp("published_at", { withTimezone: true }),
     remotePostId: text("remote_post_id"),
     remoteUrl: text("remote_url"),
-    /** Parts already on the platform (X thread replies), so a retry continues instead of repeating them. */
-    progress: jsonb("progress").$type<{ partIds?: string[] }>().notNull().default({}),
+    /**
+     * Parts already on the platform (X thread replies), so a retry continues instead of repeating
+     * them; and what the platform is still processing (containers, a video), so a check, a
+     * takeover or a retry continues from it instead of creating or uploading it again.
+     */
+    progress: jsonb("progress").$type<TargetProgress>().notNull().default({}),
     error: text("error"),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     createdAt: createdAt(),

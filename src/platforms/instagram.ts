@@ -3,7 +3,15 @@ import { metaHosts, upgradeToLongLived } from "./facebook.js";
 import { reachesBack, sameText, unixSeconds } from "./matching.js";
 import { classifyGraphError, facebookLogin } from "./meta-graph.js";
 import type { Api } from "./http.js";
-import { PlatformError, type OAuthPlatform, type OutgoingMedia } from "./platform.js";
+import {
+  PlatformError,
+  StillProcessing,
+  type OAuthPlatform,
+  type OutgoingMedia,
+  type OutgoingPost,
+  type PlatformContext,
+  type StoredAccount,
+} from "./platform.js";
 import { instagramProfile } from "./instagram.profile.js";
 import type { PlatformOptions } from "./profiles.js";
 
@@ -29,7 +37,7 @@ const pagesWithInstagram = z.object({
 const created = z.object({ id: z.string() });
 /** Graph's largest page of media. */
 const PAGE_SIZE = 100;
-const containerStatus = z.object({ status_code: z.string() });
+const containerStatus = z.object({ status_code: z.string(), status: z.string().optional() });
 const publishingLimit = z.object({
   data: z.array(z.object({ quota_usage: z.number(), config: z.object({ quota_total: z.number() }) })),
 });
@@ -50,25 +58,122 @@ const mediaList = z.object({
   ),
 });
 
-/** Containers are made, processed by Instagram, then published; video takes seconds to minutes. */
-async function waitFinished(api: Api, containerId: string, apiVersion: string | undefined) {
-  for (let polls = 0; polls < 300; polls += 1) {
-    const { data } = await api.call(containerStatus, {
-      host: "graph",
-      path: `/${apiVersion}/${containerId}`,
-      query: { fields: "status_code" },
-    });
-    if (data.status_code === "FINISHED") return;
-    if (data.status_code === "ERROR" || data.status_code === "EXPIRED") {
-      throw new PlatformError(
-        "instagram",
-        { kind: "rejected", userMessage: `Instagram could not process the media (${data.status_code}).` },
-        { message: data.status_code },
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+/**
+ * Meta's advice for containers: check the status about once a minute, for no more than five minutes.
+ * https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-container
+ */
+const CONTAINER_DEADLINE_MS = 5 * 60_000;
+
+/** What publishing has made on Instagram so far, kept by the engine between checks. */
+const containerState = z.object({
+  /** When the containers were made, by the app's clock: a published one is searched for from here. */
+  createdAt: z.number(),
+  children: z.array(z.string()).optional(),
+  container: z.string().optional(),
+});
+type ContainerState = z.infer<typeof containerState>;
+
+type Status = "FINISHED" | "IN_PROGRESS" | "PUBLISHED" | "EXPIRED" | "ERROR";
+
+async function statusOf(api: Api, containerId: string, apiVersion: string | undefined) {
+  const { data } = await api.call(containerStatus, {
+    host: "graph",
+    path: `/${apiVersion}/${containerId}`,
+    query: { fields: "status_code,status" },
+  });
+  return { code: data.status_code as Status, words: data.status ?? data.status_code };
+}
+
+const processingError = (words: string) =>
+  new PlatformError(
+    "instagram",
+    { kind: "rejected", userMessage: `Instagram could not process the media: ${words}` },
+    { message: words },
+  );
+
+const mediaFields = (media: OutgoingMedia) =>
+  media.contentType.startsWith("video/") ? { video_url: media.url } : { image_url: media.url };
+
+async function createContainer(api: Api, path: (edge: string) => string, form: Record<string, string | undefined>) {
+  return (await api.call(created, { method: "POST", host: "graph", path: path("media"), form })).data.id;
+}
+
+/** The post's container, or a carousel's children (its container is made once they are processed). */
+async function makeContainers(
+  api: Api,
+  path: (edge: string) => string,
+  post: OutgoingPost<PlatformOptions<"instagram">>,
+): Promise<ContainerState> {
+  // The budget is read before making anything: over it, wait rather than be refused.
+  const { data: budget } = await api.call(publishingLimit, {
+    host: "graph",
+    path: path("content_publishing_limit"),
+    query: { fields: "config,quota_usage" },
+  });
+  const usage = budget.data[0];
+  if (usage && usage.quota_usage >= usage.config.quota_total) {
+    throw new PlatformError(
+      "instagram",
+      { kind: "rate_limited", retryAt: new Date(api.clock.now() + 3_600_000), scope: "account" },
+      { message: "publishing limit reached" },
+    );
   }
-  throw new PlatformError("instagram", { kind: "transient" }, { message: "the container is still processing" });
+  const createdAt = api.clock.now();
+  const first = post.media[0]!;
+  if (post.options.format === "story")
+    return { createdAt, container: await createContainer(api, path, { media_type: "STORIES", ...mediaFields(first) }) };
+  if (post.options.format === "reel" || (post.media.length === 1 && first.contentType.startsWith("video/")))
+    return {
+      createdAt,
+      container: await createContainer(api, path, { media_type: "REELS", video_url: first.url, caption: post.text }),
+    };
+  if (post.media.length === 1)
+    return { createdAt, container: await createContainer(api, path, { ...mediaFields(first), caption: post.text }) };
+  const children = [];
+  for (const media of post.media) {
+    const video = media.contentType.startsWith("video/");
+    children.push(
+      await createContainer(api, path, {
+        is_carousel_item: "true",
+        ...(video ? { media_type: "VIDEO" } : {}),
+        ...mediaFields(media),
+      }),
+    );
+  }
+  return { createdAt, children };
+}
+
+const makeCarousel = (api: Api, path: (edge: string) => string, children: string[], caption: string) =>
+  createContainer(api, path, { media_type: "CAROUSEL", children: children.join(","), caption });
+
+/**
+ * Instagram says the container is published (a media_publish whose answer was lost landed): the
+ * post is found on the account rather than published again. Not found for certain, it is left to
+ * a person, since publishing again would make it twice.
+ */
+async function publishedAlready(
+  api: Api,
+  account: StoredAccount,
+  post: OutgoingPost<PlatformOptions<"instagram">>,
+  context: PlatformContext,
+  state: ContainerState,
+) {
+  const search = await instagram.publishing!.findPublished!(
+    api,
+    account,
+    post,
+    new Date(state.createdAt - 60_000),
+    context,
+  );
+  if (search.found.length === 1) return { remoteId: search.found[0]!.remoteId, url: search.found[0]!.url };
+  throw new PlatformError(
+    "instagram",
+    {
+      kind: "rejected",
+      userMessage: `Instagram says this post was published, but ${search.found.length === 0 ? "it could not be found" : "several posts on the account match it"}; check the account before retrying it.`,
+    },
+    { message: "container published, media not identified" },
+  );
 }
 
 export const instagram: OAuthPlatform<PlatformOptions<"instagram">> = {
@@ -121,58 +226,41 @@ export const instagram: OAuthPlatform<PlatformOptions<"instagram">> = {
     });
   },
   publishing: {
-    async publish(api, account, post, { apiVersion }) {
+    /**
+     * Containers are made, processed by Instagram, then published: each call goes as far as it can
+     * without waiting and throws StillProcessing with the containers made, so the engine calls
+     * again later with them instead of making them again. Only media_publish makes a post, and
+     * only with a container kept in that state, so a container made but lost in a crash is never
+     * published. https://developers.facebook.com/docs/instagram-platform/content-publishing
+     */
+    async publish(api, account, post, context) {
+      const { apiVersion } = context;
       const igUserId = account.externalId;
       const path = (edge: string) => `/${apiVersion}/${igUserId}/${edge}`;
-      // The budget is read before publishing: over it, wait rather than be refused.
-      const { data: budget } = await api.call(publishingLimit, {
-        host: "graph",
-        path: path("content_publishing_limit"),
-        query: { fields: "config,quota_usage" },
-      });
-      const usage = budget.data[0];
-      if (usage && usage.quota_usage >= usage.config.quota_total) {
-        throw new PlatformError(
-          "instagram",
-          { kind: "rate_limited", retryAt: new Date(api.clock.now() + 3_600_000), scope: "account" },
-          { message: "publishing limit reached" },
-        );
-      }
-      const mediaFields = (media: OutgoingMedia) =>
-        media.contentType.startsWith("video/") ? { video_url: media.url } : { image_url: media.url };
-      const create = async (form: Record<string, string | undefined>) =>
-        (await api.call(created, { method: "POST", host: "graph", path: path("media"), form })).data.id;
-      const first = post.media[0]!;
-      let containerId: string;
-      if (post.options.format === "story") {
-        containerId = await create({ media_type: "STORIES", ...mediaFields(first) });
-      } else if (
-        post.options.format === "reel" ||
-        (post.media.length === 1 && first.contentType.startsWith("video/"))
-      ) {
-        containerId = await create({ media_type: "REELS", video_url: first.url, caption: post.text });
-      } else if (post.media.length > 1) {
-        const children = [];
-        for (const media of post.media) {
-          const video = media.contentType.startsWith("video/");
-          const child = await create({
-            is_carousel_item: "true",
-            ...(video ? { media_type: "VIDEO" } : {}),
-            ...mediaFields(media),
-          });
-          await waitFinished(api, child, apiVersion);
-          children.push(child);
-        }
-        containerId = await create({ media_type: "CAROUSEL", children: children.join(","), caption: post.text });
-      } else {
-        containerId = await create({ ...mediaFields(first), caption: post.text });
-      }
-      await waitFinished(api, containerId, apiVersion);
+      const kept = containerState.safeParse(post.processing);
+      const waiting = (state: ContainerState): never => {
+        throw new StillProcessing({ state, deadlineMs: CONTAINER_DEADLINE_MS, waitingFor: "the media" });
+      };
+      if (!kept.success) return waiting(await makeContainers(api, path, post));
+      const state = kept.data;
+      const statuses = await Promise.all(
+        (state.container ? [state.container] : (state.children ?? [])).map((id) => statusOf(api, id, apiVersion)),
+      );
+      const failed = statuses.find((status) => status.code === "ERROR");
+      if (failed) throw processingError(failed.words);
+      // EXPIRED is a container not published within its 24 hours (a published one says
+      // PUBLISHED): nothing of this post is on Instagram through it, so new ones are made.
+      if (statuses.some((status) => status.code === "EXPIRED")) return waiting(await makeContainers(api, path, post));
+      if (state.container && statuses[0]?.code === "PUBLISHED")
+        return publishedAlready(api, account, post, context, state);
+      if (statuses.some((status) => status.code !== "FINISHED")) return waiting(state);
+      if (!state.container)
+        return waiting({ ...state, container: await makeCarousel(api, path, state.children!, post.text) });
       const { data } = await api.call(created, {
         method: "POST",
         host: "graph",
         path: path("media_publish"),
-        form: { creation_id: containerId },
+        form: { creation_id: state.container },
       });
       const { data: published } = await api.call(z.object({ permalink: z.string().optional() }), {
         host: "graph",

@@ -113,6 +113,33 @@ export interface OutgoingPost<Options = unknown> {
   mediaById: ReadonlyMap<string, OutgoingMedia>;
   /** Parts already published by an earlier attempt (X threads), to continue from. */
   publishedPartIds: string[];
+  /** What the platform was still processing when last asked (containers, a video), to continue from. */
+  processing?: ProcessingState;
+}
+
+/** A platform's own record of work it holds for the post (container ids, a video URN): JSON. */
+export type ProcessingState = Record<string, unknown>;
+
+/**
+ * Thrown by publish when the platform has what it needs but is still processing it (an Instagram
+ * container, a LinkedIn video): nothing is published yet. Not a failure but an answer that comes
+ * later, thrown so that publish answers a result only when there is one. The engine keeps `state`
+ * with the target and calls publish again with it (as `post.processing`), no earlier than
+ * `checkAt`, until it publishes or the deadline passes.
+ */
+export class StillProcessing extends Error {
+  constructor(
+    readonly processing: {
+      state: ProcessingState;
+      checkAt?: Date;
+      /** How long the platform may take in all, from the first answer; the deployment's default when absent. */
+      deadlineMs?: number;
+      /** What is being waited for, for the target's status ("the video"). */
+      waitingFor: string;
+    },
+  ) {
+    super(`still processing ${processing.waitingFor}`);
+  }
 }
 
 export interface PublishResult {

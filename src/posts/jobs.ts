@@ -4,7 +4,7 @@ import { postTargets } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { possiblyLiveWorkerIds } from "../jobs/presence.js";
 import { queues } from "../jobs/queue.js";
-import { publishTarget, takeoverGraceMs } from "./publish.js";
+import { awaitsCheck, publishTarget, takeoverGraceMs } from "./publish.js";
 import { enqueuePublish, releaseClaim, type PublishJob } from "./run.js";
 
 /** Publishing is polled often and in large batches, so posts due together go out together. */
@@ -50,6 +50,7 @@ export async function sweepTargets(
       startedAt: postTargets.publishingStartedAt,
       claimedByWorker: postTargets.claimedByWorker,
       claimedJobId: postTargets.claimedJobId,
+      progress: postTargets.progress,
     })
     .from(postTargets)
     .where(
@@ -77,7 +78,7 @@ export async function sweepTargets(
         : holder
           ? !alive.has(holder)
           : (target.startedAt?.getTime() ?? 0) < now - context.config.publishing.stuckAfterMs);
-    if (target.state === "publishing" && !abandoned) continue;
+    if (target.state === "publishing" && (!abandoned || awaitsCheck(context, target))) continue;
     if (abandoned && target.claimedJobId) {
       await releaseClaim(context, target.id, target.claimedJobId);
       if (holder !== worker.id)

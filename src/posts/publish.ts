@@ -5,9 +5,10 @@ import { connectionById, type Connection } from "../connections/store.js";
 import { connections, posts, postTargets } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { possiblyLiveWorkerIds } from "../jobs/presence.js";
-import { assertNever, PlatformError, type PublishResult } from "../platforms/platform.js";
+import { assertNever, PlatformError, StillProcessing, type PublishResult } from "../platforms/platform.js";
 import { reconcile } from "./reconcile.js";
 import {
+  awaitProcessing,
   buildOutgoing,
   markFailed,
   markPublished,
@@ -27,6 +28,19 @@ export { enqueuePublish, refreshPostStatus } from "./run.js";
 type Claim = { kind: "skip"; reason: string } | { kind: "publish" | "reconcile"; target: Target; post: Post };
 
 /**
+ * A target waiting for its processing check is held by the check job (its id is the fence) and
+ * no worker. It is another job's to take only once that check is overdue: the job was lost.
+ */
+export function awaitsCheck(context: AppContext, target: Pick<Target, "claimedByWorker" | "progress">): boolean {
+  const processing = target.progress.processing;
+  return (
+    !target.claimedByWorker &&
+    processing !== undefined &&
+    processing.checkAt + context.config.publishing.stuckAfterMs > context.clock.now()
+  );
+}
+
+/**
  * Marks the target publishing, under this run's claim, in a transaction before any call. A
  * target found publishing already was left by a run that ended without settling it (its worker
  * died, or this worker's earlier run failed): it is taken over and reconciled first, unless its
@@ -42,7 +56,13 @@ async function claim(context: AppContext, job: PublishJob, run: PublishRun): Pro
       return { kind: "skip", reason: "rescheduled" };
     const now = new Date(context.clock.now());
     const claimedBy = { claimedByWorker: run.workerId, claimedJobId: run.jobId, updatedAt: now };
+    if (target.state === "publishing" && target.claimedJobId === run.jobId) {
+      // The check job the claim was passed to: it continues from the platform's state.
+      const [held] = await tx.update(postTargets).set(claimedBy).where(eq(postTargets.id, target.id)).returning();
+      return { kind: "publish", target: held!, post };
+    }
     if (target.state === "publishing") {
+      if (awaitsCheck(context, target)) return { kind: "skip", reason: "waiting for its processing check" };
       if (!(await mayTakeOver(context, target, run))) return { kind: "skip", reason: "held by a live worker" };
       const [taken] = await tx.update(postTargets).set(claimedBy).where(eq(postTargets.id, target.id)).returning();
       return { kind: "reconcile", target: taken!, post };
@@ -126,11 +146,32 @@ async function attempt(context: AppContext, run: PublishRun, subject: Subject): 
       ),
     );
   } catch (error) {
+    if (error instanceof StillProcessing) return awaitPlatform(context, run, subject, error);
     if (!(error instanceof PlatformError)) throw error;
-    return handleFailure(context, run, { target: { ...target, progress }, post, connection }, error);
+    return handleFailure(
+      context,
+      run,
+      { target: { ...target, progress: { ...target.progress, ...progress } }, post, connection },
+      error,
+    );
   }
   await markPublished(context, run, target, post, result);
   await recordPublishSuccess(context, connection, result);
+}
+
+/** The platform is processing the media: a check job continues later; past the deadline, nothing was published. */
+async function awaitPlatform(context: AppContext, run: PublishRun, subject: Subject, answer: StillProcessing) {
+  const { target, post } = subject;
+  const name = platformAccess(context, subject.connection.platform).definition.name;
+  const outcome = await awaitProcessing(context, run, target, answer.processing, name);
+  if (outcome !== "overdue") return;
+  return markFailed(
+    context,
+    run,
+    target,
+    post,
+    `${name} was still processing ${answer.processing.waitingFor} when its time was up; nothing was published. Retry the post to send it again.`,
+  );
 }
 
 /** A post went out: the token works, and a spent window is respected before the next call, not discovered by a 429. */

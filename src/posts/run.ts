@@ -1,14 +1,15 @@
+import { randomUUID } from "node:crypto";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Logger } from "pino";
 import { audited, type AuditEntry } from "../audit/audit.js";
 import { delayUntil } from "../clock.js";
 import type { Connection } from "../connections/store.js";
-import type { SqlExecutor } from "../db/client.js";
-import { media, posts, postTargets } from "../db/schema.js";
+import { transactionExecutor, type SqlExecutor } from "../db/client.js";
+import { media, posts, postTargets, type TargetProgress } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { queues } from "../jobs/queue.js";
 import { platforms } from "../platforms/index.js";
-import type { OutgoingPost } from "../platforms/platform.js";
+import type { OutgoingPost, StillProcessing } from "../platforms/platform.js";
 import type { PostOptions } from "../platforms/profiles.js";
 import { outgoingMedia } from "./media.js";
 
@@ -29,6 +30,9 @@ export interface PublishJob {
   /** When the job may run by the app's clock, in epoch milliseconds (see Queue.startDue). */
   runAt?: number;
 }
+
+/** The wait before the nth check of media the platform is processing: seconds, growing to a minute. */
+export const processingCheckDelayMs = (checks: number) => Math.min(1_000 * 2 ** (checks - 1), 60_000);
 
 /**
  * One run of a publish job. The job's id is the claim's fencing token: every write about the
@@ -60,7 +64,7 @@ export type Attempt = (context: AppContext, run: PublishRun, subject: Subject) =
 export async function enqueuePublish(
   context: AppContext,
   job: PublishJob,
-  options: { startAfter?: Date; executor?: SqlExecutor } = {},
+  options: { startAfter?: Date; executor?: SqlExecutor; id?: string; key?: string } = {},
 ) {
   const runAt = (options.startAfter ?? new Date(job.dueAt)).getTime();
   const waitMs = delayUntil(context.clock, runAt);
@@ -68,7 +72,8 @@ export async function enqueuePublish(
     queues.publish,
     { ...job, runAt },
     {
-      singletonKey: `${job.targetId}:${job.dueAt}`,
+      ...(options.id ? { id: options.id } : {}),
+      singletonKey: options.key ?? `${job.targetId}:${job.dueAt}`,
       ...(waitMs > 0 ? { startAfter: waitMs / 1000 } : {}),
       retryLimit: 0,
       ...(options.executor ? { db: options.executor } : {}),
@@ -182,11 +187,13 @@ export async function markPublished(
 }
 
 export async function markFailed(context: AppContext, run: PublishRun, target: Target, post: Post, message: string) {
+  // What the platform was processing is of no use to a retry: it starts afresh.
+  const { processing, ...progress } = target.progress;
   await settle(
     context,
     run,
     target,
-    { state: "failed", error: message },
+    { state: "failed", error: message, ...(processing ? { progress } : {}) },
     {
       action: "post.failed",
       organizationId: target.organizationId,
@@ -239,10 +246,69 @@ export async function recordPart(
   progress.partIds.push(partId);
   const updated = await context.db
     .update(postTargets)
-    .set({ progress: { partIds: [...progress.partIds] }, updatedAt: new Date(context.clock.now()) })
+    .set({ progress: { ...target.progress, partIds: [...progress.partIds] }, updatedAt: new Date(context.clock.now()) })
     .where(and(eq(postTargets.id, target.id), eq(postTargets.claimedJobId, run.jobId)))
     .returning({ id: postTargets.id });
   if (updated.length === 0) throw new Error("another worker took this publication over");
+}
+
+/**
+ * The platform is processing what it was given: the target stays publishing with the platform's
+ * state, and the claim passes to the check job in one transaction — its id becomes the fence, and
+ * the job is sent with the same commit — so exactly one run may continue, and this one writes no
+ * more. A crash before the commit leaves this run's claim (taken over and reconciled, then
+ * continued from the state last kept); after it, the check job holds the target.
+ */
+export async function awaitProcessing(
+  context: AppContext,
+  run: PublishRun,
+  target: Target,
+  answer: StillProcessing["processing"],
+  name: string,
+): Promise<"waiting" | "overdue" | "lost"> {
+  const now = context.clock.now();
+  const previous = target.progress.processing;
+  const deadline = previous?.deadline ?? now + (answer.deadlineMs ?? context.config.publishing.processingDeadlineMs);
+  if (now >= deadline) return "overdue";
+  const checks = (previous?.checks ?? 0) + 1;
+  const checkAt = Math.min(deadline, Math.max(answer.checkAt?.getTime() ?? 0, now + processingCheckDelayMs(checks)));
+  const checkJobId = randomUUID();
+  const progress: TargetProgress = {
+    ...target.progress,
+    processing: { state: answer.state, deadline, checks, checkAt, waitingFor: answer.waitingFor },
+  };
+  const passed = await context.db.transaction(async (tx) => {
+    const updated = await tx
+      .update(postTargets)
+      .set({
+        progress,
+        claimedJobId: checkJobId,
+        claimedByWorker: null,
+        error: `${name} is processing ${answer.waitingFor}; checking again at ${new Date(checkAt).toISOString()}.`,
+        updatedAt: new Date(now),
+      })
+      .where(and(eq(postTargets.id, target.id), eq(postTargets.claimedJobId, run.jobId)))
+      .returning({ id: postTargets.id });
+    if (updated.length === 0) return false;
+    await enqueuePublish(
+      context,
+      { targetId: target.id, platform: target.platform, dueAt: target.dueAt.toISOString() },
+      {
+        startAfter: new Date(checkAt),
+        executor: transactionExecutor(tx),
+        id: checkJobId,
+        key: `${target.id}:${target.dueAt.toISOString()}:check:${checks}`,
+      },
+    );
+    return true;
+  });
+  if (!passed) {
+    run.logger.warn({ targetId: target.id }, "another worker took this publication over; leaving it to them");
+    return "lost";
+  }
+  // Sent inside the transaction, the job could not be started early if the clock passed its time meanwhile.
+  if (delayUntil(context.clock, checkAt) === 0) await context.queue.startDue(queues.publish, context.clock.now());
+  return "waiting";
 }
 
 /** Lets go of a run's claim without settling the target, so any worker's next job may take it over. */
@@ -268,5 +334,6 @@ export async function buildOutgoing(context: AppContext, post: Post, target: Tar
     options,
     mediaById: outgoing,
     publishedPartIds: target.progress.partIds ?? [],
+    processing: target.progress.processing?.state,
   };
 }
