@@ -4,6 +4,7 @@ import { reachesBack, sameText } from "./matching.js";
 import { nextMidnight } from "./reset-times.js";
 import {
   PlatformError,
+  StillProcessing,
   type Account,
   type OAuthPlatform,
   type OutgoingMedia,
@@ -93,27 +94,28 @@ const postList = z.object({
   elements: z.array(z.object({ id: z.string(), commentary: z.string().optional(), createdAt: z.number().optional() })),
 });
 
-async function waitAvailable(api: Api, kind: "images" | "videos", urn: string, apiVersion: string | undefined) {
-  for (let polls = 0; polls < 120; polls += 1) {
-    const { data } = await api.call(assetStatus, {
-      host: "api",
-      path: `/rest/${kind}/${encodeURIComponent(urn)}`,
-      headers: restHeaders(apiVersion),
-    });
-    if (data.status === "AVAILABLE") return;
-    if (data.status === "PROCESSING_FAILED") {
-      throw new PlatformError(
-        "linkedin",
-        { kind: "rejected", userMessage: "LinkedIn could not process the video." },
-        { message: "processing failed" },
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+/** Whether LinkedIn has processed an uploaded image or video; one that failed fails the post. */
+async function isAvailable(api: Api, urn: string, apiVersion: string | undefined): Promise<boolean> {
+  const kind = urn.startsWith("urn:li:video:") ? "videos" : "images";
+  const { data } = await api.call(assetStatus, {
+    host: "api",
+    path: `/rest/${kind}/${encodeURIComponent(urn)}`,
+    headers: restHeaders(apiVersion),
+  });
+  if (data.status === "PROCESSING_FAILED") {
+    throw new PlatformError(
+      "linkedin",
+      { kind: "rejected", userMessage: "LinkedIn could not process the video." },
+      { message: "processing failed" },
+    );
   }
-  throw new PlatformError("linkedin", { kind: "transient" }, { message: `${urn} still processing` });
+  return data.status === "AVAILABLE";
 }
 
-/** initializeUpload, PUT the bytes (in parts for video, keeping each ETag), finalize, wait. */
+/** Media uploaded for the post, kept by the engine while LinkedIn processes it, so it is never uploaded twice. */
+const uploaded = z.object({ urns: z.array(z.string()) });
+
+/** initializeUpload, PUT the bytes (in parts for video, keeping each ETag), finalize. */
 async function uploadMedia(
   api: Api,
   owner: string,
@@ -140,7 +142,6 @@ async function uploadMedia(
       json: { initializeUploadRequest: { owner } },
     });
     await put(data.value.uploadUrl, bytes);
-    await waitAvailable(api, "images", data.value.image, apiVersion);
     return data.value.image;
   }
   const { data } = await api.call(videoUpload, {
@@ -168,7 +169,6 @@ async function uploadMedia(
       finalizeUploadRequest: { video: data.value.video, uploadToken: data.value.uploadToken, uploadedPartIds: etags },
     },
   });
-  await waitAvailable(api, "videos", data.value.video, apiVersion);
   return data.value.video;
 }
 
@@ -268,8 +268,12 @@ export const linkedin: OAuthPlatform<PlatformOptions<"linkedin">> = {
   publishing: {
     async publish(api, account, post, { apiVersion }) {
       const author = account.details.authorUrn ?? account.externalId;
-      const urns = [];
-      for (const media of post.media) urns.push(await uploadMedia(api, author, media, apiVersion));
+      const kept = uploaded.safeParse(post.processing);
+      const urns: string[] = kept.success ? kept.data.urns : [];
+      if (!kept.success) for (const media of post.media) urns.push(await uploadMedia(api, author, media, apiVersion));
+      // A video takes LinkedIn a while: the engine checks again later rather than this call waiting.
+      const ready = await Promise.all(urns.map((urn) => isAvailable(api, urn, apiVersion)));
+      if (ready.includes(false)) throw new StillProcessing({ state: { urns }, waitingFor: "the upload" });
       const content =
         urns.length > 1
           ? { multiImage: { images: urns.map((id) => ({ id })) } }
