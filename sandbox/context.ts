@@ -9,6 +9,8 @@ export const defaultLimits = {
   facebookAppCallsPerHour: 20_000,
   /** Calls per Page per hour (code 32). */
   facebookPageCallsPerHour: 4_800,
+  /** Instagram Graph API calls per account per hour (code 80002). */
+  instagramCallsPerHour: 4_800,
   /** Instagram content_publishing_limit quota_total per rolling 24 h. */
   instagramPostsPerDay: 100,
   /**

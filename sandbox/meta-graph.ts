@@ -153,24 +153,83 @@ function countAppCall(context: SandboxContext, clientId: string): Record<string,
   return headers;
 }
 
-function countPageCall(context: SandboxContext, pageId: string) {
-  const use = context.take(`meta:page:${pageId}`, context.options.limits.facebookPageCallsPerHour, 3_600_000);
+/**
+ * A Business Use Case budget, per Page or Instagram account, in X-Business-Use-Case-Usage on
+ * every answer about it; spent, Meta answers its BUC throttling code (80001 for Pages, 80002 for
+ * Instagram; 32 for a Page read with a user token, which the platform limits count instead).
+ * https://developers.facebook.com/docs/graph-api/overview/rate-limiting/
+ */
+function countBusinessCall(
+  context: SandboxContext,
+  owner: { id: string; type: "pages" | "instagram" },
+  token: AccessTokenRecord,
+): Record<string, string> {
+  const limit =
+    owner.type === "pages"
+      ? context.options.limits.facebookPageCallsPerHour
+      : context.options.limits.instagramCallsPerHour;
+  const use = context.take(`meta:${owner.type}:${owner.id}`, limit, 3_600_000);
+  const percent = Math.min(100, Math.round(((use.limit - use.remaining) / use.limit) * 100));
   const headers = {
     "x-business-use-case-usage": JSON.stringify({
-      [pageId]: [
+      [owner.id]: [
         {
-          type: "pages",
-          call_count: Math.round(((use.limit - use.remaining) / use.limit) * 100),
-          total_cputime: 1,
-          total_time: 1,
-          estimated_time_to_regain_access: use.allowed ? 0 : Math.ceil((use.resetAt - context.now()) / 60_000),
+          type: owner.type,
+          call_count: percent,
+          total_cputime: Math.round(percent / 4),
+          total_time: Math.round(percent / 4),
+          estimated_time_to_regain_access:
+            use.allowed && percent < 100 ? 0 : Math.ceil((use.resetAt - context.now()) / 60_000),
         },
       ],
     }),
   };
-  if (!use.allowed)
+  if (use.allowed) return headers;
+  if (owner.type === "instagram")
+    throw graphError(
+      400,
+      {
+        message: "There have been too many calls to this Instagram account. Wait a bit and try again.",
+        code: 80002,
+        is_transient: true,
+      },
+      headers,
+    );
+  if (token.kind !== "page")
     throw graphError(403, { message: "(#32) Page request limit reached", code: 32, is_transient: true }, headers);
-  return headers;
+  throw graphError(
+    400,
+    {
+      message: "There have been too many calls to this Page account. Wait a bit and try again.",
+      code: 80001,
+      is_transient: true,
+    },
+    headers,
+  );
+}
+
+/** Whose Business Use Case budget a node's calls count against. */
+function businessOwner(node: GraphNode): { id: string; type: "pages" | "instagram" } | undefined {
+  switch (node.type) {
+    case "page":
+      return { id: node.id, type: "pages" };
+    case "ig_user":
+      return { id: node.id, type: "instagram" };
+    case "fb_post":
+    case "fb_photo":
+    case "fb_video":
+      return { id: node.item.accountId, type: "pages" };
+    case "ig_media":
+      return { id: node.item.accountId, type: "instagram" };
+    case "object": {
+      const igUserId = node.value.igUserId;
+      if (typeof igUserId === "string") return { id: igUserId, type: "instagram" };
+      const pageId = node.value.pageId;
+      return typeof pageId === "string" ? { id: pageId, type: "pages" } : undefined;
+    }
+    default:
+      return undefined;
+  }
 }
 
 const routes: GraphRoutes = { ...facebookGraph, ...instagramGraph };
@@ -195,8 +254,8 @@ export const meta: SandboxPlatform = {
       const headers = countAppCall(context, token.clientId);
       const node = resolveNode(context, id, token);
       if (!node) throw notFound(id);
-      const pageId = node.type === "page" ? node.id : node.type === "ig_user" ? node.pageId : undefined;
-      if (pageId) Object.assign(headers, countPageCall(context, pageId));
+      const owner = businessOwner(node);
+      if (owner) Object.assign(headers, countBusinessCall(context, owner, token));
       const handler = routes[`${method} ${node.type === "object" ? node.kind : node.type}${edge ? `/${edge}` : ""}`];
       if (!handler) {
         if (edge)

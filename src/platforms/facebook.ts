@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { reachesBack, sameText, unixSeconds } from "./matching.js";
-import { classifyGraphError, facebookLogin, graphPicture } from "./meta-graph.js";
+import { classifyGraphError, facebookLogin, graphBudget, graphPicture } from "./meta-graph.js";
 import type { OAuthPlatform } from "./platform.js";
 import { facebookProfile } from "./facebook.profile.js";
 import type { PlatformOptions } from "./profiles.js";
@@ -108,22 +108,22 @@ export const facebook: OAuthPlatform<PlatformOptions<"facebook">> = {
       const video = post.media.find((media) => media.contentType.startsWith("video/"));
       if (video) {
         // Meta fetches the file from its URL; it becomes a video post on the Page.
-        const { data } = await api.call(created, {
+        const { data, headers } = await api.call(created, {
           method: "POST",
           host: "video",
           path: path("videos"),
           form: { file_url: video.url, description: post.text },
         });
-        return { remoteId: data.id, url: videoUrl(pageId, data.id) };
+        return { remoteId: data.id, url: videoUrl(pageId, data.id), budget: graphBudget(headers, api.clock.now()) };
       }
       if (post.media.length === 1) {
-        const { data } = await api.call(z.object({ id: z.string(), post_id: z.string() }), {
+        const { data, headers } = await api.call(z.object({ id: z.string(), post_id: z.string() }), {
           method: "POST",
           host: "graph",
           path: path("photos"),
           form: { url: post.media[0]!.url, message: post.text },
         });
-        return { remoteId: data.post_id, url: postUrl(data.post_id) };
+        return { remoteId: data.post_id, url: postUrl(data.post_id), budget: graphBudget(headers, api.clock.now()) };
       }
       const attached: Record<string, string> = {};
       for (const [index, media] of post.media.entries()) {
@@ -136,13 +136,13 @@ export const facebook: OAuthPlatform<PlatformOptions<"facebook">> = {
         });
         attached[`attached_media[${index}]`] = JSON.stringify({ media_fbid: data.id });
       }
-      const { data } = await api.call(created, {
+      const { data, headers } = await api.call(created, {
         method: "POST",
         host: "graph",
         path: path("feed"),
         form: { message: post.text, link: post.media.length === 0 ? post.link : undefined, ...attached },
       });
-      return { remoteId: data.id, url: postUrl(data.id) };
+      return { remoteId: data.id, url: postUrl(data.id), budget: graphBudget(headers, api.clock.now()) };
     },
 
     /** A video is a Page video (its id is what publish returned); anything else is a Page post. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { metaHosts, upgradeToLongLived } from "./facebook.js";
 import { reachesBack, sameText, unixSeconds } from "./matching.js";
-import { classifyGraphError, facebookLogin } from "./meta-graph.js";
+import { classifyGraphError, facebookLogin, graphBudget } from "./meta-graph.js";
 import type { Api } from "./http.js";
 import {
   PlatformError,
@@ -256,20 +256,28 @@ export const instagram: OAuthPlatform<PlatformOptions<"instagram">> = {
       if (statuses.some((status) => status.code !== "FINISHED")) return waiting(state);
       if (!state.container)
         return waiting({ ...state, container: await makeCarousel(api, path, state.children!, post.text) });
-      const { data } = await api.call(created, {
+      const { data, headers } = await api.call(created, {
         method: "POST",
         host: "graph",
         path: path("media_publish"),
         form: { creation_id: state.container },
       });
-      const { data: published } = await api.call(z.object({ permalink: z.string().optional() }), {
-        host: "graph",
-        path: `/${apiVersion}/${data.id}`,
-        query: { fields: "permalink" },
-      });
+      // The post is out: a permalink Instagram will not give now (throttled, down) must not undo that.
+      const permalink = await api
+        .call(z.object({ permalink: z.string().optional() }), {
+          host: "graph",
+          path: `/${apiVersion}/${data.id}`,
+          query: { fields: "permalink" },
+        })
+        .then(({ data: media }) => media.permalink)
+        .catch((error: unknown) => {
+          if (error instanceof PlatformError) return undefined;
+          throw error;
+        });
       return {
         remoteId: data.id,
-        url: published.permalink ?? `https://www.instagram.com/${account.details.username ?? ""}`,
+        url: permalink ?? `https://www.instagram.com/${account.details.username ?? ""}`,
+        budget: graphBudget(headers, api.clock.now()),
       };
     },
 

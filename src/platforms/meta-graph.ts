@@ -18,27 +18,77 @@ const graphErrorBody = z.object({
   }),
 });
 
-const THROTTLING_CODES = new Set([4, 17, 32, 613, 80001]);
+/**
+ * Throttling: 4 (app), 17 (user), 32 (Page), 613 (custom), and the Business Use Case limits'
+ * 80001 (Pages) and 80002 (Instagram).
+ * https://developers.facebook.com/docs/graph-api/overview/rate-limiting/
+ */
+const THROTTLING_CODES = new Set([4, 17, 32, 613, 80001, 80002]);
+/** 190 (and 102, the API session) is the token: 463 expired, any other subcode (458, 460, 467…) gone for good. */
+const TOKEN_CODES = new Set([190, 102]);
 const TOKEN_EXPIRED_SUBCODE = 463;
+/** Without a word from Meta, an hour: the platform limits are counted over a rolling hour. */
+const DEFAULT_REGAIN_MINUTES = 60;
 
-/** Minutes until Meta lets the app back in, from X-Business-Use-Case-Usage; an hour when it does not say. */
-function regainAccessAt(headers: Headers, now: number): Date {
-  let minutes = 60;
+const usagePercent = z.object({
+  call_count: z.number().optional(),
+  total_cputime: z.number().optional(),
+  total_time: z.number().optional(),
+  estimated_time_to_regain_access: z.number().optional(),
+});
+const appUsage = usagePercent;
+const businessUseCaseUsage = z.record(z.string(), z.array(usagePercent));
+
+function readHeader<T>(headers: Headers, name: string, schema: z.ZodType<T>): T | undefined {
+  const value = headers.get(name);
+  if (!value) return undefined;
   try {
-    const usage = JSON.parse(headers.get("x-business-use-case-usage") ?? "{}") as Record<
-      string,
-      { estimated_time_to_regain_access?: number }[]
-    >;
-    const estimates = Object.values(usage)
-      .flat()
-      .map((entry) => entry.estimated_time_to_regain_access ?? 0);
-    if (estimates.length > 0 && Math.max(...estimates) > 0) minutes = Math.max(...estimates);
+    const parsed = schema.safeParse(JSON.parse(value));
+    return parsed.success ? parsed.data : undefined;
   } catch {
-    // A malformed header leaves the hour.
+    return undefined;
   }
-  return new Date(now + minutes * 60_000);
 }
 
+/**
+ * What Meta's usage headers say of the app's and the Page's or Instagram account's budget: the
+ * highest share used, and the minutes until access returns (X-Business-Use-Case-Usage's
+ * estimated_time_to_regain_access; X-App-Usage names none).
+ * https://developers.facebook.com/docs/graph-api/overview/rate-limiting/
+ */
+function usageOf(headers: Headers): { percent: number; regainMinutes?: number } {
+  const entries = [
+    readHeader(headers, "x-app-usage", appUsage),
+    ...Object.values(readHeader(headers, "x-business-use-case-usage", businessUseCaseUsage) ?? {}).flat(),
+  ].filter((entry) => entry !== undefined);
+  const percent = Math.max(
+    0,
+    ...entries.flatMap((entry) => [entry.call_count ?? 0, entry.total_cputime ?? 0, entry.total_time ?? 0]),
+  );
+  const regain = Math.max(0, ...entries.map((entry) => entry.estimated_time_to_regain_access ?? 0));
+  return { percent, regainMinutes: regain > 0 ? regain : undefined };
+}
+
+function regainAccessAt(headers: Headers, now: number): Date {
+  return new Date(now + (usageOf(headers).regainMinutes ?? DEFAULT_REGAIN_MINUTES) * 60_000);
+}
+
+/**
+ * The budget an answer's usage headers leave: spent at 100 % of any of them, so the connection
+ * waits until Meta's estimate instead of drawing throttling errors.
+ */
+export function graphBudget(headers: Headers, now: number): { remaining: number; resetAt: Date } | undefined {
+  const usage = usageOf(headers);
+  if (usage.percent < 100) return undefined;
+  return { remaining: 0, resetAt: new Date(now + (usage.regainMinutes ?? DEFAULT_REGAIN_MINUTES) * 60_000) };
+}
+
+/**
+ * Token errors make the connection expired or invalid; permission errors (10 and 200–299: a
+ * Page task or permission, Page Publishing Authorization) are about this action on this Page,
+ * with a token that works, so the post fails with Meta's words and the connection stays as it is.
+ * https://developers.facebook.com/docs/graph-api/guides/error-handling
+ */
 export function classifyGraphError(response: ErrorResponse): PlatformFailure | undefined {
   const parsed = graphErrorBody.safeParse(response.body);
   if (!parsed.success) return undefined;
@@ -49,14 +99,18 @@ export function classifyGraphError(response: ErrorResponse): PlatformFailure | u
     message,
     error_user_msg: userMessage,
   } = parsed.data.error;
-  if (code === 190)
+  if (TOKEN_CODES.has(code))
     return subcode === TOKEN_EXPIRED_SUBCODE ? { kind: "token_expired" } : { kind: "token_invalid", reason: message };
-  if (code === 102 || code === 10 || code === 200) return { kind: "token_invalid", reason: message };
   if (THROTTLING_CODES.has(code))
     return {
       kind: "rate_limited",
       retryAt: regainAccessAt(response.headers, response.receivedAt),
       scope: code === 4 ? "app" : "account",
+    };
+  if (code === 10 || (code >= 200 && code <= 299))
+    return {
+      kind: "rejected",
+      userMessage: `${userMessage ?? message}${subcode ? ` (code ${code}, subcode ${subcode})` : ""}`,
     };
   if (isTransient || code === 1 || code === 2) return { kind: "transient" };
   return { kind: "rejected", userMessage: userMessage ?? message };

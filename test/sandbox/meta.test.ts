@@ -314,6 +314,37 @@ describe("sandbox: Facebook Login and Pages", () => {
     assert.equal(garbage.error.code, 190);
   });
 
+  test("Business Use Case usage per Page and Instagram account; 80001 and 80002 with the time to regain access", async () => {
+    const limited = await startSandbox({ limits: { facebookPageCallsPerHour: 2, instagramCallsPerHour: 2 } });
+    try {
+      const token = await userToken(limited, "facebook");
+      const base = `${limited.base("meta")}/${version}`;
+      const pages = await json(
+        await fetch(`${base}/me/accounts?fields=id,access_token,instagram_business_account&access_token=${token}`),
+      );
+      const page = pages.data.find(
+        (candidate: { instagram_business_account?: unknown }) => candidate.instagram_business_account,
+      );
+      const igUserId = page.instagram_business_account.id;
+      const read = (id: string) => fetch(`${base}/${id}?fields=id&access_token=${page.access_token}`);
+      const usage = (answer: Response) => JSON.parse(answer.headers.get("x-business-use-case-usage")!);
+      const first = await read(igUserId);
+      assert.deepEqual(Object.keys(usage(first)), [igUserId]);
+      assert.equal(usage(first)[igUserId][0].type, "instagram");
+      const spent = await read(igUserId);
+      assert.equal(usage(spent)[igUserId][0].call_count, 100);
+      assert.ok(usage(spent)[igUserId][0].estimated_time_to_regain_access > 0);
+      const throttled = await read(igUserId);
+      assert.equal((await json(throttled)).error.code, 80002);
+      assert.ok(usage(throttled)[igUserId][0].estimated_time_to_regain_access >= 59);
+      await read(page.id);
+      await read(page.id);
+      assert.equal((await json(await read(page.id))).error.code, 80001);
+    } finally {
+      await limited.close();
+    }
+  });
+
   test("usage headers on every answer; code 32 once a page's hourly calls are spent", async () => {
     const limited = await startSandbox({ limits: { facebookPageCallsPerHour: 2 } });
     try {

@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { classifyGraphError, graphBudget } from "../../src/platforms/meta-graph.js";
+import { createOrganization, signUp } from "../support/factories.js";
+import { waitFor } from "../support/process.js";
+import type { HttpClient } from "../support/client.js";
+import { json, startSandbox, type RunningSandbox } from "../sandbox/support.js";
+import { connectThroughConsent, startAppWithSandbox, type TestApp } from "../connections/support.js";
+import { connectionIds, settled, upload } from "./support.js";
+
+const now = Date.parse("2026-11-26T10:00:00Z");
+const answer = (error: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  classifyGraphError({ status: 400, headers: new Headers(headers), body: { error }, receivedAt: now });
+
+describe("Meta's errors, by code and subcode", () => {
+  test("only token errors touch the connection: 190 and 102, expired on 463, invalid otherwise", () => {
+    assert.deepEqual(answer({ message: "Session has expired", code: 190, error_subcode: 463 }), {
+      kind: "token_expired",
+    });
+    for (const subcode of [458, 460, 467, undefined])
+      assert.equal(
+        answer({ message: "Error validating access token", code: 190, error_subcode: subcode })?.kind,
+        "token_invalid",
+      );
+    assert.equal(answer({ message: "Session key invalid", code: 102 })?.kind, "token_invalid");
+  });
+
+  test("permission errors (10, 200–299) fail the post in Meta's words and leave the token be", () => {
+    const pageTask = answer({
+      message: "(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts",
+      code: 200,
+    });
+    assert.equal(pageTask?.kind, "rejected");
+    assert.match((pageTask as { userMessage: string }).userMessage, /pages_manage_posts/);
+    const authorization = answer({
+      message: "(#10) Application does not have permission for this action",
+      code: 10,
+      error_subcode: 2069007,
+      error_user_msg: "Confirm your identity to publish as this Page.",
+    });
+    assert.equal(authorization?.kind, "rejected");
+    assert.match((authorization as { userMessage: string }).userMessage, /Confirm your identity.*subcode 2069007/);
+    assert.equal(answer({ message: "(#299) Requires manage permission", code: 299 })?.kind, "rejected");
+  });
+
+  test("throttling, the BUC codes included, waits for Meta's estimate", () => {
+    const usage = {
+      "x-business-use-case-usage": JSON.stringify({
+        "1784": [{ type: "instagram", call_count: 100, estimated_time_to_regain_access: 7 }],
+      }),
+    };
+    for (const code of [4, 17, 32, 613, 80001, 80002]) {
+      const failure = answer({ message: "too many calls", code }, usage);
+      assert.equal(failure?.kind, "rate_limited", `code ${code}`);
+      assert.equal((failure as { retryAt: Date }).retryAt.getTime(), now + 7 * 60_000);
+    }
+    const silent = answer({ message: "There have been too many calls to this Instagram account", code: 80002 });
+    assert.equal((silent as { retryAt: Date }).retryAt.getTime(), now + 60 * 60_000);
+  });
+
+  test("a successful answer at 100 % of a budget spends it until the estimate", () => {
+    assert.equal(graphBudget(new Headers({ "x-app-usage": '{"call_count":42,"total_time":10}' }), now), undefined);
+    assert.deepEqual(graphBudget(new Headers({ "x-app-usage": '{"call_count":12,"total_cputime":100}' }), now), {
+      remaining: 0,
+      resetAt: new Date(now + 60 * 60_000),
+    });
+    const business = new Headers({
+      "x-business-use-case-usage": JSON.stringify({
+        "2000": [{ type: "pages", call_count: 100, total_time: 3, estimated_time_to_regain_access: 12 }],
+      }),
+    });
+    assert.deepEqual(graphBudget(business, now), { remaining: 0, resetAt: new Date(now + 12 * 60_000) });
+    assert.equal(graphBudget(new Headers({ "x-app-usage": "not json" }), now), undefined);
+  });
+});
+
+describe("an Instagram account out of its Business Use Case budget", () => {
+  let app: TestApp;
+  let sandbox: RunningSandbox;
+  let client: HttpClient;
+  let passTime: (milliseconds: number) => Promise<void>;
+
+  before(async () => {
+    // Three calls an hour: the limit read, the container and its status; what comes next is throttled.
+    sandbox = await startSandbox({ limits: { instagramCallsPerHour: 3 } });
+    ({ app, passTime } = await startAppWithSandbox({ sandbox }));
+    client = app.client();
+    await signUp(client);
+    await createOrganization(client, "Busy Account Co");
+    await connectThroughConsent(client, "instagram", { identity: "ava" });
+  });
+  after(async () => {
+    await app.stop();
+    await sandbox.close();
+  });
+
+  test("code 80002 puts the post back until Meta's estimate, the connection rate limited; then it goes out once", async () => {
+    const ids = await connectionIds(client);
+    const image = await upload(client, "/photo.jpg");
+    const created = await client.post("/api/posts", {
+      content: "Posted once the account may call again",
+      mediaIds: [image.id],
+      connectionIds: [ids.byKey("instagram")],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const postId = created.body.post.id;
+    const waiting = await waitFor(
+      async () => {
+        const target = (await client.get(`/api/posts/${postId}`)).body.post.targets[0];
+        return target.state === "queued" && target.error ? target : undefined;
+      },
+      15_000,
+      "the post to wait for the rate limit",
+    );
+    assert.match(waiting.error, /rate limit|limit/i);
+    const connection = (await client.get("/api/social-media/connections")).body.connections.find(
+      (candidate: { platform: string }) => candidate.platform === "instagram",
+    );
+    assert.equal(connection.status, "rate_limited");
+    await passTime(61 * 60_000);
+    const post = await settled(client, postId);
+    assert.equal(post.targets[0].state, "published", post.targets[0].error);
+    const items = (await json(await fetch(`${sandbox.url}_sandbox/published?platform=instagram`))).items as {
+      text: string;
+    }[];
+    assert.equal(items.filter((item) => item.text === "Posted once the account may call again").length, 1);
+  });
+});
