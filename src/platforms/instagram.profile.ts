@@ -2,6 +2,8 @@ import { z } from "zod";
 import { defineProfile, isVideo } from "./profile.js";
 
 const HASHTAGS = 30;
+/** A carousel holds 2 to 10 images and videos in all. https://developers.facebook.com/docs/instagram-platform/content-publishing#carousel-posts */
+const CAROUSEL_ITEMS = 10;
 
 export const instagramProfile = defineProfile({
   id: "instagram",
@@ -48,6 +50,11 @@ export const instagramProfile = defineProfile({
       problems.push({ field: "mediaIds", message: "An Instagram story is one image or one video." });
     if (options.format === "reel" && (media.length !== 1 || !isVideo(media[0]!)))
       problems.push({ field: "mediaIds", message: "An Instagram reel is one video." });
+    if (options.format !== "story" && options.format !== "reel" && media.length > CAROUSEL_ITEMS)
+      problems.push({
+        field: "mediaIds",
+        message: `An Instagram carousel holds at most ${CAROUSEL_ITEMS} images and videos in all; this has ${media.length}.`,
+      });
     return problems;
   },
 });

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { instagramProfile } from "../../src/platforms/instagram.profile.js";
 import { classifyGraphError, graphBudget } from "../../src/platforms/meta-graph.js";
+import { draftProblems, type MediaFacts } from "../../src/platforms/profile.js";
 import { createOrganization, signUp } from "../support/factories.js";
 import { waitFor } from "../support/process.js";
 import type { HttpClient } from "../support/client.js";
@@ -71,6 +73,30 @@ describe("Meta's errors, by code and subcode", () => {
     });
     assert.deepEqual(graphBudget(business, now), { remaining: 0, resetAt: new Date(now + 12 * 60_000) });
     assert.equal(graphBudget(new Headers({ "x-app-usage": "not json" }), now), undefined);
+  });
+});
+
+describe("an Instagram carousel", () => {
+  const image: MediaFacts = {
+    fileName: "a.jpg",
+    contentType: "image/jpeg",
+    sizeBytes: 1_000,
+    width: 1080,
+    height: 1080,
+  };
+  const video: MediaFacts = { fileName: "b.mp4", contentType: "video/mp4", sizeBytes: 1_000, durationSeconds: 10 };
+  const problems = (media: MediaFacts[]) =>
+    draftProblems(
+      instagramProfile,
+      { content: "A carousel", media, options: { format: "post" }, mediaOf: () => undefined },
+      { flags: {} },
+    ).filter((problem) => /carousel/.test(problem.message));
+
+  test("holds 2 to 10 items, images and videos counted together", () => {
+    assert.deepEqual(problems([...Array(6).fill(image), ...Array(4).fill(video)]), []);
+    const eleven = problems([...Array(6).fill(image), ...Array(5).fill(video)]);
+    assert.equal(eleven.length, 1);
+    assert.match(eleven[0]!.message, /at most 10 .*this has 11/);
   });
 });
 
