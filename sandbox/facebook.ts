@@ -21,7 +21,7 @@ import {
   scopesFrom,
   secretMatches,
 } from "./oauth.js";
-import { instagramAccounts, pages, people } from "./seed.js";
+import { businesses, instagramAccounts, pages, people, type SandboxPage } from "./seed.js";
 import type { AccessTokenRecord, PublishedItem } from "./state.js";
 
 /**
@@ -202,6 +202,40 @@ function pageToken(call: GraphCall, pageId: string): AccessTokenRecord {
   });
 }
 
+/** A Page as /me/accounts and a business's page edges list it: with the person's Page token. */
+function pageListing(call: GraphCall, page: SandboxPage) {
+  return {
+    id: page.id,
+    name: page.name,
+    category: page.category,
+    access_token: pageToken(call, page.id).token,
+    tasks: ["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE"],
+    ...(call.fields.some((field) => field.startsWith("picture")) ? { picture: pagePicture(page.id) } : {}),
+    ...(call.fields.some((field) => field.startsWith("instagram_business_account")) && page.instagramAccountId
+      ? { instagram_business_account: instagramAccountView(page.instagramAccountId, call.fields) }
+      : {}),
+  };
+}
+
+function requireScope(call: GraphCall, scope: string) {
+  if (!call.token.scopes.includes(scope))
+    throw graphError(403, { message: `(#200) Requires ${scope} permission to manage the object`, code: 200 });
+}
+
+/** A business's Pages, for a person in that business who granted business_management. */
+function businessPages(call: GraphCall, edge: "ownedPageIds" | "clientPageIds") {
+  requireUserToken(call);
+  if (call.node.type !== "business") return undefined;
+  requireScope(call, "business_management");
+  const business = call.node.business;
+  if (!business.memberIds.includes(call.token.personId))
+    throw graphError(403, { message: "(#10) You do not have permission to view this business's assets", code: 10 });
+  return paged(
+    pages.filter((page) => business[edge].includes(page.id)).map((page) => pageListing(call, page)),
+    call,
+  );
+}
+
 /** `instagram_business_account{id,username,…}`: the sub-fields asked for, or the id alone. */
 function instagramAccountView(accountId: string, fields: string[]) {
   const account = instagramAccounts.find((candidate) => candidate.id === accountId)!;
@@ -296,23 +330,32 @@ export const facebookGraph: GraphRoutes = {
   "GET user/accounts": (call) => {
     requireUserToken(call);
     if (call.node.type !== "user") return undefined;
-    const owned = pages.filter(
-      (page) => call.node.type === "user" && call.node.person.facebook.pageIds.includes(page.id),
-    );
+    const person = call.node.person;
+    const held = pages.filter((page) => person.facebook.pageIds.includes(page.id));
     return paged(
-      owned.map((page) => ({
-        id: page.id,
-        name: page.name,
-        category: page.category,
-        access_token: pageToken(call, page.id).token,
-        tasks: ["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE"],
-        ...(call.fields.some((field) => field.startsWith("picture")) ? { picture: pagePicture(page.id) } : {}),
-        ...(call.fields.some((field) => field.startsWith("instagram_business_account")) && page.instagramAccountId
-          ? { instagram_business_account: instagramAccountView(page.instagramAccountId, call.fields) }
-          : {}),
-      })),
+      held.map((page) => pageListing(call, page)),
+      call,
     );
   },
+
+  /** https://developers.facebook.com/docs/graph-api/reference/user/businesses/ */
+  "GET user/businesses": (call) => {
+    requireUserToken(call);
+    if (call.node.type !== "user") return undefined;
+    requireScope(call, "business_management");
+    const person = call.node.person;
+    return paged(
+      businesses
+        .filter((business) => business.memberIds.includes(person.id))
+        .map((business) => ({ id: business.id, name: business.name })),
+      call,
+    );
+  },
+
+  /** https://developers.facebook.com/docs/graph-api/reference/business/owned_pages/ */
+  "GET business/owned_pages": (call) => businessPages(call, "ownedPageIds"),
+  /** https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/client_pages */
+  "GET business/client_pages": (call) => businessPages(call, "clientPageIds"),
 
   "DELETE user/permissions": (call) => {
     requireUserToken(call);

@@ -5,7 +5,7 @@ import { facebookGraph, registerFacebookOAuth } from "./facebook.js";
 import { readForm, type RequestForm } from "./form.js";
 import { instagramGraph } from "./instagram.js";
 import { bearerToken, findAccessToken } from "./oauth.js";
-import { instagramAccounts, pages, people, type SandboxPerson } from "./seed.js";
+import { businesses, instagramAccounts, pages, people, type SandboxBusiness, type SandboxPerson } from "./seed.js";
 import type { AccessTokenRecord, PublishedItem } from "./state.js";
 
 /**
@@ -17,6 +17,7 @@ import type { AccessTokenRecord, PublishedItem } from "./state.js";
 export type GraphNode =
   | { type: "user"; id: string; person: SandboxPerson }
   | { type: "page"; id: string; page: (typeof pages)[number] }
+  | { type: "business"; id: string; business: SandboxBusiness }
   | { type: "ig_user"; id: string; account: (typeof instagramAccounts)[number]; pageId: string }
   | { type: "fb_post" | "fb_photo" | "fb_video" | "ig_media"; id: string; item: PublishedItem }
   | { type: "object"; id: string; kind: string; value: Record<string, unknown> };
@@ -112,6 +113,8 @@ function resolveNode(context: SandboxContext, id: string, token: AccessTokenReco
   if (person) return { type: "user", id, person };
   const page = pages.find((candidate) => candidate.id === id);
   if (page) return { type: "page", id, page };
+  const business = businesses.find((candidate) => candidate.id === id);
+  if (business) return { type: "business", id, business };
   const account = instagramAccounts.find((candidate) => candidate.id === id);
   if (account) {
     const linked = pages.find((candidate) => candidate.instagramAccountId === id)!;
@@ -128,11 +131,19 @@ function resolveNode(context: SandboxContext, id: string, token: AccessTokenReco
   return undefined;
 }
 
+/** The Pages a person has a role on: their own, and those of the businesses they are in. */
+export function pageIdsOf(person: SandboxPerson): string[] {
+  const held = businesses
+    .filter((business) => business.memberIds.includes(person.id))
+    .flatMap((business) => [...business.ownedPageIds, ...business.clientPageIds]);
+  return [...new Set([...person.facebook.pageIds, ...held])];
+}
+
 /** Whether the token's person manages this page, or the token is this page's own. */
 export function canActForPage(token: AccessTokenRecord, pageId: string): boolean {
   if (token.kind === "page") return token.subject === pageId;
   const person = people.find((candidate) => candidate.id === token.personId);
-  return Boolean(person?.facebook.pageIds.includes(pageId));
+  return Boolean(person && pageIdsOf(person).includes(pageId));
 }
 
 /** X-App-Usage on every answer; code 4 once the app's hourly budget is spent. */
@@ -309,9 +320,36 @@ export const meta: SandboxPlatform = {
     ),
 };
 
-/** Graph's cursor paging envelope: `{data, paging}`. */
-export function paged<T>(data: T[]): { data: T[]; paging: { cursors: { before: string; after: string } } } {
-  return { data, paging: { cursors: { before: "QVFIUmZA", after: "QVFIUmZB" } } };
+const cursorOf = (offset: number) => Buffer.from(`offset:${offset}`).toString("base64url");
+const offsetOf = (cursor: string | undefined) => {
+  const match = /^offset:(\d+)$/.exec(Buffer.from(cursor ?? "", "base64url").toString());
+  return match ? Number(match[1]) : 0;
+};
+
+/**
+ * Graph's cursor paging envelope: `{data, paging}`. Given the call, a page of `limit` items (25
+ * by default, 100 at most) from the `after` cursor, and `next` while more remain, as Graph pages
+ * edges. https://developers.facebook.com/docs/graph-api/results
+ */
+export function paged<T>(
+  data: T[],
+  call?: GraphCall,
+): { data: T[]; paging: { cursors: { before: string; after: string }; next?: string } } {
+  if (!call) return { data, paging: { cursors: { before: cursorOf(0), after: cursorOf(data.length) } } };
+  const limit = Math.min(100, Math.max(1, Number(call.form.fields.limit ?? 25) || 25));
+  const start = offsetOf(call.form.fields.after);
+  const end = Math.min(data.length, start + limit);
+  const next = new URL(call.request.url.split("?")[0]!, `${call.request.protocol}://${call.request.host}`);
+  for (const [name, value] of Object.entries(call.form.fields))
+    if (name !== "after" && name !== "access_token") next.searchParams.set(name, value);
+  next.searchParams.set("after", cursorOf(end));
+  return {
+    data: data.slice(start, end),
+    paging: {
+      cursors: { before: cursorOf(start), after: cursorOf(end) },
+      ...(end < data.length ? { next: next.toString() } : {}),
+    },
+  };
 }
 
 /** Splits `a,b{c,d},e` at top-level commas, as Graph's field expansion reads it. */

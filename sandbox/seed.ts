@@ -34,6 +34,15 @@ export interface SandboxPage {
   instagramAccountId: string | null;
 }
 
+/** A Business Manager: the Pages it owns and its clients' Pages it works on, and the people in it. */
+export interface SandboxBusiness {
+  id: string;
+  name: string;
+  memberIds: string[];
+  ownedPageIds: string[];
+  clientPageIds: string[];
+}
+
 export interface SandboxInstagramAccount {
   id: string;
   username: string;
@@ -120,17 +129,54 @@ export const people: SandboxPerson[] = [
     linkedin: { sub: "cArAsAnDbOx3", administeredOrganizationIds: [] },
     google: { sub: "110000000000000000003", channelIds: [] },
   },
+  {
+    // An agency: more Pages than one answer of /me/accounts holds, and Pages held through Business Manager.
+    id: "dana",
+    name: "Dana Moreau",
+    email: "dana@sandbox.example",
+    facebook: {
+      userId: "10000000000000004",
+      pageIds: Array.from({ length: 120 }, (_, index) => `2100000000${String(index + 1).padStart(5, "0")}`),
+    },
+    x: null,
+    linkedin: { sub: "dAnAsAnDbOx4", administeredOrganizationIds: [] },
+    google: { sub: "110000000000000000004", channelIds: [] },
+  },
 ];
 
 export const pages: SandboxPage[] = [
   { id: "200000000000001", name: "Northwind Coffee", category: "Coffee shop", instagramAccountId: "17841400000000001" },
   { id: "200000000000002", name: "Northwind Bakery", category: "Bakery", instagramAccountId: null },
   { id: "200000000000003", name: "Ben's Bikes", category: "Bicycle shop", instagramAccountId: "17841400000000002" },
+  ...Array.from({ length: 120 }, (_, index) => ({
+    id: `2100000000${String(index + 1).padStart(5, "0")}`,
+    name: `Moreau Client ${index + 1}`,
+    category: "Local business",
+    instagramAccountId: null,
+  })),
+  {
+    id: "220000000000001",
+    name: "Moreau Agency",
+    category: "Marketing agency",
+    instagramAccountId: "17841400000000003",
+  },
+  { id: "220000000000002", name: "Harbor Deli", category: "Deli", instagramAccountId: null },
+];
+
+export const businesses: SandboxBusiness[] = [
+  {
+    id: "300000000000001",
+    name: "Moreau Agency Business",
+    memberIds: ["dana"],
+    ownedPageIds: ["220000000000001"],
+    clientPageIds: ["220000000000002"],
+  },
 ];
 
 export const instagramAccounts: SandboxInstagramAccount[] = [
   { id: "17841400000000001", username: "northwind.coffee", name: "Northwind Coffee", followersCount: 12840 },
   { id: "17841400000000002", username: "bens.bikes", name: "Ben's Bikes", followersCount: 3120 },
+  { id: "17841400000000003", username: "moreau.agency", name: "Moreau Agency", followersCount: 870 },
 ];
 
 export const linkedinOrganizations: SandboxLinkedInOrganization[] = [

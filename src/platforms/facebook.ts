@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { reachesBack, sameText, unixSeconds } from "./matching.js";
 import { classifyGraphError, facebookLogin, graphBudget, graphPicture } from "./meta-graph.js";
-import type { OAuthPlatform } from "./platform.js";
+import type { Api } from "./http.js";
+import { PlatformError, type OAuthPlatform } from "./platform.js";
 import { facebookProfile } from "./facebook.profile.js";
 import type { PlatformOptions } from "./profiles.js";
 
@@ -43,17 +44,78 @@ const PAGE_SIZE = 100;
 
 const postUrl = (id: string) => `https://www.facebook.com/${id}`;
 
-const accountsAnswer = z.object({
-  data: z.array(
-    z.object({
-      id: z.string(),
-      name: z.string(),
-      access_token: z.string(),
-      tasks: z.array(z.string()).optional(),
-      picture: graphPicture,
-    }),
-  ),
+const managedPage = z.object({
+  id: z.string(),
+  name: z.string(),
+  access_token: z.string().optional(),
+  tasks: z.array(z.string()).optional(),
+  picture: graphPicture,
 });
+
+/** Answers of an edge after the first hundred are a safety cap's business, not a listing's. */
+const MAX_ANSWERS = 20;
+
+/**
+ * Every item of a Graph edge, following its cursors while `next` says more remain (up to a cap).
+ * https://developers.facebook.com/docs/graph-api/results
+ */
+async function everyItem<T>(api: Api, item: z.ZodType<T>, path: string, query: Record<string, string>): Promise<T[]> {
+  const answer = z.object({
+    data: z.array(item),
+    paging: z.object({ cursors: z.object({ after: z.string() }).optional(), next: z.string().optional() }).optional(),
+  });
+  const items: T[] = [];
+  let after: string | undefined;
+  for (let answers = 0; answers < MAX_ANSWERS; answers += 1) {
+    const { data } = await api.call(answer, { host: "graph", path, query: { ...query, limit: "100", after } });
+    items.push(...data.data);
+    after = data.paging?.next ? data.paging.cursors?.after : undefined;
+    if (!after) break;
+  }
+  return items;
+}
+
+/** A permission error: the grant lacks business_management, or the person has no role on the business's assets. */
+const isRefused = (error: unknown) => error instanceof PlatformError && error.failure.kind === "rejected";
+
+/**
+ * The Pages a login may post to: its own (/me/accounts), then those its businesses own or work
+ * on for clients, which /me/accounts leaves out; with a Page token each, the first listing of a
+ * Page kept. Without business_management, its own are all there are.
+ * https://developers.facebook.com/docs/graph-api/reference/user/accounts/
+ * https://developers.facebook.com/docs/graph-api/reference/user/businesses/
+ * https://developers.facebook.com/docs/graph-api/reference/business/owned_pages/
+ */
+export async function managedPages<T extends { id: string; access_token?: string }>(
+  api: Api,
+  apiVersion: string | undefined,
+  item: z.ZodType<T>,
+  fields: string,
+): Promise<(T & { access_token: string })[]> {
+  const listed = await everyItem(api, item, `/${apiVersion}/me/accounts`, { fields });
+  const businesses = await everyItem(api, z.object({ id: z.string() }), `/${apiVersion}/me/businesses`, {
+    fields: "id,name",
+  }).catch((error: unknown) => {
+    if (isRefused(error)) return [];
+    throw error;
+  });
+  for (const business of businesses)
+    for (const edge of ["owned_pages", "client_pages"]) {
+      const held = await everyItem(api, item, `/${apiVersion}/${business.id}/${edge}`, { fields }).catch(
+        (error: unknown) => {
+          if (isRefused(error)) return [];
+          throw error;
+        },
+      );
+      listed.push(...held);
+    }
+  const seen = new Set<string>();
+  return listed.filter((page): page is T & { access_token: string } => {
+    if (seen.has(page.id) || !page.access_token) return false;
+    seen.add(page.id);
+    return true;
+  });
+}
 
 /**
  * Facebook has no refresh token: the short-lived user token is traded for a long-lived one,
@@ -76,13 +138,9 @@ export const facebook: OAuthPlatform<PlatformOptions<"facebook">> = {
   upgradeGrant: upgradeToLongLived,
 
   async listAccounts(api, { apiVersion }) {
-    const { data } = await api.call(accountsAnswer, {
-      host: "graph",
-      path: `/${apiVersion}/me/accounts`,
-      query: { fields: "id,name,access_token,tasks,picture{url}", limit: "100" },
-    });
+    const pages = await managedPages(api, apiVersion, managedPage, "id,name,access_token,tasks,picture{url}");
     // Posting needs the CREATE_CONTENT task on the Page.
-    return data.data
+    return pages
       .filter((page) => !page.tasks || page.tasks.includes("CREATE_CONTENT"))
       .map((page) => ({
         externalId: page.id,

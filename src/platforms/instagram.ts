@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { metaHosts, upgradeToLongLived } from "./facebook.js";
+import { managedPages, metaHosts, upgradeToLongLived } from "./facebook.js";
 import { reachesBack, sameText, unixSeconds } from "./matching.js";
 import { classifyGraphError, facebookLogin, graphBudget } from "./meta-graph.js";
 import type { Api } from "./http.js";
@@ -21,17 +21,13 @@ import type { PlatformOptions } from "./profiles.js";
  * https://developers.facebook.com/docs/instagram-platform/instagram-api-with-facebook-login
  */
 
-const pagesWithInstagram = z.object({
-  data: z.array(
-    z.object({
-      id: z.string(),
-      name: z.string(),
-      access_token: z.string(),
-      instagram_business_account: z
-        .object({ id: z.string(), username: z.string().optional(), profile_picture_url: z.string().optional() })
-        .optional(),
-    }),
-  ),
+const pageWithInstagram = z.object({
+  id: z.string(),
+  name: z.string(),
+  access_token: z.string().optional(),
+  instagram_business_account: z
+    .object({ id: z.string(), username: z.string().optional(), profile_picture_url: z.string().optional() })
+    .optional(),
 });
 
 const created = z.object({ id: z.string() });
@@ -191,15 +187,14 @@ export const instagram: OAuthPlatform<PlatformOptions<"instagram">> = {
   upgradeGrant: upgradeToLongLived,
 
   async listAccounts(api, { apiVersion }) {
-    const { data } = await api.call(pagesWithInstagram, {
-      host: "graph",
-      path: `/${apiVersion}/me/accounts`,
-      query: {
-        fields: "id,name,access_token,instagram_business_account{id,username,profile_picture_url}",
-        limit: "100",
-      },
-    });
-    return data.data.flatMap((page) =>
+    // Through every Page the login holds, Business Manager's included.
+    const pages = await managedPages(
+      api,
+      apiVersion,
+      pageWithInstagram,
+      "id,name,access_token,instagram_business_account{id,username,profile_picture_url}",
+    );
+    return pages.flatMap((page) =>
       page.instagram_business_account
         ? [
             {

@@ -152,3 +152,52 @@ describe("an Instagram account out of its Business Use Case budget", () => {
     assert.equal(items.filter((item) => item.text === "Posted once the account may call again").length, 1);
   });
 });
+
+describe("account discovery through every Page a login holds", () => {
+  let app: TestApp;
+  let sandbox: RunningSandbox;
+  let client: HttpClient;
+
+  before(async () => {
+    ({ app, sandbox } = await startAppWithSandbox());
+    client = app.client();
+    await signUp(client);
+    await createOrganization(client, "Moreau Agency");
+  });
+  after(async () => {
+    await app.stop();
+    await sandbox.close();
+  });
+
+  const offered = async (platform: string) => {
+    const landed = await connectThroughConsent(client, platform, { identity: "dana" });
+    const grantId = landed.searchParams.get("choose");
+    assert.ok(grantId, landed.toString());
+    return (await client.get(`/api/social-media/grants/${grantId}`)).body.accounts as {
+      name: string;
+      externalId: string;
+    }[];
+  };
+
+  test("Facebook: past a hundred Pages, and the Pages a business owns or works on for a client", async () => {
+    const names = (await offered("facebook")).map((account) => account.name);
+    assert.equal(names.length, 122);
+    assert.equal(new Set(names).size, 122);
+    assert.ok(names.includes("Moreau Client 120"));
+    assert.ok(names.includes("Moreau Agency"));
+    assert.ok(names.includes("Harbor Deli"));
+  });
+
+  test("Instagram: the account linked to a Page held through Business Manager", async () => {
+    const landed = await connectThroughConsent(client, "instagram", { identity: "dana" });
+    const grantId = landed.searchParams.get("choose");
+    // One account is connected at once; several are offered to choose from.
+    const names = grantId
+      ? ((await client.get(`/api/social-media/grants/${grantId}`)).body.accounts as { name: string }[])
+      : ((await client.get("/api/social-media/connections")).body.connections as { name: string }[]);
+    assert.deepEqual(
+      names.map((account) => account.name),
+      ["@moreau.agency"],
+    );
+  });
+});
