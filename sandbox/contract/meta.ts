@@ -174,6 +174,29 @@ export const metaRows: ContractRow[] = [
     sources: ["https://developers.facebook.com/docs/graph-api/reference/user/accounts/", `${CODEGEN_SOURCE}/User.json`],
   },
   {
+    id: "meta.user.businesses",
+    unconfirmed: "the fields a business answers beyond id and name are not checked here",
+    method: "GET",
+    path: "/{version}/{user}/businesses",
+    pathParams: { version: VERSION, user: NODE },
+    query: { ...AUTH, ...PAGING, fields: {} },
+    sentBy: ["src/platforms/facebook.ts managedPages (Facebook's and Instagram's listAccounts)"],
+    sources: ["https://developers.facebook.com/docs/graph-api/reference/user/businesses/"],
+  },
+  {
+    id: "meta.business.pages",
+    unconfirmed: "that a Page listed on these edges carries access_token for a person with a task on it",
+    method: "GET",
+    path: "/{version}/{business}/{edge}",
+    pathParams: { version: VERSION, business: NODE, edge: /^(owned_pages|client_pages)$/ },
+    query: { ...AUTH, ...PAGING, fields: { graphFields: graphFields(["Page"], ["tasks", "access_token"]) } },
+    sentBy: ["src/platforms/facebook.ts managedPages (Facebook's and Instagram's listAccounts)"],
+    sources: [
+      "https://developers.facebook.com/docs/graph-api/reference/business/owned_pages/",
+      "https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/client_pages",
+    ],
+  },
+  {
     id: "meta.node.read",
     method: "GET",
     path: "/{version}/{node}",
@@ -196,7 +219,7 @@ export const metaRows: ContractRow[] = [
     sentBy: [
       "src/platforms/facebook.ts checkHealth (fields=id,name)",
       "src/platforms/instagram.ts checkHealth (fields=id,username)",
-      "src/platforms/instagram.ts waitFinished (a container: fields=status_code)",
+      "src/platforms/instagram.ts publish (a container: fields=status_code,status)",
       "src/platforms/instagram.ts publish (the media: fields=permalink)",
     ],
     sources: [
