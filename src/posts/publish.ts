@@ -31,10 +31,14 @@ type Claim = { kind: "skip"; reason: string } | { kind: "publish" | "reconcile";
  * A target waiting for its processing check is held by the check job (its id is the fence) and
  * no worker. It is another job's to take only once that check is overdue: the job was lost.
  */
-export function awaitsCheck(context: AppContext, target: Pick<Target, "claimedByWorker" | "progress">): boolean {
+export function awaitsCheck(
+  context: AppContext,
+  target: Pick<Target, "claimedByWorker" | "claimedJobId" | "progress">,
+): boolean {
   const processing = target.progress.processing;
   return (
     !target.claimedByWorker &&
+    target.claimedJobId !== null &&
     processing !== undefined &&
     processing.checkAt + context.config.publishing.stuckAfterMs > context.clock.now()
   );

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Logger } from "pino";
 import { audited, type AuditEntry } from "../audit/audit.js";
@@ -267,7 +268,11 @@ export async function awaitProcessing(
   name: string,
 ): Promise<"waiting" | "overdue" | "lost"> {
   const now = context.clock.now();
-  const previous = target.progress.processing;
+  // Something new to wait for (a carousel's container after its children, containers made again
+  // after they expired) has its own time; the same thing waited for again keeps the first deadline.
+  const previous =
+    // Compared as values: the database may hand the state back with its keys in another order.
+    isDeepStrictEqual(target.progress.processing?.state, answer.state) ? target.progress.processing : undefined;
   const deadline = previous?.deadline ?? now + (answer.deadlineMs ?? context.config.publishing.processingDeadlineMs);
   if (now >= deadline) return "overdue";
   const checks = (previous?.checks ?? 0) + 1;
