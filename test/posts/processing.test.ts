@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { sql } from "drizzle-orm";
 import { after, before, describe, test } from "node:test";
+import { queues } from "../../src/jobs/queue.js";
 import { createOrganization, signUp } from "../support/factories.js";
 import { backends } from "../support/postgres.js";
 import { waitFor } from "../support/process.js";
@@ -48,6 +50,7 @@ function slowMediaWorld(backend: (typeof backends)[number], processingSeconds: n
       path: string;
     }[];
   return {
+    runtime: () => world.app.runtime,
     journal,
     lastSeq: async () =>
       ((await json(await fetch(`${world.sandbox.url}_sandbox/journal`))).entries as { seq: number }[]).at(-1)?.seq ?? 0,
@@ -84,7 +87,7 @@ const statusChecks = (entries: { method: string; path: string }[]) =>
 
 for (const backend of backends) {
   describe(`publishing media the platform is processing (${backend.name})`, { skip: backend.skip }, () => {
-    const { journal, lastSeq, published, target, passUntilSettled, compose } = slowMediaWorld(backend, 90);
+    const { runtime, journal, lastSeq, published, target, passUntilSettled, compose } = slowMediaWorld(backend, 90);
 
     test("an Instagram reel: one container, a few status checks, published once when Instagram is done", async () => {
       const since = await lastSeq();
@@ -110,6 +113,25 @@ for (const backend of backends) {
       assert.equal(calls.filter((entry) => entry.path.endsWith("/media_publish")).length, 1);
       const checks = statusChecks(calls).length;
       assert.ok(checks >= 2 && checks <= 12, `${checks} status checks`);
+    });
+
+    test("a check job lost: the target is taken over once its check is overdue, and goes on from the kept container", async () => {
+      const since = await lastSeq();
+      const postId = await compose("A reel whose check was lost", "instagram", { instagram: { format: "reel" } });
+      await waitFor(
+        async () => (/checking again/.test((await target(postId)).error ?? "") ? true : undefined),
+        10_000,
+        "the reel to wait for Instagram",
+      );
+      await runtime().context.db.execute(
+        sql`delete from pgboss.job where name = ${queues.publish} and state = 'created'`,
+      );
+      const post = await passUntilSettled(postId, 300);
+      assert.equal(post.targets[0].state, "published", post.targets[0].error);
+      assert.equal(await published("instagram", "A reel whose check was lost"), 1);
+      const calls = await journal("meta", since);
+      assert.equal(calls.filter((entry) => entry.method === "POST" && entry.path.endsWith("/media")).length, 1);
+      assert.equal(calls.filter((entry) => entry.path.endsWith("/media_publish")).length, 1);
     });
 
     test("a LinkedIn video is uploaded once and posted when LinkedIn has processed it", async () => {
