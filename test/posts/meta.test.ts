@@ -153,6 +153,77 @@ describe("an Instagram account out of its Business Use Case budget", () => {
   });
 });
 
+describe("an Instagram container that expired while the post waited", () => {
+  let app: TestApp;
+  let sandbox: RunningSandbox;
+  let client: HttpClient;
+  let passTime: (milliseconds: number) => Promise<void>;
+
+  before(async () => {
+    sandbox = await startSandbox();
+    ({ app, passTime } = await startAppWithSandbox({ sandbox }));
+    client = app.client();
+    await signUp(client);
+    await createOrganization(client, "Late Post Co");
+    await connectThroughConsent(client, "instagram", { identity: "ava" });
+    // media_publish throttled once: the post waits, its finished container kept.
+    const fault = await fetch(`${sandbox.url}_sandbox/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        prefix: "meta",
+        method: "POST",
+        path: "/media_publish",
+        mode: "rate_limit",
+        count: 1,
+        retryAfterSeconds: 3_600,
+      }),
+    });
+    assert.equal(fault.status, 201);
+  });
+  after(async () => {
+    await app.stop();
+    await sandbox.close();
+  });
+
+  test("a container that expired while the account waited is made again; the expired one is never published", async () => {
+    const ids = await connectionIds(client);
+    const image = await upload(client, "/photo.jpg");
+    const text = "Posted a day late, from a new container";
+    const created = await client.post("/api/posts", {
+      content: text,
+      mediaIds: [image.id],
+      connectionIds: [ids.byKey("instagram")],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const postId = created.body.post.id;
+    const since = (await json(await fetch(`${sandbox.url}_sandbox/journal`))).entries.at(-1).seq;
+    await waitFor(
+      async () => {
+        const target = (await client.get(`/api/posts/${postId}`)).body.post.targets[0];
+        return target.state === "queued" && target.error ? target : undefined;
+      },
+      15_000,
+      "the post to wait for the rate limit",
+    );
+    // A day passes: the container made before the wait has expired.
+    await passTime(25 * 3_600_000);
+    const post = await settled(client, postId);
+    assert.equal(post.targets[0].state, "published", post.targets[0].error);
+    const items = (await json(await fetch(`${sandbox.url}_sandbox/published?platform=instagram`))).items as {
+      text: string;
+    }[];
+    assert.equal(items.filter((item) => item.text === text).length, 1);
+    const calls = (await json(await fetch(`${sandbox.url}_sandbox/journal?prefix=meta&after=${since}`))).entries as {
+      method: string;
+      path: string;
+      status: number;
+    }[];
+    assert.equal(calls.filter((entry) => entry.method === "POST" && entry.path.endsWith("/media")).length, 2);
+    assert.equal(calls.filter((entry) => entry.path.endsWith("/media_publish") && entry.status === 200).length, 1);
+  });
+});
+
 describe("account discovery through every Page a login holds", () => {
   let app: TestApp;
   let sandbox: RunningSandbox;
