@@ -61,8 +61,13 @@ export const defaultLifetimes = {
   tiktokRefreshSeconds: 15_552_000,
   /** Instagram containers expire after 24 hours. */
   instagramContainerSeconds: 86_400,
-  /** How long a video takes to process on every platform that processes video. */
+  /**
+   * How long a video takes to process on every platform that processes video. Real ones take tens
+   * of seconds to minutes (`npm run sandbox` uses 30); tests that do not move the clock keep it short.
+   */
   videoProcessingSeconds: 2,
+  /** How long Instagram takes with an image container (a few seconds in practice; `npm run sandbox` uses 5). */
+  instagramImageProcessingSeconds: 0,
 };
 
 export type Lifetimes = typeof defaultLifetimes;

@@ -75,9 +75,13 @@ function containerStatus(call: GraphCall, container: Container): "IN_PROGRESS" |
   if (container.publishedMediaId) return "PUBLISHED";
   const age = call.context.now() - container.createdAt;
   if (age > call.context.options.lifetimes.instagramContainerSeconds * 1000) return "EXPIRED";
-  const processing = container.media.some((media) => media.type === "video")
-    ? call.context.options.lifetimes.videoProcessingSeconds * 1000
-    : 0;
+  const { lifetimes } = call.context.options;
+  const processing =
+    (container.media.some((media) => media.type === "video")
+      ? lifetimes.videoProcessingSeconds
+      : container.media.length > 0
+        ? lifetimes.instagramImageProcessingSeconds
+        : 0) * 1000;
   const childrenReady = container.children.every((childId) => {
     const child = call.context.state.object<Container>("ig_container", childId);
     return child && containerStatus(call, child) === "FINISHED";

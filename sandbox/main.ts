@@ -17,6 +17,8 @@ const { values } = parseArgs({
 // The sandbox is a development tool outside src/, so it reads its few settings here.
 const port = Number(process.env.PORT ?? 4000);
 const sandbox = await createSandbox({
+  // Processing as long as the platforms take, on the sandbox's clock (POST /_sandbox/clock moves it).
+  lifetimes: { videoProcessingSeconds: 30, instagramImageProcessingSeconds: 5 },
   persistFile: values.persist,
   rateLimitScale: values["rate-limit-scale"] ? Number(values["rate-limit-scale"]) : undefined,
   latencyMs: values["latency-ms"] ? Number(values["latency-ms"]) : undefined,

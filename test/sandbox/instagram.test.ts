@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { advance, callback, consent, json, startMediaServer, startSandbox, type RunningSandbox } from "./support.js";
+import {
+  advance,
+  callback,
+  consent,
+  json,
+  startMediaServer,
+  startSandbox,
+  userToken,
+  type RunningSandbox,
+} from "./support.js";
 
 const clientId = "sandbox-facebook-client";
 const clientSecret = "sandbox-facebook-secret";
@@ -202,5 +211,50 @@ describe("sandbox: Instagram through the Facebook Page", () => {
     );
     assert.equal(account.data.length, 4);
     assert.equal(typeof account.data[0].total_value.value, "number");
+  });
+
+  test("a container's life on the sandbox clock: IN_PROGRESS, FINISHED, PUBLISHED once published, EXPIRED after 24 h unpublished", async () => {
+    // The login outlives the day the unpublished container waits.
+    const slow = await startSandbox({
+      lifetimes: {
+        instagramImageProcessingSeconds: 20,
+        videoProcessingSeconds: 40,
+        facebookShortLivedSeconds: 200_000,
+      },
+    });
+    try {
+      const token = await userToken(slow, "facebook", "instagram_basic,instagram_content_publish,pages_show_list");
+      const base = `${slow.base("meta")}/v26.0`;
+      const pages = await json(
+        await fetch(`${base}/me/accounts?fields=id,access_token,instagram_business_account&access_token=${token}`),
+      );
+      const page = pages.data.find(
+        (candidate: { instagram_business_account?: unknown }) => candidate.instagram_business_account,
+      );
+      const igUser = page.instagram_business_account.id;
+      const send = (path: string, fields: Record<string, string>) =>
+        fetch(`${base}${path}`, {
+          method: "POST",
+          body: new URLSearchParams({ ...fields, access_token: page.access_token }),
+        }).then(json);
+      const status = async (id: string) =>
+        (await json(await fetch(`${base}/${id}?fields=status_code&access_token=${page.access_token}`))).status_code;
+      const image = await send(`/${igUser}/media`, { image_url: media.url("/photo.jpg"), caption: "Slow" });
+      const reel = await send(`/${igUser}/media`, { media_type: "REELS", video_url: media.url("/clip.mp4") });
+      const kept = await send(`/${igUser}/media`, { image_url: media.url("/photo.jpg"), caption: "Kept" });
+      assert.deepEqual([await status(image.id), await status(reel.id)], ["IN_PROGRESS", "IN_PROGRESS"]);
+      await advance(slow, 20);
+      assert.deepEqual([await status(image.id), await status(reel.id)], ["FINISHED", "IN_PROGRESS"]);
+      await advance(slow, 20);
+      assert.equal(await status(reel.id), "FINISHED");
+      await send(`/${igUser}/media_publish`, { creation_id: image.id });
+      assert.equal(await status(image.id), "PUBLISHED");
+      await advance(slow, 86_400);
+      assert.deepEqual([await status(image.id), await status(kept.id)], ["PUBLISHED", "EXPIRED"]);
+      const late = await send(`/${igUser}/media_publish`, { creation_id: kept.id });
+      assert.equal(late.error.error_subcode, 2207008);
+    } finally {
+      await slow.close();
+    }
   });
 });
