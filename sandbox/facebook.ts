@@ -175,6 +175,21 @@ function requirePageToken(call: GraphCall, pageId: string) {
   }
 }
 
+/**
+ * A Page whose people must complete Page Publishing Authorization refuses posts with a permission
+ * error while the token itself stays good. The exact code and subcode Meta sends are not
+ * confirmed; a permission code (200) with Meta's user message is what the product must handle.
+ */
+function requirePublishingAuthorization(page: SandboxPage) {
+  if (!page.publishingAuthorizationRequired) return;
+  throw graphError(403, {
+    message: "(#200) Publishing to this Page requires Page Publishing Authorization",
+    code: 200,
+    error_user_title: "Page Publishing Authorization required",
+    error_user_msg: "Someone who manages this Page must complete Page Publishing Authorization before it can publish.",
+  });
+}
+
 /** One page token per user token and page, as /me/accounts hands back the same token. */
 function pageToken(call: GraphCall, pageId: string): AccessTokenRecord {
   const existing = Object.values(call.context.state.data.accessTokens).find(
@@ -392,6 +407,7 @@ export const facebookGraph: GraphRoutes = {
   "POST page/feed": (call) => {
     if (call.node.type !== "page") return undefined;
     requirePageToken(call, call.node.id);
+    requirePublishingAuthorization(call.node.page);
     const { message, link } = call.form.fields;
     checkMessage(message);
     const attached = Object.entries(call.form.fields)
@@ -417,6 +433,7 @@ export const facebookGraph: GraphRoutes = {
   "POST page/photos": async (call) => {
     if (call.node.type !== "page") return undefined;
     requirePageToken(call, call.node.id);
+    requirePublishingAuthorization(call.node.page);
     const { message, url, published } = call.form.fields;
     checkMessage(message);
     const file = call.form.files.find((candidate) => candidate.field === "source");
@@ -456,6 +473,7 @@ export const facebookGraph: GraphRoutes = {
   "POST page/videos": async (call) => {
     if (call.node.type !== "page") return undefined;
     requirePageToken(call, call.node.id);
+    requirePublishingAuthorization(call.node.page);
     const { description, title, file_url: fileUrl } = call.form.fields;
     checkMessage(description);
     const file = call.form.files.find((candidate) => candidate.field === "source");

@@ -32,6 +32,8 @@ export interface SandboxPage {
   name: string;
   category: string;
   instagramAccountId: string | null;
+  /** Meta asks this Page's people to complete Page Publishing Authorization before anything is published. */
+  publishingAuthorizationRequired?: boolean;
 }
 
 /** A Business Manager: the Pages it owns and its clients' Pages it works on, and the people in it. */
@@ -160,7 +162,13 @@ export const pages: SandboxPage[] = [
     category: "Marketing agency",
     instagramAccountId: "17841400000000003",
   },
-  { id: "220000000000002", name: "Harbor Deli", category: "Deli", instagramAccountId: null },
+  {
+    id: "220000000000002",
+    name: "Harbor Deli",
+    category: "Deli",
+    instagramAccountId: null,
+    publishingAuthorizationRequired: true,
+  },
 ];
 
 export const businesses: SandboxBusiness[] = [

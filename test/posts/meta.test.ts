@@ -271,4 +271,22 @@ describe("account discovery through every Page a login holds", () => {
       ["@moreau.agency"],
     );
   });
+
+  test("a Page awaiting Page Publishing Authorization: the post fails in Meta's words, the connection stays healthy", async () => {
+    const landed = await connectThroughConsent(client, "facebook", { identity: "dana" });
+    await client.post(`/api/social-media/grants/${landed.searchParams.get("choose")}`, {
+      externalIds: ["220000000000002"],
+    });
+    const ids = await connectionIds(client);
+    const deli = ids.byKey("facebook", "Harbor Deli");
+    const created = await client.post("/api/posts", { content: "Soup of the day", connectionIds: [deli] });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const post = await settled(client, created.body.post.id);
+    assert.equal(post.targets[0].state, "failed");
+    assert.match(post.targets[0].error, /Page Publishing Authorization/);
+    const connection = (await client.get("/api/social-media/connections")).body.connections.find(
+      (candidate: { id: string }) => candidate.id === deli,
+    );
+    assert.equal(connection.status, "healthy");
+  });
 });
