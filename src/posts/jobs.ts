@@ -77,7 +77,9 @@ export async function sweepTargets(
         ? !worker.inFlight.has(target.id)
         : holder
           ? !alive.has(holder)
-          : (target.startedAt?.getTime() ?? 0) < now - context.config.publishing.stuckAfterMs);
+          : // A check job that did not come when due was lost; anything else unclaimed, after a while.
+            (target.progress.processing !== undefined && target.claimedJobId !== null) ||
+            (target.startedAt?.getTime() ?? 0) < now - context.config.publishing.stuckAfterMs);
     if (target.state === "publishing" && (!abandoned || awaitsCheck(context, target))) continue;
     if (abandoned && target.claimedJobId) {
       await releaseClaim(context, target.id, target.claimedJobId);

@@ -29,7 +29,8 @@ type Claim = { kind: "skip"; reason: string } | { kind: "publish" | "reconcile";
 
 /**
  * A target waiting for its processing check is held by the check job (its id is the fence) and
- * no worker. It is another job's to take only once that check is overdue: the job was lost.
+ * no worker. It is another job's to take only once that check is overdue by as long as a live
+ * worker may stay silent: the job was lost, or its worker died before claiming it.
  */
 export function awaitsCheck(
   context: AppContext,
@@ -40,7 +41,7 @@ export function awaitsCheck(
     !target.claimedByWorker &&
     target.claimedJobId !== null &&
     processing !== undefined &&
-    processing.checkAt + context.config.publishing.stuckAfterMs > context.clock.now()
+    processing.checkAt + takeoverGraceMs(context) > context.clock.now()
   );
 }
 
