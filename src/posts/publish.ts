@@ -61,8 +61,14 @@ async function claim(context: AppContext, job: PublishJob, run: PublishRun): Pro
       return { kind: "skip", reason: "rescheduled" };
     const now = new Date(context.clock.now());
     const claimedBy = { claimedByWorker: run.workerId, claimedJobId: run.jobId, updatedAt: now };
-    if (target.state === "publishing" && target.claimedJobId === run.jobId) {
-      // The check job the claim was passed to: it continues from the platform's state.
+    if (
+      target.state === "publishing" &&
+      target.claimedJobId === run.jobId &&
+      !target.claimedByWorker &&
+      target.progress.processing
+    ) {
+      // The check job the claim was passed to, on its first delivery: it continues from the
+      // platform's state. Delivered again after a run of it stopped, it reconciles like any other.
       const [held] = await tx.update(postTargets).set(claimedBy).where(eq(postTargets.id, target.id)).returning();
       return { kind: "publish", target: held!, post };
     }
