@@ -3,13 +3,17 @@ import { createSandbox } from "./index.js";
 
 /**
  * `npm run sandbox`: the platform emulator on its own. PORT (0 for any free port), and
- * optionally --persist FILE, --rate-limit-scale N, --latency-ms N.
+ * optionally --persist FILE, --rate-limit-scale N, --latency-ms N, and how long the platforms take to
+ * process media: --video-processing-seconds N (30 by default) and --image-processing-seconds N
+ * (Instagram's image containers, 5 by default), on the sandbox's clock (POST /_sandbox/clock moves it).
  */
 const { values } = parseArgs({
   options: {
     persist: { type: "string" },
     "rate-limit-scale": { type: "string" },
     "latency-ms": { type: "string" },
+    "video-processing-seconds": { type: "string", default: "30" },
+    "image-processing-seconds": { type: "string", default: "5" },
     host: { type: "string", default: "127.0.0.1" },
   },
 });
@@ -17,8 +21,10 @@ const { values } = parseArgs({
 // The sandbox is a development tool outside src/, so it reads its few settings here.
 const port = Number(process.env.PORT ?? 4000);
 const sandbox = await createSandbox({
-  // Processing as long as the platforms take, on the sandbox's clock (POST /_sandbox/clock moves it).
-  lifetimes: { videoProcessingSeconds: 30, instagramImageProcessingSeconds: 5 },
+  lifetimes: {
+    videoProcessingSeconds: Number(values["video-processing-seconds"]),
+    instagramImageProcessingSeconds: Number(values["image-processing-seconds"]),
+  },
   persistFile: values.persist,
   rateLimitScale: values["rate-limit-scale"] ? Number(values["rate-limit-scale"]) : undefined,
   latencyMs: values["latency-ms"] ? Number(values["latency-ms"]) : undefined,

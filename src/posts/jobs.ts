@@ -4,7 +4,7 @@ import { postTargets } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { possiblyLiveWorkerIds } from "../jobs/presence.js";
 import { queues } from "../jobs/queue.js";
-import { awaitsCheck, publishTarget, takeoverGraceMs } from "./publish.js";
+import { checkWait, publishTarget, takeoverGraceMs } from "./publish.js";
 import { enqueuePublish, releaseClaim, type PublishJob } from "./run.js";
 
 /** Publishing is polled often and in large batches, so posts due together go out together. */
@@ -71,20 +71,23 @@ export async function sweepTargets(
   let sent = 0;
   for (const target of candidates) {
     const holder = target.claimedByWorker;
-    const abandoned =
-      target.state === "publishing" &&
-      (holder === worker.id
-        ? !worker.inFlight.has(target.id)
-        : holder
-          ? !alive.has(holder)
-          : // A check job that did not come when due was lost; anything else unclaimed, after a while.
-            (target.progress.processing !== undefined && target.claimedJobId !== null) ||
-            (target.startedAt?.getTime() ?? 0) < now - context.config.publishing.stuckAfterMs);
-    if (target.state === "publishing" && (!abandoned || awaitsCheck(context, target))) continue;
-    if (abandoned && target.claimedJobId) {
-      await releaseClaim(context, target.id, target.claimedJobId);
-      if (holder !== worker.id)
-        await context.queue.boss.fail(queues.publish, target.claimedJobId).catch(() => undefined);
+    const waiting = target.state === "publishing" ? checkWait(context, target) : undefined;
+    if (waiting) {
+      // Its check job is late or lost: another job continues it, and the claim stays with the check.
+      if (!waiting.overdue) continue;
+    } else if (target.state === "publishing") {
+      const abandoned =
+        holder === worker.id
+          ? !worker.inFlight.has(target.id)
+          : holder
+            ? !alive.has(holder)
+            : (target.startedAt?.getTime() ?? 0) < now - context.config.publishing.stuckAfterMs;
+      if (!abandoned) continue;
+      if (target.claimedJobId) {
+        await releaseClaim(context, target.id, target.claimedJobId);
+        if (holder !== worker.id)
+          await context.queue.boss.fail(queues.publish, target.claimedJobId).catch(() => undefined);
+      }
     }
     await enqueuePublish(
       context,

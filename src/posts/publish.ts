@@ -28,21 +28,22 @@ export { enqueuePublish, refreshPostStatus } from "./run.js";
 type Claim = { kind: "skip"; reason: string } | { kind: "publish" | "reconcile"; target: Target; post: Post };
 
 /**
- * A target waiting for its processing check is held by the check job (its id is the fence) and
- * no worker. It is another job's to take only once that check is overdue by as long as a live
- * worker may stay silent: the job was lost, or its worker died before claiming it.
+ * A target whose platform is processing its media is held by its check job (the job's id is the
+ * fence) and no worker: no run has called the platform since the state was kept, so continuing
+ * from it is safe. The check job continues it when it comes; once the check is overdue by as long
+ * as a live worker may stay silent (the job was lost, or is stuck behind a busy worker), any job
+ * may. Answers undefined for a target that is not waiting for a check.
  */
-export function awaitsCheck(
+export function checkWait(
   context: AppContext,
   target: Pick<Target, "claimedByWorker" | "claimedJobId" | "progress">,
-): boolean {
+): { checkJobId: string; overdue: boolean } | undefined {
   const processing = target.progress.processing;
-  return (
-    !target.claimedByWorker &&
-    target.claimedJobId !== null &&
-    processing !== undefined &&
-    processing.checkAt + takeoverGraceMs(context) > context.clock.now()
-  );
+  if (target.claimedByWorker || target.claimedJobId === null || !processing) return undefined;
+  return {
+    checkJobId: target.claimedJobId,
+    overdue: processing.checkAt + takeoverGraceMs(context) <= context.clock.now(),
+  };
 }
 
 /**
@@ -61,19 +62,15 @@ async function claim(context: AppContext, job: PublishJob, run: PublishRun): Pro
       return { kind: "skip", reason: "rescheduled" };
     const now = new Date(context.clock.now());
     const claimedBy = { claimedByWorker: run.workerId, claimedJobId: run.jobId, updatedAt: now };
-    if (
-      target.state === "publishing" &&
-      target.claimedJobId === run.jobId &&
-      !target.claimedByWorker &&
-      target.progress.processing
-    ) {
-      // The check job the claim was passed to, on its first delivery: it continues from the
-      // platform's state. Delivered again after a run of it stopped, it reconciles like any other.
+    const waiting = target.state === "publishing" ? checkWait(context, target) : undefined;
+    if (waiting) {
+      if (waiting.checkJobId !== run.jobId && !waiting.overdue)
+        return { kind: "skip", reason: "waiting for its processing check" };
+      // Nothing was called since the platform's state was kept: continue from it, no reconciling.
       const [held] = await tx.update(postTargets).set(claimedBy).where(eq(postTargets.id, target.id)).returning();
       return { kind: "publish", target: held!, post };
     }
     if (target.state === "publishing") {
-      if (awaitsCheck(context, target)) return { kind: "skip", reason: "waiting for its processing check" };
       if (!(await mayTakeOver(context, target, run))) return { kind: "skip", reason: "held by a live worker" };
       const [taken] = await tx.update(postTargets).set(claimedBy).where(eq(postTargets.id, target.id)).returning();
       return { kind: "reconcile", target: taken!, post };

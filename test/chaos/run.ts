@@ -103,7 +103,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const cluster = await startPostgresCluster();
     cleanups.push(() => cluster.destroy());
     // Real limits are far below what a few minutes of hundreds of posts need; faults bring the 429s.
-    const sandbox = await startSandboxProcess(["--rate-limit-scale", "1000"]);
+    // Processing long enough that Instagram and LinkedIn are checked again by later jobs, short
+    // enough that X's in-call waits for its video do not outlast the drain.
+    const sandbox = await startSandboxProcess([
+      "--rate-limit-scale",
+      "1000",
+      "--video-processing-seconds",
+      "3",
+      "--image-processing-seconds",
+      "1",
+    ]);
     cleanups.push(() => sandbox.stop());
     const dataDir = await mkdtemp(path.join(tmpdir(), "marketsage-chaos-data-"));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
