@@ -2,8 +2,6 @@ import { z } from "zod";
 import { defineProfile, isVideo } from "./profile.js";
 
 const HASHTAGS = 30;
-/** A carousel holds 2 to 10 images and videos in all. https://developers.facebook.com/docs/instagram-platform/content-publishing#carousel-posts */
-const CAROUSEL_ITEMS = 10;
 
 export const instagramProfile = defineProfile({
   id: "instagram",
@@ -19,6 +17,8 @@ export const instagramProfile = defineProfile({
     textLength: 2_200,
     maxImages: 10,
     maxVideos: 10,
+    // A carousel holds 2 to 10 images and videos in all. https://developers.facebook.com/docs/instagram-platform/content-publishing#carousel-posts
+    mediaTotal: { min: 2, max: 10 },
     mixedMedia: true,
     mediaRequired: true,
     imageTypes: ["image/jpeg"],
@@ -50,11 +50,6 @@ export const instagramProfile = defineProfile({
       problems.push({ field: "mediaIds", message: "An Instagram story is one image or one video." });
     if (options.format === "reel" && (media.length !== 1 || !isVideo(media[0]!)))
       problems.push({ field: "mediaIds", message: "An Instagram reel is one video." });
-    if (options.format !== "story" && options.format !== "reel" && media.length > CAROUSEL_ITEMS)
-      problems.push({
-        field: "mediaIds",
-        message: `An Instagram carousel holds at most ${CAROUSEL_ITEMS} images and videos in all; this has ${media.length}.`,
-      });
     return problems;
   },
 });

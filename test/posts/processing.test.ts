@@ -115,7 +115,7 @@ for (const backend of backends) {
       assert.ok(checks >= 2 && checks <= 12, `${checks} status checks`);
     });
 
-    test("a check job lost: the target is taken over once its check is overdue, and goes on from the kept container", async () => {
+    test("a check job lost: once its check is overdue another job goes on from the kept container, neither reconciling nor counting an attempt", async () => {
       const since = await lastSeq();
       const postId = await compose("A reel whose check was lost", "instagram", { instagram: { format: "reel" } });
       await waitFor(
@@ -132,6 +132,9 @@ for (const backend of backends) {
       const calls = await journal("meta", since);
       assert.equal(calls.filter((entry) => entry.method === "POST" && entry.path.endsWith("/media")).length, 1);
       assert.equal(calls.filter((entry) => entry.path.endsWith("/media_publish")).length, 1);
+      // Nothing was called since the container was kept: continued, not reconciled as a lost answer.
+      assert.equal(post.targets[0].attempts, 1);
+      assert.equal(calls.filter((entry) => entry.method === "GET" && entry.path.endsWith("/media")).length, 0);
     });
 
     test("a LinkedIn video is uploaded once and posted when LinkedIn has processed it", async () => {
