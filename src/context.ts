@@ -4,6 +4,7 @@ import type { SandboxTwin } from "./connections/twin.js";
 import type { KeyedLock } from "./connections/lock.js";
 import type { Database } from "./db/client.js";
 import type { Queue } from "./jobs/queue.js";
+import type { PlatformCallObservers } from "./monitoring/platform-calls.js";
 import type { MasterKeyRing } from "./vault/keyring.js";
 import type { Vault } from "./vault/vault.js";
 
@@ -20,5 +21,7 @@ export interface AppContext {
   publicUrl: () => URL;
   /** One refresh per connection at a time, across every worker. */
   locks: KeyedLock;
+  /** Every platform call this process makes, reported as it ends. */
+  platformCalls: PlatformCallObservers;
   sandboxTwin?: SandboxTwin;
 }

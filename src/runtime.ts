@@ -11,6 +11,7 @@ import { startQueue, type Queue } from "./jobs/queue.js";
 import { startWorker, type Worker } from "./jobs/worker.js";
 import { keySource, MasterKeyRing } from "./vault/keyring.js";
 import { Vault } from "./vault/vault.js";
+import { PlatformCallObservers } from "./monitoring/platform-calls.js";
 
 export type ProcessRole = "all" | "api" | "worker";
 
@@ -61,6 +62,7 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
       keyRing,
       queue,
       locks,
+      platformCalls: new PlatformCallObservers(),
       sandboxTwin: config.sandboxTwin ? options.sandboxTwin : undefined,
       publicUrl: () => {
         const url = config.http.publicUrl ?? listening;

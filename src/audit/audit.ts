@@ -1,6 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import type { Database, Transaction } from "../db/client.js";
 import { auditEvents } from "../db/schema.js";
+import { recordEvent } from "../monitoring/events.js";
 
 export type AuditAction =
   | "auth.signed_up"
@@ -27,6 +28,7 @@ export type AuditAction =
   | "post.cancelled"
   | "post.published"
   | "post.failed"
+  | "post.unknown"
   | "post.retried"
   | "post.resolved";
 
@@ -69,7 +71,11 @@ export async function audited<T>(
   return db.transaction(async (tx) => {
     const outcome = await change(tx);
     const written = typeof entries === "function" ? entries(outcome) : entries;
-    for (const entry of [written].flat()) if (entry) await recordAudit(tx, entry);
+    for (const entry of [written].flat()) {
+      if (!entry) continue;
+      await recordAudit(tx, entry);
+      await recordEvent(tx, entry);
+    }
     return outcome;
   });
 }

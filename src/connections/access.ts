@@ -7,6 +7,7 @@ import type { OAuthClientSettings } from "../platforms/oauth.js";
 import { invalidInput } from "../errors.js";
 import { isBotPlatform, type PlatformContext, type PlatformDefinition } from "../platforms/platform.js";
 import type { ConnectVariant } from "../platforms/profile.js";
+import type { PlatformCallRecord } from "../platforms/call-record.js";
 
 // Defined apart so that the app's context, which carries it, does not import this module back.
 export type { SandboxTwin } from "./twin.js";
@@ -25,6 +26,8 @@ export interface PlatformAccess {
   missingVariables: string[];
   timeoutMs: number;
   clock: Clock;
+  /** Where each call made through this access is reported. */
+  observe: (call: PlatformCallRecord) => void;
 }
 
 /** The variant asked for, or the platform's first; undefined on platforms without variants. */
@@ -55,7 +58,8 @@ export function platformAccess(context: AppContext, id: PlatformId, requestedVar
   const needsCredentials = !isBotPlatform(definition);
   const configured = !needsCredentials || Boolean(app.credentials);
   const twin = context.sandboxTwin;
-  const common = { definition, ...(variant ? { variant } : {}), platformContext, timeoutMs, clock };
+  const observe = (call: PlatformCallRecord) => context.platformCalls.record(call);
+  const common = { definition, ...(variant ? { variant } : {}), platformContext, timeoutMs, clock, observe };
   if (configured && !(twin && !needsCredentials && !settings.baseUrl)) {
     return {
       ...common,
@@ -87,14 +91,25 @@ export function redirectUri(context: AppContext, platform: PlatformId): string {
   return new URL(`/api/auth/callback/${platform}`, context.publicUrl()).toString();
 }
 
-export function apiFor(access: PlatformAccess, options: { token?: string; signal?: AbortSignal } = {}): Api {
+/** Whose call it is, for platform API health: the organization, and the connection when there is one. */
+export interface CallSubject {
+  organizationId: string;
+  connectionId?: string;
+}
+
+export function apiFor(
+  access: PlatformAccess,
+  options: { token?: string; signal?: AbortSignal; subject?: CallSubject } = {},
+): Api {
+  const { subject, ...rest } = options;
   return new Api({
     platform: access.definition.id,
     hosts: access.hosts,
     classify: access.definition.classify,
     timeoutMs: access.timeoutMs,
     clock: access.clock,
-    ...options,
+    observe: (call) => access.observe({ ...call, ...subject }),
+    ...rest,
   });
 }
 
@@ -104,10 +119,15 @@ export interface PlatformCall {
 }
 
 /** The Api and context for a call with a connection's token: a bot's travels in the path, an OAuth token in a header. */
-export function platformCall(access: PlatformAccess, token: string, signal?: AbortSignal): PlatformCall {
+export function platformCall(
+  access: PlatformAccess,
+  token: string,
+  subject: CallSubject,
+  signal?: AbortSignal,
+): PlatformCall {
   const bot = isBotPlatform(access.definition);
   return {
-    api: apiFor(access, { ...(bot ? {} : { token }), ...(signal ? { signal } : {}) }),
+    api: apiFor(access, { ...(bot ? {} : { token }), subject, ...(signal ? { signal } : {}) }),
     context: { ...access.platformContext, ...(bot ? { botToken: token } : {}) },
   };
 }

@@ -24,7 +24,11 @@ export async function connectBot(
   if (!form.chat.pattern.test(options.chat)) throw invalidInput("invalid_chat", `chat ${form.chat.message}`, "chat");
   let account: Account;
   try {
-    account = await definition.verifyChannel(apiFor(access), options.botToken, options.chat);
+    account = await definition.verifyChannel(
+      apiFor(access, { subject: { organizationId: actor.organizationId } }),
+      options.botToken,
+      options.chat,
+    );
   } catch (error) {
     if (!(error instanceof PlatformError)) throw error;
     const field = error.failure.kind === "token_invalid" && error.status === 401 ? "botToken" : "chat";

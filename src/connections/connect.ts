@@ -211,7 +211,10 @@ export async function completeConnect(
       grant = await definition.upgradeGrant(grant, (grantType, parameters) =>
         exchangeGrant(settings, grantType, parameters, grant),
       );
-    accounts = await definition.listAccounts(apiFor(access, { token: grant.accessToken }), access.platformContext);
+    accounts = await definition.listAccounts(
+      apiFor(access, { token: grant.accessToken, subject: { organizationId: attempt.organizationId } }),
+      access.platformContext,
+    );
   } catch (error) {
     if (!(error instanceof PlatformError)) throw error;
     if (error.failure.kind === "transient" || error.failure.kind === "ambiguous") {

@@ -210,6 +210,11 @@ export function notYetPropagated(error: PlatformError): PlatformError {
   );
 }
 
+const callSubject = (connection: Connection) => ({
+  organizationId: connection.organizationId,
+  connectionId: connection.id,
+});
+
 /** A cheap call with the connection's token; an expired token is refreshed once first. */
 export async function checkConnection(
   context: AppContext,
@@ -223,7 +228,7 @@ export async function checkConnection(
   if (!tokens) return connection.status;
   const account = { externalId: connection.externalId, details: connection.details };
   try {
-    const { api, context: platformContext } = platformCall(access, tokens.accessToken);
+    const { api, context: platformContext } = platformCall(access, tokens.accessToken, callSubject(connection));
     await access.definition.checkHealth(api, account, platformContext);
     await recordSuccess(context, connection);
     return "healthy";
@@ -261,7 +266,7 @@ export async function withFreshToken<T>(
       { message: "no token stored" },
     );
   try {
-    return await call(platformCall(access, tokens.accessToken, options.signal));
+    return await call(platformCall(access, tokens.accessToken, callSubject(connection), options.signal));
   } catch (error) {
     if (!(error instanceof PlatformError) || error.failure.kind !== "token_expired") throw error;
     const outcome = await refreshConnection(context, connection.id, { force: true });
@@ -276,7 +281,7 @@ export async function withFreshToken<T>(
     const renewedTokens = renewed && (await openTokens(context, renewed));
     if (!renewedTokens) throw error;
     try {
-      return await call(platformCall(access, renewedTokens.accessToken, options.signal));
+      return await call(platformCall(access, renewedTokens.accessToken, callSubject(connection), options.signal));
     } catch (retryError) {
       if (retryError instanceof PlatformError && retryError.failure.kind === "token_expired")
         throw notYetPropagated(retryError);

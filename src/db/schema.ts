@@ -15,6 +15,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import type { EventType } from "../monitoring/event-types.js";
 import type { PlatformId, PostOptions } from "../platforms/profiles.js";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
@@ -384,5 +385,30 @@ export const postTargets = pgTable(
       .where(sql`${table.remotePostId} is not null`),
     index("post_targets_due_idx").on(table.state, table.dueAt),
     index("post_targets_organization_idx").on(table.organizationId),
+  ],
+);
+
+/**
+ * Events waiting to be handed to their sinks (alerts, webhooks): an outbox written in the same
+ * transaction as the change, taken by one dispatcher at a time (FOR UPDATE SKIP LOCKED) and marked
+ * dispatched in the transaction that records what each sink made of it.
+ */
+export const monitoringEvents = pgTable(
+  "monitoring_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    organizationId: uuid("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    type: text("type").$type<EventType>().notNull(),
+    /** What a subscriber is told: the audit entry's target and details, never a secret. */
+    data: jsonb("data").$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    dispatchedAt: timestamp("dispatched_at", { withTimezone: true }),
+  },
+  (table) => [
+    index("monitoring_events_pending_idx")
+      .on(table.id)
+      .where(sql`dispatched_at is null`),
   ],
 );

@@ -6,6 +6,8 @@ import { deleteExpiredSessions } from "../auth/sessions.js";
 import { systemClock } from "../clock.js";
 import { startConnectionJobs } from "../connections/jobs.js";
 import { startPublishJobs } from "../posts/jobs.js";
+import { startEventDispatch } from "../monitoring/events.js";
+import { eventSinks } from "../monitoring/sinks.js";
 import { closeAll, type Database, type DatabaseHandle } from "../db/client.js";
 import { workerHeartbeats } from "../db/schema.js";
 import type { AppContext } from "../context.js";
@@ -69,6 +71,7 @@ export async function startWorker(options: {
     await boss.schedule(queues.purgeExpiredSessions, "17 * * * *");
     stops.push(await startConnectionJobs(context, logger));
     stops.push(await startPublishJobs(context, { id: worker.id, logger, fence: presence.fence }));
+    stops.push(startEventDispatch(context, eventSinks, logger));
     await beat(db, worker);
     timer = setInterval(() => {
       beat(db, worker).catch((error) => logger.error({ err: error }, "worker heartbeat failed"));

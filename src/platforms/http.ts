@@ -2,6 +2,7 @@ import type { ZodType } from "zod";
 import { systemClock, type Clock } from "../clock.js";
 import type { PlatformSettings } from "../config.js";
 import { PlatformError, type PlatformFailure } from "./failure.js";
+import { operationOf, type PlatformCallRecord, type StatusClass } from "./call-record.js";
 import type { PlatformId } from "./profiles.js";
 
 /** A failed answer, as a platform's classify() sees it. */
@@ -127,6 +128,19 @@ export interface ApiOptions {
   signal?: AbortSignal;
   /** The app's time, which waits a platform asks for are counted in; the system's when not given. */
   clock?: Clock;
+  /** Told of every call once it ends, answered or not (platform API health, metrics). */
+  observe?: (call: PlatformCallRecord) => void;
+}
+
+function statusClassOf(status: number): StatusClass {
+  return status >= 500 ? "5xx" : status >= 400 ? "4xx" : status >= 300 ? "3xx" : "2xx";
+}
+
+/** How a failed call ended: the platform's answer, or none (our deadline, or the network). */
+function endingOf(error: unknown): StatusClass {
+  if (error instanceof PlatformError && error.status !== undefined) return statusClassOf(error.status);
+  const cause = (error as { cause?: { name?: string } }).cause;
+  return cause?.name === "TimeoutError" ? "timeout" : "network";
 }
 
 export class Api {
@@ -153,6 +167,30 @@ export class Api {
   }
 
   async call<T>(schema: ZodType<T>, options: CallOptions): Promise<{ data: T; headers: Headers; status: number }> {
+    const started = performance.now();
+    const report = (statusClass: StatusClass, failureKind?: PlatformFailure["kind"]) =>
+      this.options.observe?.({
+        platform: this.platform,
+        operation: operationOf(options.method ?? "GET", options.absoluteUrl?.pathname ?? options.path),
+        statusClass,
+        ...(failureKind ? { failureKind } : {}),
+        durationMs: Math.round(performance.now() - started),
+        at: this.clock.now(),
+      });
+    try {
+      const answer = await this.exchange(schema, options);
+      report(statusClassOf(answer.status));
+      return answer;
+    } catch (error) {
+      report(endingOf(error), error instanceof PlatformError ? error.failure.kind : undefined);
+      throw error;
+    }
+  }
+
+  private async exchange<T>(
+    schema: ZodType<T>,
+    options: CallOptions,
+  ): Promise<{ data: T; headers: Headers; status: number }> {
     const method = options.method ?? "GET";
     const headers: Record<string, string> = {
       accept: "application/json",

@@ -135,7 +135,7 @@ export async function settle(
         })
         .where(and(eq(postTargets.id, target.id), eq(postTargets.claimedJobId, run.jobId)))
         .returning({ id: postTargets.id }),
-    (rows) => (rows.length > 0 && entry ? entry : null),
+    (rows) => (rows.length > 0 ? (entry ?? unknownEntry(target, changes)) : null),
   );
   if (updated.length === 0) {
     run.logger.warn({ targetId: target.id }, "another worker took this publication over; leaving it to them");
@@ -143,6 +143,17 @@ export async function settle(
   }
   await refreshPostStatus(context, target.postId);
   return true;
+}
+
+/** A target left for a person to settle is worth their attention, whatever path it ended by. */
+function unknownEntry(target: Target, changes: Partial<typeof postTargets.$inferInsert>): AuditEntry | null {
+  if (changes.state !== "unknown") return null;
+  return {
+    action: "post.unknown",
+    organizationId: target.organizationId,
+    target: { type: "post", id: target.postId },
+    details: { platform: target.platform, targetId: target.id, reason: changes.error, attempt: target.attempts },
+  };
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -175,7 +186,13 @@ export async function markPublished(
         action: "post.published",
         organizationId: target.organizationId,
         target: { type: "post", id: post.id },
-        details: { platform: target.platform, remoteId: result.remoteId, url: result.url, attempt: target.attempts },
+        details: {
+          platform: target.platform,
+          targetId: target.id,
+          remoteId: result.remoteId,
+          url: result.url,
+          attempt: target.attempts,
+        },
       },
     );
   } catch (error) {
@@ -199,7 +216,7 @@ export async function markFailed(context: AppContext, run: PublishRun, target: T
       action: "post.failed",
       organizationId: target.organizationId,
       target: { type: "post", id: post.id },
-      details: { platform: target.platform, reason: message, attempt: target.attempts },
+      details: { platform: target.platform, targetId: target.id, reason: message, attempt: target.attempts },
     },
   );
 }

@@ -1,0 +1,27 @@
+import type { PlatformCallRecord } from "../platforms/call-record.js";
+
+export type PlatformCallListener = (call: PlatformCallRecord) => void;
+
+/**
+ * Where the process's platform calls are reported: health aggregation and metrics subscribe. A
+ * listener runs synchronously after each call and must not throw or wait: a platform call is
+ * never slowed or failed by its observers.
+ */
+export class PlatformCallObservers {
+  private readonly listeners = new Set<PlatformCallListener>();
+
+  subscribe(listener: PlatformCallListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  record(call: PlatformCallRecord): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(call);
+      } catch {
+        // An observer's fault is its own; the call it observed went as it went.
+      }
+    }
+  }
+}
