@@ -85,7 +85,7 @@ const envSchema = z.object({
   MEDIA_MAX_BYTES: positiveInt.default(512 * 1024 * 1024),
   PUBLISH_MAX_ATTEMPTS: positiveInt.default(5),
   PUBLISH_STUCK_AFTER_SECONDS: positiveInt.default(120),
-  /** How long a platform may process a post's media (a LinkedIn video) before the post fails; Meta's containers have their own. */
+  /** How long a platform may process a post's media before the post fails, unless its module sets its own. */
   PUBLISH_PROCESSING_DEADLINE_SECONDS: positiveInt.default(1_800),
   PUBLISH_SWEEP_SECONDS: positiveInt.default(10),
   PLATFORM_TIMEOUT_MS: positiveInt.default(30_000),
