@@ -89,6 +89,11 @@ const envSchema = z.object({
   PUBLISH_PROCESSING_DEADLINE_SECONDS: positiveInt.default(1_800),
   PUBLISH_SWEEP_SECONDS: positiveInt.default(10),
   PLATFORM_TIMEOUT_MS: positiveInt.default(30_000),
+  /** Opens /metrics on the main listener to whoever presents it as a bearer token. */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (`openssl rand -hex 32` makes one)").optional(),
+  /** A listener of its own for /metrics, without a token: how a worker-only process is scraped. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default("127.0.0.1"),
 });
 
 /** The variables naming a platform's app at the platform: none for bot platforms. */
@@ -236,6 +241,11 @@ function buildConfig(env: z.infer<typeof envSchema>, platformEnv: Record<string,
       refreshAheadMs: env.CONNECTION_REFRESH_AHEAD_MINUTES * 60_000,
       refreshSweepSeconds: env.CONNECTION_REFRESH_SWEEP_SECONDS,
       healthCheckIntervalMs: env.CONNECTION_HEALTH_CHECK_MINUTES * 60_000,
+    },
+    /** Off unless a token or a port of its own is set: the public listener answers /metrics 404. */
+    metrics: {
+      token: env.METRICS_TOKEN,
+      listener: env.METRICS_PORT === undefined ? undefined : { host: env.METRICS_HOST, port: env.METRICS_PORT },
     },
     worker: {
       heartbeatIntervalMs: env.WORKER_HEARTBEAT_INTERVAL_MS,

@@ -4,6 +4,7 @@ import type { SandboxTwin } from "./connections/twin.js";
 import type { KeyedLock } from "./connections/lock.js";
 import type { Database } from "./db/client.js";
 import type { Queue } from "./jobs/queue.js";
+import type { Metrics } from "./monitoring/metrics/instruments.js";
 import type { PlatformCallObservers } from "./monitoring/platform-calls.js";
 import type { MasterKeyRing } from "./vault/keyring.js";
 import type { Vault } from "./vault/vault.js";
@@ -23,5 +24,7 @@ export interface AppContext {
   locks: KeyedLock;
   /** Every platform call this process makes, reported as it ends. */
   platformCalls: PlatformCallObservers;
+  /** This process's Prometheus metrics, in a registry of its own. */
+  metrics: Metrics;
   sandboxTwin?: SandboxTwin;
 }

@@ -12,6 +12,9 @@ import { startWorker, type Worker } from "./jobs/worker.js";
 import { keySource, MasterKeyRing } from "./vault/keyring.js";
 import { Vault } from "./vault/vault.js";
 import { PlatformCallObservers } from "./monitoring/platform-calls.js";
+import { collectFromDatabase } from "./monitoring/metrics/collectors.js";
+import { startMetricsListener } from "./monitoring/metrics/exposure.js";
+import { createMetrics, observePlatformCalls } from "./monitoring/metrics/instruments.js";
 
 export type ProcessRole = "all" | "api" | "worker";
 
@@ -20,6 +23,8 @@ export interface Runtime {
   queue: Queue;
   context: AppContext;
   http?: BuiltApp & { url: URL; port: number };
+  /** The port of METRICS_PORT's listener, when set (the one bound, when it is 0). */
+  metricsPort?: number;
   worker?: Worker;
   stop(): Promise<void>;
 }
@@ -54,6 +59,10 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
     opened.push(() => locks.close());
 
     let listening: URL | undefined;
+    const platformCalls = new PlatformCallObservers();
+    const metrics = createMetrics();
+    observePlatformCalls(metrics, platformCalls);
+    collectFromDatabase(metrics, { db: database.db, queue, staleAfterMs: config.worker.staleAfterMs, logger });
     const context: AppContext = {
       config,
       clock: options.clock ?? systemClock,
@@ -62,7 +71,8 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
       keyRing,
       queue,
       locks,
-      platformCalls: new PlatformCallObservers(),
+      platformCalls,
+      metrics,
       sandboxTwin: config.sandboxTwin ? options.sandboxTwin : undefined,
       publicUrl: () => {
         const url = config.http.publicUrl ?? listening;
@@ -70,6 +80,11 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
         return url;
       },
     };
+
+    const metricsListener = config.metrics.listener
+      ? await startMetricsListener({ metrics, logger, ...config.metrics.listener })
+      : undefined;
+    if (metricsListener) opened.push(() => metricsListener.server.close());
 
     let http: Runtime["http"];
     if (role !== "worker") {
@@ -90,9 +105,11 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
       context,
       http,
       worker,
+      metricsPort: metricsListener?.port,
       async stop() {
         await http?.app.close();
         await worker?.stop();
+        await metricsListener?.server.close();
         await queue.stop();
         await locks.close();
         await database.close();

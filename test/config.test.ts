@@ -53,6 +53,13 @@ describe("config", () => {
     }
   });
 
+  test("metrics are off unless a token or a port of their own is set; a short token is refused", () => {
+    assert.deepEqual(parseConfig({}).metrics, { token: undefined, listener: undefined });
+    assert.deepEqual(parseConfig({ METRICS_PORT: "9464" }).metrics.listener, { host: "127.0.0.1", port: 9464 });
+    assert.equal(problems({ METRICS_TOKEN: "short" }).length, 1);
+    assert.ok(problems({ METRICS_TOKEN: "short" })[0]!.startsWith("METRICS_TOKEN:"));
+  });
+
   test("booleans read 'false' as false", () => {
     assert.equal(parseConfig({ TRUST_PROXY: "false" }).http.trustProxy, false);
     assert.equal(parseConfig({ TRUST_PROXY: "true" }).http.trustProxy, true);

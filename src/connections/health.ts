@@ -188,12 +188,15 @@ export async function refreshConnection(
           },
         },
       );
+      context.metrics.tokenRefreshes.inc({ platform: connection.platform, outcome: "refreshed" });
       return "refreshed";
     } catch (error) {
       if (!(error instanceof PlatformError)) throw error;
       await recordFailure(context, connection, error);
       const refused = error.failure.kind === "token_invalid" || error.failure.kind === "token_expired";
-      return refused ? "refused" : "unavailable";
+      const outcome = refused ? "refused" : "unavailable";
+      context.metrics.tokenRefreshes.inc({ platform: connection.platform, outcome });
+      return outcome;
     }
   });
 }

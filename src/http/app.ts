@@ -21,6 +21,7 @@ import { mediaFiles } from "../posts/media.js";
 import { postRoutes } from "../posts/routes.js";
 import { authRoutes } from "../auth/routes.js";
 import { healthRoutes } from "../monitoring/routes.js";
+import { recordRequestDurations, registerMetricsRoute } from "../monitoring/metrics/exposure.js";
 import { organizationRoutes } from "../organizations/routes.js";
 import { projectPath } from "../paths.js";
 import { vaultControlRoutes } from "../vault/routes.js";
@@ -58,6 +59,7 @@ export async function buildApp(
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  recordRequestDurations(app, context.metrics);
 
   const allowedOrigins = new Set(context.config.http.publicUrl ? [context.config.http.publicUrl.origin] : []);
 
@@ -108,6 +110,7 @@ export async function buildApp(
   });
 
   await app.register(healthRoutes, context);
+  registerMetricsRoute(app, { metrics: context.metrics, token: context.config.metrics.token });
   await app.register(authRoutes, context);
   await app.register(organizationRoutes, context);
   await app.register(auditRoutes, context);

@@ -32,6 +32,8 @@ export interface Queue {
   boss: PgBoss;
   /** Jobs by state, straight from pg-boss's table: what /api/health reports. */
   counts(): Promise<Record<string, number>>;
+  /** Jobs by queue and state, for the queue depth metric. */
+  depths(): Promise<{ queue: string; state: string; total: number }[]>;
   /**
    * Starts now the waiting jobs of a queue whose `runAt` (in their data: when they may run by the
    * app's clock, in epoch milliseconds) has come. pg-boss waits out a job's start by the
@@ -73,6 +75,13 @@ export async function startQueue(handle: DatabaseHandle, config: Config, logger:
         sql`select state::text as state, count(*)::int as total from pgboss.job group by state`,
       );
       return Object.fromEntries(rows.map((row) => [row.state, Number(row.total)]));
+    },
+    async depths() {
+      const rows = await selectRows<{ queue: string; state: string; total: number }>(
+        handle.db,
+        sql`select name as queue, state::text as state, count(*)::int as total from pgboss.job group by name, state`,
+      );
+      return rows.map((row) => ({ ...row, total: Number(row.total) }));
     },
     async startDue(name, now) {
       await handle.db.execute(

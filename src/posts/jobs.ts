@@ -119,7 +119,15 @@ export async function startPublishJobs(
           inFlight.add(targetId);
           const run = { workerId: worker.id, jobId: job.id, signal: worker.fence(), logger };
           try {
-            await perPlatform(job.data.platform ?? "unknown", () => publishTarget(context, job.data, run));
+            const platform = job.data.platform ?? "unknown";
+            await perPlatform(platform, async () => {
+              const startedAt = performance.now();
+              try {
+                await publishTarget(context, job.data, run);
+              } finally {
+                context.metrics.publishJobDuration.observe({ platform }, (performance.now() - startedAt) / 1000);
+              }
+            });
           } catch (error) {
             // Not a platform answer but a fault of ours or of the database: the target stays
             // publishing under this worker's claim, and this worker's next sweep has it reconciled.

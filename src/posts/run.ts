@@ -141,8 +141,30 @@ export async function settle(
     run.logger.warn({ targetId: target.id }, "another worker took this publication over; leaving it to them");
     return false;
   }
+  countOutcome(context, target, changes.state);
   await refreshPostStatus(context, target.postId);
   return true;
+}
+
+/** What a settled state counts as in the publish metrics; a target back in the queue was requeued. */
+const outcomeOfState: Partial<Record<Target["state"], "published" | "failed" | "unknown" | "requeued">> = {
+  published: "published",
+  failed: "failed",
+  unknown: "unknown",
+  queued: "requeued",
+};
+
+/** Counted once the write is made, so a run that was taken over counts nothing. */
+function countOutcome(context: AppContext, target: Target, state: Target["state"] | undefined) {
+  const outcome = state && outcomeOfState[state];
+  if (!outcome) return;
+  const { publishOutcomes, publishLateness } = context.metrics;
+  publishOutcomes.inc({ platform: target.platform, outcome });
+  if (outcome !== "requeued")
+    publishLateness.observe(
+      { platform: target.platform, outcome },
+      Math.max(0, (context.clock.now() - target.dueAt.getTime()) / 1000),
+    );
 }
 
 /** A target left for a person to settle is worth their attention, whatever path it ended by. */
