@@ -56,7 +56,8 @@ async function run(label: string, appUrl: URL, sandbox: RunningSandbox) {
     await createOrganization(client, `Bench ${index}`);
     await connectThroughConsent(client, "x", { identity: "ava" });
     await connectThroughConsent(client, "x", { identity: "ben" });
-    await client.post("/api/social-media/telegram", { botToken: newsBot, chat: "@northwind_news" });
+    const bot = await client.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "@northwind_news" });
+    if (bot.status !== 201) throw new Error(`the bot did not connect: ${JSON.stringify(bot.body)}`);
     const accounts = (await client.get("/api/social-media/connections")).body.connections.map(
       (connection: { id: string }) => connection.id,
     );
