@@ -11,7 +11,7 @@ import { startQueue, type Queue } from "./jobs/queue.js";
 import { startWorker, type Worker } from "./jobs/worker.js";
 import { keySource, MasterKeyRing } from "./vault/keyring.js";
 import { Vault } from "./vault/vault.js";
-import { PlatformCallObservers } from "./monitoring/platform-calls.js";
+import { logPlatformCalls, PlatformCallObservers } from "./monitoring/platform-calls.js";
 
 export type ProcessRole = "all" | "api" | "worker";
 
@@ -54,6 +54,8 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
     opened.push(() => locks.close());
 
     let listening: URL | undefined;
+    const platformCalls = new PlatformCallObservers();
+    logPlatformCalls(platformCalls, logger);
     const context: AppContext = {
       config,
       clock: options.clock ?? systemClock,
@@ -62,7 +64,7 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
       keyRing,
       queue,
       locks,
-      platformCalls: new PlatformCallObservers(),
+      platformCalls,
       sandboxTwin: config.sandboxTwin ? options.sandboxTwin : undefined,
       publicUrl: () => {
         const url = config.http.publicUrl ?? listening;

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import type { Database, Transaction } from "../db/client.js";
 import { auditEvents } from "../db/schema.js";
+import { correlationFields } from "../correlation.js";
 import { recordEvent } from "../monitoring/events.js";
 
 export type AuditAction =
@@ -52,7 +53,8 @@ export async function recordAudit(db: Database | Transaction, entry: AuditEntry)
     targetId: entry.target?.id ?? null,
     ip: entry.ip ?? null,
     userAgent: entry.userAgent ?? null,
-    details: entry.details ?? {},
+    // The request's or job's correlation id: from an audit entry to the log lines behind it.
+    details: { ...entry.details, ...correlationFields() },
   });
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import cookie from "@fastify/cookie";
 import cors from "@fastify/cors";
@@ -28,6 +29,7 @@ import { guardSandboxControl, registerAuthorization, type RouteEntry } from "./a
 import type { AppContext } from "../context.js";
 import { registerErrorHandler, replyToClientError, replyWithError } from "./errors.js";
 import { registerTextSanitation } from "./text.js";
+import { withCorrelation } from "../correlation.js";
 
 export const webRoot = projectPath("dist/web");
 
@@ -47,6 +49,8 @@ export async function buildApp(
 ): Promise<BuiltApp> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
+    // A request's id is its correlation id, unique across processes, answered as x-request-id.
+    genReqId: () => randomUUID(),
     trustProxy: context.config.http.trustProxy,
     // Path parameters reach their route's schema, whose 400 names the field (the router's own
     // limit, 100, answered before any schema ran, and cut media URLs with long file names).
@@ -56,6 +60,10 @@ export async function buildApp(
     frameworkErrors: replyWithError,
     clientErrorHandler: replyToClientError,
   }).withTypeProvider<ZodTypeProvider>();
+  app.addHook("onRequest", (request, reply, done) => {
+    void reply.header("x-request-id", request.id);
+    withCorrelation(request.id, done);
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

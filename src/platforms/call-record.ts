@@ -17,6 +17,8 @@ export interface PlatformCallRecord {
   at: number;
   organizationId?: string;
   connectionId?: string;
+  /** The request's or job's correlation id the call was made under. */
+  correlationId?: string;
 }
 
 /** A path segment that names one thing (a numeric id, a URN, a long opaque token) rather than a resource. */

@@ -1,5 +1,6 @@
 import type { ZodType } from "zod";
 import { systemClock, type Clock } from "../clock.js";
+import { correlationFields } from "../correlation.js";
 import type { PlatformSettings } from "../config.js";
 import { PlatformError, type PlatformFailure } from "./failure.js";
 import { operationOf, type PlatformCallRecord, type StatusClass } from "./call-record.js";
@@ -176,6 +177,7 @@ export class Api {
         ...(failureKind ? { failureKind } : {}),
         durationMs: Math.round(performance.now() - started),
         at: this.clock.now(),
+        ...correlationFields(),
       });
     try {
       const answer = await this.exchange(schema, options);
