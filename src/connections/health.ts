@@ -191,6 +191,11 @@ export async function refreshConnection(
       return "refreshed";
     } catch (error) {
       if (!(error instanceof PlatformError)) throw error;
+      // The lock goes with its database session (a server restart), so another process may have
+      // renewed meanwhile with the same refresh token, which a rotating platform then refuses to
+      // us: its tokens stand, and ours is no sign the grant is gone.
+      const current = await connectionById(context.db, connectionId);
+      if (current && current.refreshTokenCiphertext !== connection.refreshTokenCiphertext) return "not_due";
       await recordFailure(context, connection, error);
       const refused = error.failure.kind === "token_invalid" || error.failure.kind === "token_expired";
       return refused ? "refused" : "unavailable";
