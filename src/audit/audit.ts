@@ -53,8 +53,8 @@ export async function recordAudit(db: Database | Transaction, entry: AuditEntry)
     targetId: entry.target?.id ?? null,
     ip: entry.ip ?? null,
     userAgent: entry.userAgent ?? null,
-    // The request's or job's correlation id: from an audit entry to the log lines behind it.
-    details: { ...entry.details, ...correlationFields() },
+    details: entry.details ?? {},
+    correlationId: correlationFields().correlationId ?? null,
   });
 }
 

@@ -131,6 +131,8 @@ export const auditEvents = pgTable(
     ip: text("ip"),
     userAgent: text("user_agent"),
     details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
+    /** The request's or job's correlation id: from an entry to the log lines behind it. */
+    correlationId: text("correlation_id"),
     createdAt: createdAt(),
   },
   (table) => [

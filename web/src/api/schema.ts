@@ -889,6 +889,7 @@ export interface paths {
                 details: {
                   [key: string]: unknown;
                 };
+                correlationId: string | null;
                 /** Format: date-time */
                 createdAt: string;
               }[];
