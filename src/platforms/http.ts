@@ -132,12 +132,12 @@ export interface ApiOptions {
   observe?: (call: PlatformCallRecord) => void;
 }
 
-function statusClassOf(status: number): StatusClass {
+export function statusClassOf(status: number): StatusClass {
   return status >= 500 ? "5xx" : status >= 400 ? "4xx" : status >= 300 ? "3xx" : "2xx";
 }
 
 /** How a failed call ended: the platform's answer, or none (our deadline, or the network). */
-function endingOf(error: unknown): StatusClass {
+export function endingOf(error: unknown): StatusClass {
   if (error instanceof PlatformError && error.status !== undefined) return statusClassOf(error.status);
   const cause = (error as { cause?: { name?: string } }).cause;
   return cause?.name === "TimeoutError" ? "timeout" : "network";

@@ -1,6 +1,7 @@
 import * as oauth from "oauth4webapi";
 import { systemClock, type Clock } from "../clock.js";
-import { isLoopback, joinPath, PRODUCT_USER_AGENT, retryAfter } from "./http.js";
+import { operationOf, type PlatformCallRecord } from "./call-record.js";
+import { endingOf, isLoopback, joinPath, PRODUCT_USER_AGENT, retryAfter, statusClassOf } from "./http.js";
 import { PlatformError, type GrantTokens, type OAuth2Spec, type PlatformFailure, type PlatformId } from "./platform.js";
 import { platformProfiles } from "./profiles.js";
 import { withErrorStatus, withGraphErrors, withoutIdToken, withTokenType, type FetchQuirk } from "./oauth-quirks.js";
@@ -20,6 +21,8 @@ export interface OAuthClientSettings {
   timeoutMs: number;
   /** The app's time, which token lifetimes and waits are counted in; the system's when not given. */
   clock?: Clock;
+  /** Told of every token endpoint request once it ends, as Api.call tells of every other call. */
+  observe?: (call: PlatformCallRecord) => void;
 }
 
 function clockOf(settings: OAuthClientSettings): Clock {
@@ -276,6 +279,33 @@ function asPlatformError(settings: OAuthClientSettings, error: unknown): Platfor
   );
 }
 
+/**
+ * A token endpoint request, reported as it ends like every call through Api.call: an answer
+ * that failed verification was still an answer (2xx), whatever it said.
+ */
+async function observed<T>(settings: OAuthClientSettings, path: string, request: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const report = (statusClass: PlatformCallRecord["statusClass"], failure?: PlatformFailure) =>
+    settings.observe?.({
+      platform: settings.platform,
+      operation: operationOf("POST", path),
+      statusClass,
+      ...(failure ? { failureKind: failure.kind } : {}),
+      durationMs: Math.round(performance.now() - started),
+      at: clockOf(settings).now(),
+    });
+  try {
+    const result = await request();
+    report("2xx");
+    return result;
+  } catch (error) {
+    const failure = asPlatformError(settings, error);
+    const answered = failure.status !== undefined ? statusClassOf(failure.status) : undefined;
+    report(answered ?? (failure.platformCode === UNVERIFIED ? "2xx" : endingOf(failure)), failure.failure);
+    throw failure;
+  }
+}
+
 export async function exchangeCode(
   settings: OAuthClientSettings,
   options: { callbackUrl: URL; expectedState: string; redirectUri: string; codeVerifier?: string },
@@ -290,19 +320,21 @@ export async function exchangeCode(
       options.callbackUrl,
       options.expectedState,
     );
-    const response = await oauth.authorizationCodeGrantRequest(
-      as,
-      client,
-      clientAuthentication(settings),
-      parameters,
-      options.redirectUri,
-      settings.spec.pkce && options.codeVerifier ? options.codeVerifier : oauth.nopkce,
-      requestOptions(settings),
-    );
-    const answer = await oauth.processAuthorizationCodeResponse(as, client, response, { requireIdToken: openId });
-    // The claims were checked above (issuer, audience, expiry); the signature against the keys the platform publishes.
-    if (openId) await oauth.validateApplicationLevelSignature(as, response, keyRequestOptions(settings));
-    return toGrant(answer, settings);
+    return await observed(settings, settings.spec.tokenPath, async () => {
+      const response = await oauth.authorizationCodeGrantRequest(
+        as,
+        client,
+        clientAuthentication(settings),
+        parameters,
+        options.redirectUri,
+        settings.spec.pkce && options.codeVerifier ? options.codeVerifier : oauth.nopkce,
+        requestOptions(settings),
+      );
+      const answer = await oauth.processAuthorizationCodeResponse(as, client, response, { requireIdToken: openId });
+      // The claims were checked above (issuer, audience, expiry); the signature against the keys the platform publishes.
+      if (openId) await oauth.validateApplicationLevelSignature(as, response, keyRequestOptions(settings));
+      return toGrant(answer, settings);
+    });
   } catch (error) {
     throw asPlatformError(settings, error);
   }
@@ -319,14 +351,17 @@ export async function refreshGrant(settings: OAuthClientSettings, grant: GrantTo
   const as = authorizationServer(settings);
   const client = clientOf(settings);
   try {
-    const response = await oauth.refreshTokenGrantRequest(
-      as,
-      client,
-      clientAuthentication(settings),
-      grant.refreshToken,
-      requestOptions(settings),
-    );
-    return toGrant(await oauth.processRefreshTokenResponse(as, client, response), settings, grant);
+    const refreshToken = grant.refreshToken;
+    return await observed(settings, settings.spec.tokenPath, async () => {
+      const response = await oauth.refreshTokenGrantRequest(
+        as,
+        client,
+        clientAuthentication(settings),
+        refreshToken,
+        requestOptions(settings),
+      );
+      return toGrant(await oauth.processRefreshTokenResponse(as, client, response), settings, grant);
+    });
   } catch (error) {
     throw asPlatformError(settings, error);
   }
@@ -342,15 +377,17 @@ export async function exchangeGrant(
   const as = authorizationServer(settings);
   const client = clientOf(settings);
   try {
-    const response = await oauth.genericTokenEndpointRequest(
-      as,
-      client,
-      clientAuthentication(settings),
-      grantType,
-      parameters,
-      requestOptions(settings),
-    );
-    return toGrant(await oauth.processGenericTokenEndpointResponse(as, client, response), settings, previous);
+    return await observed(settings, settings.spec.tokenPath, async () => {
+      const response = await oauth.genericTokenEndpointRequest(
+        as,
+        client,
+        clientAuthentication(settings),
+        grantType,
+        parameters,
+        requestOptions(settings),
+      );
+      return toGrant(await oauth.processGenericTokenEndpointResponse(as, client, response), settings, previous);
+    });
   } catch (error) {
     throw asPlatformError(settings, error);
   }
@@ -358,11 +395,14 @@ export async function exchangeGrant(
 
 export async function revokeToken(settings: OAuthClientSettings, token: string): Promise<void> {
   const as = authorizationServer(settings);
-  if (!as.revocation_endpoint) return;
+  const revokePath = settings.spec.revokePath;
+  if (!as.revocation_endpoint || !revokePath) return;
   const client = clientOf(settings);
   try {
-    await oauth.processRevocationResponse(
-      await oauth.revocationRequest(as, client, clientAuthentication(settings), token, requestOptions(settings)),
+    await observed(settings, revokePath, async () =>
+      oauth.processRevocationResponse(
+        await oauth.revocationRequest(as, client, clientAuthentication(settings), token, requestOptions(settings)),
+      ),
     );
   } catch (error) {
     throw asPlatformError(settings, error);
