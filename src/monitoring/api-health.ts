@@ -56,17 +56,22 @@ function emptyWindow(windowMs: number): WindowHealth {
   };
 }
 
-export function stateOf(window: Omit<WindowHealth, "state">, slowP95Ms: number): ApiState {
-  const { calls } = window;
+/** What a window's state is decided on: its calls, those that failed on the platform's side, and its p95. */
+export interface StateEvidence {
+  calls: number;
+  /** Unanswered (network, timeout) or answered 5xx. */
+  outages: number;
+  /** Outages, and calls the platform failed otherwise (transient, ambiguous, rate limited). */
+  platformFailures: number;
+  p95Ms?: number;
+}
+
+export function stateOf(evidence: StateEvidence, slowP95Ms: number): ApiState {
+  const { calls } = evidence;
   if (calls === 0) return "operational";
-  const outages = outageClasses.reduce((sum, statusClass) => sum + (window.callsByStatusClass[statusClass] ?? 0), 0);
-  if (calls >= stateThresholds.minCallsForDown && outages / calls >= stateThresholds.downShare) return "down";
-  const platformSide = Math.max(
-    outages,
-    platformSideKinds.reduce((sum, kind) => sum + (window.failuresByKind[kind] ?? 0), 0),
-  );
-  if (platformSide / calls >= stateThresholds.degradedShare) return "degraded";
-  if (window.latencyMs && window.latencyMs.p95 > slowP95Ms) return "degraded";
+  if (calls >= stateThresholds.minCallsForDown && evidence.outages / calls >= stateThresholds.downShare) return "down";
+  if (evidence.platformFailures / calls >= stateThresholds.degradedShare) return "degraded";
+  if (evidence.p95Ms !== undefined && evidence.p95Ms > slowP95Ms) return "degraded";
   return "operational";
 }
 
@@ -124,9 +129,17 @@ export async function platformApiHealth(
     PlatformId,
     WindowHealth
   >;
+  const evidence = new Map<PlatformId, StateEvidence>();
   for (const group of groups) {
     const window = health[group.platform];
     if (!window) continue;
+    const counted = evidence.get(group.platform) ?? { calls: 0, outages: 0, platformFailures: 0 };
+    const outage = outageClasses.includes(group.statusClass);
+    counted.calls += group.calls;
+    if (outage) counted.outages += group.calls;
+    if (outage || (group.failureKind && platformSideKinds.includes(group.failureKind)))
+      counted.platformFailures += group.calls;
+    evidence.set(group.platform, counted);
     window.calls += group.calls;
     window.callsByStatusClass[group.statusClass] = (window.callsByStatusClass[group.statusClass] ?? 0) + group.calls;
     if (group.failureKind)
@@ -140,13 +153,15 @@ export async function platformApiHealth(
     const window = health[last.platform];
     if (window) window.lastError = { ...last, at: new Date(last.at) };
   }
-  for (const window of Object.values(health)) {
-    if (window.calls > 0) {
-      const failed = Object.values(window.failuresByKind).reduce((sum, count) => sum + count, 0);
-      window.errorRate = failed / window.calls;
-      window.successRate = 1 - window.errorRate;
-    }
-    window.state = stateOf(window, context.config.monitoring.slowP95Ms);
+  for (const [platform, window] of Object.entries(health) as [PlatformId, WindowHealth][]) {
+    if (window.calls === 0) continue;
+    const failed = Object.values(window.failuresByKind).reduce((sum, count) => sum + count, 0);
+    window.errorRate = failed / window.calls;
+    window.successRate = 1 - window.errorRate;
+    window.state = stateOf(
+      { ...evidence.get(platform)!, ...(window.latencyMs ? { p95Ms: window.latencyMs.p95 } : {}) },
+      context.config.monitoring.slowP95Ms,
+    );
   }
   return health;
 }

@@ -59,12 +59,20 @@ export function startCallLog(context: AppContext, logger: Logger): CallLog {
     }
   };
 
-  /** One write at a time; a flush waits for the one under way, then writes until nothing full is left. */
-  const flush = (): Promise<void> => {
+  /**
+   * One write at a time. A tick writes full batches and one partial one; `everything` (an
+   * explicit flush) writes until nothing waits. Either stops at a refused write, left for the next tick.
+   */
+  const flush = (options: { everything?: boolean } = {}): Promise<void> => {
     writing ??= (async () => {
       try {
-        do await write();
-        while (waiting.length >= CALL_BATCH_SIZE && failedAttempts === 0);
+        let more = true;
+        while (more) {
+          const before = waiting.length;
+          await write();
+          const progressed = waiting.length < before;
+          more = progressed && (options.everything ? waiting.length > 0 : waiting.length >= CALL_BATCH_SIZE);
+        }
       } finally {
         writing = undefined;
       }
@@ -93,18 +101,14 @@ export function startCallLog(context: AppContext, logger: Logger): CallLog {
   return {
     flush: async () => {
       await writing;
-      await flush();
+      await flush({ everything: true });
     },
     async stop() {
       unsubscribe();
       clearInterval(timer);
       await writing;
-      while (waiting.length > 0) {
-        const before = waiting.length;
-        await write();
-        // Stopping waits for no retries: what the database refuses now is lost with the process.
-        if (waiting.length === before) break;
-      }
+      // Stopping waits for no retries: what the database refuses now is lost with the process.
+      await flush({ everything: true });
     },
   };
 }

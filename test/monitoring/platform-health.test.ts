@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { eq, sql } from "drizzle-orm";
 import { platformCalls } from "../../src/db/schema.js";
 import { pruneCallLog } from "../../src/monitoring/call-log.js";
 import type { PlatformCallRecord } from "../../src/platforms/call-record.js";
@@ -218,6 +219,26 @@ for (const backend of backends) {
       assert.ok(exchange!.organizationId);
       assert.equal(refresh!.statusClass, "2xx");
       assert.equal(refresh!.connectionId, xConnection);
+    });
+
+    test("a database refusing the call log fails no platform call; the refused records are dropped, later ones kept", async () => {
+      const { context } = app.runtime;
+      const recorded = async () =>
+        (await context.db.select().from(platformCalls).where(eq(platformCalls.operation, "GET /2/users/me"))).length;
+      const before = await recorded();
+      await context.db.execute(sql`
+        create function refuse_platform_calls() returns trigger language plpgsql as $$
+        begin raise exception 'platform_calls refused for the test'; end $$`);
+      await context.db.execute(sql`
+        create trigger refuse_platform_calls before insert on platform_calls
+        for each statement execute function refuse_platform_calls()`);
+      await check();
+      for (let attempt = 0; attempt < 3; attempt++) await app.runtime.callLog.flush();
+      await context.db.execute(sql`drop trigger refuse_platform_calls on platform_calls`);
+      await context.db.execute(sql`drop function refuse_platform_calls()`);
+      await check();
+      await app.runtime.callLog.flush();
+      assert.equal(await recorded(), before + 1, "the refused call's record was dropped, the next one written");
     });
 
     test("calls older than the retention are pruned; recent ones stay", async () => {
