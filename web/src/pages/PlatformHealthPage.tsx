@@ -37,8 +37,9 @@ function PlatformHealthCard({ health, window }: { health: PlatformHealth; window
         <h2 className="health-title">
           <PlatformMark platform={health.platform} /> {platformProfiles[health.platform].name}
         </h2>
-        <span className={`status api-state-${health.api.state}`} title="Over the last five minutes">
-          {stateLabels[health.api.state]}
+        <span className="health-state">
+          <span className="muted small">last 5 min</span>
+          <span className={`status api-state-${health.api.state}`}>{stateLabels[health.api.state]}</span>
         </span>
       </div>
       <dl className="facts health-facts">
@@ -88,17 +89,20 @@ function PlatformHealthCard({ health, window }: { health: PlatformHealth; window
   );
 }
 
-function ErrorsTable({ canResolve }: { canResolve: boolean }) {
+type Scope = "organization" | "all";
+
+function ErrorsTable({ canResolve, scope }: { canResolve: boolean; scope: Scope }) {
   const [platform, setPlatform] = useState<PlatformId | "">("");
   const [resolved, setResolved] = useState<"" | "true" | "false">("false");
   const [errorType, setErrorType] = useState<ConnectionErrorRecord["errorType"] | "">("");
   const queryClient = useQueryClient();
   const errors = useInfiniteQuery({
-    queryKey: ["connection-errors", platform, resolved, errorType],
+    queryKey: ["connection-errors", scope, platform, resolved, errorType],
     initialPageParam: 0,
     queryFn: ({ pageParam }) =>
       api("GET", "/api/social-media/errors", {
         query: {
+          scope,
           limit: 50,
           platform: platform || undefined,
           resolved: resolved || undefined,
@@ -221,9 +225,10 @@ export function PlatformHealthPage() {
   const { activeOrganization } = useSession();
   const role = activeOrganization!.role;
   const [window, setWindow] = useState<WindowName>("1h");
+  const [scope, setScope] = useState<Scope>("organization");
   const health = useQuery({
-    queryKey: ["platform-health"],
-    queryFn: () => api("GET", "/api/social-media/health"),
+    queryKey: ["platform-health", scope],
+    queryFn: () => api("GET", "/api/social-media/health", { query: { scope } }),
     refetchInterval: REFRESH_MS,
   });
 
@@ -231,7 +236,7 @@ export function PlatformHealthPage() {
     <>
       <PageHeader
         title="Platform health"
-        description="How each platform's API has answered this organization's calls, and the errors its accounts met. Refreshed every 30 seconds."
+        description="How each platform's API has answered recent calls, and the errors accounts met. Refreshed every 30 seconds."
       />
       <div className="filters">
         <SelectField
@@ -246,6 +251,17 @@ export function PlatformHealthPage() {
             </option>
           ))}
         </SelectField>
+        {role === "SUPER_ADMIN" ? (
+          <SelectField
+            label="Scope"
+            name="scope"
+            value={scope}
+            onChange={(event) => setScope(event.target.value as Scope)}
+          >
+            <option value="organization">This organization</option>
+            <option value="all">All organizations</option>
+          </SelectField>
+        ) : null}
       </div>
       <FormError error={health.error} />
       <div className="platform-grid">
@@ -253,7 +269,8 @@ export function PlatformHealthPage() {
           <PlatformHealthCard key={platform.platform} health={platform} window={window} />
         ))}
       </div>
-      <ErrorsTable canResolve={can(role, "errors:resolve")} />
+      {/* Resolving is done in the incident's own organization, so not from the installation-wide view. */}
+      <ErrorsTable canResolve={can(role, "errors:resolve") && scope === "organization"} scope={scope} />
     </>
   );
 }
