@@ -4,14 +4,8 @@ import { hashSecret } from "../auth/sessions.js";
 import type { AppContext } from "../context.js";
 import { oauthAttempts } from "../db/schema.js";
 import { conflict, invalidInput } from "../errors.js";
-import {
-  authorizeUrl,
-  exchangeCode,
-  exchangeGrant,
-  newCodeVerifier,
-  newState,
-  UNVERIFIED,
-} from "../platforms/oauth.js";
+import { authorizeUrl, exchangeCode, exchangeGrant, newCodeVerifier, newState } from "../platforms/oauth.js";
+import { UNVERIFIED } from "../platforms/oauth-verification.js";
 import { isBotPlatform, PlatformError, type Account, type GrantTokens } from "../platforms/platform.js";
 import type { PlatformId } from "../platforms/profiles.js";
 import { fileError } from "./errors.js";

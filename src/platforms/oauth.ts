@@ -3,8 +3,8 @@ import { systemClock, type Clock } from "../clock.js";
 import { operationOf, type PlatformCallRecord } from "./call-record.js";
 import { endingOf, isLoopback, joinPath, PRODUCT_USER_AGENT, retryAfter, statusClassOf } from "./http.js";
 import { PlatformError, type GrantTokens, type OAuth2Spec, type PlatformFailure, type PlatformId } from "./platform.js";
-import { platformProfiles } from "./profiles.js";
 import { withErrorStatus, withGraphErrors, withoutIdToken, withTokenType, type FetchQuirk } from "./oauth-quirks.js";
+import { UNVERIFIED, unverifiedAnswer } from "./oauth-verification.js";
 
 /**
  * Token exchange, refresh and revocation for every OAuth platform, by oauth4webapi, from each
@@ -162,45 +162,6 @@ function toGrant(
   };
 }
 
-/** The code of a PlatformError for an answer that failed verification: not the platform's refusal, nor the app's credentials. */
-export const UNVERIFIED = "unverified_answer";
-
-const VERIFICATION_CODES = new Set<string>([
-  oauth.JWT_CLAIM_COMPARISON,
-  oauth.JWT_TIMESTAMP_CHECK,
-  oauth.KEY_SELECTION,
-  oauth.INVALID_RESPONSE,
-]);
-
-/** What failed verification in an authorization response or ID token, in words naming the values that disagree. */
-function unverifiedAnswer(settings: OAuthClientSettings, error: unknown) {
-  if (!(error instanceof oauth.OperationProcessingError) || !VERIFICATION_CODES.has(error.code ?? "")) return undefined;
-  if (error.cause instanceof Response) return undefined;
-  const as = authorizationServer(settings);
-  const name = platformProfiles[settings.platform].name;
-  const cause = (error.cause ?? {}) as {
-    claim?: string;
-    claims?: Record<string, unknown>;
-    parameters?: URLSearchParams;
-  };
-  const claims = cause.claims ?? {};
-  if (cause.parameters && error.message.includes('"iss"'))
-    return `${name}'s sign-in answer names its issuer as ${cause.parameters.get("iss") ?? "nobody"}, expected ${as.issuer}.`;
-  switch (cause.claim) {
-    case "iss":
-      return `${name}'s ID token was issued by ${String(claims.iss)}, expected ${as.issuer}.`;
-    case "aud":
-    case "azp":
-      return `${name}'s ID token is for ${JSON.stringify(claims[cause.claim])}, not this app's client id ${settings.clientId}.`;
-    case "exp":
-      return `${name}'s ID token expired at ${new Date(Number(claims.exp) * 1000).toISOString()}.`;
-  }
-  if (error.message.includes("signature") || error.code === oauth.KEY_SELECTION)
-    return `${name}'s ID token is not signed by a key published at ${as.jwks_uri}.`;
-  if (error.message.includes('"id_token"')) return `${name} answered no ID token to a sign-in that asked for one.`;
-  return `${name}'s sign-in answer could not be verified (${error.message}).`;
-}
-
 /**
  * oauth4webapi's errors, as the product's failure kinds. Only the platform's refusal of the
  * grant (its `refusals`) means the connection is gone; an overloaded, unreachable or garbled
@@ -243,7 +204,10 @@ function asPlatformError(settings: OAuthClientSettings, error: unknown): Platfor
       { message: "client authentication failed", status: error.status, cause: error },
     );
   }
-  const unverified = unverifiedAnswer(settings, error);
+  const unverified = unverifiedAnswer(
+    { platform: settings.platform, clientId: settings.clientId, server: authorizationServer(settings) },
+    error,
+  );
   if (unverified) {
     return new PlatformError(
       platform,
