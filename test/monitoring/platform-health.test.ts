@@ -9,7 +9,7 @@ import { HttpClient } from "../support/client.js";
 import { backends } from "../support/postgres.js";
 import { startSandbox, type RunningSandbox } from "../sandbox/support.js";
 import { connectThroughConsent, newsBot, startAppWithSandbox, type TestApp } from "../connections/support.js";
-import { connectionIds, settled } from "../posts/support.js";
+import { connectionIds, settled, settledPassingBackoff } from "../posts/support.js";
 
 interface WindowView {
   calls: number;
@@ -36,6 +36,7 @@ for (const backend of backends) {
     let member: HttpClient;
     let outsider: HttpClient;
     let adminId: string;
+    let organizationId: string;
     let xConnection: string;
     let passTime: (milliseconds: number) => Promise<void>;
     const calls: PlatformCallRecord[] = [];
@@ -46,7 +47,7 @@ for (const backend of backends) {
       app.runtime.context.platformCalls.subscribe((call) => calls.push(call));
       admin = app.client();
       adminId = (await signUp(admin)).id;
-      await createOrganization(admin, "Health Co");
+      organizationId = (await createOrganization(admin, "Health Co")).id;
       await connectThroughConsent(admin, "x", { identity: "ava" });
       const bot = await admin.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "@northwind_news" });
       assert.equal(bot.status, 201, JSON.stringify(bot.body));
@@ -142,6 +143,29 @@ for (const backend of backends) {
       assert.equal(x.windows["24h"].failuresByKind.transient, 5);
     });
 
+    test("a post whose first attempt met a 5xx is published after all, and the platform shows degraded meanwhile", async () => {
+      await fault({ prefix: "x", method: "POST", path: "/2/tweets", mode: "error", status: 503, count: 1 });
+      const created = await admin.post("/api/posts", { content: "Through a bad minute", connectionIds: [xConnection] });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const post = await settledPassingBackoff(admin, created.body.post.id, passTime, 60_000);
+      assert.equal(post.targets[0].state, "published");
+
+      const recent = (await health(admin))("x").api.windows["5m"];
+      const tweets = calls.filter((call) => call.operation === "POST /2/tweets");
+      assert.deepEqual(
+        tweets.map((call) => [call.statusClass, call.failureKind]),
+        [
+          ["5xx", "ambiguous"],
+          ["2xx", undefined],
+        ],
+        "a write answered 5xx may have landed: ambiguous, reconciled, then sent again",
+      );
+      assert.equal(recent.failuresByKind.ambiguous, 1);
+      assert.equal(recent.callsByStatusClass["5xx"], 1);
+      assert.equal(recent.lastError?.operation, "POST /2/tweets");
+      assert.equal(recent.state, "degraded", `1 of ${recent.calls} calls failed on the platform's side`);
+    });
+
     test("repeated failures are one incident counting its occurrences; the next success resolves it by itself", async () => {
       await check();
       assert.deepEqual(await openXErrors(), [], "the success before resolved what was open");
@@ -192,8 +216,8 @@ for (const backend of backends) {
     });
 
     test("other organizations see neither the incidents nor the calls; scope=all is a SUPER_ADMIN's", async () => {
-      const theirs = await outsider.get("/api/social-media/errors");
-      assert.deepEqual(theirs.body.errors, []);
+      const theirErrors = await outsider.get("/api/social-media/errors");
+      assert.deepEqual(theirErrors.body.errors, []);
       assert.equal((await health(outsider))("x").api.windows["1h"].calls, 0);
 
       const refused = await member.get("/api/social-media/health?scope=all");
@@ -202,21 +226,34 @@ for (const backend of backends) {
       const wrong = await admin.get("/api/social-media/health?scope=everyone");
       assert.equal(wrong.status, 400);
       assert.equal(wrong.body.error.field, "scope");
+      // This organization's 5xx answers so far: 5 + 3 + 1 checks and one post.
+      assert.equal((await health(admin))("x").api.windows["1h"].callsByStatusClass["5xx"], 10);
+
       // The installation's first account is its SUPER_ADMIN, and sees every organization's calls.
-      const everyone = await health(admin, "/api/social-media/health?scope=all");
-      assert.equal(everyone("x").api.windows["1h"].callsByStatusClass["5xx"], 9);
+      await connectThroughConsent(outsider, "x", { identity: "ben" });
+      const hourOfX = async (client: HttpClient, path?: string) => (await health(client, path))("x").api.windows["1h"];
+      const [mine, theirs, everyone] = [
+        await hourOfX(admin),
+        await hourOfX(outsider),
+        await hourOfX(admin, "/api/social-media/health?scope=all"),
+      ];
+      assert.ok(theirs.calls > 0 && theirs.callsByStatusClass["5xx"] === undefined, JSON.stringify(theirs));
+      assert.equal(everyone.calls, mine.calls + theirs.calls);
+      assert.equal(everyone.callsByStatusClass["5xx"], 10);
     });
 
     test("token endpoint requests are observed like every other call, with their connection", async () => {
       const refreshed = await admin.post(`/api/social-media/connections/${xConnection}/refresh`);
       assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
       assert.equal(refreshed.body.outcome, "refreshed");
-      const tokenRequests = calls.filter((call) => call.platform === "x" && call.operation === "POST /2/oauth2/token");
+      const tokenRequests = calls.filter(
+        (call) =>
+          call.platform === "x" && call.operation === "POST /2/oauth2/token" && call.organizationId === organizationId,
+      );
       // The code exchange when connecting, before the connection existed; then the refresh, the connection's.
       assert.equal(tokenRequests.length, 2, JSON.stringify(tokenRequests));
       const [exchange, refresh] = tokenRequests;
       assert.equal(exchange!.connectionId, undefined);
-      assert.ok(exchange!.organizationId);
       assert.equal(refresh!.statusClass, "2xx");
       assert.equal(refresh!.connectionId, xConnection);
     });
