@@ -89,6 +89,9 @@ const envSchema = z.object({
   PUBLISH_PROCESSING_DEADLINE_SECONDS: positiveInt.default(1_800),
   PUBLISH_SWEEP_SECONDS: positiveInt.default(10),
   PLATFORM_TIMEOUT_MS: positiveInt.default(30_000),
+  PLATFORM_CALLS_RETENTION_DAYS: positiveInt.default(7),
+  PLATFORM_CALLS_FLUSH_MS: positiveInt.default(1_000),
+  PLATFORM_HEALTH_SLOW_P95_MS: positiveInt.default(10_000),
 });
 
 /** The variables naming a platform's app at the platform: none for bot platforms. */
@@ -236,6 +239,14 @@ function buildConfig(env: z.infer<typeof envSchema>, platformEnv: Record<string,
       refreshAheadMs: env.CONNECTION_REFRESH_AHEAD_MINUTES * 60_000,
       refreshSweepSeconds: env.CONNECTION_REFRESH_SWEEP_SECONDS,
       healthCheckIntervalMs: env.CONNECTION_HEALTH_CHECK_MINUTES * 60_000,
+    },
+    monitoring: {
+      /** Platform calls older than this are deleted by the hourly maintenance job. */
+      callRetentionMs: env.PLATFORM_CALLS_RETENTION_DAYS * 86_400_000,
+      /** How often buffered platform calls are written (sooner when a batch fills). */
+      callFlushIntervalMs: env.PLATFORM_CALLS_FLUSH_MS,
+      /** A platform whose 95th percentile latency over five minutes is above this is degraded. */
+      slowP95Ms: env.PLATFORM_HEALTH_SLOW_P95_MS,
     },
     worker: {
       heartbeatIntervalMs: env.WORKER_HEARTBEAT_INTERVAL_MS,

@@ -12,6 +12,7 @@ import { startWorker, type Worker } from "./jobs/worker.js";
 import { keySource, MasterKeyRing } from "./vault/keyring.js";
 import { Vault } from "./vault/vault.js";
 import { logPlatformCalls, PlatformCallObservers } from "./monitoring/platform-calls.js";
+import { startCallLog, type CallLog } from "./monitoring/call-log.js";
 
 export type ProcessRole = "all" | "api" | "worker";
 
@@ -21,6 +22,8 @@ export interface Runtime {
   context: AppContext;
   http?: BuiltApp & { url: URL; port: number };
   worker?: Worker;
+  /** Every platform call this process makes, written in batches for platform API health. */
+  callLog: CallLog;
   stop(): Promise<void>;
 }
 
@@ -73,6 +76,9 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
       },
     };
 
+    const callLog = startCallLog(context, logger);
+    opened.push(() => callLog.stop());
+
     let http: Runtime["http"];
     if (role !== "worker") {
       const built = await buildApp(context, { logger, controlToken: options.controlToken });
@@ -92,9 +98,11 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
       context,
       http,
       worker,
+      callLog,
       async stop() {
         await http?.app.close();
         await worker?.stop();
+        await callLog.stop();
         await queue.stop();
         await locks.close();
         await database.close();

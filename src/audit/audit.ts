@@ -24,6 +24,7 @@ export type AuditAction =
   | "connection.connect_failed"
   | "connection.token_refreshed"
   | "connection.status_changed"
+  | "connection.error_resolved"
   | "post.created"
   | "post.updated"
   | "post.cancelled"

@@ -16,6 +16,8 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import type { EventType } from "../monitoring/event-types.js";
+import type { StatusClass } from "../platforms/call-record.js";
+import type { PlatformFailure } from "../platforms/failure.js";
 import type { PlatformId, PostOptions } from "../platforms/profiles.js";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
@@ -206,7 +208,11 @@ export const connections = pgTable(
 
 export const connectionErrorType = pgEnum("connection_error_type", ["oauth", "api", "rate_limit", "token"]);
 
-/** Platform errors, per organization and platform, for the health views; resolved when the account works again. */
+/**
+ * Platform errors as incidents, per organization and platform: a repeat of an open incident
+ * (same connection and type) counts one more occurrence and moves `at` instead of adding a row.
+ * Resolved by the connection's next success (`resolved_by_user_id` null) or by a person.
+ */
 export const connectionErrors = pgTable(
   "connection_errors",
   {
@@ -215,12 +221,49 @@ export const connectionErrors = pgTable(
     connectionId: uuid("connection_id").references(() => connections.id, { onDelete: "cascade" }),
     platform: text("platform").$type<PlatformId>().notNull(),
     errorType: connectionErrorType("error_type").notNull(),
+    /** The latest occurrence's words. */
     message: text("message").notNull(),
+    /** The latest occurrence. */
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    firstAt: timestamp("first_at", { withTimezone: true }).notNull().defaultNow(),
+    occurrences: integer("occurrences").notNull().default(1),
     resolved: boolean("resolved").notNull().default(false),
     resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    resolvedByUserId: uuid("resolved_by_user_id").references(() => users.id, { onDelete: "set null" }),
   },
-  (table) => [index("connection_errors_organization_idx").on(table.organizationId, table.platform, table.at)],
+  (table) => [
+    index("connection_errors_organization_idx").on(table.organizationId, table.platform, table.at),
+    // One open incident per connection and type: a repeat updates it (insert … on conflict).
+    uniqueIndex("connection_errors_open_unique")
+      .on(table.connectionId, table.errorType)
+      .where(sql`not resolved`),
+  ],
+);
+
+/**
+ * Every platform call, as Api.call reports it, written in batches for platform API health;
+ * kept PLATFORM_CALLS_RETENTION_DAYS. Not every call has an organization (none before a
+ * connection exists), and a connection id is kept as a label only: a call is history, not a
+ * reference, so a batch never fails on a connection gone since.
+ */
+export const platformCalls = pgTable(
+  "platform_calls",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    platform: text("platform").$type<PlatformId>().notNull(),
+    organizationId: uuid("organization_id").references(() => organizations.id, { onDelete: "cascade" }),
+    connectionId: uuid("connection_id"),
+    operation: text("operation").notNull(),
+    statusClass: text("status_class").$type<StatusClass>().notNull(),
+    failureKind: text("failure_kind").$type<PlatformFailure["kind"]>(),
+    durationMs: integer("duration_ms").notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull(),
+  },
+  (table) => [
+    index("platform_calls_platform_idx").on(table.platform, table.at),
+    index("platform_calls_organization_idx").on(table.organizationId, table.platform, table.at),
+    index("platform_calls_at_idx").on(table.at),
+  ],
 );
 
 /** An OAuth dance under way: its state (hashed), bound to the session and organization that began it. */

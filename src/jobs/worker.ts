@@ -7,6 +7,7 @@ import { systemClock } from "../clock.js";
 import { startConnectionJobs } from "../connections/jobs.js";
 import { startPublishJobs } from "../posts/jobs.js";
 import { startEventDispatch } from "../monitoring/events.js";
+import { pruneCallLog } from "../monitoring/call-log.js";
 import { eventSinks } from "../monitoring/sinks.js";
 import { closeAll, type Database, type DatabaseHandle } from "../db/client.js";
 import { workerHeartbeats } from "../db/schema.js";
@@ -65,6 +66,7 @@ export async function startWorker(options: {
       await db
         .delete(workerHeartbeats)
         .where(lt(workerHeartbeats.seenAt, new Date(systemClock.now() - FORGET_WORKER_AFTER_MS)));
+      await pruneCallLog(context);
       logger.info({ sessions }, "purged expired sessions");
     });
     stops.push(() => boss.offWork(queues.purgeExpiredSessions));

@@ -9,6 +9,7 @@ import { OverviewPage } from "./pages/OverviewPage";
 import { SocialMediaPage } from "./pages/SocialMediaPage";
 import { ComposePage } from "./pages/ComposePage";
 import { PostsPage } from "./pages/PostsPage";
+import { PlatformHealthPage } from "./pages/PlatformHealthPage";
 import { TeamPage } from "./pages/TeamPage";
 import { SessionProvider, useMe } from "./session";
 
@@ -36,6 +37,7 @@ export function App() {
         <Route element={<Shell />}>
           <Route index element={<OverviewPage />} />
           <Route path="/social-media" element={<SocialMediaPage />} />
+          <Route path="/platform-health" element={<PlatformHealthPage />} />
           <Route path="/compose" element={<ComposePage />} />
           <Route path="/posts" element={<PostsPage />} />
           <Route path="/team" element={<TeamPage />} />

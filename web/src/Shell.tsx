@@ -90,6 +90,14 @@ export function Shell() {
               Social accounts
             </NavLink>
           ) : null}
+          {can(role, "connections:view") ? (
+            <NavLink to="/platform-health">
+              <span className="nav-icon" aria-hidden>
+                ♥
+              </span>{" "}
+              Platform health
+            </NavLink>
+          ) : null}
           {can(role, "members:view") ? (
             <NavLink to="/team">
               <span className="nav-icon" aria-hidden>

@@ -1613,10 +1613,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Connection health per platform, with recent errors */
+    /** Connection health and platform API health per platform, with recent errors */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description all: every organization's connections and calls (SUPER_ADMIN only) */
+          scope?: "organization" | "all";
+        };
         header?: never;
         path?: never;
         cookie?: never;
@@ -1639,6 +1642,117 @@ export interface paths {
                   [key: string]: number;
                 };
                 unresolvedErrors: number;
+                api: {
+                  /** @enum {string} */
+                  state: "operational" | "degraded" | "down";
+                  windows: {
+                    "5m": {
+                      windowMs: number;
+                      calls: number;
+                      successRate: number | null;
+                      errorRate: number | null;
+                      failuresByKind: {
+                        [key: string]: number;
+                      };
+                      callsByStatusClass: {
+                        [key: string]: number;
+                      };
+                      latencyMs: {
+                        p50: number;
+                        p95: number;
+                        p99: number;
+                      } | null;
+                      lastError: {
+                        operation: string;
+                        /** @enum {string|null} */
+                        failureKind:
+                          | "token_expired"
+                          | "token_invalid"
+                          | "rate_limited"
+                          | "rejected"
+                          | "transient"
+                          | "ambiguous"
+                          | null;
+                        /** @enum {string} */
+                        statusClass: "2xx" | "3xx" | "4xx" | "5xx" | "network" | "timeout";
+                        /** Format: date-time */
+                        at: string;
+                      } | null;
+                      /** @enum {string} */
+                      state: "operational" | "degraded" | "down";
+                    };
+                    "1h": {
+                      windowMs: number;
+                      calls: number;
+                      successRate: number | null;
+                      errorRate: number | null;
+                      failuresByKind: {
+                        [key: string]: number;
+                      };
+                      callsByStatusClass: {
+                        [key: string]: number;
+                      };
+                      latencyMs: {
+                        p50: number;
+                        p95: number;
+                        p99: number;
+                      } | null;
+                      lastError: {
+                        operation: string;
+                        /** @enum {string|null} */
+                        failureKind:
+                          | "token_expired"
+                          | "token_invalid"
+                          | "rate_limited"
+                          | "rejected"
+                          | "transient"
+                          | "ambiguous"
+                          | null;
+                        /** @enum {string} */
+                        statusClass: "2xx" | "3xx" | "4xx" | "5xx" | "network" | "timeout";
+                        /** Format: date-time */
+                        at: string;
+                      } | null;
+                      /** @enum {string} */
+                      state: "operational" | "degraded" | "down";
+                    };
+                    "24h": {
+                      windowMs: number;
+                      calls: number;
+                      successRate: number | null;
+                      errorRate: number | null;
+                      failuresByKind: {
+                        [key: string]: number;
+                      };
+                      callsByStatusClass: {
+                        [key: string]: number;
+                      };
+                      latencyMs: {
+                        p50: number;
+                        p95: number;
+                        p99: number;
+                      } | null;
+                      lastError: {
+                        operation: string;
+                        /** @enum {string|null} */
+                        failureKind:
+                          | "token_expired"
+                          | "token_invalid"
+                          | "rate_limited"
+                          | "rejected"
+                          | "transient"
+                          | "ambiguous"
+                          | null;
+                        /** @enum {string} */
+                        statusClass: "2xx" | "3xx" | "4xx" | "5xx" | "network" | "timeout";
+                        /** Format: date-time */
+                        at: string;
+                      } | null;
+                      /** @enum {string} */
+                      state: "operational" | "degraded" | "down";
+                    };
+                  };
+                };
               }[];
               errors: {
                 id: number;
@@ -1653,7 +1767,14 @@ export interface paths {
                 message: string;
                 /** Format: date-time */
                 at: string;
+                /** Format: date-time */
+                firstAt: string;
+                occurrences: number;
                 resolved: boolean;
+                /** Format: date-time */
+                resolvedAt: string | null;
+                /** Format: uuid */
+                resolvedByUserId: string | null;
               }[];
             };
           };
@@ -1675,10 +1796,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One platform's connection health and errors */
+    /** One platform's connection health, API health and errors */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description all: every organization's connections and calls (SUPER_ADMIN only) */
+          scope?: "organization" | "all";
+        };
         header?: never;
         path: {
           platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
@@ -1703,6 +1827,117 @@ export interface paths {
                   [key: string]: number;
                 };
                 unresolvedErrors: number;
+                api: {
+                  /** @enum {string} */
+                  state: "operational" | "degraded" | "down";
+                  windows: {
+                    "5m": {
+                      windowMs: number;
+                      calls: number;
+                      successRate: number | null;
+                      errorRate: number | null;
+                      failuresByKind: {
+                        [key: string]: number;
+                      };
+                      callsByStatusClass: {
+                        [key: string]: number;
+                      };
+                      latencyMs: {
+                        p50: number;
+                        p95: number;
+                        p99: number;
+                      } | null;
+                      lastError: {
+                        operation: string;
+                        /** @enum {string|null} */
+                        failureKind:
+                          | "token_expired"
+                          | "token_invalid"
+                          | "rate_limited"
+                          | "rejected"
+                          | "transient"
+                          | "ambiguous"
+                          | null;
+                        /** @enum {string} */
+                        statusClass: "2xx" | "3xx" | "4xx" | "5xx" | "network" | "timeout";
+                        /** Format: date-time */
+                        at: string;
+                      } | null;
+                      /** @enum {string} */
+                      state: "operational" | "degraded" | "down";
+                    };
+                    "1h": {
+                      windowMs: number;
+                      calls: number;
+                      successRate: number | null;
+                      errorRate: number | null;
+                      failuresByKind: {
+                        [key: string]: number;
+                      };
+                      callsByStatusClass: {
+                        [key: string]: number;
+                      };
+                      latencyMs: {
+                        p50: number;
+                        p95: number;
+                        p99: number;
+                      } | null;
+                      lastError: {
+                        operation: string;
+                        /** @enum {string|null} */
+                        failureKind:
+                          | "token_expired"
+                          | "token_invalid"
+                          | "rate_limited"
+                          | "rejected"
+                          | "transient"
+                          | "ambiguous"
+                          | null;
+                        /** @enum {string} */
+                        statusClass: "2xx" | "3xx" | "4xx" | "5xx" | "network" | "timeout";
+                        /** Format: date-time */
+                        at: string;
+                      } | null;
+                      /** @enum {string} */
+                      state: "operational" | "degraded" | "down";
+                    };
+                    "24h": {
+                      windowMs: number;
+                      calls: number;
+                      successRate: number | null;
+                      errorRate: number | null;
+                      failuresByKind: {
+                        [key: string]: number;
+                      };
+                      callsByStatusClass: {
+                        [key: string]: number;
+                      };
+                      latencyMs: {
+                        p50: number;
+                        p95: number;
+                        p99: number;
+                      } | null;
+                      lastError: {
+                        operation: string;
+                        /** @enum {string|null} */
+                        failureKind:
+                          | "token_expired"
+                          | "token_invalid"
+                          | "rate_limited"
+                          | "rejected"
+                          | "transient"
+                          | "ambiguous"
+                          | null;
+                        /** @enum {string} */
+                        statusClass: "2xx" | "3xx" | "4xx" | "5xx" | "network" | "timeout";
+                        /** Format: date-time */
+                        at: string;
+                      } | null;
+                      /** @enum {string} */
+                      state: "operational" | "degraded" | "down";
+                    };
+                  };
+                };
               }[];
               errors: {
                 id: number;
@@ -1717,7 +1952,14 @@ export interface paths {
                 message: string;
                 /** Format: date-time */
                 at: string;
+                /** Format: date-time */
+                firstAt: string;
+                occurrences: number;
                 resolved: boolean;
+                /** Format: date-time */
+                resolvedAt: string | null;
+                /** Format: uuid */
+                resolvedByUserId: string | null;
               }[];
             };
           };
@@ -1726,6 +1968,135 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/social-media/errors": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Error incidents, latest first, with filters; page with `before` = the last id seen */
+    get: {
+      parameters: {
+        query?: {
+          /** @description all: every organization's connections and calls (SUPER_ADMIN only) */
+          scope?: "organization" | "all";
+          platform?: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+          resolved?: string;
+          errorType?: "oauth" | "api" | "rate_limit" | "token";
+          limit?: number;
+          before?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              errors: {
+                id: number;
+                /** @enum {string} */
+                platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                /** Format: uuid */
+                organizationId: string;
+                /** Format: uuid */
+                connectionId: string | null;
+                /** @enum {string} */
+                errorType: "oauth" | "api" | "rate_limit" | "token";
+                message: string;
+                /** Format: date-time */
+                at: string;
+                /** Format: date-time */
+                firstAt: string;
+                occurrences: number;
+                resolved: boolean;
+                /** Format: date-time */
+                resolvedAt: string | null;
+                /** Format: uuid */
+                resolvedByUserId: string | null;
+              }[];
+              nextBefore: number | null;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/social-media/errors/{id}/resolve": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Mark an open error incident resolved by hand */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: {
+                id: number;
+                /** @enum {string} */
+                platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                /** Format: uuid */
+                organizationId: string;
+                /** Format: uuid */
+                connectionId: string | null;
+                /** @enum {string} */
+                errorType: "oauth" | "api" | "rate_limit" | "token";
+                message: string;
+                /** Format: date-time */
+                at: string;
+                /** Format: date-time */
+                firstAt: string;
+                occurrences: number;
+                resolved: boolean;
+                /** Format: date-time */
+                resolvedAt: string | null;
+                /** Format: uuid */
+                resolvedByUserId: string | null;
+              };
+            };
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
