@@ -258,6 +258,8 @@ export const platformCalls = pgTable(
     failureKind: text("failure_kind").$type<PlatformFailure["kind"]>(),
     durationMs: integer("duration_ms").notNull(),
     at: timestamp("at", { withTimezone: true }).notNull(),
+    /** The request's or job's correlation id: from a failed call to its log lines and its post. */
+    correlationId: text("correlation_id"),
   },
   (table) => [
     index("platform_calls_platform_idx").on(table.platform, table.at),

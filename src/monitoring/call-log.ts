@@ -43,6 +43,7 @@ export function startCallLog(context: AppContext, logger: Logger): CallLog {
           failureKind: call.failureKind ?? null,
           durationMs: call.durationMs,
           at: new Date(call.at),
+          correlationId: call.correlationId ?? null,
         })),
       );
       waiting = waiting.slice(batch.length);
