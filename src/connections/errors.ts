@@ -1,4 +1,5 @@
 import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
+import { correlationFields } from "../correlation.js";
 import type { Database, Transaction } from "../db/client.js";
 import { connectionErrors } from "../db/schema.js";
 import type { PlatformId } from "../platforms/profiles.js";
@@ -22,8 +23,14 @@ export async function fileError(
     at: Date;
   },
 ): Promise<void> {
-  const repeat = { occurrences: sql`${connectionErrors.occurrences} + 1`, message: error.message, at: error.at };
-  const row = { ...error, connectionId: error.connectionId ?? null, firstAt: error.at };
+  const correlationId = correlationFields().correlationId ?? null;
+  const repeat = {
+    occurrences: sql`${connectionErrors.occurrences} + 1`,
+    message: error.message,
+    at: error.at,
+    correlationId,
+  };
+  const row = { ...error, connectionId: error.connectionId ?? null, firstAt: error.at, correlationId };
   if (error.connectionId) {
     await tx
       .insert(connectionErrors)
@@ -115,6 +122,7 @@ export function errorView(error: ConnectionError) {
     resolved: error.resolved,
     resolvedAt: error.resolvedAt,
     resolvedByUserId: error.resolvedByUserId,
+    correlationId: error.correlationId,
   };
 }
 

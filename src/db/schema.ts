@@ -230,6 +230,8 @@ export const connectionErrors = pgTable(
     resolved: boolean("resolved").notNull().default(false),
     resolvedAt: timestamp("resolved_at", { withTimezone: true }),
     resolvedByUserId: uuid("resolved_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    /** The latest occurrence's correlation id: its log lines and platform calls carry it. */
+    correlationId: text("correlation_id"),
   },
   (table) => [
     index("connection_errors_organization_idx").on(table.organizationId, table.platform, table.at),

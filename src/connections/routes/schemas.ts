@@ -68,4 +68,6 @@ export const errorSchema = z.object({
   resolvedAt: z.date().nullable(),
   /** Who resolved it by hand; null when it is open or the connection's next success resolved it. */
   resolvedByUserId: z.uuid().nullable(),
+  /** The latest occurrence's correlation id, to find its log lines. */
+  correlationId: z.string().nullable(),
 });
