@@ -33,9 +33,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<AppContext> = async (app, cont
   const policy = context.config.webhooks;
 
   const url = z
-    .string()
-    .trim()
-    .min(1, "must be a URL")
+    .url("must be a URL")
     .max(2_000)
     .superRefine((value, issues) => {
       const problem = endpointUrlProblem(value, policy);

@@ -164,6 +164,7 @@ describe("another organization's data, through every route of the OpenAPI docume
       user: target.memberUserId,
       member: target.memberUserId,
       grant: target.grantId,
+      endpoint: target.endpointId,
     };
     const kind = name === "id" ? segmentBefore.replace(/s$/, "") : /^(\w+?)Ids?$/.exec(name)?.[1];
     const known = kind ? byKind[kind] : undefined;

@@ -2499,6 +2499,7 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
+            /** Format: uri */
             url: string;
             /** @default  */
             description?: string;
@@ -2595,6 +2596,7 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
+            /** Format: uri */
             url?: string;
             description?: string;
             events?: (
