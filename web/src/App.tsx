@@ -10,6 +10,7 @@ import { SocialMediaPage } from "./pages/SocialMediaPage";
 import { ComposePage } from "./pages/ComposePage";
 import { PostsPage } from "./pages/PostsPage";
 import { TeamPage } from "./pages/TeamPage";
+import { WebhooksPage } from "./pages/WebhooksPage";
 import { SessionProvider, useMe } from "./session";
 
 function RequireSession() {
@@ -40,6 +41,7 @@ export function App() {
           <Route path="/posts" element={<PostsPage />} />
           <Route path="/team" element={<TeamPage />} />
           <Route path="/audit" element={<AuditPage />} />
+          <Route path="/webhooks" element={<WebhooksPage />} />
         </Route>
       </Route>
       <Route path="*" element={<Navigate to="/" replace />} />
