@@ -1,4 +1,4 @@
-import { and, eq, sql, type SQL } from "drizzle-orm";
+import { and, eq, lt, sql, type SQL } from "drizzle-orm";
 import type { Logger } from "pino";
 import { audited, type AuditEntry } from "../audit/audit.js";
 import { delayUntil } from "../clock.js";
@@ -75,6 +75,8 @@ export async function attemptDelivery(context: AppContext, deliveryId: string): 
     .where(eq(webhookDeliveries.id, deliveryId));
   if (!row || row.delivery.state !== "pending") return undefined;
   const { delivery, endpoint } = row;
+  // A second job for an attempt already made (the sweep's, for one it took for lost) is early for the next.
+  if (delivery.nextAttemptAt && delivery.nextAttemptAt.getTime() > context.clock.now()) return undefined;
   const isTest = delivery.eventType === TEST_EVENT_TYPE;
   // A test may be sent to a disabled endpoint, to see whether it is fit to enable again.
   const outcome: AttemptOutcome =
@@ -180,6 +182,27 @@ async function countFailures(tx: Transaction, endpointId: string, value: number 
   return row?.failures ?? 0;
 }
 
+/** How late a pending delivery's attempt must be before its job counts as lost. */
+const LOST_AFTER_MS = 10 * 60_000;
+const SWEEP_INTERVAL_MS = 60_000;
+
+/**
+ * Sends again the deliveries whose job was lost (its own retries spent while the database was
+ * away): pending, and due longer ago than any job could still be waiting or working.
+ */
+export async function sweepDeliveries(context: AppContext): Promise<number> {
+  const now = context.clock.now();
+  const lost = await context.db
+    .select({ id: webhookDeliveries.id, attempts: webhookDeliveries.attempts })
+    .from(webhookDeliveries)
+    .where(
+      and(eq(webhookDeliveries.state, "pending"), lt(webhookDeliveries.nextAttemptAt, new Date(now - LOST_AFTER_MS))),
+    )
+    .limit(100);
+  for (const delivery of lost) await enqueueDelivery(context, delivery, { runAt: now });
+  return lost.length;
+}
+
 /** Works the delivery queue, a bounded number at a time, apart from publishing's queue. */
 export async function startWebhookJobs(context: AppContext, logger: Logger): Promise<() => Promise<void>> {
   const { boss } = context.queue;
@@ -201,6 +224,13 @@ export async function startWebhookJobs(context: AppContext, logger: Logger): Pro
       );
     },
   );
+  const sweep = () =>
+    sweepDeliveries(context)
+      .then((sent) => {
+        if (sent > 0) logger.info({ sent }, "webhook sweep sent lost deliveries again");
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, "webhook sweep failed; trying again shortly"));
+  const timer = setInterval(() => void sweep(), SWEEP_INTERVAL_MS);
   // pg-boss waits in real time; when the clock jumps, the retries it made due are sent now.
   const stopListening = context.clock.onAdvance?.(() => {
     void context.queue
@@ -210,6 +240,7 @@ export async function startWebhookJobs(context: AppContext, logger: Logger): Pro
   });
   return async () => {
     stopListening?.();
+    clearInterval(timer);
     await boss.offWork(queues.webhookDelivery);
   };
 }

@@ -13,7 +13,7 @@ export interface AttemptOutcome {
 
 class AttemptTimeout extends Error {}
 
-/** The answer's first bytes are enough to know it came; the rest is read and dropped, up to this. */
+/** An answer's body is not kept: reading more than this of it ends the connection. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
 /**
@@ -47,14 +47,15 @@ export async function sendWebhook(options: {
         clearTimeout(timer);
         reject(error);
       });
+      // The status decides; the body is read and dropped, within the same time and a size limit.
       outgoing.on("response", (answer: IncomingMessage) => {
-        clearTimeout(timer);
         let read = 0;
         answer.on("data", (chunk: Buffer) => {
           read += chunk.length;
           if (read > MAX_ANSWER_BYTES) answer.destroy();
         });
         answer.on("error", () => undefined);
+        answer.on("close", () => clearTimeout(timer));
         resolve(answer.statusCode ?? 0);
       });
       outgoing.end(options.body);

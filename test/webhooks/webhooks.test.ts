@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { newsBot, startAppWithSandbox, type TestApp } from "../connections/support.js";
 import { startSandbox, type RunningSandbox } from "../sandbox/support.js";
@@ -7,6 +8,8 @@ import { addMember, createOrganization, signUp } from "../support/factories.js";
 import { backends } from "../support/postgres.js";
 import { waitFor } from "../support/process.js";
 import { settled } from "../posts/support.js";
+import { webhookDeliveries } from "../../src/db/schema.js";
+import { sweepDeliveries } from "../../src/webhooks/jobs.js";
 import { startReceiver, verifySignature } from "./support.js";
 
 interface DeliveryView {
@@ -222,6 +225,38 @@ for (const backend of backends) {
       const [request] = await receivedFor("/rotated", 1);
       assert.ok(verifySignature(rotated.body.secret, request!));
       assert.ok(!verifySignature(old, request!));
+    });
+
+    test("a delivery whose job was lost is sent by the sweep once it is well overdue", async () => {
+      const { endpoint, secret } = await register("/lost", ["post.failed"]);
+      const { db, clock } = app.runtime.context;
+      const organization = (await admin.get("/api/organization")).body.organization;
+      const eventId = `evt_lost_${randomUUID()}`;
+      await db.insert(webhookDeliveries).values({
+        id: randomUUID(),
+        organizationId: organization.id,
+        endpointId: endpoint.id,
+        eventId,
+        eventType: "post.failed",
+        payload: {
+          id: eventId,
+          type: "post.failed",
+          createdAt: new Date().toISOString(),
+          organizationId: organization.id,
+          data: {},
+        },
+        nextAttemptAt: new Date(clock.now() - 11 * 60_000),
+      });
+      assert.equal(await sweepDeliveries(app.runtime.context), 1);
+      const [request] = await receivedFor("/lost", 1);
+      assert.ok(verifySignature(secret, request!));
+      assert.equal(JSON.parse(request!.body).id, eventId);
+      await waitFor(
+        async () => ((await deliveries(endpoint.id))[0]?.state === "delivered" ? true : undefined),
+        10_000,
+        "the swept delivery to be logged",
+      );
+      assert.equal(await sweepDeliveries(app.runtime.context), 0);
     });
 
     test("only administrators manage webhooks: a USER can neither list nor create", async () => {
