@@ -39,6 +39,9 @@ describe("webhooks from the dashboard", { skip }, () => {
     await page.getByLabel("Endpoint URL").fill("ftp://example.com/hook");
     await page.getByRole("button", { name: "Add endpoint" }).click();
     await page.getByText("url: must be an http:// or https:// address").waitFor();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: await screenshotPath("webhooks-add-390"), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
     await page.getByLabel("Endpoint URL").fill(receiver.url("/dashboard"));
     await page.getByLabel("Description").fill("Our CRM");
     await page.getByRole("checkbox", { name: /alert\.raised/ }).check();
