@@ -92,6 +92,14 @@ const envSchema = z.object({
   PLATFORM_CALLS_RETENTION_DAYS: positiveInt.default(7),
   PLATFORM_CALLS_FLUSH_MS: positiveInt.default(1_000),
   PLATFORM_HEALTH_SLOW_P95_MS: positiveInt.default(10_000),
+  /**
+   * Development and tests only (refused in production): webhooks may go to loopback, private and
+   * link-local addresses. Unset, it is allowed in development and refused elsewhere.
+   */
+  WEBHOOK_ALLOW_INTERNAL_ADDRESSES: z.stringbool().optional(),
+  WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+  WEBHOOK_MAX_ATTEMPTS: positiveInt.max(20).default(6),
+  WEBHOOK_DISABLE_AFTER_FAILED_DELIVERIES: positiveInt.default(3),
 });
 
 /** The variables naming a platform's app at the platform: none for bot platforms. */
@@ -248,6 +256,14 @@ function buildConfig(env: z.infer<typeof envSchema>, platformEnv: Record<string,
       /** A platform whose 95th percentile latency over five minutes is above this is degraded. */
       slowP95Ms: env.PLATFORM_HEALTH_SLOW_P95_MS,
     },
+    webhooks: {
+      /** Plain http:// endpoints are refused in production only. */
+      httpsOnly: env.NODE_ENV === "production",
+      allowInternalAddresses: env.WEBHOOK_ALLOW_INTERNAL_ADDRESSES ?? env.NODE_ENV === "development",
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      disableAfterFailedDeliveries: env.WEBHOOK_DISABLE_AFTER_FAILED_DELIVERIES,
+    },
     worker: {
       heartbeatIntervalMs: env.WORKER_HEARTBEAT_INTERVAL_MS,
       staleAfterMs: env.WORKER_STALE_AFTER_MS,
@@ -288,6 +304,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         insecure.map((settings) => `${settings.variablePrefix}_BASE_URL: must be https:// in production`),
       );
     }
+  }
+  if (config.isProduction && config.webhooks.allowInternalAddresses) {
+    throw new ConfigError([
+      "WEBHOOK_ALLOW_INTERNAL_ADDRESSES: development and tests only; production webhooks go to public addresses",
+    ]);
   }
   if (config.vault.retiredKeys.has(config.vault.masterKeyVersion)) {
     throw new ConfigError([

@@ -127,6 +127,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
           "*.access_token",
           "*.refresh_token",
           "*.controlToken",
+          "*.secret",
         ],
         censor: "[redacted]",
       },

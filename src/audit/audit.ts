@@ -32,7 +32,14 @@ export type AuditAction =
   | "post.failed"
   | "post.unknown"
   | "post.retried"
-  | "post.resolved";
+  | "post.resolved"
+  | "webhook.created"
+  | "webhook.updated"
+  | "webhook.deleted"
+  | "webhook.secret_rotated"
+  | "webhook.enabled"
+  /** The product stopped delivering to an endpoint after failures in a row: its owner should hear of it. */
+  | "webhook.disabled";
 
 export interface AuditEntry {
   action: AuditAction;

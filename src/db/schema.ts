@@ -461,3 +461,71 @@ export const monitoringEvents = pgTable(
       .where(sql`dispatched_at is null`),
   ],
 );
+
+/**
+ * Where an organization is told of its events: an HTTPS address, the event types it wants and the
+ * signing secret (sealed, record `webhook:{id}`). Disabled by the product after too many failed
+ * deliveries in a row, with the reason, until a person enables it again.
+ */
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: uuid("id").primaryKey(),
+    organizationId: tenant(),
+    url: text("url").notNull(),
+    description: text("description").notNull().default(""),
+    events: text("events").array().$type<EventType[]>().notNull(),
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    /** Deliveries that ended failed, every retry spent, since the last one that arrived. */
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    disabledAt: timestamp("disabled_at", { withTimezone: true }),
+    disabledReason: text("disabled_reason"),
+    createdByUserId: uuid("created_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("webhook_endpoints_organization_idx").on(table.organizationId)],
+);
+
+export const webhookDeliveryState = pgEnum("webhook_delivery_state", ["pending", "delivered", "failed"]);
+
+/** What a webhook message says: the event, as the receiver reads it. */
+export interface WebhookPayload {
+  id: string;
+  type: string;
+  createdAt: string;
+  organizationId: string;
+  data: Record<string, unknown>;
+}
+
+/** One event for one endpoint: pending while attempts remain, then delivered or failed. */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: uuid("id").primaryKey(),
+    organizationId: tenant(),
+    endpointId: uuid("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    /** The event's public id (`evt_…`), the payload's `id`: the same across every attempt. */
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    payload: jsonb("payload").$type<WebhookPayload>().notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    state: webhookDeliveryState("state").notNull().default("pending"),
+    /** The last attempt's answer: its status (none when no answer came), how long it took, what went wrong. */
+    responseStatus: integer("response_status"),
+    durationMs: integer("duration_ms"),
+    error: text("error"),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex("webhook_deliveries_event_unique").on(table.endpointId, table.eventId),
+    index("webhook_deliveries_endpoint_idx").on(table.endpointId, table.createdAt),
+    index("webhook_deliveries_organization_idx").on(table.organizationId),
+  ],
+);

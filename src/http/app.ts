@@ -25,6 +25,7 @@ import { healthRoutes } from "../monitoring/routes.js";
 import { organizationRoutes } from "../organizations/routes.js";
 import { projectPath } from "../paths.js";
 import { vaultControlRoutes } from "../vault/routes.js";
+import { webhookRoutes } from "../webhooks/routes.js";
 import { guardSandboxControl, registerAuthorization, type RouteEntry } from "./authorization.js";
 import type { AppContext } from "../context.js";
 import { registerErrorHandler, replyToClientError, replyWithError } from "./errors.js";
@@ -124,6 +125,7 @@ export async function buildApp(
   await app.register(multipart, { limits: { fileSize: context.config.media.maxBytes, files: 1 } });
   await app.register(postRoutes, context);
   await app.register(mediaFiles, context);
+  await app.register(webhookRoutes, context);
 
   const twin = context.sandboxTwin;
   if (twin) {

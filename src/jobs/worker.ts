@@ -8,6 +8,7 @@ import { startConnectionJobs } from "../connections/jobs.js";
 import { startPublishJobs } from "../posts/jobs.js";
 import { startEventDispatch } from "../monitoring/events.js";
 import { pruneCallLog } from "../monitoring/call-log.js";
+import { startWebhookJobs } from "../webhooks/jobs.js";
 import { eventSinks } from "../monitoring/sinks.js";
 import { closeAll, type Database, type DatabaseHandle } from "../db/client.js";
 import { workerHeartbeats } from "../db/schema.js";
@@ -73,6 +74,7 @@ export async function startWorker(options: {
     await boss.schedule(queues.purgeExpiredSessions, "17 * * * *");
     stops.push(await startConnectionJobs(context, logger));
     stops.push(await startPublishJobs(context, { id: worker.id, logger, fence: presence.fence }));
+    stops.push(await startWebhookJobs(context, logger));
     stops.push(startEventDispatch(context, eventSinks, logger));
     await beat(db, worker);
     timer = setInterval(() => {

@@ -11,6 +11,7 @@ import { ComposePage } from "./pages/ComposePage";
 import { PostsPage } from "./pages/PostsPage";
 import { PlatformHealthPage } from "./pages/PlatformHealthPage";
 import { TeamPage } from "./pages/TeamPage";
+import { WebhooksPage } from "./pages/WebhooksPage";
 import { SessionProvider, useMe } from "./session";
 
 function RequireSession() {
@@ -42,6 +43,7 @@ export function App() {
           <Route path="/posts" element={<PostsPage />} />
           <Route path="/team" element={<TeamPage />} />
           <Route path="/audit" element={<AuditPage />} />
+          <Route path="/webhooks" element={<WebhooksPage />} />
         </Route>
       </Route>
       <Route path="*" element={<Navigate to="/" replace />} />

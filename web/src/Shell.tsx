@@ -106,6 +106,14 @@ export function Shell() {
               Team
             </NavLink>
           ) : null}
+          {can(role, "webhooks:view") ? (
+            <NavLink to="/webhooks">
+              <span className="nav-icon" aria-hidden>
+                ⇄
+              </span>{" "}
+              Webhooks
+            </NavLink>
+          ) : null}
           {can(role, "audit:view") ? (
             <NavLink to="/audit">
               <span className="nav-icon" aria-hidden>

@@ -1775,6 +1775,7 @@ export interface paths {
                 resolvedAt: string | null;
                 /** Format: uuid */
                 resolvedByUserId: string | null;
+                correlationId: string | null;
               }[];
             };
           };
@@ -1960,6 +1961,7 @@ export interface paths {
                 resolvedAt: string | null;
                 /** Format: uuid */
                 resolvedByUserId: string | null;
+                correlationId: string | null;
               }[];
             };
           };
@@ -2027,6 +2029,7 @@ export interface paths {
                 resolvedAt: string | null;
                 /** Format: uuid */
                 resolvedByUserId: string | null;
+                correlationId: string | null;
               }[];
               nextBefore: number | null;
             };
@@ -2091,6 +2094,7 @@ export interface paths {
                 resolvedAt: string | null;
                 /** Format: uuid */
                 resolvedByUserId: string | null;
+                correlationId: string | null;
               };
             };
           };
@@ -2806,6 +2810,420 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/webhooks/endpoints": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The active organization's webhook endpoints */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              endpoints: {
+                /** Format: uuid */
+                id: string;
+                url: string;
+                description: string;
+                events: (
+                  "post.published" | "post.failed" | "post.unknown" | "connection.status_changed" | "alert.raised"
+                )[];
+                enabled: boolean;
+                consecutiveFailures: number;
+                /** Format: date-time */
+                disabledAt: string | null;
+                disabledReason: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Register an endpoint for chosen event types; answers its signing secret, shown this once */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** Format: uri */
+            url: string;
+            /** @default  */
+            description?: string;
+            events: (
+              "post.published" | "post.failed" | "post.unknown" | "connection.status_changed" | "alert.raised"
+            )[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              endpoint: {
+                /** Format: uuid */
+                id: string;
+                url: string;
+                description: string;
+                events: (
+                  "post.published" | "post.failed" | "post.unknown" | "connection.status_changed" | "alert.raised"
+                )[];
+                enabled: boolean;
+                consecutiveFailures: number;
+                /** Format: date-time */
+                disabledAt: string | null;
+                disabledReason: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              };
+              /** @description The signing secret, shown this once: store it where the receiver can read it. */
+              secret: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/webhooks/endpoints/{endpointId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Delete an endpoint and its delivery log; nothing more is sent to it */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          endpointId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": null;
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change an endpoint's URL, description or event types; what is left out is kept */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          endpointId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** Format: uri */
+            url?: string;
+            description?: string;
+            events?: (
+              "post.published" | "post.failed" | "post.unknown" | "connection.status_changed" | "alert.raised"
+            )[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              endpoint: {
+                /** Format: uuid */
+                id: string;
+                url: string;
+                description: string;
+                events: (
+                  "post.published" | "post.failed" | "post.unknown" | "connection.status_changed" | "alert.raised"
+                )[];
+                enabled: boolean;
+                consecutiveFailures: number;
+                /** Format: date-time */
+                disabledAt: string | null;
+                disabledReason: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/api/webhooks/endpoints/{endpointId}/rotate-secret": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Replace an endpoint's signing secret; answers the new one, shown this once */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          endpointId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description The signing secret, shown this once: store it where the receiver can read it. */
+              secret: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/webhooks/endpoints/{endpointId}/enable": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Enable an endpoint the product disabled after failed deliveries; its failure count starts again */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          endpointId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              endpoint: {
+                /** Format: uuid */
+                id: string;
+                url: string;
+                description: string;
+                events: (
+                  "post.published" | "post.failed" | "post.unknown" | "connection.status_changed" | "alert.raised"
+                )[];
+                enabled: boolean;
+                consecutiveFailures: number;
+                /** Format: date-time */
+                disabledAt: string | null;
+                disabledReason: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/webhooks/endpoints/{endpointId}/test": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send the endpoint a test event (webhook.test), once; its outcome appears in the delivery log */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          endpointId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              delivery: {
+                /** Format: uuid */
+                id: string;
+                eventId: string;
+                eventType: string;
+                /** @enum {string} */
+                state: "pending" | "delivered" | "failed";
+                attempts: number;
+                responseStatus: number | null;
+                durationMs: number | null;
+                error: string | null;
+                /** Format: date-time */
+                nextAttemptAt: string | null;
+                /** Format: date-time */
+                deliveredAt: string | null;
+                /** Format: date-time */
+                createdAt: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/webhooks/endpoints/{endpointId}/deliveries": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An endpoint's deliveries, newest first, a page at a time */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          offset?: number;
+        };
+        header?: never;
+        path: {
+          endpointId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              deliveries: {
+                /** Format: uuid */
+                id: string;
+                eventId: string;
+                eventType: string;
+                /** @enum {string} */
+                state: "pending" | "delivered" | "failed";
+                attempts: number;
+                responseStatus: number | null;
+                durationMs: number | null;
+                error: string | null;
+                /** Format: date-time */
+                nextAttemptAt: string | null;
+                /** Format: date-time */
+                deliveredAt: string | null;
+                /** Format: date-time */
+                createdAt: string;
+              }[];
+              hasMore: boolean;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
