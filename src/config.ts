@@ -89,6 +89,17 @@ const envSchema = z.object({
   PUBLISH_PROCESSING_DEADLINE_SECONDS: positiveInt.default(1_800),
   PUBLISH_SWEEP_SECONDS: positiveInt.default(10),
   PLATFORM_TIMEOUT_MS: positiveInt.default(30_000),
+  PLATFORM_CALLS_RETENTION_DAYS: positiveInt.default(7),
+  PLATFORM_CALLS_FLUSH_MS: positiveInt.default(1_000),
+  PLATFORM_HEALTH_SLOW_P95_MS: positiveInt.default(10_000),
+  /**
+   * Development and tests only (refused in production): webhooks may go to loopback, private and
+   * link-local addresses. Unset, it is allowed in development and refused elsewhere.
+   */
+  WEBHOOK_ALLOW_INTERNAL_ADDRESSES: z.stringbool().optional(),
+  WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+  WEBHOOK_MAX_ATTEMPTS: positiveInt.max(20).default(6),
+  WEBHOOK_DISABLE_AFTER_FAILED_DELIVERIES: positiveInt.default(3),
   /** Opens /metrics on the main listener to whoever presents it as a bearer token. */
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (`openssl rand -hex 32` makes one)").optional(),
   /** A listener of its own for /metrics, without a token: how a worker-only process is scraped. */
@@ -242,6 +253,22 @@ function buildConfig(env: z.infer<typeof envSchema>, platformEnv: Record<string,
       refreshSweepSeconds: env.CONNECTION_REFRESH_SWEEP_SECONDS,
       healthCheckIntervalMs: env.CONNECTION_HEALTH_CHECK_MINUTES * 60_000,
     },
+    monitoring: {
+      /** Platform calls older than this are deleted by the hourly maintenance job. */
+      callRetentionMs: env.PLATFORM_CALLS_RETENTION_DAYS * 86_400_000,
+      /** How often buffered platform calls are written (sooner when a batch fills). */
+      callFlushIntervalMs: env.PLATFORM_CALLS_FLUSH_MS,
+      /** A platform whose 95th percentile latency over five minutes is above this is degraded. */
+      slowP95Ms: env.PLATFORM_HEALTH_SLOW_P95_MS,
+    },
+    webhooks: {
+      /** Plain http:// endpoints are refused in production only. */
+      httpsOnly: env.NODE_ENV === "production",
+      allowInternalAddresses: env.WEBHOOK_ALLOW_INTERNAL_ADDRESSES ?? env.NODE_ENV === "development",
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      disableAfterFailedDeliveries: env.WEBHOOK_DISABLE_AFTER_FAILED_DELIVERIES,
+    },
     /** Off unless a token or a port of its own is set: the public listener answers /metrics 404. */
     metrics: {
       token: env.METRICS_TOKEN,
@@ -287,6 +314,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         insecure.map((settings) => `${settings.variablePrefix}_BASE_URL: must be https:// in production`),
       );
     }
+  }
+  if (config.isProduction && config.webhooks.allowInternalAddresses) {
+    throw new ConfigError([
+      "WEBHOOK_ALLOW_INTERNAL_ADDRESSES: development and tests only; production webhooks go to public addresses",
+    ]);
   }
   if (config.vault.retiredKeys.has(config.vault.masterKeyVersion)) {
     throw new ConfigError([

@@ -1,5 +1,6 @@
 import { DrizzleQueryError } from "drizzle-orm/errors";
 import pino, { type DestinationStream, type Logger } from "pino";
+import { correlationFields } from "./correlation.js";
 
 /**
  * Secrets that travel in URL paths, cut before a request line is logged. test/logging.test.ts
@@ -113,6 +114,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   return pino(
     {
       level,
+      mixin: correlationFields,
       redact: {
         paths: [
           "req.headers.cookie",
@@ -125,6 +127,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
           "*.access_token",
           "*.refresh_token",
           "*.controlToken",
+          "*.secret",
         ],
         censor: "[redacted]",
       },

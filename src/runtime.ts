@@ -11,7 +11,8 @@ import { startQueue, type Queue } from "./jobs/queue.js";
 import { startWorker, type Worker } from "./jobs/worker.js";
 import { keySource, MasterKeyRing } from "./vault/keyring.js";
 import { Vault } from "./vault/vault.js";
-import { PlatformCallObservers } from "./monitoring/platform-calls.js";
+import { logPlatformCalls, PlatformCallObservers } from "./monitoring/platform-calls.js";
+import { startCallLog, type CallLog } from "./monitoring/call-log.js";
 import { collectFromDatabase } from "./monitoring/metrics/collectors.js";
 import { startMetricsListener } from "./monitoring/metrics/exposure.js";
 import { createMetrics, observePlatformCalls } from "./monitoring/metrics/instruments.js";
@@ -26,6 +27,8 @@ export interface Runtime {
   /** The port of METRICS_PORT's listener, when set (the one bound, when it is 0). */
   metricsPort?: number;
   worker?: Worker;
+  /** Every platform call this process makes, written in batches for platform API health. */
+  callLog: CallLog;
   stop(): Promise<void>;
 }
 
@@ -60,6 +63,7 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
 
     let listening: URL | undefined;
     const platformCalls = new PlatformCallObservers();
+    logPlatformCalls(platformCalls, logger);
     const metrics = createMetrics();
     observePlatformCalls(metrics, platformCalls);
     collectFromDatabase(metrics, { db: database.db, queue, staleAfterMs: config.worker.staleAfterMs, logger });
@@ -80,6 +84,9 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
         return url;
       },
     };
+
+    const callLog = startCallLog(context, logger);
+    opened.push(() => callLog.stop());
 
     const metricsListener = config.metrics.listener
       ? await startMetricsListener({ metrics, logger, ...config.metrics.listener })
@@ -106,9 +113,11 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
       http,
       worker,
       metricsPort: metricsListener?.port,
+      callLog,
       async stop() {
         await http?.app.close();
         await worker?.stop();
+        await callLog.stop();
         await metricsListener?.server.close();
         await queue.stop();
         await locks.close();

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import type { Database, Transaction } from "../db/client.js";
 import { auditEvents } from "../db/schema.js";
+import { correlationFields } from "../correlation.js";
 import { recordEvent } from "../monitoring/events.js";
 
 export type AuditAction =
@@ -23,6 +24,7 @@ export type AuditAction =
   | "connection.connect_failed"
   | "connection.token_refreshed"
   | "connection.status_changed"
+  | "connection.error_resolved"
   | "post.created"
   | "post.updated"
   | "post.cancelled"
@@ -30,7 +32,14 @@ export type AuditAction =
   | "post.failed"
   | "post.unknown"
   | "post.retried"
-  | "post.resolved";
+  | "post.resolved"
+  | "webhook.created"
+  | "webhook.updated"
+  | "webhook.deleted"
+  | "webhook.secret_rotated"
+  | "webhook.enabled"
+  /** The product stopped delivering to an endpoint after failures in a row: its owner should hear of it. */
+  | "webhook.disabled";
 
 export interface AuditEntry {
   action: AuditAction;
@@ -53,6 +62,7 @@ export async function recordAudit(db: Database | Transaction, entry: AuditEntry)
     ip: entry.ip ?? null,
     userAgent: entry.userAgent ?? null,
     details: entry.details ?? {},
+    correlationId: correlationFields().correlationId ?? null,
   });
 }
 

@@ -36,6 +36,7 @@ const auditEventView = z.object({
   ip: z.string().nullable(),
   userAgent: z.string().nullable(),
   details: z.record(z.string(), z.unknown()),
+  correlationId: z.string().nullable(),
   createdAt: z.date(),
 });
 

@@ -1,11 +1,14 @@
 /**
  * The role → permission table, the one place that decides who may do what.
  *
- * | role        | connect accounts | view connections | post     | manage tokens | analytics |
- * | SUPER_ADMIN | yes              | all orgs         | all orgs | yes           | all orgs  |
- * | ADMIN       | yes              | own org          | own org  | own org       | own org   |
- * | USER        | yes              | own org          | own org  | no            | own org   |
- * | GUEST       | no               | no               | no       | no            | no        |
+ * | role        | connect accounts | view connections | post     | manage tokens | resolve errors | analytics | webhooks |
+ * | SUPER_ADMIN | yes              | all orgs         | all orgs | yes           | yes            | all orgs  | all orgs |
+ * | ADMIN       | yes              | own org          | own org  | own org       | own org        | own org   | own org  |
+ * | USER        | yes              | own org          | own org  | no            | no             | own org   | no       |
+ * | GUEST       | no               | no               | no       | no            | no             | no        | no       |
+ *
+ * Webhooks are an administrator's: an endpoint receives every event of the organization it is
+ * subscribed to, and its secret signs them.
  *
  * "All orgs" is not a permission: a SUPER_ADMIN acts as SUPER_ADMIN in whichever organization
  * is active, member or not (see effectiveRole in http/authorization.ts).
@@ -20,7 +23,10 @@ export const permissions = [
   "connections:view",
   "posts:create",
   "tokens:manage",
+  "errors:resolve",
   "analytics:view",
+  "webhooks:view",
+  "webhooks:manage",
 ] as const;
 
 export type Permission = (typeof permissions)[number];

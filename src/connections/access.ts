@@ -132,7 +132,8 @@ export function platformCall(
   };
 }
 
-export function oauthSettings(access: PlatformAccess): OAuthClientSettings | undefined {
+/** `subject`: whose token requests these are, for platform API health (none before a connection exists). */
+export function oauthSettings(access: PlatformAccess, subject?: CallSubject): OAuthClientSettings | undefined {
   const { definition, credentials } = access;
   if (isBotPlatform(definition) || !credentials) return undefined;
   const spec = definition.auth(access.platformContext);
@@ -142,6 +143,7 @@ export function oauthSettings(access: PlatformAccess): OAuthClientSettings | und
     hosts: access.hosts,
     timeoutMs: access.timeoutMs,
     clock: access.clock,
+    observe: (call) => access.observe({ ...call, ...subject }),
     ...credentials,
   };
 }

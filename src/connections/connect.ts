@@ -2,19 +2,14 @@ import { and, eq, isNull } from "drizzle-orm";
 import { audited } from "../audit/audit.js";
 import { hashSecret } from "../auth/sessions.js";
 import type { AppContext } from "../context.js";
-import { connectionErrors, oauthAttempts } from "../db/schema.js";
+import { oauthAttempts } from "../db/schema.js";
 import { conflict, invalidInput } from "../errors.js";
-import {
-  authorizeUrl,
-  exchangeCode,
-  exchangeGrant,
-  newCodeVerifier,
-  newState,
-  UNVERIFIED,
-} from "../platforms/oauth.js";
+import { authorizeUrl, exchangeCode, exchangeGrant, newCodeVerifier, newState } from "../platforms/oauth.js";
+import { UNVERIFIED } from "../platforms/oauth-verification.js";
 import { isBotPlatform, PlatformError, type Account, type GrantTokens } from "../platforms/platform.js";
 import type { PlatformId } from "../platforms/profiles.js";
-import { apiFor, oauthSettings, platformAccess, redirectUri, type PlatformAccess } from "./access.js";
+import { fileError } from "./errors.js";
+import { apiFor, oauthSettings, platformAccess, redirectUri, type CallSubject, type PlatformAccess } from "./access.js";
 import { offerChoice } from "./grants.js";
 import { describeFailure } from "./health.js";
 import { auditOrigin, saveConnections, type Actor } from "./save.js";
@@ -37,7 +32,7 @@ function secretVariable(context: AppContext, platform: PlatformId, access: Platf
   return own ? `${own}_CLIENT_SECRET (${platformSecret} while it is unset)` : platformSecret;
 }
 
-function requireOAuth(access: PlatformAccess) {
+function requireOAuth(access: PlatformAccess, subject?: CallSubject) {
   if (access.mode === "unavailable") {
     throw conflict(
       "platform_not_configured",
@@ -45,7 +40,7 @@ function requireOAuth(access: PlatformAccess) {
       "platform",
     );
   }
-  const settings = oauthSettings(access);
+  const settings = oauthSettings(access, subject);
   if (!settings || isBotPlatform(access.definition)) {
     throw invalidInput("not_oauth", `${access.definition.name} connects with a bot token, not a sign-in.`, "platform");
   }
@@ -159,9 +154,13 @@ export async function completeConnect(
     await audited(
       context.db,
       async (tx) => {
-        await tx
-          .insert(connectionErrors)
-          .values({ organizationId: attempt.organizationId, platform, errorType: "oauth", message });
+        await fileError(tx, {
+          organizationId: attempt.organizationId,
+          platform,
+          errorType: "oauth",
+          message,
+          at: new Date(context.clock.now()),
+        });
       },
       { action: "connection.connect_failed", ...auditOrigin(actor), details: { platform, code, message } },
     );
@@ -190,7 +189,7 @@ export async function completeConnect(
       `${name} is not configured on this server: set ${access.missingVariables.join(" and ") || "its credentials"} and restart.`,
     );
   }
-  const { settings, definition } = requireOAuth(access);
+  const { settings, definition } = requireOAuth(access, { organizationId: attempt.organizationId });
   const codeVerifier = attempt.codeVerifierCiphertext
     ? await context.vault.open(
         { organizationId: attempt.organizationId, record: `oauth:${stateHash}`, field: "code_verifier" },

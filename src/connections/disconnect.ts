@@ -14,7 +14,7 @@ export async function disconnect(context: AppContext, actor: Actor, connectionId
   const connection = await organizationConnection(context.db, actor.organizationId, connectionId);
   if (!connection || connection.status === "disconnected") throw notFound("That connection");
   const access = platformAccess(context, connection.platform, connection.variant);
-  const settings = oauthSettings(access);
+  const settings = oauthSettings(access, { organizationId: connection.organizationId, connectionId: connection.id });
   const tokens = await openTokens(context, connection);
   let revoked = false;
   // Platforms without a revocation endpoint in their spec are left alone: Meta's would remove the
@@ -45,7 +45,7 @@ export async function disconnect(context: AppContext, actor: Actor, connectionId
           updatedAt: now,
         })
         .where(eq(connections.id, connection.id));
-      await resolveErrors(tx, connection.id);
+      await resolveErrors(tx, connection.id, { clock: context.clock });
     },
     {
       action: "connection.disconnected",

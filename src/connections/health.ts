@@ -1,13 +1,12 @@
 import { eq, sql } from "drizzle-orm";
 import { audited, type AuditEntry } from "../audit/audit.js";
-import { connectionErrors, connections } from "../db/schema.js";
+import { connections } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { refreshGrant } from "../platforms/oauth.js";
 import { assertNever, PlatformError, type PlatformFailure } from "../platforms/platform.js";
 import { oauthSettings, platformAccess, platformCall, type PlatformCall } from "./access.js";
+import { fileError, type ErrorType } from "./errors.js";
 import { connectionById, openTokens, resolveErrors, sealedTokens, type Connection } from "./store.js";
-
-type ErrorType = (typeof connectionErrors.$inferInsert)["errorType"];
 
 /** What a failure does to a connection: its status, and how the error is filed. */
 function consequence(failure: PlatformFailure): {
@@ -89,7 +88,7 @@ export async function recordFailure(
           updatedAt: now,
         })
         .where(eq(connections.id, connection.id));
-      await tx.insert(connectionErrors).values({
+      await fileError(tx, {
         organizationId: connection.organizationId,
         connectionId: connection.id,
         platform: connection.platform,
@@ -168,7 +167,7 @@ export async function refreshConnection(
     const dueAt = context.clock.now() + context.config.connections.refreshAheadMs;
     if (!options.force && connection.tokenExpiresAt && connection.tokenExpiresAt.getTime() > dueAt) return "not_due";
     const access = platformAccess(context, connection.platform, connection.variant);
-    const settings = oauthSettings(access);
+    const settings = oauthSettings(access, callSubject(connection));
     const tokens = await openTokens(context, connection);
     if (!settings || !tokens) return "not_refreshable";
     try {
@@ -192,6 +191,11 @@ export async function refreshConnection(
       return "refreshed";
     } catch (error) {
       if (!(error instanceof PlatformError)) throw error;
+      // The lock goes with its database session (a server restart), so another process may have
+      // renewed meanwhile with the same refresh token, which a rotating platform then refuses to
+      // us: its tokens stand, and ours is no sign the grant is gone.
+      const current = await connectionById(context.db, connectionId);
+      if (current && current.refreshTokenCiphertext !== connection.refreshTokenCiphertext) return "not_due";
       await recordFailure(context, connection, error);
       const refused = error.failure.kind === "token_invalid" || error.failure.kind === "token_expired";
       const outcome = refused ? "refused" : "unavailable";

@@ -4,6 +4,7 @@ import { accountRoutes } from "./routes/accounts.js";
 import { allowanceRoutes } from "./routes/allowance.js";
 import { connectRoutes } from "./routes/connect.js";
 import { connectionHealthRoutes } from "./routes/health.js";
+import { errorRoutes } from "./routes/errors.js";
 
 /**
  * Connecting social accounts and keeping them usable. The parts are called in place rather than
@@ -13,5 +14,6 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
   await connectRoutes(app, context);
   await accountRoutes(app, context);
   await connectionHealthRoutes(app, context);
+  await errorRoutes(app, context);
   await allowanceRoutes(app, context);
 };

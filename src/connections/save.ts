@@ -5,6 +5,7 @@ import type { AppContext } from "../context.js";
 import { connections } from "../db/schema.js";
 import type { Account, GrantTokens } from "../platforms/platform.js";
 import type { PlatformId } from "../platforms/profiles.js";
+import { resolveConnectFailures } from "./errors.js";
 import { resolveErrors, sealedTokens, type Connection } from "./store.js";
 
 /** Who connects or disconnects, in which organization and from where: what the audit log records. */
@@ -93,7 +94,8 @@ export async function saveConnections(
                 ...fields,
               })
               .returning();
-        await resolveErrors(tx, id);
+        await resolveErrors(tx, id, { clock: context.clock });
+        await resolveConnectFailures(tx, { organizationId: actor.organizationId, platform: options.platform, at: now });
         return row!;
       },
       {

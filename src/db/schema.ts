@@ -16,6 +16,8 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import type { EventType } from "../monitoring/event-types.js";
+import type { StatusClass } from "../platforms/call-record.js";
+import type { PlatformFailure } from "../platforms/failure.js";
 import type { PlatformId, PostOptions } from "../platforms/profiles.js";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
@@ -131,6 +133,8 @@ export const auditEvents = pgTable(
     ip: text("ip"),
     userAgent: text("user_agent"),
     details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
+    /** The request's or job's correlation id: from an entry to the log lines behind it. */
+    correlationId: text("correlation_id"),
     createdAt: createdAt(),
   },
   (table) => [
@@ -204,7 +208,11 @@ export const connections = pgTable(
 
 export const connectionErrorType = pgEnum("connection_error_type", ["oauth", "api", "rate_limit", "token"]);
 
-/** Platform errors, per organization and platform, for the health views; resolved when the account works again. */
+/**
+ * Platform errors as incidents, per organization and platform: a repeat of an open incident
+ * (same connection and type) counts one more occurrence and moves `at` instead of adding a row.
+ * Resolved by the connection's next success (`resolved_by_user_id` null) or by a person.
+ */
 export const connectionErrors = pgTable(
   "connection_errors",
   {
@@ -213,12 +221,53 @@ export const connectionErrors = pgTable(
     connectionId: uuid("connection_id").references(() => connections.id, { onDelete: "cascade" }),
     platform: text("platform").$type<PlatformId>().notNull(),
     errorType: connectionErrorType("error_type").notNull(),
+    /** The latest occurrence's words. */
     message: text("message").notNull(),
+    /** The latest occurrence. */
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    firstAt: timestamp("first_at", { withTimezone: true }).notNull().defaultNow(),
+    occurrences: integer("occurrences").notNull().default(1),
     resolved: boolean("resolved").notNull().default(false),
     resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    resolvedByUserId: uuid("resolved_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    /** The latest occurrence's correlation id: its log lines and platform calls carry it. */
+    correlationId: text("correlation_id"),
   },
-  (table) => [index("connection_errors_organization_idx").on(table.organizationId, table.platform, table.at)],
+  (table) => [
+    index("connection_errors_organization_idx").on(table.organizationId, table.platform, table.at),
+    // One open incident per connection and type: a repeat updates it (insert … on conflict).
+    uniqueIndex("connection_errors_open_unique")
+      .on(table.connectionId, table.errorType)
+      .where(sql`not resolved`),
+  ],
+);
+
+/**
+ * Every platform call, as Api.call reports it, written in batches for platform API health;
+ * kept PLATFORM_CALLS_RETENTION_DAYS. Not every call has an organization (none before a
+ * connection exists), and a connection id is kept as a label only: a call is history, not a
+ * reference, so a batch never fails on a connection gone since.
+ */
+export const platformCalls = pgTable(
+  "platform_calls",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    platform: text("platform").$type<PlatformId>().notNull(),
+    organizationId: uuid("organization_id").references(() => organizations.id, { onDelete: "cascade" }),
+    connectionId: uuid("connection_id"),
+    operation: text("operation").notNull(),
+    statusClass: text("status_class").$type<StatusClass>().notNull(),
+    failureKind: text("failure_kind").$type<PlatformFailure["kind"]>(),
+    durationMs: integer("duration_ms").notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull(),
+    /** The request's or job's correlation id: from a failed call to its log lines and its post. */
+    correlationId: text("correlation_id"),
+  },
+  (table) => [
+    index("platform_calls_platform_idx").on(table.platform, table.at),
+    index("platform_calls_organization_idx").on(table.organizationId, table.platform, table.at),
+    index("platform_calls_at_idx").on(table.at),
+  ],
 );
 
 /** An OAuth dance under way: its state (hashed), bound to the session and organization that began it. */
@@ -410,5 +459,73 @@ export const monitoringEvents = pgTable(
     index("monitoring_events_pending_idx")
       .on(table.id)
       .where(sql`dispatched_at is null`),
+  ],
+);
+
+/**
+ * Where an organization is told of its events: an HTTPS address, the event types it wants and the
+ * signing secret (sealed, record `webhook:{id}`). Disabled by the product after too many failed
+ * deliveries in a row, with the reason, until a person enables it again.
+ */
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: uuid("id").primaryKey(),
+    organizationId: tenant(),
+    url: text("url").notNull(),
+    description: text("description").notNull().default(""),
+    events: text("events").array().$type<EventType[]>().notNull(),
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    /** Deliveries that ended failed, every retry spent, since the last one that arrived. */
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    disabledAt: timestamp("disabled_at", { withTimezone: true }),
+    disabledReason: text("disabled_reason"),
+    createdByUserId: uuid("created_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("webhook_endpoints_organization_idx").on(table.organizationId)],
+);
+
+export const webhookDeliveryState = pgEnum("webhook_delivery_state", ["pending", "delivered", "failed"]);
+
+/** What a webhook message says: the event, as the receiver reads it. */
+export interface WebhookPayload {
+  id: string;
+  type: string;
+  createdAt: string;
+  organizationId: string;
+  data: Record<string, unknown>;
+}
+
+/** One event for one endpoint: pending while attempts remain, then delivered or failed. */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: uuid("id").primaryKey(),
+    organizationId: tenant(),
+    endpointId: uuid("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    /** The event's public id (`evt_…`), the payload's `id`: the same across every attempt. */
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    payload: jsonb("payload").$type<WebhookPayload>().notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    state: webhookDeliveryState("state").notNull().default("pending"),
+    /** The last attempt's answer: its status (none when no answer came), how long it took, what went wrong. */
+    responseStatus: integer("response_status"),
+    durationMs: integer("duration_ms"),
+    error: text("error"),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex("webhook_deliveries_event_unique").on(table.endpointId, table.eventId),
+    index("webhook_deliveries_endpoint_idx").on(table.endpointId, table.createdAt),
+    index("webhook_deliveries_organization_idx").on(table.organizationId),
   ],
 );

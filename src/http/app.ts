@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import cookie from "@fastify/cookie";
 import cors from "@fastify/cors";
@@ -25,10 +26,12 @@ import { recordRequestDurations, registerMetricsRoute } from "../monitoring/metr
 import { organizationRoutes } from "../organizations/routes.js";
 import { projectPath } from "../paths.js";
 import { vaultControlRoutes } from "../vault/routes.js";
+import { webhookRoutes } from "../webhooks/routes.js";
 import { guardSandboxControl, registerAuthorization, type RouteEntry } from "./authorization.js";
 import type { AppContext } from "../context.js";
 import { registerErrorHandler, replyToClientError, replyWithError } from "./errors.js";
 import { registerTextSanitation } from "./text.js";
+import { withCorrelation } from "../correlation.js";
 
 export const webRoot = projectPath("dist/web");
 
@@ -48,6 +51,8 @@ export async function buildApp(
 ): Promise<BuiltApp> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
+    // A request's id is its correlation id, unique across processes, answered as x-request-id.
+    genReqId: () => randomUUID(),
     trustProxy: context.config.http.trustProxy,
     // Path parameters reach their route's schema, whose 400 names the field (the router's own
     // limit, 100, answered before any schema ran, and cut media URLs with long file names).
@@ -57,6 +62,10 @@ export async function buildApp(
     frameworkErrors: replyWithError,
     clientErrorHandler: replyToClientError,
   }).withTypeProvider<ZodTypeProvider>();
+  app.addHook("onRequest", (request, reply, done) => {
+    void reply.header("x-request-id", request.id);
+    withCorrelation(request.id, done);
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   recordRequestDurations(app, context.metrics);
@@ -119,6 +128,7 @@ export async function buildApp(
   await app.register(multipart, { limits: { fileSize: context.config.media.maxBytes, files: 1 } });
   await app.register(postRoutes, context);
   await app.register(mediaFiles, context);
+  await app.register(webhookRoutes, context);
 
   const twin = context.sandboxTwin;
   if (twin) {

@@ -12,6 +12,7 @@ export const queues = {
   healthSweep: "connections.health-sweep",
   check: "connections.check",
   publish: "posts.publish",
+  webhookDelivery: "webhooks.deliver",
   /** Once a cron job; each worker now sweeps on its own interval. Unscheduled at start, so older databases stop making its jobs. */
   retiredDueSweep: "posts.due-sweep",
 } as const;
@@ -26,6 +27,7 @@ const policies: Partial<Record<(typeof queues)[keyof typeof queues], PgBoss.Queu
   [queues.refresh]: "short",
   [queues.check]: "short",
   [queues.publish]: "short",
+  [queues.webhookDelivery]: "short",
 };
 
 export interface Queue {

@@ -7,6 +7,8 @@ import { systemClock } from "../clock.js";
 import { startConnectionJobs } from "../connections/jobs.js";
 import { startPublishJobs } from "../posts/jobs.js";
 import { startEventDispatch } from "../monitoring/events.js";
+import { pruneCallLog } from "../monitoring/call-log.js";
+import { startWebhookJobs } from "../webhooks/jobs.js";
 import { eventSinks } from "../monitoring/sinks.js";
 import { closeAll, type Database, type DatabaseHandle } from "../db/client.js";
 import { workerHeartbeats } from "../db/schema.js";
@@ -65,12 +67,14 @@ export async function startWorker(options: {
       await db
         .delete(workerHeartbeats)
         .where(lt(workerHeartbeats.seenAt, new Date(systemClock.now() - FORGET_WORKER_AFTER_MS)));
+      await pruneCallLog(context);
       logger.info({ sessions }, "purged expired sessions");
     });
     stops.push(() => boss.offWork(queues.purgeExpiredSessions));
     await boss.schedule(queues.purgeExpiredSessions, "17 * * * *");
     stops.push(await startConnectionJobs(context, logger));
     stops.push(await startPublishJobs(context, { id: worker.id, logger, fence: presence.fence }));
+    stops.push(await startWebhookJobs(context, logger));
     stops.push(startEventDispatch(context, eventSinks, logger));
     await beat(db, worker);
     timer = setInterval(() => {

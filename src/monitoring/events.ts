@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Transaction } from "../db/client.js";
 import { monitoringEvents } from "../db/schema.js";
 import type { AppContext } from "../context.js";
+import { correlationFields } from "../correlation.js";
 import { isEventType, type EventType } from "./event-types.js";
 
 export type MonitoringEvent = typeof monitoringEvents.$inferSelect;
@@ -21,7 +22,11 @@ export async function recordEvent(
   await tx.insert(monitoringEvents).values({
     organizationId: entry.organizationId,
     type: entry.action,
-    data: { ...(entry.target ? { [entry.target.type]: entry.target.id } : {}), ...entry.details },
+    data: {
+      ...(entry.target ? { [entry.target.type]: entry.target.id } : {}),
+      ...entry.details,
+      ...correlationFields(),
+    },
   });
 }
 
@@ -30,7 +35,7 @@ export async function raiseEvent(
   tx: Transaction,
   event: { organizationId: string; type: EventType; data: Record<string, unknown> },
 ): Promise<void> {
-  await tx.insert(monitoringEvents).values(event);
+  await tx.insert(monitoringEvents).values({ ...event, data: { ...event.data, ...correlationFields() } });
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import type { PlatformCallRecord } from "../platforms/call-record.js";
 
 export type PlatformCallListener = (call: PlatformCallRecord) => void;
@@ -24,4 +25,23 @@ export class PlatformCallObservers {
       }
     }
   }
+}
+
+/**
+ * A log line for each platform call: failures at info, so an alert's or a failed post's
+ * correlation id leads to the calls behind it; the rest at debug.
+ */
+export function logPlatformCalls(observers: PlatformCallObservers, logger: Logger): () => void {
+  return observers.subscribe((call) => {
+    const line = {
+      platform: call.platform,
+      operation: call.operation,
+      statusClass: call.statusClass,
+      ...(call.failureKind ? { failureKind: call.failureKind } : {}),
+      durationMs: call.durationMs,
+      ...(call.connectionId ? { connectionId: call.connectionId } : {}),
+    };
+    if (call.statusClass === "2xx") logger.debug(line, "platform call");
+    else logger.info(line, "platform call failed");
+  });
 }

@@ -1,3 +1,5 @@
+import type { Clock } from "../clock.js";
+import { correlationFields } from "../correlation.js";
 import type { PlatformFailure } from "./failure.js";
 import type { PlatformId } from "./profiles.js";
 
@@ -17,6 +19,8 @@ export interface PlatformCallRecord {
   at: number;
   organizationId?: string;
   connectionId?: string;
+  /** The request's or job's correlation id the call was made under. */
+  correlationId?: string;
 }
 
 /** A path segment that names one thing (a numeric id, a URN, a long opaque token) rather than a resource. */
@@ -35,4 +39,25 @@ export function operationOf(method: string, path: string): string {
       return identifying.test(decoded) ? "{id}" : segment;
     });
   return `${method} ${segments.join("/") || "/"}`;
+}
+
+/**
+ * Starts timing one call; the function it answers reports how it ended to `observe`, with its
+ * operation, duration, the app's time and the work's correlation id.
+ */
+export function startCallReport(
+  observe: ((call: PlatformCallRecord) => void) | undefined,
+  call: { platform: PlatformId; method: string; path: string; clock: Clock },
+): (statusClass: StatusClass, failureKind?: PlatformFailure["kind"]) => void {
+  const started = performance.now();
+  return (statusClass, failureKind) =>
+    observe?.({
+      platform: call.platform,
+      operation: operationOf(call.method, call.path),
+      statusClass,
+      ...(failureKind ? { failureKind } : {}),
+      durationMs: Math.round(performance.now() - started),
+      at: call.clock.now(),
+      ...correlationFields(),
+    });
 }

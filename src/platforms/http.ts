@@ -2,7 +2,7 @@ import type { ZodType } from "zod";
 import { systemClock, type Clock } from "../clock.js";
 import type { PlatformSettings } from "../config.js";
 import { PlatformError, type PlatformFailure } from "./failure.js";
-import { operationOf, type PlatformCallRecord, type StatusClass } from "./call-record.js";
+import { startCallReport, type PlatformCallRecord, type StatusClass } from "./call-record.js";
 import type { PlatformId } from "./profiles.js";
 
 /** A failed answer, as a platform's classify() sees it. */
@@ -132,12 +132,12 @@ export interface ApiOptions {
   observe?: (call: PlatformCallRecord) => void;
 }
 
-function statusClassOf(status: number): StatusClass {
+export function statusClassOf(status: number): StatusClass {
   return status >= 500 ? "5xx" : status >= 400 ? "4xx" : status >= 300 ? "3xx" : "2xx";
 }
 
 /** How a failed call ended: the platform's answer, or none (our deadline, or the network). */
-function endingOf(error: unknown): StatusClass {
+export function endingOf(error: unknown): StatusClass {
   if (error instanceof PlatformError && error.status !== undefined) return statusClassOf(error.status);
   const cause = (error as { cause?: { name?: string } }).cause;
   return cause?.name === "TimeoutError" ? "timeout" : "network";
@@ -167,16 +167,12 @@ export class Api {
   }
 
   async call<T>(schema: ZodType<T>, options: CallOptions): Promise<{ data: T; headers: Headers; status: number }> {
-    const started = performance.now();
-    const report = (statusClass: StatusClass, failureKind?: PlatformFailure["kind"]) =>
-      this.options.observe?.({
-        platform: this.platform,
-        operation: operationOf(options.method ?? "GET", options.absoluteUrl?.pathname ?? options.path),
-        statusClass,
-        ...(failureKind ? { failureKind } : {}),
-        durationMs: Math.round(performance.now() - started),
-        at: this.clock.now(),
-      });
+    const report = startCallReport(this.options.observe, {
+      platform: this.platform,
+      method: options.method ?? "GET",
+      path: options.absoluteUrl?.pathname ?? options.path,
+      clock: this.clock,
+    });
     try {
       const answer = await this.exchange(schema, options);
       report(statusClassOf(answer.status));

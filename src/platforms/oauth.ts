@@ -1,9 +1,10 @@
 import * as oauth from "oauth4webapi";
 import { systemClock, type Clock } from "../clock.js";
-import { isLoopback, joinPath, PRODUCT_USER_AGENT, retryAfter } from "./http.js";
+import { startCallReport, type PlatformCallRecord } from "./call-record.js";
+import { endingOf, isLoopback, joinPath, PRODUCT_USER_AGENT, retryAfter, statusClassOf } from "./http.js";
 import { PlatformError, type GrantTokens, type OAuth2Spec, type PlatformFailure, type PlatformId } from "./platform.js";
-import { platformProfiles } from "./profiles.js";
 import { withErrorStatus, withGraphErrors, withoutIdToken, withTokenType, type FetchQuirk } from "./oauth-quirks.js";
+import { UNVERIFIED, unverifiedAnswer } from "./oauth-verification.js";
 
 /**
  * Token exchange, refresh and revocation for every OAuth platform, by oauth4webapi, from each
@@ -20,6 +21,8 @@ export interface OAuthClientSettings {
   timeoutMs: number;
   /** The app's time, which token lifetimes and waits are counted in; the system's when not given. */
   clock?: Clock;
+  /** Told of every token endpoint request once it ends, as Api.call tells of every other call. */
+  observe?: (call: PlatformCallRecord) => void;
 }
 
 function clockOf(settings: OAuthClientSettings): Clock {
@@ -159,45 +162,6 @@ function toGrant(
   };
 }
 
-/** The code of a PlatformError for an answer that failed verification: not the platform's refusal, nor the app's credentials. */
-export const UNVERIFIED = "unverified_answer";
-
-const VERIFICATION_CODES = new Set<string>([
-  oauth.JWT_CLAIM_COMPARISON,
-  oauth.JWT_TIMESTAMP_CHECK,
-  oauth.KEY_SELECTION,
-  oauth.INVALID_RESPONSE,
-]);
-
-/** What failed verification in an authorization response or ID token, in words naming the values that disagree. */
-function unverifiedAnswer(settings: OAuthClientSettings, error: unknown) {
-  if (!(error instanceof oauth.OperationProcessingError) || !VERIFICATION_CODES.has(error.code ?? "")) return undefined;
-  if (error.cause instanceof Response) return undefined;
-  const as = authorizationServer(settings);
-  const name = platformProfiles[settings.platform].name;
-  const cause = (error.cause ?? {}) as {
-    claim?: string;
-    claims?: Record<string, unknown>;
-    parameters?: URLSearchParams;
-  };
-  const claims = cause.claims ?? {};
-  if (cause.parameters && error.message.includes('"iss"'))
-    return `${name}'s sign-in answer names its issuer as ${cause.parameters.get("iss") ?? "nobody"}, expected ${as.issuer}.`;
-  switch (cause.claim) {
-    case "iss":
-      return `${name}'s ID token was issued by ${String(claims.iss)}, expected ${as.issuer}.`;
-    case "aud":
-    case "azp":
-      return `${name}'s ID token is for ${JSON.stringify(claims[cause.claim])}, not this app's client id ${settings.clientId}.`;
-    case "exp":
-      return `${name}'s ID token expired at ${new Date(Number(claims.exp) * 1000).toISOString()}.`;
-  }
-  if (error.message.includes("signature") || error.code === oauth.KEY_SELECTION)
-    return `${name}'s ID token is not signed by a key published at ${as.jwks_uri}.`;
-  if (error.message.includes('"id_token"')) return `${name} answered no ID token to a sign-in that asked for one.`;
-  return `${name}'s sign-in answer could not be verified (${error.message}).`;
-}
-
 /**
  * oauth4webapi's errors, as the product's failure kinds. Only the platform's refusal of the
  * grant (its `refusals`) means the connection is gone; an overloaded, unreachable or garbled
@@ -240,7 +204,10 @@ function asPlatformError(settings: OAuthClientSettings, error: unknown): Platfor
       { message: "client authentication failed", status: error.status, cause: error },
     );
   }
-  const unverified = unverifiedAnswer(settings, error);
+  const unverified = unverifiedAnswer(
+    { platform: settings.platform, clientId: settings.clientId, server: authorizationServer(settings) },
+    error,
+  );
   if (unverified) {
     return new PlatformError(
       platform,
@@ -276,6 +243,29 @@ function asPlatformError(settings: OAuthClientSettings, error: unknown): Platfor
   );
 }
 
+/**
+ * A token endpoint request, reported as it ends like every call through Api.call: an answer
+ * that failed verification was still an answer (2xx), whatever it said.
+ */
+async function observed<T>(settings: OAuthClientSettings, path: string, request: () => Promise<T>): Promise<T> {
+  const report = startCallReport(settings.observe, {
+    platform: settings.platform,
+    method: "POST",
+    path,
+    clock: clockOf(settings),
+  });
+  try {
+    const result = await request();
+    report("2xx");
+    return result;
+  } catch (error) {
+    const failure = asPlatformError(settings, error);
+    const answered = failure.status !== undefined ? statusClassOf(failure.status) : undefined;
+    report(answered ?? (failure.platformCode === UNVERIFIED ? "2xx" : endingOf(failure)), failure.failure.kind);
+    throw failure;
+  }
+}
+
 export async function exchangeCode(
   settings: OAuthClientSettings,
   options: { callbackUrl: URL; expectedState: string; redirectUri: string; codeVerifier?: string },
@@ -290,19 +280,21 @@ export async function exchangeCode(
       options.callbackUrl,
       options.expectedState,
     );
-    const response = await oauth.authorizationCodeGrantRequest(
-      as,
-      client,
-      clientAuthentication(settings),
-      parameters,
-      options.redirectUri,
-      settings.spec.pkce && options.codeVerifier ? options.codeVerifier : oauth.nopkce,
-      requestOptions(settings),
-    );
-    const answer = await oauth.processAuthorizationCodeResponse(as, client, response, { requireIdToken: openId });
-    // The claims were checked above (issuer, audience, expiry); the signature against the keys the platform publishes.
-    if (openId) await oauth.validateApplicationLevelSignature(as, response, keyRequestOptions(settings));
-    return toGrant(answer, settings);
+    return await observed(settings, settings.spec.tokenPath, async () => {
+      const response = await oauth.authorizationCodeGrantRequest(
+        as,
+        client,
+        clientAuthentication(settings),
+        parameters,
+        options.redirectUri,
+        settings.spec.pkce && options.codeVerifier ? options.codeVerifier : oauth.nopkce,
+        requestOptions(settings),
+      );
+      const answer = await oauth.processAuthorizationCodeResponse(as, client, response, { requireIdToken: openId });
+      // The claims were checked above (issuer, audience, expiry); the signature against the keys the platform publishes.
+      if (openId) await oauth.validateApplicationLevelSignature(as, response, keyRequestOptions(settings));
+      return toGrant(answer, settings);
+    });
   } catch (error) {
     throw asPlatformError(settings, error);
   }
@@ -319,14 +311,17 @@ export async function refreshGrant(settings: OAuthClientSettings, grant: GrantTo
   const as = authorizationServer(settings);
   const client = clientOf(settings);
   try {
-    const response = await oauth.refreshTokenGrantRequest(
-      as,
-      client,
-      clientAuthentication(settings),
-      grant.refreshToken,
-      requestOptions(settings),
-    );
-    return toGrant(await oauth.processRefreshTokenResponse(as, client, response), settings, grant);
+    const refreshToken = grant.refreshToken;
+    return await observed(settings, settings.spec.tokenPath, async () => {
+      const response = await oauth.refreshTokenGrantRequest(
+        as,
+        client,
+        clientAuthentication(settings),
+        refreshToken,
+        requestOptions(settings),
+      );
+      return toGrant(await oauth.processRefreshTokenResponse(as, client, response), settings, grant);
+    });
   } catch (error) {
     throw asPlatformError(settings, error);
   }
@@ -342,15 +337,17 @@ export async function exchangeGrant(
   const as = authorizationServer(settings);
   const client = clientOf(settings);
   try {
-    const response = await oauth.genericTokenEndpointRequest(
-      as,
-      client,
-      clientAuthentication(settings),
-      grantType,
-      parameters,
-      requestOptions(settings),
-    );
-    return toGrant(await oauth.processGenericTokenEndpointResponse(as, client, response), settings, previous);
+    return await observed(settings, settings.spec.tokenPath, async () => {
+      const response = await oauth.genericTokenEndpointRequest(
+        as,
+        client,
+        clientAuthentication(settings),
+        grantType,
+        parameters,
+        requestOptions(settings),
+      );
+      return toGrant(await oauth.processGenericTokenEndpointResponse(as, client, response), settings, previous);
+    });
   } catch (error) {
     throw asPlatformError(settings, error);
   }
@@ -358,11 +355,14 @@ export async function exchangeGrant(
 
 export async function revokeToken(settings: OAuthClientSettings, token: string): Promise<void> {
   const as = authorizationServer(settings);
-  if (!as.revocation_endpoint) return;
+  const revokePath = settings.spec.revokePath;
+  if (!as.revocation_endpoint || !revokePath) return;
   const client = clientOf(settings);
   try {
-    await oauth.processRevocationResponse(
-      await oauth.revocationRequest(as, client, clientAuthentication(settings), token, requestOptions(settings)),
+    await observed(settings, revokePath, async () =>
+      oauth.processRevocationResponse(
+        await oauth.revocationRequest(as, client, clientAuthentication(settings), token, requestOptions(settings)),
+      ),
     );
   } catch (error) {
     throw asPlatformError(settings, error);

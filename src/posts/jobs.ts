@@ -2,6 +2,7 @@ import { and, eq, lte, or } from "drizzle-orm";
 import type { Logger } from "pino";
 import { postTargets } from "../db/schema.js";
 import type { AppContext } from "../context.js";
+import { withCorrelation } from "../correlation.js";
 import { possiblyLiveWorkerIds } from "../jobs/presence.js";
 import { queues } from "../jobs/queue.js";
 import { checkWait, publishTarget, takeoverGraceMs } from "./publish.js";
@@ -113,29 +114,31 @@ export async function startPublishJobs(
     { pollingIntervalSeconds: PUBLISH_POLLING_SECONDS, batchSize: PUBLISH_BATCH },
     async (jobs) => {
       await Promise.all(
-        jobs.map(async (job) => {
-          const { targetId } = job.data;
-          if (inFlight.has(targetId)) return;
-          inFlight.add(targetId);
-          const run = { workerId: worker.id, jobId: job.id, signal: worker.fence(), logger };
-          try {
-            const platform = job.data.platform ?? "unknown";
-            await perPlatform(platform, async () => {
-              const startedAt = performance.now();
-              try {
-                await publishTarget(context, job.data, run);
-              } finally {
-                context.metrics.publishJobDuration.observe({ platform }, (performance.now() - startedAt) / 1000);
-              }
-            });
-          } catch (error) {
-            // Not a platform answer but a fault of ours or of the database: the target stays
-            // publishing under this worker's claim, and this worker's next sweep has it reconciled.
-            logger.error({ err: error, targetId }, "publishing failed unexpectedly");
-          } finally {
-            inFlight.delete(targetId);
-          }
-        }),
+        jobs.map((job) =>
+          withCorrelation(job.id, async () => {
+            const { targetId } = job.data;
+            if (inFlight.has(targetId)) return;
+            inFlight.add(targetId);
+            const run = { workerId: worker.id, jobId: job.id, signal: worker.fence(), logger };
+            try {
+              const platform = job.data.platform ?? "unknown";
+              await perPlatform(platform, async () => {
+                const startedAt = performance.now();
+                try {
+                  await publishTarget(context, job.data, run);
+                } finally {
+                  context.metrics.publishJobDuration.observe({ platform }, (performance.now() - startedAt) / 1000);
+                }
+              });
+            } catch (error) {
+              // Not a platform answer but a fault of ours or of the database: the target stays
+              // publishing under this worker's claim, and this worker's next sweep has it reconciled.
+              logger.error({ err: error, targetId }, "publishing failed unexpectedly");
+            } finally {
+              inFlight.delete(targetId);
+            }
+          }),
+        ),
       );
     },
   );

@@ -194,7 +194,8 @@ async function recordPublishSuccess(context: AppContext, connection: Connection,
     return;
   }
   const current = await connectionById(context.db, connection.id);
-  if (current && current.status !== "healthy" && current.status !== "disconnected")
+  // A connection that had errors (even one still healthy after transient ones) has them resolved by this success.
+  if (current && current.status !== "disconnected" && (current.status !== "healthy" || current.errorCount > 0))
     return recordSuccess(context, current);
   await context.db.update(connections).set({ lastSuccessAt: now }).where(eq(connections.id, connection.id));
 }

@@ -20,15 +20,23 @@ import { startTenants, type Tenants } from "../hardening/tenants.js";
 
 describe("the role table", () => {
   test("matches the product's matrix", () => {
-    const matrix: Record<Role, [boolean, boolean, boolean, boolean, boolean]> = {
-      SUPER_ADMIN: [true, true, true, true, true],
-      ADMIN: [true, true, true, true, true],
-      USER: [true, true, true, false, true],
-      GUEST: [false, false, false, false, false],
+    const matrix: Record<Role, [boolean, boolean, boolean, boolean, boolean, boolean, boolean]> = {
+      SUPER_ADMIN: [true, true, true, true, true, true, true],
+      ADMIN: [true, true, true, true, true, true, true],
+      USER: [true, true, true, false, true, false, false],
+      GUEST: [false, false, false, false, false, false, false],
     };
     for (const role of roles) {
       const row = (
-        ["connections:connect", "connections:view", "posts:create", "tokens:manage", "analytics:view"] as const
+        [
+          "connections:connect",
+          "connections:view",
+          "posts:create",
+          "tokens:manage",
+          "analytics:view",
+          "webhooks:view",
+          "webhooks:manage",
+        ] as const
       ).map((permission) => can(role, permission));
       assert.deepEqual(row, matrix[role], role);
     }
@@ -164,6 +172,7 @@ describe("another organization's data, through every route of the OpenAPI docume
       user: target.memberUserId,
       member: target.memberUserId,
       grant: target.grantId,
+      endpoint: target.endpointId,
     };
     const kind = name === "id" ? segmentBefore.replace(/s$/, "") : /^(\w+?)Ids?$/.exec(name)?.[1];
     const known = kind ? byKind[kind] : undefined;

@@ -110,6 +110,20 @@ for (const backend of backends) {
       }
     });
 
+    test("two refreshes of one X connection whose lock was lost: the one X refuses leaves the other's tokens standing", async () => {
+      const x = await connected("x", "ava");
+      // As when a database restart ends the lock's session while its holder is still renewing.
+      const unlocked = {
+        ...app.runtime.context,
+        locks: { run: <T>(_key: string, work: () => Promise<T>) => work(), close: async () => undefined },
+      };
+      const outcomes = await Promise.all([refreshConnection(unlocked, x.id), refreshConnection(unlocked, x.id)]);
+      assert.deepEqual(outcomes.sort(), ["not_due", "refreshed"]);
+      const [stored] = await app.runtime.context.db.select().from(connections).where(eq(connections.id, x.id));
+      assert.equal(stored!.status, "healthy", stored!.lastError ?? "");
+      assert.equal(await checkConnection(app.runtime.context, x.id), "healthy");
+    });
+
     test("Google sends no new refresh token: the stored one is kept and keeps working", async () => {
       const youtube = await connected("youtube", "ava:UCsandboxNorthwindTV0001");
       const [before] = await app.runtime.context.db.select().from(connections).where(eq(connections.id, youtube.id));

@@ -25,12 +25,19 @@ export async function startAppWithSandbox(
     env?: Record<string, string>;
     backend?: Backend;
     role?: "all" | "api" | "worker";
+    captureLogs?: boolean;
   } = {},
 ) {
   const sandbox = options.sandbox ?? (await startSandbox());
   const env = { ...sandboxEnv(sandbox), ...options.env };
   const clock = adjustableClock();
-  const app = await startTestApp({ env, backend: options.backend, role: options.role, clock });
+  const app = await startTestApp({
+    env,
+    backend: options.backend,
+    role: options.role,
+    clock,
+    captureLogs: options.captureLogs,
+  });
   await registerRedirects(sandbox, app.url);
   return { app, sandbox, clock, passTime: (milliseconds: number) => passTime(clock, sandbox, milliseconds) };
 }

@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
 import { webRoot } from "../../src/http/app.js";
 import { sandboxTwin } from "../../sandbox/twin.js";
-import { startTestApp, type TestApp } from "../support/app.js";
+import { startTestApp, testControlToken, type TestApp } from "../support/app.js";
 import { browserTestSkip, launchBrowser, screenshotPath, signedInPage } from "../support/browser.js";
 import { createOrganization, signUp } from "../support/factories.js";
 import { connectThroughConsent, newsBot } from "../connections/support.js";
@@ -93,6 +93,39 @@ describe("composing and scheduling from the dashboard", { skip }, () => {
       "stored as the same instant in UTC",
     );
     assert.ok(lateness >= 0 && lateness < 3_000, `published ${lateness} ms after its time`);
+    await page.context().close();
+  });
+
+  test("an account whose access was revoked stays in Compose, disabled with the reason and a way to reconnect", async () => {
+    const client = app.client();
+    const user = await signUp(client, { name: "Omar Haddad" });
+    await createOrganization(client, "Haddad Books");
+    await connectThroughConsent(client, "x", { identity: "ava" });
+    await client.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "@northwind_news" });
+    const revoked = await fetch(new URL("/sandbox/_sandbox/revoke", app.url), {
+      method: "POST",
+      headers: { authorization: `Bearer ${testControlToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ platform: "x", personId: "ava" }),
+    });
+    assert.equal(revoked.status, 204, await revoked.text());
+    const connections = (await client.get("/api/social-media/connections")).body.connections as {
+      id: string;
+      platform: string;
+    }[];
+    const x = connections.find((connection) => connection.platform === "x")!;
+    const checked = await client.post(`/api/social-media/connections/${x.id}/check`);
+    assert.equal(checked.body.connection.status, "invalid", JSON.stringify(checked.body));
+
+    const page = await signedInPage(browser, app.url, user.email);
+    await page.getByRole("navigation").getByRole("link", { name: "Compose" }).click();
+    const xChoice = page.getByRole("checkbox", { name: /Ava Lindqvist/ });
+    await xChoice.waitFor();
+    assert.equal(await xChoice.isDisabled(), true);
+    await page.getByText("Its access was revoked or refused").waitFor();
+    assert.equal(await page.getByRole("checkbox", { name: /Northwind News/ }).isDisabled(), false);
+    await page.screenshot({ path: await screenshotPath("compose-revoked-account"), fullPage: true });
+    await page.getByRole("link", { name: "reconnect it" }).click();
+    await page.getByRole("heading", { name: "Social accounts" }).waitFor();
     await page.context().close();
   });
 });

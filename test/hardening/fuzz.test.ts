@@ -260,6 +260,7 @@ describe("fuzzing every operation of the OpenAPI document", () => {
       target.memberUserId,
       target.invitationId,
       target.grantId,
+      target.endpointId,
     ];
     /** Real values for fields whose schema cannot say what exists. */
     const known: Record<string, unknown> = {
@@ -272,6 +273,8 @@ describe("fuzzing every operation of the OpenAPI document", () => {
       chat: "@northwind_news",
       token: target.invitationToken,
       platform: "telegram",
+      endpointId: home.endpointId,
+      url: "https://8.8.8.8/hook",
     };
     const started = Date.now();
     let requests = 0;

@@ -14,6 +14,8 @@ export interface OrganizationData {
   mediaToken: string;
   postId: string;
   targetId: string;
+  /** A webhook endpoint at a public address, subscribed to nothing that happens in the walks. */
+  endpointId: string;
   content: string;
 }
 
@@ -53,6 +55,11 @@ async function organizationData(client: HttpClient, content: string): Promise<Or
   });
   assert.equal(post.status, 201, JSON.stringify(post.body));
   const organization = await client.get("/api/organization");
+  const endpoint = await client.post("/api/webhooks/endpoints", {
+    url: "https://8.8.8.8/hook",
+    events: ["post.unknown"],
+  });
+  assert.equal(endpoint.status, 201, JSON.stringify(endpoint.body));
   return {
     organizationId: organization.body.organization.id,
     connectionId: connected.body.connection.id,
@@ -60,6 +67,7 @@ async function organizationData(client: HttpClient, content: string): Promise<Or
     mediaToken: new URL(media.url).pathname.split("/")[2]!,
     postId: post.body.post.id,
     targetId: post.body.post.targets[0].id,
+    endpointId: endpoint.body.endpoint.id,
     content,
   };
 }
@@ -74,7 +82,13 @@ const VOLATILE = new Set(["lastCheckedAt", "lastSuccessAt", "errorCount", "lastE
  */
 export async function startTenants(env: Record<string, string> = {}): Promise<Tenants> {
   const { app, sandbox } = await startAppWithSandbox({
-    env: { LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: "100000", LOGIN_FAILURES_PER_EMAIL: "100000", ...env },
+    env: {
+      LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: "100000",
+      LOGIN_FAILURES_PER_EMAIL: "100000",
+      // Test events the walks send go to a public address no test reaches: given up on soon.
+      WEBHOOK_TIMEOUT_MS: "1000",
+      ...env,
+    },
   });
   const superAdmin = app.client();
   const emails = { SUPER_ADMIN: (await signUp(superAdmin)).email } as Record<Role, string>;
@@ -124,6 +138,8 @@ export async function startTenants(env: Record<string, string> = {}): Promise<Te
           "/api/posts?limit=200",
           "/api/social-media/connections?includeDisconnected=true",
           `/api/social-media/grants/${target.grantId}`,
+          "/api/webhooks/endpoints",
+          `/api/webhooks/endpoints/${target.endpointId}/deliveries`,
         ].map(async (path) => {
           const answer = await owner.get(path);
           return [path, answer.status, answer.body];

@@ -18,7 +18,7 @@ describe("what monitoring is told: every platform call, and each post's end as a
 
   before(async () => {
     sandbox = await startSandbox();
-    ({ app } = await startAppWithSandbox({ sandbox }));
+    ({ app } = await startAppWithSandbox({ sandbox, captureLogs: true }));
     app.runtime.context.platformCalls.subscribe((call) => calls.push(call));
     client = app.client();
     await signUp(client);
@@ -79,5 +79,48 @@ describe("what monitoring is told: every platform call, and each post's end as a
       post.targets.map((target: { id: string }) => target.id).sort(),
     );
     for (const event of events) assert.match(String(event.data.url), /^https:\/\//);
+  });
+
+  test("a correlation id ties a failed call to its log line, and an event to the call behind it", async () => {
+    const ids = await connectionIds(client);
+    const fault = await fetch(`${sandbox.url}_sandbox/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ prefix: "x", method: "POST", path: "/2/tweets", mode: "error", status: 503, count: 1 }),
+    });
+    assert.equal(fault.status, 201, await fault.text());
+    const created = await client.post("/api/posts", { content: "Traced through", connectionIds: [ids.byKey("x")] });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.match(String(created.headers.get("x-request-id")), /^[0-9a-f-]{36}$/);
+    const post = await settled(client, created.body.post.id);
+    const failedCall = calls.find(
+      (call) => call.operation === "POST /2/tweets" && call.statusClass === "5xx" && call.correlationId,
+    );
+    assert.ok(failedCall, "the failed call was recorded with a correlation id");
+    const failedLines = app.logs
+      .flatMap((chunk) => chunk.split("\n"))
+      .filter((line) => line.includes(failedCall.correlationId!));
+    assert.ok(
+      failedLines.some((line) => /"msg":"platform call failed"/.test(line) && line.includes('"statusClass":"5xx"')),
+      `no log line of the failed call under ${failedCall.correlationId}`,
+    );
+    const event = await waitFor(
+      async () => {
+        const rows = await app.runtime.context.db.select().from(monitoringEvents);
+        return rows.find((row) => row.data.post === post.id && row.type === "post.published");
+      },
+      10_000,
+      "the post's event",
+    );
+    assert.match(String(event.data.correlationId), /^[0-9a-f-]{36}$/);
+    assert.ok(
+      calls.some(
+        (call) =>
+          call.operation === "POST /2/tweets" &&
+          call.statusClass === "2xx" &&
+          call.correlationId === event.data.correlationId,
+      ),
+      "the event carries the correlation id of the call that published the post",
+    );
   });
 });

@@ -9,7 +9,9 @@ import { OverviewPage } from "./pages/OverviewPage";
 import { SocialMediaPage } from "./pages/SocialMediaPage";
 import { ComposePage } from "./pages/ComposePage";
 import { PostsPage } from "./pages/PostsPage";
+import { PlatformHealthPage } from "./pages/PlatformHealthPage";
 import { TeamPage } from "./pages/TeamPage";
+import { WebhooksPage } from "./pages/WebhooksPage";
 import { SessionProvider, useMe } from "./session";
 
 function RequireSession() {
@@ -36,10 +38,12 @@ export function App() {
         <Route element={<Shell />}>
           <Route index element={<OverviewPage />} />
           <Route path="/social-media" element={<SocialMediaPage />} />
+          <Route path="/platform-health" element={<PlatformHealthPage />} />
           <Route path="/compose" element={<ComposePage />} />
           <Route path="/posts" element={<PostsPage />} />
           <Route path="/team" element={<TeamPage />} />
           <Route path="/audit" element={<AuditPage />} />
+          <Route path="/webhooks" element={<WebhooksPage />} />
         </Route>
       </Route>
       <Route path="*" element={<Navigate to="/" replace />} />

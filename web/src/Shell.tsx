@@ -90,12 +90,28 @@ export function Shell() {
               Social accounts
             </NavLink>
           ) : null}
+          {can(role, "connections:view") ? (
+            <NavLink to="/platform-health">
+              <span className="nav-icon" aria-hidden>
+                ♥
+              </span>{" "}
+              Platform health
+            </NavLink>
+          ) : null}
           {can(role, "members:view") ? (
             <NavLink to="/team">
               <span className="nav-icon" aria-hidden>
                 ☺
               </span>{" "}
               Team
+            </NavLink>
+          ) : null}
+          {can(role, "webhooks:view") ? (
+            <NavLink to="/webhooks">
+              <span className="nav-icon" aria-hidden>
+                ⇄
+              </span>{" "}
+              Webhooks
             </NavLink>
           ) : null}
           {can(role, "audit:view") ? (

@@ -1,12 +1,16 @@
 import { and, count, desc, eq } from "drizzle-orm";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../../context.js";
-import type { Database } from "../../db/client.js";
 import { connectionErrors, connections, connectionStatus } from "../../db/schema.js";
+import { forbidden } from "../../errors.js";
 import { currentOrganization } from "../../http/authorization.js";
 import { platformId } from "../../http/schemas.js";
+import { platformApiHealthWindows } from "../../monitoring/api-health.js";
+import { apiHealthSchema } from "../../monitoring/schemas.js";
 import { platformIds, type PlatformId } from "../../platforms/profiles.js";
+import { errorView } from "../errors.js";
 import { errorSchema, platformParams } from "./schemas.js";
 
 const statuses = connectionStatus.enumValues;
@@ -19,59 +23,83 @@ const healthSchema = z.object({
       status: z.enum(["none", "healthy", "degraded"]),
       counts: z.record(z.enum(statuses), z.number()),
       unresolvedErrors: z.number(),
+      api: apiHealthSchema,
     }),
   ),
   errors: z.array(errorSchema),
 });
 
-/** How many of the organization's accounts are in each status, per platform, with the latest errors. */
-async function healthOf(db: Database, organizationId: string, platform?: PlatformId) {
-  const rows = await db
-    .select({ platform: connections.platform, status: connections.status, total: count() })
-    .from(connections)
-    .where(
-      and(eq(connections.organizationId, organizationId), platform ? eq(connections.platform, platform) : undefined),
-    )
-    .groupBy(connections.platform, connections.status);
-  const errors = await db
-    .select()
-    .from(connectionErrors)
-    .where(
-      and(
-        eq(connectionErrors.organizationId, organizationId),
-        platform ? eq(connectionErrors.platform, platform) : undefined,
-      ),
-    )
-    .orderBy(desc(connectionErrors.at))
-    .limit(50);
+export const scopeQuery = z.object({
+  scope: z
+    .enum(["organization", "all"], { message: "must be organization or all" })
+    .default("organization")
+    .describe("all: every organization's connections and calls (SUPER_ADMIN only)"),
+});
+
+/** The organization a health view is about, or none for `scope=all`, which only a SUPER_ADMIN may ask. */
+export function scopedOrganization(request: FastifyRequest, scope: "organization" | "all"): string | undefined {
+  const organization = currentOrganization(request);
+  if (scope === "organization") return organization.id;
+  if (organization.role !== "SUPER_ADMIN")
+    throw forbidden("scope_forbidden", "scope=all shows every organization: only a SUPER_ADMIN may ask it.", "scope");
+  return undefined;
+}
+
+/**
+ * Per platform: how many accounts are in each status, the open incidents, and the platform's
+ * API health over the rolling windows; with the latest incidents. Without an organization,
+ * across the installation.
+ */
+async function healthOf(context: AppContext, organizationId: string | undefined, platform?: PlatformId) {
+  const { db } = context;
+  const inScope = <T extends typeof connections | typeof connectionErrors>(table: T) =>
+    and(
+      organizationId ? eq(table.organizationId, organizationId) : undefined,
+      platform ? eq(table.platform, platform) : undefined,
+    );
+  const [rows, open, errors, api] = await Promise.all([
+    db
+      .select({ platform: connections.platform, status: connections.status, total: count() })
+      .from(connections)
+      .where(inScope(connections))
+      .groupBy(connections.platform, connections.status),
+    db
+      .select({ platform: connectionErrors.platform, total: count() })
+      .from(connectionErrors)
+      .where(and(inScope(connectionErrors), eq(connectionErrors.resolved, false)))
+      .groupBy(connectionErrors.platform),
+    db.select().from(connectionErrors).where(inScope(connectionErrors)).orderBy(desc(connectionErrors.at)).limit(50),
+    platformApiHealthWindows(context, { organizationId, platform }),
+  ]);
   const byPlatform = (platform ? [platform] : [...platformIds]).map((id) => {
     const counts = Object.fromEntries(statuses.map((status) => [status, 0])) as Record<Status, number>;
     for (const row of rows.filter((candidate) => candidate.platform === id)) counts[row.status] = row.total;
-    const unresolved = errors.filter((error) => error.platform === id && !error.resolved).length;
     const active = counts.healthy + counts.expired + counts.invalid + counts.rate_limited;
     return {
       platform: id,
       status:
         active === 0 ? ("none" as const) : counts.healthy === active ? ("healthy" as const) : ("degraded" as const),
       counts,
-      unresolvedErrors: unresolved,
+      unresolvedErrors: open.find((row) => row.platform === id)?.total ?? 0,
+      api: api[id],
     };
   });
-  return { platforms: byPlatform, errors };
+  return { platforms: byPlatform, errors: errors.map(errorView) };
 }
 
-export const connectionHealthRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db }) => {
+export const connectionHealthRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context) => {
   app.get(
     "/api/social-media/health",
     {
       config: { access: "connections:view" },
       schema: {
         tags: ["connections"],
-        summary: "Connection health per platform, with recent errors",
+        summary: "Connection health and platform API health per platform, with recent errors",
+        querystring: scopeQuery,
         response: { 200: healthSchema },
       },
     },
-    async (request) => healthOf(db, currentOrganization(request).id),
+    async (request) => healthOf(context, scopedOrganization(request, request.query.scope)),
   );
 
   app.get(
@@ -80,11 +108,12 @@ export const connectionHealthRoutes: FastifyPluginAsyncZod<AppContext> = async (
       config: { access: "connections:view" },
       schema: {
         tags: ["connections"],
-        summary: "One platform's connection health and errors",
+        summary: "One platform's connection health, API health and errors",
         params: platformParams,
+        querystring: scopeQuery,
         response: { 200: healthSchema },
       },
     },
-    async (request) => healthOf(db, currentOrganization(request).id, request.params.platform),
+    async (request) => healthOf(context, scopedOrganization(request, request.query.scope), request.params.platform),
   );
 };

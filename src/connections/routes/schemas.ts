@@ -9,7 +9,7 @@ import type { RefreshOutcome } from "../health.js";
  * The members of a union declared as a type only, for a schema's enum: the compiler checks the
  * list against the union both ways, so it cannot drift from it.
  */
-function membersOf<T extends string>(members: Record<T, true>): [T, ...T[]] {
+export function membersOf<T extends string>(members: Record<T, true>): [T, ...T[]] {
   return Object.keys(members) as [T, ...T[]];
 }
 
@@ -60,6 +60,14 @@ export const errorSchema = z.object({
   connectionId: z.uuid().nullable(),
   errorType: z.enum(connectionErrorType.enumValues),
   message: z.string(),
+  /** The latest occurrence. */
   at: z.date(),
+  firstAt: z.date(),
+  occurrences: z.number(),
   resolved: z.boolean(),
+  resolvedAt: z.date().nullable(),
+  /** Who resolved it by hand; null when it is open or the connection's next success resolved it. */
+  resolvedByUserId: z.uuid().nullable(),
+  /** The latest occurrence's correlation id, to find its log lines. */
+  correlationId: z.string().nullable(),
 });

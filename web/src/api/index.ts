@@ -37,10 +37,13 @@ type Request<O> = O extends { parameters: { path?: infer Path; query?: infer Que
 /** Optional when nothing in it is required, so `api("GET", "/api/auth/me")` needs no second argument. */
 type RequestArguments<O> = Record<never, never> extends Request<O> ? [request?: Request<O>] : [request: Request<O>];
 
+/** The statuses of success: 202 is accepted, to be done later; 204 has no body. */
+type Success = 200 | 201 | 202 | 204;
+
 /** The body of the route's success answer; null for a 204. */
 type Answer<P extends keyof paths, M extends Method> =
   Operation<P, M> extends { responses: infer Responses }
-    ? { [Status in keyof Responses & (200 | 201 | 204)]: Json<Responses[Status]> }[keyof Responses & (200 | 201 | 204)]
+    ? { [Status in keyof Responses & Success]: Json<Responses[Status]> }[keyof Responses & Success]
     : never;
 
 interface LooseRequest {
@@ -92,6 +95,11 @@ export type Connection = Answer<"/api/social-media/connections", "GET">["connect
 export type MediaItem = Answer<"/api/media", "POST">["media"];
 export type Post = Answer<"/api/posts", "GET">["posts"][number];
 export type PostTarget = Post["targets"][number];
+export type PlatformHealth = Answer<"/api/social-media/health", "GET">["platforms"][number];
+export type ConnectionErrorRecord = Answer<"/api/social-media/errors", "GET">["errors"][number];
+export type WebhookEndpoint = Answer<"/api/webhooks/endpoints", "GET">["endpoints"][number];
+export type WebhookDelivery = Answer<"/api/webhooks/endpoints/{endpointId}/deliveries", "GET">["deliveries"][number];
+export type EventType = WebhookEndpoint["events"][number];
 
 /** The server's own role table decides what the dashboard shows, so the two cannot disagree. */
 export { can, membershipRoles } from "../../../src/auth/permissions";
@@ -104,7 +112,7 @@ export const roleLabels: Record<Role, string> = {
 };
 
 export const roleDescriptions: Record<MembershipRole, string> = {
-  ADMIN: "Manages the team, tokens and every account",
+  ADMIN: "Manages the team, tokens, webhooks and every account",
   USER: "Connects accounts, posts and reads analytics",
   GUEST: "Sees the organization, changes nothing",
 };

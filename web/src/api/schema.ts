@@ -889,6 +889,7 @@ export interface paths {
                 details: {
                   [key: string]: unknown;
                 };
+                correlationId: string | null;
                 /** Format: date-time */
                 createdAt: string;
               }[];
@@ -1612,10 +1613,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Connection health per platform, with recent errors */
+    /** Connection health and platform API health per platform, with recent errors */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description all: every organization's connections and calls (SUPER_ADMIN only) */
+          scope?: "organization" | "all";
+        };
         header?: never;
         path?: never;
         cookie?: never;
@@ -1638,6 +1642,117 @@ export interface paths {
                   [key: string]: number;
                 };
                 unresolvedErrors: number;
+                api: {
+                  /** @enum {string} */
+                  state: "operational" | "degraded" | "down";
+                  windows: {
+                    "5m": {
+                      windowMs: number;
+                      calls: number;
+                      successRate: number | null;
+                      errorRate: number | null;
+                      failuresByKind: {
+                        [key: string]: number;
+                      };
+                      callsByStatusClass: {
+                        [key: string]: number;
+                      };
+                      latencyMs: {
+                        p50: number;
+                        p95: number;
+                        p99: number;
+                      } | null;
+                      lastError: {
+                        operation: string;
+                        /** @enum {string|null} */
+                        failureKind:
+                          | "token_expired"
+                          | "token_invalid"
+                          | "rate_limited"
+                          | "rejected"
+                          | "transient"
+                          | "ambiguous"
+                          | null;
+                        /** @enum {string} */
+                        statusClass: "2xx" | "3xx" | "4xx" | "5xx" | "network" | "timeout";
+                        /** Format: date-time */
+                        at: string;
+                      } | null;
+                      /** @enum {string} */
+                      state: "operational" | "degraded" | "down";
+                    };
+                    "1h": {
+                      windowMs: number;
+                      calls: number;
+                      successRate: number | null;
+                      errorRate: number | null;
+                      failuresByKind: {
+                        [key: string]: number;
+                      };
+                      callsByStatusClass: {
+                        [key: string]: number;
+                      };
+                      latencyMs: {
+                        p50: number;
+                        p95: number;
+                        p99: number;
+                      } | null;
+                      lastError: {
+                        operation: string;
+                        /** @enum {string|null} */
+                        failureKind:
+                          | "token_expired"
+                          | "token_invalid"
+                          | "rate_limited"
+                          | "rejected"
+                          | "transient"
+                          | "ambiguous"
+                          | null;
+                        /** @enum {string} */
+                        statusClass: "2xx" | "3xx" | "4xx" | "5xx" | "network" | "timeout";
+                        /** Format: date-time */
+                        at: string;
+                      } | null;
+                      /** @enum {string} */
+                      state: "operational" | "degraded" | "down";
+                    };
+                    "24h": {
+                      windowMs: number;
+                      calls: number;
+                      successRate: number | null;
+                      errorRate: number | null;
+                      failuresByKind: {
+                        [key: string]: number;
+                      };
+                      callsByStatusClass: {
+                        [key: string]: number;
+                      };
+                      latencyMs: {
+                        p50: number;
+                        p95: number;
+                        p99: number;
+                      } | null;
+                      lastError: {
+                        operation: string;
+                        /** @enum {string|null} */
+                        failureKind:
+                          | "token_expired"
+                          | "token_invalid"
+                          | "rate_limited"
+                          | "rejected"
+                          | "transient"
+                          | "ambiguous"
+                          | null;
+                        /** @enum {string} */
+                        statusClass: "2xx" | "3xx" | "4xx" | "5xx" | "network" | "timeout";
+                        /** Format: date-time */
+                        at: string;
+                      } | null;
+                      /** @enum {string} */
+                      state: "operational" | "degraded" | "down";
+                    };
+                  };
+                };
               }[];
               errors: {
                 id: number;
@@ -1652,7 +1767,15 @@ export interface paths {
                 message: string;
                 /** Format: date-time */
                 at: string;
+                /** Format: date-time */
+                firstAt: string;
+                occurrences: number;
                 resolved: boolean;
+                /** Format: date-time */
+                resolvedAt: string | null;
+                /** Format: uuid */
+                resolvedByUserId: string | null;
+                correlationId: string | null;
               }[];
             };
           };
@@ -1674,10 +1797,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One platform's connection health and errors */
+    /** One platform's connection health, API health and errors */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description all: every organization's connections and calls (SUPER_ADMIN only) */
+          scope?: "organization" | "all";
+        };
         header?: never;
         path: {
           platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
@@ -1702,6 +1828,117 @@ export interface paths {
                   [key: string]: number;
                 };
                 unresolvedErrors: number;
+                api: {
+                  /** @enum {string} */
+                  state: "operational" | "degraded" | "down";
+                  windows: {
+                    "5m": {
+                      windowMs: number;
+                      calls: number;
+                      successRate: number | null;
+                      errorRate: number | null;
+                      failuresByKind: {
+                        [key: string]: number;
+                      };
+                      callsByStatusClass: {
+                        [key: string]: number;
+                      };
+                      latencyMs: {
+                        p50: number;
+                        p95: number;
+                        p99: number;
+                      } | null;
+                      lastError: {
+                        operation: string;
+                        /** @enum {string|null} */
+                        failureKind:
+                          | "token_expired"
+                          | "token_invalid"
+                          | "rate_limited"
+                          | "rejected"
+                          | "transient"
+                          | "ambiguous"
+                          | null;
+                        /** @enum {string} */
+                        statusClass: "2xx" | "3xx" | "4xx" | "5xx" | "network" | "timeout";
+                        /** Format: date-time */
+                        at: string;
+                      } | null;
+                      /** @enum {string} */
+                      state: "operational" | "degraded" | "down";
+                    };
+                    "1h": {
+                      windowMs: number;
+                      calls: number;
+                      successRate: number | null;
+                      errorRate: number | null;
+                      failuresByKind: {
+                        [key: string]: number;
+                      };
+                      callsByStatusClass: {
+                        [key: string]: number;
+                      };
+                      latencyMs: {
+                        p50: number;
+                        p95: number;
+                        p99: number;
+                      } | null;
+                      lastError: {
+                        operation: string;
+                        /** @enum {string|null} */
+                        failureKind:
+                          | "token_expired"
+                          | "token_invalid"
+                          | "rate_limited"
+                          | "rejected"
+                          | "transient"
+                          | "ambiguous"
+                          | null;
+                        /** @enum {string} */
+                        statusClass: "2xx" | "3xx" | "4xx" | "5xx" | "network" | "timeout";
+                        /** Format: date-time */
+                        at: string;
+                      } | null;
+                      /** @enum {string} */
+                      state: "operational" | "degraded" | "down";
+                    };
+                    "24h": {
+                      windowMs: number;
+                      calls: number;
+                      successRate: number | null;
+                      errorRate: number | null;
+                      failuresByKind: {
+                        [key: string]: number;
+                      };
+                      callsByStatusClass: {
+                        [key: string]: number;
+                      };
+                      latencyMs: {
+                        p50: number;
+                        p95: number;
+                        p99: number;
+                      } | null;
+                      lastError: {
+                        operation: string;
+                        /** @enum {string|null} */
+                        failureKind:
+                          | "token_expired"
+                          | "token_invalid"
+                          | "rate_limited"
+                          | "rejected"
+                          | "transient"
+                          | "ambiguous"
+                          | null;
+                        /** @enum {string} */
+                        statusClass: "2xx" | "3xx" | "4xx" | "5xx" | "network" | "timeout";
+                        /** Format: date-time */
+                        at: string;
+                      } | null;
+                      /** @enum {string} */
+                      state: "operational" | "degraded" | "down";
+                    };
+                  };
+                };
               }[];
               errors: {
                 id: number;
@@ -1716,7 +1953,15 @@ export interface paths {
                 message: string;
                 /** Format: date-time */
                 at: string;
+                /** Format: date-time */
+                firstAt: string;
+                occurrences: number;
                 resolved: boolean;
+                /** Format: date-time */
+                resolvedAt: string | null;
+                /** Format: uuid */
+                resolvedByUserId: string | null;
+                correlationId: string | null;
               }[];
             };
           };
@@ -1725,6 +1970,137 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/social-media/errors": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Error incidents, latest first, with filters; page with `before` = the last id seen */
+    get: {
+      parameters: {
+        query?: {
+          /** @description all: every organization's connections and calls (SUPER_ADMIN only) */
+          scope?: "organization" | "all";
+          platform?: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+          resolved?: string;
+          errorType?: "oauth" | "api" | "rate_limit" | "token";
+          limit?: number;
+          before?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              errors: {
+                id: number;
+                /** @enum {string} */
+                platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                /** Format: uuid */
+                organizationId: string;
+                /** Format: uuid */
+                connectionId: string | null;
+                /** @enum {string} */
+                errorType: "oauth" | "api" | "rate_limit" | "token";
+                message: string;
+                /** Format: date-time */
+                at: string;
+                /** Format: date-time */
+                firstAt: string;
+                occurrences: number;
+                resolved: boolean;
+                /** Format: date-time */
+                resolvedAt: string | null;
+                /** Format: uuid */
+                resolvedByUserId: string | null;
+                correlationId: string | null;
+              }[];
+              nextBefore: number | null;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/social-media/errors/{id}/resolve": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Mark an open error incident resolved by hand */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: {
+                id: number;
+                /** @enum {string} */
+                platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                /** Format: uuid */
+                organizationId: string;
+                /** Format: uuid */
+                connectionId: string | null;
+                /** @enum {string} */
+                errorType: "oauth" | "api" | "rate_limit" | "token";
+                message: string;
+                /** Format: date-time */
+                at: string;
+                /** Format: date-time */
+                firstAt: string;
+                occurrences: number;
+                resolved: boolean;
+                /** Format: date-time */
+                resolvedAt: string | null;
+                /** Format: uuid */
+                resolvedByUserId: string | null;
+                correlationId: string | null;
+              };
+            };
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -2434,6 +2810,420 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/webhooks/endpoints": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The active organization's webhook endpoints */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              endpoints: {
+                /** Format: uuid */
+                id: string;
+                url: string;
+                description: string;
+                events: (
+                  "post.published" | "post.failed" | "post.unknown" | "connection.status_changed" | "alert.raised"
+                )[];
+                enabled: boolean;
+                consecutiveFailures: number;
+                /** Format: date-time */
+                disabledAt: string | null;
+                disabledReason: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Register an endpoint for chosen event types; answers its signing secret, shown this once */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** Format: uri */
+            url: string;
+            /** @default  */
+            description?: string;
+            events: (
+              "post.published" | "post.failed" | "post.unknown" | "connection.status_changed" | "alert.raised"
+            )[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              endpoint: {
+                /** Format: uuid */
+                id: string;
+                url: string;
+                description: string;
+                events: (
+                  "post.published" | "post.failed" | "post.unknown" | "connection.status_changed" | "alert.raised"
+                )[];
+                enabled: boolean;
+                consecutiveFailures: number;
+                /** Format: date-time */
+                disabledAt: string | null;
+                disabledReason: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              };
+              /** @description The signing secret, shown this once: store it where the receiver can read it. */
+              secret: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/webhooks/endpoints/{endpointId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Delete an endpoint and its delivery log; nothing more is sent to it */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          endpointId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": null;
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change an endpoint's URL, description or event types; what is left out is kept */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          endpointId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** Format: uri */
+            url?: string;
+            description?: string;
+            events?: (
+              "post.published" | "post.failed" | "post.unknown" | "connection.status_changed" | "alert.raised"
+            )[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              endpoint: {
+                /** Format: uuid */
+                id: string;
+                url: string;
+                description: string;
+                events: (
+                  "post.published" | "post.failed" | "post.unknown" | "connection.status_changed" | "alert.raised"
+                )[];
+                enabled: boolean;
+                consecutiveFailures: number;
+                /** Format: date-time */
+                disabledAt: string | null;
+                disabledReason: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/api/webhooks/endpoints/{endpointId}/rotate-secret": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Replace an endpoint's signing secret; answers the new one, shown this once */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          endpointId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description The signing secret, shown this once: store it where the receiver can read it. */
+              secret: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/webhooks/endpoints/{endpointId}/enable": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Enable an endpoint the product disabled after failed deliveries; its failure count starts again */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          endpointId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              endpoint: {
+                /** Format: uuid */
+                id: string;
+                url: string;
+                description: string;
+                events: (
+                  "post.published" | "post.failed" | "post.unknown" | "connection.status_changed" | "alert.raised"
+                )[];
+                enabled: boolean;
+                consecutiveFailures: number;
+                /** Format: date-time */
+                disabledAt: string | null;
+                disabledReason: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/webhooks/endpoints/{endpointId}/test": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send the endpoint a test event (webhook.test), once; its outcome appears in the delivery log */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          endpointId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              delivery: {
+                /** Format: uuid */
+                id: string;
+                eventId: string;
+                eventType: string;
+                /** @enum {string} */
+                state: "pending" | "delivered" | "failed";
+                attempts: number;
+                responseStatus: number | null;
+                durationMs: number | null;
+                error: string | null;
+                /** Format: date-time */
+                nextAttemptAt: string | null;
+                /** Format: date-time */
+                deliveredAt: string | null;
+                /** Format: date-time */
+                createdAt: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/webhooks/endpoints/{endpointId}/deliveries": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An endpoint's deliveries, newest first, a page at a time */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          offset?: number;
+        };
+        header?: never;
+        path: {
+          endpointId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              deliveries: {
+                /** Format: uuid */
+                id: string;
+                eventId: string;
+                eventType: string;
+                /** @enum {string} */
+                state: "pending" | "delivered" | "failed";
+                attempts: number;
+                responseStatus: number | null;
+                durationMs: number | null;
+                error: string | null;
+                /** Format: date-time */
+                nextAttemptAt: string | null;
+                /** Format: date-time */
+                deliveredAt: string | null;
+                /** Format: date-time */
+                createdAt: string;
+              }[];
+              hasMore: boolean;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;

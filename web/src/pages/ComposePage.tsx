@@ -3,8 +3,8 @@ import { useState, type FormEvent } from "react";
 import { useNavigate } from "react-router";
 import type { RuleSettings } from "../../../src/platforms/profile";
 import { platformProfiles } from "../../../src/platforms/profiles";
-import { api, type Connection, type MediaItem, type PlatformId } from "../api";
-import { AccountChoice } from "../components/AccountChoice";
+import { api, type MediaItem, type PlatformId } from "../api";
+import { AccountChoice, unpostableReason } from "../components/AccountChoice";
 import { useAllowances } from "../components/allowances";
 import { ComposePreview } from "../components/ComposePreview";
 import { MediaUploads, useUploads } from "../components/MediaUploads";
@@ -12,9 +12,6 @@ import { PlatformOptions, sentOptions, type OptionValues } from "../components/P
 import { publishNow, ScheduleChoice } from "../components/ScheduleChoice";
 import { Button, Card, Field, fieldError, FormError, PageHeader } from "../components/ui";
 import { wallTimeToIso } from "../time";
-
-/** An account a post can go to: its token works, or can be renewed on the way. */
-const postable = (connection: Connection) => connection.status !== "invalid" && connection.status !== "expired";
 
 export function ComposePage() {
   const navigate = useNavigate();
@@ -37,7 +34,8 @@ export function ComposePage() {
   const [options, setOptions] = useState<Partial<Record<PlatformId, OptionValues>>>({});
   const [optionMedia, setOptionMedia] = useState<MediaItem[]>([]);
 
-  const usable = (connections.data?.connections ?? []).filter(postable);
+  const accounts = connections.data?.connections ?? [];
+  const usable = accounts.filter((connection) => unpostableReason(connection) === undefined);
   const chosen = usable.filter((connection) => selected.includes(connection.id));
   const platformsChosen = [...new Set(chosen.map((connection) => connection.platform))];
   const media = uploads.media;
@@ -104,7 +102,7 @@ export function ComposePage() {
           </Card>
 
           <AccountChoice
-            accounts={usable}
+            accounts={accounts}
             selected={selected}
             onChange={setSelected}
             error={fieldError(submit.error, "connectionIds")}
