@@ -12,6 +12,8 @@ import { startWorker, type Worker } from "./jobs/worker.js";
 import { keySource, MasterKeyRing } from "./vault/keyring.js";
 import { Vault } from "./vault/vault.js";
 import { PlatformCallObservers } from "./monitoring/platform-calls.js";
+import { watchWorkers } from "./monitoring/alerts/checks.js";
+import { startAlertMail } from "./monitoring/alerts/mail.js";
 
 export type ProcessRole = "all" | "api" | "worker";
 
@@ -83,6 +85,9 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
       context.sandboxTwin?.registerRedirects((platform) => redirectUri(context, platform));
     }
     const worker = role !== "api" ? await startWorker({ context, database, logger }) : undefined;
+    if (worker) opened.push(() => worker.stop());
+    const stopAlertMail = await startAlertMail(context, logger);
+    const stopWatchingWorkers = role !== "worker" ? watchWorkers(context, logger) : async () => undefined;
 
     return {
       database,
@@ -92,6 +97,8 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
       worker,
       async stop() {
         await http?.app.close();
+        await stopWatchingWorkers();
+        await stopAlertMail();
         await worker?.stop();
         await queue.stop();
         await locks.close();

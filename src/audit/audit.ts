@@ -30,7 +30,8 @@ export type AuditAction =
   | "post.failed"
   | "post.unknown"
   | "post.retried"
-  | "post.resolved";
+  | "post.resolved"
+  | "alert.resolved";
 
 export interface AuditEntry {
   action: AuditAction;

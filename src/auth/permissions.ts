@@ -7,6 +7,9 @@
  * | USER        | yes              | own org          | own org  | no            | own org   |
  * | GUEST       | no               | no               | no       | no            | no        |
  *
+ * Alerts: SUPER_ADMIN, ADMIN and USER see and receive them (alerts:view); resolving one by hand
+ * is ADMIN and above (alerts:manage). GUESTs receive none.
+ *
  * "All orgs" is not a permission: a SUPER_ADMIN acts as SUPER_ADMIN in whichever organization
  * is active, member or not (see effectiveRole in http/authorization.ts).
  */
@@ -21,6 +24,8 @@ export const permissions = [
   "posts:create",
   "tokens:manage",
   "analytics:view",
+  "alerts:view",
+  "alerts:manage",
 ] as const;
 
 export type Permission = (typeof permissions)[number];
@@ -40,6 +45,7 @@ export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {
     "connections:view",
     "posts:create",
     "analytics:view",
+    "alerts:view",
   ]),
   GUEST: new Set(["organization:view"]),
 };

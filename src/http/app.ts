@@ -21,6 +21,7 @@ import { mediaFiles } from "../posts/media.js";
 import { postRoutes } from "../posts/routes.js";
 import { authRoutes } from "../auth/routes.js";
 import { healthRoutes } from "../monitoring/routes.js";
+import { alertRoutes } from "../monitoring/alerts/routes.js";
 import { organizationRoutes } from "../organizations/routes.js";
 import { projectPath } from "../paths.js";
 import { vaultControlRoutes } from "../vault/routes.js";
@@ -116,6 +117,7 @@ export async function buildApp(
   await app.register(multipart, { limits: { fileSize: context.config.media.maxBytes, files: 1 } });
   await app.register(postRoutes, context);
   await app.register(mediaFiles, context);
+  await app.register(alertRoutes, context);
 
   const twin = context.sandboxTwin;
   if (twin) {

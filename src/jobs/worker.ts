@@ -8,6 +8,7 @@ import { startConnectionJobs } from "../connections/jobs.js";
 import { startPublishJobs } from "../posts/jobs.js";
 import { startEventDispatch } from "../monitoring/events.js";
 import { eventSinks } from "../monitoring/sinks.js";
+import { startAlertChecks } from "../monitoring/alerts/checks.js";
 import { closeAll, type Database, type DatabaseHandle } from "../db/client.js";
 import { workerHeartbeats } from "../db/schema.js";
 import type { AppContext } from "../context.js";
@@ -72,6 +73,7 @@ export async function startWorker(options: {
     stops.push(await startConnectionJobs(context, logger));
     stops.push(await startPublishJobs(context, { id: worker.id, logger, fence: presence.fence }));
     stops.push(startEventDispatch(context, eventSinks, logger));
+    stops.push(await startAlertChecks(context, logger));
     await beat(db, worker);
     timer = setInterval(() => {
       beat(db, worker).catch((error) => logger.error({ err: error }, "worker heartbeat failed"));

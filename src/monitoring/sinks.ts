@@ -1,4 +1,5 @@
 import type { EventSink } from "./events.js";
+import { alertSink } from "./alerts/sink.js";
 
 /** Every sink events are handed to, in order; each is given every event once. */
-export const eventSinks: EventSink[] = [];
+export const eventSinks: EventSink[] = [alertSink];
