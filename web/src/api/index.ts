@@ -92,6 +92,8 @@ export type Connection = Answer<"/api/social-media/connections", "GET">["connect
 export type MediaItem = Answer<"/api/media", "POST">["media"];
 export type Post = Answer<"/api/posts", "GET">["posts"][number];
 export type PostTarget = Post["targets"][number];
+export type Alert = Answer<"/api/alerts", "GET">["alerts"][number];
+export type AlertPreferences = Answer<"/api/alerts/preferences", "GET">;
 
 /** The server's own role table decides what the dashboard shows, so the two cannot disagree. */
 export { can, membershipRoles } from "../../../src/auth/permissions";
