@@ -122,6 +122,34 @@ for (const backend of backends) {
       assert.equal((await admin.get("/api/alerts/unread-count")).body.unread, 0);
     });
 
+    test("an incident that opens again is e-mailed again, to the members whose choices say e-mail", async () => {
+      const [open] = await alertsOf(admin, "?rule=post_failed&unresolved=true");
+      assert.ok(open);
+      const otherAdmin = new HttpClient(app.url);
+      const otherAdminEmail = (await addMember(admin, otherAdmin, "ADMIN")).email;
+      const user = new HttpClient(app.url);
+      await addMember(admin, user, "USER");
+      const optedOut = await admin.put("/api/alerts/preferences", {
+        rules: [{ rule: "post_failed", inApp: true, email: false }],
+      });
+      assert.equal(optedOut.status, 200, JSON.stringify(optedOut.body));
+      assert.equal((await admin.post(`/api/alerts/${open.id}/resolve`)).status, 200);
+      const mailsBefore = mailbox.received.length;
+
+      await publish("Said only once");
+      const reopened = await alertAppears(
+        admin,
+        (alert) => alert.rule === "post_failed" && !alert.resolvedAt,
+        "the incident opened again",
+      );
+      assert.notEqual(reopened.id, open.id);
+      const mail = await waitFor(async () => mailbox.received[mailsBefore], 15_000, "the new incident's e-mail");
+      assert.deepEqual(mail.envelopeTo, [otherAdminEmail]);
+      assert.equal((await user.get("/api/alerts/unread-count")).body.unread, 1, "the USER sees it in-app");
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      assert.equal(mailbox.received.length, mailsBefore + 1, "the USER and the admin who chose no e-mail got none");
+    });
+
     test("a connection going invalid raises an alert; reconnected and healthy, it is resolved", async () => {
       const ids = await connectionIds(admin);
       const connectionId = ids.byKey("x");

@@ -39,7 +39,8 @@ const listQuery = z.object({
 
 const alertParams = z.object({ id: z.uuid("must be an alert id") });
 
-const view = (alert: Alert, readAt: Date | null | undefined, inApp: boolean | null | undefined) => ({
+/** What any member may see of an alert; the stream sends this, as it cannot know each reader's receipt. */
+const fieldsOf = (alert: Alert) => ({
   id: alert.id,
   rule: alert.rule,
   severity: alert.severity,
@@ -51,6 +52,10 @@ const view = (alert: Alert, readAt: Date | null | undefined, inApp: boolean | nu
   firstAt: alert.firstAt,
   lastAt: alert.lastAt,
   resolvedAt: alert.resolvedAt,
+});
+
+const view = (alert: Alert, readAt: Date | null | undefined, inApp: boolean | null | undefined) => ({
+  ...fieldsOf(alert),
   read: !inApp || Boolean(readAt),
 });
 
@@ -285,7 +290,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AppContext> = async (app, contex
       });
       raw.write("retry: 3000\n: connected\n\n");
       const unsubscribe = feed.subscribe(organization.id, (alert) => {
-        raw.write(`event: alert\ndata: ${JSON.stringify(view(alert, null, false))}\n\n`);
+        raw.write(`event: alert\ndata: ${JSON.stringify(fieldsOf(alert))}\n\n`);
       });
       const keepAlive = setInterval(() => raw.write(": keep-alive\n\n"), KEEP_ALIVE_MS);
       const end = () => {
