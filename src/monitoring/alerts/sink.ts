@@ -1,6 +1,6 @@
-import { eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { Transaction } from "../../db/client.js";
-import { connections, postTargets } from "../../db/schema.js";
+import { alerts, connections, postTargets } from "../../db/schema.js";
 import type { AppContext } from "../../context.js";
 import { platformProfiles, type PlatformId } from "../../platforms/profiles.js";
 import type { EventSink, MonitoringEvent } from "../events.js";
@@ -28,6 +28,16 @@ async function accountsOfTargets(tx: Transaction, events: MonitoringEvent[]) {
   return new Map(rows.map((row) => [row.targetId, row]));
 }
 
+/** Which of these incidents are open now: most published posts close nothing, and need no write. */
+async function openIncidents(tx: Transaction, incidentKeys: string[]): Promise<Set<string>> {
+  if (incidentKeys.length === 0) return new Set();
+  const rows = await tx
+    .select({ incidentKey: alerts.incidentKey })
+    .from(alerts)
+    .where(and(inArray(alerts.incidentKey, incidentKeys), isNull(alerts.resolvedAt)));
+  return new Set(rows.map((row) => row.incidentKey));
+}
+
 const problemTitles: Record<string, string> = {
   expired: "access has expired",
   invalid: "must be reconnected",
@@ -43,6 +53,10 @@ export const alertSink: EventSink = {
   name: "alerts",
   async handle(context: AppContext, tx: Transaction, events: MonitoringEvent[]) {
     const accounts = await accountsOfTargets(tx, events);
+    const failing = await openIncidents(
+      tx,
+      [...accounts.values()].map((account) => postFailureKey(account.connectionId)),
+    );
     for (const event of events) {
       const { organizationId, data } = event;
       switch (event.type) {
@@ -52,6 +66,7 @@ export const alertSink: EventSink = {
           if (!account) break;
           const platform = platformName(data.platform);
           const failed = event.type === "post.failed";
+          failing.add(postFailureKey(account.connectionId));
           await raiseAlert(context, tx, {
             organizationId,
             rule: "post_failed",
@@ -67,8 +82,9 @@ export const alertSink: EventSink = {
         }
         case "post.published": {
           const account = accounts.get(String(data.targetId));
-          if (account)
-            await resolveAlerts(context, tx, { organizationId, incidentKeys: [postFailureKey(account.connectionId)] });
+          const key = account ? postFailureKey(account.connectionId) : undefined;
+          if (!key || !failing.delete(key)) break;
+          await resolveAlerts(context, tx, { organizationId, incidentKeys: [key] });
           break;
         }
         case "connection.status_changed": {
