@@ -105,6 +105,22 @@ const envSchema = z.object({
   /** A listener of its own for /metrics, without a token: how a worker-only process is scraped. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  /** Days before an access token that cannot be refreshed expires that its account's members are warned. */
+  ALERT_TOKEN_EXPIRY_WARNING_DAYS: positiveInt.default(7),
+  ALERT_PUBLISHING_LATE_MINUTES: positiveInt.default(15),
+  ALERT_WORKER_DOWN_SECONDS: positiveInt.default(120),
+  /** smtp:// or smtps://, with user and password in it; or the SMTP_HOST… variables below. Unset: no e-mail. */
+  SMTP_URL: z
+    .url()
+    .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
+    .optional(),
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  /** true: TLS from the first byte (port 465); false: STARTTLS when the server offers it. */
+  SMTP_SECURE: z.stringbool().default(false),
+  MAIL_FROM: z.string().min(3).default("MarketSage Social <alerts@localhost>"),
 });
 
 /** The variables naming a platform's app at the platform: none for bot platforms. */
@@ -207,6 +223,21 @@ function platformSettings(env: Record<string, unknown>): Record<PlatformId, Plat
   >;
 }
 
+function mailSettings(env: z.infer<typeof envSchema>) {
+  const from = env.MAIL_FROM;
+  if (env.SMTP_URL) return { smtp: env.SMTP_URL, from };
+  if (!env.SMTP_HOST) return undefined;
+  return {
+    smtp: {
+      host: env.SMTP_HOST,
+      port: env.SMTP_PORT,
+      secure: env.SMTP_SECURE,
+      ...(env.SMTP_USER ? { auth: { user: env.SMTP_USER, pass: env.SMTP_PASSWORD ?? "" } } : {}),
+    },
+    from,
+  };
+}
+
 function buildConfig(env: z.infer<typeof envSchema>, platformEnv: Record<string, unknown>) {
   const listenPort = env.PORT;
   return {
@@ -274,6 +305,13 @@ function buildConfig(env: z.infer<typeof envSchema>, platformEnv: Record<string,
       token: env.METRICS_TOKEN,
       listener: env.METRICS_PORT === undefined ? undefined : { host: env.METRICS_HOST, port: env.METRICS_PORT },
     },
+    alerts: {
+      tokenExpiryWarningMs: env.ALERT_TOKEN_EXPIRY_WARNING_DAYS * 86_400_000,
+      publishingLateMs: env.ALERT_PUBLISHING_LATE_MINUTES * 60_000,
+      workerDownMs: env.ALERT_WORKER_DOWN_SECONDS * 1000,
+    },
+    /** Undefined when no SMTP server is set: alerts are then in-app only. */
+    mail: mailSettings(env),
     worker: {
       heartbeatIntervalMs: env.WORKER_HEARTBEAT_INTERVAL_MS,
       staleAfterMs: env.WORKER_STALE_AFTER_MS,

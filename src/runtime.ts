@@ -16,6 +16,8 @@ import { startCallLog, type CallLog } from "./monitoring/call-log.js";
 import { collectFromDatabase } from "./monitoring/metrics/collectors.js";
 import { startMetricsListener } from "./monitoring/metrics/exposure.js";
 import { createMetrics, observePlatformCalls } from "./monitoring/metrics/instruments.js";
+import { watchWorkers } from "./monitoring/alerts/checks.js";
+import { startAlertMail } from "./monitoring/alerts/mail.js";
 
 export type ProcessRole = "all" | "api" | "worker";
 
@@ -105,6 +107,9 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
       context.sandboxTwin?.registerRedirects((platform) => redirectUri(context, platform));
     }
     const worker = role !== "api" ? await startWorker({ context, database, logger }) : undefined;
+    if (worker) opened.push(() => worker.stop());
+    const stopAlertMail = await startAlertMail(context, logger);
+    const stopWatchingWorkers = role !== "worker" ? watchWorkers(context, logger) : async () => undefined;
 
     return {
       database,
@@ -116,6 +121,8 @@ async function startOnce(options: Parameters<typeof startRuntime>[0]): Promise<R
       callLog,
       async stop() {
         await http?.app.close();
+        await stopWatchingWorkers();
+        await stopAlertMail();
         await worker?.stop();
         await callLog.stop();
         await metricsListener?.server.close();

@@ -39,7 +39,8 @@ export type AuditAction =
   | "webhook.secret_rotated"
   | "webhook.enabled"
   /** The product stopped delivering to an endpoint after failures in a row: its owner should hear of it. */
-  | "webhook.disabled";
+  | "webhook.disabled"
+  | "alert.resolved";
 
 export interface AuditEntry {
   action: AuditAction;

@@ -10,6 +10,9 @@
  * Webhooks are an administrator's: an endpoint receives every event of the organization it is
  * subscribed to, and its secret signs them.
  *
+ * Alerts: SUPER_ADMIN, ADMIN and USER see and receive them (alerts:view); resolving one by hand
+ * is ADMIN and above (alerts:manage). GUESTs receive none.
+ *
  * "All orgs" is not a permission: a SUPER_ADMIN acts as SUPER_ADMIN in whichever organization
  * is active, member or not (see effectiveRole in http/authorization.ts).
  */
@@ -27,6 +30,8 @@ export const permissions = [
   "analytics:view",
   "webhooks:view",
   "webhooks:manage",
+  "alerts:view",
+  "alerts:manage",
 ] as const;
 
 export type Permission = (typeof permissions)[number];
@@ -46,6 +51,7 @@ export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {
     "connections:view",
     "posts:create",
     "analytics:view",
+    "alerts:view",
   ]),
   GUEST: new Set(["organization:view"]),
 };

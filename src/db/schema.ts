@@ -15,6 +15,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import type { AlertRule } from "../monitoring/alerts/rules.js";
 import type { EventType } from "../monitoring/event-types.js";
 import type { StatusClass } from "../platforms/call-record.js";
 import type { PlatformFailure } from "../platforms/failure.js";
@@ -527,5 +528,82 @@ export const webhookDeliveries = pgTable(
     uniqueIndex("webhook_deliveries_event_unique").on(table.endpointId, table.eventId),
     index("webhook_deliveries_endpoint_idx").on(table.endpointId, table.createdAt),
     index("webhook_deliveries_organization_idx").on(table.organizationId),
+  ],
+);
+
+export const alertSeverity = pgEnum("alert_severity", ["info", "warning", "critical"]);
+
+/**
+ * One incident an organization is told of. A repeat of an open incident (same incident key) adds
+ * an occurrence to it instead of a new alert, so a storm of failures is one alert and one e-mail;
+ * once resolved, the next occurrence opens a new alert.
+ */
+export const alerts = pgTable(
+  "alerts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    organizationId: tenant(),
+    rule: text("rule").$type<AlertRule>().notNull(),
+    severity: alertSeverity("severity").notNull(),
+    title: text("title").notNull(),
+    message: text("message").notNull(),
+    /** What makes two occurrences the same incident: the rule and its subject (`post_failed:{connectionId}`). */
+    incidentKey: text("incident_key").notNull(),
+    subjectType: text("subject_type"),
+    subjectId: text("subject_id"),
+    occurrences: integer("occurrences").notNull().default(1),
+    firstAt: timestamp("first_at", { withTimezone: true }).notNull(),
+    lastAt: timestamp("last_at", { withTimezone: true }).notNull(),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    resolvedByUserId: uuid("resolved_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    /** The database's time of the last change: what the live stream polls (clock_timestamp, not the app's clock). */
+    changedAt: timestamp("changed_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index("alerts_organization_idx").on(table.organizationId, table.lastAt),
+    uniqueIndex("alerts_open_incident_unique")
+      .on(table.organizationId, table.incidentKey)
+      .where(sql`resolved_at is null`),
+    index("alerts_changed_idx").on(table.changedAt),
+  ],
+);
+
+/** A member's copy of an alert: whether they have read it, and when it was e-mailed to them. */
+export const alertReceipts = pgTable(
+  "alert_receipts",
+  {
+    alertId: uuid("alert_id")
+      .notNull()
+      .references(() => alerts.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    organizationId: tenant(),
+    inApp: boolean("in_app").notNull(),
+    readAt: timestamp("read_at", { withTimezone: true }),
+    emailedAt: timestamp("emailed_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.alertId, table.userId] }),
+    index("alert_receipts_unread_idx").on(table.organizationId, table.userId, table.readAt),
+  ],
+);
+
+/** Which channels reach a member for each rule; a rule without a row takes the role's defaults. */
+export const alertPreferences = pgTable(
+  "alert_preferences",
+  {
+    organizationId: tenant(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    rule: text("rule").$type<AlertRule>().notNull(),
+    inApp: boolean("in_app").notNull(),
+    email: boolean("email").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.organizationId, table.userId, table.rule] }),
+    index("alert_preferences_user_idx").on(table.userId),
   ],
 );

@@ -23,6 +23,7 @@ import { postRoutes } from "../posts/routes.js";
 import { authRoutes } from "../auth/routes.js";
 import { healthRoutes } from "../monitoring/routes.js";
 import { recordRequestDurations, registerMetricsRoute } from "../monitoring/metrics/exposure.js";
+import { alertRoutes } from "../monitoring/alerts/routes.js";
 import { organizationRoutes } from "../organizations/routes.js";
 import { projectPath } from "../paths.js";
 import { vaultControlRoutes } from "../vault/routes.js";
@@ -129,6 +130,7 @@ export async function buildApp(
   await app.register(postRoutes, context);
   await app.register(mediaFiles, context);
   await app.register(webhookRoutes, context);
+  await app.register(alertRoutes, context);
 
   const twin = context.sandboxTwin;
   if (twin) {

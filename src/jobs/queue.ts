@@ -13,6 +13,8 @@ export const queues = {
   check: "connections.check",
   publish: "posts.publish",
   webhookDelivery: "webhooks.deliver",
+  alertEmail: "alerts.email",
+  alertChecks: "alerts.checks",
   /** Once a cron job; each worker now sweeps on its own interval. Unscheduled at start, so older databases stop making its jobs. */
   retiredDueSweep: "posts.due-sweep",
 } as const;

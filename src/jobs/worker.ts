@@ -10,6 +10,7 @@ import { startEventDispatch } from "../monitoring/events.js";
 import { pruneCallLog } from "../monitoring/call-log.js";
 import { startWebhookJobs } from "../webhooks/jobs.js";
 import { eventSinks } from "../monitoring/sinks.js";
+import { startAlertChecks } from "../monitoring/alerts/checks.js";
 import { closeAll, type Database, type DatabaseHandle } from "../db/client.js";
 import { workerHeartbeats } from "../db/schema.js";
 import type { AppContext } from "../context.js";
@@ -76,6 +77,7 @@ export async function startWorker(options: {
     stops.push(await startPublishJobs(context, { id: worker.id, logger, fence: presence.fence }));
     stops.push(await startWebhookJobs(context, logger));
     stops.push(startEventDispatch(context, eventSinks, logger));
+    stops.push(await startAlertChecks(context, logger));
     await beat(db, worker);
     timer = setInterval(() => {
       beat(db, worker).catch((error) => logger.error({ err: error }, "worker heartbeat failed"));

@@ -1,6 +1,7 @@
 import { Navigate, Outlet, Route, Routes, useLocation } from "react-router";
 import { Spinner } from "./components/ui";
 import { Shell } from "./Shell";
+import { AlertsPage } from "./pages/AlertsPage";
 import { AuditPage } from "./pages/AuditPage";
 import { AuthPage } from "./pages/AuthPage";
 import { CreateOrganizationPage } from "./pages/CreateOrganizationPage";
@@ -44,6 +45,7 @@ export function App() {
           <Route path="/team" element={<TeamPage />} />
           <Route path="/audit" element={<AuditPage />} />
           <Route path="/webhooks" element={<WebhooksPage />} />
+          <Route path="/alerts" element={<AlertsPage />} />
         </Route>
       </Route>
       <Route path="*" element={<Navigate to="/" replace />} />

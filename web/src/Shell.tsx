@@ -1,6 +1,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { Navigate, NavLink, Outlet, useNavigate } from "react-router";
 import { api, can, roleLabels } from "./api";
+import { AlertBell } from "./components/AlertBell";
 import { Avatar, Logo } from "./components/ui";
 import { useResetSession, useSession } from "./session";
 
@@ -106,6 +107,14 @@ export function Shell() {
               Team
             </NavLink>
           ) : null}
+          {can(role, "alerts:view") ? (
+            <NavLink to="/alerts">
+              <span className="nav-icon" aria-hidden>
+                !
+              </span>{" "}
+              Alerts
+            </NavLink>
+          ) : null}
           {can(role, "webhooks:view") ? (
             <NavLink to="/webhooks">
               <span className="nav-icon" aria-hidden>
@@ -135,6 +144,9 @@ export function Shell() {
         </div>
       </aside>
       <main className="content">
+        <div className="topbar">
+          <AlertBell role={role} organizationId={activeOrganization.id} />
+        </div>
         <Outlet />
       </main>
     </div>

@@ -100,6 +100,8 @@ export type ConnectionErrorRecord = Answer<"/api/social-media/errors", "GET">["e
 export type WebhookEndpoint = Answer<"/api/webhooks/endpoints", "GET">["endpoints"][number];
 export type WebhookDelivery = Answer<"/api/webhooks/endpoints/{endpointId}/deliveries", "GET">["deliveries"][number];
 export type EventType = WebhookEndpoint["events"][number];
+export type Alert = Answer<"/api/alerts", "GET">["alerts"][number];
+export type AlertPreferences = Answer<"/api/alerts/preferences", "GET">;
 
 /** The server's own role table decides what the dashboard shows, so the two cannot disagree. */
 export { can, membershipRoles } from "../../../src/auth/permissions";

@@ -3230,6 +3230,493 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/alerts/preferences": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Which channels reach the caller for each kind of alert, and whether e-mail is set up */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              emailAvailable: boolean;
+              rules: {
+                /** @enum {string} */
+                rule:
+                  | "post_failed"
+                  | "connection_problem"
+                  | "token_expiring"
+                  | "worker_down"
+                  | "publishing_late"
+                  | "platform_errors";
+                label: string;
+                inApp: boolean;
+                email: boolean;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    /** Choose the caller's channels for some kinds of alert; those left out keep theirs */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            rules: {
+              /** @enum {string} */
+              rule:
+                | "post_failed"
+                | "connection_problem"
+                | "token_expiring"
+                | "worker_down"
+                | "publishing_late"
+                | "platform_errors";
+              inApp: boolean;
+              email: boolean;
+            }[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              emailAvailable: boolean;
+              rules: {
+                /** @enum {string} */
+                rule:
+                  | "post_failed"
+                  | "connection_problem"
+                  | "token_expiring"
+                  | "worker_down"
+                  | "publishing_late"
+                  | "platform_errors";
+                label: string;
+                inApp: boolean;
+                email: boolean;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/alerts": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The organization's alerts, latest first, with whether the caller has read each */
+    get: {
+      parameters: {
+        query?: {
+          unresolved?: string;
+          rule?:
+            | "post_failed"
+            | "connection_problem"
+            | "token_expiring"
+            | "worker_down"
+            | "publishing_late"
+            | "platform_errors";
+          limit?: number;
+          offset?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              alerts: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                rule:
+                  | "post_failed"
+                  | "connection_problem"
+                  | "token_expiring"
+                  | "worker_down"
+                  | "publishing_late"
+                  | "platform_errors";
+                /** @enum {string} */
+                severity: "info" | "warning" | "critical";
+                title: string;
+                message: string;
+                subjectType: string | null;
+                subjectId: string | null;
+                occurrences: number;
+                /** Format: date-time */
+                firstAt: string;
+                /** Format: date-time */
+                lastAt: string;
+                /** Format: date-time */
+                resolvedAt: string | null;
+                read: boolean;
+              }[];
+              nextOffset: number | null;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/alerts/unread-count": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** How many of the caller's in-app alerts are unread */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              unread: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/alerts/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One alert */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              alert: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                rule:
+                  | "post_failed"
+                  | "connection_problem"
+                  | "token_expiring"
+                  | "worker_down"
+                  | "publishing_late"
+                  | "platform_errors";
+                /** @enum {string} */
+                severity: "info" | "warning" | "critical";
+                title: string;
+                message: string;
+                subjectType: string | null;
+                subjectId: string | null;
+                occurrences: number;
+                /** Format: date-time */
+                firstAt: string;
+                /** Format: date-time */
+                lastAt: string;
+                /** Format: date-time */
+                resolvedAt: string | null;
+                read: boolean;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/alerts/{id}/read": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Mark one alert read for the caller */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              alert: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                rule:
+                  | "post_failed"
+                  | "connection_problem"
+                  | "token_expiring"
+                  | "worker_down"
+                  | "publishing_late"
+                  | "platform_errors";
+                /** @enum {string} */
+                severity: "info" | "warning" | "critical";
+                title: string;
+                message: string;
+                subjectType: string | null;
+                subjectId: string | null;
+                occurrences: number;
+                /** Format: date-time */
+                firstAt: string;
+                /** Format: date-time */
+                lastAt: string;
+                /** Format: date-time */
+                resolvedAt: string | null;
+                read: boolean;
+              };
+              unread: number;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/alerts/read-all": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Mark every alert of the organization read for the caller */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              marked: number;
+              unread: number;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/alerts/{id}/resolve": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Resolve an alert by hand: its incident is over; a new occurrence opens a new alert */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              alert: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                rule:
+                  | "post_failed"
+                  | "connection_problem"
+                  | "token_expiring"
+                  | "worker_down"
+                  | "publishing_late"
+                  | "platform_errors";
+                /** @enum {string} */
+                severity: "info" | "warning" | "critical";
+                title: string;
+                message: string;
+                subjectType: string | null;
+                subjectId: string | null;
+                occurrences: number;
+                /** Format: date-time */
+                firstAt: string;
+                /** Format: date-time */
+                lastAt: string;
+                /** Format: date-time */
+                resolvedAt: string | null;
+                read: boolean;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/alerts/stream": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Server-sent events (ask with Accept: text/event-stream): an `alert` event with the alert each time one of the organization's alerts is raised, repeats or is resolved */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description text/event-stream */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": string;
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {

@@ -83,6 +83,8 @@ export function describeEvent(event: AuditEvent): string {
       return details.outcome === "published"
         ? `${who} confirmed a post went out on ${text(details.platform)}`
         : `${who} had a post sent again on ${text(details.platform)}`;
+    case "alert.resolved":
+      return `${who} resolved the alert “${text(details.title)}”`;
     case "vault.keys_rotated":
       return `Encryption keys re-wrapped under master key v${text(details.masterKeyVersion)} (${text(details.rewrapped)} organizations)`;
     default:

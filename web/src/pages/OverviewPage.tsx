@@ -6,6 +6,14 @@ import { PlatformMark } from "../components/PlatformMark";
 import { Avatar, Card, PageHeader, RelativeTime } from "../components/ui";
 import { useSession } from "../session";
 import { describeEvent } from "./AuditPage";
+import { alertQueryKey } from "../alerts";
+
+const troubled = new Set(["expired", "invalid", "rate_limited"]);
+const statusLabels: Record<string, string> = {
+  expired: "Access expired",
+  invalid: "Reconnect needed",
+  rate_limited: "Rate limited",
+};
 
 function StatusRow({ label, ok, detail }: { label: string; ok: boolean; detail: string }) {
   return (
@@ -51,6 +59,19 @@ export function OverviewPage() {
     queryFn: () => api("GET", "/api/posts", { query: { limit: 5 } }),
     enabled: can(role, "posts:create"),
   });
+  const openAlerts = useQuery({
+    queryKey: [...alertQueryKey, "open"],
+    queryFn: () => api("GET", "/api/alerts", { query: { unresolved: "true", limit: 5 } }),
+    enabled: can(role, "alerts:view"),
+  });
+  const accountsInTrouble = connections.data?.connections.filter((connection) => troubled.has(connection.status)) ?? [];
+  // An account already listed in trouble is not listed again by its connection alert.
+  const alertsToShow =
+    openAlerts.data?.alerts.filter(
+      (alert) =>
+        alert.rule !== "connection_problem" || !accountsInTrouble.some((account) => account.id === alert.subjectId),
+    ) ?? [];
+  const attention = accountsInTrouble.length > 0 || alertsToShow.length > 0;
   const health = useQuery({
     queryKey: ["health"],
     queryFn: async () => {
@@ -66,6 +87,39 @@ export function OverviewPage() {
         title={`Good to see you, ${user.name.split(" ")[0]}`}
         description={`${activeOrganization!.name} · you are ${roleLabels[role].toLowerCase()} here`}
       />
+      {attention ? (
+        <section className="card attention" aria-labelledby="attention-title">
+          <div className="card-header">
+            <h2 id="attention-title">Needs attention</h2>
+            <Link to="/alerts">All alerts</Link>
+          </div>
+          <ul className="activity">
+            {accountsInTrouble.map((connection) => (
+              <li key={connection.id}>
+                <span className="attention-item">
+                  <PlatformMark platform={connection.platform} />
+                  <strong>{connection.name}</strong>
+                  <span className={`status status-${connection.status}`}>{statusLabels[connection.status]}</span>
+                </span>
+                <Link to="/social-media" className="small nowrap">
+                  Fix
+                </Link>
+              </li>
+            ))}
+            {alertsToShow.map((alert) => (
+              <li key={alert.id}>
+                <span className="attention-item">
+                  <span className={`dot dot-${alert.severity}`} aria-hidden />
+                  <Link to={`/alerts?alert=${alert.id}`}>{alert.title}</Link>
+                </span>
+                <span className="muted small nowrap">
+                  <RelativeTime at={alert.lastAt} />
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       <div className="grid">
         <Card title="Organization">
           {organization.data ? (
