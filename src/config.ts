@@ -109,6 +109,10 @@ const envSchema = z.object({
   ALERT_TOKEN_EXPIRY_WARNING_DAYS: positiveInt.default(7),
   ALERT_PUBLISHING_LATE_MINUTES: positiveInt.default(15),
   ALERT_WORKER_DOWN_SECONDS: positiveInt.default(120),
+  /** A platform failing at least this share of an organization's calls over five minutes is alerted on. */
+  ALERT_PLATFORM_ERROR_RATE_PERCENT: positiveInt.max(100).default(25),
+  /** …counted only over at least this many calls, so two failures of three are no alert. */
+  ALERT_PLATFORM_ERROR_MIN_CALLS: positiveInt.default(10),
   /** smtp:// or smtps://, with user and password in it; or the SMTP_HOST… variables below. Unset: no e-mail. */
   SMTP_URL: z
     .url()
@@ -309,6 +313,10 @@ function buildConfig(env: z.infer<typeof envSchema>, platformEnv: Record<string,
       tokenExpiryWarningMs: env.ALERT_TOKEN_EXPIRY_WARNING_DAYS * 86_400_000,
       publishingLateMs: env.ALERT_PUBLISHING_LATE_MINUTES * 60_000,
       workerDownMs: env.ALERT_WORKER_DOWN_SECONDS * 1000,
+      platformErrors: {
+        errorRate: env.ALERT_PLATFORM_ERROR_RATE_PERCENT / 100,
+        minCalls: env.ALERT_PLATFORM_ERROR_MIN_CALLS,
+      },
     },
     /** Undefined when no SMTP server is set: alerts are then in-app only. */
     mail: mailSettings(env),

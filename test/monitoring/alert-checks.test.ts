@@ -73,6 +73,38 @@ describe("alerts from what the checks find: late posts, no worker", () => {
     );
   });
 
+  test("a platform failing most of an organization's calls raises one alert, resolved once the calls are gone from the window", async () => {
+    const fault = await fetch(`${sandbox.url}_sandbox/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ prefix: "x", method: "GET", path: "/2/users/me", mode: "error", status: 503, count: 12 }),
+    });
+    assert.equal(fault.status, 201);
+    const x = (await connectionIds(admin)).byKey("x");
+    for (let check = 0; check < 12; check += 1) await admin.post(`/api/social-media/connections/${x}/check`);
+    await app.runtime.callLog.flush();
+    await passTime(60_000);
+    const failing = await alertAppears(
+      admin,
+      (alert) => alert.rule === "platform_errors" && !alert.resolvedAt,
+      "the platform errors alert",
+    );
+    assert.equal(failing.severity, "critical");
+    assert.match(failing.title, /^X's API is down for this organization$/);
+    await passTime(60_000);
+    assert.equal(
+      (await admin.get("/api/alerts?rule=platform_errors")).body.alerts.length,
+      1,
+      "one alert while it lasts, not one per check",
+    );
+    await passTime(6 * 60_000);
+    await waitFor(
+      async () => (await admin.get(`/api/alerts/${failing.id}`)).body.alert.resolvedAt ?? undefined,
+      20_000,
+      "the platform errors alert to resolve",
+    );
+  });
+
   test("API processes alert every organization when no worker is live", async () => {
     await app.runtime.worker!.stop();
     const down = await alertAppears(

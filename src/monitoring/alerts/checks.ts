@@ -1,16 +1,19 @@
 import { and, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { systemClock } from "../../clock.js";
-import { alerts, connections, organizations, postTargets } from "../../db/schema.js";
+import { alerts, connections, organizations, platformCalls, postTargets } from "../../db/schema.js";
 import type { AppContext } from "../../context.js";
 import { liveWorkerIds } from "../../jobs/presence.js";
 import { queues } from "../../jobs/queue.js";
 import { platformProfiles } from "../../platforms/profiles.js";
+import type { PlatformId } from "../../platforms/profiles.js";
+import { healthWindows, platformApiHealth } from "../api-health.js";
 import { raiseAlert, resolveAlerts } from "./alerts.js";
 
 export const tokenExpiryKey = (connectionId: string) => `token_expiring:${connectionId}`;
 const LATENESS_KEY = "publishing_late";
 const WORKER_DOWN_KEY = "worker_down";
+const platformErrorsKey = (platform: PlatformId) => `platform_errors:${platform}`;
 
 const dayFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
@@ -127,6 +130,60 @@ export async function checkLateness(context: AppContext): Promise<void> {
 }
 
 /**
+ * Platforms failing an organization's calls over the last five minutes (platform API health's
+ * window): down, or an error rate at or above ALERT_PLATFORM_ERROR_RATE_PERCENT over at least
+ * ALERT_PLATFORM_ERROR_MIN_CALLS calls. One alert per platform and organization while it lasts;
+ * resolved by the check once the platform is back under the bar (or no longer called).
+ */
+export async function checkPlatformErrors(context: AppContext): Promise<void> {
+  const windowMs = healthWindows["5m"];
+  const { errorRate: bar, minCalls } = context.config.alerts.platformErrors;
+  const calling = await context.db
+    .selectDistinct({ organizationId: platformCalls.organizationId })
+    .from(platformCalls)
+    .where(
+      and(
+        isNotNull(platformCalls.organizationId),
+        sql`${platformCalls.at} >= ${new Date(context.clock.now() - windowMs)}`,
+      ),
+    );
+  const open = await context.db
+    .select({ organizationId: alerts.organizationId, incidentKey: alerts.incidentKey })
+    .from(alerts)
+    .where(and(eq(alerts.rule, "platform_errors"), isNull(alerts.resolvedAt)));
+  const failing = new Set<string>();
+  for (const { organizationId } of calling) {
+    const health = await platformApiHealth(context, { organizationId: organizationId!, windowMs });
+    await context.db.transaction(async (tx) => {
+      for (const [platform, window] of Object.entries(health) as [PlatformId, (typeof health)[PlatformId]][]) {
+        const errorRate = window.errorRate ?? 0;
+        if (window.state !== "down" && (window.calls < minCalls || errorRate < bar)) continue;
+        failing.add(`${organizationId}:${platformErrorsKey(platform)}`);
+        const name = platformProfiles[platform].name;
+        const percent = Math.round(errorRate * 100);
+        await raiseAlert(
+          context,
+          tx,
+          {
+            organizationId: organizationId!,
+            rule: "platform_errors",
+            severity: window.state === "down" ? "critical" : "warning",
+            title: `${name}'s API is ${window.state === "down" ? "down" : "failing"} for this organization`,
+            message: `${percent} % of ${window.calls} calls to ${name} failed in the last five minutes${window.lastError ? `; the last: ${window.lastError.operation} (${window.lastError.failureKind ?? window.lastError.statusClass})` : ""}. Posts to it are retried; see Platform health.`,
+            incidentKey: platformErrorsKey(platform),
+          },
+          { onlyIfNew: true },
+        );
+      }
+    });
+  }
+  await context.db.transaction(async (tx) => {
+    for (const alert of open.filter((row) => !failing.has(`${row.organizationId}:${row.incidentKey}`)))
+      await resolveAlerts(context, tx, { organizationId: alert.organizationId, incidentKeys: [alert.incidentKey] });
+  });
+}
+
+/**
  * The worker's periodic checks: a cron job (one worker takes each run), and at once when the
  * clock jumps, as the connection sweeps do.
  */
@@ -136,6 +193,7 @@ export async function startAlertChecks(context: AppContext, logger: Logger): Pro
     await checkTokenExpiry(context);
     await checkConnectionRecovery(context);
     await checkLateness(context);
+    await checkPlatformErrors(context);
   };
   await boss.work(queues.alertChecks, { pollingIntervalSeconds: context.config.worker.pollingIntervalSeconds }, check);
   await boss.schedule(queues.alertChecks, "* * * * *");
