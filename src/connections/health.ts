@@ -151,7 +151,7 @@ export async function refreshConnection(
 ): Promise<RefreshOutcome> {
   const askedAt = context.clock.now();
   const seen = await connectionById(context.db, connectionId);
-  return context.locks.run(`connection-refresh:${connectionId}`, async () => {
+  return context.locks.run(`connection-refresh:${connectionId}`, async (lease) => {
     const connection = await connectionById(context.db, connectionId);
     if (
       !connection ||
@@ -193,9 +193,10 @@ export async function refreshConnection(
       if (!(error instanceof PlatformError)) throw error;
       // The lock goes with its database session (a server restart), so another process may have
       // renewed meanwhile with the same refresh token, which a rotating platform then refuses to
-      // us: its tokens stand, and ours is no sign the grant is gone.
+      // us: its tokens stand, or are about to, and ours is no sign the grant is gone.
       const current = await connectionById(context.db, connectionId);
       if (current && current.refreshTokenCiphertext !== connection.refreshTokenCiphertext) return "not_due";
+      if (!lease.held()) return "unavailable";
       await recordFailure(context, connection, error);
       const refused = error.failure.kind === "token_invalid" || error.failure.kind === "token_expired";
       const outcome = refused ? "refused" : "unavailable";

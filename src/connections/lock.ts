@@ -3,11 +3,18 @@ import pg from "pg";
 import type { Logger } from "pino";
 import { surviveServerRestarts, withAdvisoryLock } from "../db/client.js";
 
+/** Whether the lock is still held: one on a database session goes with that session (a server restart). */
+export interface LockLease {
+  held(): boolean;
+}
+
 /** Runs work for one key at a time: across processes on PostgreSQL, within the process on PGlite. */
 export interface KeyedLock {
-  run<T>(key: string, work: () => Promise<T>): Promise<T>;
+  run<T>(key: string, work: (lease: LockLease) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+const processLease: LockLease = { held: () => true };
 
 /** PGlite belongs to one process, so a promise chain per key is enough. */
 export function processLock(): KeyedLock {
@@ -15,7 +22,7 @@ export function processLock(): KeyedLock {
   return {
     async run(key, work) {
       const previous = tails.get(key) ?? Promise.resolve();
-      const current = previous.catch(() => undefined).then(work);
+      const current = previous.catch(() => undefined).then(() => work(processLease));
       tails.set(key, current);
       try {
         return await current;
@@ -44,7 +51,22 @@ export function postgresLock(options: { url: string; logger: Logger }): KeyedLoc
   return {
     run(key, work) {
       const id = createHash("sha256").update(key).digest().readBigInt64BE(0);
-      return inProcess.run(key, () => withAdvisoryLock(pool, id.toString(), () => work()));
+      return inProcess.run(key, () =>
+        withAdvisoryLock(pool, id.toString(), async (client) => {
+          let held = true;
+          const lose = () => {
+            held = false;
+          };
+          client.on("error", lose);
+          client.on("end", lose);
+          try {
+            return await work({ held: () => held });
+          } finally {
+            client.off("error", lose);
+            client.off("end", lose);
+          }
+        }),
+      );
     },
     close: () => pool.end(),
   };
