@@ -6,6 +6,8 @@ export interface ReceivedWebhook {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** When it arrived, by the machine's clock (the event's createdAt is the database's). */
+  receivedAt: number;
 }
 
 /**
@@ -20,7 +22,12 @@ export async function startReceiver() {
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       const path = request.url ?? "/";
-      received.push({ path, headers: request.headers, body: Buffer.concat(chunks).toString("utf8") });
+      received.push({
+        path,
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+        receivedAt: Date.now(),
+      });
       response.statusCode = answers.get(path)?.shift() ?? 200;
       response.end();
     });
