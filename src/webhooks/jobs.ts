@@ -9,6 +9,7 @@ import { queues } from "../jobs/queue.js";
 import { sendWebhook, type AttemptOutcome } from "./send.js";
 import { webhookSignature } from "./signature.js";
 import { openSecret, TEST_EVENT_TYPE, type WebhookDelivery, type WebhookEndpoint } from "./store.js";
+import { raiseAlert, webhookDisabledKey } from "../monitoring/alerts/alerts.js";
 
 export interface DeliveryJob {
   deliveryId: string;
@@ -158,7 +159,17 @@ async function recordAttempt(
         .set({ enabled: false, disabledAt: new Date(now), disabledReason: reason, updatedAt: new Date(now) })
         .where(and(eq(webhookEndpoints.id, endpoint.id), eq(webhookEndpoints.enabled, true)))
         .returning({ id: webhookEndpoints.id });
-      return disabled ? { reason, failures } : null;
+      if (!disabled) return null;
+      await raiseAlert(context, tx, {
+        organizationId: endpoint.organizationId,
+        rule: "webhook_disabled",
+        severity: "warning",
+        title: `Webhook endpoint ${endpoint.url} was disabled`,
+        message: `${reason}. Fix the receiver, then enable the endpoint on the Webhooks page; events meanwhile are not sent to it.`,
+        incidentKey: webhookDisabledKey(endpoint.id),
+        subject: { type: "webhook", id: endpoint.id },
+      });
+      return { reason, failures };
     },
     (disabled): AuditEntry | null =>
       disabled && {

@@ -8,6 +8,7 @@ import { transactionExecutor } from "../db/client.js";
 import { webhookDeliveries, webhookEndpoints, type WebhookPayload } from "../db/schema.js";
 import { invalidInput, notFound } from "../errors.js";
 import { currentOrganization, currentUser } from "../http/authorization.js";
+import { resolveAlerts, webhookDisabledKey } from "../monitoring/alerts/alerts.js";
 import { eventTypes } from "../monitoring/event-types.js";
 import { endpointHostProblem, endpointUrlProblem } from "./addresses.js";
 import { enqueueDelivery } from "./jobs.js";
@@ -265,6 +266,11 @@ export const webhookRoutes: FastifyPluginAsyncZod<AppContext> = async (app, cont
             .where(eq(webhookEndpoints.id, existing.id))
             .returning();
           if (!row) throw notFound("That webhook endpoint");
+          await resolveAlerts(context, tx, {
+            organizationId: organization.id,
+            incidentKeys: [webhookDisabledKey(existing.id)],
+            ...(request.auth?.user ? { resolvedByUserId: request.auth.user.id } : {}),
+          });
           return row;
         },
         {

@@ -196,12 +196,17 @@ for (const backend of backends) {
       );
       const audit = await admin.get("/api/audit?action=webhook.disabled");
       assert.equal(audit.body.events[0]?.targetId, endpoint.id);
+      // Its owners are told: an alert, in-app and by e-mail to administrators by default.
+      const [alert] = (await admin.get("/api/alerts?rule=webhook_disabled")).body.alerts;
+      assert.equal(alert?.subjectId, endpoint.id, JSON.stringify(alert));
+      assert.equal(alert.resolvedAt, null);
 
       const enabled = await admin.post(`/api/webhooks/endpoints/${endpoint.id}/enable`);
       assert.equal(enabled.status, 200, JSON.stringify(enabled.body));
       assert.equal(enabled.body.endpoint.enabled, true);
       assert.equal(enabled.body.endpoint.consecutiveFailures, 0);
       assert.equal(enabled.body.endpoint.disabledReason, null);
+      assert.notEqual((await admin.get(`/api/alerts/${alert.id}`)).body.alert.resolvedAt, null);
     });
 
     test("send test event: the endpoint receives webhook.test at once, signed, and the log shows it", async () => {

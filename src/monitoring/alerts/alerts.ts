@@ -19,6 +19,9 @@ export interface AlertInput {
   subject?: { type: string; id: string };
 }
 
+/** One open alert per disabled endpoint, resolved when a person enables it again. */
+export const webhookDisabledKey = (endpointId: string) => `webhook_disabled:${endpointId}`;
+
 export interface AlertEmailJob {
   alertId: string;
   userId: string;

@@ -2,7 +2,7 @@ import type { Role } from "../../auth/permissions.js";
 
 /**
  * What alerts are about. Pure data shared with the dashboard: each rule's label and whom it
- * reaches by default. `platform_errors` is raised by platform API health through raiseAlert.
+ * reaches by default. `platform_errors` is raised by the checks from platform API health, `webhook_disabled` by webhook delivery.
  */
 export const alertRules = [
   "post_failed",
@@ -11,6 +11,7 @@ export const alertRules = [
   "worker_down",
   "publishing_late",
   "platform_errors",
+  "webhook_disabled",
 ] as const;
 
 export type AlertRule = (typeof alertRules)[number];
@@ -25,10 +26,16 @@ export const alertRuleLabels: Record<AlertRule, string> = {
   worker_down: "No worker is running: scheduled posts are not going out",
   publishing_late: "Posts are going out later than scheduled",
   platform_errors: "A platform's API is failing often",
+  webhook_disabled: "A webhook endpoint was disabled after failed deliveries",
 };
 
 /** Rules whose e-mail is on by default for admins: what stops posts from going out. */
-const emailedToAdminsByDefault: ReadonlySet<AlertRule> = new Set(["post_failed", "connection_problem", "worker_down"]);
+const emailedToAdminsByDefault: ReadonlySet<AlertRule> = new Set([
+  "post_failed",
+  "connection_problem",
+  "worker_down",
+  "webhook_disabled",
+]);
 
 /** A member's channels for a rule when they have chosen none: in-app for all, e-mail for failures to ADMIN and above. */
 export function defaultChannels(role: Role, rule: AlertRule): Record<"inApp" | "email", boolean> {

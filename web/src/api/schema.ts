@@ -3263,7 +3263,8 @@ export interface paths {
                   | "token_expiring"
                   | "worker_down"
                   | "publishing_late"
-                  | "platform_errors";
+                  | "platform_errors"
+                  | "webhook_disabled";
                 label: string;
                 inApp: boolean;
                 email: boolean;
@@ -3292,7 +3293,8 @@ export interface paths {
                 | "token_expiring"
                 | "worker_down"
                 | "publishing_late"
-                | "platform_errors";
+                | "platform_errors"
+                | "webhook_disabled";
               inApp: boolean;
               email: boolean;
             }[];
@@ -3316,7 +3318,8 @@ export interface paths {
                   | "token_expiring"
                   | "worker_down"
                   | "publishing_late"
-                  | "platform_errors";
+                  | "platform_errors"
+                  | "webhook_disabled";
                 label: string;
                 inApp: boolean;
                 email: boolean;
@@ -3351,7 +3354,8 @@ export interface paths {
             | "token_expiring"
             | "worker_down"
             | "publishing_late"
-            | "platform_errors";
+            | "platform_errors"
+            | "webhook_disabled";
           limit?: number;
           offset?: number;
         };
@@ -3378,7 +3382,8 @@ export interface paths {
                   | "token_expiring"
                   | "worker_down"
                   | "publishing_late"
-                  | "platform_errors";
+                  | "platform_errors"
+                  | "webhook_disabled";
                 /** @enum {string} */
                 severity: "info" | "warning" | "critical";
                 title: string;
@@ -3482,7 +3487,8 @@ export interface paths {
                   | "token_expiring"
                   | "worker_down"
                   | "publishing_late"
-                  | "platform_errors";
+                  | "platform_errors"
+                  | "webhook_disabled";
                 /** @enum {string} */
                 severity: "info" | "warning" | "critical";
                 title: string;
@@ -3549,7 +3555,8 @@ export interface paths {
                   | "token_expiring"
                   | "worker_down"
                   | "publishing_late"
-                  | "platform_errors";
+                  | "platform_errors"
+                  | "webhook_disabled";
                 /** @enum {string} */
                 severity: "info" | "warning" | "critical";
                 title: string;
@@ -3654,7 +3661,8 @@ export interface paths {
                   | "token_expiring"
                   | "worker_down"
                   | "publishing_late"
-                  | "platform_errors";
+                  | "platform_errors"
+                  | "webhook_disabled";
                 /** @enum {string} */
                 severity: "info" | "warning" | "critical";
                 title: string;
