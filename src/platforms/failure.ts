@@ -8,7 +8,16 @@ export type PlatformFailure =
   | { kind: "token_expired" }
   | { kind: "token_invalid"; reason: string }
   | { kind: "rate_limited"; retryAt: Date; scope: "app" | "account" }
-  | { kind: "rejected"; userMessage: string; field?: string }
+  | {
+      kind: "rejected";
+      userMessage: string;
+      field?: string;
+      /**
+       * The platform refuses the post as one it already has (X's duplicate content): after an
+       * earlier attempt whose answer was lost, that one may be ours, so it is looked for first.
+       */
+      duplicate?: true;
+    }
   | { kind: "transient" }
   | { kind: "ambiguous" };
 

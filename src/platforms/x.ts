@@ -178,6 +178,12 @@ function classify(response: ErrorResponse): PlatformFailure | undefined {
   }
   // X answers 401 for expired and revoked tokens alike: refresh once; a refused refresh means revoked.
   if (response.status === 401) return { kind: "token_expired" };
+  // X refuses a post whose text its account already has ("You are not allowed to create a Tweet
+  // with duplicate content."): said in the answer's detail, as client libraries report it; X's
+  // error pages name no code for it.
+  const detail = (response.body as { detail?: unknown } | undefined)?.detail;
+  if (response.status === 403 && typeof detail === "string" && /duplicate content/i.test(detail))
+    return { kind: "rejected", userMessage: detail, duplicate: true };
   return undefined;
 }
 

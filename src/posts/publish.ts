@@ -217,8 +217,12 @@ async function handleFailure(
     case "rate_limited":
       await recordFailure(context, connection, error);
       return requeue(context, run, target, failure.retryAt, describeFailure(error));
-    case "rejected":
-      return markFailed(context, run, target, post, `${name}: ${failure.userMessage}`);
+    case "rejected": {
+      const refusal = () => markFailed(context, run, target, post, `${name}: ${failure.userMessage}`);
+      // A post the platform already has may be an earlier attempt of ours whose answer was lost.
+      if (failure.duplicate && target.attempts > 1) return reconcile(context, run, subject, attempt, refusal);
+      return refusal();
+    }
     case "transient":
       await recordFailure(context, connection, error);
       return retryLater(context, run, {

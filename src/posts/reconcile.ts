@@ -35,6 +35,8 @@ export async function reconcile(
   run: PublishRun,
   subject: Subject,
   carryOn: Attempt,
+  /** What to do when the platform is found not to have the post; by default, send it again. */
+  whenAbsent?: () => Promise<void>,
 ): Promise<void> {
   const { target, post, connection } = subject;
   const definition = platformAccess(context, connection.platform).definition;
@@ -95,6 +97,7 @@ export async function reconcile(
     });
     return;
   }
+  if (whenAbsent) return whenAbsent();
   return retryLater(context, run, {
     target,
     post,
