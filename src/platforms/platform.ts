@@ -1,3 +1,4 @@
+import type { PlatformAnalytics } from "./analytics.js";
 import type { Api, Classifier } from "./http.js";
 import type { AccountAllowance, PlatformProfile } from "./profile.js";
 import type { PlatformId } from "./profiles.js";
@@ -199,6 +200,8 @@ interface PlatformBase<Options, Connects extends "oauth" | "bot"> extends Platfo
   Connects
 > {
   publishing?: Publishing<Options>;
+  /** How the platform is measured; absent until its collection is written. */
+  analytics?: PlatformAnalytics;
   /** The real base URLs by name; a configured base URL replaces all of them. */
   realHosts: Record<string, string>;
   classify: Classifier;
