@@ -129,9 +129,10 @@ async function readReport(
       return { rows, answered: asked, refused };
     } catch (error) {
       if (!(error instanceof PlatformError)) throw error;
-      const unknown = /Unknown identifier \((\w+)\) given in field parameters\.metrics/.exec(error.message)?.[1];
+      const words = error.failure.kind === "rejected" ? error.failure.userMessage : "";
+      const unknown = /Unknown identifier \((\w+)\) given in field parameters\.metrics/.exec(words)?.[1];
       if (unknown && asked.includes(unknown)) {
-        refused.push(...unavailable(normalized([unknown]), "retired", error.message, { source: unknown }));
+        refused.push(...unavailable(normalized([unknown]), "retired", words, { source: unknown }));
         asked = asked.filter((name) => name !== unknown);
         continue;
       }

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, mock, test } from "node:test";
 import { grown, shareOf } from "../../sandbox/metrics.js";
 import type { AccountMetrics, MetricUnavailable, PostMetrics } from "../../src/platforms/analytics.js";
@@ -38,8 +40,8 @@ describe("analytics: YouTube", () => {
   });
 
   /** A grant by the plain authorization-code flow, for the channel chosen on the consent page. */
-  async function apiFor(identity: string, scopes: string[]): Promise<Api> {
-    const authorize = new URL(`${sandbox.base("google")}/o/oauth2/v2/auth`);
+  async function tokenFor(identity: string, scopes: string[], running = sandbox): Promise<string> {
+    const authorize = new URL(`${running.base("google")}/o/oauth2/v2/auth`);
     authorize.search = new URLSearchParams({
       response_type: "code",
       client_id: "sandbox-youtube-client",
@@ -48,7 +50,7 @@ describe("analytics: YouTube", () => {
       state: "s",
     }).toString();
     const code = (await consent(authorize, { identity })).searchParams.get("code")!;
-    const answer = await fetch(`${sandbox.base("google")}/token`, {
+    const answer = await fetch(`${running.base("google")}/token`, {
       method: "POST",
       body: new URLSearchParams({
         grant_type: "authorization_code",
@@ -60,15 +62,23 @@ describe("analytics: YouTube", () => {
     });
     const grant = await json(answer);
     assert.equal(answer.status, 200, JSON.stringify(grant));
-    return new Api({
+    return grant.access_token as string;
+  }
+
+  const apiWith = (
+    token: string,
+    running = sandbox,
+    hosts = resolveHosts(youtube.realHosts, { baseUrl: new URL(running.base("google")) }),
+  ) =>
+    new Api({
       platform: "youtube",
-      hosts: resolveHosts(youtube.realHosts, { baseUrl: new URL(sandbox.base("google")) }),
+      hosts,
       classify: youtube.classify,
       timeoutMs: 10_000,
-      token: grant.access_token,
-      clock: sandbox.sandbox.context.clock,
+      token,
+      clock: running.sandbox.context.clock,
     });
-  }
+  const apiFor = async (identity: string, scopes: string[]) => apiWith(await tokenFor(identity, scopes));
 
   /** A video the channel published `ageMs` ago, as an upload leaves it in the sandbox. */
   function video(channel: string, id: string, ageMs: number) {
@@ -242,6 +252,51 @@ describe("analytics: YouTube", () => {
     assert.ok(days.unavailable.some((entry) => entry.metric === "follower_growth"));
   });
 
+  test("a metric YouTube no longer knows is retired in YouTube's words and the report asked again without it", async () => {
+    const token = await tokenFor(northwind.identity, everyScope);
+    const posted = video(northwind.channel, "vidRetired01", 6 * DAY);
+    // YouTube Analytics as it would be after withdrawing `shares`: the rest is the sandbox's answer.
+    const withdrawn = createServer((request, response) => {
+      const url = new URL(request.url!, "http://analytics.invalid");
+      if (url.searchParams.get("metrics")!.split(",").includes("shares")) {
+        const message = "Unknown identifier (shares) given in field parameters.metrics.";
+        response.writeHead(400, { "content-type": "application/json" });
+        response.end(
+          JSON.stringify({
+            error: { code: 400, message, errors: [{ message, domain: "global", reason: "badRequest" }] },
+          }),
+        );
+        return;
+      }
+      void fetch(`${sandbox.base("google")}${url.pathname}${url.search}`, {
+        headers: { authorization: request.headers.authorization! },
+      }).then(async (answer) => {
+        response.writeHead(answer.status, { "content-type": "application/json" });
+        response.end(await answer.text());
+      });
+    });
+    await new Promise<void>((resolve) => withdrawn.listen(0, "127.0.0.1", resolve));
+    try {
+      const hosts = resolveHosts(youtube.realHosts, { baseUrl: new URL(sandbox.base("google")) });
+      hosts.analytics = new URL(`http://127.0.0.1:${(withdrawn.address() as AddressInfo).port}/`);
+      const [read] = await readPosts(apiWith(token, sandbox, hosts), northwind.channel, [posted]);
+      assert.deepEqual(read!.unavailable, [
+        {
+          metric: "shares",
+          reason: "retired",
+          message: "Unknown identifier (shares) given in field parameters.metrics.",
+          source: "shares",
+        },
+      ]);
+      assert.deepEqual(
+        read!.readings.map((reading) => reading.source),
+        ["viewCount", "viewCount", "likeCount", "commentCount", "estimatedMinutesWatched"],
+      );
+    } finally {
+      await new Promise((resolve) => withdrawn.close(resolve));
+    }
+  });
+
   test("a channel that hides its subscriber count: followers not provided, never 0", async () => {
     const api = await apiFor(hiddenSubscribers.identity, everyScope);
     video(hiddenSubscribers.channel, "vidHidden001", 8 * DAY);
@@ -267,36 +322,7 @@ describe("analytics: YouTube", () => {
   test("the Data API's daily quota: spent, the read is rate limited until midnight Pacific", async () => {
     const limited = await startSandbox({ limits: { youtubeUnitsPerDay: 3 } });
     try {
-      const identity = northwind.identity;
-      const authorize = new URL(`${limited.base("google")}/o/oauth2/v2/auth`);
-      authorize.search = new URLSearchParams({
-        response_type: "code",
-        client_id: "sandbox-youtube-client",
-        redirect_uri: callback("youtube"),
-        scope: everyScope.join(" "),
-        state: "s",
-      }).toString();
-      const code = (await consent(authorize, { identity })).searchParams.get("code")!;
-      const grant = await json(
-        await fetch(`${limited.base("google")}/token`, {
-          method: "POST",
-          body: new URLSearchParams({
-            grant_type: "authorization_code",
-            code,
-            redirect_uri: callback("youtube"),
-            client_id: "sandbox-youtube-client",
-            client_secret: "sandbox-youtube-secret",
-          }),
-        }),
-      );
-      const api = new Api({
-        platform: "youtube",
-        hosts: resolveHosts(youtube.realHosts, { baseUrl: new URL(limited.base("google")) }),
-        classify: youtube.classify,
-        timeoutMs: 10_000,
-        token: grant.access_token,
-        clock: limited.sandbox.context.clock,
-      });
+      const api = apiWith(await tokenFor(northwind.identity, everyScope, limited), limited);
       const posts = [{ remoteId: "vidQuota0001", publishedAt: new Date(START - DAY) }];
       for (let read = 0; read < 3; read += 1) await analytics.readPosts!(api, account(northwind.channel), posts, {});
       const error = await analytics.readPosts!(api, account(northwind.channel), posts, {}).then(
