@@ -40,6 +40,7 @@ const analyticsMetricTypes: Record<string, string> = {
 /** A video filter takes up to 500 ids (unconfirmed); the top-videos report at most 200 rows. */
 const VIDEO_FILTER_LIMIT = 500;
 const TOP_VIDEOS_LIMIT = 200;
+const VIDEOS_PER_LIST = 50;
 /** The Analytics API's quota is per project in the Cloud console and not published: assumed as the Data API's. */
 const ANALYTICS_QUERIES_PER_DAY = 10_000;
 /** A channel that hides its subscriber count. */
@@ -506,6 +507,13 @@ export const youtube: SandboxPlatform = {
       const token = authenticate(request, [SCOPE_READ, SCOPE_FULL, SCOPE_UPLOAD]);
       spend(token, unitCosts.list);
       const ids = ((request.query as Record<string, string>).id ?? "").split(",").filter(Boolean);
+      // https://developers.google.com/youtube/v3/docs/videos/list#id (50 at most; the refusal's wording is the sandbox's)
+      if (ids.length > VIDEOS_PER_LIST)
+        throw invalidArgument(
+          "invalidFilters",
+          `The request specifies more than ${VIDEOS_PER_LIST} video ids.`,
+          "youtube.parameter",
+        );
       const items = ids.map(videoOf).filter((item): item is PublishedItem => Boolean(item));
       return {
         kind: "youtube#videoListResponse",
