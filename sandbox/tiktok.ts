@@ -66,6 +66,10 @@ const videoFields = [
 ];
 const MINUTE = 60_000;
 const LIST_LIMIT = 20;
+/** https://developers.tiktok.com/doc/tiktok-api-v1-video-query ("not larger than 20 at a time") */
+const QUERY_LIMIT = 20;
+const FOLLOWING = 180;
+const BASE_FOLLOWERS = 1_200;
 
 export const tiktok: SandboxPlatform = {
   prefix: "tiktok",
@@ -274,6 +278,11 @@ export const tiktok: SandboxPlatform = {
           `The user did not grant ${userFieldScopes[missing]} (${missing}).`,
         );
       const { creator } = caller;
+      // Counters that agree with the videos: likes are the sum of theirs, followers grow with their views.
+      const publicVideos = videosOf(creator.openId)
+        .filter(listed)
+        .map((item) => videoView(item, ["view_count", "like_count"]) as { view_count: number; like_count: number });
+      const totalViews = publicVideos.reduce((sum, video) => sum + video.view_count, 0);
       const avatar = `https://p16-sign-va.tiktokcdn.com/tos-maliva-avt-0068/${creator.openId}~c5_168x168.jpeg`;
       const values: Record<string, unknown> = {
         open_id: creator.openId,
@@ -286,10 +295,10 @@ export const tiktok: SandboxPlatform = {
         profile_deep_link: `https://vm.tiktok.com/${creator.username}/`,
         is_verified: false,
         username: creator.username,
-        follower_count: 1_200,
-        following_count: 180,
-        likes_count: 9_400,
-        video_count: videosOf(creator.openId).length,
+        follower_count: BASE_FOLLOWERS + shareOf(`${creator.openId}:followers`, totalViews, 0.001, 0.003),
+        following_count: FOLLOWING,
+        likes_count: publicVideos.reduce((sum, video) => sum + video.like_count, 0),
+        video_count: publicVideos.length,
       };
       return answer({ user: Object.fromEntries(fields.map((field) => [field, values[field]])) });
     });
@@ -336,6 +345,23 @@ export const tiktok: SandboxPlatform = {
         cursor: page.at(-1)?.createdAt ?? 0,
         has_more: candidates.length > page.length,
       });
+    });
+
+    /**
+     * Video query: the caller's own videos among up to 20 ids, in the list's shape; an id that is
+     * not the caller's public, moderated video is left out of the answer (not refused).
+     * https://developers.tiktok.com/doc/tiktok-api-v2-video-query
+     */
+    app.post("/v2/video/query/", async (request) => {
+      const caller = authenticate(request, ["video.list"]);
+      displayLimit(caller, "video.query");
+      const fields = fieldsOf(request, videoFields);
+      const ids = (request.body as { filters?: { video_ids?: unknown } } | undefined)?.filters?.video_ids;
+      if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === "string"))
+        throw invalidParams("filters.video_ids is required: a list of video ids.");
+      if (ids.length > QUERY_LIMIT) throw invalidParams(`filters.video_ids takes at most ${QUERY_LIMIT} ids.`);
+      const videos = videosOf(caller.creator.openId).filter((item) => listed(item) && ids.includes(item.id));
+      return answer({ videos: videos.map((item) => videoView(item, fields)) });
     });
 
     registerContentPosting(app, context, authenticate);

@@ -23,7 +23,28 @@ const SCOPE_UPLOAD = "https://www.googleapis.com/auth/youtube.upload";
 const SCOPE_READ = "https://www.googleapis.com/auth/youtube.readonly";
 const SCOPE_FULL = "https://www.googleapis.com/auth/youtube";
 const SCOPE_ANALYTICS = "https://www.googleapis.com/auth/yt-analytics.readonly";
+const SCOPE_PARTNER = "https://www.googleapis.com/auth/youtubepartner";
+const SCOPE_ANALYTICS_MONETARY = "https://www.googleapis.com/auth/yt-analytics-monetary.readonly";
 const unitCosts = { list: 1, delete: 50 };
+/** The metrics the sandbox's reports answer, with their column types. https://developers.google.com/youtube/analytics/metrics */
+const analyticsMetricTypes: Record<string, string> = {
+  views: "INTEGER",
+  estimatedMinutesWatched: "INTEGER",
+  averageViewDuration: "INTEGER",
+  likes: "INTEGER",
+  comments: "INTEGER",
+  shares: "INTEGER",
+  subscribersGained: "INTEGER",
+  subscribersLost: "INTEGER",
+};
+/** A video filter takes up to 500 ids (unconfirmed); the top-videos report at most 200 rows. */
+const VIDEO_FILTER_LIMIT = 500;
+const TOP_VIDEOS_LIMIT = 200;
+const VIDEOS_PER_LIST = 50;
+/** The Analytics API's quota is per project in the Cloud console and not published: assumed as the Data API's. */
+const ANALYTICS_QUERIES_PER_DAY = 10_000;
+/** A channel that hides its subscriber count. */
+const HIDDEN_SUBSCRIBERS = new Set(["UCsandboxBenRides000002"]);
 
 interface UploadSession {
   id: string;
@@ -231,6 +252,16 @@ export const youtube: SandboxPlatform = {
       return found;
     }
 
+    /** Reports ask for each group's scopes: one of the Analytics scopes and one that reads YouTube. */
+    function authenticateAll(request: FastifyRequest, groups: string[][]): AccessTokenRecord {
+      const found = authenticate(request, groups.flat());
+      if (!groups.every((group) => group.some((scope) => found.scopes.includes(scope))))
+        throw googleError(403, "PERMISSION_DENIED", "Request had insufficient authentication scopes.", [
+          { domain: "global", reason: "insufficientPermissions" },
+        ]);
+      return found;
+    }
+
     function spend(token: AccessTokenRecord, units: number) {
       const use = context.take(`youtube:units:${token.clientId}`, limits.youtubeUnitsPerDay, 86_400_000, {
         cost: units,
@@ -285,8 +316,8 @@ export const youtube: SandboxPlatform = {
             ? {
                 statistics: {
                   viewCount: String(channel.subscriberCount * 37),
-                  subscriberCount: String(channel.subscriberCount),
-                  hiddenSubscriberCount: false,
+                  ...(HIDDEN_SUBSCRIBERS.has(channel.id) ? {} : { subscriberCount: String(channel.subscriberCount) }),
+                  hiddenSubscriberCount: HIDDEN_SUBSCRIBERS.has(channel.id),
                   videoCount: String(videosOf(channel.id).length),
                 },
               }
@@ -476,6 +507,13 @@ export const youtube: SandboxPlatform = {
       const token = authenticate(request, [SCOPE_READ, SCOPE_FULL, SCOPE_UPLOAD]);
       spend(token, unitCosts.list);
       const ids = ((request.query as Record<string, string>).id ?? "").split(",").filter(Boolean);
+      // https://developers.google.com/youtube/v3/docs/videos/list#id (50 at most; the refusal's wording is the sandbox's)
+      if (ids.length > VIDEOS_PER_LIST)
+        throw invalidArgument(
+          "invalidFilters",
+          `The request specifies more than ${VIDEOS_PER_LIST} video ids.`,
+          "youtube.parameter",
+        );
       const items = ids.map(videoOf).filter((item): item is PublishedItem => Boolean(item));
       return {
         kind: "youtube#videoListResponse",
@@ -531,18 +569,27 @@ export const youtube: SandboxPlatform = {
       };
     });
 
-    // YouTube Analytics: https://developers.google.com/youtube/analytics/reference/reports/query
-    const analyticsMetrics = [
-      "views",
-      "estimatedMinutesWatched",
-      "likes",
-      "comments",
-      "shares",
-      "subscribersGained",
-      "averageViewDuration",
-    ];
+    /**
+     * YouTube Analytics reports: https://developers.google.com/youtube/analytics/reference/reports/query
+     * The channel's day report and per-video reports (one video, or a list of them with
+     * dimensions=video as the top-videos report asks: sort descending, maxResults ≤ 200). Data
+     * lags: only days that ended at least 48 hours ago have rows, and `rows` is absent when none do.
+     * https://developers.google.com/youtube/analytics/channel_reports
+     */
+    const reportsQuery = (reason: string, message: string, status = 400) =>
+      googleError(status, status === 400 ? "INVALID_ARGUMENT" : "PERMISSION_DENIED", message, [
+        { domain: "global", reason },
+      ]);
+    const unsupportedQuery = () =>
+      reportsQuery(
+        "badRequest",
+        "The query is not supported. Check the documentation at https://developers.google.com/youtube/analytics/v2/available_reports for a list of supported queries.",
+      );
     app.get("/v2/reports", async (request) => {
-      const token = authenticate(request, [SCOPE_ANALYTICS]);
+      const token = authenticateAll(request, [
+        [SCOPE_ANALYTICS, SCOPE_ANALYTICS_MONETARY],
+        [SCOPE_READ, SCOPE_FULL, SCOPE_PARTNER],
+      ]);
       const query = request.query as Record<string, string>;
       for (const required of ["ids", "startDate", "endDate", "metrics"]) {
         if (!query[required])
@@ -551,55 +598,97 @@ export const youtube: SandboxPlatform = {
           ]);
       }
       if (query.ids !== "channel==MINE" && query.ids !== `channel==${token.subject}`) {
-        throw googleError(403, "PERMISSION_DENIED", "Forbidden", [{ domain: "global", reason: "forbidden" }]);
+        throw reportsQuery("forbidden", "Forbidden", 403);
       }
       const metrics = query.metrics!.split(",");
-      const unknown = metrics.find((metric) => !analyticsMetrics.includes(metric));
+      const unknown = metrics.find((metric) => !(metric in analyticsMetricTypes));
       if (unknown)
-        throw googleError(
-          400,
-          "INVALID_ARGUMENT",
-          `Unknown identifier (${unknown}) given in field parameters.metrics.`,
-          [{ domain: "global", reason: "badRequest" }],
-        );
-      const videoFilter = /video==([\w-]+)/.exec(query.filters ?? "")?.[1];
-      const videos = videosOf(token.subject ?? "").filter((item) => !videoFilter || item.id === videoFilter);
+        throw reportsQuery("badRequest", `Unknown identifier (${unknown}) given in field parameters.metrics.`);
       const start = Date.parse(`${query.startDate}T00:00:00Z`);
       const end = Date.parse(`${query.endDate}T00:00:00Z`);
-      const dayTotals = (dayStart: number, dayEnd: number) => {
-        const views = videos.reduce(
+      if (!Number.isFinite(start) || !Number.isFinite(end))
+        throw reportsQuery("invalidParameter", "Invalid value for startDate or endDate: expected YYYY-MM-DD.");
+      if (start > end) throw reportsQuery("badRequest", "The start date is after the end date.");
+      const dimension = query.dimensions ?? "";
+      if (!["", "day", "video"].includes(dimension)) throw unsupportedQuery();
+      const filter = query.filters ? /^video==([\w-]+(?:,[\w-]+)*)$/.exec(query.filters) : null;
+      if (query.filters && !filter) throw unsupportedQuery();
+      const filtered = filter?.[1]!.split(",");
+      if (filtered && filtered.length > VIDEO_FILTER_LIMIT) throw unsupportedQuery();
+      // A list of videos is a report by video; one video may also be a total or by day.
+      if (filtered && filtered.length > 1 && dimension !== "video") throw unsupportedQuery();
+      if (dimension === "video") {
+        const maxResults = Number(query.maxResults);
+        const sorted = /^-(\w+)$/.exec(query.sort ?? "")?.[1];
+        if (
+          !Number.isInteger(maxResults) ||
+          maxResults < 1 ||
+          maxResults > TOP_VIDEOS_LIMIT ||
+          !sorted ||
+          !metrics.includes(sorted)
+        )
+          throw unsupportedQuery();
+      }
+      const analytics = context.take(`youtube:analytics:${token.clientId}`, ANALYTICS_QUERIES_PER_DAY, 86_400_000, {
+        resetAt: (now) => nextMidnight("America/Los_Angeles", now).getTime(),
+      });
+      if (!analytics.allowed) throw quotaExceeded();
+
+      // The last day with data ended at least 48 hours ago.
+      const lastDay = Math.floor((context.now() - 2 * 86_400_000) / 86_400_000) * 86_400_000 - 86_400_000;
+      const videos = videosOf(token.subject ?? "").filter((item) => !filtered || filtered.includes(item.id));
+      const valuesOf = (items: PublishedItem[], from: number, to: number, key: string) => {
+        const views = items.reduce(
           (sum, item) =>
             sum +
-            grown(`${item.id}:views`, item.createdAt, Math.min(dayEnd, context.now()), 70) -
-            grown(`${item.id}:views`, item.createdAt, Math.min(dayStart, context.now()), 70),
+            grown(`${item.id}:views`, item.createdAt, Math.max(item.createdAt, to), 70) -
+            grown(`${item.id}:views`, item.createdAt, Math.max(item.createdAt, from), 70),
           0,
         );
         const values: Record<string, number> = {
           views,
           estimatedMinutesWatched: Math.floor(views * 1.7),
-          likes: shareOf(`${dayStart}:likes`, views, 0.02, 0.06),
-          comments: shareOf(`${dayStart}:comments`, views, 0.001, 0.006),
-          shares: shareOf(`${dayStart}:shares`, views, 0.001, 0.004),
-          subscribersGained: shareOf(`${dayStart}:subs`, views, 0.001, 0.01),
           averageViewDuration: views ? 95 : 0,
+          likes: shareOf(`${key}:likes`, views, 0.02, 0.06),
+          comments: shareOf(`${key}:comments`, views, 0.001, 0.006),
+          shares: shareOf(`${key}:shares`, views, 0.001, 0.004),
+          subscribersGained: shareOf(`${key}:subs`, views, 0.001, 0.01),
+          subscribersLost: shareOf(`${key}:unsubs`, views, 0.0005, 0.003),
         };
-        return metrics.map((metric) => values[metric]!);
+        return { views, row: metrics.map((metric) => values[metric]!) };
       };
-      const byDay = query.dimensions === "day";
+      const last = Math.min(end, lastDay);
       const rows: (string | number)[][] = [];
-      if (byDay) {
-        for (let day = start; day <= end; day += 86_400_000)
-          rows.push([new Date(day).toISOString().slice(0, 10), ...dayTotals(day, day + 86_400_000)]);
-      } else {
-        rows.push(dayTotals(start, end + 86_400_000));
+      if (dimension === "day") {
+        for (let day = start; day <= last; day += 86_400_000)
+          rows.push([
+            new Date(day).toISOString().slice(0, 10),
+            ...valuesOf(videos, day, day + 86_400_000, String(day)).row,
+          ]);
+      } else if (dimension === "video") {
+        for (const item of videos) {
+          const { views, row } = valuesOf([item], start, last + 86_400_000, `${item.id}:${start}:${last}`);
+          if (views > 0 && start <= last) rows.push([item.id, ...row]);
+        }
+        const sortedBy = metrics.indexOf(query.sort!.slice(1)) + 1;
+        rows.sort((a, b) => Number(b[sortedBy]) - Number(a[sortedBy]));
+        rows.splice(Number(query.maxResults));
+      } else if (start <= last) {
+        const { views, row } = valuesOf(
+          videos,
+          start,
+          last + 86_400_000,
+          `${filtered?.[0] ?? "channel"}:${start}:${last}`,
+        );
+        if (views > 0) rows.push(row);
       }
       return {
         kind: "youtubeAnalytics#resultTable",
         columnHeaders: [
-          ...(byDay ? [{ name: "day", columnType: "DIMENSION", dataType: "STRING" }] : []),
-          ...metrics.map((name) => ({ name, columnType: "METRIC", dataType: "INTEGER" })),
+          ...(dimension ? [{ name: dimension, columnType: "DIMENSION", dataType: "STRING" }] : []),
+          ...metrics.map((name) => ({ name, columnType: "METRIC", dataType: analyticsMetricTypes[name] })),
         ],
-        rows,
+        ...(rows.length > 0 ? { rows } : {}),
       };
     });
   },

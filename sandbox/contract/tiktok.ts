@@ -169,7 +169,10 @@ export const tiktokRows: ContractRow[] = [
     path: "/v2/user/info/",
     headers: API_HEADERS,
     query: { fields: { required: true, list: USER_FIELDS } },
-    sentBy: ["src/platforms/tiktok.ts listAccounts, checkHealth"],
+    sentBy: [
+      "src/platforms/tiktok.ts listAccounts, checkHealth",
+      "src/platforms/tiktok.analytics.ts readAccount (follower_count)",
+    ],
     sources: ["https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info"],
   },
   {
@@ -336,7 +339,7 @@ export const tiktokRows: ContractRow[] = [
   {
     id: "tiktok.video.query",
     unconfirmed:
-      "the fields and filters.video_ids (up to 20) are shared/platforms/tiktok.md's; the page was not read here",
+      "the v2 page was not read here: the path, the 600-a-minute limit and the fields are from TikTok's rate-limit page and video object; filters.video_ids, its bound of 20 and the video.list scope from the v1 Query Videos page",
     method: "POST",
     path: "/v2/video/query/",
     headers: { ...API_HEADERS, "content-type": JSON_UTF8 },
@@ -357,8 +360,12 @@ export const tiktokRows: ContractRow[] = [
         },
       },
     },
-    sentBy: [],
-    sources: ["https://developers.tiktok.com/doc/tiktok-api-v2-video-query"],
+    sentBy: ["src/platforms/tiktok.analytics.ts readPosts"],
+    sources: [
+      "https://developers.tiktok.com/doc/tiktok-api-v2-video-query",
+      "https://developers.tiktok.com/doc/tiktok-api-v1-video-query",
+      "https://developers.tiktok.com/doc/tiktok-api-v2-rate-limit",
+    ],
   },
   {
     id: "tiktok.upload.put",

@@ -92,6 +92,8 @@ export interface ReadBudget {
   scope: "account" | "app";
   calls: number;
   perMs: number;
+  /** A daily window that resets at midnight in this IANA time zone (YouTube's quota: Pacific) rather than rolling. */
+  resetsAtMidnightIn?: string;
   /** Where the figure comes from (a documentation link), or why it is an estimate. */
   source: string;
 }

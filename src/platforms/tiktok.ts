@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { OAuthPlatform } from "./platform.js";
 import type { PlatformOptions } from "./profiles.js";
+import { tiktokAnalytics } from "./tiktok.analytics.js";
 import { classify, readCreator, request } from "./tiktok.api.js";
 import { tiktokProfile } from "./tiktok.profile.js";
 import { publishTikTok } from "./tiktok.publish.js";
@@ -23,6 +24,7 @@ export const tiktok: OAuthPlatform<PlatformOptions<"tiktok">> = {
   ...tiktokProfile,
   realHosts: { authorize: "https://www.tiktok.com", api: "https://open.tiktokapis.com" },
   classify,
+  analytics: tiktokAnalytics,
   auth: () => ({
     kind: "oauth2",
     authorizePath: "/v2/auth/authorize/",
@@ -32,7 +34,11 @@ export const tiktok: OAuthPlatform<PlatformOptions<"tiktok">> = {
     // https://developers.tiktok.com/doc/oauth-user-access-token-management
     revokes: "access_token",
     hosts: { authorize: "authorize", token: "api", revoke: "api" },
-    // video.list finds a public post's exact id (see exactPostId).
+    // video.list finds a public post's exact id (see exactPostId) and reads post metrics.
+    // user.info.stats (the follower count) is left out: TikTok must first approve the scope for
+    // the app, and asking for one it has not approved fails the authorization. Until it is asked
+    // for, follower counts are unavailable with the scope to reconnect for.
+    // https://developers.tiktok.com/doc/scopes-overview
     scopes: ["user.info.basic", "video.publish", "video.list"],
     scopeSeparator: ",",
     // A web app is a confidential client: PKCE is "required for mobile and desktop apps" only.

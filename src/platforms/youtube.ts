@@ -3,6 +3,7 @@ import type { Api, ErrorResponse } from "./http.js";
 import { nextMidnight } from "./reset-times.js";
 import { reachesBack, sameText } from "./matching.js";
 import { PlatformError, type OAuthPlatform, type OutgoingPost, type PlatformFailure } from "./platform.js";
+import { youtubeAnalytics } from "./youtube.analytics.js";
 import { youtubeProfile, youtubeSnippet } from "./youtube.profile.js";
 import type { PlatformOptions } from "./profiles.js";
 
@@ -166,6 +167,7 @@ export const youtube: OAuthPlatform<PlatformOptions<"youtube">> = {
     analytics: "https://youtubeanalytics.googleapis.com",
   },
   classify,
+  analytics: youtubeAnalytics,
   auth: () => ({
     kind: "oauth2",
     authorizePath: "/o/oauth2/v2/auth",
