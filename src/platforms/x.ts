@@ -8,6 +8,7 @@ import {
   type OutgoingPost,
   type PlatformFailure,
 } from "./platform.js";
+import { xAnalytics } from "./x.analytics.js";
 import { xProfile } from "./x.profile.js";
 import { sentText } from "./profile.js";
 import type { PlatformOptions } from "./profiles.js";
@@ -191,6 +192,7 @@ export const x: OAuthPlatform<PlatformOptions<"x">> = {
   ...xProfile,
   realHosts: { authorize: "https://x.com", api: "https://api.x.com" },
   classify,
+  analytics: xAnalytics,
   auth: () => ({
     kind: "oauth2",
     authorizePath: "/i/oauth2/authorize",
