@@ -10,6 +10,7 @@ import {
   type OutgoingMedia,
   type PlatformFailure,
 } from "./platform.js";
+import { linkedinAnalytics } from "./linkedin.analytics.js";
 import { linkedinPagesApp, linkedinProfile, linkedinProfileApp } from "./linkedin.profile.js";
 import type { PlatformOptions } from "./profiles.js";
 
@@ -212,6 +213,7 @@ export const linkedin: OAuthPlatform<PlatformOptions<"linkedin">> = {
   ...linkedinProfile,
   realHosts: { oauth: "https://www.linkedin.com", api: "https://api.linkedin.com" },
   classify,
+  analytics: linkedinAnalytics,
   auth: () => ({
     kind: "oauth2",
     authorizePath: "/oauth/v2/authorization",
