@@ -8,6 +8,7 @@ import type {
   PostMetrics,
   PostToMeasure,
 } from "./analytics.js";
+import { restHeaders } from "./linkedin.rest.js";
 import type { Api } from "./http.js";
 import { PlatformError } from "./platform.js";
 
@@ -27,11 +28,6 @@ const POSTS_PER_READ = 20;
 const ORGANIZATION_PERMISSION = "rw_organization_admin";
 /** Restricted: granted to apps LinkedIn approves; the profile app does not ask for it (sandbox/README.md). */
 const MEMBER_ANALYTICS_PERMISSION = "r_member_postAnalytics";
-
-const restHeaders = (apiVersion: string | undefined) => ({
-  "linkedin-version": apiVersion ?? "",
-  "x-restli-protocol-version": "2.0.0",
-});
 
 const count = z.number().int().nonnegative();
 const shareStatistics = z.object({

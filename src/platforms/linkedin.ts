@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { restHeaders } from "./linkedin.rest.js";
 import type { Api, ErrorResponse } from "./http.js";
 import { reachesBack, sameText } from "./matching.js";
 import { nextMidnight } from "./reset-times.js";
@@ -61,11 +62,6 @@ function classify(response: ErrorResponse): PlatformFailure | undefined {
 
 const MEMBER_POSTS_UNREADABLE =
   "LinkedIn doesn't let this app read your posts back; check your profile and tell us whether it posted.";
-
-const restHeaders = (apiVersion: string | undefined) => ({
-  "linkedin-version": apiVersion ?? "",
-  "x-restli-protocol-version": "2.0.0",
-});
 
 /**
  * Commentary is "little text": reserved characters must be escaped or LinkedIn cuts the post
