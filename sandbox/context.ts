@@ -26,6 +26,8 @@ export const defaultLimits = {
   /** X posts lookup (GET /2/tweets) per user and per app per 15 minutes (https://docs.x.com/x-api/fundamentals/rate-limits). */
   xLookupsPer15MinutesPerUser: 5_000,
   xLookupsPer15MinutesPerApp: 3_500,
+  /** X pay-per-use: post reads billed per app in a monthly cycle (https://docs.x.com/x-api/getting-started/pricing). */
+  xPostReadsPerMonthPerApp: 3_000_000,
   /** LinkedIn posts per member per day (UTC), and application calls per day. */
   linkedinPostsPerDayPerMember: 150,
   linkedinCallsPerDayPerApp: 100_000,

@@ -255,6 +255,38 @@ export const x: SandboxPlatform = {
       if (!use.allowed) throw tooManyRequests(use);
     }
 
+    /**
+     * Pay-per-use: each post returned is billed once per app per UTC day, and an app's reads stop
+     * at the monthly cap with X's 429 UsageCapExceeded (its shape as xdevplatform/xdk#25 reports
+     * it; the cycle is taken here as the calendar month). A read that bills nothing new passes.
+     * https://docs.x.com/x-api/getting-started/pricing
+     */
+    function billPostReads(token: AccessTokenRecord, ids: string[]) {
+      const now = new Date(context.now());
+      const day = now.toISOString().slice(0, 10);
+      const billedToday = context.state.object<{ ids: string[] }>("x_billed", `${token.clientId}:${day}`) ?? {
+        ids: [],
+      };
+      const fresh = [...new Set(ids)].filter((id) => !billedToday.ids.includes(id));
+      if (fresh.length === 0) return;
+      const cycle = context.state.object<{ reads: number }>("x_usage", `${token.clientId}:${day.slice(0, 7)}`) ?? {
+        reads: 0,
+      };
+      if (cycle.reads + fresh.length > limits.xPostReadsPerMonthPerApp) {
+        throw new PlatformReply(429, {
+          title: "UsageCapExceeded",
+          period: "Monthly",
+          scope: "Product",
+          detail: "Usage cap exceeded: Monthly product cap",
+          type: "https://api.twitter.com/2/problems/usage-capped",
+        });
+      }
+      cycle.reads += fresh.length;
+      billedToday.ids.push(...fresh);
+      context.state.putObject("x_usage", `${token.clientId}:${day.slice(0, 7)}`, cycle);
+      context.state.putObject("x_billed", `${token.clientId}:${day}`, billedToday);
+    }
+
     /** The posts lookup has its own windows, per user and per app. https://docs.x.com/x-api/fundamentals/rate-limits */
     function lookupLimit(reply: FastifyReply, token: AccessTokenRecord, userId: string) {
       const userUse = context.take(`x:lookup:user:${userId}`, limits.xLookupsPer15MinutesPerUser, FIFTEEN_MINUTES);
@@ -544,11 +576,15 @@ export const x: SandboxPlatform = {
         if (refused.length > 0) errors.push(...refused);
         else data.push(postView(item, query));
       }
+      billPostReads(
+        token,
+        data.map((post) => post.id),
+      );
       return { ...(data.length ? { data } : {}), ...(errors.length ? { errors } : {}) };
     });
 
     app.get("/2/tweets/:id", async (request, reply) => {
-      const { person } = authenticate(request, "tweet.read");
+      const { token, person } = authenticate(request, "tweet.read");
       readLimit(reply, person.x.userId, "tweets");
       const { id } = request.params as { id: string };
       const query = request.query as Record<string, string>;
@@ -556,11 +592,12 @@ export const x: SandboxPlatform = {
       if (!item) return { errors: notFoundErrors([id]) };
       const refused = refusedFields(item, query, person.x.userId, "id");
       if (refused.length > 0) return { errors: refused };
+      billPostReads(token, [item.id]);
       return { data: postView(item, query) };
     });
 
     app.get("/2/users/:id/tweets", async (request, reply) => {
-      const { person } = authenticate(request, "tweet.read");
+      const { token, person } = authenticate(request, "tweet.read");
       readLimit(reply, person.x.userId, "users/tweets");
       const { id } = request.params as { id: string };
       const query = request.query as Record<string, string>;
@@ -576,6 +613,10 @@ export const x: SandboxPlatform = {
         offset + max < matching.length ? Buffer.from(String(offset + max)).toString("base64url") : undefined;
       const refused = items.flatMap((item) => refusedFields(item, query, person.x.userId, "id"));
       const shown = items.filter((item) => !refused.some((error) => error.resource_id === item.id));
+      billPostReads(
+        token,
+        shown.map((item) => item.id),
+      );
       return {
         ...(shown.length ? { data: shown.map((item) => postView(item, query)) } : {}),
         ...(refused.length ? { errors: refused } : {}),

@@ -199,6 +199,43 @@ describe("analytics: X", () => {
     assert.match(read.unavailable[0]!.message, /^X /);
   });
 
+  test("billing: each post read is billed once a UTC day; past the monthly cap X refuses until the app tries again the next day", async () => {
+    const capped = await startSandbox({ limits: { xPostReadsPerMonthPerApp: 2 } });
+    try {
+      const token = await userToken(capped, "x", scopes);
+      const api = platformApi(capped, x, "x", token);
+      const publish = async (text: string) => {
+        const answer = await fetch(`${capped.base("x")}/2/tweets`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ text }),
+        });
+        return {
+          remoteId: (await json(answer)).data.id as string,
+          publishedAt: new Date(capped.sandbox.context.now()),
+        };
+      };
+      const two = [await publish("First billed read"), await publish("Second billed read")];
+      await analytics.readPosts!(api, account, two, {});
+      // The same posts again the same day cost nothing more.
+      await analytics.readPosts!(api, account, two, {});
+      const third = await publish("Past the cap");
+      const error = await analytics.readPosts!(api, account, [third], {}).then(
+        () => assert.fail("the cap should stop the read"),
+        (caught: unknown) => caught,
+      );
+      assert.ok(error instanceof PlatformError);
+      assert.deepEqual(error.failure, {
+        kind: "rate_limited",
+        scope: "app",
+        retryAt: new Date(Math.floor(capped.sandbox.context.now() / 86_400_000 + 1) * 86_400_000),
+      });
+      assert.match(error.message, /Usage cap exceeded/);
+    } finally {
+      await capped.close();
+    }
+  });
+
   test("the declared budgets are the sandbox's windows; a spent one is X's rate limit, with its reset", async () => {
     const lookup = analytics.budgets.filter((budget) => budget.cost?.posts === 2);
     assert.deepEqual(
@@ -208,6 +245,8 @@ describe("analytics: X", () => {
         ["app", defaultLimits.xLookupsPer15MinutesPerApp],
       ],
     );
+    const billed = analytics.budgets.find((budget) => budget.cost?.posts === 100);
+    assert.equal(billed?.calls, defaultLimits.xPostReadsPerMonthPerApp);
     const limited = await startSandbox({ limits: { xLookupsPer15MinutesPerUser: 1 } });
     try {
       const token = await userToken(limited, "x", scopes);
