@@ -21,8 +21,13 @@ export const defaultLimits = {
   xPostsPer15MinutesPerUser: 100,
   xPostsPerDayPerApp: 10_000,
   xPostsPerDayPerUser: 2_400,
-  /** X read endpoints (users/me, tweets lookup) per user per 15 minutes. */
+  /** X read endpoints (users/me, timelines) per user per 15 minutes. */
   xReadsPer15MinutesPerUser: 900,
+  /** X posts lookup (GET /2/tweets) per user and per app per 15 minutes (https://docs.x.com/x-api/fundamentals/rate-limits). */
+  xLookupsPer15MinutesPerUser: 5_000,
+  xLookupsPer15MinutesPerApp: 3_500,
+  /** X pay-per-use: post reads billed per app in a monthly cycle (https://docs.x.com/x-api/getting-started/pricing). */
+  xPostReadsPerMonthPerApp: 3_000_000,
   /** LinkedIn posts per member per day (UTC), and application calls per day. */
   linkedinPostsPerDayPerMember: 150,
   linkedinCallsPerDayPerApp: 100_000,

@@ -21,6 +21,17 @@ const LATEST_VERSION = 202607;
 const COMMENTARY_LIMIT = 3_000;
 const VIDEO_PART_BYTES = 4 * 1024 * 1024;
 const RESERVED = /[\\|{}@[\]()<>#*_~]/;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+/** When the sandbox's pages and members start drawing impressions and followers. */
+const STATISTICS_SINCE = Date.UTC(2024, 0, 1);
+
+/** The oldest time statistics still cover: "a rolling 12-month window". */
+export function windowStart(now: number): number {
+  const start = new Date(now);
+  start.setUTCMonth(start.getUTCMonth() - 12);
+  return start.getTime();
+}
 
 interface Asset {
   urn: string;
@@ -675,16 +686,23 @@ export const linkedin: SandboxPlatform = {
       return reply.status(204).send();
     });
 
-    function shareStatistics(keys: string[], createdAt: number) {
-      const impressions = keys.reduce((sum, key) => sum + grown(`${key}:impressions`, createdAt, context.now(), 60), 0);
-      const seed = keys.join(",");
-      const unique = shareOf(`${seed}:unique`, impressions, 0.6, 0.85);
-      const clicks = shareOf(`${seed}:clicks`, impressions, 0.01, 0.04);
-      const likes = shareOf(`${seed}:likes`, impressions, 0.01, 0.03);
-      const comments = shareOf(`${seed}:comments`, impressions, 0.001, 0.005);
-      const shares = shareOf(`${seed}:shares`, impressions, 0.0005, 0.003);
+    /** Counts as of the hour: the same on every call within it, so tests assert exact numbers. */
+    const measuredAt = () => Math.floor(context.now() / HOUR) * HOUR;
+
+    /** A post's lifetime statistics, derived from its age alone. */
+    function postStatistics(item: PublishedItem) {
+      const impressions = grown(`${item.id}:impressions`, item.createdAt, measuredAt(), 60);
+      return statisticsFrom(item.id, impressions);
+    }
+
+    /** The rest of a set of statistics, each a stable share of its impressions. */
+    function statisticsFrom(key: string, impressions: number) {
+      const clicks = shareOf(`${key}:clicks`, impressions, 0.01, 0.04);
+      const likes = shareOf(`${key}:likes`, impressions, 0.01, 0.03);
+      const comments = shareOf(`${key}:comments`, impressions, 0.001, 0.005);
+      const shares = shareOf(`${key}:shares`, impressions, 0.0005, 0.003);
       return {
-        uniqueImpressionsCount: unique,
+        uniqueImpressionsCount: shareOf(`${key}:unique`, impressions, 0.6, 0.85),
         shareCount: shares,
         engagement: impressions ? (clicks + likes + comments + shares) / impressions : 0,
         clickCount: clicks,
@@ -694,95 +712,250 @@ export const linkedin: SandboxPlatform = {
       };
     }
 
-    app.get("/rest/organizationalEntityShareStatistics", async (request) => {
-      const { person } = rest(
-        request,
-        "rw_organization_admin",
-        "organizationalEntityShareStatistics.FINDER-organizationalEntity",
+    /** What an organization's posts drew over one day, by a count that grows since STATISTICS_SINCE. */
+    function dayStatistics(organization: string, start: number, end: number) {
+      const at = Math.min(end, measuredAt());
+      const impressions = Math.max(
+        0,
+        grown(`${organization}:impressions`, STATISTICS_SINCE, at, 60) -
+          grown(`${organization}:impressions`, STATISTICS_SINCE, start, 60),
       );
+      return statisticsFrom(`${organization}:${start}`, impressions);
+    }
+
+    const followersAt = (organization: string, at: number) =>
+      2_000 + Number(organization.slice(-3)) * 311 + grown(`${organization}:followers`, STATISTICS_SINCE, at, 2);
+
+    /** The query string as sent: Rest.li 2.0 structures are read from it before any decoding. */
+    function rawParameter(request: FastifyRequest, name: string): string | undefined {
+      const search = request.url.split("?")[1] ?? "";
+      const found = search.split("&").find((pair) => pair.startsWith(`${name}=`));
+      return found?.slice(name.length + 1);
+    }
+
+    const illegalArgument = (message: string) => restError(400, { code: "ILLEGAL_ARGUMENT", message });
+
+    /**
+     * A URN inside a Rest.li 2.0 structure must be URL-encoded: unencoded, its colons read as the
+     * structure's own. https://learn.microsoft.com/linkedin/shared/api-guide/concepts/protocol-version
+     */
+    function encodedUrn(raw: string, parameter: string): string {
+      if (raw.includes(":"))
+        throw illegalArgument(
+          `Invalid value for param ${parameter}: URNs in Rest.li 2.0 structures must be URL-encoded`,
+        );
+      return decodeURIComponent(raw);
+    }
+
+    /** `List(a,b)` as sent, each item an encoded URN. */
+    function urnList(request: FastifyRequest, parameter: string): string[] | undefined {
+      const raw = rawParameter(request, parameter);
+      if (raw === undefined) return undefined;
+      const items = /^List\((.*)\)$/.exec(raw)?.[1];
+      if (items === undefined) throw illegalArgument(`Invalid value for param ${parameter}: expected List(…)`);
+      return items
+        .split(",")
+        .filter(Boolean)
+        .map((item) => encodedUrn(item, parameter));
+    }
+
+    /** `(timeRange:(start:…,end:…),timeGranularityType:DAY|MONTH)` as sent, within the 12-month window. */
+    function dayBuckets(request: FastifyRequest): { start: number; end: number }[] | undefined {
+      const raw = rawParameter(request, "timeIntervals");
+      if (raw === undefined) return undefined;
+      const parsed =
+        /^\(timeRange:\(start:(\d+),end:(\d+)\),timeGranularityType:(DAY|MONTH)\)$/.exec(raw) ??
+        /^\(timeGranularityType:(DAY|MONTH),timeRange:\(start:(\d+),end:(\d+)\)\)$/.exec(raw);
+      if (!parsed) throw illegalArgument("Invalid value for param timeIntervals");
+      const [start, end, granularity] = raw.startsWith("(timeRange")
+        ? [Number(parsed[1]), Number(parsed[2]), parsed[3]]
+        : [Number(parsed[2]), Number(parsed[3]), parsed[1]];
+      if (start >= end) throw illegalArgument("timeIntervals.timeRange.start must be before its end");
+      if (start < windowStart(context.now()))
+        throw illegalArgument(
+          "timeIntervals.timeRange.start is outside the rolling 12-month window statistics are kept for",
+        );
+      if (granularity === "MONTH") throw illegalArgument("the sandbox answers timeGranularityType DAY only");
+      const buckets = [];
+      for (let at = start; at < Math.min(end, context.now()); at += DAY) buckets.push({ start: at, end: at + DAY });
+      return buckets;
+    }
+
+    /** Statistics read by a page's ADMINISTRATOR with rw_organization_admin. */
+    function requireStatisticsAccess(request: FastifyRequest, finder: string) {
+      const { person } = rest(request, "rw_organization_admin", `${finder}.FINDER-organizationalEntity`);
       const query = request.query as Record<string, string>;
       const organization = query.organizationalEntity ?? "";
       if (query.q !== "organizationalEntity" || !administers(person, organization)) {
         throw restError(403, {
           serviceErrorCode: 100,
           code: "ACCESS_DENIED",
-          message: `Not enough permissions to read statistics of ${organization}`,
+          message: `Not enough permissions to access: ${finder}.FINDER-organizationalEntity`,
         });
       }
+      return organization;
+    }
+
+    /**
+     * Share statistics: per post (lifetime) or per day, organic only, for the rolling 12 months.
+     * https://learn.microsoft.com/linkedin/marketing/community-management/organizations/share-statistics
+     */
+    app.get("/rest/organizationalEntityShareStatistics", async (request) => {
+      const organization = requireStatisticsAccess(request, "organizationalEntityShareStatistics");
       const posts = context.state.data.published.filter(
         (item) => item.platform === "linkedin" && item.accountId === organization,
       );
-      const listed = /^List\((.*)\)$/.exec(query.shares ?? "")?.[1];
-      if (listed !== undefined) {
-        const urns = listed
-          .split(",")
-          .map((urn) => decodeURIComponent(urn))
-          .filter(Boolean);
+      const oldest = windowStart(context.now());
+      for (const [parameter, kind] of [
+        ["shares", "share"],
+        ["ugcPosts", "ugcPost"],
+      ] as const) {
+        const urns = urnList(request, parameter);
+        if (!urns) continue;
+        const elements = urns.flatMap((urn) => {
+          const post = posts.find((item) => item.id === urn);
+          return post && post.createdAt >= oldest
+            ? [{ organizationalEntity: organization, [kind]: urn, totalShareStatistics: postStatistics(post) }]
+            : [];
+        });
+        return { paging: { count: elements.length, start: 0, links: [] }, elements };
+      }
+      const buckets = dayBuckets(request);
+      if (buckets) {
         return {
-          paging: { count: urns.length, start: 0, links: [] },
-          elements: urns.flatMap((urn) => {
-            const post = posts.find((item) => item.id === urn);
-            return post
-              ? [
-                  {
-                    organizationalEntity: organization,
-                    share: urn,
-                    totalShareStatistics: shareStatistics([urn], post.createdAt),
-                  },
-                ]
-              : [];
-          }),
+          paging: { count: buckets.length, start: 0, links: [] },
+          elements: buckets.map((bucket) => ({
+            organizationalEntity: organization,
+            timeRange: bucket,
+            totalShareStatistics: dayStatistics(organization, bucket.start, bucket.end),
+          })),
         };
       }
-      const earliest = Math.min(context.now(), ...posts.map((item) => item.createdAt));
+      const impressions = posts
+        .filter((item) => item.createdAt >= oldest)
+        .reduce((sum, item) => sum + postStatistics(item).impressionCount, 0);
       return {
         paging: { count: 1, start: 0, links: [] },
         elements: [
-          {
-            organizationalEntity: organization,
-            totalShareStatistics: shareStatistics(
-              posts.length ? posts.map((item) => item.id) : [organization],
-              earliest,
-            ),
-          },
+          { organizationalEntity: organization, totalShareStatistics: statisticsFrom(organization, impressions) },
         ],
+      };
+    });
+
+    /**
+     * Follower statistics: gains per day with timeIntervals, lifetime breakdowns without.
+     * https://learn.microsoft.com/linkedin/marketing/community-management/organizations/follower-statistics
+     */
+    app.get("/rest/organizationalEntityFollowerStatistics", async (request) => {
+      const organization = requireStatisticsAccess(request, "organizationalEntityFollowerStatistics");
+      const buckets = dayBuckets(request);
+      if (!buckets) {
+        return {
+          paging: { count: 1, start: 0, links: [] },
+          elements: [
+            {
+              organizationalEntity: organization,
+              followerCountsByAssociationType: [],
+              followerCountsBySeniority: [],
+              followerCountsByIndustry: [],
+              followerCountsByFunction: [],
+              followerCountsByStaffCountRange: [],
+              followerCountsByGeoCountry: [],
+              followerCountsByGeo: [],
+            },
+          ],
+        };
+      }
+      return {
+        paging: { count: buckets.length, start: 0, links: [] },
+        elements: buckets.map((bucket) => {
+          const gain =
+            followersAt(organization, Math.min(bucket.end, measuredAt())) - followersAt(organization, bucket.start);
+          const organic = shareOf(`${organization}:${bucket.start}:organic`, gain, 0.85, 1);
+          return {
+            organizationalEntity: organization,
+            timeRange: bucket,
+            followerGains: { organicFollowerGain: organic, paidFollowerGain: gain - organic },
+          };
+        }),
       };
     });
 
     app.get("/rest/networkSizes/:urn", async (request) => {
       rest(request);
       const { urn } = request.params as { urn: string };
+      if ((request.query as Record<string, string>).edgeType !== "COMPANY_FOLLOWED_BY_MEMBER")
+        throw illegalArgument("edgeType must be COMPANY_FOLLOWED_BY_MEMBER for an organization");
       const organization = linkedinOrganizations.find((candidate) => `urn:li:organization:${candidate.id}` === urn);
       if (!organization) throw restError(404, { serviceErrorCode: 0, code: "NOT_FOUND", message: `${urn} not found` });
-      return { firstDegreeSize: 2_000 + Number(organization.id.slice(-3)) * 311 };
+      return { firstDegreeSize: followersAt(urn, measuredAt()) };
     });
 
+    const memberQueryTypes = ["IMPRESSION", "MEMBERS_REACHED", "RESHARE", "REACTION", "COMMENT"];
+    /** Per query type, what it counts: a post's own statistics, and a member's daily rate. */
+    const memberCount: Record<string, (statistics: ReturnType<typeof statisticsFrom>) => number> = {
+      IMPRESSION: (statistics) => statistics.impressionCount,
+      MEMBERS_REACHED: (statistics) => statistics.uniqueImpressionsCount,
+      RESHARE: (statistics) => statistics.shareCount,
+      REACTION: (statistics) => statistics.likeCount,
+      COMMENT: (statistics) => statistics.commentCount,
+    };
+
+    /** `(year:…,month:…,day:…)` as a UTC midnight. */
+    function dateOf(raw: string): number {
+      const parsed = /^\(year:(\d{4}),month:(\d{1,2}),day:(\d{1,2})\)$/.exec(raw);
+      if (!parsed) throw illegalArgument("Invalid value for param dateRange");
+      return Date.UTC(Number(parsed[1]), Number(parsed[2]) - 1, Number(parsed[3]));
+    }
+
+    const asDate = (time: number) => {
+      const date = new Date(time);
+      return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
+    };
+
+    /**
+     * A member's statistics: one post (`entity`) or all their posts (`me`), one query type a call.
+     * https://learn.microsoft.com/linkedin/marketing/community-management/members/post-statistics
+     */
     app.get("/rest/memberCreatorPostAnalytics", async (request) => {
-      rest(request, "r_member_postAnalytics", "memberCreatorPostAnalytics.FINDER-entity");
+      const { person } = rest(request, "r_member_postAnalytics", "memberCreatorPostAnalytics.FINDER-entity");
       const query = request.query as Record<string, string>;
-      const urn = /share:([^)]+)\)/.exec(query.entity ?? "")?.[1];
-      const post = urn ? findPost(decodeURIComponent(urn)) : undefined;
-      if (!post) throw restError(404, { serviceErrorCode: 0, code: "NOT_FOUND", message: "Post not found" });
-      const statistics = shareStatistics([post.id], post.createdAt);
-      const byType: Record<string, number> = {
-        IMPRESSION: statistics.impressionCount,
-        MEMBERS_REACHED: statistics.uniqueImpressionsCount,
-        REACTION: statistics.likeCount,
-        COMMENT: statistics.commentCount,
-        RESHARE: statistics.shareCount,
-        POST_SAVE: shareOf(`${post.id}:saves`, statistics.impressionCount, 0.001, 0.004),
-        POST_SEND: shareOf(`${post.id}:sends`, statistics.impressionCount, 0, 0.002),
+      const queryType = query.queryType ?? "";
+      if (!memberQueryTypes.includes(queryType))
+        throw illegalArgument(`queryType must be one of ${memberQueryTypes.join(", ")}`);
+      const metricType = {
+        "com.linkedin.adsexternalapi.memberanalytics.v1.CreatorPostAnalyticsMetricTypeV1": queryType,
       };
-      const type = query.queryType ?? "IMPRESSION";
-      return {
-        paging: { start: 0, count: 1, links: [] },
-        elements: [
-          {
-            count: byType[type] ?? 0,
-            metricType: { "com.linkedin.adsexternalapi.memberanalytics.v1.CreatorPostAnalyticsMetricTypeV1": type },
-          },
-        ],
-      };
+      if (query.q === "entity") {
+        const entity = /^\((share|ugcPost):(.*)\)$/.exec(rawParameter(request, "entity") ?? "");
+        if (!entity) throw illegalArgument("Invalid value for param entity: expected (share:…) or (ugcPost:…)");
+        const post = findPost(encodedUrn(entity[2]!, "entity"));
+        if (!post) throw restError(404, { serviceErrorCode: 0, code: "NOT_FOUND", message: "Post not found" });
+        if (post.accountId !== personUrn(person))
+          throw restError(403, {
+            serviceErrorCode: 100,
+            code: "ACCESS_DENIED",
+            message: "Not enough permissions to access: memberCreatorPostAnalytics.FINDER-entity",
+          });
+        if (query.aggregation !== "TOTAL") throw illegalArgument("a single post's statistics are aggregated TOTAL");
+        return {
+          paging: { start: 0, count: 1, links: [] },
+          elements: [{ count: memberCount[queryType]!(postStatistics(post)), metricType }],
+        };
+      }
+      if (query.q !== "me") throw illegalArgument("Use q=entity or q=me");
+      const range = /^\(start:(\([^)]*\)),end:(\([^)]*\))\)$/.exec(rawParameter(request, "dateRange") ?? "");
+      if (!range || query.aggregation !== "DAILY")
+        throw illegalArgument("the me finder is read here DAILY, with dateRange=(start:(…),end:(…))");
+      const elements = [];
+      for (let start = dateOf(range[1]!); start < Math.min(dateOf(range[2]!), context.now()); start += DAY) {
+        elements.push({
+          count: memberCount[queryType]!(dayStatistics(personUrn(person), start, start + DAY)),
+          dateRange: { start: asDate(start), end: asDate(start + DAY) },
+          metricType,
+        });
+      }
+      return { paging: { start: 0, count: elements.length, links: [] }, elements };
     });
   },
 };

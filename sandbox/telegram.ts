@@ -2,18 +2,20 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { PlatformReply, type SandboxContext, type SandboxPlatform } from "./context.js";
 import { readForm, type UploadedFile } from "./form.js";
 import { fetchMedia } from "./media.js";
+import { grown } from "./metrics.js";
 import { bots, telegramChats, type SandboxBot, type SandboxTelegramChat } from "./seed.js";
 import type { PublishedItem } from "./state.js";
 
 /**
  * Telegram Bot API: bot tokens, getMe, getChat, getChatMember, sending to channels (text,
- * photo, video, document, media groups), flood limits with retry_after.
+ * photo, video, document, media groups), flood limits with retry_after, the subscriber count.
  * https://core.telegram.org/bots/api
  */
 
 const TEXT_LIMIT = 4_096;
 const CAPTION_LIMIT = 1_024;
 const MB = 1024 * 1024;
+const HOUR = 3_600_000;
 /** Upload limits, and the smaller ones for files Telegram downloads from a URL. */
 const uploadLimits = { photo: 10 * MB, video: 50 * MB, document: 50 * MB };
 const urlLimits = { photo: 5 * MB, video: 20 * MB, document: 20 * MB };
@@ -75,6 +77,15 @@ export const telegram: SandboxPlatform = {
       );
       if (!chat) throw badRequest("chat not found");
       return chat;
+    }
+
+    /**
+     * The seeded count, joined by more subscribers as the sandbox's clock is moved (never by real
+     * time passing), counted per whole hour so a test knows the exact number after any move.
+     */
+    function subscribersOf(chat: SandboxTelegramChat): number {
+      const movedHours = Math.floor(context.clock.offset() / HOUR);
+      return chat.memberCount + grown(`${chat.id}:subscribers`, 0, movedHours * HOUR, 3);
     }
 
     function chatView(chat: SandboxTelegramChat) {
@@ -264,7 +275,7 @@ export const telegram: SandboxPlatform = {
         }
         case "getchatmembercount":
         case "getchatmemberscount":
-          return findChat(fields.chat_id).memberCount;
+          return subscribersOf(findChat(fields.chat_id));
         case "getchatadministrators": {
           const chat = findChat(fields.chat_id);
           if (!chat.members[bot.username]) throw failure(403, "Forbidden: bot is not a member of the channel chat");

@@ -25,7 +25,39 @@ const mediaLimits: Record<string, number> = {
   tweet_video: 512 * 1024 * 1024,
 };
 const FIFTEEN_MINUTES = 15 * 60_000;
+const HOUR = 3_600_000;
 const DAY = 86_400_000;
+/** Non-public, organic and promoted metrics: only for posts created within the last 30 days. https://docs.x.com/x-api/fundamentals/metrics */
+const PRIVATE_METRICS_DAYS = 30;
+/** When the sandbox's X accounts started gaining followers, for a count that grows with the clock. */
+const FOLLOWERS_SINCE = Date.UTC(2026, 0, 1);
+
+/**
+ * The metric groups only the post's author may read, each with the counts it holds (the metrics
+ * page's examples); promoted ones exist only for posts promoted as ads, which the sandbox's never are.
+ */
+const privateMetrics: Record<string, string[]> = {
+  non_public_metrics: ["impression_count", "url_link_clicks", "user_profile_clicks", "engagements"],
+  organic_metrics: [
+    "impression_count",
+    "like_count",
+    "reply_count",
+    "retweet_count",
+    "url_link_clicks",
+    "user_profile_clicks",
+  ],
+  promoted_metrics: [
+    "impression_count",
+    "like_count",
+    "reply_count",
+    "retweet_count",
+    "url_link_clicks",
+    "user_profile_clicks",
+  ],
+};
+
+/** Counts as of the hour: the same on every call within it, so tests assert exact numbers. */
+const measuredAt = (now: number) => Math.floor(now / HOUR) * HOUR;
 
 interface Upload {
   id: string;
@@ -223,6 +255,48 @@ export const x: SandboxPlatform = {
       if (!use.allowed) throw tooManyRequests(use);
     }
 
+    /**
+     * Pay-per-use: each post returned is billed once per app per UTC day, and an app's reads stop
+     * at the monthly cap with X's 429 UsageCapExceeded (its shape as xdevplatform/xdk#25 reports
+     * it; the cycle is taken here as the calendar month). A read that bills nothing new passes.
+     * https://docs.x.com/x-api/getting-started/pricing
+     */
+    function billPostReads(token: AccessTokenRecord, ids: string[]) {
+      const now = new Date(context.now());
+      const day = now.toISOString().slice(0, 10);
+      const billedToday = context.state.object<{ ids: string[] }>("x_billed", `${token.clientId}:${day}`) ?? {
+        ids: [],
+      };
+      const fresh = [...new Set(ids)].filter((id) => !billedToday.ids.includes(id));
+      if (fresh.length === 0) return;
+      const cycle = context.state.object<{ reads: number }>("x_usage", `${token.clientId}:${day.slice(0, 7)}`) ?? {
+        reads: 0,
+      };
+      if (cycle.reads + fresh.length > limits.xPostReadsPerMonthPerApp) {
+        throw new PlatformReply(429, {
+          title: "UsageCapExceeded",
+          period: "Monthly",
+          scope: "Product",
+          detail: "Usage cap exceeded: Monthly product cap",
+          type: "https://api.twitter.com/2/problems/usage-capped",
+        });
+      }
+      cycle.reads += fresh.length;
+      billedToday.ids.push(...fresh);
+      context.state.putObject("x_usage", `${token.clientId}:${day.slice(0, 7)}`, cycle);
+      context.state.putObject("x_billed", `${token.clientId}:${day}`, billedToday);
+    }
+
+    /** The posts lookup has its own windows, per user and per app. https://docs.x.com/x-api/fundamentals/rate-limits */
+    function lookupLimit(reply: FastifyReply, token: AccessTokenRecord, userId: string) {
+      const userUse = context.take(`x:lookup:user:${userId}`, limits.xLookupsPer15MinutesPerUser, FIFTEEN_MINUTES);
+      const appUse = context.take(`x:lookup:app:${token.clientId}`, limits.xLookupsPer15MinutesPerApp, FIFTEEN_MINUTES);
+      const spent = [userUse, appUse].find((use) => !use.allowed);
+      const shown = spent ?? (appUse.remaining < userUse.remaining ? appUse : userUse);
+      reply.headers(rateHeaders(shown));
+      if (spent) throw tooManyRequests(spent);
+    }
+
     const userView = (person: SandboxPerson & { x: NonNullable<SandboxPerson["x"]> }, fields: string[]) => ({
       id: person.x.userId,
       name: person.name,
@@ -230,12 +304,13 @@ export const x: SandboxPlatform = {
       ...(fields.includes("profile_image_url")
         ? { profile_image_url: `https://pbs.twimg.com/profile_images/${person.x.userId}/avatar_normal.jpg` }
         : {}),
+      // UserPublicMetrics as the OpenAPI document (v2.167) has it: post_count, not the older tweet_count.
       ...(fields.includes("public_metrics")
         ? {
             public_metrics: {
-              followers_count: 1200,
+              followers_count: followersOf(person.x.userId),
               following_count: 300,
-              tweet_count: postsOf(person.x.userId).length,
+              post_count: postsOf(person.x.userId).length,
               listed_count: 4,
             },
           }
@@ -327,12 +402,93 @@ export const x: SandboxPlatform = {
       return { data: { deleted: index >= 0 } };
     });
 
+    const followersOf = (userId: string) =>
+      1_200 + grown(`${userId}:followers`, FOLLOWERS_SINCE, measuredAt(context.now()), 2);
+
+    /** A post's counts, public and private, derived from its age alone. */
+    function metricsOf(item: PublishedItem) {
+      const impressions = grown(`${item.id}:impressions`, item.createdAt, measuredAt(context.now()), 150);
+      const counts = {
+        impressions,
+        reposts: shareOf(`${item.id}:reposts`, impressions, 0.002, 0.01),
+        replies: shareOf(`${item.id}:replies`, impressions, 0.001, 0.005),
+        likes: shareOf(`${item.id}:likes`, impressions, 0.01, 0.04),
+        quotes: shareOf(`${item.id}:quotes`, impressions, 0, 0.002),
+        bookmarks: shareOf(`${item.id}:bookmarks`, impressions, 0, 0.004),
+        clicks: shareOf(`${item.id}:clicks`, impressions, 0.005, 0.03),
+        profileClicks: shareOf(`${item.id}:profile`, impressions, 0.001, 0.01),
+        detailExpands: shareOf(`${item.id}:expands`, impressions, 0.002, 0.01),
+      };
+      const organic = {
+        impression_count: impressions,
+        like_count: counts.likes,
+        reply_count: counts.replies,
+        retweet_count: counts.reposts,
+        url_link_clicks: counts.clicks,
+        user_profile_clicks: counts.profileClicks,
+      };
+      return {
+        public_metrics: {
+          repost_count: counts.reposts,
+          reply_count: counts.replies,
+          like_count: counts.likes,
+          quote_count: counts.quotes,
+          bookmark_count: counts.bookmarks,
+          impression_count: impressions,
+        },
+        non_public_metrics: {
+          impression_count: impressions,
+          url_link_clicks: counts.clicks,
+          user_profile_clicks: counts.profileClicks,
+          // Every interaction with the post: X's own composite.
+          engagements:
+            counts.likes +
+            counts.replies +
+            counts.reposts +
+            counts.quotes +
+            counts.bookmarks +
+            counts.clicks +
+            counts.profileClicks +
+            counts.detailExpands,
+        },
+        organic_metrics: organic,
+      };
+    }
+
+    /**
+     * X answers a private metric asked for a post it may not show (someone else's, older than 30
+     * days, or never promoted) with HTTP 200, an error per field, and the post left out of `data`.
+     * The shape is X's partial-error answer as client libraries report it; the metrics page says
+     * only that these metrics exist for the author's posts of the last 30 days.
+     */
+    function refusedFields(item: PublishedItem, query: Record<string, string>, viewerId: string, parameter: string) {
+      const fields = (query["post.fields"] ?? "").split(",");
+      const recent = context.now() - item.createdAt < PRIVATE_METRICS_DAYS * DAY;
+      return Object.entries(privateMetrics)
+        .filter(
+          ([field]) =>
+            fields.includes(field) && (field === "promoted_metrics" || item.accountId !== viewerId || !recent),
+        )
+        .flatMap(([field, counts]) =>
+          counts.map((name) => ({
+            value: item.id,
+            detail: `Sorry, you are not authorized to access '${field}.${name}' on the Tweet with ${parameter} : [${item.id}].`,
+            title: "Field Authorization Error",
+            resource_type: "tweet",
+            parameter,
+            resource_id: item.id,
+            field: `${field}.${name}`,
+            section: "data",
+            type: "https://api.twitter.com/2/problems/not-authorized-for-field",
+          })),
+        );
+    }
+
     /** A post as X's OpenAPI document (v2.167) describes it: `post.fields`, and `referenced_posts` as an expansion. */
     function postView(item: PublishedItem, query: Record<string, string>) {
       const fields = (query["post.fields"] ?? "").split(",");
       const expansions = (query.expansions ?? "").split(",");
-      const impressions = grown(`${item.id}:impressions`, item.createdAt, context.now(), 150);
-      const reposts = shareOf(`${item.id}:reposts`, impressions, 0.002, 0.01);
+      const metrics = metricsOf(item);
       const { text, urls } = asDisplayed(item);
       return {
         id: item.id,
@@ -348,27 +504,9 @@ export const x: SandboxPlatform = {
           : {}),
         ...(fields.includes("author_id") ? { author_id: item.accountId } : {}),
         ...(fields.includes("conversation_id") ? { conversation_id: rootOf(item).id } : {}),
-        ...(fields.includes("public_metrics")
-          ? {
-              public_metrics: {
-                repost_count: reposts,
-                reply_count: shareOf(`${item.id}:replies`, impressions, 0.001, 0.005),
-                like_count: shareOf(`${item.id}:likes`, impressions, 0.01, 0.04),
-                quote_count: shareOf(`${item.id}:quotes`, impressions, 0, 0.002),
-                bookmark_count: shareOf(`${item.id}:bookmarks`, impressions, 0, 0.004),
-                impression_count: impressions,
-              },
-            }
-          : {}),
-        ...(fields.includes("non_public_metrics")
-          ? {
-              non_public_metrics: {
-                impression_count: impressions,
-                url_link_clicks: shareOf(`${item.id}:clicks`, impressions, 0.005, 0.03),
-                user_profile_clicks: shareOf(`${item.id}:profile`, impressions, 0.001, 0.01),
-              },
-            }
-          : {}),
+        ...(fields.includes("public_metrics") ? { public_metrics: metrics.public_metrics } : {}),
+        ...(fields.includes("non_public_metrics") ? { non_public_metrics: metrics.non_public_metrics } : {}),
+        ...(fields.includes("organic_metrics") ? { organic_metrics: metrics.organic_metrics } : {}),
       };
     }
 
@@ -421,8 +559,8 @@ export const x: SandboxPlatform = {
     }
 
     app.get("/2/tweets", async (request, reply) => {
-      const { person } = authenticate(request, "tweet.read");
-      readLimit(reply, person.x.userId, "tweets");
+      const { token, person } = authenticate(request, "tweet.read");
+      lookupLimit(reply, token, person.x.userId);
       const query = request.query as Record<string, string>;
       const ids = (query.ids ?? "").split(",").filter(Boolean);
       if (ids.length === 0 || ids.length > 100) throw invalidRequest("ids", "ids must name 1 to 100 posts.");
@@ -430,21 +568,36 @@ export const x: SandboxPlatform = {
         context.state.data.published.find((item) => item.platform === "x" && item.id === id),
       );
       const missing = ids.filter((_, index) => !found[index]);
-      const data = found.filter((item): item is PublishedItem => Boolean(item)).map((item) => postView(item, query));
-      return { ...(data.length ? { data } : {}), ...(missing.length ? { errors: notFoundErrors(missing) } : {}) };
+      const data = [];
+      const errors: object[] = notFoundErrors(missing);
+      for (const item of found) {
+        if (!item) continue;
+        const refused = refusedFields(item, query, person.x.userId, "ids");
+        if (refused.length > 0) errors.push(...refused);
+        else data.push(postView(item, query));
+      }
+      billPostReads(
+        token,
+        data.map((post) => post.id),
+      );
+      return { ...(data.length ? { data } : {}), ...(errors.length ? { errors } : {}) };
     });
 
     app.get("/2/tweets/:id", async (request, reply) => {
-      const { person } = authenticate(request, "tweet.read");
+      const { token, person } = authenticate(request, "tweet.read");
       readLimit(reply, person.x.userId, "tweets");
       const { id } = request.params as { id: string };
+      const query = request.query as Record<string, string>;
       const item = context.state.data.published.find((candidate) => candidate.platform === "x" && candidate.id === id);
       if (!item) return { errors: notFoundErrors([id]) };
-      return { data: postView(item, request.query as Record<string, string>) };
+      const refused = refusedFields(item, query, person.x.userId, "id");
+      if (refused.length > 0) return { errors: refused };
+      billPostReads(token, [item.id]);
+      return { data: postView(item, query) };
     });
 
     app.get("/2/users/:id/tweets", async (request, reply) => {
-      const { person } = authenticate(request, "tweet.read");
+      const { token, person } = authenticate(request, "tweet.read");
       readLimit(reply, person.x.userId, "users/tweets");
       const { id } = request.params as { id: string };
       const query = request.query as Record<string, string>;
@@ -458,8 +611,15 @@ export const x: SandboxPlatform = {
       const items = matching.slice(offset, offset + max);
       const nextToken =
         offset + max < matching.length ? Buffer.from(String(offset + max)).toString("base64url") : undefined;
+      const refused = items.flatMap((item) => refusedFields(item, query, person.x.userId, "id"));
+      const shown = items.filter((item) => !refused.some((error) => error.resource_id === item.id));
+      billPostReads(
+        token,
+        shown.map((item) => item.id),
+      );
       return {
-        ...(items.length ? { data: items.map((item) => postView(item, query)) } : {}),
+        ...(shown.length ? { data: shown.map((item) => postView(item, query)) } : {}),
+        ...(refused.length ? { errors: refused } : {}),
         meta: {
           result_count: items.length,
           ...(items.length ? { newest_id: items[0]!.id, oldest_id: items.at(-1)!.id } : {}),

@@ -19,6 +19,18 @@ const IMAGES_API = "https://learn.microsoft.com/linkedin/marketing/community-man
 const VIDEOS_API = "https://learn.microsoft.com/linkedin/marketing/community-management/shares/videos-api";
 const ORGANIZATION_ACLS =
   "https://learn.microsoft.com/linkedin/marketing/community-management/organizations/organization-access-control-by-role";
+const SHARE_STATISTICS =
+  "https://learn.microsoft.com/linkedin/marketing/community-management/organizations/share-statistics";
+const FOLLOWER_STATISTICS =
+  "https://learn.microsoft.com/linkedin/marketing/community-management/organizations/follower-statistics";
+const MEMBER_POST_STATISTICS =
+  "https://learn.microsoft.com/linkedin/marketing/community-management/members/post-statistics";
+const RESTLI_2 = "https://learn.microsoft.com/linkedin/shared/api-guide/concepts/protocol-version";
+const ORGANIZATION = /^urn:li:organization:\d+$/;
+/** A Rest.li 2.0 list of URNs of one kind, as the query decodes it. */
+const urnList = (kind: string) => new RegExp(`^List\\(urn:li:${kind}:\\d+(,urn:li:${kind}:\\d+)*\\)$`);
+/** One DAY or MONTH interval, its range in epoch milliseconds. */
+const TIME_INTERVALS = /^\(timeRange:\(start:\d+,end:\d+\),timeGranularityType:(DAY|MONTH)\)$/;
 
 const urnObject = (name: string) => ({
   type: "object",
@@ -388,20 +400,37 @@ export const linkedinRows: ContractRow[] = [
   },
   {
     id: "linkedin.organizationalEntityShareStatistics",
-    unconfirmed:
-      "the finder and its parameters are from shared/platforms/linkedin.md and analytics.md; the page was not read here",
     method: "GET",
     path: "/rest/organizationalEntityShareStatistics",
     headers: REST_HEADERS,
     query: {
       q: { required: true, enum: ["organizationalEntity"] },
-      organizationalEntity: { required: true, pattern: /^urn:li:organization:\d+$/ },
-      shares: { pattern: /^List\(.*\)$/ },
-      ugcPosts: { pattern: /^List\(.*\)$/ },
-      timeIntervals: {},
+      organizationalEntity: { required: true, pattern: ORGANIZATION },
+      shares: { pattern: urnList("share") },
+      ugcPosts: { pattern: urnList("ugcPost") },
+      timeIntervals: { pattern: TIME_INTERVALS },
     },
-    sentBy: [],
-    sources: ["https://learn.microsoft.com/linkedin/marketing/community-management/organizations/share-statistics"],
+    sentBy: [
+      "src/platforms/linkedin.analytics.ts organizationPosts (shares, ugcPosts), organizationAccount (timeIntervals)",
+    ],
+    sources: [SHARE_STATISTICS, RESTLI_2],
+    unconfirmed:
+      "the most URNs one List takes (the product sends 20); shares and ugcPosts together in one call (the product sends them apart)",
+  },
+  {
+    id: "linkedin.organizationalEntityFollowerStatistics",
+    method: "GET",
+    path: "/rest/organizationalEntityFollowerStatistics",
+    headers: REST_HEADERS,
+    query: {
+      q: { required: true, enum: ["organizationalEntity"] },
+      organizationalEntity: { required: true, pattern: ORGANIZATION },
+      timeIntervals: { pattern: TIME_INTERVALS },
+    },
+    sentBy: ["src/platforms/linkedin.analytics.ts organizationAccount (timeIntervals, DAY)"],
+    sources: [FOLLOWER_STATISTICS, RESTLI_2],
+    unconfirmed:
+      "the `followerGains.organicFollowerGain/paidFollowerGain` spelling and the 12-month window for time-bound follower statistics are from shared/platforms/analytics.md [LIF][MJ]; the page was not read here",
   },
   {
     id: "linkedin.networkSizes",
@@ -409,11 +438,11 @@ export const linkedinRows: ContractRow[] = [
       "edgeType=COMPANY_FOLLOWED_BY_MEMBER is from shared/platforms/analytics.md and the sandbox; the page was not read here",
     method: "GET",
     path: "/rest/networkSizes/{urn}",
-    pathParams: { urn: /^urn:li:organization:\d+$/ },
+    pathParams: { urn: ORGANIZATION },
     headers: REST_HEADERS,
     query: { edgeType: { required: true, enum: ["COMPANY_FOLLOWED_BY_MEMBER"] } },
-    sentBy: [],
-    sources: ["https://learn.microsoft.com/linkedin/marketing/community-management/organizations/follower-statistics"],
+    sentBy: ["src/platforms/linkedin.analytics.ts organizationAccount (the follower count now)"],
+    sources: [FOLLOWER_STATISTICS],
   },
   {
     id: "linkedin.memberCreatorPostAnalytics",
@@ -422,14 +451,18 @@ export const linkedinRows: ContractRow[] = [
     headers: REST_HEADERS,
     query: {
       q: { required: true, enum: ["entity", "me"] },
-      entity: {},
-      queryType: { enum: ["IMPRESSION", "MEMBERS_REACHED", "RESHARE", "REACTION", "COMMENT"] },
-      aggregation: { enum: ["TOTAL", "DAILY"] },
-      dateRange: {},
+      entity: { pattern: /^\((share|ugcPost):urn:li:(share|ugcPost):\d+\)$/ },
+      queryType: { required: true, enum: ["IMPRESSION", "MEMBERS_REACHED", "RESHARE", "REACTION", "COMMENT"] },
+      aggregation: { required: true, enum: ["TOTAL", "DAILY"] },
+      dateRange: {
+        pattern: /^\(start:\(year:\d{4},month:\d{1,2},day:\d{1,2}\),end:\(year:\d{4},month:\d{1,2},day:\d{1,2}\)\)$/,
+      },
     },
-    sentBy: [],
-    sources: ["https://learn.microsoft.com/linkedin/marketing/community-management/members/post-statistics"],
-    unconfirmed: "finder names and queryType values are from the sandbox's emulation and shared/platforms/analytics.md",
+    check: (values) => (values.q === "entity" && !values.entity ? "the entity finder needs `entity`" : undefined),
+    sentBy: ["src/platforms/linkedin.analytics.ts memberPosts (q=entity, TOTAL), memberAccount (q=me, DAILY)"],
+    sources: [MEMBER_POST_STATISTICS, RESTLI_2],
+    unconfirmed:
+      "the entity union `(share:…)`/`(ugcPost:…)`, the dateRange shape and whether its end is exclusive, and the answer's `count` field are read from the page's examples as shared/platforms/analytics.md gives them (verify); POST_SAVE and POST_SEND (li-lms-2026-06 per [PZ1680]) are left out until confirmed",
   },
 ];
 

@@ -96,6 +96,12 @@ export interface ReadBudget {
   resetsAtMidnightIn?: string;
   /** Where the figure comes from (a documentation link), or why it is an estimate. */
   source: string;
+  /**
+   * What one readPosts and one readAccount call cost against this budget, where it differs from
+   * the platform's `cost`: X bills posts returned, not requests, and a read that never touches
+   * an endpoint's window costs it 0.
+   */
+  cost?: { posts: number; account: number };
 }
 
 /** What a platform offers for measuring, in its module; absent where it offers nothing. */

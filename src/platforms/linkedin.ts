@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { restHeaders } from "./linkedin.rest.js";
 import type { Api, ErrorResponse } from "./http.js";
 import { reachesBack, sameText } from "./matching.js";
 import { nextMidnight } from "./reset-times.js";
@@ -10,6 +11,7 @@ import {
   type OutgoingMedia,
   type PlatformFailure,
 } from "./platform.js";
+import { linkedinAnalytics } from "./linkedin.analytics.js";
 import { linkedinPagesApp, linkedinProfile, linkedinProfileApp } from "./linkedin.profile.js";
 import type { PlatformOptions } from "./profiles.js";
 
@@ -60,11 +62,6 @@ function classify(response: ErrorResponse): PlatformFailure | undefined {
 
 const MEMBER_POSTS_UNREADABLE =
   "LinkedIn doesn't let this app read your posts back; check your profile and tell us whether it posted.";
-
-const restHeaders = (apiVersion: string | undefined) => ({
-  "linkedin-version": apiVersion ?? "",
-  "x-restli-protocol-version": "2.0.0",
-});
 
 /**
  * Commentary is "little text": reserved characters must be escaped or LinkedIn cuts the post
@@ -212,6 +209,7 @@ export const linkedin: OAuthPlatform<PlatformOptions<"linkedin">> = {
   ...linkedinProfile,
   realHosts: { oauth: "https://www.linkedin.com", api: "https://api.linkedin.com" },
   classify,
+  analytics: linkedinAnalytics,
   auth: () => ({
     kind: "oauth2",
     authorizePath: "/oauth/v2/authorization",

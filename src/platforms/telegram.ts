@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { PlatformAnalytics } from "./analytics.js";
 import type { Api, ErrorResponse } from "./http.js";
 import {
   PlatformError,
@@ -54,6 +55,48 @@ function classify(response: ErrorResponse): PlatformFailure | undefined {
 }
 
 const method = (token: string, name: string) => `/bot${token}/${name}`;
+
+const NOT_PROVIDED = "Not provided by Telegram: the Bot API gives bots no view, reach or reaction counts of a channel.";
+
+/**
+ * A channel's subscriber count is all the Bot API measures: getChatMemberCount answers an
+ * Integer, and its Message type carries no view count. https://core.telegram.org/bots/api#getchatmembercount
+ */
+const telegramAnalytics: PlatformAnalytics = {
+  provides: { post: [], account: ["followers"] },
+  // Posts are never read: the Bot API has nothing to read about them.
+  postsPerRead: 0,
+  cost: { posts: 0, account: 1 },
+  budgets: [
+    {
+      scope: "account",
+      calls: 30,
+      perMs: 1_000,
+      source:
+        "estimate: Telegram publishes no limit for reads; its one figure is about 30 messages a second per bot " +
+        "(https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this)",
+    },
+  ],
+  // The count now, and no history of it: growth comes from the daily snapshots.
+  historyDays: 0,
+  async readAccount(api, account, _range, context) {
+    const { data } = await api.call(answer(z.number().int().nonnegative()), {
+      host: "api",
+      path: method(botTokenOf(context), "getChatMemberCount"),
+      query: { chat_id: account.details.chatId ?? account.externalId },
+      bearer: false,
+    });
+    return {
+      days: [],
+      current: [{ metric: "followers", value: data.result, source: "getChatMemberCount" }],
+      unavailable: (["views", "reach", "reactions", "comments", "shares"] as const).map((metric) => ({
+        metric,
+        reason: "not_provided" as const,
+        message: NOT_PROVIDED,
+      })),
+    };
+  },
+};
 const sentMessage = z.object({ message_id: z.number() });
 
 function botTokenOf(context: PlatformContext): string {
@@ -87,6 +130,7 @@ export const telegram: BotPlatform<PlatformOptions<"telegram">> = {
   realHosts: { api: "https://api.telegram.org" },
   classify,
   auth: () => ({ kind: "bot" }),
+  analytics: telegramAnalytics,
 
   async verifyChannel(api, botToken, chatReference) {
     const { data: me } = await api.call(answer(bot), { host: "api", path: method(botToken, "getMe"), bearer: false });

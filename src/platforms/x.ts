@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Api, ErrorResponse } from "./http.js";
 import { sameText } from "./matching.js";
+import { nextMidnight } from "./reset-times.js";
 import {
   PlatformError,
   type OAuthPlatform,
@@ -8,6 +9,7 @@ import {
   type OutgoingPost,
   type PlatformFailure,
 } from "./platform.js";
+import { xAnalytics } from "./x.analytics.js";
 import { xProfile } from "./x.profile.js";
 import { sentText } from "./profile.js";
 import type { PlatformOptions } from "./profiles.js";
@@ -167,7 +169,14 @@ function windowLeft(headers: Headers): { remaining: number; resetAt: Date } | un
   return window && { remaining: window.remaining, resetAt: window.resetAt };
 }
 
+/** X's answer when the app's pay-per-use cap is spent, which no 15-minute window resets. */
+const USAGE_CAPPED = "https://api.twitter.com/2/problems/usage-capped";
+
 function classify(response: ErrorResponse): PlatformFailure | undefined {
+  // A spent monthly cap answers 429 with the request windows still open (xdevplatform/xdk#25):
+  // the cycle's reset day is not in the answer, so the app tries again the next UTC day.
+  if (response.status === 429 && (response.body as { type?: unknown } | undefined)?.type === USAGE_CAPPED)
+    return { kind: "rate_limited", retryAt: nextMidnight("UTC", response.receivedAt), scope: "app" };
   if (response.status === 429) {
     // A 429 from a spent 24-hour cap still carries a 15-minute reset: waiting for that one would only draw another 429.
     const windows = rateWindows(response.headers);
@@ -191,6 +200,7 @@ export const x: OAuthPlatform<PlatformOptions<"x">> = {
   ...xProfile,
   realHosts: { authorize: "https://x.com", api: "https://api.x.com" },
   classify,
+  analytics: xAnalytics,
   auth: () => ({
     kind: "oauth2",
     authorizePath: "/i/oauth2/authorize",
