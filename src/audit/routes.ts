@@ -30,6 +30,8 @@ const auditEventView = z.object({
   organizationName: z.string().nullable(),
   actorUserId: z.uuid().nullable(),
   actorEmail: z.string().nullable(),
+  actorApiKeyId: z.uuid().nullable().describe("The API key that acted, when one did (then no user is named)"),
+  actorApiKeyName: z.string().nullable(),
   action: z.string(),
   targetType: z.string().nullable(),
   targetId: z.string().nullable(),

@@ -49,6 +49,7 @@ describe("the role table", () => {
       sessionTtlMs: 1,
       clock: systemClock,
       allowedOrigins: new Set(),
+      apiKeyRequestsPerMinute: 1,
     });
     assert.throws(() => app.get("/api/forgotten", async () => "open"), MissingRouteAccessError);
     await app.close();
