@@ -71,12 +71,11 @@ export async function authenticateApiKey(
   const now = options.clock.now();
   if (key.revokedAt) return { refused: "revoked" };
   if (key.expiresAt && key.expiresAt.getTime() <= now) return { refused: "expired" };
-  if (
-    !key.lastUsedAt ||
-    now - key.lastUsedAt.getTime() >= LAST_USED_INTERVAL_MS ||
-    key.lastUsedIp !== options.ip
-  ) {
-    await db.update(apiKeys).set({ lastUsedAt: new Date(now), lastUsedIp: options.ip }).where(eq(apiKeys.id, key.id));
+  if (!key.lastUsedAt || now - key.lastUsedAt.getTime() >= LAST_USED_INTERVAL_MS || key.lastUsedIp !== options.ip) {
+    await db
+      .update(apiKeys)
+      .set({ lastUsedAt: new Date(now), lastUsedIp: options.ip })
+      .where(eq(apiKeys.id, key.id));
   }
   return {
     principal: {

@@ -76,10 +76,7 @@ const answerBinding = (record: { id: number; organizationId: string }) => ({
  * The claim commits before the handler's own transaction: a process that dies in between leaves
  * the key "in progress" (409) until it expires, which may refuse a retry but never creates twice.
  */
-export function registerIdempotency(
-  app: FastifyInstance,
-  options: { db: Database; clock: Clock; vault: Vault },
-): void {
+export function registerIdempotency(app: FastifyInstance, options: { db: Database; clock: Clock; vault: Vault }): void {
   const { db, clock, vault } = options;
 
   app.addHook("preHandler", async (request, reply) => {

@@ -35,7 +35,9 @@ export async function countKeyRequest(
   if (requests === 1) {
     await db
       .delete(apiKeyRequestWindows)
-      .where(and(eq(apiKeyRequestWindows.apiKeyId, options.apiKeyId), lt(apiKeyRequestWindows.windowStart, windowStart)));
+      .where(
+        and(eq(apiKeyRequestWindows.apiKeyId, options.apiKeyId), lt(apiKeyRequestWindows.windowStart, windowStart)),
+      );
   }
   const limit = options.requestsPerMinute;
   const resetSeconds = Math.max(1, Math.ceil((windowStart.getTime() + WINDOW_MS - now) / 1000));
