@@ -54,7 +54,11 @@ describe("Idempotency-Key on creating routes", () => {
   test("the same key with another body is refused with a 422, creating nothing", async () => {
     const first = await key.post(
       "/api/posts",
-      { content: "First body", connectionIds: [channelId], scheduledAt: new Date(clock.now() + 3_600_000).toISOString() },
+      {
+        content: "First body",
+        connectionIds: [channelId],
+        scheduledAt: new Date(clock.now() + 3_600_000).toISOString(),
+      },
       { "idempotency-key": "retry-2" },
     );
     assert.equal(first.status, 201);
@@ -115,7 +119,11 @@ describe("Idempotency-Key on creating routes", () => {
     assert.equal(refused.status, 400);
     const again = await key.post(
       "/api/posts",
-      { content: "Fixed on retry", connectionIds: [channelId], scheduledAt: new Date(clock.now() + 3_600_000).toISOString() },
+      {
+        content: "Fixed on retry",
+        connectionIds: [channelId],
+        scheduledAt: new Date(clock.now() + 3_600_000).toISOString(),
+      },
       { "idempotency-key": "retry-4" },
     );
     assert.equal(again.status, 201, JSON.stringify(again.body));
