@@ -126,7 +126,7 @@ export function Shell() {
           {can(role, "apikeys:manage") ? (
             <NavLink to="/api-keys">
               <span className="nav-icon" aria-hidden>
-                ⚿
+                ¤
               </span>{" "}
               API keys
             </NavLink>

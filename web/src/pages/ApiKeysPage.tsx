@@ -126,32 +126,38 @@ function KeyRow({ apiKey }: { apiKey: ApiKey }) {
   return (
     <tr data-testid={`api-key-${apiKey.id}`}>
       <td data-label="Key">
-        <strong>{apiKey.name}</strong>
         <div>
-          <code>{apiKey.prefix}…</code>
+          <strong>{apiKey.name}</strong>
+          <div>
+            <code>{apiKey.prefix}…</code>
+          </div>
         </div>
       </td>
       <td data-label="Role">{roleLabels[apiKey.role]}</td>
       <td data-label="Created">
-        <RelativeTime at={apiKey.createdAt} />
-        <div className="muted small">by {apiKey.createdBy.email}</div>
+        <div>
+          <RelativeTime at={apiKey.createdAt} />
+          <div className="muted small">by {apiKey.createdBy.email}</div>
+        </div>
       </td>
       <td data-label="Expires">{apiKey.expiresAt ? <RelativeTime at={apiKey.expiresAt} /> : "Never"}</td>
       <td data-label="Last used">
         {apiKey.lastUsedAt ? (
-          <>
+          <div>
             <RelativeTime at={apiKey.lastUsedAt} />
             <div className="muted small">from {apiKey.lastUsedIp}</div>
-          </>
+          </div>
         ) : (
           <span className="muted">Never</span>
         )}
       </td>
       <td data-label="State">
-        <span className={`status ${state === "Active" ? "status-healthy" : "status-invalid"}`}>{state}</span>
-        {apiKey.revokedAt && apiKey.revokedByEmail ? (
-          <div className="muted small">by {apiKey.revokedByEmail}</div>
-        ) : null}
+        <div>
+          <span className={`status ${state === "Active" ? "status-healthy" : "status-invalid"}`}>{state}</span>
+          {apiKey.revokedAt && apiKey.revokedByEmail ? (
+            <div className="muted small">by {apiKey.revokedByEmail}</div>
+          ) : null}
+        </div>
       </td>
       <td className="actions">
         {state !== "Revoked" ? (
