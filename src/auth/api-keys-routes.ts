@@ -21,7 +21,7 @@ const apiKeyView = z.object({
   lastUsedIp: z.string().nullable(),
 });
 
-const apiKeyParams = z.object({ apiKeyId: z.uuid("must be an API key id") });
+const apiKeyParams = z.object({ id: z.uuid("must be an API key id") });
 
 const example = {
   name: "CMS publisher",
@@ -105,7 +105,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<AppContext> = async (app, conte
   );
 
   app.delete(
-    "/api/organization/api-keys/:apiKeyId",
+    "/api/organization/api-keys/:id",
     {
       config: { access: "apikeys:manage", sessionOnly: true },
       schema: {
@@ -117,9 +117,9 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<AppContext> = async (app, conte
     },
     async (request) => {
       const organization = currentOrganization(request);
-      const { apiKeyId } = request.params;
+      const apiKeyId = request.params.id;
       const [existing] = await listApiKeys(db, organization.id, apiKeyId);
-      if (!existing) throw notFound("That API key", "apiKeyId");
+      if (!existing) throw notFound("That API key", "id");
       if (!existing.revokedAt) {
         await audited(
           db,

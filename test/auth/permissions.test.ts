@@ -212,7 +212,7 @@ describe("another organization's data, through every route of the OpenAPI docume
       member: target.memberUserId,
       grant: target.grantId,
       endpoint: target.endpointId,
-      apiKey: target.apiKeyId,
+      "api-key": target.apiKeyId,
     };
     const kind = name === "id" ? segmentBefore.replace(/s$/, "") : /^(\w+?)Ids?$/.exec(name)?.[1];
     const known = kind ? byKind[kind] : undefined;

@@ -1108,7 +1108,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/api/organization/api-keys/{apiKeyId}": {
+  "/api/organization/api-keys/{id}": {
     parameters: {
       query?: never;
       header?: never;
@@ -1127,7 +1127,7 @@ export interface paths {
         query?: never;
         header?: never;
         path: {
-          apiKeyId: string;
+          id: string;
         };
         cookie?: never;
       };

@@ -118,7 +118,7 @@ function CreateKeyForm({ onCreated }: { onCreated: (secret: string) => void }) {
 function KeyRow({ apiKey }: { apiKey: ApiKey }) {
   const queryClient = useQueryClient();
   const revoke = useMutation({
-    mutationFn: () => api("DELETE", "/api/organization/api-keys/{apiKeyId}", { path: { apiKeyId: apiKey.id } }),
+    mutationFn: () => api("DELETE", "/api/organization/api-keys/{id}", { path: { id: apiKey.id } }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["api-keys"] }),
   });
   const expired = apiKey.expiresAt !== null && Date.parse(apiKey.expiresAt) <= Date.now();
