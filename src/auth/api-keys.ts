@@ -3,7 +3,7 @@ import { and, desc, eq, isNull } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Clock } from "../clock.js";
 import type { Database, Transaction } from "../db/client.js";
-import { apiKeys, organizations, users } from "../db/schema.js";
+import { apiKeys, memberships, organizations, users } from "../db/schema.js";
 import type { MembershipRole, Role } from "./permissions.js";
 
 /** Every key starts with this, so a leaked one is recognisable (secret scanners, logs, a person). */
@@ -24,6 +24,10 @@ export function roleWithin(role: ApiKeyRole, creatorRole: Role): boolean {
   return roleRank[role] <= roleRank[creatorRole];
 }
 
+function lowerOf(first: Role, second: Role): Role {
+  return roleRank[first] <= roleRank[second] ? first : second;
+}
+
 /**
  * SHA-256, not a password hash: the secret is 32 random bytes, so there is nothing to guess and a
  * slow hash would only slow every request. Keys are looked up by this hash, so no comparison of
@@ -42,13 +46,14 @@ export interface ApiKeyPrincipal {
   id: string;
   name: string;
   prefix: string;
-  role: ApiKeyRole;
+  /** The key's role, lowered to its creator's role now when that is lower (a demoted admin's keys follow). */
+  role: Role;
   organization: { id: string; name: string };
   /** The member who made it: where a route needs a user (a post's author), the key acts in their name. */
   creator: { id: string; email: string; name: string; isSuperAdmin: boolean };
 }
 
-export type ApiKeyRefusal = "unknown" | "revoked" | "expired";
+export type ApiKeyRefusal = "unknown" | "revoked" | "expired" | "creator_left";
 
 /** The live key a secret names, or why there is none; notes its use (time and address). */
 export async function authenticateApiKey(
@@ -61,16 +66,24 @@ export async function authenticateApiKey(
       key: apiKeys,
       organizationName: organizations.name,
       creator: { id: users.id, email: users.email, name: users.name, isSuperAdmin: users.isSuperAdmin },
+      creatorRole: memberships.role,
     })
     .from(apiKeys)
     .innerJoin(organizations, eq(organizations.id, apiKeys.organizationId))
     .innerJoin(users, eq(users.id, apiKeys.createdByUserId))
+    .leftJoin(
+      memberships,
+      and(eq(memberships.organizationId, apiKeys.organizationId), eq(memberships.userId, apiKeys.createdByUserId)),
+    )
     .where(eq(apiKeys.secretHash, hashApiKey(secret)));
   if (!row) return { refused: "unknown" };
   const { key } = row;
   const now = options.clock.now();
   if (key.revokedAt) return { refused: "revoked" };
   if (key.expiresAt && key.expiresAt.getTime() <= now) return { refused: "expired" };
+  // A key never holds more than its creator does now: removed from the organization, their keys stop.
+  const creatorRole: Role | null = row.creator.isSuperAdmin ? "SUPER_ADMIN" : row.creatorRole;
+  if (!creatorRole) return { refused: "creator_left" };
   if (!key.lastUsedAt || now - key.lastUsedAt.getTime() >= LAST_USED_INTERVAL_MS || key.lastUsedIp !== options.ip) {
     await db
       .update(apiKeys)
@@ -82,7 +95,7 @@ export async function authenticateApiKey(
       id: key.id,
       name: key.name,
       prefix: key.prefix,
-      role: key.role as ApiKeyRole,
+      role: lowerOf(key.role, creatorRole),
       organization: { id: key.organizationId, name: row.organizationName },
       creator: row.creator,
     },

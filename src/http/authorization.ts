@@ -57,6 +57,8 @@ const apiKeyRefusals: Record<ApiKeyRefusal, string> = {
   unknown: "This API key is not valid. Check that it was copied whole, or create a new one.",
   revoked: "This API key was revoked. Ask an admin of the organization for a new one.",
   expired: "This API key has expired. Ask an admin of the organization for a new one.",
+  creator_left:
+    "This API key's creator is no longer a member of its organization, so it stopped working. Ask an admin for a new one.",
 };
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);

@@ -156,6 +156,27 @@ describe("organization API keys", () => {
     assert.ok(!JSON.stringify(listed.body).includes(otherPostId));
   });
 
+  test("a key holds no more than its creator does now: demoted, their ADMIN key acts as a USER; removed, it stops", async () => {
+    const owner = app.client();
+    await signUp(owner);
+    await createOrganization(owner, "Changing Co");
+    const creatorClient = app.client();
+    const creator = await addMember(owner, creatorClient, "ADMIN");
+    const key = new KeyClient(app.url, (await createKey(creatorClient, { role: "ADMIN" })).secret);
+    assert.equal((await key.get("/api/webhooks/endpoints")).status, 200);
+
+    assert.equal((await owner.patch(`/api/organization/members/${creator.id}`, { role: "USER" })).status, 200);
+    const demoted = await key.get("/api/webhooks/endpoints");
+    assert.equal(demoted.status, 403);
+    assert.match(demoted.body.error.message, /\(USER\)/);
+    assert.equal((await key.get("/api/posts")).status, 200);
+
+    assert.equal((await owner.delete(`/api/organization/members/${creator.id}`)).status, 204);
+    const removed = await key.get("/api/posts");
+    assert.equal(removed.status, 401);
+    assert.match(removed.body.error.message, /no longer a member/);
+  });
+
   test("the list shows when and from where a key was last used", async () => {
     const created = await createKey(admin);
     const before = clock.now();
