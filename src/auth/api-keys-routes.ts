@@ -52,17 +52,15 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<AppContext> = async (app, conte
   app.post(
     "/api/organization/api-keys",
     {
-      config: { access: "apikeys:manage", sessionOnly: true },
+      config: { access: "apikeys:manage", sessionOnly: true, bodyExample: example },
       schema: {
         tags: ["api keys"],
         summary: "Create an API key with a role no higher than yours; its secret is answered this once",
-        body: z
-          .object({
-            name: z.string().trim().min(1, "is required").max(100, "must be at most 100 characters"),
-            role: z.enum(apiKeyRoles, { message: `must be one of ${apiKeyRoles.join(", ")}` }),
-            expiresAt: dateTime().optional().describe("When the key stops working; never when absent"),
-          })
-          .meta({ examples: [example] }),
+        body: z.object({
+          name: z.string().trim().min(1, "is required").max(100, "must be at most 100 characters"),
+          role: z.enum(apiKeyRoles, { message: `must be one of ${apiKeyRoles.join(", ")}` }),
+          expiresAt: dateTime().optional().describe("When the key stops working; never when absent"),
+        }),
         response: {
           201: z.object({
             apiKey: apiKeyView,

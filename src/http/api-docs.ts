@@ -4,6 +4,16 @@ import { permissions, roles, rolePermissions, type RouteAccess } from "../auth/p
 
 type Transform = typeof jsonSchemaTransform;
 
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /**
+     * A request body the API document shows as its example. Given here rather than with zod's
+     * `.meta()`, which the document's input schemas drop once a field has a default or a transform.
+     */
+    bodyExample?: Record<string, unknown>;
+  }
+}
+
 /** How a caller proves who it is, as the OpenAPI document names the ways. */
 export const securitySchemes = {
   session: {
@@ -69,7 +79,8 @@ function accessOf(access: RouteAccess | undefined, sessionOnly: boolean) {
  */
 export const documentAccess: Transform = (input) => {
   const transformed = jsonSchemaTransform(input);
-  const config = input.route.config as { access?: RouteAccess; sessionOnly?: boolean } | undefined;
+  const config = input.route.config as
+    { access?: RouteAccess; sessionOnly?: boolean; bodyExample?: Record<string, unknown> } | undefined;
   const access = config?.access;
   const sessionOnly = access === "signed-in" || config?.sessionOnly === true;
   const { security, text } = accessOf(access, sessionOnly);
@@ -80,11 +91,15 @@ export const documentAccess: Transform = (input) => {
     access !== "public" &&
     access !== "control";
   const schema = transformed.schema as FastifySchema & { description?: string; security?: unknown };
+  const body =
+    config?.bodyExample && schema.body
+      ? { ...(schema.body as Record<string, unknown>), examples: [config.bodyExample] }
+      : schema.body;
   const description = [schema.description, text, creating ? idempotencyDescription : undefined]
     .filter(Boolean)
     .join("\n\n");
   return {
     ...transformed,
-    schema: { ...schema, description, security, "x-access": access ?? "public" } as FastifySchema,
+    schema: { ...schema, body, description, security, "x-access": access ?? "public" } as FastifySchema,
   };
 };
