@@ -43,7 +43,9 @@ export type AuditAction =
   | "webhook.disabled"
   | "alert.resolved"
   | "api_key.created"
-  | "api_key.revoked";
+  | "api_key.revoked"
+  /** A change made with a key that no entry of its own records (an upload): every write a key makes is audited. */
+  | "api_key.used";
 
 export interface AuditEntry {
   action: AuditAction;
@@ -58,6 +60,8 @@ export interface AuditEntry {
 /** The API key a request was authenticated by, once the authorization hook has recognised it. */
 interface ActingKey {
   apiKey?: { id: string; name: string };
+  /** Whether the key's request has written an audit entry yet. */
+  audited?: boolean;
 }
 
 const actingKeys = new AsyncLocalStorage<ActingKey>();
@@ -76,8 +80,15 @@ export function actAsApiKey(apiKey: { id: string; name: string }): void {
   if (scope) scope.apiKey = apiKey;
 }
 
+/** Whether the API key acting in this request has had an audit entry written for it. */
+export function actingKeyAudited(): boolean {
+  return actingKeys.getStore()?.audited === true;
+}
+
 export async function recordAudit(db: Database | Transaction, entry: AuditEntry): Promise<void> {
-  const apiKey = actingKeys.getStore()?.apiKey;
+  const scope = actingKeys.getStore();
+  const apiKey = scope?.apiKey;
+  if (scope && apiKey) scope.audited = true;
   await db.insert(auditEvents).values({
     action: entry.action,
     organizationId: entry.organizationId ?? null,

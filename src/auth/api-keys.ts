@@ -7,7 +7,7 @@ import { apiKeys, memberships, organizations, users } from "../db/schema.js";
 import type { MembershipRole, Role } from "./permissions.js";
 
 /** Every key starts with this, so a leaked one is recognisable (secret scanners, logs, a person). */
-export const API_KEY_PREFIX = "msk_";
+const API_KEY_PREFIX = "msk_";
 const SECRET_BYTES = 32;
 /** How much of a key is kept in clear to tell keys apart in a list: the prefix and 8 characters. */
 const SHOWN_LENGTH = API_KEY_PREFIX.length + 8;
@@ -35,10 +35,6 @@ function lowerOf(first: Role, second: Role): Role {
  */
 export function hashApiKey(secret: string): string {
   return createHash("sha256").update(secret).digest("hex");
-}
-
-export function looksLikeApiKey(value: string): boolean {
-  return value.startsWith(API_KEY_PREFIX);
 }
 
 /** What a request authenticated by a key knows about it. */

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
 import { and, eq } from "drizzle-orm";
-import { actAsApiKey, withActingKeyScope } from "../audit/audit.js";
+import { actAsApiKey, actingKeyAudited, recordAudit, requestOrigin, withActingKeyScope } from "../audit/audit.js";
 import { authenticateApiKey, type ApiKeyPrincipal, type ApiKeyRefusal } from "../auth/api-keys.js";
 import { can, type Role, type RouteAccess } from "../auth/permissions.js";
 import { findLiveSession, SESSION_COOKIE, setActiveOrganization } from "../auth/sessions.js";
@@ -141,6 +141,20 @@ export function registerAuthorization(app: FastifyInstance, options: Authorizati
 
   app.addHook("onRequest", (_request, _reply, done) => withActingKeyScope(done));
 
+  // A change a key made that wrote no audit entry of its own is recorded as the key's use.
+  app.addHook("onSend", async (request, reply, payload) => {
+    const apiKey = request.auth?.apiKey;
+    if (!apiKey || !MUTATING.has(request.method) || reply.statusCode >= 400 || actingKeyAudited()) return payload;
+    await recordAudit(options.db, {
+      action: "api_key.used",
+      organizationId: apiKey.organization.id,
+      ...requestOrigin(request),
+      target: { type: "api_key", id: apiKey.id },
+      details: { method: request.method, route: request.routeOptions.url, status: reply.statusCode },
+    });
+    return payload;
+  });
+
   app.addHook("preValidation", async (request, reply) => {
     const access = request.routeOptions.config.access;
     if (!access) return;
@@ -174,7 +188,8 @@ export function registerAuthorization(app: FastifyInstance, options: Authorizati
         requestsPerMinute: options.apiKeyRequestsPerMinute,
       });
       request.auth = {
-        user: key.creator,
+        // In its creator's name, never with their installation-wide rights: a key stays in its organization.
+        user: { ...key.creator, isSuperAdmin: false },
         apiKey: key,
         organization: { ...key.organization, role: key.role },
       };

@@ -5,6 +5,7 @@ import type { HttpClient } from "../support/client.js";
 import { addMember, createOrganization, signUp } from "../support/factories.js";
 import { newsBot, startAppWithSandbox, type TestApp } from "../connections/support.js";
 import type { RunningSandbox } from "../sandbox/support.js";
+import { jpegOf } from "../posts/support.js";
 import { createKey, KeyClient } from "./support.js";
 
 describe("organization API keys", () => {
@@ -197,6 +198,14 @@ describe("organization API keys", () => {
       scheduledAt: new Date(clock.now() + 3_600_000).toISOString(),
     });
     assert.equal(post.status, 201);
+    const form = new FormData();
+    form.set("file", new Blob([new Uint8Array(jpegOf(600, 600))], { type: "image/jpeg" }), "photo.jpg");
+    const uploaded = await fetch(new URL("/api/media", app.url), {
+      method: "POST",
+      headers: { authorization: `Bearer ${created.secret}` },
+      body: form,
+    });
+    assert.equal(uploaded.status, 201);
     await admin.delete(`/api/organization/api-keys/${created.apiKey.id}`);
     const events = (await admin.get("/api/audit?limit=200")).body.events as {
       action: string;
@@ -204,6 +213,7 @@ describe("organization API keys", () => {
       actorEmail: string | null;
       actorApiKeyId: string | null;
       actorApiKeyName: string | null;
+      details: Record<string, unknown>;
     }[];
     const made = events.find((event) => event.action === "api_key.created" && event.targetId === created.apiKey.id)!;
     assert.match(made.actorEmail!, /^admin-/);
@@ -214,5 +224,13 @@ describe("organization API keys", () => {
     assert.equal(written.actorApiKeyName, "Audited script");
     assert.equal(written.actorApiKeyId, created.apiKey.id);
     assert.equal(written.actorEmail, null);
+    const upload = events.find((event) => event.action === "api_key.used")!;
+    assert.equal(upload.actorApiKeyName, "Audited script");
+    assert.deepEqual(upload.details, { method: "POST", route: "/api/media", status: 201 });
+    assert.equal(
+      events.filter((event) => event.action === "api_key.used").length,
+      1,
+      "a write with its own entry is not recorded twice",
+    );
   });
 });

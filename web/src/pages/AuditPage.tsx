@@ -88,6 +88,8 @@ export function describeEvent(event: AuditEvent): string {
       return `${who} created the API key “${text(details.name)}” (${role(details.role)})`;
     case "api_key.revoked":
       return `${who} revoked the API key “${text(details.name)}”`;
+    case "api_key.used":
+      return `${who} made a change: ${text(details.method)} ${text(details.route)}`;
     case "alert.resolved":
       return `${who} resolved the alert “${text(details.title)}”`;
     case "vault.keys_rotated":
