@@ -28,7 +28,7 @@ export const securitySchemes = {
     scheme: "bearer",
     bearerFormat: "msk_…",
     description:
-      "An organization's API key (Settings → API keys): `Authorization: Bearer msk_…`, no cookie and no Origin. " +
+      "An organization's API key (made on the dashboard's API keys page): `Authorization: Bearer msk_…`, no cookie and no Origin. " +
       "A key has ADMIN's or USER's permissions in its organization only, and a budget of requests per minute " +
       "answered in the RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset headers (429 with Retry-After when spent).",
   },
