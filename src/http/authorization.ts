@@ -141,10 +141,12 @@ export function registerAuthorization(app: FastifyInstance, options: Authorizati
 
   app.addHook("onRequest", (_request, _reply, done) => withActingKeyScope(done));
 
-  // A change a key made that wrote no audit entry of its own is recorded as the key's use.
+  // A change a key made that wrote no audit entry of its own is recorded as the key's use (an
+  // answer replayed for an Idempotency-Key changed nothing).
   app.addHook("onSend", async (request, reply, payload) => {
     const apiKey = request.auth?.apiKey;
-    if (!apiKey || !MUTATING.has(request.method) || reply.statusCode >= 400 || actingKeyAudited()) return payload;
+    const changed = MUTATING.has(request.method) && reply.statusCode < 400 && !reply.hasHeader("idempotent-replayed");
+    if (!apiKey || !changed || actingKeyAudited()) return payload;
     await recordAudit(options.db, {
       action: "api_key.used",
       organizationId: apiKey.organization.id,

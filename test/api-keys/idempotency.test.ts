@@ -54,6 +54,12 @@ for (const backend of backends) {
       assert.equal(post.status, "published");
       assert.equal((await postsSaying("Published exactly once")).length, 1);
       assert.equal(await publishedCount(sandbox, "telegram", "Published exactly once"), 1);
+      const audit = (await admin.get("/api/audit?limit=200")).body.events as { action: string; targetId: string }[];
+      assert.equal(
+        audit.filter((event) => event.targetId === first.body.post.id && event.action === "post.created").length,
+        1,
+      );
+      assert.equal(audit.filter((event) => event.action === "api_key.used").length, 0, "a replay changed nothing");
     });
 
     test("the same key with another body is refused with a 422, creating nothing", async () => {
