@@ -239,6 +239,10 @@ for (const backend of backends) {
         1,
         "a write with its own entry is not recorded twice",
       );
+      const byKey = (await admin.get(`/api/audit?actorApiKeyId=${created.apiKey.id}`)).body.events as {
+        action: string;
+      }[];
+      assert.deepEqual(byKey.map((event) => event.action).sort(), ["api_key.used", "post.created"]);
     });
   });
 }

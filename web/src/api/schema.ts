@@ -911,6 +911,8 @@ export interface paths {
         query?: {
           action?: string;
           actorUserId?: string;
+          /** @description What one API key did */
+          actorApiKeyId?: string;
           targetType?: string;
           since?: string;
           until?: string;
