@@ -75,6 +75,8 @@ const envSchema = z.object({
   LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: positiveInt.default(20),
   LOGIN_FAILURES_PER_EMAIL: positiveInt.default(5),
   LOGIN_FAILURE_WINDOW_MINUTES: positiveInt.default(15),
+  /** Each API key's budget, counted per minute across every API process. */
+  API_KEY_REQUESTS_PER_MINUTE: positiveInt.default(120),
   WORKER_HEARTBEAT_INTERVAL_MS: positiveInt.default(5_000),
   WORKER_STALE_AFTER_MS: positiveInt.default(20_000),
   QUEUE_POLLING_INTERVAL_SECONDS: z.coerce.number().min(0.5).default(2),
@@ -270,6 +272,7 @@ function buildConfig(env: z.infer<typeof envSchema>, platformEnv: Record<string,
       loginAttemptsPerIpPerMinute: env.LOGIN_ATTEMPTS_PER_IP_PER_MINUTE,
       loginFailuresPerEmail: env.LOGIN_FAILURES_PER_EMAIL,
       loginFailureWindowMs: env.LOGIN_FAILURE_WINDOW_MINUTES * 60_000,
+      apiKeyRequestsPerMinute: env.API_KEY_REQUESTS_PER_MINUTE,
     },
     platforms: platformSettings(platformEnv),
     /** Development only: platforms without credentials are offered as the in-process sandbox. */

@@ -27,6 +27,7 @@ export const secretsInPaths: { what: string; pattern: RegExp; replacement: strin
  */
 export const loggedQueryParameters: ReadonlySet<string> = new Set([
   "action",
+  "actorApiKeyId",
   "actorUserId",
   "before",
   "from",

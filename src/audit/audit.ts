@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { FastifyRequest } from "fastify";
 import type { Database, Transaction } from "../db/client.js";
 import { auditEvents } from "../db/schema.js";
@@ -40,7 +41,11 @@ export type AuditAction =
   | "webhook.enabled"
   /** The product stopped delivering to an endpoint after failures in a row: its owner should hear of it. */
   | "webhook.disabled"
-  | "alert.resolved";
+  | "alert.resolved"
+  | "api_key.created"
+  | "api_key.revoked"
+  /** A change made with a key that no entry of its own records (an upload): every write a key makes is audited. */
+  | "api_key.used";
 
 export interface AuditEntry {
   action: AuditAction;
@@ -52,12 +57,45 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+/** The API key a request was authenticated by, once the authorization hook has recognised it. */
+interface ActingKey {
+  apiKey?: { id: string; name: string };
+  /** Whether the key's request has written an audit entry yet. */
+  audited?: boolean;
+}
+
+const actingKeys = new AsyncLocalStorage<ActingKey>();
+
+/** Runs a request's work with room to note the API key acting in it (`actAsApiKey`). */
+export function withActingKeyScope<T>(work: () => T): T {
+  return actingKeys.run({}, work);
+}
+
+/**
+ * From here on in this request, every audit entry names this key as its actor, whichever module
+ * writes it: each write a key makes is audited as the key's, not as its creator's.
+ */
+export function actAsApiKey(apiKey: { id: string; name: string }): void {
+  const scope = actingKeys.getStore();
+  if (scope) scope.apiKey = apiKey;
+}
+
+/** Whether the API key acting in this request has had an audit entry written for it. */
+export function actingKeyAudited(): boolean {
+  return actingKeys.getStore()?.audited === true;
+}
+
 export async function recordAudit(db: Database | Transaction, entry: AuditEntry): Promise<void> {
+  const scope = actingKeys.getStore();
+  const apiKey = scope?.apiKey;
+  if (scope && apiKey) scope.audited = true;
   await db.insert(auditEvents).values({
     action: entry.action,
     organizationId: entry.organizationId ?? null,
-    actorUserId: entry.actor?.userId ?? null,
-    actorEmail: entry.actor?.email ?? null,
+    actorUserId: apiKey ? null : (entry.actor?.userId ?? null),
+    actorEmail: apiKey ? null : (entry.actor?.email ?? null),
+    actorApiKeyId: apiKey?.id ?? null,
+    actorApiKeyName: apiKey?.name ?? null,
     targetType: entry.target?.type ?? null,
     targetId: entry.target?.id ?? null,
     ip: entry.ip ?? null,

@@ -13,6 +13,7 @@ const auditQuery = z.object({
     .regex(/^[a-z_.]+$/, "must be an action such as member.role_changed, or a prefix such as member.")
     .optional(),
   actorUserId: z.uuid("must be a user id").optional(),
+  actorApiKeyId: z.uuid("must be an API key id").optional().describe("What one API key did"),
   targetType: z.string().max(40).optional(),
   since: dateTime().optional(),
   until: dateTime().optional(),
@@ -30,6 +31,8 @@ const auditEventView = z.object({
   organizationName: z.string().nullable(),
   actorUserId: z.uuid().nullable(),
   actorEmail: z.string().nullable(),
+  actorApiKeyId: z.uuid().nullable().describe("The API key that acted, when one did (then no user is named)"),
+  actorApiKeyName: z.string().nullable(),
   action: z.string(),
   targetType: z.string().nullable(),
   targetId: z.string().nullable(),
@@ -66,6 +69,7 @@ export const auditRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db }
             : eq(auditEvents.action, query.action)
           : undefined,
         query.actorUserId ? eq(auditEvents.actorUserId, query.actorUserId) : undefined,
+        query.actorApiKeyId ? eq(auditEvents.actorApiKeyId, query.actorApiKeyId) : undefined,
         query.targetType ? eq(auditEvents.targetType, query.targetType) : undefined,
         query.since ? gte(auditEvents.createdAt, new Date(query.since)) : undefined,
         query.until ? lte(auditEvents.createdAt, new Date(query.until)) : undefined,

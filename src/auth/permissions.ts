@@ -13,6 +13,10 @@
  * Alerts: SUPER_ADMIN, ADMIN and USER see and receive them (alerts:view); resolving one by hand
  * is ADMIN and above (alerts:manage). GUESTs receive none.
  *
+ * API keys (apikeys:manage) are ADMIN and above, and managed from a session only: a key may not
+ * mint keys that would outlive its own revocation. A key carries ADMIN's or USER's permissions,
+ * never more than its creator's.
+ *
  * "All orgs" is not a permission: a SUPER_ADMIN acts as SUPER_ADMIN in whichever organization
  * is active, member or not (see effectiveRole in http/authorization.ts).
  */
@@ -32,6 +36,7 @@ export const permissions = [
   "webhooks:manage",
   "alerts:view",
   "alerts:manage",
+  "apikeys:manage",
 ] as const;
 
 export type Permission = (typeof permissions)[number];

@@ -6,7 +6,7 @@ import type { AppContext } from "../context.js";
 import type { Database } from "../db/client.js";
 import { memberships, organizations, users } from "../db/schema.js";
 import { conflict, notFound, unauthenticated } from "../errors.js";
-import { currentUser } from "../http/authorization.js";
+import { currentSessionIdHash, currentUser } from "../http/authorization.js";
 import { listOrganizationsFor } from "../organizations/queries.js";
 import { clearSessionCookie, setSessionCookie } from "./cookies.js";
 import { hashPassword, unknownUserHash, verifyPassword } from "./passwords.js";
@@ -167,12 +167,13 @@ export const authRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
       schema: { tags: ["auth"], summary: "End this session", response: { 204: z.null() } },
     },
     async (request, reply) => {
-      const auth = request.auth!;
-      await audited(db, (tx) => deleteSession(tx, auth.sessionIdHash), {
+      const user = currentUser(request);
+      const sessionIdHash = currentSessionIdHash(request);
+      await audited(db, (tx) => deleteSession(tx, sessionIdHash), {
         action: "auth.signed_out",
-        organizationId: auth.organization?.id ?? null,
+        organizationId: request.auth?.organization?.id ?? null,
         ...requestOrigin(request),
-        target: { type: "user", id: auth.user.id },
+        target: { type: "user", id: user.id },
       });
       clearSessionCookie(reply);
       return reply.status(204).send(null);
@@ -220,7 +221,7 @@ export const authRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
         .where(eq(organizations.id, request.body.organizationId));
       const role = user.isSuperAdmin ? ("SUPER_ADMIN" as const) : organization?.role;
       if (!organization || !role) throw notFound("That organization", "organizationId");
-      await audited(db, (tx) => setActiveOrganization(tx, request.auth!.sessionIdHash, organization.id), {
+      await audited(db, (tx) => setActiveOrganization(tx, currentSessionIdHash(request), organization.id), {
         action: "organization.switched",
         organizationId: organization.id,
         ...requestOrigin(request),

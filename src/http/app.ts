@@ -9,14 +9,10 @@ import fastifyStatic from "@fastify/static";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from "fastify-type-provider-zod";
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import { auditRoutes } from "../audit/routes.js";
+import { apiKeyRoutes } from "../auth/api-keys-routes.js";
 import { connectionRoutes } from "../connections/routes.js";
 import { mediaFiles } from "../posts/media.js";
 import { postRoutes } from "../posts/routes.js";
@@ -28,7 +24,9 @@ import { organizationRoutes } from "../organizations/routes.js";
 import { projectPath } from "../paths.js";
 import { vaultControlRoutes } from "../vault/routes.js";
 import { webhookRoutes } from "../webhooks/routes.js";
+import { documentAccess, securitySchemes } from "./api-docs.js";
 import { guardSandboxControl, registerAuthorization, type RouteEntry } from "./authorization.js";
+import { registerIdempotency } from "./idempotency.js";
 import type { AppContext } from "../context.js";
 import { registerErrorHandler, replyToClientError, replyWithError } from "./errors.js";
 import { registerTextSanitation } from "./text.js";
@@ -95,11 +93,14 @@ export async function buildApp(
     openapi: {
       info: {
         title: "MarketSage Social API",
-        description: "Every route, its access and its schemas. Errors answer { error: { code, message, field } }.",
+        description:
+          "Every route, its access and its schemas. Errors answer { error: { code, message, field } }. " +
+          "Scripts and automation tools call it with an organization's API key (`Authorization: Bearer msk_…`).",
         version: "0.1.0",
       },
+      components: { securitySchemes },
     },
-    transform: jsonSchemaTransform,
+    transform: documentAccess,
   });
   await app.register(swaggerUi, { routePrefix: "/api/docs" });
 
@@ -110,9 +111,11 @@ export async function buildApp(
     clock: context.clock,
     allowedOrigins,
     controlToken: options.controlToken,
+    apiKeyRequestsPerMinute: context.config.auth.apiKeyRequestsPerMinute,
   };
   const routeTable = registerAuthorization(app, authorization);
   registerTextSanitation(app);
+  registerIdempotency(app, { db: context.db, clock: context.clock, vault: context.vault });
   // What the API answers is the caller's own data: no browser or proxy keeps a copy.
   app.addHook("onSend", async (request, reply) => {
     if (request.url.startsWith("/api/") && !request.url.startsWith("/api/docs") && !reply.hasHeader("cache-control"))
@@ -124,6 +127,7 @@ export async function buildApp(
   await app.register(authRoutes, context);
   await app.register(organizationRoutes, context);
   await app.register(auditRoutes, context);
+  await app.register(apiKeyRoutes, context);
   await app.register(vaultControlRoutes, context);
   await app.register(connectionRoutes, context);
   await app.register(multipart, { limits: { fileSize: context.config.media.maxBytes, files: 1 } });

@@ -1,12 +1,15 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
 import { and, eq } from "drizzle-orm";
+import { actAsApiKey, actingKeyAudited, recordAudit, requestOrigin, withActingKeyScope } from "../audit/audit.js";
+import { authenticateApiKey, type ApiKeyPrincipal, type ApiKeyRefusal } from "../auth/api-keys.js";
 import { can, type Role, type RouteAccess } from "../auth/permissions.js";
 import { findLiveSession, SESSION_COOKIE, setActiveOrganization } from "../auth/sessions.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { memberships, organizations } from "../db/schema.js";
 import { AppError, replyWithError } from "./errors.js";
+import { countKeyRequest } from "./key-limits.js";
 
 export interface AuthenticatedUser {
   id: string;
@@ -15,12 +18,15 @@ export interface AuthenticatedUser {
   isSuperAdmin: boolean;
 }
 
-export interface RequestAuth {
+/**
+ * Who is asking: a browser session, or an organization's API key (which acts in its creator's
+ * name where a route needs a user, with the key's own role, in the key's organization only).
+ */
+export type RequestAuth = {
   user: AuthenticatedUser;
-  sessionIdHash: string;
-  /** The session's active organization and the caller's role in it, when there is one. */
+  /** The session's active organization, or the key's, and the caller's role in it. */
   organization?: { id: string; name: string; role: Role };
-}
+} & ({ sessionIdHash: string; apiKey?: undefined } | { apiKey: ApiKeyPrincipal; sessionIdHash?: undefined });
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -28,6 +34,11 @@ declare module "fastify" {
   }
   interface FastifyContextConfig {
     access?: RouteAccess;
+    /**
+     * Only a browser session may call it, never an API key: it acts on the session itself or a
+     * browser flow (an OAuth dance), or manages keys. Every "signed-in" route is session-only.
+     */
+    sessionOnly?: boolean;
   }
 }
 
@@ -35,7 +46,20 @@ export interface RouteEntry {
   method: string;
   url: string;
   access: RouteAccess;
+  sessionOnly: boolean;
 }
+
+function isSessionOnly(access: RouteAccess, sessionOnly: boolean | undefined): boolean {
+  return access === "signed-in" || sessionOnly === true;
+}
+
+const apiKeyRefusals: Record<ApiKeyRefusal, string> = {
+  unknown: "This API key is not valid. Check that it was copied whole, or create a new one.",
+  revoked: "This API key was revoked. Ask an admin of the organization for a new one.",
+  expired: "This API key has expired. Ask an admin of the organization for a new one.",
+  creator_left:
+    "This API key's creator is no longer a member of its organization, so it stopped working. Ask an admin for a new one.",
+};
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -88,12 +112,19 @@ export interface AuthorizationOptions {
   clock: Clock;
   allowedOrigins: ReadonlySet<string>;
   controlToken?: string;
+  /** Each API key's budget of requests per minute, counted in the database across processes. */
+  apiKeyRequestsPerMinute: number;
+}
+
+/** The secret of `Authorization: Bearer …`, when one is presented. */
+function bearerOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  return header?.startsWith("Bearer ") ? header.slice("Bearer ".length).trim() : undefined;
 }
 
 /** The local operator's control token, presented as `Authorization: Bearer …`. */
 function presentsControlToken(request: FastifyRequest, controlToken: string | undefined): boolean {
-  const header = request.headers.authorization ?? "";
-  const presented = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
+  const presented = bearerOf(request);
   return Boolean(controlToken && presented && sameSecret(presented, controlToken));
 }
 
@@ -104,10 +135,29 @@ export function registerAuthorization(app: FastifyInstance, options: Authorizati
     if (!route.url.startsWith("/api/") || route.method === "HEAD" || route.url.startsWith("/api/docs")) return;
     const access = route.config?.access;
     if (!access) throw new MissingRouteAccessError(`${String(route.method)} ${route.url} declares no access`);
-    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, access });
+    const sessionOnly = isSessionOnly(access, route.config?.sessionOnly);
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, access, sessionOnly });
   });
 
-  app.addHook("preValidation", async (request) => {
+  app.addHook("onRequest", (_request, _reply, done) => withActingKeyScope(done));
+
+  // A change a key made that wrote no audit entry of its own is recorded as the key's use (an
+  // answer replayed for an Idempotency-Key changed nothing).
+  app.addHook("onSend", async (request, reply, payload) => {
+    const apiKey = request.auth?.apiKey;
+    const changed = MUTATING.has(request.method) && reply.statusCode < 400 && !reply.hasHeader("idempotent-replayed");
+    if (!apiKey || !changed || actingKeyAudited()) return payload;
+    await recordAudit(options.db, {
+      action: "api_key.used",
+      organizationId: apiKey.organization.id,
+      ...requestOrigin(request),
+      target: { type: "api_key", id: apiKey.id },
+      details: { method: request.method, route: request.routeOptions.url, status: reply.statusCode },
+    });
+    return payload;
+  });
+
+  app.addHook("preValidation", async (request, reply) => {
     const access = request.routeOptions.config.access;
     if (!access) return;
 
@@ -115,6 +165,38 @@ export function registerAuthorization(app: FastifyInstance, options: Authorizati
       if (!presentsControlToken(request, options.controlToken)) {
         throw new AppError(401, "unauthorized", "This endpoint takes the server's local control token.");
       }
+      return;
+    }
+
+    // A key is a bearer token: no cookie and no Origin to check, since a browser never sends one by itself.
+    const bearer = bearerOf(request);
+    if (bearer !== undefined && access !== "public") {
+      const outcome = await authenticateApiKey(options.db, bearer, { clock: options.clock, ip: request.ip });
+      if ("refused" in outcome) {
+        reply.header("www-authenticate", 'Bearer error="invalid_token"');
+        throw new AppError(401, "invalid_api_key", apiKeyRefusals[outcome.refused]);
+      }
+      const key = outcome.principal;
+      if (access === "signed-in" || request.routeOptions.config.sessionOnly) {
+        throw new AppError(
+          403,
+          "session_required",
+          "API keys cannot do this: sign in to the dashboard and do it there.",
+        );
+      }
+      await countKeyRequest(options.db, reply, {
+        apiKeyId: key.id,
+        clock: options.clock,
+        requestsPerMinute: options.apiKeyRequestsPerMinute,
+      });
+      request.auth = {
+        // In its creator's name, never with their installation-wide rights: a key stays in its organization.
+        user: { ...key.creator, isSuperAdmin: false },
+        apiKey: key,
+        organization: { ...key.organization, role: key.role },
+      };
+      actAsApiKey({ id: key.id, name: key.name });
+      assertPermitted(request.auth, access);
       return;
     }
 
@@ -135,19 +217,31 @@ export function registerAuthorization(app: FastifyInstance, options: Authorizati
     if (access === "public") return;
     if (!request.auth) throw new AppError(401, "unauthorized", "Please sign in.");
     if (access === "signed-in") return;
-    if (!request.auth.organization) {
-      throw new AppError(409, "no_organization", "Choose or create an organization first.");
-    }
-    if (!can(request.auth.organization.role, access)) {
-      throw new AppError(
-        403,
-        "forbidden",
-        `Your role (${request.auth.organization.role}) does not allow this (${access}). Ask an admin of ${request.auth.organization.name}.`,
-      );
-    }
+    assertPermitted(request.auth, access);
   });
 
   return routeTable;
+}
+
+function assertPermitted(auth: RequestAuth, access: Exclude<RouteAccess, "public" | "signed-in" | "control">) {
+  if (!auth.organization) {
+    throw new AppError(409, "no_organization", "Choose or create an organization first.");
+  }
+  if (!can(auth.organization.role, access)) {
+    const holder = auth.apiKey ? `This API key's role` : "Your role";
+    throw new AppError(
+      403,
+      "forbidden",
+      `${holder} (${auth.organization.role}) does not allow this (${access}). Ask an admin of ${auth.organization.name}.`,
+    );
+  }
+}
+
+/** The browser session of a session-only route (the authorization hook lets no key reach one). */
+export function currentSessionIdHash(request: FastifyRequest): string {
+  const sessionIdHash = request.auth?.sessionIdHash;
+  if (!sessionIdHash) throw new AppError(401, "unauthorized", "Please sign in.");
+  return sessionIdHash;
 }
 
 /** The caller's organization on a route whose access is a permission (set by the hook above). */

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { lt } from "drizzle-orm";
 import type { Logger } from "pino";
 import { deleteExpiredSessions } from "../auth/sessions.js";
+import { deleteExpiredIdempotencyRecords } from "../http/idempotency.js";
 import { systemClock } from "../clock.js";
 import { startConnectionJobs } from "../connections/jobs.js";
 import { startPublishJobs } from "../posts/jobs.js";
@@ -69,6 +70,7 @@ export async function startWorker(options: {
         .delete(workerHeartbeats)
         .where(lt(workerHeartbeats.seenAt, new Date(systemClock.now() - FORGET_WORKER_AFTER_MS)));
       await pruneCallLog(context);
+      await deleteExpiredIdempotencyRecords(db, context.clock);
       logger.info({ sessions }, "purged expired sessions");
     });
     stops.push(() => boss.offWork(queues.purgeExpiredSessions));

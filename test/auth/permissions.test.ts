@@ -6,7 +6,8 @@ import { can, roles, type Role, type RouteAccess } from "../../src/auth/permissi
 import { systemClock } from "../../src/clock.js";
 import { MissingRouteAccessError, registerAuthorization } from "../../src/http/authorization.js";
 import { startTestApp, type TestApp } from "../support/app.js";
-import type { HttpClient } from "../support/client.js";
+import { HttpClient } from "../support/client.js";
+import { apiKeyRoles } from "../../src/auth/api-keys.js";
 import { addMember, createOrganization, signUp, testPassword, uniqueEmail } from "../support/factories.js";
 import {
   concretePath as documentedPath,
@@ -20,11 +21,11 @@ import { startTenants, type Tenants } from "../hardening/tenants.js";
 
 describe("the role table", () => {
   test("matches the product's matrix", () => {
-    const matrix: Record<Role, [boolean, boolean, boolean, boolean, boolean, boolean, boolean]> = {
-      SUPER_ADMIN: [true, true, true, true, true, true, true],
-      ADMIN: [true, true, true, true, true, true, true],
-      USER: [true, true, true, false, true, false, false],
-      GUEST: [false, false, false, false, false, false, false],
+    const matrix: Record<Role, [boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean]> = {
+      SUPER_ADMIN: [true, true, true, true, true, true, true, true],
+      ADMIN: [true, true, true, true, true, true, true, true],
+      USER: [true, true, true, false, true, false, false, false],
+      GUEST: [false, false, false, false, false, false, false, false],
     };
     for (const role of roles) {
       const row = (
@@ -36,6 +37,7 @@ describe("the role table", () => {
           "analytics:view",
           "webhooks:view",
           "webhooks:manage",
+          "apikeys:manage",
         ] as const
       ).map((permission) => can(role, permission));
       assert.deepEqual(row, matrix[role], role);
@@ -49,6 +51,7 @@ describe("the role table", () => {
       sessionTtlMs: 1,
       clock: systemClock,
       allowedOrigins: new Set(),
+      apiKeyRequestsPerMinute: 1,
     });
     assert.throws(() => app.get("/api/forgotten", async () => "open"), MissingRouteAccessError);
     await app.close();
@@ -74,7 +77,9 @@ describe("every route with every role", () => {
   const emails = new Map<Role, string>();
 
   before(async () => {
-    app = await startTestApp({ env: { LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: "10000" } });
+    app = await startTestApp({
+      env: { LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: "10000", API_KEY_REQUESTS_PER_MINUTE: "10000" },
+    });
     const superAdmin = app.client();
     emails.set("SUPER_ADMIN", (await signUp(superAdmin)).email);
     const admin = app.client();
@@ -135,6 +140,40 @@ describe("every route with every role", () => {
     assert.deepEqual(mismatches, []);
   });
 
+  test("answers 401/403 exactly where the role table says no to an API key of each role, and on session-only routes", async () => {
+    const admin = await sessionFor("ADMIN");
+    const operations = await readOperations(app.url);
+    const mismatches: string[] = [];
+    for (const role of apiKeyRoles) {
+      const created = await admin.post("/api/organization/api-keys", { name: `Walk ${role}`, role });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const key = new HttpClient(app.url, null);
+      const authorization = { authorization: `Bearer ${created.body.secret}` };
+      for (const operation of operations) {
+        const route = app.runtime.http!.routeTable.find(
+          (entry) => entry.method === operation.method && entry.url === routeOf(operation),
+        );
+        if (!route) continue;
+        const answer = await key.request(
+          operation.method,
+          concretePath(routeOf(operation)),
+          operation.method === "GET" || operation.method === "DELETE" ? undefined : {},
+          authorization,
+        );
+        const denied =
+          answer.status === 401 ||
+          (answer.status === 403 && ["forbidden", "session_required"].includes(answer.body?.error?.code));
+        const expected = route.access === "public" || (!route.sessionOnly && allowed(route.access, role));
+        if (denied === expected) {
+          mismatches.push(
+            `${operationName(operation)} (${route.access}${route.sessionOnly ? ", session only" : ""}) as a ${role} key: ${answer.status} ${JSON.stringify(answer.body)}`,
+          );
+        }
+      }
+    }
+    assert.deepEqual(mismatches, []);
+  });
+
   test("the control route takes only the control token", async () => {
     const answer = await fetch(new URL("/api/internal/keys/rotate", app.url), {
       method: "POST",
@@ -173,6 +212,7 @@ describe("another organization's data, through every route of the OpenAPI docume
       member: target.memberUserId,
       grant: target.grantId,
       endpoint: target.endpointId,
+      "api-key": target.apiKeyId,
     };
     const kind = name === "id" ? segmentBefore.replace(/s$/, "") : /^(\w+?)Ids?$/.exec(name)?.[1];
     const known = kind ? byKind[kind] : undefined;
@@ -222,7 +262,7 @@ describe("another organization's data, through every route of the OpenAPI docume
     });
   }
 
-  test("answers 403 or 404 to its ids, shows none of its data, and changes nothing of it", async () => {
+  test("answers 403 or 404 to its ids, shows none of its data, and changes nothing of it, to sessions and API keys", async () => {
     const operations = await readOperations(tenants.app.url);
     const { target } = tenants;
     const privateValues = [
@@ -235,30 +275,51 @@ describe("another organization's data, through every route of the OpenAPI docume
       target.invitationToken,
       target.memberUserId,
       target.grantId,
+      target.apiKeyId,
       target.content,
     ];
     const sessions = new Map<Role, HttpClient>();
+    // Scripts of the home organization, with an API key of each role.
+    const homeAdmin = await tenants.signIn("ADMIN");
+    const keys = await Promise.all(
+      apiKeyRoles.map(async (role) => {
+        const created = await homeAdmin.post("/api/organization/api-keys", { name: `Tenant walk ${role}`, role });
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        const client = new HttpClient(tenants.app.url, null);
+        const authorization = { authorization: `Bearer ${created.body.secret}` };
+        return {
+          caller: `${role} key`,
+          request: (method: string, path: string, body: unknown) => client.request(method, path, body, authorization),
+        };
+      }),
+    );
     const problems: string[] = [];
     let requests = 0;
     for (const operation of operations) {
       const access = accessOf(tenants.app, operation);
       const before = await tenants.snapshot();
-      for (const role of roles) {
-        for (const attempt of attempts(operation)) {
+      // A route that signs out, switches or creates an organization spoils the session for the next.
+      const spoilsSession =
+        operation.path.startsWith("/api/auth/") ||
+        operation.path.startsWith("/api/invitations/") ||
+        operation.path === "/api/organizations";
+      const sessionCallers = roles.map((role) => ({
+        caller: role as string,
+        request: async (method: string, path: string, body: unknown) => {
           const client = sessions.get(role) ?? (await tenants.signIn(role));
           sessions.set(role, client);
-          const answer = await client.request(operation.method, attempt.path, attempt.body);
+          const answer = await client.request(method, path, body);
+          if (spoilsSession) sessions.delete(role);
+          return answer;
+        },
+      }));
+      for (const { caller, request } of [...sessionCallers, ...keys]) {
+        for (const attempt of attempts(operation)) {
+          const answer = await request(operation.method, attempt.path, attempt.body);
           requests += 1;
-          // A route that signs out, switches or creates an organization spoils the session for the next.
-          if (
-            operation.path.startsWith("/api/auth/") ||
-            operation.path.startsWith("/api/invitations/") ||
-            operation.path === "/api/organizations"
-          )
-            sessions.delete(role);
-          const said = `${operationName(operation)} as ${role} naming its ${attempt.namesTarget}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`;
+          const said = `${operationName(operation)} as ${caller} naming its ${attempt.namesTarget}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`;
           const superAdminSwitching =
-            role === "SUPER_ADMIN" && operationName(operation) === "PUT /api/auth/session/organization";
+            caller === "SUPER_ADMIN" && operationName(operation) === "PUT /api/auth/session/organization";
           const refusals = attempt.namesTarget === "path" ? [403, 404] : [400, 403, 404, 409];
           if (answer.status >= 500) problems.push(said);
           else if (

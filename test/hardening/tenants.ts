@@ -25,6 +25,8 @@ export interface TargetData extends OrganizationData {
   invitationId: string;
   invitationToken: string;
   grantId: string;
+  /** An API key of the organization (its id; its secret never leaves the owner). */
+  apiKeyId: string;
 }
 
 export interface Tenants {
@@ -107,6 +109,8 @@ export async function startTenants(env: Record<string, string> = {}): Promise<Te
     role: "ADMIN",
   });
   assert.equal(invitation.status, 201, JSON.stringify(invitation.body));
+  const apiKey = await owner.post("/api/organization/api-keys", { name: "Target's script", role: "ADMIN" });
+  assert.equal(apiKey.status, 201, JSON.stringify(apiKey.body));
   const choose = await connectThroughConsent(owner, "facebook", { identity: "ava" });
   const target: TargetData = {
     ...data,
@@ -114,6 +118,7 @@ export async function startTenants(env: Record<string, string> = {}): Promise<Te
     invitationId: invitation.body.invitation.id,
     invitationToken: new URL(invitation.body.invitation.url).pathname.split("/").at(-1)!,
     grantId: choose.searchParams.get("choose")!,
+    apiKeyId: apiKey.body.apiKey.id,
   };
   assert.ok(target.grantId, `no account choice: ${choose.toString()}`);
 
@@ -140,6 +145,7 @@ export async function startTenants(env: Record<string, string> = {}): Promise<Te
           `/api/social-media/grants/${target.grantId}`,
           "/api/webhooks/endpoints",
           `/api/webhooks/endpoints/${target.endpointId}/deliveries`,
+          "/api/organization/api-keys",
         ].map(async (path) => {
           const answer = await owner.get(path);
           return [path, answer.status, answer.body];

@@ -2,6 +2,7 @@ import { Navigate, Outlet, Route, Routes, useLocation } from "react-router";
 import { Spinner } from "./components/ui";
 import { Shell } from "./Shell";
 import { AlertsPage } from "./pages/AlertsPage";
+import { ApiKeysPage } from "./pages/ApiKeysPage";
 import { AuditPage } from "./pages/AuditPage";
 import { AuthPage } from "./pages/AuthPage";
 import { CreateOrganizationPage } from "./pages/CreateOrganizationPage";
@@ -45,6 +46,7 @@ export function App() {
           <Route path="/team" element={<TeamPage />} />
           <Route path="/audit" element={<AuditPage />} />
           <Route path="/webhooks" element={<WebhooksPage />} />
+          <Route path="/api-keys" element={<ApiKeysPage />} />
           <Route path="/alerts" element={<AlertsPage />} />
         </Route>
       </Route>

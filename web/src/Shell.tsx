@@ -123,6 +123,14 @@ export function Shell() {
               Webhooks
             </NavLink>
           ) : null}
+          {can(role, "apikeys:manage") ? (
+            <NavLink to="/api-keys">
+              <span className="nav-icon" aria-hidden>
+                ¤
+              </span>{" "}
+              API keys
+            </NavLink>
+          ) : null}
           {can(role, "audit:view") ? (
             <NavLink to="/audit">
               <span className="nav-icon" aria-hidden>

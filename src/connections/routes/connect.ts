@@ -4,7 +4,7 @@ import { z } from "zod";
 import { requestOrigin } from "../../audit/audit.js";
 import type { AppContext } from "../../context.js";
 import { connections } from "../../db/schema.js";
-import { currentOrganization } from "../../http/authorization.js";
+import { currentOrganization, currentSessionIdHash } from "../../http/authorization.js";
 import { isBotPlatform } from "../../platforms/platform.js";
 import { platformId } from "../../http/schemas.js";
 import { platformIds } from "../../platforms/profiles.js";
@@ -88,7 +88,8 @@ export const connectRoutes: FastifyPluginAsyncZod<AppContext> = async (app, cont
   app.post(
     "/api/social-media/connect/:platform",
     {
-      config: { access: "connections:connect" },
+      // The consent comes back to this browser session: a key could start the dance but never finish it.
+      config: { access: "connections:connect", sessionOnly: true },
       schema: {
         tags: ["connections"],
         summary: "Start connecting an account: answers the platform's consent URL to send the browser to",
@@ -106,7 +107,7 @@ export const connectRoutes: FastifyPluginAsyncZod<AppContext> = async (app, cont
     async (request) => {
       const url = await beginConnect(
         context,
-        { ...actorOf(request), sessionIdHash: request.auth!.sessionIdHash },
+        { ...actorOf(request), sessionIdHash: currentSessionIdHash(request) },
         request.params.platform,
         request.query.variant,
       );
@@ -156,7 +157,7 @@ export const connectRoutes: FastifyPluginAsyncZod<AppContext> = async (app, cont
       const outcome = await completeConnect(context, {
         platform,
         callbackUrl,
-        sessionIdHash: request.auth.sessionIdHash,
+        sessionIdHash: currentSessionIdHash(request),
         user: { id: request.auth.user.id, email: request.auth.user.email },
         ip,
         userAgent,

@@ -122,6 +122,9 @@ export const auditEvents = pgTable(
     actorUserId: uuid("actor_user_id").references(() => users.id, { onDelete: "set null" }),
     /** Kept as written, so the entry still says who after the user is deleted. */
     actorEmail: text("actor_email"),
+    /** An API key that acted (its id and name as they were): the actor of every write it made. */
+    actorApiKeyId: uuid("actor_api_key_id"),
+    actorApiKeyName: text("actor_api_key_name"),
     action: text("action").notNull(),
     targetType: text("target_type"),
     targetId: text("target_id"),

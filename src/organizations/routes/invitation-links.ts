@@ -7,7 +7,7 @@ import { hashSecret, setActiveOrganization } from "../../auth/sessions.js";
 import type { AppContext } from "../../context.js";
 import { invitations, memberships, organizations, users } from "../../db/schema.js";
 import { conflict, forbidden, gone, notFound } from "../../errors.js";
-import { currentUser } from "../../http/authorization.js";
+import { currentSessionIdHash, currentUser } from "../../http/authorization.js";
 
 const tokenParams = z.object({ token: z.string().min(20, "is not an invitation link").max(100) });
 
@@ -126,7 +126,7 @@ export const invitationLinkRoutes: FastifyPluginAsyncZod<AppContext> = async (ap
         },
         entry,
       );
-      await setActiveOrganization(db, request.auth!.sessionIdHash, invitation.organizationId);
+      await setActiveOrganization(db, currentSessionIdHash(request), invitation.organizationId);
       return { organization: { id: invitation.organizationId, name: found.organizationName, role: invitation.role } };
     },
   );

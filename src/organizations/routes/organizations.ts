@@ -7,7 +7,7 @@ import { setActiveOrganization } from "../../auth/sessions.js";
 import type { AppContext } from "../../context.js";
 import { memberships, organizations } from "../../db/schema.js";
 import { notFound } from "../../errors.js";
-import { currentOrganization, currentUser } from "../../http/authorization.js";
+import { currentOrganization, currentSessionIdHash, currentUser } from "../../http/authorization.js";
 import { listOrganizationsFor } from "../queries.js";
 
 const organizationName = z
@@ -62,7 +62,7 @@ export const organizationsRoutes: FastifyPluginAsyncZod<AppContext> = async (app
           details: { name: created.name },
         }),
       );
-      await setActiveOrganization(db, request.auth!.sessionIdHash, organization.id);
+      await setActiveOrganization(db, currentSessionIdHash(request), organization.id);
       const role = user.isSuperAdmin ? "SUPER_ADMIN" : "ADMIN";
       return reply.status(201).send({ organization: { id: organization.id, name: organization.name, role } });
     },

@@ -20,6 +20,15 @@ const needsReconnecting: ReadonlySet<(typeof connections.$inferSelect)["status"]
   "expired",
 ]);
 
+/** What the API document shows a script author: a scheduled cross-post with an image. */
+const composeExample = {
+  content: "Our spring menu is live: come taste it this weekend.",
+  link: "https://example.com/spring",
+  mediaIds: ["6f1c2a4e-8b0d-4c55-9a39-0b7f4d1e2a10"],
+  connectionIds: ["1d2e3f40-5a6b-4c7d-8e9f-a0b1c2d3e4f5", "2e3f4051-6b7c-4d8e-9fa0-b1c2d3e4f5a6"],
+  scheduledAt: "2026-12-01T09:00:00+01:00",
+};
+
 export const createPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context) => {
   const { db } = context;
   const { compose: composeSchema } = postSchemas({
@@ -67,7 +76,7 @@ export const createPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
   app.post(
     "/api/posts",
     {
-      config: { access: "posts:create" },
+      config: { access: "posts:create", bodyExample: composeExample },
       schema: {
         tags: ["posts"],
         summary: "Compose once for several accounts; publish now or at scheduledAt",

@@ -102,6 +102,8 @@ export type WebhookDelivery = Answer<"/api/webhooks/endpoints/{endpointId}/deliv
 export type EventType = WebhookEndpoint["events"][number];
 export type Alert = Answer<"/api/alerts", "GET">["alerts"][number];
 export type AlertPreferences = Answer<"/api/alerts/preferences", "GET">;
+export type ApiKey = Answer<"/api/organization/api-keys", "GET">["apiKeys"][number];
+export type ApiKeyRole = ApiKey["role"];
 
 /** The server's own role table decides what the dashboard shows, so the two cannot disagree. */
 export { can, membershipRoles } from "../../../src/auth/permissions";

@@ -10,7 +10,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Database, job queue and worker heartbeat; 503 when posts would not go out */
+    /**
+     * Database, job queue and worker heartbeat; 503 when posts would not go out
+     * @description Access: public.
+     */
     get: {
       parameters: {
         query?: never;
@@ -93,7 +96,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Create an account and sign in; the installation's first account is SUPER_ADMIN */
+    /**
+     * Create an account and sign in; the installation's first account is SUPER_ADMIN
+     * @description Access: public.
+     */
     post: {
       parameters: {
         query?: never;
@@ -146,7 +152,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Sign in with email and password */
+    /**
+     * Sign in with email and password
+     * @description Access: public.
+     */
     post: {
       parameters: {
         query?: never;
@@ -198,7 +207,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** End this session */
+    /**
+     * End this session
+     * @description Access: any signed-in session (not API keys).
+     */
     post: {
       parameters: {
         query?: never;
@@ -232,7 +244,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The signed-in user, their organizations and the active one */
+    /**
+     * The signed-in user, their organizations and the active one
+     * @description Access: any signed-in session (not API keys).
+     */
     get: {
       parameters: {
         query?: never;
@@ -291,7 +306,10 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Switch the session's active organization */
+    /**
+     * Switch the session's active organization
+     * @description Access: any signed-in session (not API keys).
+     */
     put: {
       parameters: {
         query?: never;
@@ -341,7 +359,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Organizations the caller can switch to (all of them for a SUPER_ADMIN) */
+    /**
+     * Organizations the caller can switch to (all of them for a SUPER_ADMIN)
+     * @description Access: any signed-in session (not API keys).
+     */
     get: {
       parameters: {
         query?: never;
@@ -371,7 +392,10 @@ export interface paths {
       };
     };
     put?: never;
-    /** Create an organization; the creator is its ADMIN and it becomes active */
+    /**
+     * Create an organization; the creator is its ADMIN and it becomes active
+     * @description Access: any signed-in session (not API keys).
+     */
     post: {
       parameters: {
         query?: never;
@@ -419,7 +443,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The active organization */
+    /**
+     * The active organization
+     * @description Access: `organization:view` — SUPER_ADMIN, ADMIN, USER, GUEST; API keys of role ADMIN or USER.
+     */
     get: {
       parameters: {
         query?: never;
@@ -456,7 +483,10 @@ export interface paths {
     delete?: never;
     options?: never;
     head?: never;
-    /** Rename the active organization */
+    /**
+     * Rename the active organization
+     * @description Access: `organization:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
     patch: {
       parameters: {
         query?: never;
@@ -498,7 +528,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Members of the active organization */
+    /**
+     * Members of the active organization
+     * @description Access: `members:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     get: {
       parameters: {
         query?: never;
@@ -548,7 +581,10 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Remove a member (the last ADMIN cannot be removed) */
+    /**
+     * Remove a member (the last ADMIN cannot be removed)
+     * @description Access: `members:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
     delete: {
       parameters: {
         query?: never;
@@ -573,7 +609,10 @@ export interface paths {
     };
     options?: never;
     head?: never;
-    /** Change a member's role (the last ADMIN cannot be demoted) */
+    /**
+     * Change a member's role (the last ADMIN cannot be demoted)
+     * @description Access: `members:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
     patch: {
       parameters: {
         query?: never;
@@ -619,7 +658,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Pending invitations of the active organization, with their links */
+    /**
+     * Pending invitations of the active organization, with their links
+     * @description Access: `members:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
     get: {
       parameters: {
         query?: never;
@@ -655,7 +697,12 @@ export interface paths {
       };
     };
     put?: never;
-    /** Invite someone by email with a role; answers with the link to send them */
+    /**
+     * Invite someone by email with a role; answers with the link to send them
+     * @description Access: `members:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
     post: {
       parameters: {
         query?: never;
@@ -715,7 +762,10 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Revoke a pending invitation; its link stops working */
+    /**
+     * Revoke a pending invitation; its link stops working
+     * @description Access: `members:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
     delete: {
       parameters: {
         query?: never;
@@ -750,7 +800,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** What an invitation link offers, for the page that accepts it */
+    /**
+     * What an invitation link offers, for the page that accepts it
+     * @description Access: public.
+     */
     get: {
       parameters: {
         query?: never;
@@ -802,7 +855,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Join the organization; the signed-in account's email must be the invited one */
+    /**
+     * Join the organization; the signed-in account's email must be the invited one
+     * @description Access: any signed-in session (not API keys).
+     */
     post: {
       parameters: {
         query?: never;
@@ -846,12 +902,17 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The audit log, newest first: the active organization's, or the installation's for a SUPER_ADMIN */
+    /**
+     * The audit log, newest first: the active organization's, or the installation's for a SUPER_ADMIN
+     * @description Access: `audit:view` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
     get: {
       parameters: {
         query?: {
           action?: string;
           actorUserId?: string;
+          /** @description What one API key did */
+          actorApiKeyId?: string;
           targetType?: string;
           since?: string;
           until?: string;
@@ -881,6 +942,12 @@ export interface paths {
                 /** Format: uuid */
                 actorUserId: string | null;
                 actorEmail: string | null;
+                /**
+                 * Format: uuid
+                 * @description The API key that acted, when one did (then no user is named)
+                 */
+                actorApiKeyId: string | null;
+                actorApiKeyName: string | null;
                 action: string;
                 targetType: string | null;
                 targetId: string | null;
@@ -907,6 +974,209 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/organization/api-keys": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The organization's API keys, newest first, revoked ones included; never their secrets
+     * @description Access: `apikeys:manage` — SUPER_ADMIN, ADMIN; not API keys.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              apiKeys: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                /** @enum {string} */
+                role: "ADMIN" | "USER";
+                /** @description The key's first characters, to tell it apart; the rest is never shown again */
+                prefix: string;
+                createdBy: {
+                  /** Format: uuid */
+                  id: string;
+                  email: string;
+                  name: string;
+                };
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                expiresAt: string | null;
+                /** Format: date-time */
+                revokedAt: string | null;
+                revokedByEmail: string | null;
+                /** Format: date-time */
+                lastUsedAt: string | null;
+                lastUsedIp: string | null;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Create an API key with a role no higher than yours; its secret is answered this once
+     * @description Access: `apikeys:manage` — SUPER_ADMIN, ADMIN; not API keys.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          /**
+           * @example {
+           *       "name": "CMS publisher",
+           *       "role": "USER",
+           *       "expiresAt": "2027-01-01T00:00:00Z"
+           *     }
+           */
+          "application/json": {
+            name: string;
+            /** @enum {string} */
+            role: "ADMIN" | "USER";
+            /**
+             * Format: date-time
+             * @description When the key stops working; never when absent
+             */
+            expiresAt?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              apiKey: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                /** @enum {string} */
+                role: "ADMIN" | "USER";
+                /** @description The key's first characters, to tell it apart; the rest is never shown again */
+                prefix: string;
+                createdBy: {
+                  /** Format: uuid */
+                  id: string;
+                  email: string;
+                  name: string;
+                };
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                expiresAt: string | null;
+                /** Format: date-time */
+                revokedAt: string | null;
+                revokedByEmail: string | null;
+                /** Format: date-time */
+                lastUsedAt: string | null;
+                lastUsedIp: string | null;
+              };
+              /** @description The key, shown this once: send it as `Authorization: Bearer …`. Only its hash is kept. */
+              secret: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/organization/api-keys/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Revoke an API key: its next request is refused
+     * @description Access: `apikeys:manage` — SUPER_ADMIN, ADMIN; not API keys.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              apiKey: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                /** @enum {string} */
+                role: "ADMIN" | "USER";
+                /** @description The key's first characters, to tell it apart; the rest is never shown again */
+                prefix: string;
+                createdBy: {
+                  /** Format: uuid */
+                  id: string;
+                  email: string;
+                  name: string;
+                };
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                expiresAt: string | null;
+                /** Format: date-time */
+                revokedAt: string | null;
+                revokedByEmail: string | null;
+                /** Format: date-time */
+                lastUsedAt: string | null;
+                lastUsedIp: string | null;
+              };
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/internal/keys/rotate": {
     parameters: {
       query?: never;
@@ -916,7 +1186,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Re-wrap every organization data key under the current master key version */
+    /**
+     * Re-wrap every organization data key under the current master key version
+     * @description Access: the server's local control token.
+     */
     post: {
       parameters: {
         query?: never;
@@ -954,7 +1227,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Each platform, whether it can be connected here, and what to configure when it cannot */
+    /**
+     * Each platform, whether it can be connected here, and what to configure when it cannot
+     * @description Access: `connections:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     get: {
       parameters: {
         query?: never;
@@ -1019,7 +1295,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Start connecting an account: answers the platform's consent URL to send the browser to */
+    /**
+     * Start connecting an account: answers the platform's consent URL to send the browser to
+     * @description Access: `connections:connect` — SUPER_ADMIN, ADMIN, USER; not API keys.
+     */
     post: {
       parameters: {
         query?: {
@@ -1062,7 +1341,12 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Connect a channel of a bot platform through the organization's own bot */
+    /**
+     * Connect a channel of a bot platform through the organization's own bot
+     * @description Access: `connections:connect` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
     post: {
       parameters: {
         query?: never;
@@ -1141,7 +1425,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Where platforms send the browser back after consent; redirects to the dashboard */
+    /**
+     * Where platforms send the browser back after consent; redirects to the dashboard
+     * @description Access: public.
+     */
     get: {
       parameters: {
         query?: never;
@@ -1177,7 +1464,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The accounts a fresh grant can post as, to choose from */
+    /**
+     * The accounts a fresh grant can post as, to choose from
+     * @description Access: `connections:connect` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     get: {
       parameters: {
         query?: never;
@@ -1215,7 +1505,12 @@ export interface paths {
       };
     };
     put?: never;
-    /** Connect the chosen accounts of a grant */
+    /**
+     * Connect the chosen accounts of a grant
+     * @description Access: `connections:connect` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
     post: {
       parameters: {
         query?: never;
@@ -1293,7 +1588,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The organization's connections with their real status; never a token */
+    /**
+     * The organization's connections with their real status; never a token
+     * @description Access: `connections:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     get: {
       parameters: {
         query?: {
@@ -1367,7 +1665,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One connection */
+    /**
+     * One connection
+     * @description Access: `connections:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     get: {
       parameters: {
         query?: never;
@@ -1428,7 +1729,10 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    /** Disconnect: revoke at the platform where possible and delete the tokens */
+    /**
+     * Disconnect: revoke at the platform where possible and delete the tokens
+     * @description Access: `tokens:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
     delete: {
       parameters: {
         query?: never;
@@ -1465,7 +1769,12 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Check the connection now with a cheap call to the platform */
+    /**
+     * Check the connection now with a cheap call to the platform
+     * @description Access: `connections:connect` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
     post: {
       parameters: {
         query?: never;
@@ -1539,7 +1848,12 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Renew the connection's tokens now */
+    /**
+     * Renew the connection's tokens now
+     * @description Access: `tokens:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
     post: {
       parameters: {
         query?: never;
@@ -1613,7 +1927,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Connection health and platform API health per platform, with recent errors */
+    /**
+     * Connection health and platform API health per platform, with recent errors
+     * @description Access: `connections:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     get: {
       parameters: {
         query?: {
@@ -1797,7 +2114,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One platform's connection health, API health and errors */
+    /**
+     * One platform's connection health, API health and errors
+     * @description Access: `connections:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     get: {
       parameters: {
         query?: {
@@ -1983,7 +2303,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Error incidents, latest first, with filters; page with `before` = the last id seen */
+    /**
+     * Error incidents, latest first, with filters; page with `before` = the last id seen
+     * @description Access: `connections:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     get: {
       parameters: {
         query?: {
@@ -2054,7 +2377,12 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Mark an open error incident resolved by hand */
+    /**
+     * Mark an open error incident resolved by hand
+     * @description Access: `errors:resolve` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
     post: {
       parameters: {
         query?: never;
@@ -2114,7 +2442,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** What the account allows a post to choose right now (who it posts as, the choices it offers, what it switched off); empty where the platform does not say */
+    /**
+     * What the account allows a post to choose right now (who it posts as, the choices it offers, what it switched off); empty where the platform does not say
+     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     get: {
       parameters: {
         query?: never;
@@ -2161,7 +2492,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** What each platform accepts: the composer checks the same rules as the server */
+    /**
+     * What each platform accepts: the composer checks the same rules as the server
+     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     get: {
       parameters: {
         query?: never;
@@ -2203,7 +2537,12 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Upload an image or video (multipart, one file in the field `file`), streamed to disk; its content must match its declared type */
+    /**
+     * Upload an image or video (multipart, one file in the field `file`), streamed to disk; its content must match its declared type
+     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
     post: {
       parameters: {
         query?: never;
@@ -2246,7 +2585,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Posts, newest first, optionally between two times (the calendar) */
+    /**
+     * Posts, newest first, optionally between two times (the calendar)
+     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     get: {
       parameters: {
         query?: {
@@ -2316,7 +2658,12 @@ export interface paths {
       };
     };
     put?: never;
-    /** Compose once for several accounts; publish now or at scheduledAt */
+    /**
+     * Compose once for several accounts; publish now or at scheduledAt
+     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
     post: {
       parameters: {
         query?: never;
@@ -2326,6 +2673,20 @@ export interface paths {
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "content": "Our spring menu is live: come taste it this weekend.",
+           *       "link": "https://example.com/spring",
+           *       "mediaIds": [
+           *         "6f1c2a4e-8b0d-4c55-9a39-0b7f4d1e2a10"
+           *       ],
+           *       "connectionIds": [
+           *         "1d2e3f40-5a6b-4c7d-8e9f-a0b1c2d3e4f5",
+           *         "2e3f4051-6b7c-4d8e-9fa0-b1c2d3e4f5a6"
+           *       ],
+           *       "scheduledAt": "2026-12-01T09:00:00+01:00"
+           *     }
+           */
           "application/json": {
             /** @default  */
             content?: string;
@@ -2438,7 +2799,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One post and each account's result */
+    /**
+     * One post and each account's result
+     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     get: {
       parameters: {
         query?: never;
@@ -2507,7 +2871,10 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    /** Cancel a post that has not started publishing */
+    /**
+     * Cancel a post that has not started publishing
+     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     delete: {
       parameters: {
         query?: never;
@@ -2532,7 +2899,10 @@ export interface paths {
     };
     options?: never;
     head?: never;
-    /** Edit a scheduled post until publishing starts; its jobs are replaced in the same transaction */
+    /**
+     * Edit a scheduled post until publishing starts; its jobs are replaced in the same transaction
+     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     patch: {
       parameters: {
         query?: never;
@@ -2650,7 +3020,12 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Try a failed (or unconfirmed) account again */
+    /**
+     * Try a failed (or unconfirmed) account again
+     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
     post: {
       parameters: {
         query?: never;
@@ -2733,7 +3108,12 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Say whether an unconfirmed account's post went out */
+    /**
+     * Say whether an unconfirmed account's post went out
+     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
     post: {
       parameters: {
         query?: never;
@@ -2823,7 +3203,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The active organization's webhook endpoints */
+    /**
+     * The active organization's webhook endpoints
+     * @description Access: `webhooks:view` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
     get: {
       parameters: {
         query?: never;
@@ -2864,7 +3247,12 @@ export interface paths {
       };
     };
     put?: never;
-    /** Register an endpoint for chosen event types; answers its signing secret, shown this once */
+    /**
+     * Register an endpoint for chosen event types; answers its signing secret, shown this once
+     * @description Access: `webhooks:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
     post: {
       parameters: {
         query?: never;
@@ -2934,7 +3322,10 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Delete an endpoint and its delivery log; nothing more is sent to it */
+    /**
+     * Delete an endpoint and its delivery log; nothing more is sent to it
+     * @description Access: `webhooks:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
     delete: {
       parameters: {
         query?: never;
@@ -2959,7 +3350,10 @@ export interface paths {
     };
     options?: never;
     head?: never;
-    /** Change an endpoint's URL, description or event types; what is left out is kept */
+    /**
+     * Change an endpoint's URL, description or event types; what is left out is kept
+     * @description Access: `webhooks:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
     patch: {
       parameters: {
         query?: never;
@@ -3023,7 +3417,12 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Replace an endpoint's signing secret; answers the new one, shown this once */
+    /**
+     * Replace an endpoint's signing secret; answers the new one, shown this once
+     * @description Access: `webhooks:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
     post: {
       parameters: {
         query?: never;
@@ -3064,7 +3463,12 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Enable an endpoint the product disabled after failed deliveries; its failure count starts again */
+    /**
+     * Enable an endpoint the product disabled after failed deliveries; its failure count starts again
+     * @description Access: `webhooks:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
     post: {
       parameters: {
         query?: never;
@@ -3121,7 +3525,12 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Send the endpoint a test event (webhook.test), once; its outcome appears in the delivery log */
+    /**
+     * Send the endpoint a test event (webhook.test), once; its outcome appears in the delivery log
+     * @description Access: `webhooks:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
     post: {
       parameters: {
         query?: never;
@@ -3176,7 +3585,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** An endpoint's deliveries, newest first, a page at a time */
+    /**
+     * An endpoint's deliveries, newest first, a page at a time
+     * @description Access: `webhooks:view` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
     get: {
       parameters: {
         query?: {
@@ -3237,7 +3649,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Which channels reach the caller for each kind of alert, and whether e-mail is set up */
+    /**
+     * Which channels reach the caller for each kind of alert, and whether e-mail is set up
+     * @description Access: `alerts:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     get: {
       parameters: {
         query?: never;
@@ -3274,7 +3689,10 @@ export interface paths {
         };
       };
     };
-    /** Choose the caller's channels for some kinds of alert; those left out keep theirs */
+    /**
+     * Choose the caller's channels for some kinds of alert; those left out keep theirs
+     * @description Access: `alerts:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     put: {
       parameters: {
         query?: never;
@@ -3343,7 +3761,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The organization's alerts, latest first, with whether the caller has read each */
+    /**
+     * The organization's alerts, latest first, with whether the caller has read each
+     * @description Access: `alerts:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     get: {
       parameters: {
         query?: {
@@ -3420,7 +3841,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** How many of the caller's in-app alerts are unread */
+    /**
+     * How many of the caller's in-app alerts are unread
+     * @description Access: `alerts:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     get: {
       parameters: {
         query?: never;
@@ -3458,7 +3882,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One alert */
+    /**
+     * One alert
+     * @description Access: `alerts:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     get: {
       parameters: {
         query?: never;
@@ -3526,7 +3953,12 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Mark one alert read for the caller */
+    /**
+     * Mark one alert read for the caller
+     * @description Access: `alerts:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
     post: {
       parameters: {
         query?: never;
@@ -3593,7 +4025,12 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Mark every alert of the organization read for the caller */
+    /**
+     * Mark every alert of the organization read for the caller
+     * @description Access: `alerts:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
     post: {
       parameters: {
         query?: never;
@@ -3632,7 +4069,12 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Resolve an alert by hand: its incident is over; a new occurrence opens a new alert */
+    /**
+     * Resolve an alert by hand: its incident is over; a new occurrence opens a new alert
+     * @description Access: `alerts:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
     post: {
       parameters: {
         query?: never;
@@ -3696,7 +4138,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Server-sent events (ask with Accept: text/event-stream): an `alert` event with the alert each time one of the organization's alerts is raised, repeats or is resolved */
+    /**
+     * Server-sent events (ask with Accept: text/event-stream): an `alert` event with the alert each time one of the organization's alerts is raised, repeats or is resolved
+     * @description Access: `alerts:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
     get: {
       parameters: {
         query?: never;

@@ -13,6 +13,7 @@ const categories = [
   { value: "connection.", label: "Social accounts" },
   { value: "post.", label: "Posts" },
   { value: "vault.", label: "Encryption keys" },
+  { value: "api_key.", label: "API keys" },
 ];
 
 const periods = [
@@ -28,7 +29,7 @@ const role = (value: unknown) =>
 
 /** One line a person can read for each recorded action. */
 export function describeEvent(event: AuditEvent): string {
-  const who = event.actorEmail ?? "The system";
+  const who = event.actorEmail ?? (event.actorApiKeyName ? `API key “${event.actorApiKeyName}”` : "The system");
   const details = event.details;
   switch (event.action) {
     case "auth.signed_up":
@@ -83,6 +84,12 @@ export function describeEvent(event: AuditEvent): string {
       return details.outcome === "published"
         ? `${who} confirmed a post went out on ${text(details.platform)}`
         : `${who} had a post sent again on ${text(details.platform)}`;
+    case "api_key.created":
+      return `${who} created the API key “${text(details.name)}” (${role(details.role)})`;
+    case "api_key.revoked":
+      return `${who} revoked the API key “${text(details.name)}”`;
+    case "api_key.used":
+      return `${who} made a change: ${text(details.method)} ${text(details.route)}`;
     case "alert.resolved":
       return `${who} resolved the alert “${text(details.title)}”`;
     case "vault.keys_rotated":
