@@ -2,6 +2,7 @@ import { Navigate, Outlet, Route, Routes, useLocation } from "react-router";
 import { Spinner } from "./components/ui";
 import { Shell } from "./Shell";
 import { AlertsPage } from "./pages/AlertsPage";
+import { AnalyticsPage } from "./pages/AnalyticsPage";
 import { AuditPage } from "./pages/AuditPage";
 import { AuthPage } from "./pages/AuthPage";
 import { CreateOrganizationPage } from "./pages/CreateOrganizationPage";
@@ -11,6 +12,7 @@ import { SocialMediaPage } from "./pages/SocialMediaPage";
 import { ComposePage } from "./pages/ComposePage";
 import { PostsPage } from "./pages/PostsPage";
 import { PlatformHealthPage } from "./pages/PlatformHealthPage";
+import { PostAnalyticsPage } from "./pages/PostAnalyticsPage";
 import { TeamPage } from "./pages/TeamPage";
 import { WebhooksPage } from "./pages/WebhooksPage";
 import { SessionProvider, useMe } from "./session";
@@ -42,6 +44,8 @@ export function App() {
           <Route path="/platform-health" element={<PlatformHealthPage />} />
           <Route path="/compose" element={<ComposePage />} />
           <Route path="/posts" element={<PostsPage />} />
+          <Route path="/analytics" element={<AnalyticsPage />} />
+          <Route path="/analytics/posts/:postId" element={<PostAnalyticsPage />} />
           <Route path="/team" element={<TeamPage />} />
           <Route path="/audit" element={<AuditPage />} />
           <Route path="/webhooks" element={<WebhooksPage />} />

@@ -21,7 +21,10 @@ export interface ChartSeries {
   label: string;
 }
 
-/** One row per day; a missing or null value is a gap in the line (no figure), never a drop to 0. */
+/**
+ * One row per day (or per reading, with `at` labels); a missing or null value is a gap in the
+ * line (no figure), never a drop to 0.
+ */
 export type ChartRow = { day: string } & Record<string, number | null | string>;
 
 const dayLabel = (day: string) =>
@@ -38,6 +41,7 @@ export function TimeSeriesChart({
   kind = "count",
   height = 260,
   compact = false,
+  xLabel = dayLabel,
 }: {
   title: string;
   rows: ChartRow[];
@@ -46,6 +50,8 @@ export function TimeSeriesChart({
   height?: number;
   /** A small chart of one line, whose title already names it: no legend. */
   compact?: boolean;
+  /** How a row's `day` reads on the axis, in the tooltip and the table. */
+  xLabel?: (x: string) => string;
 }) {
   const titleId = useId();
   const descriptionId = useId();
@@ -58,7 +64,7 @@ export function TimeSeriesChart({
   const description =
     rows.length === 0
       ? "No days in this range."
-      : `${series.length === 1 ? "One line" : `${series.length} lines`} by day from ${dayLabel(rows[0]!.day)} to ${dayLabel(rows.at(-1)!.day)}. ` +
+      : `${series.length === 1 ? "One line" : `${series.length} lines`} from ${xLabel(rows[0]!.day)} to ${xLabel(rows.at(-1)!.day)}. ` +
         totals
           .map((line) =>
             line.peak === null ? `${line.label}: no figures.` : `${line.label}: highest ${format(line.peak)}.`,
@@ -76,7 +82,7 @@ export function TimeSeriesChart({
         <ResponsiveContainer width="100%" height={height}>
           <LineChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
             <CartesianGrid stroke="#e5e7eb" vertical={false} />
-            <XAxis dataKey="day" tickFormatter={dayLabel} tick={{ fill: "#4b5563", fontSize: 12 }} minTickGap={24} />
+            <XAxis dataKey="day" tickFormatter={xLabel} tick={{ fill: "#4b5563", fontSize: 12 }} minTickGap={24} />
             <YAxis
               tickFormatter={(value: number) => format(value)}
               tick={{ fill: "#4b5563", fontSize: 12 }}
@@ -84,7 +90,7 @@ export function TimeSeriesChart({
               allowDecimals={kind === "rate"}
             />
             <Tooltip
-              labelFormatter={(day) => dayLabel(String(day))}
+              labelFormatter={(day) => xLabel(String(day))}
               formatter={(value) => (typeof value === "number" ? format(value) : "no figure")}
             />
             {compact ? null : <Legend wrapperStyle={{ fontSize: 13 }} />}
@@ -115,7 +121,7 @@ export function TimeSeriesChart({
             <caption className="visually-hidden">{title}</caption>
             <thead>
               <tr>
-                <th scope="col">Day</th>
+                <th scope="col">When</th>
                 {series.map((line) => (
                   <th scope="col" key={line.key}>
                     {line.label}
@@ -126,7 +132,7 @@ export function TimeSeriesChart({
             <tbody>
               {rows.map((row) => (
                 <tr key={row.day}>
-                  <th scope="row">{dayLabel(row.day)}</th>
+                  <th scope="row">{xLabel(row.day)}</th>
                   {series.map((line) => {
                     const value = valueOf(row, line.key);
                     return <td key={line.key}>{value === null ? "no figure" : format(value)}</td>;
