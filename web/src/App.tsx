@@ -1,8 +1,8 @@
+import { lazy, Suspense } from "react";
 import { Navigate, Outlet, Route, Routes, useLocation } from "react-router";
 import { Spinner } from "./components/ui";
 import { Shell } from "./Shell";
 import { AlertsPage } from "./pages/AlertsPage";
-import { AnalyticsPage } from "./pages/AnalyticsPage";
 import { AuditPage } from "./pages/AuditPage";
 import { AuthPage } from "./pages/AuthPage";
 import { CreateOrganizationPage } from "./pages/CreateOrganizationPage";
@@ -12,10 +12,15 @@ import { SocialMediaPage } from "./pages/SocialMediaPage";
 import { ComposePage } from "./pages/ComposePage";
 import { PostsPage } from "./pages/PostsPage";
 import { PlatformHealthPage } from "./pages/PlatformHealthPage";
-import { PostAnalyticsPage } from "./pages/PostAnalyticsPage";
 import { TeamPage } from "./pages/TeamPage";
 import { WebhooksPage } from "./pages/WebhooksPage";
 import { SessionProvider, useMe } from "./session";
+
+// The analytics pages carry the chart library: loaded when first opened, not with every page.
+const AnalyticsPage = lazy(() => import("./pages/AnalyticsPage").then((module) => ({ default: module.AnalyticsPage })));
+const PostAnalyticsPage = lazy(() =>
+  import("./pages/PostAnalyticsPage").then((module) => ({ default: module.PostAnalyticsPage })),
+);
 
 function RequireSession() {
   const me = useMe();
@@ -44,8 +49,22 @@ export function App() {
           <Route path="/platform-health" element={<PlatformHealthPage />} />
           <Route path="/compose" element={<ComposePage />} />
           <Route path="/posts" element={<PostsPage />} />
-          <Route path="/analytics" element={<AnalyticsPage />} />
-          <Route path="/analytics/posts/:postId" element={<PostAnalyticsPage />} />
+          <Route
+            path="/analytics"
+            element={
+              <Suspense fallback={<Spinner />}>
+                <AnalyticsPage />
+              </Suspense>
+            }
+          />
+          <Route
+            path="/analytics/posts/:postId"
+            element={
+              <Suspense fallback={<Spinner />}>
+                <PostAnalyticsPage />
+              </Suspense>
+            }
+          />
           <Route path="/team" element={<TeamPage />} />
           <Route path="/audit" element={<AuditPage />} />
           <Route path="/webhooks" element={<WebhooksPage />} />
