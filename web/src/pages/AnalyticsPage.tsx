@@ -252,7 +252,7 @@ export function AnalyticsPage() {
         title="Analytics"
         description="What your posts and accounts did, from every connected account, kept as history."
         actions={
-          <>
+          <div className="row analytics-actions">
             <a className="button button-secondary" href={exportUrl(range, platforms)} download>
               Export CSV
             </a>
@@ -261,7 +261,7 @@ export function AnalyticsPage() {
                 Refresh now
               </Button>
             ) : null}
-          </>
+          </div>
         }
       />
       <RefreshResult refresh={refresh} />
@@ -308,7 +308,7 @@ export function AnalyticsPage() {
         </p>
       ) : report.error ? (
         <FormError error={report.error} />
-      ) : allAccounts.length === 0 && connections.isSuccess ? (
+      ) : allAccounts.length === 0 && connections.isSuccess && platformsOf(report.data).length === 0 ? (
         <Card>
           <p className="callout">
             No connected accounts yet. <Link to="/social-media">Connect an account</Link>: metrics appear after the

@@ -12,6 +12,9 @@ import type { TargetMetrics } from "../components/analytics/types";
 import { UnavailableList } from "../components/analytics/UnavailableList";
 import { FormError, PageHeader, RelativeTime, SelectField } from "../components/ui";
 
+/** The metrics TargetFigures already explains when absent, not listed twice. */
+const shownWithFigures = new Set(["views", "reach"]);
+
 const readingTime = (at: string) =>
   new Date(at).toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 
@@ -87,7 +90,11 @@ function TargetHistory({ target }: { target: TargetMetrics }) {
       ) : (
         <p className="muted small">No readings yet.</p>
       )}
-      <UnavailableList entries={target.unavailable.map((entry) => ({ ...entry, platform: target.platform }))} />
+      <UnavailableList
+        entries={target.unavailable
+          .filter((entry) => !shownWithFigures.has(entry.metric))
+          .map((entry) => ({ ...entry, platform: target.platform }))}
+      />
     </section>
   );
 }

@@ -64,7 +64,7 @@ export function OverviewTiles() {
         <Link to="/analytics">Analytics</Link>
       </div>
       {data ? (
-        <div className="kpis">
+        <div className="kpis kpis-compact">
           <Tile
             label="Active connections"
             figure={formatCount(data.activeConnections.value)}
