@@ -3,3 +3,4 @@ export * from "./schema/identity.js";
 export * from "./schema/connections.js";
 export * from "./schema/posts.js";
 export * from "./schema/monitoring.js";
+export * from "./schema/analytics.js";

@@ -16,6 +16,7 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
+import { analyticsRoutes } from "../analytics/routes.js";
 import { auditRoutes } from "../audit/routes.js";
 import { connectionRoutes } from "../connections/routes.js";
 import { mediaFiles } from "../posts/media.js";
@@ -131,6 +132,7 @@ export async function buildApp(
   await app.register(mediaFiles, context);
   await app.register(webhookRoutes, context);
   await app.register(alertRoutes, context);
+  await app.register(analyticsRoutes, context);
 
   const twin = context.sandboxTwin;
   if (twin) {
