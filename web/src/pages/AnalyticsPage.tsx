@@ -256,7 +256,7 @@ export function AnalyticsPage() {
             <a className="button button-secondary" href={exportUrl(range, platforms)} download>
               Export CSV
             </a>
-            {can(role, "errors:resolve") ? (
+            {can(role, "analytics:refresh") ? (
               <Button variant="secondary" onClick={() => refresh.mutate()} busy={refresh.isPending}>
                 Refresh now
               </Button>

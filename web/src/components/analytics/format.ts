@@ -1,14 +1,17 @@
 import { platformProfiles, type PlatformId } from "../../../../src/platforms/profiles";
+import type { AnalyticsReport, UnavailableEntry } from "./types";
+
+type MetricName = AnalyticsReport["metrics"][number];
 
 /** A metric with no value and why: the API's `unavailable` entries, never shown as zero. */
 export interface Unavailable {
   metric: string;
-  reason: "not_provided" | "retired" | "permission" | "not_ready" | "out_of_window" | "refused";
+  reason: UnavailableEntry["reason"];
   message: string;
   reconnectFor?: string | null;
 }
 
-export const metricLabels: Record<string, string> = {
+export const metricLabels: Record<MetricName, string> = {
   views: "Impressions / views",
   reach: "Reach",
   engagements: "Engagements",
@@ -24,7 +27,7 @@ export const metricLabels: Record<string, string> = {
   follower_growth: "Follower growth",
 };
 
-export const metricLabel = (metric: string) => metricLabels[metric] ?? metric.replaceAll("_", " ");
+export const metricLabel = (metric: string) => metricLabels[metric as MetricName] ?? metric.replaceAll("_", " ");
 
 const counts = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const signedCounts = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0, signDisplay: "exceptZero" });
