@@ -11,6 +11,9 @@ import { TimeSeriesChart } from "./TimeSeriesChart";
 import type { AccountReport } from "./types";
 import { UnavailableList } from "./UnavailableList";
 
+/** The metrics of an account as such (the posts' are in the report's list): what this card charts. */
+const accountMetrics = new Set(["followers", "follower_growth"]);
+
 function AccountRow({ account }: { account: AccountReport }) {
   return (
     <tr>
@@ -114,7 +117,7 @@ export function AccountCharts({ accounts, range }: { accounts: Connection[]; ran
       <UnavailableList
         entries={loaded.flatMap((account) =>
           account.unavailable
-            .filter((entry) => entry.posts === 0)
+            .filter((entry) => accountMetrics.has(entry.metric))
             .map((entry) => ({ ...entry, platform: account.platform, account: account.name })),
         )}
       />

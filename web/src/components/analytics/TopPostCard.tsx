@@ -1,33 +1,15 @@
 import { Link } from "react-router";
-import type { PlatformId } from "../../../../src/platforms/profiles";
 import { formatInZone } from "../../time";
 import { PlatformMark } from "../PlatformMark";
 import { formatCount, formatRate, metricLabel, platformName } from "./format";
-
-export interface TopPost {
-  postId: string;
-  text: string;
-  thumbnailUrl?: string | null;
-  url?: string | null;
-  publishedAt: string;
-  /** Normalized metric → value; a metric absent here has no figure for this post. */
-  metrics: Record<string, number | null | undefined>;
-}
+import type { TopPostView } from "./types";
 
 /** The figures a top post shows, in this order, where it has them. */
-const shown = ["views", "reach", "engagements", "reactions", "comments", "shares", "clicks"];
-
-/** Interactions ÷ views for one post (analytics.md §9), or null where either is missing. */
-function postRate(metrics: TopPost["metrics"]): number | null {
-  const views = metrics.views;
-  const parts = ["reactions", "comments", "shares", "saves"].map((metric) => metrics[metric]);
-  if (!views || parts.every((value) => value === null || value === undefined)) return null;
-  return parts.reduce<number>((sum, value) => sum + (value ?? 0), 0) / views;
-}
+const shown = ["views", "reach", "reactions", "comments", "shares", "saves", "clicks"] as const;
 
 /** A post that did well: its thumbnail, text, platform, a link to it and its figures. */
-export function TopPostCard({ post, platform, rank }: { post: TopPost; platform: PlatformId; rank: number }) {
-  const rate = postRate(post.metrics);
+export function TopPostCard({ post, rank }: { post: TopPostView; rank: number }) {
+  const { platform, engagementRate: rate } = post;
   const figures = shown.filter((metric) => typeof post.metrics[metric] === "number");
   return (
     <li className="top-post" data-testid="top-post">
@@ -50,6 +32,12 @@ export function TopPostCard({ post, platform, rank }: { post: TopPost; platform:
               <dd>{formatCount(post.metrics[metric] as number)}</dd>
             </div>
           ))}
+          {post.interactions !== null ? (
+            <div>
+              <dt>Engagements</dt>
+              <dd>{formatCount(post.interactions)}</dd>
+            </div>
+          ) : null}
           {rate !== null ? (
             <div>
               <dt>Engagement rate</dt>

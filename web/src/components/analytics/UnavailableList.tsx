@@ -24,16 +24,28 @@ export function UnavailableReason({ entry }: { entry: PlatformUnavailable }) {
   );
 }
 
-/** Every metric without a figure, listed with its platform (and account) and the reason. */
+/**
+ * Every metric without a figure, listed with its platform (and account) and the reason; the
+ * metrics one reason covers are named together, so a platform that offers none of them is one line.
+ */
 export function UnavailableList({ entries }: { entries: PlatformUnavailable[] }) {
-  if (entries.length === 0) return null;
+  const groups = new Map<string, { entry: PlatformUnavailable; metrics: string[] }>();
+  for (const entry of entries) {
+    const key = [entry.platform, entry.account, entry.reason, entry.message, entry.reconnectFor].join("\u0000");
+    const group = groups.get(key);
+    if (!group) groups.set(key, { entry, metrics: [entry.metric] });
+    else if (!group.metrics.includes(entry.metric)) group.metrics.push(entry.metric);
+  }
+  if (groups.size === 0) return null;
   return (
     <ul className="unavailable-list" aria-label="Metrics without a figure">
-      {entries.map((entry) => (
-        <li key={`${entry.platform ?? ""}:${entry.account ?? ""}:${entry.metric}:${entry.reason}`}>
+      {[...groups].map(([key, { entry, metrics }]) => (
+        <li key={key}>
           {entry.platform ? <PlatformMark platform={entry.platform} /> : null}
-          <strong>{metricLabel(entry.metric)}</strong>
-          {entry.account ? <span className="muted">{entry.account}</span> : null}
+          <span>
+            <strong>{metrics.map(metricLabel).join(", ")}</strong>
+            {entry.account ? <span className="muted"> · {entry.account}</span> : null}
+          </span>
           <UnavailableReason entry={entry} />
         </li>
       ))}
