@@ -1,8 +1,15 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link, useSearchParams } from "react-router";
 import { api, ApiError, can, type PlatformId } from "../api";
-import { AccountCharts } from "../components/analytics/AccountCharts";
-import { allUnavailable, headlineFigures, missingFrom, platformsOf } from "../components/analytics/figures";
+import { AccountCharts, useAccountReports } from "../components/analytics/AccountCharts";
+import {
+  allUnavailable,
+  followerGrowth,
+  headlineFigures,
+  missingFrom,
+  missingGrowth,
+  platformsOf,
+} from "../components/analytics/figures";
 import { basisLabels, platformName } from "../components/analytics/format";
 import { KpiTile } from "../components/analytics/KpiTile";
 import { PlatformCharts } from "../components/analytics/PlatformCharts";
@@ -102,10 +109,14 @@ function RangeFilter({ filters }: { filters: ReturnType<typeof useFilters> }) {
 function Tiles({
   report,
   previous,
+  accounts,
+  previousAccounts,
   periodLabel,
 }: {
   report: AnalyticsReport;
   previous: AnalyticsReport | undefined;
+  accounts: ReturnType<typeof useAccountReports>;
+  previousAccounts: ReturnType<typeof useAccountReports>;
   periodLabel: string;
 }) {
   const now = headlineFigures(report);
@@ -160,14 +171,11 @@ function Tiles({
       />
       <KpiTile
         label="Follower growth"
-        value={now.followerGrowth}
-        previous={before?.followerGrowth ?? null}
+        value={followerGrowth(accounts.loaded)}
+        previous={previousAccounts.pending ? null : followerGrowth(previousAccounts.loaded)}
         periodLabel={periodLabel}
-        unavailable={missingFrom(
-          report,
-          (platform) => (platform.series.some((point) => typeof point.follower_growth === "number") ? 0 : null),
-          ["follower_growth", "followers"],
-        )}
+        loading={accounts.pending}
+        unavailable={missingGrowth(accounts.loaded)}
       />
     </section>
   );
@@ -261,6 +269,8 @@ export function AnalyticsPage() {
   const shownAccounts = accountChoices.filter((connection) => !account || connection.id === account);
   const connectedPlatforms = platformIds.filter((id) => allAccounts.some((connection) => connection.platform === id));
   const periodLabel = `previous ${daysIn(range)} days`;
+  const accountReports = useAccountReports(shownAccounts, range);
+  const previousAccountReports = useAccountReports(shownAccounts, previous);
 
   if (forbidden)
     return (
@@ -288,7 +298,10 @@ export function AnalyticsPage() {
           </div>
         }
       />
-      <RefreshResult refresh={refresh} />
+      <RefreshResult
+        refresh={refresh}
+        accountNames={new Map(allAccounts.map((connection) => [connection.id, connection.name]))}
+      />
       <Card>
         <div className="analytics-filters">
           <RangeFilter filters={filters} />
@@ -341,9 +354,17 @@ export function AnalyticsPage() {
         </Card>
       ) : (
         <>
-          <Tiles report={report.data} previous={earlier.data} periodLabel={periodLabel} />
+          <Tiles
+            report={report.data}
+            previous={earlier.data}
+            accounts={accountReports}
+            previousAccounts={previousAccountReports}
+            periodLabel={periodLabel}
+          />
           <PlatformCharts report={report.data} range={range} />
-          {can(role, "connections:view") ? <AccountCharts accounts={shownAccounts} range={range} /> : null}
+          {can(role, "connections:view") ? (
+            <AccountCharts accounts={shownAccounts} reports={accountReports} range={range} />
+          ) : null}
           <TopPosts report={report.data} account={account} range={range} />
           <Card title="Not available in this range">
             {allUnavailable(report.data).length ? (

@@ -51,6 +51,8 @@ function TargetHistory({ target }: { target: TargetMetrics }) {
           <>
             Collected <RelativeTime at={target.fetchedAt} />
           </>
+        ) : target.unavailable.some((entry) => entry.metric === "views" && entry.reason === "not_provided") ? (
+          `${platformName(target.platform)} gives no figures for a post`
         ) : (
           "Not collected yet: metrics appear after the first collection"
         )}

@@ -11,8 +11,8 @@ import { TimeSeriesChart } from "./TimeSeriesChart";
 import type { AccountReport } from "./types";
 import { UnavailableList } from "./UnavailableList";
 
-/** The metrics of an account as such (the posts' are in the report's list): what this card charts. */
-const accountMetrics = new Set(["followers", "follower_growth"]);
+/** Why an account has no follower count; its growth's reasons are the Follower growth tile's. */
+const accountMetrics = new Set(["followers"]);
 
 function AccountRow({ account }: { account: AccountReport }) {
   return (
@@ -37,15 +37,32 @@ function AccountRow({ account }: { account: AccountReport }) {
   );
 }
 
-/** Each account's daily metrics and followers, one line per account, for the accounts the filters keep. */
-export function AccountCharts({ accounts, range }: { accounts: Connection[]; range: DayRange }) {
+/** Each account's report over the range: its daily series, followers and their growth. */
+export function useAccountReports(accounts: readonly Connection[], range: DayRange) {
   const reports = useQueries({
     queries: accounts.map((account) => ({
       queryKey: analyticsKeys.account(account.id, range),
       queryFn: () => fetchAccount(account.id, range),
     })),
   });
-  const loaded = reports.map((report) => report.data).filter((report): report is AccountReport => !!report);
+  return {
+    pending: reports.some((report) => report.isPending),
+    error: reports.find((report) => report.error)?.error ?? null,
+    loaded: reports.map((report) => report.data).filter((report): report is AccountReport => !!report),
+  };
+}
+
+/** Each account's daily metrics and followers, one line per account, for the accounts the filters keep. */
+export function AccountCharts({
+  accounts,
+  reports,
+  range,
+}: {
+  accounts: readonly Connection[];
+  reports: ReturnType<typeof useAccountReports>;
+  range: DayRange;
+}) {
+  const { loaded } = reports;
   const metrics = seriesMetrics(
     loaded.map((account) => account.series),
     Object.keys(metricLabels),
@@ -53,7 +70,6 @@ export function AccountCharts({ accounts, range }: { accounts: Connection[]; ran
   const [chosen, setChosen] = useState("followers");
   const metric = metrics.includes(chosen) ? chosen : (metrics[0] ?? chosen);
   const drawn = loaded.filter((account) => hasFigures(account.series, metric));
-  const failed = reports.find((report) => report.error);
   return (
     <Card
       title="By day, per account"
@@ -76,7 +92,7 @@ export function AccountCharts({ accounts, range }: { accounts: Connection[]; ran
     >
       {accounts.length === 0 ? (
         <p className="muted">No connected account matches these filters.</p>
-      ) : reports.some((report) => report.isPending) ? (
+      ) : reports.pending ? (
         <p className="muted">Loading accounts…</p>
       ) : drawn.length ? (
         <TimeSeriesChart
@@ -93,7 +109,7 @@ export function AccountCharts({ accounts, range }: { accounts: Connection[]; ran
           No daily account figures in this range yet: metrics appear after the first collection.
         </p>
       )}
-      {failed?.error ? <p className="field-error">{failed.error.message}</p> : null}
+      {reports.error ? <p className="field-error">{reports.error.message}</p> : null}
       {loaded.length ? (
         <div className="table-scroll">
           <table className="table account-table">

@@ -78,7 +78,8 @@ export function KpiTile({
       {!loading && unavailable.length ? (
         <ul className="kpi-reasons">
           {unavailable.map((entry) => (
-            <li key={`${entry.platform ?? ""}:${entry.reason}`}>
+            <li key={`${entry.platform ?? ""}:${entry.account ?? ""}:${entry.metric}:${entry.reason}`}>
+              {entry.account ? `${entry.account}: ` : ""}
               <UnavailableReason entry={entry} />
             </li>
           ))}

@@ -34,7 +34,7 @@ function Tile({ label, figure, freshness }: { label: string; figure: string | nu
         {label}
       </h3>
       {figure === null ? (
-        <p className="kpi-value kpi-unavailable">No figure yet</p>
+        <p className="kpi-value kpi-unavailable">No figure</p>
       ) : (
         <p className="kpi-value" data-testid={`${id}-value`}>
           {figure}

@@ -14,7 +14,14 @@ export function useRefresh() {
 }
 
 /** What a refresh queued and what it skipped, and why. */
-export function RefreshResult({ refresh }: { refresh: ReturnType<typeof useRefresh> }) {
+export function RefreshResult({
+  refresh,
+  accountNames,
+}: {
+  refresh: ReturnType<typeof useRefresh>;
+  /** Connection id → account name, to say which account rather than only its platform. */
+  accountNames: ReadonlyMap<string, string>;
+}) {
   if (refresh.error) return <FormError error={refresh.error} />;
   if (!refresh.data) return null;
   const { queued, skipped } = refresh.data;
@@ -27,14 +34,16 @@ export function RefreshResult({ refresh }: { refresh: ReturnType<typeof useRefre
       <ul className="refresh-list small">
         {queued.map((entry) => (
           <li key={entry.connectionId}>
-            <PlatformMark platform={entry.platform} /> {platformName(entry.platform)}: {entry.posts} post
+            <PlatformMark platform={entry.platform} />{" "}
+            {accountNames.get(entry.connectionId) ?? platformName(entry.platform)}: {entry.posts} post
             {entry.posts === 1 ? "" : "s"}
             {entry.account ? " and the account's figures" : ""}
           </li>
         ))}
         {skipped.map((entry) => (
           <li key={entry.connectionId}>
-            <PlatformMark platform={entry.platform} /> {platformName(entry.platform)}: skipped, {entry.reason}
+            <PlatformMark platform={entry.platform} />{" "}
+            {accountNames.get(entry.connectionId) ?? platformName(entry.platform)}: skipped, {entry.reason}
           </li>
         ))}
       </ul>

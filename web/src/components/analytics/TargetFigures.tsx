@@ -59,7 +59,13 @@ export function TargetFigures({ target }: { target: TargetMetrics }) {
         <dt>Engagement rate</dt>
         <dd>
           {rate.value === null ? (
-            <span className="muted">{collected ? `no ${rate.basis} to divide by` : "not collected yet"}</span>
+            <span className="muted">
+              {reasonFor(rate.basis)
+                ? `not computable (${describeUnavailable(reasonFor(rate.basis)!, target.platform).toLowerCase()})`
+                : collected
+                  ? `no ${rate.basis} to divide by`
+                  : "not collected yet"}
+            </span>
           ) : (
             <>
               {formatRate(rate.value)} <span className="muted">(by {rate.basis})</span>

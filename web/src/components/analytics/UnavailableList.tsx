@@ -44,9 +44,9 @@ export function UnavailableList({ entries }: { entries: PlatformUnavailable[] })
           {entry.platform ? <PlatformMark platform={entry.platform} /> : null}
           <span>
             <strong>{metrics.map(metricLabel).join(", ")}</strong>
-            {entry.account ? <span className="muted"> · {entry.account}</span> : null}
+            {entry.account ? <span className="muted"> · {entry.account}</span> : null}{" "}
+            <UnavailableReason entry={entry} />
           </span>
-          <UnavailableReason entry={entry} />
         </li>
       ))}
     </ul>

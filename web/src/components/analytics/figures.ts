@@ -1,23 +1,15 @@
 import { eachDay, type DayRange } from "./range";
-import type { AnalyticsReport, PlatformReport, SeriesPoint } from "./types";
+import type { AccountReport, AnalyticsReport, PlatformReport, SeriesPoint } from "./types";
 import type { PlatformUnavailable } from "./UnavailableList";
 import type { ChartRow } from "./TimeSeriesChart";
 
 export const platformsOf = (report: AnalyticsReport) =>
   Object.values(report.platforms).filter((platform): platform is PlatformReport => platform !== undefined);
 
-/** The sum of a series' values for one metric over the range; null when no day has a figure. */
-export function seriesSum(series: readonly SeriesPoint[], metric: string): number | null {
-  const values = series.map((point) => point[metric]).filter((value): value is number => typeof value === "number");
-  return values.length ? values.reduce((sum, value) => sum + value, 0) : null;
-}
-
 const sumOrNull = (values: (number | null)[]) => {
   const present = values.filter((value): value is number => value !== null);
   return present.length ? present.reduce((sum, value) => sum + value, 0) : null;
 };
-
-export const followerGrowthOf = (platform: PlatformReport) => seriesSum(platform.series, "follower_growth");
 
 /** The six headline figures of a report: each null where no platform gave one. */
 export function headlineFigures(report: AnalyticsReport) {
@@ -27,8 +19,33 @@ export function headlineFigures(report: AnalyticsReport) {
     engagements: report.total.totalEngagement,
     engagementRate: report.total.engagementRate.value,
     clicks: report.total.totals.clicks ?? null,
-    followerGrowth: sumOrNull(platformsOf(report).map(followerGrowthOf)),
   };
+}
+
+/** Followers gained less lost over the range across these accounts; null when none has a figure. */
+export const followerGrowth = (accounts: readonly AccountReport[]) =>
+  sumOrNull(accounts.map((account) => account.followers.growth));
+
+/**
+ * Why accounts have no follower growth: a single day's count has nothing to grow from yet;
+ * otherwise the account's own reason for having no follower count.
+ */
+export function missingGrowth(accounts: readonly AccountReport[]): PlatformUnavailable[] {
+  return accounts
+    .filter((account) => account.followers.growth === null)
+    .map((account) => {
+      const base = { metric: "follower_growth", platform: account.platform, account: account.name };
+      if (account.followers.current !== null)
+        return {
+          ...base,
+          reason: "not_ready" as const,
+          message: "growth shows once a second day's follower count is collected",
+        };
+      const reason = account.unavailable.find((entry) => entry.metric === "followers");
+      return reason
+        ? { ...base, ...reason, metric: "followers" }
+        : { ...base, reason: "not_ready" as const, message: "no follower count collected yet" };
+    });
 }
 
 /**

@@ -54,7 +54,10 @@ export function describeUnavailable(entry: Unavailable, platform?: PlatformId): 
   const by = platform ? platformName(platform) : "the platform";
   switch (entry.reason) {
     case "not_provided":
-      return `Not provided by ${by}`;
+      // The catalogue's own sentence only names the platform; a platform's module may say more.
+      return /^not provided by/i.test(entry.message) || !entry.message
+        ? `Not provided by ${by}`
+        : `Not provided by ${by}: ${entry.message}`;
     case "permission":
       return entry.reconnectFor
         ? `Permission missing — reconnect for ${entry.reconnectFor}`
