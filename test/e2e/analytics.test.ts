@@ -174,6 +174,8 @@ describe("the analytics dashboard", { skip }, () => {
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.clock.setFixedTime(clock.now());
     await page.getByRole("navigation").getByRole("link", { name: "Posts" }).click();
+    await page.getByRole("definition").filter({ hasText: "Not provided by Telegram" }).first().waitFor();
+    await page.screenshot({ path: shot("posts-1440"), fullPage: true });
     await page.getByRole("link", { name: "Analytics history" }).first().click();
     await page.getByRole("heading", { name: "Post analytics" }).waitFor();
     await page.getByRole("region", { name: /Ava Lindqvist/ }).waitFor();

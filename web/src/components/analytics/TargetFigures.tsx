@@ -2,6 +2,8 @@ import type { PlatformId } from "../../../../src/platforms/profiles";
 import { describeUnavailable, formatCount, formatRate, metricLabel, type Unavailable } from "./format";
 import type { TargetMetrics } from "./types";
 
+const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
+
 function Figure({
   label,
   value,
@@ -61,7 +63,7 @@ export function TargetFigures({ target }: { target: TargetMetrics }) {
           {rate.value === null ? (
             <span className="muted">
               {reasonFor(rate.basis)
-                ? `not computable (${describeUnavailable(reasonFor(rate.basis)!, target.platform).toLowerCase()})`
+                ? `not computable (${lowerFirst(describeUnavailable(reasonFor(rate.basis)!, target.platform))})`
                 : collected
                   ? `no ${rate.basis} to divide by`
                   : "not collected yet"}
