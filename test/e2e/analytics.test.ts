@@ -129,6 +129,16 @@ describe("the analytics dashboard", { skip }, () => {
     await page.getByRole("heading", { name: "By day, per platform" }).waitFor();
     await page.screenshot({ path: shot("analytics-1440"), fullPage: true });
 
+    await page.getByLabel("Platform").selectOption({ label: "X" });
+    await page.waitForURL(/platform=x/);
+    const xOnly = (await client.get("/api/analytics?platforms=x")).body;
+    await page
+      .getByTestId("kpi-impressions-views")
+      .getByText("Not provided by Telegram")
+      .waitFor({ state: "detached" });
+    assert.equal(await tileFigure(page, "kpi-impressions-views"), await shown(page, xOnly.total.totalImpressions));
+    await page.getByLabel("Platform").selectOption({ label: "All platforms" });
+
     await page.getByRole("button", { name: "Refresh now" }).click();
     await page
       .getByRole("status")

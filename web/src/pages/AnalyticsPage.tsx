@@ -1,4 +1,4 @@
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { Link, useSearchParams } from "react-router";
 import { api, ApiError, can, type PlatformId } from "../api";
 import { AccountCharts, useAccountReports } from "../components/analytics/AccountCharts";
@@ -250,6 +250,8 @@ export function AnalyticsPage() {
   const report = useQuery({
     queryKey: analyticsKeys.report(range, platforms),
     queryFn: () => fetchReport(range, platforms),
+    // The last figures stay on screen while a changed filter's are read, instead of a blank page.
+    placeholderData: keepPreviousData,
     retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
     refetchInterval: pollAfterRefresh,
   });
