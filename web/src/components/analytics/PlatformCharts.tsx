@@ -41,6 +41,10 @@ export function PlatformCharts({ report, range }: { report: AnalyticsReport; ran
         ) : null
       }
     >
+      <p className="small muted">
+        The accounts' own daily figures, read from each platform; the tiles above add up the posts published in the
+        range.
+      </p>
       {drawn.length ? (
         <TimeSeriesChart
           title={`${metricLabel(metric)} per day, by platform`}
