@@ -60,8 +60,8 @@ async function settledReport(client: HttpClient) {
 
 /** No part of the page wider than the window: nothing to scroll sideways to. */
 async function assertNoSidewaysScroll(page: Page) {
-  const [scrollWidth, innerWidth] = await page.evaluate(() => [document.documentElement.scrollWidth, innerWidth]);
-  assert.ok(scrollWidth <= innerWidth, `the page is ${scrollWidth} px wide in a ${innerWidth} px window`);
+  const [pageWidth, windowWidth] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(pageWidth! <= windowWidth!, `the page is ${pageWidth} px wide in a ${windowWidth} px window`);
 }
 
 describe("the analytics dashboard", { skip }, () => {
