@@ -14,7 +14,9 @@ export interface Unavailable {
 export const metricLabels: Record<MetricName, string> = {
   views: "Impressions / views",
   reach: "Reach",
-  engagements: "Engagements",
+  // The platform's own composite (kept, never summed into the rate): told apart from the
+  // dashboard's Engagements, which are reactions + comments + shares + saves.
+  engagements: "Platform's own engagement count",
   reactions: "Reactions / likes",
   comments: "Comments",
   shares: "Shares / reposts",
