@@ -16,7 +16,7 @@ const lineStyles = [
   { color: "#374151", dash: "4 4" },
 ];
 
-export interface ChartSeries {
+interface ChartSeries {
   key: string;
   label: string;
 }

@@ -13,6 +13,5 @@ export type SeriesPoint = PlatformReport["series"][number];
 export type TopPostView = PlatformReport["topPosts"][number];
 export type UnavailableEntry = PlatformReport["unavailable"][number];
 export type AccountReport = Get<"/api/analytics/accounts/{connectionId}">;
-export type PostMetrics = Get<"/api/analytics/posts/{postId}">;
-export type TargetMetrics = PostMetrics["targets"][number];
+export type TargetMetrics = Get<"/api/analytics/posts/{postId}">["targets"][number];
 export type OverviewMetrics = Get<"/api/analytics/overview">;
