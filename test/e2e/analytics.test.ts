@@ -165,6 +165,16 @@ describe("the analytics dashboard", { skip }, () => {
     assert.equal(await tileFigure(page, "kpi-impressions-views"), await shown(page, xOnly.total.totalImpressions));
     await page.getByLabel("Platform", { exact: true }).selectOption({ label: "All platforms" });
 
+    await page.getByLabel("Account", { exact: true }).selectOption({ label: "Northwind Coffee" });
+    const coffee = (await client.get(`/api/analytics/accounts/${ids.byKey("facebook")}`)).body;
+    const growth = await shown(page, coffee.followers.growth);
+    await waitFor(
+      async () => ((await tileFigure(page, "kpi-follower-growth")) === growth ? true : undefined),
+      10_000,
+      `the follower growth tile to read ${growth}`,
+    );
+    await page.getByLabel("Account", { exact: true }).selectOption({ label: "All accounts" });
+
     await page.getByRole("button", { name: "Refresh now" }).click();
     await page
       .getByRole("status")

@@ -243,7 +243,16 @@ export function AnalyticsPage() {
   const role = activeOrganization!.role;
   const filters = useFilters();
   const { range, platform, account } = filters;
-  const platforms: PlatformId[] = platform ? [platform] : [];
+  const connections = useQuery({
+    queryKey: ["connections"],
+    queryFn: () => api("GET", "/api/social-media/connections"),
+    enabled: can(role, "connections:view"),
+  });
+  const allAccounts = connections.data?.connections ?? [];
+  // The report is per platform: one account chosen narrows it to that account's platform.
+  const accountPlatform = allAccounts.find((connection) => connection.id === account)?.platform;
+  const reportPlatform = accountPlatform ?? platform;
+  const platforms: PlatformId[] = reportPlatform ? [reportPlatform] : [];
   const previous = previousRange(range);
   const refresh = useRefresh();
   const pollAfterRefresh = refresh.isSuccess && Date.now() - refresh.submittedAt < 60_000 ? 5_000 : false;
@@ -260,13 +269,7 @@ export function AnalyticsPage() {
     queryFn: () => fetchReport(previous, platforms),
     enabled: report.isSuccess,
   });
-  const connections = useQuery({
-    queryKey: ["connections"],
-    queryFn: () => api("GET", "/api/social-media/connections"),
-    enabled: can(role, "connections:view"),
-  });
   const forbidden = report.error instanceof ApiError && report.error.status === 403;
-  const allAccounts = connections.data?.connections ?? [];
   const accountChoices = allAccounts.filter((connection) => !platform || connection.platform === platform);
   const shownAccounts = accountChoices.filter((connection) => !account || connection.id === account);
   const connectedPlatforms = platformIds.filter((id) => allAccounts.some((connection) => connection.platform === id));
@@ -336,8 +339,8 @@ export function AnalyticsPage() {
         </div>
         <p className="small muted">
           {range.start} to {range.end} (UTC days), compared with {previous.start} to {previous.end}.
-          {account
-            ? " The tiles and platform charts cover the account's whole platform; the account's own figures are below."
+          {accountPlatform
+            ? ` Follower growth, the account chart and the top posts are the account's; the other tiles and the platform chart cover every ${platformName(accountPlatform)} account.`
             : ""}
         </p>
       </Card>
