@@ -164,7 +164,10 @@ export async function collectConnection(context: AppContext, connectionId: strin
     const charged = await chargeRead(db, {
       platform: connection.platform,
       connectionId: connection.id,
-      budgets: analytics.budgets,
+      budgets: analytics.budgets.map((budget) => ({
+        ...budget,
+        calls: Math.floor(budget.calls * context.config.analytics.budgetShare),
+      })),
       cost,
       now,
     });
@@ -379,10 +382,24 @@ async function collectPosts(
     )
     .orderBy(asc(analyticsSchedule.nextDueAt))
     .limit(POSTS_PER_JOB);
-  const measurable = due.filter(
-    (row): row is typeof row & { remoteId: string; publishedAt: Date } =>
-      row.remoteId !== null && row.publishedAt !== null,
-  );
+  const now = context.clock.now();
+  const horizon = Math.min(POST_READ_HORIZON_MS, analytics.postWindowDays ? analytics.postWindowDays * DAY : Infinity);
+  // A post the clock has carried past what is read (the worker was down, the platform's window
+  // closed) is not read again: its last values stand.
+  const readable = (row: (typeof due)[number]): row is typeof row & { remoteId: string; publishedAt: Date } =>
+    row.remoteId !== null && row.publishedAt !== null && now - row.publishedAt.getTime() < horizon;
+  const past = due.filter((row) => !readable(row));
+  if (past.length > 0)
+    await db
+      .update(analyticsSchedule)
+      .set({ nextDueAt: null })
+      .where(
+        inArray(
+          analyticsSchedule.subjectId,
+          past.map((row) => row.targetId),
+        ),
+      );
+  const measurable = due.filter(readable);
   const size = Math.max(1, analytics.postsPerRead);
   let reads = 0;
   for (let index = 0; index < measurable.length; index += size) {
