@@ -138,8 +138,8 @@ class Stop extends Error {
 }
 
 /**
- * Reads what is due for one connection: its account (the history on the first collection, in
- * slices the platform accepts; the last days after), then its due posts in batches, each read
+ * Reads what is due for one connection: its due posts in batches, then its account (the history
+ * on the first collection, in slices the platform accepts; the last days after), each read
  * charged against the platform's budgets first. An unhealthy connection is not read (its last
  * values stand). A platform failure is kept with the schedule; only a token failure changes the
  * connection's health, as publishing does.
@@ -180,13 +180,15 @@ export async function collectConnection(context: AppContext, connectionId: strin
   let accountReads = 0;
   let postReads = 0;
   try {
-    accountReads = await collectAccount(context, connection, analytics, async (range) => {
-      await charge(analytics.cost.account);
-      return analytics.readAccount(call.api, account, range, call.context);
-    });
+    // Posts first: young ones are read every 15 minutes, and a long history read on connect must
+    // not spend the budget they need.
     postReads = await collectPosts(context, connection, analytics, async (batch) => {
       await charge(analytics.cost.posts);
       return analytics.readPosts!(call.api, account, batch, call.context);
+    });
+    accountReads = await collectAccount(context, connection, analytics, async (range) => {
+      await charge(analytics.cost.account);
+      return analytics.readAccount(call.api, account, range, call.context);
     });
     return { kind: "collected", accountReads, postReads };
   } catch (error) {
