@@ -11,7 +11,7 @@ import {
   type GraphCall,
   type GraphRoutes,
 } from "./meta-graph.js";
-import { grown, shareOf } from "./metrics.js";
+import { grown, postCounts } from "./metrics.js";
 import {
   findClient,
   issueAccessToken,
@@ -78,23 +78,6 @@ function requireKnownMetrics(call: GraphCall, known: readonly string[]): string[
       `The value must be a valid insights metric${unknown.length ? `: ${unknown.join(", ")}` : ""}`,
     );
   return metrics;
-}
-
-/** A post's deterministic counts: views grow with its age; the rest are shares of them. */
-function postCounts(item: PublishedItem, now: number) {
-  const views = grown(`${item.id}:views`, item.createdAt, now, 120);
-  const reach = shareOf(`${item.id}:reach`, views, 0.6, 0.9);
-  const like = shareOf(`${item.id}:like`, reach, 0.03, 0.07);
-  const love = shareOf(`${item.id}:love`, reach, 0, 0.02);
-  return {
-    views,
-    reach,
-    clicks: shareOf(`${item.id}:clicks`, reach, 0.02, 0.08),
-    like,
-    love,
-    comments: shareOf(`${item.id}:comments`, reach, 0.002, 0.01),
-    shares: shareOf(`${item.id}:shares`, reach, 0, 0.006),
-  };
 }
 
 export function registerFacebookOAuth(app: FastifyInstance, context: SandboxContext) {

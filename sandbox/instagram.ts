@@ -8,7 +8,7 @@ import {
   type GraphRoutes,
 } from "./meta-graph.js";
 import { fetchMedia } from "./media.js";
-import { grown, shareOf } from "./metrics.js";
+import { grown, mediaCounts } from "./metrics.js";
 import { instagramAccounts } from "./seed.js";
 import type { PublishedItem } from "./state.js";
 
@@ -349,13 +349,11 @@ export const instagramGraph: GraphRoutes = {
   "GET ig_media": (call) => {
     if (call.node.type !== "ig_media") return undefined;
     const item = call.node.item;
-    const views = grown(`${item.id}:views`, item.createdAt, call.context.now(), 90);
+    const counts = mediaCounts(item, call.context.now());
     return {
       ...mediaView(item),
-      ...(call.fields.includes("like_count") ? { like_count: shareOf(`${item.id}:likes`, views, 0.04, 0.1) } : {}),
-      ...(call.fields.includes("comments_count")
-        ? { comments_count: shareOf(`${item.id}:comments`, views, 0.002, 0.01) }
-        : {}),
+      ...(call.fields.includes("like_count") ? { like_count: counts.likes } : {}),
+      ...(call.fields.includes("comments_count") ? { comments_count: counts.comments } : {}),
     };
   },
 
@@ -376,22 +374,8 @@ export const instagramGraph: GraphRoutes = {
         `metric[${metrics.indexOf(unknown[0] ?? "")}] must be one of the following values: ${mediaMetrics.join(", ")}`,
       );
     }
+    const values: Record<string, number> = mediaCounts(call.node.item, call.context.now());
     const item = call.node.item;
-    const views = grown(`${item.id}:views`, item.createdAt, call.context.now(), 90);
-    const reach = shareOf(`${item.id}:reach`, views, 0.55, 0.85);
-    const likes = shareOf(`${item.id}:likes`, views, 0.04, 0.1);
-    const comments = shareOf(`${item.id}:comments`, views, 0.002, 0.01);
-    const shares = shareOf(`${item.id}:shares`, views, 0.001, 0.01);
-    const saved = shareOf(`${item.id}:saved`, views, 0.002, 0.02);
-    const values: Record<string, number> = {
-      reach,
-      likes,
-      comments,
-      shares,
-      saved,
-      views,
-      total_interactions: likes + comments + shares + saved,
-    };
     return {
       data: metrics.map((metric) => ({
         name: metric,

@@ -138,8 +138,8 @@ class Stop extends Error {
 }
 
 /**
- * Reads what is due for one connection: its account (the history on the first collection, in
- * slices the platform accepts; the last days after), then its due posts in batches, each read
+ * Reads what is due for one connection: its due posts in batches, then its account (the history
+ * on the first collection, in slices the platform accepts; the last days after), each read
  * charged against the platform's budgets first. An unhealthy connection is not read (its last
  * values stand). A platform failure is kept with the schedule; only a token failure changes the
  * connection's health, as publishing does.
@@ -164,7 +164,10 @@ export async function collectConnection(context: AppContext, connectionId: strin
     const charged = await chargeRead(db, {
       platform: connection.platform,
       connectionId: connection.id,
-      budgets: analytics.budgets,
+      budgets: analytics.budgets.map((budget) => ({
+        ...budget,
+        calls: Math.floor(budget.calls * context.config.analytics.budgetShare),
+      })),
       cost,
       now,
     });
@@ -177,13 +180,15 @@ export async function collectConnection(context: AppContext, connectionId: strin
   let accountReads = 0;
   let postReads = 0;
   try {
-    accountReads = await collectAccount(context, connection, analytics, async (range) => {
-      await charge(analytics.cost.account);
-      return analytics.readAccount(call.api, account, range, call.context);
-    });
+    // Posts first: young ones are read every 15 minutes, and a long history read on connect must
+    // not spend the budget they need.
     postReads = await collectPosts(context, connection, analytics, async (batch) => {
       await charge(analytics.cost.posts);
       return analytics.readPosts!(call.api, account, batch, call.context);
+    });
+    accountReads = await collectAccount(context, connection, analytics, async (range) => {
+      await charge(analytics.cost.account);
+      return analytics.readAccount(call.api, account, range, call.context);
     });
     return { kind: "collected", accountReads, postReads };
   } catch (error) {
@@ -379,10 +384,24 @@ async function collectPosts(
     )
     .orderBy(asc(analyticsSchedule.nextDueAt))
     .limit(POSTS_PER_JOB);
-  const measurable = due.filter(
-    (row): row is typeof row & { remoteId: string; publishedAt: Date } =>
-      row.remoteId !== null && row.publishedAt !== null,
-  );
+  const now = context.clock.now();
+  const horizon = Math.min(POST_READ_HORIZON_MS, analytics.postWindowDays ? analytics.postWindowDays * DAY : Infinity);
+  // A post the clock has carried past what is read (the worker was down, the platform's window
+  // closed) is not read again: its last values stand.
+  const readable = (row: (typeof due)[number]): row is typeof row & { remoteId: string; publishedAt: Date } =>
+    row.remoteId !== null && row.publishedAt !== null && now - row.publishedAt.getTime() < horizon;
+  const past = due.filter((row) => !readable(row));
+  if (past.length > 0)
+    await db
+      .update(analyticsSchedule)
+      .set({ nextDueAt: null })
+      .where(
+        inArray(
+          analyticsSchedule.subjectId,
+          past.map((row) => row.targetId),
+        ),
+      );
+  const measurable = due.filter(readable);
   const size = Math.max(1, analytics.postsPerRead);
   let reads = 0;
   for (let index = 0; index < measurable.length; index += size) {

@@ -169,18 +169,20 @@ const GRAPH_ERROR_STATUSES = [400, 403];
 const BEFORE_BUSINESS_CONVERSION = 2108006;
 
 /**
- * The requested metrics a #100 names: `metric[2]` by position, or a metric's own name when Graph
- * says it (`…the impressions metric is no longer supported`). A list of the valid values that
- * follows "one of the following values:" names metrics that are fine, so it is not read.
+ * The requested metric a #100 names: `metric[2]` by position, or the first requested name the
+ * message says (`…the impressions metric is no longer supported. Please use views instead.`
+ * names impressions). A list of valid values after "one of" names metrics that are fine, so it
+ * is not read. None when the message names none of them.
  */
-export function metricsNamed(message: string, requested: readonly string[]): string[] {
+export function metricNamed(message: string, requested: readonly string[]): string | undefined {
   const position = /metric\[(\d+)\]/.exec(message);
-  if (position) {
-    const named = requested[Number(position[1])];
-    return named ? [named] : [];
-  }
-  const said = message.split(/following values:/i)[0]!;
-  return requested.filter((metric) => new RegExp(`(^|[^a-z_])${metric}([^a-z_]|$)`).test(said));
+  if (position) return requested[Number(position[1])];
+  const said = message.split(/one of\b|following values/i)[0]!;
+  const mentions = requested
+    .map((metric) => ({ metric, at: said.search(new RegExp(`(^|[^a-z_])${metric}([^a-z_]|$)`)) }))
+    .filter((mention) => mention.at >= 0)
+    .sort((a, b) => a.at - b.at);
+  return mentions[0]?.metric;
 }
 
 type Refusal = z.infer<typeof graphErrorBody>["error"];
@@ -196,7 +198,7 @@ const isPermissionRefusal = (refusal: Refusal) =>
 /**
  * Reads insights metrics so that one retired or refused metric never blanks the others: Graph
  * answers a whole request with #100 when any one metric is invalid, so the named metric is
- * dropped and the rest asked again; when #100 names none, each metric is asked alone, and if
+ * dropped and the rest asked again (one at a time, each named in turn); when #100 names none, each metric is asked alone, and if
  * every one fails alone the request itself was refused (not its metrics). A permission error
  * (#10, #200–299) leaves every metric of the call unavailable for that reason. Token and
  * throttling errors are thrown, classified as every Graph call's are.
@@ -249,10 +251,10 @@ export async function readInsights(
       refuseAll(remaining, "not_provided", answer.error_user_msg ?? answer.message);
       return { items: [], refused };
     }
-    const named = metricsNamed(answer.message, remaining);
-    if (named.length > 0) {
-      refuseAll(named, "retired", answer.message);
-      remaining = remaining.filter((metric) => !named.includes(metric));
+    const named = metricNamed(answer.message, remaining);
+    if (named) {
+      refuseAll([named], "retired", answer.message);
+      remaining = remaining.filter((metric) => metric !== named);
       continue;
     }
     return { items: await oneByOne(remaining, answer, ask, refused), refused };
