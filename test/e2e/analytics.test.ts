@@ -13,6 +13,7 @@ import { waitFor } from "../support/process.js";
 import { startSandbox, type RunningSandbox } from "../sandbox/support.js";
 import { connectThroughConsent, newsBot, startAppWithSandbox, type TestApp } from "../connections/support.js";
 import { connectionIds, settled } from "../posts/support.js";
+import { connectWithout } from "../analytics/support.js";
 
 const skip = browserTestSkip(webRoot);
 
@@ -247,5 +248,66 @@ describe("the analytics dashboard", { skip }, () => {
     await guestPage.getByText("You don't have access to analytics").waitFor();
     await guestPage.screenshot({ path: shot("analytics-guest"), fullPage: true });
     await guestPage.context().close();
+  });
+});
+
+describe("the analytics dashboard when a permission was refused", { skip }, () => {
+  let app: TestApp;
+  let sandbox: RunningSandbox;
+  let browser: Browser;
+  let passTime: (milliseconds: number) => Promise<void>;
+  let clock: AdjustableClock;
+
+  before(async () => {
+    await mkdir(screenshots, { recursive: true });
+    sandbox = await startSandbox();
+    ({ app, passTime, clock } = await startAppWithSandbox({ sandbox }));
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
+    await sandbox?.close();
+  });
+
+  test("a permission refused at connect reads 'reconnect for' its scope, with the way to reconnect", async () => {
+    const client = app.client();
+    const user = await signUp(client, { name: "Ines Duarte" });
+    await createOrganization(client, "Duarte Tiles");
+    const facebook = await connectWithout(client, "facebook", "read_insights");
+    await client.post(`/api/social-media/grants/${facebook.searchParams.get("choose")}`, {
+      externalIds: ["200000000000001"],
+    });
+    const ids = await connectionIds(client);
+    const created = await client.post("/api/posts", {
+      content: "Hand-painted tiles, new colours",
+      connectionIds: [ids.byKey("facebook")],
+    });
+    const post = await settled(client, created.body.post.id);
+    assert.equal(post.targets[0].state, "published", post.targets[0].error);
+    // Twenty minutes on, the post is due for its first reading, which the missing permission refuses.
+    await passTime(20 * 60_000);
+    const report = await waitFor(
+      async () => {
+        const body = (await client.get("/api/analytics")).body;
+        const refused = body.platforms.facebook?.unavailable.some(
+          (entry: { metric: string; reason: string }) => entry.metric === "reach" && entry.reason === "permission",
+        );
+        return refused ? body : undefined;
+      },
+      30_000,
+      "reach to be noted as refused for want of a permission",
+    );
+    assert.equal(report.total.totalReach, null);
+
+    const page = await signedInPage(browser, app.url, user.email);
+    await page.clock.install({ time: clock.now() });
+    await page.goto("/analytics");
+    const reach = page.getByTestId("kpi-reach");
+    await reach.getByText("Unavailable").waitFor();
+    await reach.getByText("Permission missing — reconnect for read_insights").waitFor();
+    await reach.getByRole("link", { name: "Reconnect" }).waitFor();
+    await page.screenshot({ path: shot("analytics-permission-missing"), fullPage: true });
+    await page.context().close();
   });
 });
