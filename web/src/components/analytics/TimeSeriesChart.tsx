@@ -29,6 +29,8 @@ export type ChartRow = { day: string } & Record<string, number | null | string>;
 
 const dayLabel = (day: string) =>
   new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
+const dayWithYear = (day: string) =>
+  new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, { dateStyle: "medium", timeZone: "UTC" });
 
 /**
  * A daily line chart with a title, a one-sentence description for screen readers and the same
@@ -41,7 +43,7 @@ export function TimeSeriesChart({
   kind = "count",
   height = 260,
   compact = false,
-  xLabel = dayLabel,
+  xLabel,
 }: {
   title: string;
   rows: ChartRow[];
@@ -50,9 +52,14 @@ export function TimeSeriesChart({
   height?: number;
   /** A small chart of one line, whose title already names it: no legend. */
   compact?: boolean;
-  /** How a row's `day` reads on the axis, in the tooltip and the table. */
+  /**
+   * How a row's `day` reads on the axis, in the tooltip and the table; by default the day, with
+   * its year when the rows span two.
+   */
   xLabel?: (x: string) => string;
 }) {
+  const spansYears = rows.length > 0 && rows[0]!.day.slice(0, 4) !== rows.at(-1)!.day.slice(0, 4);
+  const label = xLabel ?? (spansYears ? dayWithYear : dayLabel);
   const titleId = useId();
   const descriptionId = useId();
   const format = (value: number) => (kind === "rate" ? formatRate(value) : formatCount(value));
@@ -64,7 +71,7 @@ export function TimeSeriesChart({
   const description =
     rows.length === 0
       ? "No days in this range."
-      : `${series.length === 1 ? "One line" : `${series.length} lines`} from ${xLabel(rows[0]!.day)} to ${xLabel(rows.at(-1)!.day)}. ` +
+      : `${series.length === 1 ? "One line" : `${series.length} lines`} from ${label(rows[0]!.day)} to ${label(rows.at(-1)!.day)}. ` +
         totals
           .map((line) =>
             line.peak === null ? `${line.label}: no figures.` : `${line.label}: highest ${format(line.peak)}.`,
@@ -83,7 +90,7 @@ export function TimeSeriesChart({
         <ResponsiveContainer width="100%" height={height}>
           <LineChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }} accessibilityLayer={false}>
             <CartesianGrid stroke="#e5e7eb" vertical={false} />
-            <XAxis dataKey="day" tickFormatter={xLabel} tick={{ fill: "#4b5563", fontSize: 12 }} minTickGap={24} />
+            <XAxis dataKey="day" tickFormatter={label} tick={{ fill: "#4b5563", fontSize: 12 }} minTickGap={24} />
             <YAxis
               tickFormatter={(value: number) => format(value)}
               tick={{ fill: "#4b5563", fontSize: 12 }}
@@ -91,7 +98,7 @@ export function TimeSeriesChart({
               allowDecimals={kind === "rate"}
             />
             <Tooltip
-              labelFormatter={(day) => xLabel(String(day))}
+              labelFormatter={(day) => label(String(day))}
               formatter={(value) => (typeof value === "number" ? format(value) : "no figure")}
             />
             {compact ? null : <Legend wrapperStyle={{ fontSize: 13 }} />}
@@ -133,7 +140,7 @@ export function TimeSeriesChart({
             <tbody>
               {rows.map((row) => (
                 <tr key={row.day}>
-                  <th scope="row">{xLabel(row.day)}</th>
+                  <th scope="row">{label(row.day)}</th>
                   {series.map((line) => {
                     const value = valueOf(row, line.key);
                     return <td key={line.key}>{value === null ? "no figure" : format(value)}</td>;
