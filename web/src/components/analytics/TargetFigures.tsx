@@ -1,5 +1,5 @@
 import type { PlatformId } from "../../../../src/platforms/profiles";
-import { describeUnavailable, formatCount, formatRate, metricLabel, type Unavailable } from "./format";
+import { describeUnavailable, formatCount, formatRate, metricLabel, platformName, type Unavailable } from "./format";
 import type { TargetMetrics } from "./types";
 
 const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
@@ -38,6 +38,11 @@ export function TargetFigures({ target }: { target: TargetMetrics }) {
   const reasonFor = (metric: string) => target.unavailable.find((entry) => entry.metric === metric);
   const collected = target.fetchedAt !== null;
   const rate = target.engagementRate;
+  const offersNone = ["views", "reach", "reactions", "comments"].every(
+    (metric) => reasonFor(metric)?.reason === "not_provided",
+  );
+  if (offersNone)
+    return <p className="target-metrics muted">{platformName(target.platform)} gives no figures for a post</p>;
   return (
     <dl className="target-metrics" aria-label={`Metrics on ${target.accountName}`}>
       {(["views", "reach"] as const).map((metric) => (
