@@ -1,4 +1,9 @@
-import { metricNames, type MetricName, type MetricUnavailable } from "../platforms/analytics.js";
+import {
+  metricNames,
+  type MetricName,
+  type MetricUnavailable,
+  type PlatformAnalytics,
+} from "../platforms/analytics.js";
 import { platforms } from "../platforms/index.js";
 import type { PlatformId } from "../platforms/profiles.js";
 import type { analyticsPostLatest } from "../db/schema.js";
@@ -24,6 +29,9 @@ export const latestColumn = {
 } as const satisfies Record<PostMetricName, keyof typeof analyticsPostLatest.$inferSelect>;
 
 export const isPostMetric = (metric: MetricName): metric is PostMetricName => metric in latestColumn;
+
+export const analyticsOf = (connection: { platform: PlatformId }): PlatformAnalytics | undefined =>
+  platforms[connection.platform].analytics;
 
 /** The platform's name as its profile spells it. */
 export const platformName = (platform: PlatformId) => platforms[platform].name;

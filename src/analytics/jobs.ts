@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import type { AppContext } from "../context.js";
 import { queues } from "../jobs/queue.js";
-import { collectConnection, dueConnections, ensureSchedules } from "./collect.js";
+import { collectConnection } from "./collect.js";
+import { dueConnections, ensureSchedules } from "./schedule.js";
 
 /**
  * A sweep each minute schedules what is new (connections, published posts) and enqueues one

@@ -73,7 +73,7 @@ export interface ReportFilters {
 
 /** The query's range, or the default range ending today by the app's clock; a lone start or end is checked against the other. */
 export function resolveFilters(query: ReportQuery, now: number): ReportFilters {
-  const today = new Date(now).toISOString().slice(0, 10);
+  const today = dayOf(now);
   const end = query.end ?? (query.start && query.start > today ? query.start : today);
   const start = query.start ?? shiftDay(end, -(DEFAULT_RANGE_DAYS - 1));
   return {
@@ -83,6 +83,9 @@ export function resolveFilters(query: ReportQuery, now: number): ReportFilters {
     metrics: query.metrics && query.metrics.length > 0 ? query.metrics : [...metricNames],
   };
 }
+
+/** The UTC calendar day of an instant. */
+export const dayOf = (epochMs: number) => new Date(epochMs).toISOString().slice(0, 10);
 
 export function shiftDay(dayText: string, days: number): string {
   return new Date(Date.parse(`${dayText}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);

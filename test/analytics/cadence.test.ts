@@ -116,7 +116,7 @@ describe("collection cadence, counted at the platform", () => {
     assert.equal(await counted(4, 15 * MINUTE), 4);
     // Three days old: one read an hour, none more often.
     await step(3 * DAY);
-    assert.equal(await counted(4, 20 * MINUTE), 1);
+    assert.equal(await counted(3, 20 * MINUTE), 1);
     assert.equal(await counted(3, HOUR), 3);
     // Ten days old: one a day.
     await step(7 * DAY);
