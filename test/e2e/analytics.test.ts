@@ -156,14 +156,20 @@ describe("the analytics dashboard", { skip }, () => {
     await page.getByRole("heading", { name: "By day, per platform" }).waitFor();
     await page.screenshot({ path: shot("analytics-1440"), fullPage: true });
 
-    await page.getByLabel("Platform", { exact: true }).selectOption({ label: "X" });
-    await page.waitForURL(/platform=x/);
-    const xOnly = (await client.get("/api/analytics?platforms=x")).body;
+    await page.getByLabel("Platform", { exact: true }).selectOption({ label: "Facebook Pages" });
+    await page.waitForURL(/platform=facebook/);
+    const pageOnly = (await client.get("/api/analytics?platforms=facebook")).body;
     await page
       .getByTestId("kpi-impressions-views")
       .getByText("Not provided by Telegram")
       .waitFor({ state: "detached" });
-    assert.equal(await tileFigure(page, "kpi-impressions-views"), await shown(page, xOnly.total.totalImpressions));
+    assert.equal(await tileFigure(page, "kpi-impressions-views"), await shown(page, pageOnly.total.totalImpressions));
+    const byReach = pageOnly.platforms.facebook.engagementRateByReach.value;
+    assert.equal(typeof byReach, "number", JSON.stringify(pageOnly.platforms.facebook.engagementRateByReach));
+    await page
+      .getByTestId("kpi-engagement-rate")
+      .getByText(`By reach: ${await shown(page, byReach, "rate")}`)
+      .waitFor();
     await page.getByLabel("Platform", { exact: true }).selectOption({ label: "All platforms" });
 
     await page.getByLabel("Account", { exact: true }).selectOption({ label: "Northwind Coffee" });

@@ -10,7 +10,7 @@ import {
   missingGrowth,
   platformsOf,
 } from "../components/analytics/figures";
-import { basisLabels, platformName } from "../components/analytics/format";
+import { basisLabels, formatRate, platformName } from "../components/analytics/format";
 import { KpiTile } from "../components/analytics/KpiTile";
 import { PlatformCharts } from "../components/analytics/PlatformCharts";
 import { analyticsKeys, exportUrl, fetchReport } from "../components/analytics/queries";
@@ -121,6 +121,9 @@ function Tiles({
   const now = headlineFigures(report);
   const before = previous ? headlineFigures(previous) : null;
   const rate = report.total.engagementRate;
+  // The rate by reach is per platform (reach is unique to one platform's audience): shown when one is.
+  const [only] = platformsOf(report);
+  const byReach = platformsOf(report).length === 1 ? only?.engagementRateByReach?.value : null;
   return (
     <section className="kpis" aria-label="Key figures">
       <KpiTile
@@ -157,6 +160,7 @@ function Tiles({
             {rate.postsWithoutViews
               ? `; ${rate.postsWithoutViews} without ${rate.basis === "reach" ? "reach" : "views"} left out`
               : ""}
+            {typeof byReach === "number" ? `. By reach: ${formatRate(byReach)}` : ""}
           </>
         }
         unavailable={missingFrom(report, (platform) => platform.engagementRate.value, ["views"])}
