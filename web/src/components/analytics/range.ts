@@ -30,9 +30,12 @@ export const previousRange = (range: DayRange): DayRange => {
 export const isDay = (text: string | null): text is string =>
   text !== null && /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`));
 
+/** The longest range the API answers (two years), which also bounds a chart's days. */
+const MAX_RANGE_DAYS = 731;
+
 /** Every day of the range, so a chart shows the days nothing was read as gaps rather than skipping them. */
 export function eachDay(range: DayRange): string[] {
   const days: string[] = [];
-  for (let day = range.start; day <= range.end && days.length < 800; day = shiftDay(day, 1)) days.push(day);
+  for (let day = range.start; day <= range.end && days.length < MAX_RANGE_DAYS; day = shiftDay(day, 1)) days.push(day);
   return days;
 }
