@@ -11,7 +11,7 @@ import {
   type GraphCall,
   type GraphRoutes,
 } from "./meta-graph.js";
-import { grown, shareOf } from "./metrics.js";
+import { grown, postCounts } from "./metrics.js";
 import {
   findClient,
   issueAccessToken,
@@ -34,9 +34,51 @@ import type { AccessTokenRecord, PublishedItem } from "./state.js";
 const MESSAGE_LIMIT = 63_206;
 const PHOTO_BYTES_LIMIT = 10 * 1024 * 1024;
 
-/** Metrics that still exist (page_impressions* and page_fans* are gone on every version). */
-const pageMetrics = ["page_media_view", "page_total_media_view_unique", "page_follows", "page_post_engagements"];
+/**
+ * Metrics that still exist: page_impressions*, page_fans*, page_engaged_users and the other
+ * retired names are refused with #100 for the whole request, on every version.
+ * https://developers.facebook.com/docs/platforminsights/page
+ * https://developers.facebook.com/docs/pages-api/changelog/
+ */
+const pageMetrics = [
+  "page_media_view",
+  "page_total_media_view_unique",
+  "page_post_engagements",
+  "page_follows",
+  "page_daily_follows",
+  "page_daily_follows_unique",
+  "page_views_total",
+  "page_video_views",
+];
 const postMetrics = ["post_media_view", "post_total_media_view_unique", "post_clicks", "post_reactions_by_type_total"];
+/** Page metrics that are a count as of each day rather than the day's activity. */
+const pageTotals = new Set(["page_follows"]);
+/** The daily rates the sandbox grows each Page metric at. */
+const pageRates: Record<string, number> = {
+  page_follows: 0.5,
+  page_daily_follows: 0.5,
+  page_daily_follows_unique: 0.5,
+};
+/** The longest since..until span of one insights call. https://developers.facebook.com/docs/graph-api/reference/insights */
+const MAX_INSIGHTS_SPAN_DAYS = 90;
+/** A post's insights are an empty set until Meta has counted something: its first minutes. */
+const POST_INSIGHTS_READY_MS = 10 * 60_000;
+
+/** Insights need read_insights on the token (the exact words of Meta's refusal are not confirmed). */
+function requireInsightsPermission(call: GraphCall) {
+  if (!call.token.scopes.includes("read_insights"))
+    throw graphError(403, { message: "(#200) Requires read_insights permission", code: 200 });
+}
+
+function requireKnownMetrics(call: GraphCall, known: readonly string[]): string[] {
+  const metrics = (call.form.fields.metric ?? "").split(",").filter(Boolean);
+  const unknown = metrics.filter((metric) => !known.includes(metric));
+  if (metrics.length === 0 || unknown.length > 0)
+    throw invalidParameter(
+      `The value must be a valid insights metric${unknown.length ? `: ${unknown.join(", ")}` : ""}`,
+    );
+  return metrics;
+}
 
 export function registerFacebookOAuth(app: FastifyInstance, context: SandboxContext) {
   registerAuthorizePage(app, context, {
@@ -310,16 +352,39 @@ function postView(item: PublishedItem) {
   };
 }
 
-function insightsSeries(call: GraphCall, subjectId: string, metric: string, createdAt: number, perHour: number) {
-  const until = Number(call.form.fields.until ?? Math.floor(call.context.now() / 1000)) * 1000;
-  const since = Number(call.form.fields.since ?? Math.floor((until - 2 * 86_400_000) / 1000)) * 1000;
+/** since/until as Graph takes them: Unix seconds or a YYYY-MM-DD day; epoch milliseconds here. */
+function graphInstant(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const parsed = Date.parse(value);
+  if (Number.isNaN(parsed)) throw invalidParameter(`Invalid time: ${value}`);
+  return parsed;
+}
+
+/**
+ * Daily values from since to until, each stamped with the end of the day it covers (the first
+ * end_time is since + 1 day). A day not over yet counts what happened so far; a day before the
+ * Page existed or after now has no value, as Meta leaves it out.
+ */
+function insightsSeries(call: GraphCall, subjectId: string, metric: string, createdAt: number) {
+  const now = call.context.now();
+  const until = graphInstant(call.form.fields.until, now);
+  const since = graphInstant(call.form.fields.since, until - 2 * 86_400_000);
+  if (since > until) throw invalidParameter("The since parameter must be before the until parameter");
+  if (until - since > MAX_INSIGHTS_SPAN_DAYS * 86_400_000)
+    throw invalidParameter(
+      `There cannot be more than ${MAX_INSIGHTS_SPAN_DAYS} days (${MAX_INSIGHTS_SPAN_DAYS * 86_400} s) between since and until`,
+    );
+  const perHour = pageRates[metric] ?? 40;
+  const key = `${subjectId}:${metric}`;
   const values = [];
-  for (let end = since + 86_400_000; end <= until + 86_400_000 - 1; end += 86_400_000) {
-    const at = Math.min(end, call.context.now());
-    const day =
-      grown(`${subjectId}:${metric}`, createdAt, at, perHour) -
-      grown(`${subjectId}:${metric}`, createdAt, at - 86_400_000, perHour);
-    values.push({ value: Math.max(0, day), end_time: graphTime(end) });
+  for (let end = since + 86_400_000; end <= until; end += 86_400_000) {
+    const at = Math.min(end, now);
+    if (at - 86_400_000 < createdAt || at <= end - 86_400_000) continue;
+    const value = pageTotals.has(metric)
+      ? grown(key, createdAt, at, perHour)
+      : grown(key, createdAt, at, perHour) - grown(key, createdAt, at - 86_400_000, perHour);
+    values.push({ value: Math.max(0, value), end_time: graphTime(end) });
   }
   return values;
 }
@@ -519,7 +584,19 @@ export const facebookGraph: GraphRoutes = {
     );
   },
 
-  "GET fb_post": (call) => (call.node.type === "fb_post" ? postView(call.node.item) : undefined),
+  // Reactions and comments as summaries of their edges, shares as a field Graph leaves out at 0 (verify).
+  // https://developers.facebook.com/docs/graph-api/reference/post/
+  "GET fb_post": (call) => {
+    if (call.node.type !== "fb_post") return undefined;
+    const counts = postCounts(call.node.item, call.context.now());
+    const asked = (name: string) => call.fields.some((field) => field === name || field.startsWith(`${name}.`));
+    return {
+      ...postView(call.node.item),
+      ...(asked("reactions") ? { reactions: { data: [], summary: { total_count: counts.like + counts.love } } } : {}),
+      ...(asked("comments") ? { comments: { data: [], summary: { total_count: counts.comments } } } : {}),
+      ...(asked("shares") && counts.shares > 0 ? { shares: { count: counts.shares } } : {}),
+    };
+  },
   "GET fb_photo": (call) =>
     call.node.type === "fb_photo" ? { ...postView(call.node.item), link: call.node.item.url } : undefined,
   "GET fb_video": (call) => {
@@ -544,19 +621,15 @@ export const facebookGraph: GraphRoutes = {
 
   "GET page/insights": (call) => {
     if (call.node.type !== "page") return undefined;
-    const metrics = (call.form.fields.metric ?? "").split(",").filter(Boolean);
-    const unknown = metrics.filter((metric) => !pageMetrics.includes(metric));
-    if (metrics.length === 0 || unknown.length > 0)
-      throw invalidParameter(
-        `The value must be a valid insights metric${unknown.length ? `: ${unknown.join(", ")}` : ""}`,
-      );
+    requireInsightsPermission(call);
+    const metrics = requireKnownMetrics(call, pageMetrics);
     const pageId = call.node.id;
     const pageCreated = Date.UTC(2024, 0, 1);
     return {
       data: metrics.map((metric) => ({
         name: metric,
         period: call.form.fields.period ?? "day",
-        values: insightsSeries(call, pageId, metric, pageCreated, metric === "page_follows" ? 0.5 : 40),
+        values: insightsSeries(call, pageId, metric, pageCreated),
         title: metric,
         description: `Daily ${metric.replaceAll("_", " ")}`,
         id: `${pageId}/insights/${metric}/day`,
@@ -567,23 +640,17 @@ export const facebookGraph: GraphRoutes = {
 
   "GET fb_post/insights": (call) => {
     if (call.node.type !== "fb_post") return undefined;
-    const metrics = (call.form.fields.metric ?? "").split(",").filter(Boolean);
-    const unknown = metrics.filter((metric) => !postMetrics.includes(metric));
-    if (metrics.length === 0 || unknown.length > 0)
-      throw invalidParameter(
-        `The value must be a valid insights metric${unknown.length ? `: ${unknown.join(", ")}` : ""}`,
-      );
+    requireInsightsPermission(call);
+    const metrics = requireKnownMetrics(call, postMetrics);
     const item = call.node.item;
-    const views = grown(`${item.id}:views`, item.createdAt, call.context.now(), 120);
-    const reach = shareOf(`${item.id}:reach`, views, 0.6, 0.9);
+    const now = call.context.now();
+    if (now - item.createdAt < POST_INSIGHTS_READY_MS) return { data: [], paging: {} };
+    const counts = postCounts(item, now);
     const values: Record<string, unknown> = {
-      post_media_view: views,
-      post_total_media_view_unique: reach,
-      post_clicks: shareOf(`${item.id}:clicks`, reach, 0.02, 0.08),
-      post_reactions_by_type_total: {
-        like: shareOf(`${item.id}:like`, reach, 0.03, 0.07),
-        love: shareOf(`${item.id}:love`, reach, 0, 0.02),
-      },
+      post_media_view: counts.views,
+      post_total_media_view_unique: counts.reach,
+      post_clicks: counts.clicks,
+      post_reactions_by_type_total: { like: counts.like, love: counts.love },
     };
     return {
       data: metrics.map((metric) => ({

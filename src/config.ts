@@ -115,6 +115,11 @@ const envSchema = z.object({
   ALERT_PLATFORM_ERROR_RATE_PERCENT: positiveInt.max(100).default(25),
   /** …counted only over at least this many calls, so two failures of three are no alert. */
   ALERT_PLATFORM_ERROR_MIN_CALLS: positiveInt.default(10),
+  /**
+   * The share of each platform's declared read budget that collecting metrics may spend; the rest
+   * is left to publishing, which draws on the same budgets.
+   */
+  ANALYTICS_BUDGET_PERCENT: z.coerce.number().min(0.001).max(100).default(80),
   /** smtp:// or smtps://, with user and password in it; or the SMTP_HOST… variables below. Unset: no e-mail. */
   SMTP_URL: z
     .url()
@@ -321,6 +326,7 @@ function buildConfig(env: z.infer<typeof envSchema>, platformEnv: Record<string,
         minCalls: env.ALERT_PLATFORM_ERROR_MIN_CALLS,
       },
     },
+    analytics: { budgetShare: env.ANALYTICS_BUDGET_PERCENT / 100 },
     /** Undefined when no SMTP server is set: alerts are then in-app only. */
     mail: mailSettings(env),
     worker: {

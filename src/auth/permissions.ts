@@ -1,11 +1,11 @@
 /**
  * The role → permission table, the one place that decides who may do what.
  *
- * | role        | connect accounts | view connections | post     | manage tokens | resolve errors | analytics | webhooks |
- * | SUPER_ADMIN | yes              | all orgs         | all orgs | yes           | yes            | all orgs  | all orgs |
- * | ADMIN       | yes              | own org          | own org  | own org       | own org        | own org   | own org  |
- * | USER        | yes              | own org          | own org  | no            | no             | own org   | no       |
- * | GUEST       | no               | no               | no       | no            | no             | no        | no       |
+ * | role        | connect accounts | view connections | post     | manage tokens | resolve errors | analytics | collect analytics now | webhooks |
+ * | SUPER_ADMIN | yes              | all orgs         | all orgs | yes           | yes            | all orgs  | all orgs              | all orgs |
+ * | ADMIN       | yes              | own org          | own org  | own org       | own org        | own org   | own org               | own org  |
+ * | USER        | yes              | own org          | own org  | no            | no             | own org   | no                    | no       |
+ * | GUEST       | no               | no               | no       | no            | no             | no        | no                    | no       |
  *
  * Webhooks are an administrator's: an endpoint receives every event of the organization it is
  * subscribed to, and its secret signs them.
@@ -32,6 +32,8 @@ export const permissions = [
   "tokens:manage",
   "errors:resolve",
   "analytics:view",
+  /** Collecting now spends the platforms' read budgets, which the whole organization shares. */
+  "analytics:refresh",
   "webhooks:view",
   "webhooks:manage",
   "alerts:view",

@@ -11,6 +11,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
+import { analyticsRoutes } from "../analytics/routes.js";
 import { auditRoutes } from "../audit/routes.js";
 import { apiKeyRoutes } from "../auth/api-keys-routes.js";
 import { connectionRoutes } from "../connections/routes.js";
@@ -135,6 +136,7 @@ export async function buildApp(
   await app.register(mediaFiles, context);
   await app.register(webhookRoutes, context);
   await app.register(alertRoutes, context);
+  await app.register(analyticsRoutes, context);
 
   const twin = context.sandboxTwin;
   if (twin) {

@@ -15,6 +15,8 @@ export const queues = {
   webhookDelivery: "webhooks.deliver",
   alertEmail: "alerts.email",
   alertChecks: "alerts.checks",
+  analyticsSweep: "analytics.sweep",
+  analyticsCollect: "analytics.collect",
   /** Once a cron job; each worker now sweeps on its own interval. Unscheduled at start, so older databases stop making its jobs. */
   retiredDueSweep: "posts.due-sweep",
 } as const;
@@ -30,6 +32,7 @@ const policies: Partial<Record<(typeof queues)[keyof typeof queues], PgBoss.Queu
   [queues.check]: "short",
   [queues.publish]: "short",
   [queues.webhookDelivery]: "short",
+  [queues.analyticsCollect]: "short",
 };
 
 export interface Queue {

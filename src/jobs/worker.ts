@@ -12,6 +12,7 @@ import { pruneCallLog } from "../monitoring/call-log.js";
 import { startWebhookJobs } from "../webhooks/jobs.js";
 import { eventSinks } from "../monitoring/sinks.js";
 import { startAlertChecks } from "../monitoring/alerts/checks.js";
+import { startAnalyticsJobs } from "../analytics/jobs.js";
 import { closeAll, type Database, type DatabaseHandle } from "../db/client.js";
 import { workerHeartbeats } from "../db/schema.js";
 import type { AppContext } from "../context.js";
@@ -80,6 +81,7 @@ export async function startWorker(options: {
     stops.push(await startWebhookJobs(context, logger));
     stops.push(startEventDispatch(context, eventSinks, logger));
     stops.push(await startAlertChecks(context, logger));
+    stops.push(await startAnalyticsJobs(context, logger));
     await beat(db, worker);
     timer = setInterval(() => {
       beat(db, worker).catch((error) => logger.error({ err: error }, "worker heartbeat failed"));

@@ -39,7 +39,15 @@ export type MetricName = (typeof metricNames)[number];
  * - out_of_window: the post or day is past what the platform still answers (the last value kept stands);
  * - refused: the platform refused the read for another reason, in its own words.
  */
-export type UnavailableReason = "not_provided" | "retired" | "permission" | "not_ready" | "out_of_window" | "refused";
+export const unavailableReasons = [
+  "not_provided",
+  "retired",
+  "permission",
+  "not_ready",
+  "out_of_window",
+  "refused",
+] as const;
+export type UnavailableReason = (typeof unavailableReasons)[number];
 
 export interface MetricReading {
   metric: MetricName;
@@ -115,6 +123,11 @@ export interface PlatformAnalytics {
   budgets: readonly ReadBudget[];
   /** How far back the platform still answers account history, for the backfill on connect. */
   historyDays: number;
+  /**
+   * The most days one readAccount call may span (Facebook's insights 90, Instagram's 30): the
+   * collector slices longer ranges. The whole history in one call when absent.
+   */
+  accountRangeDays?: number;
   /** How long after publishing the platform answers a post's metrics (X's non-public ones: 30 days). */
   postWindowDays?: number;
   /** Lifetime metrics of published posts; absent where the platform gives none (Telegram). */

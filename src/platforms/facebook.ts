@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { reachesBack, sameText, unixSeconds } from "./matching.js";
 import { classifyGraphError, facebookLogin, graphBudget, graphPicture } from "./meta-graph.js";
+import { facebookAnalytics } from "./facebook.analytics.js";
 import type { Api } from "./http.js";
 import { PlatformError, type OAuthPlatform } from "./platform.js";
 import { facebookProfile } from "./facebook.profile.js";
@@ -136,6 +137,7 @@ export const facebook: OAuthPlatform<PlatformOptions<"facebook">> = {
     "business_management",
   ]),
   upgradeGrant: upgradeToLongLived,
+  analytics: facebookAnalytics,
 
   async listAccounts(api, { apiVersion }) {
     const pages = await managedPages(api, apiVersion, managedPage, "id,name,access_token,tasks,picture{url}");

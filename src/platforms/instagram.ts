@@ -2,6 +2,7 @@ import { z } from "zod";
 import { managedPages, metaHosts, upgradeToLongLived } from "./facebook.js";
 import { reachesBack, sameText, unixSeconds } from "./matching.js";
 import { classifyGraphError, facebookLogin, graphBudget } from "./meta-graph.js";
+import { instagramAnalytics } from "./instagram.analytics.js";
 import type { Api } from "./http.js";
 import {
   PlatformError,
@@ -176,6 +177,7 @@ export const instagram: OAuthPlatform<PlatformOptions<"instagram">> = {
   ...instagramProfile,
   realHosts: metaHosts,
   classify: classifyGraphError,
+  analytics: instagramAnalytics,
   auth: facebookLogin([
     "instagram_basic",
     "instagram_content_publish",

@@ -1,3 +1,4 @@
+import { lazy, Suspense } from "react";
 import { Navigate, Outlet, Route, Routes, useLocation } from "react-router";
 import { Spinner } from "./components/ui";
 import { Shell } from "./Shell";
@@ -15,6 +16,12 @@ import { PlatformHealthPage } from "./pages/PlatformHealthPage";
 import { TeamPage } from "./pages/TeamPage";
 import { WebhooksPage } from "./pages/WebhooksPage";
 import { SessionProvider, useMe } from "./session";
+
+// The analytics pages carry the chart library: loaded when first opened, not with every page.
+const AnalyticsPage = lazy(() => import("./pages/AnalyticsPage").then((module) => ({ default: module.AnalyticsPage })));
+const PostAnalyticsPage = lazy(() =>
+  import("./pages/PostAnalyticsPage").then((module) => ({ default: module.PostAnalyticsPage })),
+);
 
 function RequireSession() {
   const me = useMe();
@@ -43,6 +50,22 @@ export function App() {
           <Route path="/platform-health" element={<PlatformHealthPage />} />
           <Route path="/compose" element={<ComposePage />} />
           <Route path="/posts" element={<PostsPage />} />
+          <Route
+            path="/analytics"
+            element={
+              <Suspense fallback={<Spinner />}>
+                <AnalyticsPage />
+              </Suspense>
+            }
+          />
+          <Route
+            path="/analytics/posts/:postId"
+            element={
+              <Suspense fallback={<Spinner />}>
+                <PostAnalyticsPage />
+              </Suspense>
+            }
+          />
           <Route path="/team" element={<TeamPage />} />
           <Route path="/audit" element={<AuditPage />} />
           <Route path="/webhooks" element={<WebhooksPage />} />

@@ -83,6 +83,14 @@ export function Shell() {
               Posts
             </NavLink>
           ) : null}
+          {can(role, "analytics:view") ? (
+            <NavLink to="/analytics">
+              <span className="nav-icon" aria-hidden>
+                ↗
+              </span>{" "}
+              Analytics
+            </NavLink>
+          ) : null}
           {can(role, "connections:view") ? (
             <NavLink to="/social-media">
               <span className="nav-icon" aria-hidden>

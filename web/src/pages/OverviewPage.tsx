@@ -7,6 +7,7 @@ import { Avatar, Card, PageHeader, RelativeTime } from "../components/ui";
 import { useSession } from "../session";
 import { describeEvent } from "./AuditPage";
 import { alertQueryKey } from "../alerts";
+import { OverviewTiles } from "../components/analytics/OverviewTiles";
 
 const troubled = new Set(["expired", "invalid", "rate_limited"]);
 const statusLabels: Record<string, string> = {
@@ -120,6 +121,7 @@ export function OverviewPage() {
           </ul>
         </section>
       ) : null}
+      {can(role, "analytics:view") ? <OverviewTiles /> : null}
       <div className="grid">
         <Card title="Organization">
           {organization.data ? (

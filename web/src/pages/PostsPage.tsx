@@ -1,11 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
-import { api, type Post, type PostTarget } from "../api";
+import { api, can, type Post, type PostTarget } from "../api";
 import { Button, Card, PageHeader } from "../components/ui";
 import { formatInZone, viewerZone } from "../time";
 import { PlatformMark } from "../components/PlatformMark";
 import { UnconfirmedTarget } from "../components/UnconfirmedTarget";
+import { TargetFigures } from "../components/analytics/TargetFigures";
+import { usePostMetrics } from "../components/analytics/usePostMetrics";
+import { useSession } from "../session";
 
 const stateLabels: Record<PostTarget["state"], string> = {
   queued: "Queued",
@@ -45,8 +48,12 @@ function PostCard({ post }: { post: Post }) {
     onSettled: refresh,
   });
   const editable = post.status === "scheduled";
+  const { activeOrganization } = useSession();
+  const measurable =
+    can(activeOrganization!.role, "analytics:view") && post.targets.some((target) => target.state === "published");
+  const metrics = usePostMetrics(post.id, measurable);
   return (
-    <li className="post" data-testid="post">
+    <li className="post" data-testid="post" ref={metrics.observe}>
       <div className="post-header">
         <span className={`status status-post-${post.status}`}>{statusLabels[post.status]}</span>
         <span className="muted small">
@@ -87,9 +94,17 @@ function PostCard({ post }: { post: Post }) {
             ) : target.error ? (
               <span className="field-error target-error">{target.error}</span>
             ) : null}
+            {target.state === "published" && metrics.forTarget(target.id) ? (
+              <TargetFigures target={metrics.forTarget(target.id)!} />
+            ) : null}
           </li>
         ))}
       </ul>
+      {measurable ? (
+        <p className="small">
+          <Link to={`/analytics/posts/${post.id}`}>Analytics history</Link>
+        </p>
+      ) : null}
       {editable ? (
         <div className="row">
           <label className="small muted" htmlFor={`reschedule-${post.id}`}>

@@ -1,0 +1,50 @@
+import { createHash } from "node:crypto";
+
+/**
+ * When metrics are read. A post: every 15 minutes while younger than 48 hours (engagement moves
+ * fast), hourly to 7 days, daily to 90 days, then no more (its last values stand). An account:
+ * daily. Each subject's reads fall at its own offset inside the interval, drawn from a hash of its
+ * id, so a thousand accounts are spread over the window instead of all read at minute 0.
+ */
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+export const postCadence = [
+  { untilAgeMs: 48 * HOUR, everyMs: 15 * MINUTE },
+  { untilAgeMs: 7 * DAY, everyMs: HOUR },
+  { untilAgeMs: 90 * DAY, everyMs: DAY },
+] as const;
+/** How long after publishing a post is still read. */
+export const POST_READ_HORIZON_MS = postCadence.at(-1)!.untilAgeMs;
+export const ACCOUNT_EVERY_MS = DAY;
+/** Account days re-read on every daily collection: Meta's figures settle over 48 hours. */
+export const ACCOUNT_REREAD_DAYS = 3;
+
+/** A stable fraction in [0, 1) from an id. */
+export function spreadOf(id: string): number {
+  return createHash("sha256").update(id).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+/** The first instant after `after` that falls on the subject's offset in an interval. */
+export function nextSlot(after: number, everyMs: number, subjectId: string): number {
+  const offset = Math.floor(spreadOf(subjectId) * everyMs);
+  return Math.floor((after - offset) / everyMs) * everyMs + offset + everyMs;
+}
+
+/**
+ * A post's next read after `after`, or null once it is past the horizon. A platform that stops
+ * answering earlier (`windowMs`) gets a last read an hour before its window closes.
+ */
+export function nextPostRead(after: number, publishedAt: number, subjectId: string, windowMs?: number): number | null {
+  const horizon = Math.min(POST_READ_HORIZON_MS, windowMs ?? Infinity);
+  const age = after - publishedAt;
+  if (age >= horizon) return null;
+  const step = postCadence.find((candidate) => age < candidate.untilAgeMs) ?? postCadence.at(-1)!;
+  const next = nextSlot(after, step.everyMs, subjectId);
+  const lastRead = publishedAt + horizon - HOUR;
+  if (windowMs !== undefined && windowMs < POST_READ_HORIZON_MS && next > lastRead)
+    return after < lastRead ? lastRead : null;
+  return next - publishedAt >= POST_READ_HORIZON_MS ? null : next;
+}

@@ -1,0 +1,387 @@
+import { and, asc, desc, eq, gte, inArray, isNotNull, lt, lte, ne, sql, type SQL } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import type { z } from "zod";
+import type { Database } from "../db/client.js";
+import {
+  analyticsAccountDays,
+  analyticsPostLatest,
+  analyticsUnavailable,
+  connections,
+  media,
+  posts,
+  postTargets,
+} from "../db/schema.js";
+import type { MetricName } from "../platforms/analytics.js";
+import type { PlatformId } from "../platforms/profiles.js";
+import {
+  accountOnlyMetrics,
+  isPostMetric,
+  latestColumn,
+  notProvided,
+  platformName,
+  postMetricNames,
+  provided,
+} from "./catalogue.js";
+import { postEngagementRate, rateFromSums, type EngagementRate } from "./engagement.js";
+import type { platformReport, ReportFilters, reportView, seriesPoint, unavailableView } from "./schemas.js";
+import { shiftDay } from "./schemas.js";
+
+type PlatformReport = z.infer<typeof platformReport>;
+type UnavailableView = z.infer<typeof unavailableView>;
+type MetricValues = Partial<Record<MetricName, number | null>>;
+
+/** Posts shown as a platform's best, by interactions. */
+export const TOP_POSTS = 5;
+
+const dayStart = (day: string) => new Date(`${day}T00:00:00Z`);
+/** A report's posts: published from the start day's first instant to before the day after the end. */
+const publishedWithin = (filters: { start: string; end: string }) =>
+  and(
+    gte(analyticsPostLatest.publishedAt, dayStart(filters.start)),
+    lt(analyticsPostLatest.publishedAt, dayStart(shiftDay(filters.end, 1))),
+  );
+
+const sumOf = (column: AnyPgColumn) =>
+  sql<number | null>`sum(${column})`.mapWith((value) => (value == null ? null : Number(value)));
+const countWhere = (condition: SQL) => sql<number>`count(*) filter (where ${condition})`.mapWith(Number);
+
+/** Σ of a column over the posts with both interactions and a positive basis, and how many. */
+function rateSums(basis: AnyPgColumn) {
+  const rated = sql`${basis} > 0 and ${analyticsPostLatest.interactions} is not null`;
+  return {
+    interactions: sql<number | null>`sum(${analyticsPostLatest.interactions}) filter (where ${rated})`.mapWith(
+      (value) => (value == null ? null : Number(value)),
+    ),
+    basis: sql<number | null>`sum(${basis}) filter (where ${rated})`.mapWith((value) =>
+      value == null ? null : Number(value),
+    ),
+    posts: countWhere(rated),
+  };
+}
+
+/** Sums of every post metric over a set of posts, per platform, in one scan of the latest values. */
+async function postSums(db: Database, organizationId: string, filters: ReportFilters) {
+  const sums = Object.fromEntries(
+    postMetricNames.map((metric) => [
+      metric,
+      sumOf(analyticsPostLatest[latestColumn[metric as keyof typeof latestColumn]]),
+    ]),
+  ) as Record<keyof typeof latestColumn, ReturnType<typeof sumOf>>;
+  const byViews = rateSums(analyticsPostLatest.views);
+  const byReach = rateSums(analyticsPostLatest.reach);
+  return db
+    .select({
+      platform: analyticsPostLatest.platform,
+      posts: sql<number>`count(*)`.mapWith(Number),
+      interactions: sumOf(analyticsPostLatest.interactions),
+      ...sums,
+      rateInteractions: byViews.interactions,
+      rateViews: byViews.basis,
+      ratePosts: byViews.posts,
+      reachInteractions: byReach.interactions,
+      reachBasis: byReach.basis,
+      reachPosts: byReach.posts,
+    })
+    .from(analyticsPostLatest)
+    .where(
+      and(
+        eq(analyticsPostLatest.organizationId, organizationId),
+        publishedWithin(filters),
+        filters.platforms ? inArray(analyticsPostLatest.platform, filters.platforms) : undefined,
+      ),
+    )
+    .groupBy(analyticsPostLatest.platform);
+}
+
+type SumRow = Awaited<ReturnType<typeof postSums>>[number];
+
+/** A platform's best posts by interactions (then views), with what the post said and showed. */
+async function topPosts(
+  db: Database,
+  organizationId: string,
+  filters: ReportFilters,
+  platform: PlatformId,
+  publicMediaUrl: (record: { publicToken: string; fileName: string }) => string,
+) {
+  const rows = await db
+    .select({
+      latest: analyticsPostLatest,
+      text: posts.content,
+      mediaIds: posts.mediaIds,
+      url: postTargets.remoteUrl,
+    })
+    .from(analyticsPostLatest)
+    .innerJoin(posts, eq(posts.id, analyticsPostLatest.postId))
+    .innerJoin(postTargets, eq(postTargets.id, analyticsPostLatest.targetId))
+    .where(
+      and(
+        eq(analyticsPostLatest.organizationId, organizationId),
+        eq(analyticsPostLatest.platform, platform),
+        publishedWithin(filters),
+        isNotNull(analyticsPostLatest.interactions),
+      ),
+    )
+    .orderBy(
+      desc(analyticsPostLatest.interactions),
+      sql`${analyticsPostLatest.views} desc nulls last`,
+      asc(analyticsPostLatest.targetId),
+    )
+    .limit(TOP_POSTS);
+  const firstMedia = rows.map((row) => row.mediaIds[0]).filter((id) => id !== undefined);
+  const thumbnails = firstMedia.length
+    ? await db
+        .select({
+          id: media.id,
+          publicToken: media.publicToken,
+          fileName: media.fileName,
+          contentType: media.contentType,
+        })
+        .from(media)
+        .where(and(inArray(media.id, firstMedia), eq(media.organizationId, organizationId)))
+    : [];
+  return rows.map((row) => {
+    const thumbnail = thumbnails.find((item) => item.id === row.mediaIds[0] && item.contentType.startsWith("image/"));
+    return {
+      postId: row.latest.postId,
+      targetId: row.latest.targetId,
+      connectionId: row.latest.connectionId,
+      platform: row.latest.platform,
+      text: row.text,
+      thumbnailUrl: thumbnail ? publicMediaUrl(thumbnail) : null,
+      url: row.url,
+      publishedAt: row.latest.publishedAt,
+      metrics: latestValues(row.latest, filters.metrics),
+      interactions: row.latest.interactions,
+      engagementRate: postEngagementRate(row.latest),
+    };
+  });
+}
+
+/** A latest row's values of the requested post metrics. */
+export function latestValues(
+  row: typeof analyticsPostLatest.$inferSelect,
+  metrics: readonly MetricName[],
+): MetricValues {
+  return Object.fromEntries(metrics.filter(isPostMetric).map((metric) => [metric, row[latestColumn[metric]]]));
+}
+
+/** Account metrics per platform and day, summed over its accounts. */
+async function accountSeries(db: Database, organizationId: string, filters: ReportFilters, connectionId?: string) {
+  return db
+    .select({
+      platform: analyticsAccountDays.platform,
+      day: analyticsAccountDays.day,
+      metric: analyticsAccountDays.metric,
+      value: sql<number>`sum(${analyticsAccountDays.value})`.mapWith(Number),
+    })
+    .from(analyticsAccountDays)
+    .where(
+      and(
+        eq(analyticsAccountDays.organizationId, organizationId),
+        gte(analyticsAccountDays.day, filters.start),
+        lte(analyticsAccountDays.day, filters.end),
+        inArray(analyticsAccountDays.metric, filters.metrics),
+        filters.platforms ? inArray(analyticsAccountDays.platform, filters.platforms) : undefined,
+        connectionId ? eq(analyticsAccountDays.connectionId, connectionId) : undefined,
+      ),
+    )
+    .groupBy(analyticsAccountDays.platform, analyticsAccountDays.day, analyticsAccountDays.metric);
+}
+
+type SeriesRow = Awaited<ReturnType<typeof accountSeries>>[number];
+
+/** Every day of the range with each metric the platform reads per day: a value, or null where none was read. */
+export function seriesOf(rows: readonly SeriesRow[], filters: ReportFilters, accountMetrics: readonly MetricName[]) {
+  const metrics = filters.metrics.filter((metric) => accountMetrics.includes(metric));
+  const byDay = new Map<string, Record<string, number | null>>();
+  for (let day = filters.start; day <= filters.end; day = shiftDay(day, 1))
+    byDay.set(day, Object.fromEntries(metrics.map((metric) => [metric, null])));
+  for (const row of rows) {
+    const point = byDay.get(row.day);
+    if (point && row.metric in point) point[row.metric] = row.value;
+  }
+  // zod's type for a record with one string key among numbers cannot be written out: this is its shape.
+  return [...byDay].map(([day, values]) => ({ day, ...values })) as unknown as z.infer<typeof seriesPoint>[];
+}
+
+/** The platform's notes of unavailable metrics, grouped by what they say. */
+export async function unavailableNotes(
+  db: Database,
+  organizationId: string,
+  where: { platforms?: PlatformId[]; connectionId?: string; targetId?: string },
+) {
+  return db
+    .select({
+      platform: connections.platform,
+      metric: analyticsUnavailable.metric,
+      reason: analyticsUnavailable.reason,
+      message: analyticsUnavailable.message,
+      reconnectFor: analyticsUnavailable.reconnectFor,
+      accounts: sql<number>`count(distinct ${analyticsUnavailable.connectionId})`.mapWith(Number),
+      posts: sql<number>`count(${analyticsUnavailable.targetId})`.mapWith(Number),
+    })
+    .from(analyticsUnavailable)
+    .innerJoin(connections, eq(connections.id, analyticsUnavailable.connectionId))
+    .where(
+      and(
+        eq(analyticsUnavailable.organizationId, organizationId),
+        where.platforms ? inArray(connections.platform, where.platforms) : undefined,
+        where.connectionId ? eq(analyticsUnavailable.connectionId, where.connectionId) : undefined,
+        where.targetId ? eq(analyticsUnavailable.targetId, where.targetId) : undefined,
+      ),
+    )
+    .groupBy(
+      connections.platform,
+      analyticsUnavailable.metric,
+      analyticsUnavailable.reason,
+      analyticsUnavailable.message,
+      analyticsUnavailable.reconnectFor,
+    )
+    .orderBy(analyticsUnavailable.metric);
+}
+
+/** What the platform lacks by nature, then what it did not answer: each requested metric at most once per reason. */
+export function unavailableFor(
+  platform: PlatformId,
+  metrics: readonly MetricName[],
+  notes: Awaited<ReturnType<typeof unavailableNotes>>,
+  accounts: number,
+  level?: "post" | "account",
+): UnavailableView[] {
+  const lacking = notProvided(platform, metrics, level).map((entry) => ({
+    ...entry,
+    reconnectFor: null,
+    accounts,
+    posts: 0,
+  }));
+  const lackingNames = new Set(lacking.map((entry) => entry.metric));
+  const noted = notes
+    .filter((note) => note.platform === platform && metrics.includes(note.metric) && !lackingNames.has(note.metric))
+    .map((note) => ({
+      metric: note.metric,
+      reason: note.reason,
+      message: note.message,
+      reconnectFor: note.reconnectFor,
+      accounts: note.accounts,
+      posts: note.posts,
+    }));
+  return [...lacking, ...noted];
+}
+
+function rates(row: SumRow | undefined): { byViews: EngagementRate; byReach: EngagementRate } {
+  return {
+    byViews: rateFromSums({
+      interactions: row?.rateInteractions ?? null,
+      basis: row?.rateViews ?? null,
+      posts: row?.ratePosts ?? 0,
+      postsWithoutBasis: (row?.posts ?? 0) - (row?.ratePosts ?? 0),
+      basisName: "views",
+    }),
+    byReach: rateFromSums({
+      interactions: row?.reachInteractions ?? null,
+      basis: row?.reachBasis ?? null,
+      posts: row?.reachPosts ?? 0,
+      postsWithoutBasis: (row?.posts ?? 0) - (row?.reachPosts ?? 0),
+      basisName: "reach",
+    }),
+  };
+}
+
+/** Adds nullable figures: null only when every one is. */
+export const addNullable = (values: readonly (number | null | undefined)[]) =>
+  values.reduce<number | null>((sum, value) => (value == null ? sum : (sum ?? 0) + value), null);
+
+/**
+ * The report behind GET /api/analytics: per platform, totals over the posts published in the
+ * range (each the sum of the posts' latest stored values), the engagement rate as a ratio of
+ * those sums, the best posts, a daily series of account metrics, and why metrics are missing;
+ * then the same totals across platforms, each the sum of the platforms'.
+ */
+export async function analyticsReport(
+  db: Database,
+  organizationId: string,
+  filters: ReportFilters,
+  publicMediaUrl: (record: { publicToken: string; fileName: string }) => string,
+): Promise<z.infer<typeof reportView>> {
+  const accounts = await db
+    .select({ platform: connections.platform, count: sql<number>`count(*)`.mapWith(Number) })
+    .from(connections)
+    .where(
+      and(
+        eq(connections.organizationId, organizationId),
+        filters.platforms ? inArray(connections.platform, filters.platforms) : undefined,
+      ),
+    )
+    .groupBy(connections.platform);
+  const [sums, series, notes] = await Promise.all([
+    postSums(db, organizationId, filters),
+    accountSeries(db, organizationId, filters),
+    unavailableNotes(db, organizationId, { platforms: filters.platforms }),
+  ]);
+  const reported = filters.platforms ?? accounts.map((row) => row.platform);
+  const postMetrics = filters.metrics.filter(isPostMetric);
+  const reports: Partial<Record<PlatformId, PlatformReport>> = {};
+  for (const platform of reported) {
+    const row = sums.find((candidate) => candidate.platform === platform);
+    const accountCount = accounts.find((candidate) => candidate.platform === platform)?.count ?? 0;
+    const { byViews, byReach } = rates(row);
+    const hasReach = provided(platform).post.includes("reach");
+    reports[platform] = {
+      platform,
+      name: platformName(platform),
+      accounts: accountCount,
+      posts: row?.posts ?? 0,
+      totalReach: row?.reach ?? null,
+      totalImpressions: row?.views ?? null,
+      totalEngagement: row?.interactions ?? null,
+      totals: Object.fromEntries(postMetrics.map((metric) => [metric, row?.[metric] ?? null])),
+      engagementRate: byViews,
+      engagementRateByReach: hasReach ? byReach : null,
+      topPosts: row ? await topPosts(db, organizationId, filters, platform, publicMediaUrl) : [],
+      series: seriesOf(
+        series.filter((point) => point.platform === platform),
+        filters,
+        provided(platform).account.length > 0 ? provided(platform).account : accountOnlyMetrics,
+      ),
+      unavailable: unavailableFor(platform, filters.metrics, notes, accountCount),
+    };
+  }
+  const included = reported.map((platform) => sums.find((row) => row.platform === platform));
+  const all = Object.values(reports);
+  const across = {
+    interactions: addNullable(included.map((row) => row?.rateInteractions)),
+    basis: addNullable(included.map((row) => row?.rateViews)),
+    posts: included.reduce((sum, row) => sum + (row?.ratePosts ?? 0), 0),
+  };
+  const postCount = all.reduce((sum, report) => sum + report.posts, 0);
+  return {
+    range: { start: filters.start, end: filters.end },
+    metrics: filters.metrics,
+    platforms: reports,
+    total: {
+      totalReach: addNullable(all.map((report) => report.totalReach)),
+      totalImpressions: addNullable(all.map((report) => report.totalImpressions)),
+      totalEngagement: addNullable(all.map((report) => report.totalEngagement)),
+      totals: Object.fromEntries(
+        postMetrics.map((metric) => [metric, addNullable(all.map((report) => report.totals[metric]))]),
+      ),
+      engagementRate: rateFromSums({
+        interactions: across.interactions,
+        basis: across.basis,
+        posts: across.posts,
+        postsWithoutBasis: postCount - across.posts,
+        basisName: "views",
+      }),
+      posts: postCount,
+    },
+  };
+}
+
+/** Connections that count as active on the Overview: every one not disconnected. */
+export async function activeConnectionCount(db: Database, organizationId: string): Promise<number> {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)`.mapWith(Number) })
+    .from(connections)
+    .where(and(eq(connections.organizationId, organizationId), ne(connections.status, "disconnected")));
+  return row?.count ?? 0;
+}

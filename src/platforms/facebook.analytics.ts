@@ -1,0 +1,173 @@
+import { z } from "zod";
+import type { MetricName, MetricReading, MetricUnavailable, PlatformAnalytics } from "./analytics.js";
+import type { Api } from "./http.js";
+import { countOf, dayCovered, dayStartSeconds, nextDay, notReady, readInsights, unavailableOf } from "./meta-graph.js";
+import { PlatformError } from "./failure.js";
+
+/**
+ * Page insights that still exist after the 2025 retirements (page_impressions* became
+ * page_media_view, page_fans page_follows), by their normalized names. Daily values; `end_time`
+ * closes the day each covers.
+ * https://developers.facebook.com/docs/platforminsights/page
+ * https://developers.facebook.com/docs/pages-api/changelog/
+ */
+const pageMetrics: Record<string, MetricName> = {
+  page_media_view: "views",
+  page_total_media_view_unique: "reach",
+  page_post_engagements: "engagements",
+  page_follows: "followers",
+  page_daily_follows_unique: "follower_growth",
+};
+/** Post insights (lifetime): views and viewers replaced post_impressions(_unique) in 2025. */
+const postMetrics: Record<string, MetricName> = {
+  post_media_view: "views",
+  post_total_media_view_unique: "reach",
+};
+/** Clicks are asked alone: reports say post_clicks is being retired, and its loss must not blank views and reach. */
+const clickMetrics: Record<string, MetricName> = { post_clicks: "clicks" };
+/** The permission insights need; reconnecting asks for it again. https://developers.facebook.com/docs/graph-api/reference/insights */
+const INSIGHTS_SCOPE = "read_insights";
+/**
+ * Reactions, comments and shares as the post's own counters, not insights: every reaction type
+ * in the total, and no insights metric to retire.
+ * https://developers.facebook.com/docs/graph-api/reference/post/reactions/
+ * https://developers.facebook.com/docs/graph-api/reference/object/comments/
+ * https://developers.facebook.com/docs/graph-api/reference/post/ (shares)
+ */
+const postCounters = z.object({
+  reactions: z.object({ summary: z.object({ total_count: z.number() }) }).optional(),
+  comments: z.object({ summary: z.object({ total_count: z.number() }) }).optional(),
+  shares: z.object({ count: z.number() }).optional(),
+});
+const COUNTER_FIELDS = "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares";
+const DAY_MS = 86_400_000;
+
+const readingsOf = (items: { name: string; values?: { value: unknown }[] }[], names: Record<string, MetricName>) =>
+  items.flatMap((item) => {
+    const value = countOf(item.values?.[0]?.value);
+    const metric = names[item.name];
+    return metric && value !== undefined ? [{ metric, value, source: item.name }] : [];
+  });
+
+/** The counters a post answers. */
+async function readCounters(api: Api, apiVersion: string | undefined, postId: string) {
+  try {
+    const { data } = await api.call(postCounters, {
+      host: "graph",
+      path: `/${apiVersion}/${postId}`,
+      query: { fields: COUNTER_FIELDS },
+    });
+    const readings: MetricReading[] = [];
+    if (data.reactions)
+      readings.push({
+        metric: "reactions",
+        value: data.reactions.summary.total_count,
+        source: "reactions.summary.total_count",
+      });
+    if (data.comments)
+      readings.push({
+        metric: "comments",
+        value: data.comments.summary.total_count,
+        source: "comments.summary.total_count",
+      });
+    // Graph leaves `shares` out of a post nobody shared (verify): 0 where the post answered its
+    // other counters, nothing where it answered none (a video, which has no such counters).
+    if (data.shares || data.reactions)
+      readings.push({ metric: "shares", value: data.shares?.count ?? 0, source: "shares.count" });
+    return { readings, unavailable: [] };
+  } catch (error) {
+    if (!(error instanceof PlatformError) || error.failure.kind !== "rejected") throw error;
+    const message = error.failure.userMessage;
+    const unavailable: MetricUnavailable[] = (["reactions", "comments", "shares"] as const).map((metric) => ({
+      metric,
+      reason: "refused",
+      message,
+    }));
+    return { readings: [], unavailable };
+  }
+}
+
+/**
+ * Page and post insights, and the posts' public counters.
+ * Budget: Pages' reads with a Page token fall under Business Use Case limits, 4,800 calls × the
+ * Page's engaged users per 24 hours; declared at its floor (one engaged user) since the count is
+ * not known before reading, so a small Page is never overrun.
+ * https://developers.facebook.com/docs/graph-api/overview/rate-limiting/#pages
+ */
+export const facebookAnalytics: PlatformAnalytics = {
+  provides: {
+    post: ["views", "reach", "reactions", "comments", "shares", "clicks"],
+    account: ["views", "reach", "engagements", "followers", "follower_growth"],
+  },
+  postsPerRead: 1,
+  cost: { posts: 3, account: 1 },
+  budgets: [
+    {
+      scope: "account",
+      calls: 4_800,
+      perMs: DAY_MS,
+      source:
+        "https://developers.facebook.com/docs/graph-api/overview/rate-limiting/#pages (4,800 × engaged users per 24 h, at one engaged user)",
+    },
+  ],
+  // Two years of Page insights are kept; one call spans at most 90 days.
+  // https://developers.facebook.com/docs/graph-api/reference/insights
+  historyDays: 730,
+  accountRangeDays: 90,
+
+  async readPosts(api, _account, posts, { apiVersion }) {
+    const answers = [];
+    for (const post of posts) {
+      const path = `/${apiVersion}/${post.remoteId}/insights`;
+      const insights = await readInsights(api, { path, metrics: Object.keys(postMetrics) });
+      const counters = await readCounters(api, apiVersion, post.remoteId);
+      const clicks = await readInsights(api, { path, metrics: Object.keys(clickMetrics) });
+      answers.push({
+        remoteId: post.remoteId,
+        readings: [
+          ...readingsOf(insights.items, postMetrics),
+          ...counters.readings,
+          ...readingsOf(clicks.items, clickMetrics),
+        ],
+        unavailable: [
+          ...unavailableOf(insights.refused, postMetrics, INSIGHTS_SCOPE),
+          ...notReady(Object.keys(postMetrics), insights.items, insights.refused, postMetrics),
+          ...counters.unavailable,
+          ...unavailableOf(clicks.refused, clickMetrics, INSIGHTS_SCOPE),
+          ...notReady(Object.keys(clickMetrics), clicks.items, clicks.refused, clickMetrics),
+        ],
+      });
+    }
+    return answers;
+  },
+
+  async readAccount(api, account, range, { apiVersion }) {
+    const asked = Object.keys(pageMetrics);
+    const { items, refused } = await readInsights(api, {
+      path: `/${apiVersion}/${account.externalId}/insights`,
+      metrics: asked,
+      // until is exclusive: the day after the last one wanted.
+      query: { period: "day", since: dayStartSeconds(range.since), until: dayStartSeconds(nextDay(range.until)) },
+    });
+    const byDay = new Map<string, MetricReading[]>();
+    for (const item of items) {
+      const metric = pageMetrics[item.name];
+      if (!metric) continue;
+      for (const point of item.values ?? []) {
+        const value = countOf(point.value);
+        if (value === undefined || !point.end_time) continue;
+        const day = dayCovered(point.end_time);
+        if (day < range.since || day > range.until) continue;
+        byDay.set(day, [...(byDay.get(day) ?? []), { metric, value, source: item.name }]);
+      }
+    }
+    return {
+      days: [...byDay].map(([day, readings]) => ({ day, readings })),
+      current: [],
+      unavailable: [
+        ...unavailableOf(refused, pageMetrics, INSIGHTS_SCOPE),
+        ...notReady(asked, items, refused, pageMetrics),
+      ],
+    };
+  },
+};

@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import { accountRanges } from "../../src/analytics/collect.js";
+import { nextPostRead, nextSlot, spreadOf } from "../../src/analytics/cadence.js";
+import { platforms } from "../../src/platforms/index.js";
+import { connectThroughConsent, startAppWithSandbox, type TestApp } from "../connections/support.js";
+import { connectionIds, settled } from "../posts/support.js";
+import type { HttpClient } from "../support/client.js";
+import { createOrganization, signUp } from "../support/factories.js";
+import { waitFor } from "../support/process.js";
+import type { RunningSandbox } from "../sandbox/support.js";
+import { journal, postMetrics } from "./support.js";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+describe("when metrics are read", () => {
+  test("a post every 15 minutes to 48 hours, hourly to 7 days, daily to 90 days, then never", () => {
+    const publishedAt = Date.UTC(2026, 10, 1, 9, 0);
+    const id = randomUUID();
+    const gap = (age: number) => nextPostRead(publishedAt + age, publishedAt, id)! - (publishedAt + age);
+    for (const age of [0, 5 * HOUR, 47 * HOUR]) assert.ok(gap(age) > 0 && gap(age) <= 15 * MINUTE, `age ${age}`);
+    for (const age of [49 * HOUR, 6 * DAY]) assert.ok(gap(age) > 15 * MINUTE && gap(age) <= HOUR, `age ${age}`);
+    for (const age of [8 * DAY, 80 * DAY]) assert.ok(gap(age) > HOUR && gap(age) <= DAY, `age ${age}`);
+    assert.equal(nextPostRead(publishedAt + 90 * DAY, publishedAt, id), null);
+    assert.equal(nextPostRead(publishedAt + 89.99 * DAY, publishedAt, id), null, "no read past the horizon");
+  });
+
+  test("a platform that stops answering earlier gets its last read an hour before its window closes", () => {
+    const publishedAt = Date.UTC(2026, 10, 1, 9, 0);
+    const windowMs = 30 * DAY;
+    const last = nextPostRead(publishedAt + 29.9 * DAY, publishedAt, "post", windowMs);
+    assert.equal(last, publishedAt + windowMs - HOUR);
+    assert.equal(nextPostRead(last!, publishedAt, "post", windowMs), null);
+  });
+
+  test("reads are spread over the window by id, never all at minute 0", () => {
+    const at = Date.UTC(2026, 10, 1, 0, 0);
+    const minutes = new Set(
+      Array.from({ length: 200 }, () => new Date(nextSlot(at, HOUR, randomUUID())).getUTCMinutes()),
+    );
+    assert.ok(minutes.size > 40, `${minutes.size} distinct minutes of the hour`);
+    const offsets = Array.from({ length: 1000 }, () => spreadOf(randomUUID()));
+    assert.ok(Math.max(...offsets) - Math.min(...offsets) > 0.9);
+    const id = randomUUID();
+    assert.equal(nextSlot(at, HOUR, id), nextSlot(at + 1, HOUR, id), "the same slot for the same id");
+  });
+
+  test("the history on connect in slices the platform takes, newest first; then the last 3 days", () => {
+    const analytics = platforms.facebook.analytics!;
+    const backfill = accountRanges(analytics, "2026-11-26", false);
+    assert.equal(backfill.length, Math.ceil(analytics.historyDays / analytics.accountRangeDays!));
+    assert.deepEqual(backfill[0], { since: "2026-08-29", until: "2026-11-26" });
+    for (const range of backfill)
+      assert.ok((Date.parse(range.until) - Date.parse(range.since)) / DAY + 1 <= analytics.accountRangeDays!);
+    assert.deepEqual(accountRanges(analytics, "2026-11-26", true), [{ since: "2026-11-24", until: "2026-11-26" }]);
+  });
+});
+
+describe("collection cadence, counted at the platform", () => {
+  let app: TestApp;
+  let sandbox: RunningSandbox;
+  let client: HttpClient;
+  let passTime: (milliseconds: number) => Promise<void>;
+  let clockNow: () => number;
+
+  before(async () => {
+    let clock;
+    ({ app, sandbox, passTime, clock } = await startAppWithSandbox({ env: { SESSION_TTL_HOURS: "8760" } }));
+    clockNow = () => clock.now();
+    client = app.client();
+    await signUp(client);
+    await createOrganization(client, "Cadence Co");
+    const landed = await connectThroughConsent(client, "facebook", { identity: "ava" });
+    await client.post(`/api/social-media/grants/${landed.searchParams.get("choose")}`, {
+      externalIds: ["200000000000001"],
+    });
+  });
+  after(async () => {
+    await app.stop();
+    await sandbox.close();
+  });
+
+  test("a post is read by its age: every 15 minutes, then hourly, then daily", async () => {
+    const ids = await connectionIds(client);
+    const created = await client.post("/api/posts", {
+      content: "Read on a schedule",
+      connectionIds: [ids.byKey("facebook")],
+    });
+    const post = await settled(client, created.body.post.id);
+    const remoteId = post.targets[0].postId as string;
+    const reads = async () =>
+      (await journal(sandbox, "meta", `/${remoteId}/insights`)).filter((entry) => entry.path.endsWith("/insights"))
+        .length / 2;
+    /** Moves the clock, then waits until nothing is due for the post any more. */
+    const step = async (milliseconds: number) => {
+      await passTime(milliseconds);
+      await waitFor(
+        async () => {
+          const [target] = await postMetrics(client, post.id);
+          return !target!.nextCollectionAt || Date.parse(target!.nextCollectionAt) > clockNow() ? true : undefined;
+        },
+        30_000,
+        "the post's due read",
+      );
+    };
+    const counted = async (steps: number, every: number) => {
+      const before = await reads();
+      for (let index = 0; index < steps; index += 1) await step(every);
+      return (await reads()) - before;
+    };
+    // Young: four 15-minute steps, four reads.
+    await step(16 * MINUTE);
+    assert.equal(await counted(4, 15 * MINUTE), 4);
+    // Three days old: one read an hour, none more often.
+    await step(3 * DAY);
+    assert.equal(await counted(3, 20 * MINUTE), 1);
+    assert.equal(await counted(3, HOUR), 3);
+    // Ten days old: one a day.
+    await step(7 * DAY);
+    assert.equal(await counted(6, 4 * HOUR), 1);
+    assert.equal(await counted(2, DAY), 2);
+    // Past 90 days: none.
+    await step(90 * DAY);
+    assert.equal(await counted(2, DAY), 0);
+  });
+});
