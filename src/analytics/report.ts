@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, isNotNull, lt, lte, ne, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, lte, ne, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { z } from "zod";
 import type { Database } from "../db/client.js";
@@ -25,22 +25,15 @@ import {
 } from "./catalogue.js";
 import { postEngagementRate, rateFromSums, type EngagementRate } from "./engagement.js";
 import type { platformReport, ReportFilters, reportView, seriesPoint, unavailableView } from "./schemas.js";
+import { TOP_PER_DAY } from "./rollups.js";
 import { shiftDay } from "./schemas.js";
 
 type PlatformReport = z.infer<typeof platformReport>;
 type UnavailableView = z.infer<typeof unavailableView>;
 type MetricValues = Partial<Record<MetricName, number | null>>;
 
-/** Posts shown as a platform's best, by interactions. */
-export const TOP_POSTS = 5;
-
-const dayStart = (day: string) => new Date(`${day}T00:00:00Z`);
-/** A report's posts: published from the start day's first instant to before the day after the end. */
-const publishedWithin = (filters: { start: string; end: string }) =>
-  and(
-    gte(analyticsPostLatest.publishedAt, dayStart(filters.start)),
-    lt(analyticsPostLatest.publishedAt, dayStart(shiftDay(filters.end, 1))),
-  );
+/** Posts shown as a platform's best, by interactions: the days' rollups keep as many each. */
+const TOP_POSTS = TOP_PER_DAY;
 
 const nullableNumber = (value: unknown) => (value == null ? null : Number(value));
 const sumOf = (column: AnyPgColumn) => sql<number | null>`sum(${column})`.mapWith(nullableNumber);
@@ -66,6 +59,7 @@ async function postSums(db: Database, organizationId: string, filters: ReportFil
       reachInteractions: sumOf(days.reachInteractions),
       reachBasis: sumOf(days.reachBasis),
       reachPosts: sql<number>`sum(${days.reachPosts})`.mapWith(Number),
+      tops: sql<[string, number][][]>`jsonb_agg(${days.top})`,
     })
     .from(days)
     .where(
@@ -86,24 +80,21 @@ async function topPosts(
   db: Database,
   organizationId: string,
   filters: ReportFilters,
-  platform: PlatformId,
+  tops: readonly (readonly [string, number])[][],
   publicMediaUrl: (record: { publicToken: string; fileName: string }) => string,
 ) {
-  // The best few by the index on interactions (descending, nulls last as the index keeps them),
-  // then what those few said and where they are.
-  const best = await db
-    .select()
-    .from(analyticsPostLatest)
-    .where(
-      and(
-        eq(analyticsPostLatest.organizationId, organizationId),
-        eq(analyticsPostLatest.platform, platform),
-        publishedWithin(filters),
-        isNotNull(analyticsPostLatest.interactions),
-      ),
-    )
-    .orderBy(sql`${analyticsPostLatest.interactions} desc nulls last`)
-    .limit(TOP_POSTS);
+  // The range's best are among its days' best, which the rollups keep: the candidates' details
+  // are then read by id.
+  const candidates = tops
+    .flat()
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, TOP_POSTS)
+    .map(([targetId]) => targetId);
+  const best = candidates.length
+    ? (await db.select().from(analyticsPostLatest).where(inArray(analyticsPostLatest.targetId, candidates))).sort(
+        (a, b) => candidates.indexOf(a.targetId) - candidates.indexOf(b.targetId),
+      )
+    : [];
   const details = best.length
     ? await db
         .select({ targetId: postTargets.id, text: posts.content, mediaIds: posts.mediaIds, url: postTargets.remoteUrl })
@@ -330,7 +321,7 @@ export async function analyticsReport(
       totals: Object.fromEntries(postMetrics.map((metric) => [metric, row?.[metric] ?? null])),
       engagementRate: byViews,
       engagementRateByReach: hasReach ? byReach : null,
-      topPosts: row ? await topPosts(db, organizationId, filters, platform, publicMediaUrl) : [],
+      topPosts: row ? await topPosts(db, organizationId, filters, row.tops, publicMediaUrl) : [],
       series: seriesOf(
         series.filter((point) => point.platform === platform),
         filters,

@@ -94,12 +94,6 @@ export const analyticsPostLatest = pgTable(
   (table) => [
     index("analytics_post_latest_range_idx").on(table.organizationId, table.publishedAt),
     index("analytics_post_latest_post_idx").on(table.postId),
-    // The best posts: read in order of interactions, stopping at the first few in the range.
-    index("analytics_post_latest_top_idx").on(
-      table.organizationId,
-      table.platform,
-      sql`${table.interactions} desc nulls last`,
-    ),
   ],
 );
 
@@ -236,6 +230,8 @@ export const analyticsPostDays = pgTable(
     reachInteractions: doublePrecision("reach_interactions"),
     reachBasis: doublePrecision("reach_basis"),
     reachPosts: integer("reach_posts").notNull(),
+    /** The day's best posts, [target id, interactions] by interactions: a range's best are among its days'. */
+    top: jsonb("top").$type<[string, number][]>().notNull().default([]),
   },
   (table) => [primaryKey({ columns: [table.organizationId, table.platform, table.day] })],
 );
