@@ -150,11 +150,17 @@ export function latestValues(
 }
 
 /** Account metrics per platform and day, summed over its accounts. */
-/** Account metrics per platform and day, summed over its accounts (the platform day rollups). */
+/**
+ * Account metrics per platform and day, summed over its accounts (the platform day rollups), a
+ * platform's whole range in one row.
+ */
 async function accountSeries(db: Database, organizationId: string, filters: ReportFilters) {
   const days = analyticsPlatformDays;
   const rows = await db
-    .select({ platform: days.platform, day: days.day, values: days.values })
+    .select({
+      platform: days.platform,
+      byDay: sql<Record<string, Partial<Record<MetricName, number>>>>`jsonb_object_agg(${days.day}, ${days.values})`,
+    })
     .from(days)
     .where(
       and(
@@ -163,12 +169,15 @@ async function accountSeries(db: Database, organizationId: string, filters: Repo
         lte(days.day, filters.end),
         filters.platforms ? inArray(days.platform, filters.platforms) : undefined,
       ),
-    );
+    )
+    .groupBy(days.platform);
   return rows.flatMap((row) =>
-    filters.metrics.flatMap((metric) => {
-      const value = row.values[metric];
-      return value === undefined ? [] : [{ platform: row.platform, day: row.day, metric, value }];
-    }),
+    Object.entries(row.byDay).flatMap(([day, values]) =>
+      filters.metrics.flatMap((metric) => {
+        const value = values[metric];
+        return value === undefined ? [] : [{ platform: row.platform, day, metric, value }];
+      }),
+    ),
   );
 }
 
