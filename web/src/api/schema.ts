@@ -3725,6 +3725,552 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/analytics": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Reach, impressions, engagement and its rate, top posts and a daily series, per platform and in total
+     * @description Totals are sums of the latest stored values of the posts published in the range (start and end days, UTC, inclusive); the series sums the accounts' daily metrics. A metric without a value is null and listed in `unavailable` with why — never 0. Engagement rate = (reactions + comments + shares + saves) ÷ views over the posts that have both; by reach where the platform measures reach.
+     */
+    get: {
+      parameters: {
+        query?: {
+          platforms?: string;
+          start?: string;
+          end?: string;
+          metrics?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              range: {
+                start: string;
+                end: string;
+              };
+              metrics: (
+                | "views"
+                | "reach"
+                | "engagements"
+                | "reactions"
+                | "comments"
+                | "shares"
+                | "saves"
+                | "clicks"
+                | "profile_visits"
+                | "video_views"
+                | "watch_time_minutes"
+                | "followers"
+                | "follower_growth"
+              )[];
+              platforms: {
+                [key: string]: {
+                  /** @enum {string} */
+                  platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                  name: string;
+                  accounts: number;
+                  posts: number;
+                  totalReach: number | null;
+                  totalImpressions: number | null;
+                  totalEngagement: number | null;
+                  totals: {
+                    [key: string]: number | null;
+                  };
+                  engagementRate: {
+                    value: number | null;
+                    /** @enum {string} */
+                    basis: "views" | "reach";
+                    posts: number;
+                    postsWithoutViews: number;
+                  };
+                  engagementRateByReach: {
+                    value: number | null;
+                    /** @enum {string} */
+                    basis: "views" | "reach";
+                    posts: number;
+                    postsWithoutViews: number;
+                  } | null;
+                  topPosts: {
+                    /** Format: uuid */
+                    postId: string;
+                    /** Format: uuid */
+                    targetId: string;
+                    /** Format: uuid */
+                    connectionId: string;
+                    /** @enum {string} */
+                    platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                    text: string;
+                    thumbnailUrl: string | null;
+                    url: string | null;
+                    /** Format: date-time */
+                    publishedAt: string;
+                    metrics: {
+                      [key: string]: number | null;
+                    };
+                    interactions: number | null;
+                    engagementRate: number | null;
+                  }[];
+                  series: ({
+                    day: string;
+                  } & {
+                    [key: string]: number | null;
+                  })[];
+                  unavailable: {
+                    /** @enum {string} */
+                    metric:
+                      | "views"
+                      | "reach"
+                      | "engagements"
+                      | "reactions"
+                      | "comments"
+                      | "shares"
+                      | "saves"
+                      | "clicks"
+                      | "profile_visits"
+                      | "video_views"
+                      | "watch_time_minutes"
+                      | "followers"
+                      | "follower_growth";
+                    /** @enum {string} */
+                    reason: "not_provided" | "retired" | "permission" | "not_ready" | "out_of_window" | "refused";
+                    message: string;
+                    reconnectFor: string | null;
+                    accounts: number;
+                    posts: number;
+                  }[];
+                };
+              };
+              total: {
+                totalReach: number | null;
+                totalImpressions: number | null;
+                totalEngagement: number | null;
+                totals: {
+                  [key: string]: number | null;
+                };
+                engagementRate: {
+                  value: number | null;
+                  /** @enum {string} */
+                  basis: "views" | "reach";
+                  posts: number;
+                  postsWithoutViews: number;
+                };
+                posts: number;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/analytics/overview": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The Overview's tiles: active connections and posts today (live), engagement rate and reach (as stored) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              activeConnections: {
+                value: number;
+                freshness: {
+                  /** @enum {string} */
+                  kind: "live" | "stored";
+                  /** Format: date-time */
+                  asOf: string | null;
+                  refreshMinutes: number | null;
+                };
+              };
+              postsToday: {
+                value: number;
+                freshness: {
+                  /** @enum {string} */
+                  kind: "live" | "stored";
+                  /** Format: date-time */
+                  asOf: string | null;
+                  refreshMinutes: number | null;
+                };
+              };
+              engagementRate: {
+                value: number | null;
+                /** @enum {string} */
+                basis: "views" | "reach";
+                posts: number;
+                postsWithoutViews: number;
+                freshness: {
+                  /** @enum {string} */
+                  kind: "live" | "stored";
+                  /** Format: date-time */
+                  asOf: string | null;
+                  refreshMinutes: number | null;
+                };
+              };
+              reach: {
+                value: number | null;
+                freshness: {
+                  /** @enum {string} */
+                  kind: "live" | "stored";
+                  /** Format: date-time */
+                  asOf: string | null;
+                  refreshMinutes: number | null;
+                };
+              };
+              range: {
+                start: string;
+                end: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/analytics/export.csv": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The posts of a report as CSV: a row per account a post went to; a missing value is an empty cell, explained */
+    get: {
+      parameters: {
+        query?: {
+          platforms?: string;
+          start?: string;
+          end?: string;
+          metrics?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description text/csv */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "text/csv": string;
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/analytics/posts/{postId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One post's metrics on each account it went to: the latest values and every snapshot taken */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          postId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** Format: uuid */
+              postId: string;
+              targets: {
+                /** Format: uuid */
+                targetId: string;
+                /** Format: uuid */
+                connectionId: string;
+                /** @enum {string} */
+                platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                accountName: string;
+                remoteId: string | null;
+                url: string | null;
+                /** Format: date-time */
+                publishedAt: string | null;
+                metrics: {
+                  [key: string]: number | null;
+                };
+                sources: {
+                  [key: string]: string;
+                };
+                interactions: number | null;
+                engagementRate: {
+                  value: number | null;
+                  /** @enum {string} */
+                  basis: "views" | "reach";
+                  posts: number;
+                  postsWithoutViews: number;
+                };
+                /** Format: date-time */
+                fetchedAt: string | null;
+                /** Format: date-time */
+                nextCollectionAt: string | null;
+                unavailable: {
+                  /** @enum {string} */
+                  metric:
+                    | "views"
+                    | "reach"
+                    | "engagements"
+                    | "reactions"
+                    | "comments"
+                    | "shares"
+                    | "saves"
+                    | "clicks"
+                    | "profile_visits"
+                    | "video_views"
+                    | "watch_time_minutes"
+                    | "followers"
+                    | "follower_growth";
+                  /** @enum {string} */
+                  reason: "not_provided" | "retired" | "permission" | "not_ready" | "out_of_window" | "refused";
+                  message: string;
+                  reconnectFor: string | null;
+                  accounts: number;
+                  posts: number;
+                }[];
+                history: {
+                  /** @enum {string} */
+                  metric:
+                    | "views"
+                    | "reach"
+                    | "engagements"
+                    | "reactions"
+                    | "comments"
+                    | "shares"
+                    | "saves"
+                    | "clicks"
+                    | "profile_visits"
+                    | "video_views"
+                    | "watch_time_minutes"
+                    | "followers"
+                    | "follower_growth";
+                  source: string;
+                  value: number;
+                  /** Format: date-time */
+                  fetchedAt: string;
+                }[];
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/analytics/accounts/{connectionId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One account's daily metrics, followers and their growth, and what it does not provide */
+    get: {
+      parameters: {
+        query?: {
+          start?: string;
+          end?: string;
+        };
+        header?: never;
+        path: {
+          connectionId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** Format: uuid */
+              connectionId: string;
+              /** @enum {string} */
+              platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+              name: string;
+              range: {
+                start: string;
+                end: string;
+              };
+              series: ({
+                day: string;
+              } & {
+                [key: string]: number | null;
+              })[];
+              followers: {
+                current: number | null;
+                asOf: string | null;
+                growth: number | null;
+              };
+              /** Format: date-time */
+              lastCollectedAt: string | null;
+              /** Format: date-time */
+              nextCollectionAt: string | null;
+              lastError: string | null;
+              unavailable: {
+                /** @enum {string} */
+                metric:
+                  | "views"
+                  | "reach"
+                  | "engagements"
+                  | "reactions"
+                  | "comments"
+                  | "shares"
+                  | "saves"
+                  | "clicks"
+                  | "profile_visits"
+                  | "video_views"
+                  | "watch_time_minutes"
+                  | "followers"
+                  | "follower_growth";
+                /** @enum {string} */
+                reason: "not_provided" | "retired" | "permission" | "not_ready" | "out_of_window" | "refused";
+                message: string;
+                reconnectFor: string | null;
+                accounts: number;
+                posts: number;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/analytics/refresh": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Collect the organization's metrics now (or some accounts'), within the platforms' read budgets */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            connectionIds?: string[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              queued: {
+                /** Format: uuid */
+                connectionId: string;
+                /** @enum {string} */
+                platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                posts: number;
+                account: boolean;
+              }[];
+              skipped: {
+                /** Format: uuid */
+                connectionId: string;
+                /** @enum {string} */
+                platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                reason: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
