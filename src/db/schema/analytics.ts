@@ -98,8 +98,8 @@ export const analyticsPostLatest = pgTable(
 );
 
 /**
- * Account metrics per day, attributed to the day they cover (Meta's end_time − 1 day). Re-read
- * days replace what was kept: Meta's figures settle over 48 hours.
+ * Account metrics per day, attributed to the day they cover (not the day a platform stamps). Re-read
+ * days replace what was kept: some platforms' figures settle over 48 hours.
  */
 export const analyticsAccountDays = pgTable(
   "analytics_account_days",
