@@ -7,6 +7,7 @@
  * recent posts, per platform and hour, against each platform's declared budget.
  */
 import { randomUUID } from "node:crypto";
+import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import {
   analyticsAccountDays,
@@ -18,6 +19,7 @@ import {
 } from "../src/db/schema.js";
 import { ACCOUNT_EVERY_MS, nextPostRead, POST_READ_HORIZON_MS } from "../src/analytics/cadence.js";
 import { interactionsOf } from "../src/analytics/engagement.js";
+import { refreshPlatformDays, refreshPostDays } from "../src/analytics/rollups.js";
 import { parseConfig } from "../src/config.js";
 import { platforms } from "../src/platforms/index.js";
 import { platformIds, type PlatformId } from "../src/platforms/profiles.js";
@@ -161,6 +163,9 @@ async function seed(db: Database, organizationId: string, now: number) {
     }
   }
   await insertAll(db, analyticsAccountDays, dayRows, 5_000);
+  // What the collector keeps as it stores values: each day's sums.
+  await refreshPostDays(db, { organizationId });
+  await refreshPlatformDays(db, { organizationId });
   return { snapshots: snapshotRows.length, days: dayRows.length };
 }
 
@@ -181,16 +186,27 @@ async function run(label: string, backend: (typeof backends)[number]) {
     const today = new Date(now).toISOString().slice(0, 10);
     const yearAgo = new Date(now - 364 * DAY).toISOString().slice(0, 10);
     const path = `/api/analytics?start=${yearAgo}&end=${today}`;
+    // The keep-alive connection sat idle through the seeding, and the server may have closed it.
+    await client.get("/api/health").catch(() => undefined);
     const first = await client.get(path);
     if (first.status !== 200) throw new Error(`the report failed: ${JSON.stringify(first.body)}`);
     for (let index = 0; index < 20; index += 1) await client.get(path);
     const durations: number[] = [];
+    // The app runs in this process: its CPU time per request is the figure the machine's load does not inflate.
+    const cpuBefore = process.cpuUsage();
     for (let index = 0; index < REQUESTS; index += 1) {
       const started = performance.now();
       const answer = await client.get(path);
       durations.push(performance.now() - started);
       if (answer.status !== 200) throw new Error(`the report failed: ${answer.status}`);
     }
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuPerRequest = (cpu.user + cpu.system) / 1000 / REQUESTS;
+    // What every signed-in request pays before any route's work (the session, the organization, the role).
+    const floorBefore = process.cpuUsage();
+    for (let index = 0; index < REQUESTS; index += 1) await client.get("/api/organizations");
+    const floor = process.cpuUsage(floorBefore);
+    const floorPerRequest = (floor.user + floor.system) / 1000 / REQUESTS;
     durations.sort((a, b) => a - b);
     const p50 = percentile(durations, 0.5);
     const p99 = percentile(durations, 0.99);
@@ -199,6 +215,9 @@ async function run(label: string, backend: (typeof backends)[number]) {
     );
     console.log(
       `  GET /api/analytics (one year, ${REQUESTS} requests): p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms — limit ${LIMIT_MS} ms: ${p99 <= LIMIT_MS ? "within" : "OVER"}`,
+    );
+    console.log(
+      `  CPU per request (server and client, this process): ${cpuPerRequest.toFixed(1)} ms, of which a signed-in GET /api/organizations takes ${floorPerRequest.toFixed(1)} ms; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
     );
     console.log(`  the year's total reach: ${first.body.total.totalReach}, posts: ${first.body.total.posts}`);
   } finally {

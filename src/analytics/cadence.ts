@@ -19,7 +19,7 @@ export const postCadence = [
 /** How long after publishing a post is still read. */
 export const POST_READ_HORIZON_MS = postCadence.at(-1)!.untilAgeMs;
 export const ACCOUNT_EVERY_MS = DAY;
-/** Account days re-read on every daily collection: Meta's figures settle over 48 hours. */
+/** Account days re-read on every daily collection: some platforms' figures settle over 48 hours. */
 export const ACCOUNT_REREAD_DAYS = 3;
 
 /** A stable fraction in [0, 1) from an id. */

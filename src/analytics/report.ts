@@ -1,9 +1,10 @@
-import { and, asc, desc, eq, gte, inArray, isNotNull, lt, lte, ne, sql, type SQL } from "drizzle-orm";
+import { and, eq, gte, inArray, lte, ne, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { z } from "zod";
 import type { Database } from "../db/client.js";
 import {
-  analyticsAccountDays,
+  analyticsPlatformDays,
+  analyticsPostDays,
   analyticsPostLatest,
   analyticsUnavailable,
   connections,
@@ -24,73 +25,52 @@ import {
 } from "./catalogue.js";
 import { postEngagementRate, rateFromSums, type EngagementRate } from "./engagement.js";
 import type { platformReport, ReportFilters, reportView, seriesPoint, unavailableView } from "./schemas.js";
+import { TOP_PER_DAY } from "./rollups.js";
 import { shiftDay } from "./schemas.js";
 
 type PlatformReport = z.infer<typeof platformReport>;
 type UnavailableView = z.infer<typeof unavailableView>;
 type MetricValues = Partial<Record<MetricName, number | null>>;
 
-/** Posts shown as a platform's best, by interactions. */
-export const TOP_POSTS = 5;
+/** Posts shown as a platform's best, by interactions: the days' rollups keep as many each. */
+const TOP_POSTS = TOP_PER_DAY;
 
-const dayStart = (day: string) => new Date(`${day}T00:00:00Z`);
-/** A report's posts: published from the start day's first instant to before the day after the end. */
-const publishedWithin = (filters: { start: string; end: string }) =>
-  and(
-    gte(analyticsPostLatest.publishedAt, dayStart(filters.start)),
-    lt(analyticsPostLatest.publishedAt, dayStart(shiftDay(filters.end, 1))),
-  );
+const nullableNumber = (value: unknown) => (value == null ? null : Number(value));
+const sumOf = (column: AnyPgColumn) => sql<number | null>`sum(${column})`.mapWith(nullableNumber);
 
-const sumOf = (column: AnyPgColumn) =>
-  sql<number | null>`sum(${column})`.mapWith((value) => (value == null ? null : Number(value)));
-const countWhere = (condition: SQL) => sql<number>`count(*) filter (where ${condition})`.mapWith(Number);
-
-/** Σ of a column over the posts with both interactions and a positive basis, and how many. */
-function rateSums(basis: AnyPgColumn) {
-  const rated = sql`${basis} > 0 and ${analyticsPostLatest.interactions} is not null`;
-  return {
-    interactions: sql<number | null>`sum(${analyticsPostLatest.interactions}) filter (where ${rated})`.mapWith(
-      (value) => (value == null ? null : Number(value)),
-    ),
-    basis: sql<number | null>`sum(${basis}) filter (where ${rated})`.mapWith((value) =>
-      value == null ? null : Number(value),
-    ),
-    posts: countWhere(rated),
-  };
-}
-
-/** Sums of every post metric over a set of posts, per platform, in one scan of the latest values. */
+/**
+ * Sums of every post metric over the posts published in the range, per platform: from the
+ * day rollups (analytics_post_days), each itself the sum of that day's posts' latest values.
+ */
 async function postSums(db: Database, organizationId: string, filters: ReportFilters) {
+  const days = analyticsPostDays;
   const sums = Object.fromEntries(
-    postMetricNames.map((metric) => [
-      metric,
-      sumOf(analyticsPostLatest[latestColumn[metric as keyof typeof latestColumn]]),
-    ]),
+    postMetricNames.map((metric) => [metric, sumOf(days[latestColumn[metric as keyof typeof latestColumn]])]),
   ) as Record<keyof typeof latestColumn, ReturnType<typeof sumOf>>;
-  const byViews = rateSums(analyticsPostLatest.views);
-  const byReach = rateSums(analyticsPostLatest.reach);
   return db
     .select({
-      platform: analyticsPostLatest.platform,
-      posts: sql<number>`count(*)`.mapWith(Number),
-      interactions: sumOf(analyticsPostLatest.interactions),
+      platform: days.platform,
+      posts: sql<number>`sum(${days.posts})`.mapWith(Number),
+      interactions: sumOf(days.interactions),
       ...sums,
-      rateInteractions: byViews.interactions,
-      rateViews: byViews.basis,
-      ratePosts: byViews.posts,
-      reachInteractions: byReach.interactions,
-      reachBasis: byReach.basis,
-      reachPosts: byReach.posts,
+      rateInteractions: sumOf(days.rateInteractions),
+      rateViews: sumOf(days.rateViews),
+      ratePosts: sql<number>`sum(${days.ratePosts})`.mapWith(Number),
+      reachInteractions: sumOf(days.reachInteractions),
+      reachBasis: sumOf(days.reachBasis),
+      reachPosts: sql<number>`sum(${days.reachPosts})`.mapWith(Number),
+      tops: sql<[string, number][][]>`jsonb_agg(${days.top})`,
     })
-    .from(analyticsPostLatest)
+    .from(days)
     .where(
       and(
-        eq(analyticsPostLatest.organizationId, organizationId),
-        publishedWithin(filters),
-        filters.platforms ? inArray(analyticsPostLatest.platform, filters.platforms) : undefined,
+        eq(days.organizationId, organizationId),
+        gte(days.day, filters.start),
+        lte(days.day, filters.end),
+        filters.platforms ? inArray(days.platform, filters.platforms) : undefined,
       ),
     )
-    .groupBy(analyticsPostLatest.platform);
+    .groupBy(days.platform);
 }
 
 type SumRow = Awaited<ReturnType<typeof postSums>>[number];
@@ -100,33 +80,37 @@ async function topPosts(
   db: Database,
   organizationId: string,
   filters: ReportFilters,
-  platform: PlatformId,
+  tops: readonly (readonly [string, number])[][],
   publicMediaUrl: (record: { publicToken: string; fileName: string }) => string,
 ) {
-  const rows = await db
-    .select({
-      latest: analyticsPostLatest,
-      text: posts.content,
-      mediaIds: posts.mediaIds,
-      url: postTargets.remoteUrl,
-    })
-    .from(analyticsPostLatest)
-    .innerJoin(posts, eq(posts.id, analyticsPostLatest.postId))
-    .innerJoin(postTargets, eq(postTargets.id, analyticsPostLatest.targetId))
-    .where(
-      and(
-        eq(analyticsPostLatest.organizationId, organizationId),
-        eq(analyticsPostLatest.platform, platform),
-        publishedWithin(filters),
-        isNotNull(analyticsPostLatest.interactions),
-      ),
-    )
-    .orderBy(
-      desc(analyticsPostLatest.interactions),
-      sql`${analyticsPostLatest.views} desc nulls last`,
-      asc(analyticsPostLatest.targetId),
-    )
-    .limit(TOP_POSTS);
+  // The range's best are among its days' best, which the rollups keep: the candidates' details
+  // are then read by id.
+  const candidates = tops
+    .flat()
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, TOP_POSTS)
+    .map(([targetId]) => targetId);
+  const best = candidates.length
+    ? (await db.select().from(analyticsPostLatest).where(inArray(analyticsPostLatest.targetId, candidates))).sort(
+        (a, b) => candidates.indexOf(a.targetId) - candidates.indexOf(b.targetId),
+      )
+    : [];
+  const details = best.length
+    ? await db
+        .select({ targetId: postTargets.id, text: posts.content, mediaIds: posts.mediaIds, url: postTargets.remoteUrl })
+        .from(postTargets)
+        .innerJoin(posts, eq(posts.id, postTargets.postId))
+        .where(
+          inArray(
+            postTargets.id,
+            best.map((row) => row.targetId),
+          ),
+        )
+    : [];
+  const rows = best.flatMap((latest) => {
+    const detail = details.find((candidate) => candidate.targetId === latest.targetId);
+    return detail ? [{ latest, ...detail }] : [];
+  });
   const firstMedia = rows.map((row) => row.mediaIds[0]).filter((id) => id !== undefined);
   const thumbnails = firstMedia.length
     ? await db
@@ -166,26 +150,35 @@ export function latestValues(
 }
 
 /** Account metrics per platform and day, summed over its accounts. */
-async function accountSeries(db: Database, organizationId: string, filters: ReportFilters, connectionId?: string) {
-  return db
+/**
+ * Account metrics per platform and day, summed over its accounts (the platform day rollups), a
+ * platform's whole range in one row.
+ */
+async function accountSeries(db: Database, organizationId: string, filters: ReportFilters) {
+  const days = analyticsPlatformDays;
+  const rows = await db
     .select({
-      platform: analyticsAccountDays.platform,
-      day: analyticsAccountDays.day,
-      metric: analyticsAccountDays.metric,
-      value: sql<number>`sum(${analyticsAccountDays.value})`.mapWith(Number),
+      platform: days.platform,
+      byDay: sql<Record<string, Partial<Record<MetricName, number>>>>`jsonb_object_agg(${days.day}, ${days.values})`,
     })
-    .from(analyticsAccountDays)
+    .from(days)
     .where(
       and(
-        eq(analyticsAccountDays.organizationId, organizationId),
-        gte(analyticsAccountDays.day, filters.start),
-        lte(analyticsAccountDays.day, filters.end),
-        inArray(analyticsAccountDays.metric, filters.metrics),
-        filters.platforms ? inArray(analyticsAccountDays.platform, filters.platforms) : undefined,
-        connectionId ? eq(analyticsAccountDays.connectionId, connectionId) : undefined,
+        eq(days.organizationId, organizationId),
+        gte(days.day, filters.start),
+        lte(days.day, filters.end),
+        filters.platforms ? inArray(days.platform, filters.platforms) : undefined,
       ),
     )
-    .groupBy(analyticsAccountDays.platform, analyticsAccountDays.day, analyticsAccountDays.metric);
+    .groupBy(days.platform);
+  return rows.flatMap((row) =>
+    Object.entries(row.byDay).flatMap(([day, values]) =>
+      filters.metrics.flatMap((metric) => {
+        const value = values[metric];
+        return value === undefined ? [] : [{ platform: row.platform, day, metric, value }];
+      }),
+    ),
+  );
 }
 
 type SeriesRow = Awaited<ReturnType<typeof accountSeries>>[number];
@@ -337,7 +330,7 @@ export async function analyticsReport(
       totals: Object.fromEntries(postMetrics.map((metric) => [metric, row?.[metric] ?? null])),
       engagementRate: byViews,
       engagementRateByReach: hasReach ? byReach : null,
-      topPosts: row ? await topPosts(db, organizationId, filters, platform, publicMediaUrl) : [],
+      topPosts: row ? await topPosts(db, organizationId, filters, row.tops, publicMediaUrl) : [],
       series: seriesOf(
         series.filter((point) => point.platform === platform),
         filters,

@@ -21,6 +21,41 @@ CREATE TABLE "analytics_budget_spend" (
 	CONSTRAINT "analytics_budget_spend_platform_scope_key_window_ms_window_start_pk" PRIMARY KEY("platform","scope_key","window_ms","window_start")
 );
 --> statement-breakpoint
+CREATE TABLE "analytics_platform_days" (
+	"organization_id" uuid NOT NULL,
+	"platform" text NOT NULL,
+	"day" date NOT NULL,
+	"values" jsonb NOT NULL,
+	CONSTRAINT "analytics_platform_days_organization_id_platform_day_pk" PRIMARY KEY("organization_id","platform","day")
+);
+--> statement-breakpoint
+CREATE TABLE "analytics_post_days" (
+	"organization_id" uuid NOT NULL,
+	"platform" text NOT NULL,
+	"day" date NOT NULL,
+	"posts" integer NOT NULL,
+	"views" double precision,
+	"reach" double precision,
+	"engagements" double precision,
+	"reactions" double precision,
+	"comments" double precision,
+	"shares" double precision,
+	"saves" double precision,
+	"clicks" double precision,
+	"profile_visits" double precision,
+	"video_views" double precision,
+	"watch_time_minutes" double precision,
+	"interactions" double precision,
+	"rate_interactions" double precision,
+	"rate_views" double precision,
+	"rate_posts" integer NOT NULL,
+	"reach_interactions" double precision,
+	"reach_basis" double precision,
+	"reach_posts" integer NOT NULL,
+	"top" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	CONSTRAINT "analytics_post_days_organization_id_platform_day_pk" PRIMARY KEY("organization_id","platform","day")
+);
+--> statement-breakpoint
 CREATE TABLE "analytics_post_latest" (
 	"target_id" uuid PRIMARY KEY NOT NULL,
 	"organization_id" uuid NOT NULL,
@@ -87,6 +122,8 @@ CREATE TABLE "analytics_unavailable" (
 --> statement-breakpoint
 ALTER TABLE "analytics_account_days" ADD CONSTRAINT "analytics_account_days_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "analytics_account_days" ADD CONSTRAINT "analytics_account_days_connection_id_connections_id_fk" FOREIGN KEY ("connection_id") REFERENCES "public"."connections"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "analytics_platform_days" ADD CONSTRAINT "analytics_platform_days_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "analytics_post_days" ADD CONSTRAINT "analytics_post_days_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "analytics_post_latest" ADD CONSTRAINT "analytics_post_latest_target_id_post_targets_id_fk" FOREIGN KEY ("target_id") REFERENCES "public"."post_targets"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "analytics_post_latest" ADD CONSTRAINT "analytics_post_latest_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "analytics_post_latest" ADD CONSTRAINT "analytics_post_latest_connection_id_connections_id_fk" FOREIGN KEY ("connection_id") REFERENCES "public"."connections"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

@@ -98,8 +98,8 @@ export const analyticsPostLatest = pgTable(
 );
 
 /**
- * Account metrics per day, attributed to the day they cover (Meta's end_time − 1 day). Re-read
- * days replace what was kept: Meta's figures settle over 48 hours.
+ * Account metrics per day, attributed to the day they cover (not the day a platform stamps). Re-read
+ * days replace what was kept: some platforms' figures settle over 48 hours.
  */
 export const analyticsAccountDays = pgTable(
   "analytics_account_days",
@@ -197,4 +197,56 @@ export const analyticsBudgetSpend = pgTable(
     calls: integer("calls").notNull(),
   },
   (table) => [primaryKey({ columns: [table.platform, table.scopeKey, table.windowMs, table.windowStart] })],
+);
+
+/**
+ * Each day's published posts per organization and platform, summed from their latest values
+ * (recomputed from analytics_post_latest whenever one of that day's posts is read, never added
+ * to), so a year's report reads a row per day instead of a row per post. The rate's sums cover
+ * the posts that have both interactions and a positive basis.
+ */
+export const analyticsPostDays = pgTable(
+  "analytics_post_days",
+  {
+    organizationId: tenant(),
+    platform: text("platform").$type<PlatformId>().notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    posts: integer("posts").notNull(),
+    views: doublePrecision("views"),
+    reach: doublePrecision("reach"),
+    engagements: doublePrecision("engagements"),
+    reactions: doublePrecision("reactions"),
+    comments: doublePrecision("comments"),
+    shares: doublePrecision("shares"),
+    saves: doublePrecision("saves"),
+    clicks: doublePrecision("clicks"),
+    profileVisits: doublePrecision("profile_visits"),
+    videoViews: doublePrecision("video_views"),
+    watchTimeMinutes: doublePrecision("watch_time_minutes"),
+    interactions: doublePrecision("interactions"),
+    rateInteractions: doublePrecision("rate_interactions"),
+    rateViews: doublePrecision("rate_views"),
+    ratePosts: integer("rate_posts").notNull(),
+    reachInteractions: doublePrecision("reach_interactions"),
+    reachBasis: doublePrecision("reach_basis"),
+    reachPosts: integer("reach_posts").notNull(),
+    /** The day's best posts, [target id, interactions] by interactions: a range's best are among its days'. */
+    top: jsonb("top").$type<[string, number][]>().notNull().default([]),
+  },
+  (table) => [primaryKey({ columns: [table.organizationId, table.platform, table.day] })],
+);
+
+/**
+ * Account metrics per organization, platform and day, summed over its accounts, all of a day's
+ * metrics in one row: the report's series reads a row per day.
+ */
+export const analyticsPlatformDays = pgTable(
+  "analytics_platform_days",
+  {
+    organizationId: tenant(),
+    platform: text("platform").$type<PlatformId>().notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    values: jsonb("values").$type<Partial<Record<MetricName, number>>>().notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.organizationId, table.platform, table.day] })],
 );
