@@ -2,8 +2,7 @@ import { and, asc, eq, inArray, lte } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 
 import { analyticsSchedule, connections, postTargets } from "../db/schema.js";
-import { platformAccess, platformCall } from "../connections/access.js";
-import { recordFailure, refreshConnection } from "../connections/health.js";
+import { recordFailure, withFreshToken } from "../connections/health.js";
 import { openTokens, type Connection } from "../connections/store.js";
 import type { AccountMetrics, PlatformAnalytics, PostMetrics, PostToMeasure } from "../platforms/analytics.js";
 
@@ -46,15 +45,9 @@ export async function collectConnection(context: AppContext, connectionId: strin
   if (connection.status !== "healthy") return { kind: "skipped", reason: `the connection is ${connection.status}` };
   const analytics = analyticsOf(connection);
   if (!analytics) return { kind: "skipped", reason: "the platform offers no analytics" };
-  const tokens = await openTokens(context, connection);
-  if (!tokens) return { kind: "skipped", reason: "the connection holds no token" };
-  const access = platformAccess(context, connection.platform, connection.variant);
-  const call = platformCall(access, tokens.accessToken, {
-    organizationId: connection.organizationId,
-    connectionId: connection.id,
-  });
+  if (!(await openTokens(context, connection))) return { kind: "skipped", reason: "the connection holds no token" };
   const account = { externalId: connection.externalId, details: connection.details };
-  const charge = async (cost: number) => {
+  const charge = async (kind: "posts" | "account", cost: number) => {
     const now = context.clock.now();
     const charged = await chargeRead(db, {
       platform: connection.platform,
@@ -63,6 +56,7 @@ export async function collectConnection(context: AppContext, connectionId: strin
         ...budget,
         calls: Math.floor(budget.calls * context.config.analytics.budgetShare),
       })),
+      kind,
       cost,
       now,
     });
@@ -78,12 +72,17 @@ export async function collectConnection(context: AppContext, connectionId: strin
     // Posts first: young ones are read every 15 minutes, and a long history read on connect must
     // not spend the budget they need.
     postReads = await collectPosts(context, connection, analytics, async (batch) => {
-      await charge(analytics.cost.posts);
-      return analytics.readPosts!(call.api, account, batch, call.context);
+      await charge("posts", analytics.cost.posts);
+      // An access token that expired since the last refresh is renewed and the read made again, as publishing does.
+      return withFreshToken(context, connection, {}, (call) =>
+        analytics.readPosts!(call.api, account, batch, call.context),
+      );
     });
     accountReads = await collectAccount(context, connection, analytics, async (range) => {
-      await charge(analytics.cost.account);
-      return analytics.readAccount(call.api, account, range, call.context);
+      await charge("account", analytics.cost.account);
+      return withFreshToken(context, connection, {}, (call) =>
+        analytics.readAccount(call.api, account, range, call.context),
+      );
     });
     return { kind: "collected", accountReads, postReads };
   } catch (error) {
@@ -93,12 +92,9 @@ export async function collectConnection(context: AppContext, connectionId: strin
     }
     if (!(error instanceof PlatformError)) throw error;
     const failure = error.failure;
-    if (failure.kind === "token_expired" && connection.refreshTokenCiphertext) {
-      // Renewed for the next collection; until then what was due stays due.
-      await refreshConnection(context, connection.id, { force: true });
-    } else if (failure.kind === "token_expired" || failure.kind === "token_invalid") {
+    // withFreshToken has renewed an expired token already: one still refused is the grant's end.
+    if (failure.kind === "token_expired" || failure.kind === "token_invalid")
       await recordFailure(context, connection, error);
-    }
     const retryAt = failure.kind === "rate_limited" ? failure.retryAt : new Date(context.clock.now() + 15 * 60_000);
     await deferDue(context, connection.id, retryAt, error.message);
     return { kind: "collected", accountReads, postReads, deferredUntil: retryAt, error: error.message };
