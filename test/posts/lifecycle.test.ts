@@ -200,6 +200,7 @@ describe("a post's lifecycle: edit, reschedule, versions, drafts, approval", () 
     assert.equal(resolved.status, 200, JSON.stringify(resolved.body));
     const done = await settled(client, post.id);
     assert.equal(done.targets[0].state, "published", done.targets[0].error);
+    assert.equal(done.targets[0].sent.content, `${text}, edited`);
     assert.equal(await publishedCount(sandbox, "telegram", `${text}, edited`), 1);
   });
 
@@ -320,9 +321,16 @@ describe("a post's lifecycle: edit, reschedule, versions, drafts, approval", () 
       assert.equal(approved.status, 200, JSON.stringify(approved.body));
       assert.equal(approved.body.post.status, "scheduled");
       assert.equal(approved.body.post.reviewComment, null);
+      // A member's change to what an approved post says is approved again; its time is kept.
+      const changed = await edit(id, { content: `${text}, reworded` }, member);
+      assert.equal(changed.status, 200, JSON.stringify(changed.body));
+      assert.equal(changed.body.post.status, "awaiting_approval");
+      const reapproved = await client.post(`/api/posts/${id}/approve`, {});
+      assert.equal(reapproved.status, 200, JSON.stringify(reapproved.body));
+      assert.equal(reapproved.body.post.status, "scheduled");
       await passTime(3_600_000);
       assert.equal((await settled(client, id)).status, "published");
-      assert.equal(await publishedCount(sandbox, "telegram", text), 1);
+      assert.equal(await publishedCount(sandbox, "telegram", `${text}, reworded`), 1);
 
       // An admin's own post needs no approval.
       const own = await client.post("/api/posts", {

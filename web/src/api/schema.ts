@@ -2685,6 +2685,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               }[];
@@ -2904,6 +2909,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3024,6 +3034,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3253,6 +3268,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3374,6 +3394,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3504,6 +3529,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3624,6 +3654,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3755,6 +3790,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3885,6 +3925,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
