@@ -311,6 +311,11 @@ for (const backend of backends) {
           const submitted = await member.post(`/api/posts/${id}/submit`);
           assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
           assert.equal(submitted.body.post.status, "awaiting_approval");
+          const queue = (await client.get("/api/posts?status=awaiting_approval")).body.posts as { id: string }[];
+          assert.deepEqual(
+            queue.map((post) => post.id),
+            [id],
+          );
           assert.equal((await member.post(`/api/posts/${id}/approve`, {})).status, 403);
 
           const sentBack = await client.post(`/api/posts/${id}/send-back`, { comment: "Name the day, please." });
