@@ -1,8 +1,9 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { AppContext } from "../../context.js";
 import type { Database, Transaction } from "../../db/client.js";
-import { connections, media, posts, postTargets } from "../../db/schema.js";
+import { connections, media, posts, postTargets, type SentContent } from "../../db/schema.js";
 import { notFound } from "../../errors.js";
+import { contentOfPost, isEditable, resolvedFor } from "../content.js";
 import { publicMediaUrl, type MediaRecord } from "../media.js";
 
 type PostRow = typeof posts.$inferSelect;
@@ -16,6 +17,8 @@ export function mediaOf(context: AppContext, record: MediaRecord) {
     url: publicMediaUrl(context, record),
   };
 }
+
+const shownContent = ({ content, link, mediaIds }: SentContent) => ({ content, link, mediaIds });
 
 /** Posts as the API shows them: their media and each account's result, in two queries for any number of posts. */
 export async function postViews(context: AppContext, organizationId: string, postRows: PostRow[]) {
@@ -38,8 +41,11 @@ export async function postViews(context: AppContext, organizationId: string, pos
       .filter((record) => record !== undefined)
       .map((record) => mediaOf(context, record)),
     options: post.options,
+    versions: post.versions,
     scheduledAt: post.scheduledAt,
     status: post.status,
+    authorUserId: post.authorUserId,
+    reviewComment: post.reviewComment,
     createdAt: post.createdAt,
     targets: targets
       .filter((row) => row.target.postId === post.id)
@@ -56,6 +62,9 @@ export async function postViews(context: AppContext, organizationId: string, pos
         postId: target.remotePostId,
         url: target.remoteUrl,
         error: target.error,
+        resolved: shownContent(resolvedFor(contentOfPost(post), target)),
+        sent: target.sentContent ? shownContent(target.sentContent) : null,
+        editable: !post.cancelledAt && isEditable(target),
       })),
   }));
 }
