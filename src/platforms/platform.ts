@@ -12,6 +12,7 @@ export interface Account {
   externalId: string;
   kind: "page" | "instagram_business" | "member" | "organization" | "channel" | "user" | "channel_chat";
   name: string;
+  /** The handle without its "@", which the dashboard adds. */
   username?: string;
   avatarUrl?: string;
   /** Facebook Pages and the Instagram accounts behind them are posted to with the Page's own token. */

@@ -202,7 +202,10 @@ export const youtube: OAuthPlatform<PlatformOptions<"youtube">> = {
       externalId: channel.id,
       kind: "channel" as const,
       name: channel.snippet?.title ?? channel.id,
-      username: channel.snippet?.customUrl,
+      // A channel's handle comes back as its customUrl with the "@" in front ("@northwindtv"):
+      // https://developers.google.com/youtube/v3/docs/channels#snippet.customUrl and
+      // https://support.google.com/youtube/answer/11585688 (handles begin with "@").
+      username: channel.snippet?.customUrl?.replace(/^@/, ""),
       avatarUrl: channel.snippet?.thumbnails?.default?.url,
       details: { channelId: channel.id },
     }));
