@@ -5,6 +5,7 @@ import { AlertsPage } from "./pages/AlertsPage";
 import { ApiKeysPage } from "./pages/ApiKeysPage";
 import { AuditPage } from "./pages/AuditPage";
 import { AuthPage } from "./pages/AuthPage";
+import { CalendarPage } from "./pages/CalendarPage";
 import { CreateOrganizationPage } from "./pages/CreateOrganizationPage";
 import { InvitePage } from "./pages/InvitePage";
 import { OverviewPage } from "./pages/OverviewPage";
@@ -43,6 +44,7 @@ export function App() {
           <Route path="/platform-health" element={<PlatformHealthPage />} />
           <Route path="/compose" element={<ComposePage />} />
           <Route path="/posts" element={<PostsPage />} />
+          <Route path="/calendar" element={<CalendarPage />} />
           <Route path="/team" element={<TeamPage />} />
           <Route path="/audit" element={<AuditPage />} />
           <Route path="/webhooks" element={<WebhooksPage />} />

@@ -1,7 +1,8 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, roleLabels, type AuditEvent, type Role } from "../api";
-import { Button, Card, PageHeader, RelativeTime, SelectField } from "../components/ui";
+import { Button, Card, FormError, PageHeader, RelativeTime, SelectField } from "../components/ui";
+import { NoAccess, isForbidden } from "../components/NoAccess";
 import { useSession } from "../session";
 
 const categories = [
@@ -122,6 +123,13 @@ export function AuditPage() {
     getNextPageParam: (page) => page.nextCursor ?? undefined,
   });
   const rows = events.data?.pages.flatMap((page) => page.events) ?? [];
+  if (isForbidden(events.error))
+    return (
+      <>
+        <PageHeader title="Audit log" description="Who did what, when and from where." />
+        <NoAccess what="the audit log" />
+      </>
+    );
 
   return (
     <>
@@ -162,7 +170,9 @@ export function AuditPage() {
             </SelectField>
           ) : null}
         </div>
-        {rows.length === 0 && !events.isPending ? (
+        {events.isError ? (
+          <FormError error={events.error} />
+        ) : rows.length === 0 && !events.isPending ? (
           <p className="muted empty">Nothing recorded for these filters.</p>
         ) : (
           <table className="table audit-table">

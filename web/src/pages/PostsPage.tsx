@@ -2,10 +2,13 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
 import { api, type Post, type PostTarget } from "../api";
-import { Button, Card, PageHeader } from "../components/ui";
+import { Button, Card, FormError, PageHeader } from "../components/ui";
 import { formatInZone, viewerZone } from "../time";
+import { ConfirmDialog } from "../components/ConfirmDialog";
+import { NoAccess, isForbidden } from "../components/NoAccess";
 import { PlatformMark } from "../components/PlatformMark";
 import { UnconfirmedTarget } from "../components/UnconfirmedTarget";
+import { Calendar, postTime } from "./CalendarPage";
 
 const stateLabels: Record<PostTarget["state"], string> = {
   queued: "Queued",
@@ -25,7 +28,26 @@ const statusLabels: Record<Post["status"], string> = {
   cancelled: "Cancelled",
 };
 
-const when = (post: Post) => post.scheduledAt ?? post.createdAt;
+/** A post can be edited until publishing starts, and after a failure (edit, then retry). */
+const editable = (post: Post) =>
+  post.status === "scheduled" || post.targets.some((target) => target.state === "failed" || target.state === "unknown");
+
+const filters = [
+  { value: "all", label: "All", keeps: () => true },
+  { value: "scheduled", label: "Scheduled", keeps: (post: Post) => post.status === "scheduled" },
+  {
+    value: "attention",
+    label: "Needs attention",
+    keeps: (post: Post) => post.targets.some((target) => target.state === "failed" || target.state === "unknown"),
+  },
+  {
+    value: "published",
+    label: "Published",
+    keeps: (post: Post) => post.status === "published" || post.status === "partially_published",
+  },
+] as const;
+
+type Filter = (typeof filters)[number]["value"];
 
 function PostCard({ post }: { post: Post }) {
   const queryClient = useQueryClient();
@@ -37,21 +59,17 @@ function PostCard({ post }: { post: Post }) {
   });
   const cancel = useMutation({
     mutationFn: () => api("DELETE", "/api/posts/{id}", { path: { id: post.id } }),
+    onSuccess: () => setConfirmingCancel(false),
     onSettled: refresh,
   });
-  const reschedule = useMutation({
-    mutationFn: (at: string) =>
-      api("PATCH", "/api/posts/{id}", { path: { id: post.id }, body: { scheduledAt: new Date(at).toISOString() } }),
-    onSettled: refresh,
-  });
-  const editable = post.status === "scheduled";
+  const [confirmingCancel, setConfirmingCancel] = useState(false);
   return (
     <li className="post" data-testid="post">
       <div className="post-header">
         <span className={`status status-post-${post.status}`}>{statusLabels[post.status]}</span>
         <span className="muted small">
           {post.scheduledAt ? "Scheduled for " : "Posted "}
-          {formatInZone(when(post))} ({viewerZone})
+          {formatInZone(postTime(post))} ({viewerZone})
         </span>
       </div>
       <p className="post-text">{post.content || <span className="muted">(media only)</span>}</p>
@@ -79,6 +97,7 @@ function PostCard({ post }: { post: Post }) {
                 Retry
               </Button>
             ) : null}
+            {retry.isError && retry.variables === target.id ? <FormError error={retry.error} /> : null}
             {target.state === "unknown" ? (
               <UnconfirmedTarget post={post} target={target} onResolved={refresh} />
             ) : target.error && target.state === "published" ? (
@@ -90,124 +109,39 @@ function PostCard({ post }: { post: Post }) {
           </li>
         ))}
       </ul>
-      {editable ? (
-        <div className="row">
-          <label className="small muted" htmlFor={`reschedule-${post.id}`}>
-            Move to
-          </label>
-          <input
-            id={`reschedule-${post.id}`}
-            type="datetime-local"
-            onChange={(event) => event.target.value && reschedule.mutate(event.target.value)}
-          />
-          <Button variant="ghost" onClick={() => cancel.mutate()} busy={cancel.isPending}>
+      <div className="row post-actions">
+        {editable(post) ? (
+          <Link className="button button-secondary" to={`/compose?post=${post.id}`}>
+            Edit
+          </Link>
+        ) : null}
+        {post.status === "scheduled" ? (
+          <Button variant="ghost" onClick={() => setConfirmingCancel(true)}>
             Cancel post
           </Button>
-        </div>
-      ) : null}
+        ) : null}
+      </div>
+      <ConfirmDialog
+        open={confirmingCancel}
+        title="Cancel this post?"
+        confirmLabel="Cancel post"
+        busy={cancel.isPending}
+        onConfirm={() => cancel.mutate()}
+        onClose={() => setConfirmingCancel(false)}
+      >
+        <p className="post-text">{post.content.slice(0, 140) || "(media only)"}</p>
+        <p className="muted small">
+          It will not go out to {post.targets.map((target) => target.accountName).join(", ")}. This cannot be undone.
+        </p>
+        <FormError error={cancel.error} />
+      </ConfirmDialog>
     </li>
-  );
-}
-
-function startOfWeek(date: Date): Date {
-  const start = new Date(date);
-  start.setHours(0, 0, 0, 0);
-  start.setDate(start.getDate() - ((start.getDay() + 6) % 7));
-  return start;
-}
-
-function WeekCalendar({ posts }: { posts: Post[] }) {
-  const [weekStart, setWeekStart] = useState(() => startOfWeek(new Date()));
-  const days = Array.from({ length: 7 }, (_, index) => new Date(weekStart.getTime() + index * 86_400_000));
-  return (
-    <Card
-      title={`Week of ${weekStart.toLocaleDateString(undefined, { dateStyle: "medium" })}`}
-      actions={
-        <div className="row">
-          <Button variant="secondary" onClick={() => setWeekStart(new Date(weekStart.getTime() - 7 * 86_400_000))}>
-            ← Previous
-          </Button>
-          <Button variant="secondary" onClick={() => setWeekStart(startOfWeek(new Date()))}>
-            This week
-          </Button>
-          <Button variant="secondary" onClick={() => setWeekStart(new Date(weekStart.getTime() + 7 * 86_400_000))}>
-            Next →
-          </Button>
-        </div>
-      }
-    >
-      <div className="week">
-        {days.map((day) => {
-          const items = posts.filter((post) => new Date(when(post)).toDateString() === day.toDateString());
-          return (
-            <div className="week-day" key={day.toISOString()}>
-              <strong>{day.toLocaleDateString(undefined, { weekday: "short", day: "numeric" })}</strong>
-              {items.map((post) => (
-                <div className={`week-post status-post-${post.status}`} key={post.id} title={post.content}>
-                  <span className="small">
-                    {new Date(when(post)).toLocaleTimeString(undefined, { timeStyle: "short" })}
-                  </span>{" "}
-                  {post.content.slice(0, 40) || "(media)"}
-                </div>
-              ))}
-            </div>
-          );
-        })}
-      </div>
-    </Card>
-  );
-}
-
-function MonthCalendar({ posts }: { posts: Post[] }) {
-  const [month, setMonth] = useState(() => {
-    const now = new Date();
-    return new Date(now.getFullYear(), now.getMonth(), 1);
-  });
-  const first = startOfWeek(month);
-  const days = Array.from(
-    { length: 42 },
-    (_, index) => new Date(first.getFullYear(), first.getMonth(), first.getDate() + index),
-  );
-  const shift = (months: number) => setMonth(new Date(month.getFullYear(), month.getMonth() + months, 1));
-  return (
-    <Card
-      title={month.toLocaleDateString(undefined, { month: "long", year: "numeric" })}
-      actions={
-        <div className="row">
-          <Button variant="secondary" onClick={() => shift(-1)}>
-            ← Previous
-          </Button>
-          <Button variant="secondary" onClick={() => shift(1)}>
-            Next →
-          </Button>
-        </div>
-      }
-    >
-      <div className="month">
-        {days.map((day) => {
-          const items = posts.filter((post) => new Date(when(post)).toDateString() === day.toDateString());
-          return (
-            <div
-              className={day.getMonth() === month.getMonth() ? "month-day" : "month-day month-other"}
-              key={day.toISOString()}
-            >
-              <span className="small muted">{day.getDate()}</span>
-              {items.slice(0, 3).map((post) => (
-                <div className={`week-post status-post-${post.status}`} key={post.id} title={post.content}>
-                  {post.content.slice(0, 24) || "(media)"}
-                </div>
-              ))}
-              {items.length > 3 ? <span className="small muted">+{items.length - 3} more</span> : null}
-            </div>
-          );
-        })}
-      </div>
-    </Card>
   );
 }
 
 export function PostsPage() {
   const [view, setView] = useState<"list" | "week" | "month">("list");
+  const [filter, setFilter] = useState<Filter>("all");
   const posts = useQuery({
     queryKey: ["posts"],
     queryFn: () => api("GET", "/api/posts", { query: { limit: 200 } }),
@@ -217,6 +151,16 @@ export function PostsPage() {
         : false,
   });
   const list = posts.data?.posts ?? [];
+  const shown = list.filter(filters.find((option) => option.value === filter)!.keeps);
+  const viewButton = (value: typeof view, label: string) => (
+    <Button
+      variant={view === value ? "primary" : "secondary"}
+      onClick={() => setView(value)}
+      aria-pressed={view === value}
+    >
+      {label}
+    </Button>
+  );
   return (
     <>
       <PageHeader
@@ -224,37 +168,53 @@ export function PostsPage() {
         description="Every post and what each account did with it."
         actions={
           <div className="row">
-            <Button variant={view === "list" ? "primary" : "secondary"} onClick={() => setView("list")}>
-              List
-            </Button>
-            <Button variant={view === "week" ? "primary" : "secondary"} onClick={() => setView("week")}>
-              Week
-            </Button>
-            <Button variant={view === "month" ? "primary" : "secondary"} onClick={() => setView("month")}>
-              Month
-            </Button>
+            <div className="row" role="group" aria-label="View">
+              {viewButton("list", "List")}
+              {viewButton("week", "Week")}
+              {viewButton("month", "Month")}
+            </div>
             <Link className="button button-primary" to="/compose">
               New post
             </Link>
           </div>
         }
       />
-      {view === "week" ? <WeekCalendar posts={list} /> : null}
-      {view === "month" ? <MonthCalendar posts={list} /> : null}
-      {view === "list" ? (
-        list.length === 0 && !posts.isPending ? (
-          <Card>
-            <p className="muted">
-              No posts yet. <Link to="/compose">Write the first one</Link>.
-            </p>
-          </Card>
-        ) : (
-          <ul className="posts">
-            {list.map((post) => (
-              <PostCard key={post.id} post={post} />
+      {isForbidden(posts.error) ? <NoAccess what="the posts of this organization" /> : null}
+      {view !== "list" ? <Calendar posts={list} view={view} /> : null}
+      {view === "list" && !isForbidden(posts.error) ? (
+        <>
+          <div className="filter-tabs" role="group" aria-label="Show">
+            {filters.map((option) => (
+              <Button
+                key={option.value}
+                variant={filter === option.value ? "primary" : "ghost"}
+                aria-pressed={filter === option.value}
+                onClick={() => setFilter(option.value)}
+              >
+                {option.label}
+              </Button>
             ))}
-          </ul>
-        )
+          </div>
+          {shown.length === 0 && !posts.isPending ? (
+            <Card>
+              <p className="muted">
+                {list.length === 0 ? (
+                  <>
+                    No posts yet. <Link to="/compose">Write the first one</Link>.
+                  </>
+                ) : (
+                  "No posts here."
+                )}
+              </p>
+            </Card>
+          ) : (
+            <ul className="posts">
+              {shown.map((post) => (
+                <PostCard key={post.id} post={post} />
+              ))}
+            </ul>
+          )}
+        </>
       ) : null}
     </>
   );
