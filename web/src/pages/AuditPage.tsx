@@ -175,7 +175,7 @@ export function AuditPage() {
         ) : rows.length === 0 && !events.isPending ? (
           <p className="muted empty">Nothing recorded for these filters.</p>
         ) : (
-          <table className="table audit-table">
+          <table className="table audit-table stack-table">
             <thead>
               <tr>
                 <th>When</th>
@@ -188,15 +188,21 @@ export function AuditPage() {
             <tbody>
               {rows.map((event) => (
                 <tr key={event.id}>
-                  <td className="muted nowrap">
+                  <td className="muted nowrap" data-label="When">
                     <RelativeTime at={event.createdAt} />
                   </td>
                   <td>{describeEvent(event)}</td>
-                  {scope === "installation" ? <td className="muted">{event.organizationName ?? "—"}</td> : null}
-                  <td>
+                  {scope === "installation" ? (
+                    <td className="muted" data-label="Organization">
+                      {event.organizationName ?? "—"}
+                    </td>
+                  ) : null}
+                  <td data-label="Action">
                     <code className="action">{event.action}</code>
                   </td>
-                  <td className="muted">{event.ip ?? "—"}</td>
+                  <td className="muted" data-label="From">
+                    {event.ip ?? "—"}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -127,11 +127,17 @@ function CalendarEntry({ post, reschedule, compact }: { post: Post; reschedule: 
         event.dataTransfer.effectAllowed = "move";
       }}
     >
-      <Link to={`/compose?post=${post.id}`} className="week-post-link" draggable={false} title={post.content}>
+      <Link
+        to={`/compose?post=${post.id}`}
+        className="week-post-link"
+        draggable={false}
+        title={post.content}
+        aria-label={`${timeFormat.format(at)} ${summary}`}
+      >
         <time dateTime={at.toISOString()} className="week-post-time">
           {timeFormat.format(at)}
         </time>{" "}
-        {summary}
+        <span className="week-post-summary">{summary}</span>
       </Link>
       {zone && zone !== viewerZone && !compact ? (
         <span className="week-post-zone">

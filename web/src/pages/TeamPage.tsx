@@ -88,7 +88,7 @@ function PendingInvitations() {
   const list = invitations.data?.invitations ?? [];
   if (list.length === 0) return <p className="muted">No pending invitations.</p>;
   return (
-    <table className="table">
+    <table className="table stack-table">
       <thead>
         <tr>
           <th>Email</th>
@@ -101,12 +101,14 @@ function PendingInvitations() {
       <tbody>
         {list.map((invitation) => (
           <tr key={invitation.id}>
-            <td>{invitation.email}</td>
-            <td>
+            <td data-label="Email">{invitation.email}</td>
+            <td data-label="Role">
               <RoleBadge role={invitation.role} />
             </td>
-            <td className="muted">{invitation.invitedBy ?? "—"}</td>
-            <td className="muted">
+            <td className="muted" data-label="Invited by">
+              {invitation.invitedBy ?? "—"}
+            </td>
+            <td className="muted" data-label="Expires">
               <RelativeTime at={invitation.expiresAt} />
             </td>
             <td className="actions">
@@ -156,7 +158,7 @@ function MemberRow({ member, canManage, isSelf }: { member: Member; canManage: b
         </div>
         {error ? <span className="field-error">{error.message}</span> : null}
       </td>
-      <td>
+      <td data-label="Role">
         {canManage ? (
           <select
             aria-label={`Role of ${member.email}`}
@@ -174,7 +176,7 @@ function MemberRow({ member, canManage, isSelf }: { member: Member; canManage: b
           <RoleBadge role={member.role} />
         )}
       </td>
-      <td className="muted">
+      <td className="muted" data-label="Joined">
         <RelativeTime at={member.joinedAt} />
       </td>
       <td className="actions">
@@ -215,7 +217,7 @@ export function TeamPage() {
         </Card>
       ) : null}
       <Card title={`Members${members.data ? ` · ${members.data.members.length}` : ""}`}>
-        <table className="table">
+        <table className="table stack-table">
           <thead>
             <tr>
               <th>Person</th>
