@@ -203,8 +203,11 @@ interface PlatformBase<Options, Connects extends "oauth" | "bot"> extends Platfo
   publishing?: Publishing<Options>;
   /** How the platform is measured; absent until its collection is written. */
   analytics?: PlatformAnalytics;
-  /** The real base URLs by name; a configured base URL replaces all of them. */
-  realHosts: Record<string, string>;
+  /**
+   * The real base URLs by name; a configured base URL replaces all of them but `web`, the public
+   * site links to posts are made on, which its own setting replaces (see resolveHosts).
+   */
+  realHosts: Record<string, string> & { web: string };
   classify: Classifier;
 }
 

@@ -80,8 +80,8 @@ function privacyNotice(privacy: string): string {
     : `YouTube made the video ${privacy}.`;
 }
 
-const watchUrl = (post: YouTubePost, id: string) =>
-  post.options.short ? `https://www.youtube.com/shorts/${id}` : `https://www.youtube.com/watch?v=${id}`;
+const watchUrl = (api: Api, post: YouTubePost, id: string) =>
+  (post.options.short ? api.url("web", `/shorts/${id}`) : api.url("web", "/watch", { v: id })).toString();
 
 /**
  * Resumable upload: a session, then the bytes in chunks; after a broken connection the session
@@ -165,6 +165,7 @@ export const youtube: OAuthPlatform<PlatformOptions<"youtube">> = {
     token: "https://oauth2.googleapis.com",
     api: "https://www.googleapis.com",
     analytics: "https://youtubeanalytics.googleapis.com",
+    web: "https://www.youtube.com",
   },
   classify,
   analytics: youtubeAnalytics,
@@ -227,7 +228,7 @@ export const youtube: OAuthPlatform<PlatformOptions<"youtube">> = {
       const privacy = status?.privacyStatus ?? asked;
       return {
         remoteId: id,
-        url: watchUrl(post, id),
+        url: watchUrl(api, post, id),
         ...(privacy === asked ? {} : { notice: privacyNotice(privacy) }),
       };
     },
@@ -259,7 +260,7 @@ export const youtube: OAuthPlatform<PlatformOptions<"youtube">> = {
           )
           .map((item) => ({
             remoteId: item.contentDetails.videoId,
-            url: watchUrl(post, item.contentDetails.videoId),
+            url: watchUrl(api, post, item.contentDetails.videoId),
             createdAt: item.createdAt,
           })),
         complete: reachesBack(

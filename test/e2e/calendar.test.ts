@@ -71,7 +71,7 @@ async function noSidewaysScroll(page: Page, where: string) {
     page: document.documentElement.scrollWidth,
     window: window.innerWidth,
     // The elements that stick out, to say where the page overflows.
-    wide: [...document.querySelectorAll("body *")]
+    wide: Array.from(document.querySelectorAll("body *"))
       .filter((element) => element.getBoundingClientRect().right > window.innerWidth + 1)
       .slice(0, 6)
       .map((element) => `${element.tagName}.${element.className} ${Math.round(element.getBoundingClientRect().right)}`),
