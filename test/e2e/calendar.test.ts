@@ -181,6 +181,70 @@ describe("the calendar and the posts page", { skip }, () => {
     });
   }
 
+  for (const screen of screens) {
+    test(`${screen.name}: an admin sends a submitted post back with a comment the author sees, and approves another`, async () => {
+      const admin = app.client();
+      const { user: adminUser, connectionId } = await organizationWithChannel(admin, `Mara ${screen.name}`);
+      const memberClient = app.client();
+      const member = await addMember(admin, memberClient, "USER");
+      const adminPage = await signedInPage(browser, app.url, adminUser.email, { viewport: screen.viewport });
+      await adminPage.clock.setFixedTime(wednesday);
+      await adminPage.goto("/team");
+      await adminPage.getByRole("checkbox", { name: /need an ADMIN’s approval/ }).check();
+      await until(
+        async () => (await admin.get("/api/organization")).body.organization.requireApproval === true,
+        "approval is required",
+      );
+
+      const submitted = async (content: string) => {
+        const draft = await memberClient.post("/api/posts", {
+          content,
+          connectionIds: [connectionId],
+          scheduledAt: new Date(wednesday.getTime() + DAY).toISOString(),
+          draft: true,
+        });
+        assert.equal(draft.status, 201, JSON.stringify(draft.body));
+        const answer = await memberClient.post(`/api/posts/${draft.body.post.id}/submit`);
+        assert.equal(answer.status, 200, JSON.stringify(answer.body));
+        return draft.body.post.id as string;
+      };
+      const toRework = await submitted("Hot chocolate is back, every flavor");
+      const toApprove = await submitted("Open late on Friday");
+
+      await adminPage.goto("/posts");
+      const queue = adminPage.getByTestId("submission");
+      await queue.first().waitFor();
+      assert.equal(await queue.count(), 2);
+      const rework = queue.filter({ hasText: "Hot chocolate" });
+      await rework.getByRole("button", { name: "Send back…" }).click();
+      await rework.getByRole("button", { name: "Send back", exact: true }).click();
+      await rework.getByText("say what to change").waitFor();
+      await rework.getByLabel("What should the author change?").fill("Say which flavors, and add a photo.");
+      await adminPage.screenshot({ path: await screenshotPath(`approval-queue-${screen.name}`), fullPage: true });
+      await rework.getByRole("button", { name: "Send back", exact: true }).click();
+      await rework.waitFor({ state: "detached" });
+      await queue.filter({ hasText: "Open late" }).getByRole("button", { name: "Approve" }).click();
+      await queue.first().waitFor({ state: "detached" });
+      await noSidewaysScroll(adminPage, "the posts page with its approval queue");
+
+      const reworked = (await admin.get(`/api/posts/${toRework}`)).body.post;
+      assert.equal(reworked.status, "draft");
+      assert.equal(reworked.reviewComment, "Say which flavors, and add a photo.");
+      assert.equal((await admin.get(`/api/posts/${toApprove}`)).body.post.status, "scheduled");
+      await adminPage.context().close();
+
+      const memberPage = await signedInPage(browser, app.url, member.email, { viewport: screen.viewport });
+      await memberPage.clock.setFixedTime(wednesday);
+      await memberPage.goto("/posts");
+      await memberPage.getByRole("button", { name: "Drafts" }).click();
+      const note = memberPage.getByRole("note");
+      await note.getByText("Say which flavors, and add a photo.").waitFor();
+      assert.equal(await memberPage.getByTestId("submission").count(), 0, "a USER has no approval queue");
+      await memberPage.screenshot({ path: await screenshotPath(`sent-back-${screen.name}`), fullPage: true });
+      await memberPage.context().close();
+    });
+  }
+
   test("a member whose role does not reach a page is told so, not shown an empty page", async () => {
     const admin = app.client();
     await organizationWithChannel(admin, "Kai");

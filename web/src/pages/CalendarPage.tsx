@@ -4,15 +4,13 @@ import { Link, useNavigate } from "react-router";
 import { api, ApiError, type Post } from "../api";
 import { Button, Card, PageHeader } from "../components/ui";
 import { NoAccess, isForbidden } from "../components/NoAccess";
+import { useMayChange } from "../components/ownership";
 import { viewerZone } from "../time";
 
 const DAY_MS = 86_400_000;
 
 /** The instant a post stands at on the calendar: its scheduled time, else when it was written. */
 export const postTime = (post: Post) => post.scheduledAt ?? post.createdAt;
-
-/** Only a post nothing has happened to yet can move. */
-const movable = (post: Post) => post.status === "scheduled";
 
 /**
  * The zone the post was scheduled in, when the server keeps one (posts written before it
@@ -104,6 +102,9 @@ type Reschedule = ReturnType<typeof useReschedule>;
 
 function CalendarEntry({ post, reschedule, compact }: { post: Post; reschedule: Reschedule; compact: boolean }) {
   const [choosing, setChoosing] = useState(false);
+  const mayChange = useMayChange();
+  // Only a scheduled post the viewer may change moves; a draft's time is set in Compose.
+  const movable = post.status === "scheduled" && mayChange(post);
   const at = new Date(postTime(post));
   const zone = schedulingZone(post);
   const refusal = reschedule.refusals[post.id];
@@ -121,7 +122,7 @@ function CalendarEntry({ post, reschedule, compact }: { post: Post; reschedule: 
       className={`week-post status-post-${post.status}${moving ? " is-moving" : ""}${refusal ? " is-refused" : ""}`}
       data-testid="calendar-post"
       data-post-id={post.id}
-      draggable={movable(post)}
+      draggable={movable}
       onDragStart={(event) => {
         event.dataTransfer.setData("application/x-post-id", post.id);
         event.dataTransfer.effectAllowed = "move";
@@ -150,7 +151,7 @@ function CalendarEntry({ post, reschedule, compact }: { post: Post; reschedule: 
           {refusal}
         </span>
       ) : null}
-      {movable(post) ? (
+      {movable ? (
         choosing ? (
           <form className="move-form" onSubmit={submitMove}>
             <label className="field-label" htmlFor={`move-${post.id}`}>

@@ -8,6 +8,8 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { NoAccess, isForbidden } from "../components/NoAccess";
 import { PlatformMark } from "../components/PlatformMark";
 import { UnconfirmedTarget } from "../components/UnconfirmedTarget";
+import { ApprovalQueue } from "../components/ApprovalQueue";
+import { useAdministers, useMayChange } from "../components/ownership";
 import { Calendar, postTime } from "./CalendarPage";
 
 const stateLabels: Record<PostTarget["state"], string> = {
@@ -30,12 +32,28 @@ const statusLabels: Record<Post["status"], string> = {
   cancelled: "Cancelled",
 };
 
-/** A post can be edited until publishing starts, and after a failure (edit, then retry). */
-const editable = (post: Post) =>
-  post.status === "scheduled" || post.targets.some((target) => target.state === "failed" || target.state === "unknown");
+/** A post can be edited until publishing starts, and a failed or unconfirmed account's part after (edit, then retry). */
+const editable = (post: Post) => post.status !== "cancelled" && post.targets.some((target) => target.editable);
+
+/** A draft or a submitted post has a time it is planned for; only the schedule makes it a promise. */
+function timeLabel(post: Post): string {
+  if (post.status === "draft" || post.status === "awaiting_approval")
+    return post.scheduledAt ? "Planned for " : "Written ";
+  return post.scheduledAt ? "Scheduled for " : "Posted ";
+}
+
+/** Until any part of it goes out, a post can be called off. */
+const cancellable = (post: Post) =>
+  post.status === "draft" || post.status === "awaiting_approval" || post.status === "scheduled";
 
 const filters = [
   { value: "all", label: "All", keeps: () => true },
+  { value: "draft", label: "Drafts", keeps: (post: Post) => post.status === "draft" },
+  {
+    value: "awaiting_approval",
+    label: "Awaiting approval",
+    keeps: (post: Post) => post.status === "awaiting_approval",
+  },
   { value: "scheduled", label: "Scheduled", keeps: (post: Post) => post.status === "scheduled" },
   {
     value: "attention",
@@ -51,7 +69,18 @@ const filters = [
 
 type Filter = (typeof filters)[number]["value"];
 
+/** Why an admin sent the post back: shown to its author above the post until it is approved. */
+function ReviewNote({ comment }: { comment: string }) {
+  return (
+    <div className="review-note" role="note">
+      <strong className="small">Sent back by an admin</strong>
+      <p>{comment}</p>
+    </div>
+  );
+}
+
 function PostCard({ post }: { post: Post }) {
+  const mayChange = useMayChange()(post);
   const queryClient = useQueryClient();
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["posts"] });
   const retry = useMutation({
@@ -70,10 +99,11 @@ function PostCard({ post }: { post: Post }) {
       <div className="post-header">
         <span className={`status status-post-${post.status}`}>{statusLabels[post.status]}</span>
         <span className="muted small">
-          {post.scheduledAt ? "Scheduled for " : "Posted "}
+          {timeLabel(post)}
           {formatInZone(postTime(post))} ({viewerZone})
         </span>
       </div>
+      {post.reviewComment && post.status === "draft" ? <ReviewNote comment={post.reviewComment} /> : null}
       <p className="post-text">{post.content || <span className="muted">(media only)</span>}</p>
       {post.media.length ? <p className="muted small">{post.media.map((item) => item.fileName).join(", ")}</p> : null}
       <ul className="targets">
@@ -90,7 +120,7 @@ function PostCard({ post }: { post: Post }) {
                 View post
               </a>
             ) : null}
-            {target.state === "failed" ? (
+            {target.state === "failed" && mayChange ? (
               <Button
                 variant="secondary"
                 onClick={() => retry.mutate(target.id)}
@@ -112,12 +142,12 @@ function PostCard({ post }: { post: Post }) {
         ))}
       </ul>
       <div className="row post-actions">
-        {editable(post) ? (
+        {mayChange && editable(post) ? (
           <Link className="button button-secondary" to={`/compose?post=${post.id}`}>
             Edit
           </Link>
         ) : null}
-        {post.status === "scheduled" ? (
+        {mayChange && cancellable(post) ? (
           <Button variant="ghost" onClick={() => setConfirmingCancel(true)}>
             Cancel post
           </Button>
@@ -152,6 +182,7 @@ export function PostsPage() {
         ? 2_000
         : false,
   });
+  const reviews = useAdministers();
   const list = posts.data?.posts ?? [];
   const shown = list.filter(filters.find((option) => option.value === filter)!.keeps);
   const viewButton = (value: typeof view, label: string) => (
@@ -182,6 +213,7 @@ export function PostsPage() {
         }
       />
       {isForbidden(posts.error) ? <NoAccess what="the posts of this organization" /> : null}
+      {reviews && view === "list" ? <ApprovalQueue posts={list} /> : null}
       {view !== "list" ? <Calendar posts={list} view={view} /> : null}
       {view === "list" && !isForbidden(posts.error) ? (
         <>

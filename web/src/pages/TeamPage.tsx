@@ -196,6 +196,34 @@ function MemberRow({ member, canManage, isSelf }: { member: Member; canManage: b
   );
 }
 
+/** Whether members' posts wait for an admin's approval before they are scheduled. */
+function ApprovalSetting() {
+  const queryClient = useQueryClient();
+  const organization = useQuery({ queryKey: ["organization"], queryFn: () => api("GET", "/api/organization") });
+  const change = useMutation({
+    mutationFn: (requireApproval: boolean) => api("PATCH", "/api/organization", { body: { requireApproval } }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["organization"] }),
+  });
+  const required = organization.data?.organization.requireApproval ?? false;
+  return (
+    <Card title="Approval">
+      <label className="inline-check">
+        <input
+          type="checkbox"
+          checked={change.isPending ? change.variables : required}
+          disabled={organization.isPending || change.isPending}
+          onChange={(event) => change.mutate(event.target.checked)}
+        />
+        USERs’ posts need an ADMIN’s approval before they are scheduled
+      </label>
+      <p className="field-hint">
+        A USER saves a draft and submits it; an ADMIN approves it from the Posts page or sends it back with a comment.
+      </p>
+      <FormError error={change.error} />
+    </Card>
+  );
+}
+
 export function TeamPage() {
   const { user, activeOrganization } = useSession();
   const canManage = can(activeOrganization!.role, "members:manage");
@@ -233,6 +261,7 @@ export function TeamPage() {
           </tbody>
         </table>
       </Card>
+      {can(activeOrganization!.role, "organization:manage") ? <ApprovalSetting /> : null}
       {canManage ? (
         <Card title="Pending invitations">
           <PendingInvitations />
