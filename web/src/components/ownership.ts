@@ -1,15 +1,18 @@
-import type { Post } from "../api";
+import { can, type Post } from "../api";
 import { useSession } from "../session";
 
-/** ADMIN and above decide for the whole organization: approve, send back, change anyone's posts. */
-export function useAdministers(): boolean {
+/**
+ * Whether the viewer decides on the organization's posts (posts:approve, ADMIN and above):
+ * approves, sends back, and changes anyone's posts.
+ */
+export function useReviewsPosts(): boolean {
   const role = useSession().activeOrganization?.role;
-  return role === "ADMIN" || role === "SUPER_ADMIN";
+  return role !== undefined && can(role, "posts:approve");
 }
 
 /** Whether the viewer may change a post: its author, or an admin (the API decides the same way). */
 export function useMayChange(): (post: Post) => boolean {
   const { user } = useSession();
-  const administers = useAdministers();
-  return (post) => administers || post.authorUserId === user.id;
+  const reviews = useReviewsPosts();
+  return (post) => reviews || post.authorUserId === user.id;
 }

@@ -9,7 +9,7 @@ import { NoAccess, isForbidden } from "../components/NoAccess";
 import { PlatformMark } from "../components/PlatformMark";
 import { UnconfirmedTarget } from "../components/UnconfirmedTarget";
 import { ApprovalQueue } from "../components/ApprovalQueue";
-import { useAdministers, useMayChange } from "../components/ownership";
+import { useReviewsPosts, useMayChange } from "../components/ownership";
 import { Calendar, postTime } from "./CalendarPage";
 
 const stateLabels: Record<PostTarget["state"], string> = {
@@ -182,7 +182,7 @@ export function PostsPage() {
         ? 2_000
         : false,
   });
-  const reviews = useAdministers();
+  const reviews = useReviewsPosts();
   const list = posts.data?.posts ?? [];
   const shown = list.filter(filters.find((option) => option.value === filter)!.keeps);
   const viewButton = (value: typeof view, label: string) => (
