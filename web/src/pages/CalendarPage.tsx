@@ -13,15 +13,6 @@ const DAY_MS = 86_400_000;
 export const postTime = (post: Post) => post.scheduledAt ?? post.createdAt;
 
 /**
- * The zone the post was scheduled in, when the server keeps one (posts written before it
- * kept zones have none, and the calendar then says the times are the viewer's).
- */
-function schedulingZone(post: Post): string | undefined {
-  const zone = (post as Post & { timeZone?: string | null }).timeZone;
-  return zone ?? undefined;
-}
-
-/**
  * The first day of the week where the viewer lives (1 = Monday … 7 = Sunday), from the locale's
  * week data (Intl.Locale weekInfo); Monday where the browser does not say.
  */
@@ -63,10 +54,6 @@ function localInputValue(instant: Date): string {
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
 
-function zoneTime(instant: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat(undefined, { timeStyle: "short", timeZone }).format(instant);
-}
-
 interface Move {
   post: Post;
   to: Date;
@@ -106,7 +93,6 @@ function CalendarEntry({ post, reschedule, compact }: { post: Post; reschedule: 
   // Only a scheduled post the viewer may change moves; a draft's time is set in Compose.
   const movable = post.status === "scheduled" && mayChange(post);
   const at = new Date(postTime(post));
-  const zone = schedulingZone(post);
   const refusal = reschedule.refusals[post.id];
   const moving = reschedule.movingId === post.id;
   const summary = post.content.slice(0, compact ? 24 : 60) || "(media only)";
@@ -140,12 +126,7 @@ function CalendarEntry({ post, reschedule, compact }: { post: Post; reschedule: 
         </time>{" "}
         <span className="week-post-summary">{summary}</span>
       </Link>
-      {zone && zone !== viewerZone && !compact ? (
-        <span className="week-post-zone">
-          {zoneTime(at, zone)} in {zone}
-        </span>
-      ) : null}
-      {moving ? <span className="week-post-zone">Moving…</span> : null}
+      {moving ? <span className="week-post-note">Moving…</span> : null}
       {refusal ? (
         <span className="field-error" role="alert">
           {refusal}
