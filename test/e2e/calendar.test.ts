@@ -126,7 +126,7 @@ describe("the calendar and the posts page", { skip }, () => {
       await day(thursday).locator(entry).waitFor();
 
       await entry.dragTo(day(monday));
-      await entry.getByRole("alert").getByText("in the past").waitFor();
+      await entry.getByRole("alert").getByText("The scheduled time has passed").waitFor();
       await day(thursday).locator(entry).waitFor();
       assert.equal(await day(monday).locator(entry).count(), 0, "the refused drop snapped back");
       assert.equal(await scheduledAt(client, postId), thursday.toISOString());
