@@ -276,7 +276,7 @@ describe("the calendar and the posts page", { skip }, () => {
     const focused = await page.evaluate(() => document.activeElement?.textContent);
     assert.equal(focused, "Skip to content");
     await page.keyboard.press("Enter");
-    assert.equal(await page.evaluate(() => document.activeElement?.id), "content");
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "main-content");
     for (const path of [
       "/",
       "/posts",

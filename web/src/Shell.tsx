@@ -85,10 +85,10 @@ export function Shell() {
     <div className="shell">
       <a
         className="skip-link"
-        href="#content"
+        href="#main-content"
         onClick={(event) => {
           event.preventDefault();
-          document.getElementById("content")?.focus();
+          document.getElementById("main-content")?.focus();
         }}
       >
         Skip to content
@@ -195,7 +195,7 @@ export function Shell() {
           </button>
         </div>
       </aside>
-      <main className="content" id="content" tabIndex={-1}>
+      <main className="content" id="main-content" tabIndex={-1}>
         <div className="topbar">
           <AlertBell role={role} organizationId={activeOrganization.id} />
         </div>
