@@ -35,10 +35,12 @@ const statusLabels: Record<Post["status"], string> = {
 /** A post can be edited until publishing starts, and a failed or unconfirmed account's part after (edit, then retry). */
 const editable = (post: Post) => post.status !== "cancelled" && post.targets.some((target) => target.editable);
 
-/** A draft or a submitted post has a time it is planned for; only the schedule makes it a promise. */
+/** A draft or a submitted post: nothing is queued for it until it is scheduled. */
+const planned = (post: Post) => post.status === "draft" || post.status === "awaiting_approval";
+
+/** A planned post has a time it is meant for; only the schedule makes it a promise. */
 function timeLabel(post: Post): string {
-  if (post.status === "draft" || post.status === "awaiting_approval")
-    return post.scheduledAt ? "Planned for " : "Written ";
+  if (planned(post)) return post.scheduledAt ? "Planned for " : "Written ";
   return post.scheduledAt ? "Scheduled for " : "Posted ";
 }
 
@@ -114,7 +116,10 @@ function PostCard({ post }: { post: Post }) {
               {target.accountName}
               {target.isSandbox ? <span className="badge badge-sandbox">Sandbox</span> : null}
             </span>
-            <span className={`status status-target-${target.state}`}>{stateLabels[target.state]}</span>
+            {/* A draft's accounts are not queued for anything yet. */}
+            {planned(post) ? null : (
+              <span className={`status status-target-${target.state}`}>{stateLabels[target.state]}</span>
+            )}
             {target.url ? (
               <a href={target.url} target="_blank" rel="noreferrer">
                 View post
