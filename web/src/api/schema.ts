@@ -2589,7 +2589,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Posts, newest first, optionally between two times (the calendar)
+     * Posts, newest first, optionally between two times (the calendar) or in one status (the approval queue: awaiting_approval)
      * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
      */
     get: {
@@ -2597,6 +2597,15 @@ export interface paths {
         query?: {
           from?: string;
           to?: string;
+          status?:
+            | "draft"
+            | "awaiting_approval"
+            | "scheduled"
+            | "publishing"
+            | "published"
+            | "partially_published"
+            | "failed"
+            | "cancelled";
           limit?: number;
         };
         header?: never;
@@ -2685,6 +2694,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               }[];
@@ -2904,6 +2918,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3024,6 +3043,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3253,6 +3277,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3374,6 +3403,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3504,6 +3538,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3624,6 +3663,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3755,6 +3799,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3885,6 +3934,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
