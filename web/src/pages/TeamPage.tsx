@@ -14,6 +14,7 @@ import {
   RoleBadge,
   SelectField,
 } from "../components/ui";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { useSession } from "../session";
 
 function InviteForm() {
@@ -143,6 +144,7 @@ function MemberRow({ member, canManage, isSelf }: { member: Member; canManage: b
     mutationFn: () => api("DELETE", "/api/organization/members/{userId}", { path: { userId: member.userId } }),
     onSuccess: refresh,
   });
+  const [confirmingRemoval, setConfirmingRemoval] = useState(false);
   const error = changeRole.error ?? remove.error;
   return (
     <tr>
@@ -181,15 +183,21 @@ function MemberRow({ member, canManage, isSelf }: { member: Member; canManage: b
       </td>
       <td className="actions">
         {canManage ? (
-          <Button
-            variant="ghost"
-            busy={remove.isPending}
-            onClick={() => {
-              if (window.confirm(`Remove ${member.email} from this organization?`)) remove.mutate();
-            }}
-          >
-            Remove
-          </Button>
+          <>
+            <Button variant="ghost" busy={remove.isPending} onClick={() => setConfirmingRemoval(true)}>
+              Remove
+            </Button>
+            <ConfirmDialog
+              open={confirmingRemoval}
+              title={`Remove ${member.name}?`}
+              confirmLabel="Remove"
+              busy={remove.isPending}
+              onConfirm={() => remove.mutate()}
+              onClose={() => setConfirmingRemoval(false)}
+            >
+              <p>{member.email} loses access to this organization until invited again.</p>
+            </ConfirmDialog>
+          </>
         ) : null}
       </td>
     </tr>
