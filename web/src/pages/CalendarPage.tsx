@@ -275,7 +275,8 @@ export function Calendar({ posts, view }: { posts: Post[]; view: CalendarView })
         Times are in your time zone, {viewerZone}. Drag a scheduled post to another day, or use “Move…”.
       </p>
       <div className={view === "week" ? "calendar calendar-week" : "calendar calendar-month"}>
-        <WeekdayHeaders weekStart={gridStart} />
+        {/* A week's days carry their own names; a month's grid has them once above. */}
+        {view === "month" ? <WeekdayHeaders weekStart={gridStart} /> : null}
         <div className={view === "week" ? "week" : "month"}>
           {days.map((day) => (
             <CalendarDay
