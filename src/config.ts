@@ -156,6 +156,7 @@ function platformVariables(): Record<string, z.ZodType> {
     for (const variant of profile.connectVariants ?? [])
       for (const variable of variantVariables(variant)) shape[variable] = z.string().optional();
     shape[`${prefix}_BASE_URL`] = z.url().optional();
+    shape[`${prefix}_WEB_BASE_URL`] = z.url().optional();
     if (apiVersion)
       shape[`${prefix}_API_VERSION`] = z
         .string()
@@ -172,8 +173,10 @@ const platformEnvSchema = z.object(platformVariables());
 export interface PlatformSettings {
   /** Absent until both the id and the secret are set (bot platforms need none: each organization brings its bot). */
   credentials?: { clientId: string; clientSecret: string };
-  /** Replaces every host of the platform (a proxy, or the sandbox); undefined means the real hosts. */
+  /** Replaces every API host of the platform (a proxy, or the sandbox); undefined means the real hosts. */
   baseUrl?: URL;
+  /** Replaces the platform's public site in the links to posts (a sandbox's own pages); undefined means the real site. */
+  webBaseUrl?: URL;
   /** The prefix of the platform's variables, from its profile. */
   variablePrefix: string;
   /** The variables to set for the platform's credentials (`{prefix}_CLIENT_ID` or the profile's own name, and `{prefix}_CLIENT_SECRET`). */
@@ -198,6 +201,7 @@ function platformSettings(env: Record<string, unknown>): Record<PlatformId, Plat
     const clientId = value(environment.clientIdSuffix ?? "CLIENT_ID");
     const clientSecret = value("CLIENT_SECRET");
     const baseUrl = value("BASE_URL");
+    const webBaseUrl = value("WEB_BASE_URL");
     const credentials = clientId && clientSecret ? { clientId, clientSecret } : undefined;
     const variantSettings = (variant: ConnectVariant) => {
       const own = variant.credentialsPrefix;
@@ -217,6 +221,7 @@ function platformSettings(env: Record<string, unknown>): Record<PlatformId, Plat
     return {
       credentials,
       baseUrl: baseUrl ? new URL(baseUrl) : undefined,
+      webBaseUrl: webBaseUrl ? new URL(webBaseUrl) : undefined,
       variablePrefix: prefix,
       credentialVariables: credentialVariables(profile),
       apiVersion: value("API_VERSION"),
@@ -361,14 +366,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     ]);
   }
   if (config.isProduction) {
-    const insecure = Object.values(config.platforms).filter(
-      (settings) => settings.baseUrl && settings.baseUrl.protocol !== "https:",
+    const insecure = Object.values(config.platforms).flatMap((settings) =>
+      (["BASE_URL", "WEB_BASE_URL"] as const)
+        .filter((suffix) => {
+          const url = suffix === "BASE_URL" ? settings.baseUrl : settings.webBaseUrl;
+          return url && url.protocol !== "https:";
+        })
+        .map((suffix) => `${settings.variablePrefix}_${suffix}: must be https:// in production`),
     );
-    if (insecure.length > 0) {
-      throw new ConfigError(
-        insecure.map((settings) => `${settings.variablePrefix}_BASE_URL: must be https:// in production`),
-      );
-    }
+    if (insecure.length > 0) throw new ConfigError(insecure);
   }
   if (config.isProduction && config.webhooks.allowInternalAddresses) {
     throw new ConfigError([

@@ -70,10 +70,12 @@ export function platformAccess(context: AppContext, id: PlatformId, requestedVar
     };
   }
   if (twin) {
+    const sandbox = twin.baseUrlFor(id, context.publicUrl());
     return {
       ...common,
       mode: "sandbox",
-      hosts: resolveHosts(definition.realHosts, { baseUrl: twin.baseUrlFor(id, context.publicUrl()) }),
+      // The sandbox's posts are on the sandbox: their links point there, not to the real site.
+      hosts: resolveHosts(definition.realHosts, { baseUrl: sandbox, webBaseUrl: sandbox }),
       credentials: twin.credentialsFor(id, variant?.id),
       missingVariables: [],
     };

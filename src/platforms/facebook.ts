@@ -38,12 +38,13 @@ const pageVideos = z.object({
 
 /** Graph's times read `2026-01-31T12:00:00+0000`, which Date does not parse everywhere. */
 const graphTime = (value: string) => new Date(value.replace(/\+0000$/, "Z"));
-const videoUrl = (pageId: string, videoId: string) => `https://www.facebook.com/${pageId}/videos/${videoId}`;
+const videoUrl = (api: Api, pageId: string, videoId: string) =>
+  api.url("web", `/${pageId}/videos/${videoId}`).toString();
 
 /** Graph's largest page of posts. */
 const PAGE_SIZE = 100;
 
-const postUrl = (id: string) => `https://www.facebook.com/${id}`;
+const postUrl = (api: Api, id: string) => api.url("web", `/${id}`).toString();
 
 const managedPage = z.object({
   id: z.string(),
@@ -127,7 +128,7 @@ export const upgradeToLongLived: NonNullable<OAuthPlatform["upgradeGrant"]> = (g
 
 export const facebook: OAuthPlatform<PlatformOptions<"facebook">> = {
   ...facebookProfile,
-  realHosts: metaHosts,
+  realHosts: { ...metaHosts, web: "https://www.facebook.com" },
   classify: classifyGraphError,
   auth: facebookLogin([
     "pages_show_list",
@@ -174,7 +175,11 @@ export const facebook: OAuthPlatform<PlatformOptions<"facebook">> = {
           path: path("videos"),
           form: { file_url: video.url, description: post.text },
         });
-        return { remoteId: data.id, url: videoUrl(pageId, data.id), budget: graphBudget(headers, api.clock.now()) };
+        return {
+          remoteId: data.id,
+          url: videoUrl(api, pageId, data.id),
+          budget: graphBudget(headers, api.clock.now()),
+        };
       }
       if (post.media.length === 1) {
         const { data, headers } = await api.call(z.object({ id: z.string(), post_id: z.string() }), {
@@ -183,7 +188,11 @@ export const facebook: OAuthPlatform<PlatformOptions<"facebook">> = {
           path: path("photos"),
           form: { url: post.media[0]!.url, message: post.text },
         });
-        return { remoteId: data.post_id, url: postUrl(data.post_id), budget: graphBudget(headers, api.clock.now()) };
+        return {
+          remoteId: data.post_id,
+          url: postUrl(api, data.post_id),
+          budget: graphBudget(headers, api.clock.now()),
+        };
       }
       const attached: Record<string, string> = {};
       for (const [index, media] of post.media.entries()) {
@@ -202,7 +211,7 @@ export const facebook: OAuthPlatform<PlatformOptions<"facebook">> = {
         path: path("feed"),
         form: { message: post.text, link: post.media.length === 0 ? post.link : undefined, ...attached },
       });
-      return { remoteId: data.id, url: postUrl(data.id), budget: graphBudget(headers, api.clock.now()) };
+      return { remoteId: data.id, url: postUrl(api, data.id), budget: graphBudget(headers, api.clock.now()) };
     },
 
     /** A video is a Page video (its id is what publish returned); anything else is a Page post. */
@@ -231,8 +240,8 @@ export const facebook: OAuthPlatform<PlatformOptions<"facebook">> = {
           "permalink_url" in item && item.permalink_url
             ? item.permalink_url
             : video
-              ? videoUrl(pageId, item.id)
-              : postUrl(item.id),
+              ? videoUrl(api, pageId, item.id)
+              : postUrl(api, item.id),
         createdAt: graphTime(item.created_time),
       }));
       return {

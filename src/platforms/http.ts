@@ -25,16 +25,25 @@ export function isLoopback(url: URL): boolean {
   return LOOPBACK.has(url.hostname);
 }
 
-/** The platform's hosts: its real ones, or all replaced by the configured base URL (a proxy or the sandbox). */
+/** The name, in each platform's `realHosts`, of its public site: the host of the links to posts. */
+export const WEB_HOST = "web";
+
+/**
+ * The platform's hosts: its real ones, or those of its API replaced by the configured base URL
+ * (a proxy or the sandbox). The `web` host, where people see posts and the links to them point,
+ * follows its own setting: an API reached through a proxy still has its posts on the real site,
+ * and a sandbox's posts are on the sandbox.
+ */
 export function resolveHosts(
   realHosts: Record<string, string>,
-  settings: Pick<PlatformSettings, "baseUrl">,
+  settings: Pick<PlatformSettings, "baseUrl" | "webBaseUrl">,
 ): Record<string, URL> {
+  const asBase = (url: URL) => new URL(url.toString().replace(/\/?$/, "/"));
   return Object.fromEntries(
-    Object.entries(realHosts).map(([name, real]) => [
-      name,
-      settings.baseUrl ? new URL(settings.baseUrl.toString().replace(/\/?$/, "/")) : new URL(real),
-    ]),
+    Object.entries(realHosts).map(([name, real]) => {
+      const configured = name === WEB_HOST ? settings.webBaseUrl : settings.baseUrl;
+      return [name, configured ? asBase(configured) : new URL(real)];
+    }),
   );
 }
 

@@ -175,7 +175,7 @@ async function publishedAlready(
 
 export const instagram: OAuthPlatform<PlatformOptions<"instagram">> = {
   ...instagramProfile,
-  realHosts: metaHosts,
+  realHosts: { ...metaHosts, web: "https://www.instagram.com" },
   classify: classifyGraphError,
   analytics: instagramAnalytics,
   auth: facebookLogin([
@@ -273,7 +273,7 @@ export const instagram: OAuthPlatform<PlatformOptions<"instagram">> = {
         });
       return {
         remoteId: data.id,
-        url: permalink ?? `https://www.instagram.com/${account.details.username ?? ""}`,
+        url: permalink ?? api.url("web", `/${account.details.username ?? ""}`).toString(),
         budget: graphBudget(headers, api.clock.now()),
       };
     },
@@ -304,7 +304,7 @@ export const instagram: OAuthPlatform<PlatformOptions<"instagram">> = {
           )
           .map((item) => ({
             remoteId: item.id,
-            url: item.permalink ?? `https://www.instagram.com/${account.details.username ?? ""}`,
+            url: item.permalink ?? api.url("web", `/${account.details.username ?? ""}`).toString(),
             createdAt: item.createdAt,
           })),
         complete: reachesBack(

@@ -207,7 +207,7 @@ async function administeredOrganizations(api: Api, apiVersion: string | undefine
 
 export const linkedin: OAuthPlatform<PlatformOptions<"linkedin">> = {
   ...linkedinProfile,
-  realHosts: { oauth: "https://www.linkedin.com", api: "https://api.linkedin.com" },
+  realHosts: { oauth: "https://www.linkedin.com", api: "https://api.linkedin.com", web: "https://www.linkedin.com" },
   classify,
   analytics: linkedinAnalytics,
   auth: () => ({
@@ -307,7 +307,7 @@ export const linkedin: OAuthPlatform<PlatformOptions<"linkedin">> = {
           { kind: "ambiguous" },
           { message: "LinkedIn created a post but named no URN" },
         );
-      return { remoteId: urn, url: `https://www.linkedin.com/feed/update/${urn}/` };
+      return { remoteId: urn, url: api.url("web", `/feed/update/${urn}/`).toString() };
     },
 
     /**
@@ -336,7 +336,7 @@ export const linkedin: OAuthPlatform<PlatformOptions<"linkedin">> = {
           .filter((item) => item.createdAt >= since && sameText(post.text, unescapeLittleText(item.commentary ?? "")))
           .map((item) => ({
             remoteId: item.id,
-            url: `https://www.linkedin.com/feed/update/${item.id}/`,
+            url: api.url("web", `/feed/update/${item.id}/`).toString(),
             createdAt: item.createdAt,
           })),
         complete: reachesBack(

@@ -12,6 +12,7 @@ export interface Account {
   externalId: string;
   kind: "page" | "instagram_business" | "member" | "organization" | "channel" | "user" | "channel_chat";
   name: string;
+  /** The handle without its "@", which the dashboard adds. */
   username?: string;
   avatarUrl?: string;
   /** Facebook Pages and the Instagram accounts behind them are posted to with the Page's own token. */
@@ -202,8 +203,11 @@ interface PlatformBase<Options, Connects extends "oauth" | "bot"> extends Platfo
   publishing?: Publishing<Options>;
   /** How the platform is measured; absent until its collection is written. */
   analytics?: PlatformAnalytics;
-  /** The real base URLs by name; a configured base URL replaces all of them. */
-  realHosts: Record<string, string>;
+  /**
+   * The real base URLs by name; a configured base URL replaces all of them but `web`, the public
+   * site links to posts are made on, which its own setting replaces (see resolveHosts).
+   */
+  realHosts: Record<string, string> & { web: string };
   classify: Classifier;
 }
 

@@ -105,11 +105,16 @@ function botTokenOf(context: PlatformContext): string {
 }
 
 /** Public channels have a t.me/{username}/{id} link; private ones t.me/c/{id without -100}/{id}. */
-function messageUrl(account: StoredAccount, messageId: number): string {
+function messageUrl(api: Api, account: StoredAccount, messageId: number): string {
   const chatId = account.details.chatId ?? account.externalId;
-  return account.details.username
-    ? `https://t.me/${account.details.username}/${messageId}`
-    : `https://t.me/c/${chatId.replace(/^-100/, "")}/${messageId}`;
+  return api
+    .url(
+      "web",
+      account.details.username
+        ? `/${account.details.username}/${messageId}`
+        : `/c/${chatId.replace(/^-100/, "")}/${messageId}`,
+    )
+    .toString();
 }
 
 async function postingRights(api: Api, botToken: string, chatId: number, botId: number) {
@@ -127,7 +132,7 @@ async function postingRights(api: Api, botToken: string, chatId: number, botId: 
 
 export const telegram: BotPlatform<PlatformOptions<"telegram">> = {
   ...telegramProfile,
-  realHosts: { api: "https://api.telegram.org" },
+  realHosts: { api: "https://api.telegram.org", web: "https://t.me" },
   classify,
   auth: () => ({ kind: "bot" }),
   analytics: telegramAnalytics,
@@ -187,7 +192,7 @@ export const telegram: BotPlatform<PlatformOptions<"telegram">> = {
           json: { chat_id: chatId, text },
           bearer: false,
         });
-        return { remoteId: String(data.result.message_id), url: messageUrl(account, data.result.message_id) };
+        return { remoteId: String(data.result.message_id), url: messageUrl(api, account, data.result.message_id) };
       }
       // Telegram downloads media from the URL itself.
       if (post.media.length === 1) {
@@ -199,7 +204,7 @@ export const telegram: BotPlatform<PlatformOptions<"telegram">> = {
           json: { chat_id: chatId, [kind]: post.media[0]!.url, caption: text || undefined },
           bearer: false,
         });
-        return { remoteId: String(data.result.message_id), url: messageUrl(account, data.result.message_id) };
+        return { remoteId: String(data.result.message_id), url: messageUrl(api, account, data.result.message_id) };
       }
       const { data } = await api.call(answer(z.array(sentMessage)), {
         method: "POST",
@@ -216,7 +221,7 @@ export const telegram: BotPlatform<PlatformOptions<"telegram">> = {
         bearer: false,
       });
       const first = data.result[0]!;
-      return { remoteId: String(first.message_id), url: messageUrl(account, first.message_id) };
+      return { remoteId: String(first.message_id), url: messageUrl(api, account, first.message_id) };
     },
   },
 

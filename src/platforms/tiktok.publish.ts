@@ -305,6 +305,6 @@ export async function publishTikTok(api: Api, account: StoredAccount, post: TikT
   const username = creator.creator_username || account.details.username;
   // A post that is not public has no id or address of its own: the publish_id is its
   // reference, and the profile is where its owner finds it.
-  if (!postId) return { remoteId: publishId, url: `https://www.tiktok.com/@${username}` };
-  return { remoteId: postId, url: `https://www.tiktok.com/@${username}/${video ? "video" : "photo"}/${postId}` };
+  if (!postId) return { remoteId: publishId, url: api.url("web", `/@${username}`).toString() };
+  return { remoteId: postId, url: api.url("web", `/@${username}/${video ? "video" : "photo"}/${postId}`).toString() };
 }

@@ -22,7 +22,7 @@ const userId = z.object({ user: z.object({ open_id: z.string() }) });
 
 export const tiktok: OAuthPlatform<PlatformOptions<"tiktok">> = {
   ...tiktokProfile,
-  realHosts: { authorize: "https://www.tiktok.com", api: "https://open.tiktokapis.com" },
+  realHosts: { authorize: "https://www.tiktok.com", api: "https://open.tiktokapis.com", web: "https://www.tiktok.com" },
   classify,
   analytics: tiktokAnalytics,
   auth: () => ({

@@ -198,7 +198,7 @@ function classify(response: ErrorResponse): PlatformFailure | undefined {
 
 export const x: OAuthPlatform<PlatformOptions<"x">> = {
   ...xProfile,
-  realHosts: { authorize: "https://x.com", api: "https://api.x.com" },
+  realHosts: { authorize: "https://x.com", api: "https://api.x.com", web: "https://x.com" },
   classify,
   analytics: xAnalytics,
   auth: () => ({
@@ -263,7 +263,11 @@ export const x: OAuthPlatform<PlatformOptions<"x">> = {
         budget = windowLeft(headers) ?? budget;
         await onPartPublished(data.data.id);
       }
-      return { remoteId: ids[0]!, url: `https://x.com/${username}/status/${ids[0]}`, ...(budget ? { budget } : {}) };
+      return {
+        remoteId: ids[0]!,
+        url: api.url("web", `/${username}/status/${ids[0]}`).toString(),
+        ...(budget ? { budget } : {}),
+      };
     },
 
     async findPublished(api, account, post, since) {
@@ -302,7 +306,7 @@ export const x: OAuthPlatform<PlatformOptions<"x">> = {
           })
           .map((item) => ({
             remoteId: item.id,
-            url: `https://x.com/${username}/status/${item.id}`,
+            url: api.url("web", `/${username}/status/${item.id}`).toString(),
             createdAt: new Date(item.created_at),
           })),
         complete: next === undefined,

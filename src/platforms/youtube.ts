@@ -80,8 +80,8 @@ function privacyNotice(privacy: string): string {
     : `YouTube made the video ${privacy}.`;
 }
 
-const watchUrl = (post: YouTubePost, id: string) =>
-  post.options.short ? `https://www.youtube.com/shorts/${id}` : `https://www.youtube.com/watch?v=${id}`;
+const watchUrl = (api: Api, post: YouTubePost, id: string) =>
+  (post.options.short ? api.url("web", `/shorts/${id}`) : api.url("web", "/watch", { v: id })).toString();
 
 /**
  * Resumable upload: a session, then the bytes in chunks; after a broken connection the session
@@ -165,6 +165,7 @@ export const youtube: OAuthPlatform<PlatformOptions<"youtube">> = {
     token: "https://oauth2.googleapis.com",
     api: "https://www.googleapis.com",
     analytics: "https://youtubeanalytics.googleapis.com",
+    web: "https://www.youtube.com",
   },
   classify,
   analytics: youtubeAnalytics,
@@ -202,7 +203,10 @@ export const youtube: OAuthPlatform<PlatformOptions<"youtube">> = {
       externalId: channel.id,
       kind: "channel" as const,
       name: channel.snippet?.title ?? channel.id,
-      username: channel.snippet?.customUrl,
+      // A channel's handle comes back as its customUrl with the "@" in front ("@northwindtv"):
+      // https://developers.google.com/youtube/v3/docs/channels#snippet.customUrl and
+      // https://support.google.com/youtube/answer/11585688 (handles begin with "@").
+      username: channel.snippet?.customUrl?.replace(/^@/, ""),
       avatarUrl: channel.snippet?.thumbnails?.default?.url,
       details: { channelId: channel.id },
     }));
@@ -224,7 +228,7 @@ export const youtube: OAuthPlatform<PlatformOptions<"youtube">> = {
       const privacy = status?.privacyStatus ?? asked;
       return {
         remoteId: id,
-        url: watchUrl(post, id),
+        url: watchUrl(api, post, id),
         ...(privacy === asked ? {} : { notice: privacyNotice(privacy) }),
       };
     },
@@ -256,7 +260,7 @@ export const youtube: OAuthPlatform<PlatformOptions<"youtube">> = {
           )
           .map((item) => ({
             remoteId: item.contentDetails.videoId,
-            url: watchUrl(post, item.contentDetails.videoId),
+            url: watchUrl(api, post, item.contentDetails.videoId),
             createdAt: item.createdAt,
           })),
         complete: reachesBack(

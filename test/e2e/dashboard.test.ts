@@ -72,8 +72,8 @@ describe("the dashboard in a browser", { skip }, () => {
     );
 
     await admin.getByRole("navigation").getByRole("link", { name: "Audit log" }).click();
-    await admin.getByText("dana@northwind.example invited sam@northwind.example as Member").waitFor();
-    await admin.getByText("sam@northwind.example joined as Member").waitFor();
+    await admin.getByText("dana@northwind.example invited sam@northwind.example as USER").waitFor();
+    await admin.getByText("sam@northwind.example joined as USER").waitFor();
     await admin.screenshot({ path: await screenshotPath("audit"), fullPage: true });
 
     await admin.getByRole("navigation").getByRole("link", { name: "Team" }).click();

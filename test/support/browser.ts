@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
 import { projectPath } from "../../src/paths.js";
 import { testPassword } from "./factories.js";
 
@@ -43,7 +43,7 @@ export async function signedInPage(
   browser: Browser,
   appUrl: URL,
   email: string,
-  options: { timezoneId?: string } = {},
+  options: Pick<BrowserContextOptions, "timezoneId" | "locale" | "viewport"> = {},
 ): Promise<Page> {
   const context = await browser.newContext({
     baseURL: appUrl.toString(),

@@ -6,6 +6,7 @@ import { AlertsPage } from "./pages/AlertsPage";
 import { ApiKeysPage } from "./pages/ApiKeysPage";
 import { AuditPage } from "./pages/AuditPage";
 import { AuthPage } from "./pages/AuthPage";
+import { CalendarPage } from "./pages/CalendarPage";
 import { CreateOrganizationPage } from "./pages/CreateOrganizationPage";
 import { InvitePage } from "./pages/InvitePage";
 import { OverviewPage } from "./pages/OverviewPage";
@@ -66,6 +67,7 @@ export function App() {
               </Suspense>
             }
           />
+          <Route path="/calendar" element={<CalendarPage />} />
           <Route path="/team" element={<TeamPage />} />
           <Route path="/audit" element={<AuditPage />} />
           <Route path="/webhooks" element={<WebhooksPage />} />

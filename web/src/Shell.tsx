@@ -1,9 +1,35 @@
 import { useMutation } from "@tanstack/react-query";
-import { Navigate, NavLink, Outlet, useNavigate } from "react-router";
-import { api, can, roleLabels } from "./api";
+import { Navigate, NavLink, Outlet, useLocation, useNavigate } from "react-router";
+import { api, can, roleLabels, type Role } from "./api";
 import { AlertBell } from "./components/AlertBell";
+import { NoAccess } from "./components/NoAccess";
 import { Avatar, Logo } from "./components/ui";
 import { useResetSession, useSession } from "./session";
+
+type Permission = Parameters<typeof can>[1];
+
+/**
+ * What each page needs, from the same role table the API enforces: a page reached by its address
+ * without the permission says so instead of showing the API's refusal as an empty list.
+ */
+const pageAccess: Record<string, { permission: Permission; what: string }> = {
+  "/compose": { permission: "posts:create", what: "posting" },
+  "/posts": { permission: "posts:create", what: "the posts of this organization" },
+  "/calendar": { permission: "posts:create", what: "the posts of this organization" },
+  "/social-media": { permission: "connections:view", what: "the social accounts of this organization" },
+  "/platform-health": { permission: "connections:view", what: "platform health" },
+  "/team": { permission: "members:view", what: "the team" },
+  "/alerts": { permission: "alerts:view", what: "alerts" },
+  "/webhooks": { permission: "webhooks:view", what: "webhooks" },
+  "/api-keys": { permission: "apikeys:manage", what: "API keys" },
+  "/audit": { permission: "audit:view", what: "the audit log" },
+};
+
+function PageOrNoAccess({ role }: { role: Role }) {
+  const { pathname } = useLocation();
+  const access = pageAccess[pathname];
+  return access && !can(role, access.permission) ? <NoAccess what={access.what} /> : <Outlet />;
+}
 
 function OrganizationSwitcher() {
   const { organizations, activeOrganization } = useSession();
@@ -57,6 +83,16 @@ export function Shell() {
 
   return (
     <div className="shell">
+      <a
+        className="skip-link"
+        href="#main-content"
+        onClick={(event) => {
+          event.preventDefault();
+          document.getElementById("main-content")?.focus();
+        }}
+      >
+        Skip to content
+      </a>
       <aside className="sidebar">
         <Logo />
         <OrganizationSwitcher />
@@ -81,6 +117,14 @@ export function Shell() {
                 ▤
               </span>{" "}
               Posts
+            </NavLink>
+          ) : null}
+          {can(role, "posts:create") ? (
+            <NavLink to="/calendar">
+              <span className="nav-icon" aria-hidden>
+                ▦
+              </span>{" "}
+              Calendar
             </NavLink>
           ) : null}
           {can(role, "analytics:view") ? (
@@ -159,11 +203,11 @@ export function Shell() {
           </button>
         </div>
       </aside>
-      <main className="content">
+      <main className="content" id="main-content" tabIndex={-1}>
         <div className="topbar">
           <AlertBell role={role} organizationId={activeOrganization.id} />
         </div>
-        <Outlet />
+        <PageOrNoAccess role={role} />
       </main>
     </div>
   );

@@ -108,11 +108,12 @@ export type ApiKeyRole = ApiKey["role"];
 /** The server's own role table decides what the dashboard shows, so the two cannot disagree. */
 export { can, membershipRoles } from "../../../src/auth/permissions";
 
+/** The role names the README and the API use, so a person reads the same word everywhere. */
 export const roleLabels: Record<Role, string> = {
-  SUPER_ADMIN: "Super admin",
-  ADMIN: "Admin",
-  USER: "Member",
-  GUEST: "Guest",
+  SUPER_ADMIN: "SUPER_ADMIN",
+  ADMIN: "ADMIN",
+  USER: "USER",
+  GUEST: "GUEST",
 };
 
 export const roleDescriptions: Record<MembershipRole, string> = {

@@ -1,7 +1,8 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, roleLabels, type AuditEvent, type Role } from "../api";
-import { Button, Card, PageHeader, RelativeTime, SelectField } from "../components/ui";
+import { Button, Card, FormError, PageHeader, RelativeTime, SelectField } from "../components/ui";
+import { NoAccess, isForbidden } from "../components/NoAccess";
 import { useSession } from "../session";
 
 const categories = [
@@ -122,6 +123,13 @@ export function AuditPage() {
     getNextPageParam: (page) => page.nextCursor ?? undefined,
   });
   const rows = events.data?.pages.flatMap((page) => page.events) ?? [];
+  if (isForbidden(events.error))
+    return (
+      <>
+        <PageHeader title="Audit log" description="Who did what, when and from where." />
+        <NoAccess what="the audit log" />
+      </>
+    );
 
   return (
     <>
@@ -162,10 +170,12 @@ export function AuditPage() {
             </SelectField>
           ) : null}
         </div>
-        {rows.length === 0 && !events.isPending ? (
+        {events.isError ? (
+          <FormError error={events.error} />
+        ) : rows.length === 0 && !events.isPending ? (
           <p className="muted empty">Nothing recorded for these filters.</p>
         ) : (
-          <table className="table audit-table">
+          <table className="table audit-table stack-table">
             <thead>
               <tr>
                 <th>When</th>
@@ -178,15 +188,21 @@ export function AuditPage() {
             <tbody>
               {rows.map((event) => (
                 <tr key={event.id}>
-                  <td className="muted nowrap">
+                  <td className="muted nowrap" data-label="When">
                     <RelativeTime at={event.createdAt} />
                   </td>
                   <td>{describeEvent(event)}</td>
-                  {scope === "installation" ? <td className="muted">{event.organizationName ?? "—"}</td> : null}
-                  <td>
+                  {scope === "installation" ? (
+                    <td className="muted" data-label="Organization">
+                      {event.organizationName ?? "—"}
+                    </td>
+                  ) : null}
+                  <td data-label="Action">
                     <code className="action">{event.action}</code>
                   </td>
-                  <td className="muted">{event.ip ?? "—"}</td>
+                  <td className="muted" data-label="From">
+                    {event.ip ?? "—"}
+                  </td>
                 </tr>
               ))}
             </tbody>

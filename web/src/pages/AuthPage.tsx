@@ -23,7 +23,7 @@ export function AuthLayout({ children }: { children: React.ReactNode }) {
         <p>Connect your organization's own {platformNames} accounts, then plan, publish and measure from one place.</p>
         <ul className="auth-points">
           <li>Your accounts, your tokens: encrypted with a key for your organization alone</li>
-          <li>Roles for admins, members and guests, with every change in the audit log</li>
+          <li>Roles (ADMIN, USER, GUEST) for each person, with every change in the audit log</li>
           <li>Open source, on your own server</li>
         </ul>
       </section>
@@ -35,6 +35,7 @@ export function AuthLayout({ children }: { children: React.ReactNode }) {
 export function AuthPage({ mode }: { mode: "login" | "signup" }) {
   const [params] = useSearchParams();
   const next = safeNext(params.get("next"));
+  const invited = next.startsWith("/invite/");
   const navigate = useNavigate();
   const reset = useResetSession();
   const me = useMe();
@@ -63,7 +64,11 @@ export function AuthPage({ mode }: { mode: "login" | "signup" }) {
       <form className="auth-card" onSubmit={onSubmit} noValidate>
         <h1>{mode === "login" ? "Welcome back" : "Create your account"}</h1>
         <p className="muted">
-          {mode === "login" ? "Sign in to your workspace." : "The first account on a new installation administers it."}
+          {mode === "login"
+            ? "Sign in to your workspace."
+            : invited
+              ? "Once your account exists you join the organization that invited you."
+              : "Then start your organization, or join one from an invitation link."}
         </p>
         {mode === "signup" ? (
           <Field

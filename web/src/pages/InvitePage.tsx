@@ -40,7 +40,7 @@ export function InvitePage() {
               return (
                 <>
                   <h1>This invitation is {invitation.status}</h1>
-                  <p className="muted">Ask an admin of {invitation.organizationName} for a new link.</p>
+                  <p className="muted">Ask an ADMIN of {invitation.organizationName} for a new link.</p>
                 </>
               );
             }

@@ -86,7 +86,7 @@ export function OverviewPage() {
     <>
       <PageHeader
         title={`Good to see you, ${user.name.split(" ")[0]}`}
-        description={`${activeOrganization!.name} · you are ${roleLabels[role].toLowerCase()} here`}
+        description={`${activeOrganization!.name} · you are ${roleLabels[role]} here`}
       />
       {attention ? (
         <section className="card attention" aria-labelledby="attention-title">

@@ -2,13 +2,18 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
 import { api, can, type Post, type PostTarget } from "../api";
-import { Button, Card, PageHeader } from "../components/ui";
+import { Button, Card, FormError, PageHeader } from "../components/ui";
 import { formatInZone, viewerZone } from "../time";
+import { ConfirmDialog } from "../components/ConfirmDialog";
+import { NoAccess, isForbidden } from "../components/NoAccess";
 import { PlatformMark } from "../components/PlatformMark";
 import { UnconfirmedTarget } from "../components/UnconfirmedTarget";
 import { TargetFigures } from "../components/analytics/TargetFigures";
 import { usePostMetrics } from "../components/analytics/usePostMetrics";
 import { useSession } from "../session";
+import { ApprovalQueue } from "../components/ApprovalQueue";
+import { useReviewsPosts, useMayChange } from "../components/ownership";
+import { Calendar, postTime } from "./CalendarPage";
 
 const stateLabels: Record<PostTarget["state"], string> = {
   queued: "Queued",
@@ -30,9 +35,57 @@ const statusLabels: Record<Post["status"], string> = {
   cancelled: "Cancelled",
 };
 
-const when = (post: Post) => post.scheduledAt ?? post.createdAt;
+/** A post can be edited until publishing starts, and a failed or unconfirmed account's part after (edit, then retry). */
+const editable = (post: Post) => post.status !== "cancelled" && post.targets.some((target) => target.editable);
+
+/** A draft or a submitted post: nothing is queued for it until it is scheduled. */
+const planned = (post: Post) => post.status === "draft" || post.status === "awaiting_approval";
+
+/** A planned post has a time it is meant for; only the schedule makes it a promise. */
+function timeLabel(post: Post): string {
+  if (planned(post)) return post.scheduledAt ? "Planned for " : "Written ";
+  return post.scheduledAt ? "Scheduled for " : "Posted ";
+}
+
+/** Until any part of it goes out, a post can be called off. */
+const cancellable = (post: Post) =>
+  post.status === "draft" || post.status === "awaiting_approval" || post.status === "scheduled";
+
+const filters = [
+  { value: "all", label: "All", keeps: () => true },
+  { value: "draft", label: "Drafts", keeps: (post: Post) => post.status === "draft" },
+  {
+    value: "awaiting_approval",
+    label: "Awaiting approval",
+    keeps: (post: Post) => post.status === "awaiting_approval",
+  },
+  { value: "scheduled", label: "Scheduled", keeps: (post: Post) => post.status === "scheduled" },
+  {
+    value: "attention",
+    label: "Needs attention",
+    keeps: (post: Post) => post.targets.some((target) => target.state === "failed" || target.state === "unknown"),
+  },
+  {
+    value: "published",
+    label: "Published",
+    keeps: (post: Post) => post.status === "published" || post.status === "partially_published",
+  },
+] as const;
+
+type Filter = (typeof filters)[number]["value"];
+
+/** Why an admin sent the post back: shown to its author above the post until it is approved. */
+function ReviewNote({ comment }: { comment: string }) {
+  return (
+    <div className="review-note" role="note">
+      <strong className="small">Sent back by an admin</strong>
+      <p>{comment}</p>
+    </div>
+  );
+}
 
 function PostCard({ post }: { post: Post }) {
+  const mayChange = useMayChange()(post);
   const queryClient = useQueryClient();
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["posts"] });
   const retry = useMutation({
@@ -42,27 +95,24 @@ function PostCard({ post }: { post: Post }) {
   });
   const cancel = useMutation({
     mutationFn: () => api("DELETE", "/api/posts/{id}", { path: { id: post.id } }),
+    onSuccess: () => setConfirmingCancel(false),
     onSettled: refresh,
   });
-  const reschedule = useMutation({
-    mutationFn: (at: string) =>
-      api("PATCH", "/api/posts/{id}", { path: { id: post.id }, body: { scheduledAt: new Date(at).toISOString() } }),
-    onSettled: refresh,
-  });
-  const editable = post.status === "scheduled";
   const { activeOrganization } = useSession();
   const measurable =
     can(activeOrganization!.role, "analytics:view") && post.targets.some((target) => target.state === "published");
   const metrics = usePostMetrics(post.id, measurable);
+  const [confirmingCancel, setConfirmingCancel] = useState(false);
   return (
     <li className="post" data-testid="post" ref={metrics.observe}>
       <div className="post-header">
         <span className={`status status-post-${post.status}`}>{statusLabels[post.status]}</span>
         <span className="muted small">
-          {post.scheduledAt ? "Scheduled for " : "Posted "}
-          {formatInZone(when(post))} ({viewerZone})
+          {timeLabel(post)}
+          {formatInZone(postTime(post))} ({viewerZone})
         </span>
       </div>
+      {post.reviewComment && post.status === "draft" ? <ReviewNote comment={post.reviewComment} /> : null}
       <p className="post-text">{post.content || <span className="muted">(media only)</span>}</p>
       {post.media.length ? <p className="muted small">{post.media.map((item) => item.fileName).join(", ")}</p> : null}
       <ul className="targets">
@@ -73,13 +123,16 @@ function PostCard({ post }: { post: Post }) {
               {target.accountName}
               {target.isSandbox ? <span className="badge badge-sandbox">Sandbox</span> : null}
             </span>
-            <span className={`status status-target-${target.state}`}>{stateLabels[target.state]}</span>
+            {/* A draft's accounts are not queued for anything yet. */}
+            {planned(post) ? null : (
+              <span className={`status status-target-${target.state}`}>{stateLabels[target.state]}</span>
+            )}
             {target.url ? (
               <a href={target.url} target="_blank" rel="noreferrer">
                 View post
               </a>
             ) : null}
-            {target.state === "failed" ? (
+            {target.state === "failed" && mayChange ? (
               <Button
                 variant="secondary"
                 onClick={() => retry.mutate(target.id)}
@@ -88,6 +141,7 @@ function PostCard({ post }: { post: Post }) {
                 Retry
               </Button>
             ) : null}
+            {retry.isError && retry.variables === target.id ? <FormError error={retry.error} /> : null}
             {target.state === "unknown" ? (
               <UnconfirmedTarget post={post} target={target} onResolved={refresh} />
             ) : target.error && target.state === "published" ? (
@@ -107,124 +161,39 @@ function PostCard({ post }: { post: Post }) {
           <Link to={`/analytics/posts/${post.id}`}>Analytics history</Link>
         </p>
       ) : null}
-      {editable ? (
-        <div className="row">
-          <label className="small muted" htmlFor={`reschedule-${post.id}`}>
-            Move to
-          </label>
-          <input
-            id={`reschedule-${post.id}`}
-            type="datetime-local"
-            onChange={(event) => event.target.value && reschedule.mutate(event.target.value)}
-          />
-          <Button variant="ghost" onClick={() => cancel.mutate()} busy={cancel.isPending}>
+      <div className="row post-actions">
+        {mayChange && editable(post) ? (
+          <Link className="button button-secondary" to={`/compose?post=${post.id}`}>
+            Edit
+          </Link>
+        ) : null}
+        {mayChange && cancellable(post) ? (
+          <Button variant="ghost" onClick={() => setConfirmingCancel(true)}>
             Cancel post
           </Button>
-        </div>
-      ) : null}
+        ) : null}
+      </div>
+      <ConfirmDialog
+        open={confirmingCancel}
+        title="Cancel this post?"
+        confirmLabel="Cancel post"
+        busy={cancel.isPending}
+        onConfirm={() => cancel.mutate()}
+        onClose={() => setConfirmingCancel(false)}
+      >
+        <p className="post-text">{post.content.slice(0, 140) || "(media only)"}</p>
+        <p className="muted small">
+          It will not go out to {post.targets.map((target) => target.accountName).join(", ")}. This cannot be undone.
+        </p>
+        <FormError error={cancel.error} />
+      </ConfirmDialog>
     </li>
-  );
-}
-
-function startOfWeek(date: Date): Date {
-  const start = new Date(date);
-  start.setHours(0, 0, 0, 0);
-  start.setDate(start.getDate() - ((start.getDay() + 6) % 7));
-  return start;
-}
-
-function WeekCalendar({ posts }: { posts: Post[] }) {
-  const [weekStart, setWeekStart] = useState(() => startOfWeek(new Date()));
-  const days = Array.from({ length: 7 }, (_, index) => new Date(weekStart.getTime() + index * 86_400_000));
-  return (
-    <Card
-      title={`Week of ${weekStart.toLocaleDateString(undefined, { dateStyle: "medium" })}`}
-      actions={
-        <div className="row">
-          <Button variant="secondary" onClick={() => setWeekStart(new Date(weekStart.getTime() - 7 * 86_400_000))}>
-            ← Previous
-          </Button>
-          <Button variant="secondary" onClick={() => setWeekStart(startOfWeek(new Date()))}>
-            This week
-          </Button>
-          <Button variant="secondary" onClick={() => setWeekStart(new Date(weekStart.getTime() + 7 * 86_400_000))}>
-            Next →
-          </Button>
-        </div>
-      }
-    >
-      <div className="week">
-        {days.map((day) => {
-          const items = posts.filter((post) => new Date(when(post)).toDateString() === day.toDateString());
-          return (
-            <div className="week-day" key={day.toISOString()}>
-              <strong>{day.toLocaleDateString(undefined, { weekday: "short", day: "numeric" })}</strong>
-              {items.map((post) => (
-                <div className={`week-post status-post-${post.status}`} key={post.id} title={post.content}>
-                  <span className="small">
-                    {new Date(when(post)).toLocaleTimeString(undefined, { timeStyle: "short" })}
-                  </span>{" "}
-                  {post.content.slice(0, 40) || "(media)"}
-                </div>
-              ))}
-            </div>
-          );
-        })}
-      </div>
-    </Card>
-  );
-}
-
-function MonthCalendar({ posts }: { posts: Post[] }) {
-  const [month, setMonth] = useState(() => {
-    const now = new Date();
-    return new Date(now.getFullYear(), now.getMonth(), 1);
-  });
-  const first = startOfWeek(month);
-  const days = Array.from(
-    { length: 42 },
-    (_, index) => new Date(first.getFullYear(), first.getMonth(), first.getDate() + index),
-  );
-  const shift = (months: number) => setMonth(new Date(month.getFullYear(), month.getMonth() + months, 1));
-  return (
-    <Card
-      title={month.toLocaleDateString(undefined, { month: "long", year: "numeric" })}
-      actions={
-        <div className="row">
-          <Button variant="secondary" onClick={() => shift(-1)}>
-            ← Previous
-          </Button>
-          <Button variant="secondary" onClick={() => shift(1)}>
-            Next →
-          </Button>
-        </div>
-      }
-    >
-      <div className="month">
-        {days.map((day) => {
-          const items = posts.filter((post) => new Date(when(post)).toDateString() === day.toDateString());
-          return (
-            <div
-              className={day.getMonth() === month.getMonth() ? "month-day" : "month-day month-other"}
-              key={day.toISOString()}
-            >
-              <span className="small muted">{day.getDate()}</span>
-              {items.slice(0, 3).map((post) => (
-                <div className={`week-post status-post-${post.status}`} key={post.id} title={post.content}>
-                  {post.content.slice(0, 24) || "(media)"}
-                </div>
-              ))}
-              {items.length > 3 ? <span className="small muted">+{items.length - 3} more</span> : null}
-            </div>
-          );
-        })}
-      </div>
-    </Card>
   );
 }
 
 export function PostsPage() {
   const [view, setView] = useState<"list" | "week" | "month">("list");
+  const [filter, setFilter] = useState<Filter>("all");
   const posts = useQuery({
     queryKey: ["posts"],
     queryFn: () => api("GET", "/api/posts", { query: { limit: 200 } }),
@@ -233,7 +202,18 @@ export function PostsPage() {
         ? 2_000
         : false,
   });
+  const reviews = useReviewsPosts();
   const list = posts.data?.posts ?? [];
+  const shown = list.filter(filters.find((option) => option.value === filter)!.keeps);
+  const viewButton = (value: typeof view, label: string) => (
+    <Button
+      variant={view === value ? "primary" : "secondary"}
+      onClick={() => setView(value)}
+      aria-pressed={view === value}
+    >
+      {label}
+    </Button>
+  );
   return (
     <>
       <PageHeader
@@ -241,37 +221,54 @@ export function PostsPage() {
         description="Every post and what each account did with it."
         actions={
           <div className="row">
-            <Button variant={view === "list" ? "primary" : "secondary"} onClick={() => setView("list")}>
-              List
-            </Button>
-            <Button variant={view === "week" ? "primary" : "secondary"} onClick={() => setView("week")}>
-              Week
-            </Button>
-            <Button variant={view === "month" ? "primary" : "secondary"} onClick={() => setView("month")}>
-              Month
-            </Button>
+            <div className="row" role="group" aria-label="View">
+              {viewButton("list", "List")}
+              {viewButton("week", "Week")}
+              {viewButton("month", "Month")}
+            </div>
             <Link className="button button-primary" to="/compose">
               New post
             </Link>
           </div>
         }
       />
-      {view === "week" ? <WeekCalendar posts={list} /> : null}
-      {view === "month" ? <MonthCalendar posts={list} /> : null}
-      {view === "list" ? (
-        list.length === 0 && !posts.isPending ? (
-          <Card>
-            <p className="muted">
-              No posts yet. <Link to="/compose">Write the first one</Link>.
-            </p>
-          </Card>
-        ) : (
-          <ul className="posts">
-            {list.map((post) => (
-              <PostCard key={post.id} post={post} />
+      {isForbidden(posts.error) ? <NoAccess what="the posts of this organization" /> : null}
+      {reviews && view === "list" ? <ApprovalQueue posts={list} /> : null}
+      {view !== "list" ? <Calendar posts={list} view={view} /> : null}
+      {view === "list" && !isForbidden(posts.error) ? (
+        <>
+          <div className="filter-tabs" role="group" aria-label="Show">
+            {filters.map((option) => (
+              <Button
+                key={option.value}
+                variant={filter === option.value ? "primary" : "ghost"}
+                aria-pressed={filter === option.value}
+                onClick={() => setFilter(option.value)}
+              >
+                {option.label}
+              </Button>
             ))}
-          </ul>
-        )
+          </div>
+          {shown.length === 0 && !posts.isPending ? (
+            <Card>
+              <p className="muted">
+                {list.length === 0 ? (
+                  <>
+                    No posts yet. <Link to="/compose">Write the first one</Link>.
+                  </>
+                ) : (
+                  "No posts here."
+                )}
+              </p>
+            </Card>
+          ) : (
+            <ul className="posts">
+              {shown.map((post) => (
+                <PostCard key={post.id} post={post} />
+              ))}
+            </ul>
+          )}
+        </>
       ) : null}
     </>
   );

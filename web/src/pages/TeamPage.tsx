@@ -14,6 +14,7 @@ import {
   RoleBadge,
   SelectField,
 } from "../components/ui";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { useSession } from "../session";
 
 function InviteForm() {
@@ -88,7 +89,7 @@ function PendingInvitations() {
   const list = invitations.data?.invitations ?? [];
   if (list.length === 0) return <p className="muted">No pending invitations.</p>;
   return (
-    <table className="table">
+    <table className="table stack-table">
       <thead>
         <tr>
           <th>Email</th>
@@ -101,12 +102,14 @@ function PendingInvitations() {
       <tbody>
         {list.map((invitation) => (
           <tr key={invitation.id}>
-            <td>{invitation.email}</td>
-            <td>
+            <td data-label="Email">{invitation.email}</td>
+            <td data-label="Role">
               <RoleBadge role={invitation.role} />
             </td>
-            <td className="muted">{invitation.invitedBy ?? "—"}</td>
-            <td className="muted">
+            <td className="muted" data-label="Invited by">
+              {invitation.invitedBy ?? "—"}
+            </td>
+            <td className="muted" data-label="Expires">
               <RelativeTime at={invitation.expiresAt} />
             </td>
             <td className="actions">
@@ -141,6 +144,7 @@ function MemberRow({ member, canManage, isSelf }: { member: Member; canManage: b
     mutationFn: () => api("DELETE", "/api/organization/members/{userId}", { path: { userId: member.userId } }),
     onSuccess: refresh,
   });
+  const [confirmingRemoval, setConfirmingRemoval] = useState(false);
   const error = changeRole.error ?? remove.error;
   return (
     <tr>
@@ -156,7 +160,7 @@ function MemberRow({ member, canManage, isSelf }: { member: Member; canManage: b
         </div>
         {error ? <span className="field-error">{error.message}</span> : null}
       </td>
-      <td>
+      <td data-label="Role">
         {canManage ? (
           <select
             aria-label={`Role of ${member.email}`}
@@ -174,23 +178,57 @@ function MemberRow({ member, canManage, isSelf }: { member: Member; canManage: b
           <RoleBadge role={member.role} />
         )}
       </td>
-      <td className="muted">
+      <td className="muted" data-label="Joined">
         <RelativeTime at={member.joinedAt} />
       </td>
       <td className="actions">
         {canManage ? (
-          <Button
-            variant="ghost"
-            busy={remove.isPending}
-            onClick={() => {
-              if (window.confirm(`Remove ${member.email} from this organization?`)) remove.mutate();
-            }}
-          >
-            Remove
-          </Button>
+          <>
+            <Button variant="ghost" busy={remove.isPending} onClick={() => setConfirmingRemoval(true)}>
+              Remove
+            </Button>
+            <ConfirmDialog
+              open={confirmingRemoval}
+              title={`Remove ${member.name}?`}
+              confirmLabel="Remove"
+              busy={remove.isPending}
+              onConfirm={() => remove.mutate()}
+              onClose={() => setConfirmingRemoval(false)}
+            >
+              <p>{member.email} loses access to this organization until invited again.</p>
+            </ConfirmDialog>
+          </>
         ) : null}
       </td>
     </tr>
+  );
+}
+
+/** Whether members' posts wait for an admin's approval before they are scheduled. */
+function ApprovalSetting() {
+  const queryClient = useQueryClient();
+  const organization = useQuery({ queryKey: ["organization"], queryFn: () => api("GET", "/api/organization") });
+  const change = useMutation({
+    mutationFn: (requireApproval: boolean) => api("PATCH", "/api/organization", { body: { requireApproval } }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["organization"] }),
+  });
+  const required = organization.data?.organization.requireApproval ?? false;
+  return (
+    <Card title="Approval">
+      <label className="inline-check">
+        <input
+          type="checkbox"
+          checked={change.isPending ? change.variables : required}
+          disabled={organization.isPending || change.isPending}
+          onChange={(event) => change.mutate(event.target.checked)}
+        />
+        USERs’ posts need an ADMIN’s approval before they are scheduled
+      </label>
+      <p className="field-hint">
+        A USER saves a draft and submits it; an ADMIN approves it from the Posts page or sends it back with a comment.
+      </p>
+      <FormError error={change.error} />
+    </Card>
   );
 }
 
@@ -215,7 +253,7 @@ export function TeamPage() {
         </Card>
       ) : null}
       <Card title={`Members${members.data ? ` · ${members.data.members.length}` : ""}`}>
-        <table className="table">
+        <table className="table stack-table">
           <thead>
             <tr>
               <th>Person</th>
@@ -231,6 +269,7 @@ export function TeamPage() {
           </tbody>
         </table>
       </Card>
+      {can(activeOrganization!.role, "organization:manage") ? <ApprovalSetting /> : null}
       {canManage ? (
         <Card title="Pending invitations">
           <PendingInvitations />
