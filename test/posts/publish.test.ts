@@ -172,7 +172,7 @@ describe("cross-posting against the platform sandbox", () => {
     assert.equal(noMedia.body.error.field, "mediaIds");
     const png = await upload(client, "/photo.png");
     const wrongType = await compose({ content: "png", mediaIds: [png.id], connectionIds: [ids.byKey("instagram")] });
-    assert.match(wrongType.body.error.message, /Instagram does not take image\/png/);
+    assert.match(wrongType.body.error.message, /Instagram does not take PNG files like photo.png; it takes JPEG./);
     const title = await compose({
       content: "t",
       mediaIds: [(await upload(client, "/clip.mp4")).id],
