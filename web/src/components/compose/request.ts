@@ -15,6 +15,9 @@ export interface ComposedPost {
 
 const same = (left: unknown, right: unknown) => JSON.stringify(left) === JSON.stringify(right);
 const sorted = (ids: string[]) => [...ids].sort();
+/** A platform with no options set is the same as one left out. */
+const setOptions = (options: Record<string, OptionValues>) =>
+  Object.fromEntries(Object.entries(options).filter(([, values]) => Object.keys(values).length > 0));
 
 /** What the post as loaded was, in the same terms, so an edit can name only what changed. */
 export function composedOf(post: Post): ComposedPost {
@@ -38,7 +41,7 @@ export function changedFields(before: ComposedPost, after: ComposedPost): Partia
   if (!same(sorted(after.connectionIds), sorted(before.connectionIds))) changes.connectionIds = after.connectionIds;
   if (after.scheduledAt && Date.parse(after.scheduledAt) !== Date.parse(before.scheduledAt ?? ""))
     changes.scheduledAt = after.scheduledAt;
-  if (!same(after.options, before.options)) changes.options = after.options;
+  if (!same(setOptions(after.options), setOptions(before.options))) changes.options = after.options;
   if (!same(after.versions, before.versions)) changes.versions = after.versions;
   return changes;
 }
