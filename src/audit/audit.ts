@@ -34,6 +34,7 @@ export type AuditAction =
   | "post.unknown"
   | "post.retried"
   | "post.resolved"
+  | "media.deleted"
   | "webhook.created"
   | "webhook.updated"
   | "webhook.deleted"

@@ -13,6 +13,8 @@ export type VariantRecord = typeof mediaVariants.$inferSelect;
 
 const THUMBNAIL_RECIPE = "thumbnail";
 
+export const isThumbnail = (variant: VariantRecord) => variant.recipe === THUMBNAIL_RECIPE;
+
 /** Equal fits make equal files: two platforms needing the same JPEG share one. */
 function fitRecipe(fit: ImageFit): string {
   const crop = fit.crop ? ` crop ${fit.crop.left},${fit.crop.top},${fit.crop.width}x${fit.crop.height}` : "";
@@ -77,6 +79,11 @@ export function variantPath(context: AppContext, variant: VariantRecord): string
 /** The JPEG's name: the original's, with the extension it now has. */
 const variantFileName = (record: MediaRecord) => `${record.fileName.replace(/\.[^.]*$/, "")}.jpg`;
 
+/** Where platforms fetch a variant: as the original, at the variant's own token. */
+export function variantUrl(context: AppContext, record: MediaRecord, variant: VariantRecord): string {
+  return publicMediaUrl(context, { publicToken: variant.publicToken, fileName: variantFileName(record) });
+}
+
 /**
  * What a platform with these limits is sent for each record: the original where it takes it,
  * the converted variant otherwise (made on first need, then reused).
@@ -97,12 +104,11 @@ export async function outgoingMediaFor(
       ...(await convertImage(mediaPath(context, record), record, fit, limits.maxImageBytes)),
       crop: fit.crop,
     }));
-    const fileName = variantFileName(record);
     outgoing.set(record.id, {
-      url: publicMediaUrl(context, { publicToken: variant.publicToken, fileName }),
+      url: variantUrl(context, record, variant),
       contentType: variant.contentType,
       sizeBytes: variant.sizeBytes,
-      fileName,
+      fileName: variantFileName(record),
       read: () => readFile(variantPath(context, variant)),
     });
   }
