@@ -147,7 +147,6 @@ describe("the media library", () => {
       scheduledAt: new Date(Date.now() + 3_600_000).toISOString(),
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    const postId = created.body.post.id;
 
     const inUse = (await library(admin)).media.find((item) => item.id === panorama.id)!;
     assert.deepEqual(inUse.usage, { posts: 1, pending: 1 });
