@@ -34,6 +34,9 @@ export const instagramProfile = defineProfile({
     videoTypes: ["video/mp4", "video/quicktime"],
     maxImageBytes: 8 * 1024 * 1024,
     maxVideoBytes: 300 * 1024 * 1024,
+    // JPEG only, 320 to 1440 pixels wide (Instagram scales a narrower one up; a wider one is scaled down before it is sent), 4:5 to 1.91:1.
+    // https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media#image-specifications
+    maxImageWidth: 1440,
     imageAspect: { min: 0.8, max: 1.91 },
     videoSeconds: { min: 3, max: 900 },
   },

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { imageFitFor } from "./image-fit.js";
 import type { ContentLimits } from "./limits.js";
 import { weightedLength } from "./text-length.js";
 
@@ -234,7 +235,12 @@ export function mediaProblems(name: string, limits: ContentLimits, media: MediaF
     });
   if (!limits.mixedMedia && images.length > 0 && videos.length > 0)
     problems.push({ field, message: `${name} cannot mix images and videos in one post.` });
-  for (const item of media) {
+  for (const original of media) {
+    // An image the platform refuses as uploaded is judged as the JPEG it will be sent instead.
+    const fit = imageFitFor(limits, original);
+    const item = fit
+      ? { ...original, contentType: fit.contentType, width: fit.width, height: fit.height, sizeBytes: 0 }
+      : original;
     const video = isVideo(item);
     const types = video ? limits.videoTypes : limits.imageTypes;
     if (!types.includes(item.contentType)) {
