@@ -1,21 +1,24 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient, type InfiniteData } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useNavigate, useSearchParams } from "react-router";
 import type { RuleSettings } from "../../../src/platforms/profile";
 import { platformProfiles } from "../../../src/platforms/profiles";
 import type { PostVersions } from "../../../src/posts/versions";
-import { api, type MediaItem, type PlatformId, type Post } from "../api";
+import { api, ApiError, type MediaItem, type PlatformId, type Post } from "../api";
 import { AccountChoice, unpostableReason } from "../components/AccountChoice";
 import { useAllowances } from "../components/allowances";
-import { liveProblems, type Layer } from "../components/compose/problems";
-import { changedFields, composedOf, type ComposedPost } from "../components/compose/request";
+import { layerOfField, liveProblems, type Layer } from "../components/compose/problems";
+import { changedFields, composedOf, type ComposedPost, type PostEdit } from "../components/compose/request";
 import { usePendingUploads } from "../components/compose/usePendingUploads";
 import { chosenVersions, versionAt, withVersion } from "../components/compose/versions";
 import { serverField, VersionsEditor, type SharedDraft } from "../components/compose/VersionsEditor";
+import type { LibraryPage } from "../components/media/library";
+import { MediaPicker } from "../components/media/MediaPicker";
 import { PlatformOptions, sentOptions, type OptionValues } from "../components/PlatformOptions";
 import { PostPreviews } from "../components/previews/PostPreviews";
 import { publishNow, ScheduleChoice, type Schedule } from "../components/ScheduleChoice";
 import { Button, Card, fieldError, FormError, PageHeader } from "../components/ui";
+import { useSession } from "../session";
 import { viewerZone, wallTimeToIso } from "../time";
 import "../components/compose/compose.css";
 
@@ -88,7 +91,7 @@ function Composer({ post }: { post?: Post }) {
   const [uploaded, setUploaded] = useState<MediaItem[]>([]);
   const [activeLayer, setActiveLayer] = useState<Layer>("shared");
 
-  const uploads = usePendingUploads((layer, item) => {
+  const addMedia = (layer: Layer, item: MediaItem) => {
     setUploaded((current) => [...current, item]);
     if (layer === "shared") setShared((current) => ({ ...current, media: [...current.media, item] }));
     else
@@ -99,7 +102,24 @@ function Composer({ post }: { post?: Post }) {
           ? withVersion(current, layer, { ...version, mediaIds: [...(version.mediaIds ?? []), item.id] })
           : current;
       });
-  });
+  };
+  const uploads = usePendingUploads(addMedia);
+  const [libraryFor, setLibraryFor] = useState<Layer>();
+  /** The picked files, as the library listed them (the picker has just shown them). */
+  const addPicked = (layer: Layer, ids: string[]) => {
+    const listed = queryClient
+      .getQueriesData<InfiniteData<LibraryPage>>({ queryKey: ["media"] })
+      .flatMap(([, data]) => data?.pages.flatMap((page) => page.media) ?? []);
+    for (const id of ids) {
+      const item = listed.find((candidate) => candidate.id === id);
+      if (item) addMedia(layer, item);
+    }
+  };
+
+  const me = useSession();
+  const organization = useQuery({ queryKey: ["organization"], queryFn: () => api("GET", "/api/organization") });
+  const needsApproval =
+    organization.data?.organization.requireApproval === true && me.activeOrganization?.role === "USER";
 
   const accounts = connections.data?.connections ?? [];
   const usable = accounts.filter((connection) => unpostableReason(connection) === undefined);
@@ -128,34 +148,66 @@ function Composer({ post }: { post?: Post }) {
     connectionIds: selected,
     ...(schedule.when === "later" && schedule.localTime
       ? { scheduledAt: wallTimeToIso(schedule.localTime, schedule.zone) }
-      : {}),
+      : // A scheduled post moved to "now" keeps a time: now.
+        post?.scheduledAt && post.status !== "draft"
+        ? { scheduledAt: new Date().toISOString() }
+        : {}),
     options: Object.fromEntries(
       platformsChosen.map((platform) => [platform, sentOptions(platform, optionsOf(platform))]),
     ),
     versions: sentVersions,
   });
 
+  /** What the buttons do: keep a draft, hand it to an admin, put it on the schedule, save an edit, or save and try failed accounts again. */
+  type Action = "draft" | "submit" | "schedule" | "save" | "retry";
   const submit = useMutation({
-    mutationFn: async () => {
-      const { versions: ownVersions, ...body } = composed();
-      if (post && loaded) {
-        const changes = changedFields(loaded, composed());
-        return api("PATCH", "/api/posts/{id}", { path: { id: post.id }, body: changes });
+    mutationFn: async (action: Action) => {
+      const whole = composed();
+      if (!post || !loaded) {
+        const { versions: ownVersions, ...body } = whole;
+        const created = await api("POST", "/api/posts", {
+          body: {
+            ...body,
+            ...(Object.keys(ownVersions).length ? { versions: ownVersions } : {}),
+            ...(action === "schedule" ? {} : { draft: true }),
+          },
+        });
+        if (action === "submit") {
+          await api("POST", "/api/posts/{id}/submit", { path: { id: created.post.id } }).catch((error: unknown) => {
+            // The draft is kept: what the submission lacked is fixed on it, not on a second copy.
+            navigate(`/compose?post=${created.post.id}`, { replace: true });
+            throw error;
+          });
+        }
+        return;
       }
-      return api("POST", "/api/posts", {
-        body: { ...body, ...(Object.keys(ownVersions).length ? { versions: ownVersions } : {}) },
-      });
+      const changes: PostEdit & { draft?: boolean } = changedFields(loaded, whole);
+      if (action === "schedule" && post.status === "draft") changes.draft = false;
+      if (Object.keys(changes).length > 0)
+        await api("PATCH", "/api/posts/{id}", { path: { id: post.id }, body: changes });
+      if (action === "submit") await api("POST", "/api/posts/{id}/submit", { path: { id: post.id } });
+      if (action === "retry")
+        for (const target of post.targets.filter((candidate) => candidate.state === "failed"))
+          await api("POST", "/api/posts/{id}/targets/{targetId}/retry", { path: { id: post.id, targetId: target.id } });
     },
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: ["post", post?.id] });
       navigate("/posts");
     },
+    onError: (error) => {
+      // A refusal of one version's field is shown in that version's tab.
+      const layer = error instanceof ApiError && error.field ? layerOfField(error.field) : undefined;
+      if (layer) setActiveLayer(layer);
+    },
   });
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    submit.mutate();
+    submit.mutate(post && post.status !== "draft" ? "save" : needsApproval ? "submit" : "schedule");
   };
+
+  const primaryAction: Action = post && post.status !== "draft" ? "save" : needsApproval ? "submit" : "schedule";
+  const blocked = submit.isPending || uploads.busy || selected.length === 0;
 
   const versionFieldNames = [
     "shared" as Layer,
@@ -193,6 +245,7 @@ function Composer({ post }: { post?: Post }) {
               pending={uploads.byLayer}
               onFiles={uploads.start}
               onDismiss={uploads.dismiss}
+              onLibrary={setLibraryFor}
               active={activeLayer}
               onActive={setActiveLayer}
               renderOptions={(platform) =>
@@ -232,10 +285,48 @@ function Composer({ post }: { post?: Post }) {
             ]}
           />
           <div className="compose-actions">
-            <Button type="submit" busy={submit.isPending} disabled={selected.length === 0 || uploads.busy}>
-              {post ? "Save changes" : schedule.when === "later" ? "Schedule post" : "Publish now"}
-            </Button>
+            {primaryAction === "save" ? (
+              <Button type="submit" busy={submit.isPending} disabled={blocked}>
+                Save changes
+              </Button>
+            ) : (
+              <>
+                <Button type="submit" busy={submit.isPending} disabled={blocked}>
+                  {primaryAction === "submit"
+                    ? "Submit for approval"
+                    : schedule.when === "later"
+                      ? "Schedule post"
+                      : "Publish now"}
+                </Button>
+                <Button
+                  type="button"
+                  variant="secondary"
+                  disabled={submit.isPending || uploads.busy}
+                  onClick={() => submit.mutate("draft")}
+                >
+                  Save draft
+                </Button>
+              </>
+            )}
+            {post?.targets.some((target) => target.state === "failed") ? (
+              <Button type="button" variant="secondary" disabled={blocked} onClick={() => submit.mutate("retry")}>
+                Save and retry failed accounts
+              </Button>
+            ) : null}
           </div>
+          {needsApproval && primaryAction === "submit" ? (
+            <p className="small compose-note">
+              Your organization asks an admin to approve posts before they are scheduled.
+            </p>
+          ) : null}
+          {post?.status === "awaiting_approval" ? (
+            <p className="small compose-note">This post is waiting for an admin's approval.</p>
+          ) : null}
+          {post?.reviewComment ? (
+            <div className="alert" role="note">
+              Sent back by an admin: {post.reviewComment}
+            </div>
+          ) : null}
         </div>
 
         <PostPreviews
@@ -246,6 +337,11 @@ function Composer({ post }: { post?: Post }) {
           knownMedia={knownMedia}
         />
       </form>
+      <MediaPicker
+        open={libraryFor !== undefined}
+        onClose={() => setLibraryFor(undefined)}
+        onPick={(ids) => libraryFor && addPicked(libraryFor, ids)}
+      />
     </>
   );
 }

@@ -17,6 +17,7 @@ export function MediaField({
   onFiles,
   onRemove,
   onDismiss,
+  onLibrary,
   problems,
 }: {
   id: string;
@@ -26,6 +27,8 @@ export function MediaField({
   onFiles: (files: File[]) => void;
   onRemove: (mediaId: string) => void;
   onDismiss: (key: number) => void;
+  /** Opens the organization's library to choose files already uploaded. */
+  onLibrary: () => void;
   problems: string[];
 }) {
   return (
@@ -33,17 +36,22 @@ export function MediaField({
       <label className="field-label" htmlFor={id}>
         {label}
       </label>
-      <input
-        id={id}
-        type="file"
-        multiple
-        accept="image/jpeg,image/png,image/gif,image/webp,video/mp4,video/quicktime,video/webm"
-        aria-describedby={problems.length ? `${id}-problems` : undefined}
-        onChange={(event) => {
-          onFiles(Array.from(event.target.files ?? []));
-          event.target.value = "";
-        }}
-      />
+      <div className="compose-media-choices">
+        <input
+          id={id}
+          type="file"
+          multiple
+          accept="image/jpeg,image/png,image/gif,image/webp,video/mp4,video/quicktime,video/webm"
+          aria-describedby={problems.length ? `${id}-problems` : undefined}
+          onChange={(event) => {
+            onFiles(Array.from(event.target.files ?? []));
+            event.target.value = "";
+          }}
+        />
+        <button type="button" className="button button-secondary" onClick={onLibrary}>
+          Choose from library
+        </button>
+      </div>
       {items.length || pending.length ? (
         <ul className="compose-media">
           {items.map((item) => (

@@ -56,6 +56,7 @@ export function VersionsEditor({
   pending,
   onFiles,
   onDismiss,
+  onLibrary,
   renderOptions,
   active,
   onActive,
@@ -71,6 +72,7 @@ export function VersionsEditor({
   pending: Map<Layer, PendingUpload[]>;
   onFiles: (layer: Layer, files: File[]) => void;
   onDismiss: (layer: Layer, key: number) => void;
+  onLibrary: (layer: Layer) => void;
   renderOptions: (platform: PlatformId) => ReactNode;
   active: Layer;
   onActive: (layer: Layer) => void;
@@ -222,6 +224,7 @@ export function VersionsEditor({
               pending={pending.get(current) ?? []}
               onFiles={(files) => onFiles(current, files)}
               onDismiss={(key) => onDismiss(current, key)}
+              onLibrary={() => onLibrary(current)}
               onRemove={(mediaId) =>
                 current === "shared"
                   ? onShared({ media: shared.media.filter((item) => item.id !== mediaId) })

@@ -10,6 +10,16 @@ export type Layer = "shared" | `platform:${string}` | `account:${string}`;
 export const platformLayer = (platform: PlatformId): Layer => `platform:${platform}`;
 export const accountLayer = (connectionId: string): Layer => `account:${connectionId}`;
 
+/** The tab a refusal's field belongs to: `versions.platforms.x.content`, `versions.accounts.<id>.link`, `options.x.…`. */
+export function layerOfField(field: string): Layer | undefined {
+  const [head, kind, id] = field.split(".");
+  if (head === "versions" && kind === "platforms" && id) return `platform:${id}`;
+  if (head === "versions" && kind === "accounts" && id) return `account:${id}`;
+  if (head === "options" && kind) return `platform:${kind}`;
+  if (head === "content" || head === "link" || head === "mediaIds") return "shared";
+  return undefined;
+}
+
 const versionFields = ["content", "link", "mediaIds"] as const satisfies (keyof PostVersion)[];
 type VersionField = (typeof versionFields)[number];
 
