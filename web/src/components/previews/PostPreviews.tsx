@@ -88,7 +88,7 @@ export function PostPreviews({
                 <div className="preview-account" key={names.join()}>
                   <div className="preview-header">
                     <PlatformMark platform={platform} />
-                    <span className="preview-names">{names.join(", ")}</span>
+                    <span className="preview-names">{profile.name}</span>
                     <span className={over > 0 ? "counter counter-over" : "counter"}>
                       {over > 0
                         ? `${length}/${profile.limits.textLength} · ${over} characters too long`
