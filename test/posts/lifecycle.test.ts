@@ -335,7 +335,7 @@ describe("a post's lifecycle: edit, reschedule, versions, drafts, approval", () 
 
       const audit = (await client.get("/api/audit?action=post.")).body.events as {
         action: string;
-        target: { id: string } | null;
+        targetId: string | null;
       }[];
       const steps = audit.filter((event) => event.targetId === id).map((event) => event.action);
       for (const action of ["post.submitted", "post.sent_back", "post.approved"])

@@ -20,12 +20,6 @@ export function assertMayChange(
     throw forbidden("not_your_post", `Only the post's author or an admin can ${doing} this post.`);
 }
 
-/** Refuses anything but an admin, saying who may. */
-export function assertAdministrator(request: FastifyRequest, doing: string): void {
-  if (!isAdministrator(currentOrganization(request).role))
-    throw forbidden("admins_only", `Only an admin can ${doing} a post.`);
-}
-
 export async function requiresApproval(context: AppContext, organizationId: string): Promise<boolean> {
   const [settings] = await context.db
     .select({ requireApproval: postingSettings.requireApproval })

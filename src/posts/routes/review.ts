@@ -9,7 +9,7 @@ import { currentOrganization, currentUser } from "../../http/authorization.js";
 import { dateTime } from "../../http/schemas.js";
 import { contentOfPost } from "../content.js";
 import { refreshPostStatus } from "../publish.js";
-import { assertAdministrator, assertMayChange, requiresApproval } from "./access.js";
+import { assertMayChange, requiresApproval } from "./access.js";
 import { contentProblems, dueTime, enqueueAll, refuseProblems } from "./drafts.js";
 import { postAnswer, postParams } from "./schemas.js";
 import { ownedPost, viewOfPost } from "./views.js";
@@ -82,11 +82,10 @@ export const reviewPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
   app.post(
     "/api/posts/:id/approve",
     {
-      config: { access: "posts:create" },
+      config: { access: "posts:approve" },
       schema: {
         tags: ["posts"],
-        summary:
-          "Approve a submitted post (ADMIN and above): it is scheduled at its time, or at scheduledAt when its time has passed",
+        summary: "Approve a submitted post: it is scheduled at its time, or at scheduledAt when its time has passed",
         params: postParams,
         body: z.object({ scheduledAt: dateTime().optional() }).default({}),
         response: { 200: postAnswer },
@@ -94,7 +93,6 @@ export const reviewPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
     },
     async (request) => {
       const organization = currentOrganization(request);
-      assertAdministrator(request, "approve");
       const post = await ownedPost(db, organization.id, request.params.id);
       assertStatus(post, "awaiting_approval", "approved");
       const targets = await db.select().from(postTargets).where(eq(postTargets.postId, post.id));
@@ -141,10 +139,10 @@ export const reviewPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
   app.post(
     "/api/posts/:id/send-back",
     {
-      config: { access: "posts:create" },
+      config: { access: "posts:approve" },
       schema: {
         tags: ["posts"],
-        summary: "Send a submitted post back to its author as a draft, with a comment (ADMIN and above)",
+        summary: "Send a submitted post back to its author as a draft, with a comment",
         params: postParams,
         body: z.object({ comment: z.string().trim().min(1, "say what to change").max(2_000) }),
         response: { 200: postAnswer },
@@ -152,7 +150,6 @@ export const reviewPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
     },
     async (request) => {
       const organization = currentOrganization(request);
-      assertAdministrator(request, "send back");
       const post = await ownedPost(db, organization.id, request.params.id);
       assertStatus(post, "awaiting_approval", "sent back");
       const reviewer = currentUser(request);

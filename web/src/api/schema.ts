@@ -3721,8 +3721,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Approve a submitted post (ADMIN and above): it is scheduled at its time, or at scheduledAt when its time has passed
-     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     * Approve a submitted post: it is scheduled at its time, or at scheduledAt when its time has passed
+     * @description Access: `posts:approve` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
      *
      *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
      */
@@ -3852,8 +3852,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Send a submitted post back to its author as a draft, with a comment (ADMIN and above)
-     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     * Send a submitted post back to its author as a draft, with a comment
+     * @description Access: `posts:approve` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
      *
      *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
      */
