@@ -52,7 +52,7 @@ function MediaCard({ item }: { item: LibraryItem }) {
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["media"] }),
   });
   return (
-    <li className="media-tile">
+    <li className={`media-tile${open ? " media-tile-open" : ""}`}>
       <MediaThumbnail item={item} />
       <span className="media-tile-text">
         <span className="media-name" title={item.fileName}>
