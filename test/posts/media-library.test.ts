@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
+import encodeWebp, { init as initWebpEncoder } from "@jsquash/webp/encode.js";
 import { Jimp } from "jimp";
+import { imageFitFor } from "../../src/platforms/image-fit.js";
+import { platformProfiles } from "../../src/platforms/profiles.js";
 import { addMember, createOrganization, signUp } from "../support/factories.js";
 import { HttpClient } from "../support/client.js";
 import { json, startSandbox, type RunningSandbox } from "../sandbox/support.js";
@@ -15,6 +19,67 @@ async function pngOf(width: number, height: number): Promise<Buffer> {
   });
   return image.getBuffer("image/png");
 }
+
+async function webpOf(width: number, height: number): Promise<Buffer> {
+  const wasm = await readFile(new URL(import.meta.resolve("@jsquash/webp/codec/enc/webp_enc.wasm")));
+  await initWebpEncoder(await WebAssembly.compile(wasm));
+  const data = new Uint8ClampedArray(width * height * 4).fill(200);
+  return Buffer.from(await encodeWebp({ data, width, height, colorSpace: "srgb" } as ImageData));
+}
+
+describe("fitting an image to a platform's limits", () => {
+  const instagram = platformProfiles.instagram.limits;
+  const png = (width: number, height: number, sizeBytes = 1000) => ({
+    contentType: "image/png",
+    width,
+    height,
+    sizeBytes,
+  });
+
+  test("a JPEG within every limit goes as it is; one a platform cannot take as JPEG is left to its rules", () => {
+    assert.equal(
+      imageFitFor(instagram, { contentType: "image/jpeg", width: 1080, height: 1080, sizeBytes: 1000 }),
+      undefined,
+    );
+    assert.equal(imageFitFor(platformProfiles.youtube.limits, png(100, 100)), undefined);
+    assert.equal(imageFitFor(instagram, { contentType: "video/mp4", sizeBytes: 1000 }), undefined);
+  });
+
+  test("too tall is cropped top and bottom to 4:5, too wide left and right to 1.91:1, about the centre", () => {
+    assert.deepEqual(imageFitFor(instagram, png(1000, 2000)), {
+      contentType: "image/jpeg",
+      width: 1000,
+      height: 1250,
+      crop: { left: 0, top: 375, width: 1000, height: 1250 },
+      reasons: ["converted from PNG to JPEG", "cropped top and bottom to the platform's tallest shape"],
+    });
+    const wide = imageFitFor(instagram, png(4000, 1000))!;
+    assert.deepEqual(wide.crop, { left: 1045, top: 0, width: 1910, height: 1000 });
+    assert.deepEqual([wide.width, wide.height], [1440, 754]);
+  });
+
+  test("rounding never carries the result out of the range, at any size", () => {
+    for (let width = 300; width < 5000; width += 137)
+      for (const height of [100, 333, 777, 2999]) {
+        const fit = imageFitFor(instagram, png(width, height));
+        if (!fit) continue;
+        const aspect = fit.width / fit.height;
+        assert.ok(aspect >= 0.8 && aspect <= 1.91, `${width}×${height} → ${fit.width}×${fit.height}`);
+        assert.ok(fit.width <= 1440);
+      }
+  });
+
+  test("a file without a known size is still converted; a JPEG over the size limit is re-encoded", () => {
+    assert.deepEqual(imageFitFor(instagram, { contentType: "image/webp", sizeBytes: 10 }), {
+      contentType: "image/jpeg",
+      width: 0,
+      height: 0,
+      reasons: ["converted from WEBP to JPEG"],
+    });
+    const heavy = imageFitFor(instagram, { contentType: "image/jpeg", width: 1200, height: 1000, sizeBytes: 9e6 });
+    assert.deepEqual(heavy?.reasons, ["re-encoded to fit 8 MB"]);
+  });
+});
 
 async function fetchBytes(client: HttpClient, path: string) {
   const response = await fetch(new URL(path, client.baseUrl), { headers: { cookie: `msid=${client.cookie("msid")}` } });
@@ -111,6 +176,11 @@ describe("the media library", () => {
     assert.equal(thumbnail.type, "image/jpeg");
     const decoded = await Jimp.read(thumbnail.body);
     assert.deepEqual([decoded.width, decoded.height], [320, 160]);
+    const webp = await upload(admin, { name: "leaf.webp", type: "image/webp", body: await webpOf(800, 400) });
+    const webpThumbnail = await fetchBytes(admin, `/api/media/${webp.id}/thumbnail`);
+    assert.equal(webpThumbnail.type, "image/jpeg");
+    const decodedWebp = await Jimp.read(webpThumbnail.body);
+    assert.deepEqual([decodedWebp.width, decodedWebp.height], [320, 160]);
     const video = (await library(admin, "?kind=video")).media[0]!;
     assert.equal((await fetchBytes(admin, `/api/media/${video.id}/thumbnail`)).status, 404);
   });
@@ -135,6 +205,10 @@ describe("the media library", () => {
     const ids = (await library(admin, "?pageSize=100")).media.map((item) => item.id);
     assert.ok(!ids.includes(adminsFile.id) && !ids.includes(membersFile.id));
     assert.equal((await fetch(adminsFile.url)).status, 404);
+    const audit = (await admin.get("/api/audit?action=media.deleted")).body.events as {
+      details: { fileName: string };
+    }[];
+    assert.deepEqual(audit.map((event) => event.details.fileName).sort(), ["a.png", "m.png"]);
   });
 
   test("a PNG posted to Instagram arrives as a JPEG cropped and scaled to Instagram's limits; the original stays in the library", async () => {
