@@ -54,7 +54,8 @@ function aspectWithin(limits: ContentLimits, aspect: number): number {
 export function imageFitFor(limits: ContentLimits, image: ImageFacts): ImageFit | undefined {
   if (!convertibleImageTypes.includes(image.contentType) || !limits.imageTypes.includes("image/jpeg")) return undefined;
   const reasons: string[] = [];
-  if (!limits.imageTypes.includes(image.contentType)) reasons.push(`converted from ${image.contentType} to JPEG`);
+  if (!limits.imageTypes.includes(image.contentType))
+    reasons.push(`converted from ${image.contentType.replace("image/", "").toUpperCase()} to JPEG`);
   if (!image.width || !image.height)
     return reasons.length ? { contentType: "image/jpeg", width: 0, height: 0, reasons } : undefined;
   const { width, height } = image;

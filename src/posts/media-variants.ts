@@ -6,7 +6,7 @@ import { mediaVariants, type VariantCrop } from "../db/schema.js";
 import { imageFitFor, type ImageFit } from "../platforms/image-fit.js";
 import type { ContentLimits } from "../platforms/limits.js";
 import type { OutgoingMedia } from "../platforms/platform.js";
-import { convertImage, thumbnailImage, type EncodedImage } from "./media-images.js";
+import { convertImage, thumbnailImage, UndecodableImage, type EncodedImage } from "./media-images.js";
 import { mediaPath, outgoingMedia, publicMediaUrl, type MediaRecord } from "./media.js";
 
 export type VariantRecord = typeof mediaVariants.$inferSelect;
@@ -100,10 +100,18 @@ export async function outgoingMediaFor(
       outgoing.set(record.id, outgoingMedia(context, record));
       continue;
     }
-    const variant = await ensureVariant(context, record, fitRecipe(fit), async () => ({
-      ...(await convertImage(mediaPath(context, record), record, fit, limits.maxImageBytes)),
-      crop: fit.crop,
-    }));
+    let variant: VariantRecord;
+    try {
+      variant = await ensureVariant(context, record, fitRecipe(fit), async () => ({
+        ...(await convertImage(mediaPath(context, record), record, fit, limits.maxImageBytes)),
+        crop: fit.crop,
+      }));
+    } catch (error) {
+      if (!(error instanceof UndecodableImage)) throw error;
+      // What cannot be converted goes as uploaded: the platform's refusal then says why, as for any file it refuses.
+      outgoing.set(record.id, outgoingMedia(context, record));
+      continue;
+    }
     outgoing.set(record.id, {
       url: variantUrl(context, record, variant),
       contentType: variant.contentType,

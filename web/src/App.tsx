@@ -7,6 +7,7 @@ import { AuditPage } from "./pages/AuditPage";
 import { AuthPage } from "./pages/AuthPage";
 import { CreateOrganizationPage } from "./pages/CreateOrganizationPage";
 import { InvitePage } from "./pages/InvitePage";
+import { MediaPage } from "./pages/MediaPage";
 import { OverviewPage } from "./pages/OverviewPage";
 import { SocialMediaPage } from "./pages/SocialMediaPage";
 import { ComposePage } from "./pages/ComposePage";
@@ -43,6 +44,7 @@ export function App() {
           <Route path="/platform-health" element={<PlatformHealthPage />} />
           <Route path="/compose" element={<ComposePage />} />
           <Route path="/posts" element={<PostsPage />} />
+          <Route path="/media" element={<MediaPage />} />
           <Route path="/team" element={<TeamPage />} />
           <Route path="/audit" element={<AuditPage />} />
           <Route path="/webhooks" element={<WebhooksPage />} />

@@ -83,6 +83,14 @@ export function Shell() {
               Posts
             </NavLink>
           ) : null}
+          {can(role, "posts:create") ? (
+            <NavLink to="/media">
+              <span className="nav-icon" aria-hidden>
+                ▦
+              </span>{" "}
+              Media
+            </NavLink>
+          ) : null}
           {can(role, "connections:view") ? (
             <NavLink to="/social-media">
               <span className="nav-icon" aria-hidden>
