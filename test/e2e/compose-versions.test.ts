@@ -7,7 +7,7 @@ import { sandboxTwin } from "../../sandbox/twin.js";
 import { startTestApp, testControlToken, type TestApp } from "../support/app.js";
 import { browserTestSkip, launchBrowser, screenshotPath, signedInPage } from "../support/browser.js";
 import type { HttpClient } from "../support/client.js";
-import { createOrganization, signUp } from "../support/factories.js";
+import { addMember, createOrganization, signUp } from "../support/factories.js";
 import { connectThroughConsent, newsBot } from "../connections/support.js";
 
 const skip = browserTestSkip(webRoot);
@@ -83,6 +83,37 @@ describe("per-network versions, previews and edits in Compose", { skip }, () => 
     }[];
     return { user, connections };
   }
+
+  test("a member of an organization that requires approval submits a post for it instead of scheduling", async () => {
+    const admin = app.client();
+    const { connections } = await organizationWithThreeAccounts(admin, "Noor Saleh");
+    const approval = await admin.patch("/api/organization", { requireApproval: true });
+    assert.equal(approval.status, 200, JSON.stringify(approval.body));
+    const member = await addMember(admin, app.client(), "USER");
+    const page = await signedInPage(browser, app.url, member.email);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto("/compose");
+    await page.getByRole("checkbox", { name: /Northwind News/ }).check();
+    await page.getByLabel("Text", { exact: true }).fill("Tasting night on Friday");
+    await page.getByText("Your organization asks an admin to approve posts").waitFor();
+    assert.equal(await page.getByRole("button", { name: /Schedule post|Publish now/ }).count(), 0);
+    await page.screenshot({ path: await screenshotPath("compose-submit-for-approval-phone"), fullPage: true });
+    await page.getByRole("button", { name: "Submit for approval" }).click();
+    await page.getByRole("heading", { name: "Posts" }).waitFor();
+
+    const posts = (await admin.get("/api/posts")).body.posts as {
+      content: string;
+      status: string;
+      targets: { connectionId: string }[];
+    }[];
+    const submitted = posts.find((post) => post.content === "Tasting night on Friday")!;
+    assert.equal(submitted.status, "awaiting_approval");
+    assert.deepEqual(
+      submitted.targets.map((target) => target.connectionId),
+      [connections.find((connection) => connection.platform === "telegram")!.id],
+    );
+    await page.context().close();
+  });
 
   for (const viewport of viewports) {
     test(`at ${viewport.width} px: X gets its own shorter text, live problems sit by the field, previews fold and crop, and each platform receives its own text`, async () => {
