@@ -233,7 +233,8 @@ export function mediaProblems(name: string, limits: ContentLimits, media: MediaF
       field,
       message: `${name} takes ${limits.mediaTotal.min} to ${limits.mediaTotal.max} images and videos together in one post; this has ${media.length}.`,
     });
-  if (!limits.mixedMedia && images.length > 0 && videos.length > 0)
+  // Where one kind is not taken at all, its count already said so.
+  if (!limits.mixedMedia && limits.maxImages > 0 && limits.maxVideos > 0 && images.length > 0 && videos.length > 0)
     problems.push({ field, message: `${name} cannot mix images and videos in one post.` });
   for (const original of media) {
     // An image the platform refuses as uploaded is judged as the JPEG it will be sent instead.
