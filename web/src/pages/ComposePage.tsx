@@ -207,7 +207,9 @@ function Composer({ post }: { post?: Post }) {
   };
 
   const primaryAction: Action = post && post.status !== "draft" ? "save" : needsApproval ? "submit" : "schedule";
-  const blocked = submit.isPending || uploads.busy || selected.length === 0;
+  /** Nothing of a post that has gone out everywhere can change; the server would refuse it. */
+  const finished = post !== undefined && post.targets.length > 0 && !post.targets.some((target) => target.editable);
+  const blocked = submit.isPending || uploads.busy || selected.length === 0 || finished;
 
   const versionFieldNames = [
     "shared" as Layer,
@@ -317,6 +319,11 @@ function Composer({ post }: { post?: Post }) {
           {needsApproval && primaryAction === "submit" ? (
             <p className="small compose-note">
               Your organization asks an admin to approve posts before they are scheduled.
+            </p>
+          ) : null}
+          {finished ? (
+            <p className="small compose-note">
+              This post has started publishing on every account: it can no longer be changed.
             </p>
           ) : null}
           {post?.status === "awaiting_approval" ? (
