@@ -9,6 +9,7 @@ import { browserTestSkip, launchBrowser, screenshotPath, signedInPage } from "..
 import type { HttpClient } from "../support/client.js";
 import { addMember, createOrganization, signUp } from "../support/factories.js";
 import { connectThroughConsent, newsBot } from "../connections/support.js";
+import { settled } from "../posts/support.js";
 
 const skip = browserTestSkip(webRoot);
 
@@ -111,6 +112,33 @@ describe("per-network versions, previews and edits in Compose", { skip }, () => 
     assert.deepEqual(
       submitted.targets.map((target) => target.connectionId),
       [connections.find((connection) => connection.platform === "telegram")!.id],
+    );
+    await page.context().close();
+  });
+
+  test("a post X refused as a duplicate is given new text for X in Compose and retried, and X receives that text", async () => {
+    const client = app.client();
+    const { user, connections } = await organizationWithThreeAccounts(client, "Marta Quist");
+    const x = connections.find((connection) => connection.platform === "x")!;
+    const text = `Opening hours this week ${Date.now()}`;
+    const first = await client.post("/api/posts", { content: text, connectionIds: [x.id] });
+    assert.equal((await settled(client, first.body.post.id)).targets[0].state, "published");
+    const second = await client.post("/api/posts", { content: text, connectionIds: [x.id] });
+    assert.equal((await settled(client, second.body.post.id)).targets[0].state, "failed");
+
+    const page = await signedInPage(browser, app.url, user.email);
+    await page.goto(`/compose?post=${second.body.post.id}`);
+    await page.getByRole("tab", { name: /^X/ }).click();
+    await page.getByRole("button", { name: "Customize for X" }).click();
+    await page.getByLabel("Text for X").fill(`${text}, now with Sunday brunch`);
+    await page.getByRole("button", { name: "Save and retry failed accounts" }).click();
+    await page.getByRole("heading", { name: "Posts" }).waitFor();
+
+    const retried = await settled(client, second.body.post.id);
+    assert.equal(retried.targets[0].state, "published");
+    assert.deepEqual(
+      (await published("x")).filter((item) => item.text.startsWith(text)).map((item) => item.text),
+      [text, `${text}, now with Sunday brunch`],
     );
     await page.context().close();
   });
