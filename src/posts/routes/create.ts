@@ -8,7 +8,14 @@ import { currentOrganization, currentUser } from "../../http/authorization.js";
 import { platformIds, platformProfiles } from "../../platforms/profiles.js";
 import { storeUpload, uploadLimits } from "../media.js";
 import { assertMaySchedule } from "./access.js";
-import { chosenConnections, contentProblems, dueTime, enqueueAll, refuseProblems } from "./drafts.js";
+import {
+  assertVersionsForAccounts,
+  chosenConnections,
+  contentProblems,
+  dueTime,
+  enqueueAll,
+  refuseProblems,
+} from "./drafts.js";
 import { mediaView, postAnswer, postSchemas } from "./schemas.js";
 import { mediaOf, viewOfPost } from "./views.js";
 
@@ -82,6 +89,7 @@ export const createPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
       const body = request.body;
       if (!body.draft) await assertMaySchedule(context, request, "draft");
       const chosen = await chosenConnections(context, organization.id, body.connectionIds);
+      assertVersionsForAccounts(body.versions, body.connectionIds);
       const content = {
         content: body.content,
         link: body.link ?? null,

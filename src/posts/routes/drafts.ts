@@ -6,6 +6,7 @@ import { invalidInput } from "../../errors.js";
 import type { PlatformProfile } from "../../platforms/profile.js";
 import { platformProfiles, type PlatformId } from "../../platforms/profiles.js";
 import { fieldOfProblem, resolvedFor, type PostContent } from "../content.js";
+import type { PostVersions } from "../versions.js";
 import { enqueuePublish } from "../publish.js";
 import { validatePost, type Problem } from "../validation.js";
 
@@ -87,6 +88,17 @@ export async function contentProblems(
     seen.add(key);
     return true;
   });
+}
+
+/** Refuses a version for an account the post is not for: it would never be sent, and hide a mistake. */
+export function assertVersionsForAccounts(versions: PostVersions, connectionIds: string[]): void {
+  const stray = Object.keys(versions.accounts ?? {}).find((id) => !connectionIds.includes(id));
+  if (stray)
+    throw invalidInput(
+      "version_for_other_account",
+      "is for an account this post is not for",
+      `versions.accounts.${stray}`,
+    );
 }
 
 /** Refuses content a platform would refuse: every problem said, the first one's field named. */

@@ -8,8 +8,15 @@ import { conflict, invalidInput } from "../../errors.js";
 import { currentOrganization } from "../../http/authorization.js";
 import { contentOfPost, isEditable, mergeVersions, notStarted, resolvedFor, sameContent } from "../content.js";
 import { refreshPostStatus } from "../publish.js";
-import { assertMayChange, assertMaySchedule } from "./access.js";
-import { chosenConnections, contentProblems, dueTime, enqueueAll, refuseProblems } from "./drafts.js";
+import { assertMayChange, assertMaySchedule, isAdministrator, requiresApproval } from "./access.js";
+import {
+  assertVersionsForAccounts,
+  chosenConnections,
+  contentProblems,
+  dueTime,
+  enqueueAll,
+  refuseProblems,
+} from "./drafts.js";
 import { postAnswer, postParams, postSchemas } from "./schemas.js";
 import { ownedPost, viewOfPost } from "./views.js";
 
@@ -18,6 +25,9 @@ type TargetRow = typeof postTargets.$inferSelect;
 
 /** Statuses without jobs: nothing goes out until the post is scheduled. */
 const unscheduled: ReadonlySet<PostRow["status"]> = new Set(["draft", "awaiting_approval"]);
+
+/** The fields that change what a post says or where it goes, as opposed to when. */
+const contentFields = ["content", "link", "mediaIds", "options", "versions", "connectionIds"] as const;
 
 /** The fields an edit named, in the audit entry's words. */
 const changedFields = (body: Record<string, unknown>) => Object.keys(body).filter((key) => body[key] !== undefined);
@@ -81,8 +91,22 @@ export const editPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, con
       if (post.cancelledAt) throw conflict("cancelled", "This post was cancelled and can no longer be edited.");
       const targets = await db.select().from(postTargets).where(eq(postTargets.postId, post.id));
 
+      // Where approval is required, a member's change to what an approved post says is approved again.
+      const approvedAgain =
+        post.status === "scheduled" &&
+        body.draft === undefined &&
+        contentFields.some((field) => body[field] !== undefined) &&
+        targets.every(notStarted) &&
+        !isAdministrator(organization.role) &&
+        (await requiresApproval(context, organization.id));
       const status: PostRow["status"] =
-        body.draft === true ? "draft" : body.draft === false && post.status === "draft" ? "scheduled" : post.status;
+        body.draft === true
+          ? "draft"
+          : body.draft === false && post.status === "draft"
+            ? "scheduled"
+            : approvedAgain
+              ? "awaiting_approval"
+              : post.status;
       if (body.draft === true && !targets.every(notStarted))
         throw conflict(
           "already_publishing",
@@ -124,6 +148,10 @@ export const editPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, con
             connectionIds.filter((id) => !targets.some((target) => target.connectionId === id)),
           )
         : [];
+      assertVersionsForAccounts(next.versions, [
+        ...kept.map((target) => target.connectionId),
+        ...added.map((connection) => connection.id),
+      ]);
       if (willBeScheduled && kept.length + added.length === 0)
         throw invalidInput("invalid_accounts", "choose at least one account", "connectionIds");
       assertChangesAllowed(post, kept, next, { accounts: removed.length + added.length > 0, time: timeChanged });

@@ -112,6 +112,8 @@ export const mediaView = z.object({
   url: z.string(),
 });
 
+const targetContent = z.object({ content: z.string(), link: z.string().nullable(), mediaIds: z.array(z.string()) });
+
 const targetView = z.object({
   id: z.uuid(),
   connectionId: z.uuid(),
@@ -126,7 +128,9 @@ const targetView = z.object({
   url: z.string().nullable(),
   error: z.string().nullable(),
   /** What this account is (or was) sent: its versions resolved over the shared post. */
-  resolved: z.object({ content: z.string(), link: z.string().nullable(), mediaIds: z.array(z.string()) }),
+  resolved: targetContent,
+  /** What its last attempt sent, when it was attempted: it differs from resolved after an edit. */
+  sent: targetContent.nullable(),
   /** Whether its content may still be changed: not yet started, failed, or unconfirmed. */
   editable: z.boolean(),
 });

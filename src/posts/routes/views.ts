@@ -1,7 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { AppContext } from "../../context.js";
 import type { Database, Transaction } from "../../db/client.js";
-import { connections, media, posts, postTargets } from "../../db/schema.js";
+import { connections, media, posts, postTargets, type SentContent } from "../../db/schema.js";
 import { notFound } from "../../errors.js";
 import { contentOfPost, isEditable, resolvedFor } from "../content.js";
 import { publicMediaUrl, type MediaRecord } from "../media.js";
@@ -17,6 +17,8 @@ export function mediaOf(context: AppContext, record: MediaRecord) {
     url: publicMediaUrl(context, record),
   };
 }
+
+const shownContent = ({ content, link, mediaIds }: SentContent) => ({ content, link, mediaIds });
 
 /** Posts as the API shows them: their media and each account's result, in two queries for any number of posts. */
 export async function postViews(context: AppContext, organizationId: string, postRows: PostRow[]) {
@@ -60,9 +62,8 @@ export async function postViews(context: AppContext, organizationId: string, pos
         postId: target.remotePostId,
         url: target.remoteUrl,
         error: target.error,
-        resolved: (({ content, link, mediaIds }) => ({ content, link, mediaIds }))(
-          resolvedFor(contentOfPost(post), target),
-        ),
+        resolved: shownContent(resolvedFor(contentOfPost(post), target)),
+        sent: target.sentContent ? shownContent(target.sentContent) : null,
         editable: !post.cancelledAt && isEditable(target),
       })),
   }));

@@ -2754,6 +2754,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               }[];
@@ -2973,6 +2978,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3093,6 +3103,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3322,6 +3337,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3443,6 +3463,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3573,6 +3598,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3693,6 +3723,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3824,6 +3859,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
@@ -3954,6 +3994,11 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   };
+                  sent: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  } | null;
                   editable: boolean;
                 }[];
               };
