@@ -1,104 +1,94 @@
-import { readFile } from "node:fs/promises";
-import decodeWebp, { init as initWebpDecoder } from "@jsquash/webp/decode.js";
-import { Jimp } from "jimp";
+import { Worker } from "node:worker_threads";
 import type { ImageFit } from "../platforms/image-fit.js";
+import type { EncodedImage } from "./media-image-codec.js";
 
 /**
- * Decoding, cropping, scaling and JPEG encoding in pure JavaScript (Jimp) and WebAssembly (the
- * WebP decoder): no native binaries to install or build.
+ * Image work, done in one worker thread: decoding a 12-megapixel JPEG in JavaScript takes
+ * seconds, which on the server's thread would stall every request meanwhile. One thread, jobs
+ * in turn: a page of new thumbnails takes one core, not all of them.
  */
 
-type Picture = Awaited<ReturnType<typeof Jimp.read>>;
-
-/** More pixels than a camera takes: decoding one holds four bytes a pixel in memory. */
-const MAX_DECODED_PIXELS = 60_000_000;
-/** The library grid's squares are at most this wide, at twice a phone's pixel density. */
-const THUMBNAIL_SIDE = 320;
-const JPEG_QUALITY = 85;
-const THUMBNAIL_QUALITY = 75;
-/** The quality a JPEG over its platform's size limit is re-encoded at, step by step. */
-const FALLBACK_QUALITIES = [75, 60];
-
-let webpDecoder: Promise<void> | undefined;
-
-/** The WebP decoder fetches its WebAssembly by URL in browsers; here it is read from the package. */
-function webpReady(): Promise<void> {
-  webpDecoder ??= readFile(new URL(import.meta.resolve("@jsquash/webp/codec/dec/webp_dec.wasm")))
-    .then((bytes) => WebAssembly.compile(bytes))
-    .then((module) => initWebpDecoder(module));
-  return webpDecoder;
-}
+export type { EncodedImage };
 
 export class UndecodableImage extends Error {}
 
-async function decode(bytes: Buffer, contentType: string): Promise<Picture> {
-  try {
-    if (contentType === "image/webp") {
-      await webpReady();
-      const pixels = await decodeWebp(
-        bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer,
-      );
-      return Jimp.fromBitmap({ data: Buffer.from(pixels.data.buffer), width: pixels.width, height: pixels.height });
-    }
-    return await Jimp.read(bytes);
-  } catch (error) {
-    throw new UndecodableImage(`The image could not be decoded: ${(error as Error).message}`);
-  }
+interface ImageOriginal {
+  contentType: string;
+  width?: number | null;
+  height?: number | null;
 }
 
-/** JPEG has no transparency: transparent parts show white, as on a page, rather than black. */
-function flattened(picture: Picture): Picture {
-  const background = new Jimp({ width: picture.width, height: picture.height, color: 0xffffffff });
-  return background.composite(picture, 0, 0);
+export type ImageJob = { id: number; path: string; original: ImageOriginal } & (
+  { kind: "convert"; fit: ImageFit; maxBytes: number } | { kind: "thumbnail" }
+);
+
+export type ImageJobAnswer = { id: number; image: EncodedImage } | { id: number; error: string; undecodable: boolean };
+
+type Pending = { resolve: (image: EncodedImage) => void; reject: (error: Error) => void };
+
+let worker: Worker | undefined;
+const pending = new Map<number, Pending>();
+let nextJobId = 0;
+
+/**
+ * The thread runs this module's compiled neighbour; when the server runs from source (tests,
+ * `npm run dev`), its source, through tsx registered in the thread first (a thread inherits no
+ * module hooks).
+ */
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./media-image-worker.js", import.meta.url));
+  const source = new URL("./media-image-worker.ts", import.meta.url).href;
+  const tsx = import.meta.resolve("tsx/esm/api");
+  return new Worker(
+    `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(source)}); });`,
+    { eval: true },
+  );
 }
 
-export interface EncodedImage {
-  bytes: Buffer;
-  width: number;
-  height: number;
+function imageWorker(): Worker {
+  if (worker) return worker;
+  const started = startWorker();
+  // Idle, it does not keep the process alive.
+  started.unref();
+  started.on("message", (answer: ImageJobAnswer) => {
+    const waiting = pending.get(answer.id);
+    pending.delete(answer.id);
+    if (!waiting) return;
+    if ("image" in answer) waiting.resolve({ ...answer.image, bytes: Buffer.from(answer.image.bytes) });
+    else waiting.reject(answer.undecodable ? new UndecodableImage(answer.error) : new Error(answer.error));
+  });
+  // A thread that died (out of memory on a huge image) fails its jobs; the next job starts another.
+  const failAll = (error: Error) => {
+    worker = undefined;
+    for (const waiting of pending.values()) waiting.reject(new UndecodableImage(error.message));
+    pending.clear();
+  };
+  started.on("error", failAll);
+  started.on("exit", (code) => failAll(new Error(`The image thread stopped (exit code ${code}).`)));
+  worker = started;
+  return started;
 }
 
-async function readPicture(path: string, contentType: string, knownPixels: number | undefined): Promise<Picture> {
-  if (knownPixels && knownPixels > MAX_DECODED_PIXELS)
-    throw new UndecodableImage(
-      `The image has over ${MAX_DECODED_PIXELS / 1_000_000} million pixels: too large to convert.`,
-    );
-  return decode(await readFile(path), contentType);
+type JobOf<Kind> = Kind extends ImageJob["kind"] ? Omit<Extract<ImageJob, { kind: Kind }>, "id"> : never;
+
+function run(job: JobOf<ImageJob["kind"]>): Promise<EncodedImage> {
+  const id = nextJobId++;
+  return new Promise<EncodedImage>((resolve, reject) => {
+    const thread = imageWorker();
+    pending.set(id, { resolve, reject });
+    thread.ref();
+    thread.postMessage({ ...job, id });
+  }).finally(() => {
+    if (pending.size === 0) worker?.unref();
+  });
 }
 
 /** The JPEG a platform is sent: the fit's crop of the original, scaled to the fit's size, under maxBytes. */
-export async function convertImage(
-  path: string,
-  original: { contentType: string; width?: number | null; height?: number | null },
-  fit: ImageFit,
-  maxBytes: number,
-): Promise<EncodedImage> {
-  const picture = await readPicture(path, original.contentType, (original.width ?? 0) * (original.height ?? 0));
-  if (fit.crop) picture.crop({ x: fit.crop.left, y: fit.crop.top, w: fit.crop.width, h: fit.crop.height });
-  // A fit planned without the header's size (width 0) keeps the decoded size.
-  if (fit.width > 0 && (picture.width !== fit.width || picture.height !== fit.height))
-    picture.resize({ w: fit.width, h: fit.height });
-  const flat = flattened(picture);
-  let bytes = await flat.getBuffer("image/jpeg", { quality: JPEG_QUALITY });
-  for (const quality of FALLBACK_QUALITIES) {
-    if (bytes.length <= maxBytes) break;
-    bytes = await flat.getBuffer("image/jpeg", { quality });
-  }
-  return { bytes, width: flat.width, height: flat.height };
+export function convertImage(path: string, original: ImageOriginal, fit: ImageFit, maxBytes: number) {
+  return run({ kind: "convert", path, original, fit, maxBytes });
 }
 
-/** A small JPEG of the whole picture for the library's grid, its longer side THUMBNAIL_SIDE at most. */
-export async function thumbnailImage(
-  path: string,
-  original: { contentType: string; width?: number | null; height?: number | null },
-): Promise<EncodedImage> {
-  const picture = await readPicture(path, original.contentType, (original.width ?? 0) * (original.height ?? 0));
-  if (Math.max(picture.width, picture.height) > THUMBNAIL_SIDE)
-    picture.scaleToFit({ w: THUMBNAIL_SIDE, h: THUMBNAIL_SIDE });
-  const flat = flattened(picture);
-  return {
-    bytes: await flat.getBuffer("image/jpeg", { quality: THUMBNAIL_QUALITY }),
-    width: flat.width,
-    height: flat.height,
-  };
+/** A small JPEG of the whole picture for the library's grid. */
+export function thumbnailImage(path: string, original: ImageOriginal) {
+  return run({ kind: "thumbnail", path, original });
 }
