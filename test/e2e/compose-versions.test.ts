@@ -48,6 +48,65 @@ async function assertNoSidewaysScroll(page: Page, width: number) {
   assert.ok(scrollWidth <= width, `the page is ${scrollWidth} px wide in a ${width} px window`);
 }
 
+/**
+ * The text in `selector` whose contrast with the background behind it is under WCAG AA (4.5:1;
+ * 3:1 for large text), each with its ratio. Text over a picture or a gradient is left out: its
+ * background is not one colour.
+ */
+async function lowContrastText(page: Page, selector: string): Promise<string[]> {
+  // The test's compiler names functions through a helper the page does not have.
+  await page.evaluate("globalThis.__name = (target) => target");
+  return page.evaluate((root) => {
+    const channels = (color: string) => (color.match(/[\d.]+/g) ?? []).map(Number);
+    const luminance = ([red, green, blue]: number[]) => {
+      const linear = (value: number) => {
+        const unit = value / 255;
+        return unit <= 0.03928 ? unit / 12.92 : ((unit + 0.055) / 1.055) ** 2.4;
+      };
+      return 0.2126 * linear(red!) + 0.7152 * linear(green!) + 0.0722 * linear(blue!);
+    };
+    /** The colour behind an element: its own and its ancestors' backgrounds laid over white. */
+    const backgroundOf = (element: Element): number[] | undefined => {
+      const layers: number[][] = [];
+      for (let current: Element | null = element; current; current = current.parentElement) {
+        const style = getComputedStyle(current);
+        if (style.backgroundImage !== "none") return undefined;
+        const [red, green, blue, alpha = 1] = channels(style.backgroundColor);
+        if (alpha > 0) layers.push([red!, green!, blue!, alpha]);
+        if (alpha === 1) break;
+      }
+      return layers.reduceRight(
+        (under, [red, green, blue, alpha]) => [
+          red! * alpha! + under[0]! * (1 - alpha!),
+          green! * alpha! + under[1]! * (1 - alpha!),
+          blue! * alpha! + under[2]! * (1 - alpha!),
+        ],
+        [255, 255, 255],
+      );
+    };
+    const found: string[] = [];
+    for (const element of Array.from(document.querySelectorAll(`${root} *`))) {
+      const text = Array.from(element.childNodes)
+        .filter((node) => node.nodeType === Node.TEXT_NODE)
+        .map((node) => node.textContent ?? "")
+        .join("")
+        .trim();
+      const style = getComputedStyle(element);
+      if (!text || style.visibility === "hidden" || (element as HTMLButtonElement).disabled) continue;
+      // Logos (hidden from assistive technology as decoration) have no contrast requirement in WCAG 1.4.3.
+      if (element.closest("figure, .preview-overlay, [aria-hidden='true']")) continue;
+      const background = backgroundOf(element);
+      if (!background) continue;
+      const [lighter, darker] = [luminance(channels(style.color)), luminance(background)].sort((a, b) => b - a);
+      const ratio = (lighter! + 0.05) / (darker! + 0.05);
+      const size = parseFloat(style.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) found.push(`${text.slice(0, 40)} (${ratio.toFixed(2)}:1)`);
+    }
+    return found;
+  }, selector);
+}
+
 describe("per-network versions, previews and edits in Compose", { skip }, () => {
   let app: TestApp;
   let browser: Browser;
@@ -172,6 +231,7 @@ describe("per-network versions, previews and edits in Compose", { skip }, () => 
       await facebookPreview.getByTestId("folded-text").waitFor();
       await facebookPreview.getByRole("button", { name: "See more" }).waitFor();
       await facebookPreview.getByText("Cropped to 1.91:1").waitFor();
+      assert.deepEqual(await lowContrastText(page, "form.compose"), []);
       await page.screenshot({
         path: await screenshotPath(`compose-versions-problem-${viewport.name}`),
         fullPage: true,
@@ -185,6 +245,7 @@ describe("per-network versions, previews and edits in Compose", { skip }, () => 
       await page.getByTestId("preview-x").getByText(xText).waitFor();
       assert.equal(await page.getByRole("tab", { name: /problem/ }).count(), 0);
       await assertNoSidewaysScroll(page, viewport.width);
+      assert.deepEqual(await lowContrastText(page, "form.compose"), []);
       await page.screenshot({
         path: await screenshotPath(`compose-versions-override-${viewport.name}`),
         fullPage: true,
