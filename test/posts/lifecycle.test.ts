@@ -162,6 +162,25 @@ for (const backend of backends) {
         assert.equal(await publishedCount(sandbox, "linkedin", forTelegram), 0);
       });
 
+      test("a lost answer is reconciled against the account's own version, and the post is not sent twice", async () => {
+        const forX = `X's own words, answer lost ${clock.now()}`;
+        const armed = await fetch(`${sandbox.url}_sandbox/faults`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ prefix: "x", method: "POST", path: "/2/tweets", mode: "drop" }),
+        });
+        assert.equal(armed.status, 201);
+        const post = await compose({
+          content: `Shared words, answer lost ${clock.now()}`,
+          versions: { accounts: { [ids.byKey("x")]: { content: forX } } },
+          connectionIds: [ids.byKey("x")],
+        });
+        const done = await settled(client, post.id, 30_000);
+        assert.equal(done.targets[0].state, "published", done.targets[0].error);
+        assert.equal(done.targets[0].sent.content, forX);
+        assert.equal(await publishedCount(sandbox, "x", forX), 1);
+      });
+
       test("X's duplicate refusal is fixed by editing that account's text and retrying", async () => {
         const text = `Said twice ${clock.now()}`;
         await settled(client, (await compose({ content: text, connectionIds: [ids.byKey("x")] })).id);
@@ -311,6 +330,11 @@ for (const backend of backends) {
           const submitted = await member.post(`/api/posts/${id}/submit`);
           assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
           assert.equal(submitted.body.post.status, "awaiting_approval");
+          const queue = (await client.get("/api/posts?status=awaiting_approval")).body.posts as { id: string }[];
+          assert.deepEqual(
+            queue.map((post) => post.id),
+            [id],
+          );
           assert.equal((await member.post(`/api/posts/${id}/approve`, {})).status, 403);
 
           const sentBack = await client.post(`/api/posts/${id}/send-back`, { comment: "Name the day, please." });

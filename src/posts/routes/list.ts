@@ -2,7 +2,7 @@ import { and, desc, eq, gte, lte } from "drizzle-orm";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../../context.js";
-import { posts } from "../../db/schema.js";
+import { posts, postStatus } from "../../db/schema.js";
 import { currentOrganization } from "../../http/authorization.js";
 import { dateTime } from "../../http/schemas.js";
 import { postParams, postView } from "./schemas.js";
@@ -15,10 +15,12 @@ export const listPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, con
       config: { access: "posts:create" },
       schema: {
         tags: ["posts"],
-        summary: "Posts, newest first, optionally between two times (the calendar)",
+        summary:
+          "Posts, newest first, optionally between two times (the calendar) or in one status (the approval queue: awaiting_approval)",
         querystring: z.object({
           from: dateTime().optional(),
           to: dateTime().optional(),
+          status: z.enum(postStatus.enumValues).optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
         }),
         response: { 200: z.object({ posts: z.array(postView) }) },
@@ -26,7 +28,7 @@ export const listPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, con
     },
     async (request) => {
       const organization = currentOrganization(request);
-      const { from, to, limit } = request.query;
+      const { from, to, status, limit } = request.query;
       const rows = await context.db
         .select()
         .from(posts)
@@ -35,6 +37,7 @@ export const listPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, con
             eq(posts.organizationId, organization.id),
             from ? gte(posts.createdAt, new Date(from)) : undefined,
             to ? lte(posts.createdAt, new Date(to)) : undefined,
+            status ? eq(posts.status, status) : undefined,
           ),
         )
         .orderBy(desc(posts.createdAt))

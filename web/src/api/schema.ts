@@ -2658,7 +2658,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Posts, newest first, optionally between two times (the calendar)
+     * Posts, newest first, optionally between two times (the calendar) or in one status (the approval queue: awaiting_approval)
      * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
      */
     get: {
@@ -2666,6 +2666,15 @@ export interface paths {
         query?: {
           from?: string;
           to?: string;
+          status?:
+            | "draft"
+            | "awaiting_approval"
+            | "scheduled"
+            | "publishing"
+            | "published"
+            | "partially_published"
+            | "failed"
+            | "cancelled";
           limit?: number;
         };
         header?: never;
