@@ -7,6 +7,7 @@ import { editPostRoutes } from "./routes/edit.js";
 import { listPostRoutes } from "./routes/list.js";
 import { resolvePostRoutes } from "./routes/resolve.js";
 import { retryPostRoutes } from "./routes/retry.js";
+import { reviewPostRoutes } from "./routes/review.js";
 
 /**
  * Composing, scheduling and following posts. The parts are called in place rather than
@@ -19,5 +20,6 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
   await cancelPostRoutes(app, context);
   await retryPostRoutes(app, context);
   await resolvePostRoutes(app, context);
+  await reviewPostRoutes(app, context);
   await mediaLibraryRoutes(app, context);
 };

@@ -177,7 +177,10 @@ describe("cross-posting against the platform sandbox", () => {
       body: Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.from("\x42\x82\x84webm"), Buffer.alloc(512)]),
     });
     const wrongType = await compose({ content: "webm", mediaIds: [webm.id], connectionIds: [ids.byKey("instagram")] });
-    assert.match(wrongType.body.error.message, /Instagram does not take video\/webm/);
+    assert.match(
+      wrongType.body.error.message,
+      /Instagram does not take WEBM files like clip.webm; it takes MP4, MOV\./,
+    );
     const title = await compose({
       content: "t",
       mediaIds: [(await upload(client, "/clip.mp4")).id],

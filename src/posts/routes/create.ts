@@ -1,24 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray } from "drizzle-orm";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { audited, requestOrigin, type AuditEntry } from "../../audit/audit.js";
 import type { AppContext } from "../../context.js";
-import { connections, posts, postTargets } from "../../db/schema.js";
-import { invalidInput } from "../../errors.js";
+import { posts, postTargets } from "../../db/schema.js";
 import { currentOrganization, currentUser } from "../../http/authorization.js";
 import { platformIds, platformProfiles } from "../../platforms/profiles.js";
 import { storeUpload, uploadLimits } from "../media.js";
-import { checkContent, dueTime, enqueueAll } from "./drafts.js";
-import { mediaView, postSchemas, postView } from "./schemas.js";
+import { assertMaySchedule } from "./access.js";
+import { chosenConnections, contentProblems, dueTime, enqueueAll, refuseProblems } from "./drafts.js";
+import { mediaView, postAnswer, postSchemas } from "./schemas.js";
 import { mediaOf, viewOfPost } from "./views.js";
-
-/** Statuses a post cannot go out through until the account is connected again. */
-const needsReconnecting: ReadonlySet<(typeof connections.$inferSelect)["status"]> = new Set([
-  "disconnected",
-  "invalid",
-  "expired",
-]);
 
 /** What the API document shows a script author: a scheduled cross-post with an image. */
 const composeExample = {
@@ -79,39 +71,33 @@ export const createPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
       config: { access: "posts:create", bodyExample: composeExample },
       schema: {
         tags: ["posts"],
-        summary: "Compose once for several accounts; publish now or at scheduledAt",
+        summary:
+          "Compose once for several accounts, with per-platform and per-account versions; publish now, at scheduledAt, or save as a draft",
         body: composeSchema,
-        response: { 201: z.object({ post: postView }) },
+        response: { 201: postAnswer },
       },
     },
     async (request, reply) => {
       const organization = currentOrganization(request);
       const body = request.body;
-      const chosen = await db
-        .select()
-        .from(connections)
-        .where(and(eq(connections.organizationId, organization.id), inArray(connections.id, body.connectionIds)));
-      if (chosen.length !== body.connectionIds.length)
-        throw invalidInput(
-          "invalid_accounts",
-          "Some of the chosen accounts are not connected to this organization.",
-          "connectionIds",
-        );
-      const unusable = chosen.filter((connection) => needsReconnecting.has(connection.status));
-      if (unusable.length > 0) {
-        throw invalidInput(
-          "accounts_need_reconnecting",
-          `Reconnect ${unusable.map((connection) => connection.name).join(", ")} before posting to ${unusable.length === 1 ? "it" : "them"}.`,
-          "connectionIds",
-        );
-      }
-      await checkContent(
-        context,
-        organization.id,
-        body,
-        chosen.map((connection) => connection.platform),
-      );
-      const dueAt = dueTime(context, body.scheduledAt);
+      if (!body.draft) await assertMaySchedule(context, request, "draft");
+      const chosen = await chosenConnections(context, organization.id, body.connectionIds);
+      const content = {
+        content: body.content,
+        link: body.link ?? null,
+        mediaIds: body.mediaIds,
+        options: body.options,
+        versions: body.versions,
+      };
+      const targetsOf = chosen.map((connection) => ({ platform: connection.platform, connectionId: connection.id }));
+      const warnings = await contentProblems(context, organization.id, content, targetsOf);
+      if (!body.draft) refuseProblems(warnings);
+      // A draft keeps its time, if it has one, for when it is scheduled; a past one is asked for again then.
+      const dueAt = body.draft
+        ? body.scheduledAt
+          ? new Date(body.scheduledAt)
+          : new Date(context.clock.now())
+        : dueTime(context, body.scheduledAt);
       const postId = randomUUID();
       const entry: AuditEntry = {
         action: "post.created",
@@ -121,6 +107,7 @@ export const createPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
         details: {
           platforms: chosen.map((connection) => connection.platform),
           scheduledAt: body.scheduledAt ?? null,
+          ...(body.draft ? { draft: true } : {}),
         },
       };
       await audited(
@@ -130,12 +117,9 @@ export const createPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
             id: postId,
             organizationId: organization.id,
             authorUserId: currentUser(request).id,
-            content: body.content,
-            link: body.link ?? null,
-            mediaIds: body.mediaIds,
-            options: body.options,
+            ...content,
             scheduledAt: body.scheduledAt ? dueAt : null,
-            status: body.scheduledAt ? "scheduled" : "publishing",
+            status: body.draft ? "draft" : body.scheduledAt ? "scheduled" : "publishing",
           });
           const targets = chosen.map((connection) => ({
             id: randomUUID(),
@@ -145,13 +129,15 @@ export const createPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
             platform: connection.platform,
             dueAt,
           }));
-          await tx.insert(postTargets).values(targets);
-          // The jobs commit with the post: no post without its jobs, no job without its post.
-          await enqueueAll(context, tx, targets);
+          if (targets.length > 0) await tx.insert(postTargets).values(targets);
+          // The jobs commit with the post: no post without its jobs, no job without its post. A draft has none.
+          if (!body.draft) await enqueueAll(context, tx, targets);
         },
         entry,
       );
-      return reply.status(201).send({ post: await viewOfPost(context, organization.id, postId) });
+      return reply
+        .status(201)
+        .send({ post: await viewOfPost(context, organization.id, postId), warnings: body.draft ? warnings : [] });
     },
   );
 };

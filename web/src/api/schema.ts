@@ -472,6 +472,7 @@ export interface paths {
                 memberCount: number;
                 /** Format: date-time */
                 createdAt: string;
+                requireApproval: boolean;
               };
             };
           };
@@ -484,7 +485,7 @@ export interface paths {
     options?: never;
     head?: never;
     /**
-     * Rename the active organization
+     * Rename the active organization, or change whether members' posts need an admin's approval
      * @description Access: `organization:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
      */
     patch: {
@@ -497,7 +498,8 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            name: string;
+            name?: string;
+            requireApproval?: boolean;
           };
         };
       };
@@ -513,6 +515,7 @@ export interface paths {
                 /** Format: uuid */
                 id: string;
                 name: string;
+                requireApproval: boolean;
               };
             };
           };
@@ -2694,10 +2697,37 @@ export interface paths {
                 options: {
                   [key: string]: unknown;
                 };
+                versions: {
+                  platforms?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                  accounts?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                };
                 /** Format: date-time */
                 scheduledAt: string | null;
                 /** @enum {string} */
-                status: "scheduled" | "publishing" | "published" | "partially_published" | "failed" | "cancelled";
+                status:
+                  | "draft"
+                  | "awaiting_approval"
+                  | "scheduled"
+                  | "publishing"
+                  | "published"
+                  | "partially_published"
+                  | "failed"
+                  | "cancelled";
+                /** Format: uuid */
+                authorUserId: string | null;
+                reviewComment: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -2719,6 +2749,12 @@ export interface paths {
                   postId: string | null;
                   url: string | null;
                   error: string | null;
+                  resolved: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  };
+                  editable: boolean;
                 }[];
               }[];
             };
@@ -2728,7 +2764,7 @@ export interface paths {
     };
     put?: never;
     /**
-     * Compose once for several accounts; publish now or at scheduledAt
+     * Compose once for several accounts, with per-platform and per-account versions; publish now, at scheduledAt, or save as a draft
      * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
      *
      *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
@@ -2763,6 +2799,61 @@ export interface paths {
             link?: string;
             /** @default [] */
             mediaIds?: string[];
+            /** @default {} */
+            versions?: {
+              platforms?: {
+                facebook?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                };
+                instagram?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                };
+                x?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                };
+                linkedin?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                };
+                youtube?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                };
+                telegram?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                };
+                tiktok?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                };
+              };
+              accounts?: {
+                [key: string]: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                };
+              };
+            };
             connectionIds: string[];
             /** Format: date-time */
             scheduledAt?: string;
@@ -2796,6 +2887,8 @@ export interface paths {
                 aiGenerated?: boolean;
               };
             };
+            /** @default false */
+            draft?: boolean;
           };
         };
       };
@@ -2823,10 +2916,37 @@ export interface paths {
                 options: {
                   [key: string]: unknown;
                 };
+                versions: {
+                  platforms?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                  accounts?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                };
                 /** Format: date-time */
                 scheduledAt: string | null;
                 /** @enum {string} */
-                status: "scheduled" | "publishing" | "published" | "partially_published" | "failed" | "cancelled";
+                status:
+                  | "draft"
+                  | "awaiting_approval"
+                  | "scheduled"
+                  | "publishing"
+                  | "published"
+                  | "partially_published"
+                  | "failed"
+                  | "cancelled";
+                /** Format: uuid */
+                authorUserId: string | null;
+                reviewComment: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -2848,8 +2968,18 @@ export interface paths {
                   postId: string | null;
                   url: string | null;
                   error: string | null;
+                  resolved: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  };
+                  editable: boolean;
                 }[];
               };
+              warnings: {
+                field: string;
+                message: string;
+              }[];
             };
           };
         };
@@ -2906,10 +3036,37 @@ export interface paths {
                 options: {
                   [key: string]: unknown;
                 };
+                versions: {
+                  platforms?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                  accounts?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                };
                 /** Format: date-time */
                 scheduledAt: string | null;
                 /** @enum {string} */
-                status: "scheduled" | "publishing" | "published" | "partially_published" | "failed" | "cancelled";
+                status:
+                  | "draft"
+                  | "awaiting_approval"
+                  | "scheduled"
+                  | "publishing"
+                  | "published"
+                  | "partially_published"
+                  | "failed"
+                  | "cancelled";
+                /** Format: uuid */
+                authorUserId: string | null;
+                reviewComment: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -2931,6 +3088,12 @@ export interface paths {
                   postId: string | null;
                   url: string | null;
                   error: string | null;
+                  resolved: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  };
+                  editable: boolean;
                 }[];
               };
             };
@@ -2969,7 +3132,7 @@ export interface paths {
     options?: never;
     head?: never;
     /**
-     * Edit a scheduled post until publishing starts; its jobs are replaced in the same transaction
+     * Edit a post until it starts: only the fields named change (null clears one); a failed or unconfirmed account's content can change before it is retried. Jobs are replaced in the same transaction.
      * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
      */
     patch: {
@@ -2986,10 +3149,65 @@ export interface paths {
           "application/json": {
             content?: string;
             /** Format: uri */
-            link?: string;
+            link?: string | null;
             mediaIds?: string[];
+            versions?: {
+              platforms?: {
+                facebook?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                } | null;
+                instagram?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                } | null;
+                x?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                } | null;
+                linkedin?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                } | null;
+                youtube?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                } | null;
+                telegram?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                } | null;
+                tiktok?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                } | null;
+              };
+              accounts?: {
+                [key: string]: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                } | null;
+              };
+            };
+            connectionIds?: string[];
             /** Format: date-time */
-            scheduledAt?: string;
+            scheduledAt?: string | null;
             options?: {
               facebook?: Record<string, never>;
               instagram?: {
@@ -3019,6 +3237,7 @@ export interface paths {
                 aiGenerated?: boolean;
               };
             };
+            draft?: boolean;
           };
         };
       };
@@ -3046,10 +3265,37 @@ export interface paths {
                 options: {
                   [key: string]: unknown;
                 };
+                versions: {
+                  platforms?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                  accounts?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                };
                 /** Format: date-time */
                 scheduledAt: string | null;
                 /** @enum {string} */
-                status: "scheduled" | "publishing" | "published" | "partially_published" | "failed" | "cancelled";
+                status:
+                  | "draft"
+                  | "awaiting_approval"
+                  | "scheduled"
+                  | "publishing"
+                  | "published"
+                  | "partially_published"
+                  | "failed"
+                  | "cancelled";
+                /** Format: uuid */
+                authorUserId: string | null;
+                reviewComment: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -3071,8 +3317,18 @@ export interface paths {
                   postId: string | null;
                   url: string | null;
                   error: string | null;
+                  resolved: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  };
+                  editable: boolean;
                 }[];
               };
+              warnings: {
+                field: string;
+                message: string;
+              }[];
             };
           };
         };
@@ -3130,10 +3386,37 @@ export interface paths {
                 options: {
                   [key: string]: unknown;
                 };
+                versions: {
+                  platforms?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                  accounts?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                };
                 /** Format: date-time */
                 scheduledAt: string | null;
                 /** @enum {string} */
-                status: "scheduled" | "publishing" | "published" | "partially_published" | "failed" | "cancelled";
+                status:
+                  | "draft"
+                  | "awaiting_approval"
+                  | "scheduled"
+                  | "publishing"
+                  | "published"
+                  | "partially_published"
+                  | "failed"
+                  | "cancelled";
+                /** Format: uuid */
+                authorUserId: string | null;
+                reviewComment: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -3155,6 +3438,12 @@ export interface paths {
                   postId: string | null;
                   url: string | null;
                   error: string | null;
+                  resolved: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  };
+                  editable: boolean;
                 }[];
               };
             };
@@ -3227,10 +3516,37 @@ export interface paths {
                 options: {
                   [key: string]: unknown;
                 };
+                versions: {
+                  platforms?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                  accounts?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                };
                 /** Format: date-time */
                 scheduledAt: string | null;
                 /** @enum {string} */
-                status: "scheduled" | "publishing" | "published" | "partially_published" | "failed" | "cancelled";
+                status:
+                  | "draft"
+                  | "awaiting_approval"
+                  | "scheduled"
+                  | "publishing"
+                  | "published"
+                  | "partially_published"
+                  | "failed"
+                  | "cancelled";
+                /** Format: uuid */
+                authorUserId: string | null;
+                reviewComment: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -3252,8 +3568,399 @@ export interface paths {
                   postId: string | null;
                   url: string | null;
                   error: string | null;
+                  resolved: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  };
+                  editable: boolean;
                 }[];
               };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/posts/{id}/submit": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Submit a draft for an admin's approval (where the organization requires it)
+     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              post: {
+                /** Format: uuid */
+                id: string;
+                content: string;
+                link: string | null;
+                media: {
+                  /** Format: uuid */
+                  id: string;
+                  fileName: string;
+                  contentType: string;
+                  sizeBytes: number;
+                  url: string;
+                }[];
+                options: {
+                  [key: string]: unknown;
+                };
+                versions: {
+                  platforms?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                  accounts?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                };
+                /** Format: date-time */
+                scheduledAt: string | null;
+                /** @enum {string} */
+                status:
+                  | "draft"
+                  | "awaiting_approval"
+                  | "scheduled"
+                  | "publishing"
+                  | "published"
+                  | "partially_published"
+                  | "failed"
+                  | "cancelled";
+                /** Format: uuid */
+                authorUserId: string | null;
+                reviewComment: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                targets: {
+                  /** Format: uuid */
+                  id: string;
+                  /** Format: uuid */
+                  connectionId: string;
+                  /** @enum {string} */
+                  platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                  accountName: string;
+                  isSandbox: boolean;
+                  /** @enum {string} */
+                  state: "queued" | "publishing" | "published" | "failed" | "unknown" | "cancelled";
+                  attempts: number;
+                  /** Format: date-time */
+                  dueAt: string;
+                  /** Format: date-time */
+                  publishedAt: string | null;
+                  postId: string | null;
+                  url: string | null;
+                  error: string | null;
+                  resolved: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  };
+                  editable: boolean;
+                }[];
+              };
+              warnings: {
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/posts/{id}/approve": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Approve a submitted post: it is scheduled at its time, or at scheduledAt when its time has passed
+     * @description Access: `posts:approve` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** Format: date-time */
+            scheduledAt?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              post: {
+                /** Format: uuid */
+                id: string;
+                content: string;
+                link: string | null;
+                media: {
+                  /** Format: uuid */
+                  id: string;
+                  fileName: string;
+                  contentType: string;
+                  sizeBytes: number;
+                  url: string;
+                }[];
+                options: {
+                  [key: string]: unknown;
+                };
+                versions: {
+                  platforms?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                  accounts?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                };
+                /** Format: date-time */
+                scheduledAt: string | null;
+                /** @enum {string} */
+                status:
+                  | "draft"
+                  | "awaiting_approval"
+                  | "scheduled"
+                  | "publishing"
+                  | "published"
+                  | "partially_published"
+                  | "failed"
+                  | "cancelled";
+                /** Format: uuid */
+                authorUserId: string | null;
+                reviewComment: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                targets: {
+                  /** Format: uuid */
+                  id: string;
+                  /** Format: uuid */
+                  connectionId: string;
+                  /** @enum {string} */
+                  platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                  accountName: string;
+                  isSandbox: boolean;
+                  /** @enum {string} */
+                  state: "queued" | "publishing" | "published" | "failed" | "unknown" | "cancelled";
+                  attempts: number;
+                  /** Format: date-time */
+                  dueAt: string;
+                  /** Format: date-time */
+                  publishedAt: string | null;
+                  postId: string | null;
+                  url: string | null;
+                  error: string | null;
+                  resolved: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  };
+                  editable: boolean;
+                }[];
+              };
+              warnings: {
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/posts/{id}/send-back": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a submitted post back to its author as a draft, with a comment
+     * @description Access: `posts:approve` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            comment: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              post: {
+                /** Format: uuid */
+                id: string;
+                content: string;
+                link: string | null;
+                media: {
+                  /** Format: uuid */
+                  id: string;
+                  fileName: string;
+                  contentType: string;
+                  sizeBytes: number;
+                  url: string;
+                }[];
+                options: {
+                  [key: string]: unknown;
+                };
+                versions: {
+                  platforms?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                  accounts?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                };
+                /** Format: date-time */
+                scheduledAt: string | null;
+                /** @enum {string} */
+                status:
+                  | "draft"
+                  | "awaiting_approval"
+                  | "scheduled"
+                  | "publishing"
+                  | "published"
+                  | "partially_published"
+                  | "failed"
+                  | "cancelled";
+                /** Format: uuid */
+                authorUserId: string | null;
+                reviewComment: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                targets: {
+                  /** Format: uuid */
+                  id: string;
+                  /** Format: uuid */
+                  connectionId: string;
+                  /** @enum {string} */
+                  platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                  accountName: string;
+                  isSandbox: boolean;
+                  /** @enum {string} */
+                  state: "queued" | "publishing" | "published" | "failed" | "unknown" | "cancelled";
+                  attempts: number;
+                  /** Format: date-time */
+                  dueAt: string;
+                  /** Format: date-time */
+                  publishedAt: string | null;
+                  postId: string | null;
+                  url: string | null;
+                  error: string | null;
+                  resolved: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  };
+                  editable: boolean;
+                }[];
+              };
+              warnings: {
+                field: string;
+                message: string;
+              }[];
             };
           };
         };
