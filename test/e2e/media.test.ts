@@ -36,7 +36,7 @@ describe("the media library in the dashboard", { skip }, () => {
   });
 
   for (const width of [1440, 390]) {
-    test(`at ${width} pixels: upload by the drop zone, see the thumbnail and the crop a platform makes, delete only what no post needs`, async () => {
+    test(`at ${width} pixels: upload by the drop zone, see the thumbnail and the crop a platform makes, pick it in Compose, delete only what no post needs`, async () => {
       const client = app.client();
       const user = await signUp(client, { name: "Lena Park" });
       await createOrganization(client, `Park Studio ${width}`);
@@ -88,6 +88,18 @@ describe("the media library in the dashboard", { skip }, () => {
         .getByText(/menu\.png is used by a post not yet published: “Tonight's menu” \(scheduled\)/)
         .waitFor();
 
+      // The composer's picker lists the library: the new file is chosen from it, not uploaded again.
+      await page.goto("/compose");
+      await page.getByRole("button", { name: "Choose from library" }).first().click();
+      const picker = page.getByRole("dialog", { name: "Choose media" });
+      await picker.getByRole("img", { name: "terrace.png" }).waitFor();
+      await picker.getByRole("checkbox", { name: /terrace\.png/ }).check();
+      await picker.getByRole("button", { name: "Use this file" }).click();
+      await picker.waitFor({ state: "detached" });
+      await page.getByRole("button", { name: "Remove terrace.png" }).waitFor();
+      await page.screenshot({ path: await screenshotPath(`media-picked-in-compose-${width}`), fullPage: true });
+
+      await page.goto("/media");
       page.once("dialog", (dialog) => void dialog.accept());
       await tile.getByRole("button", { name: "Delete" }).click();
       await thumbnail.waitFor({ state: "detached" });

@@ -278,6 +278,24 @@ for (const backend of backends) {
       assert.equal((await fetch(panorama.url)).headers.get("content-type"), "image/png");
     });
 
+    test("a file only one network's version of a draft uses is held by that draft", async () => {
+      const square = await upload(admin, { name: "square.png", type: "image/png", body: await pngOf(500, 500) });
+      const draft = await admin.post("/api/posts", {
+        content: "Shared text, no media",
+        versions: { platforms: { instagram: { mediaIds: [square.id] } } },
+        connectionIds: [],
+        draft: true,
+      });
+      assert.equal(draft.status, 201, JSON.stringify(draft.body));
+      const listed = (await library(admin)).media.find((item) => item.id === square.id)!;
+      assert.deepEqual(listed.usage, { posts: 1, pending: 1 });
+      const refused = await admin.delete(`/api/media/${square.id}`);
+      assert.equal(refused.status, 409);
+      assert.match(refused.body.error.message, /“Shared text, no media” \(draft\)/);
+      assert.equal((await admin.delete(`/api/posts/${draft.body.post.id}`)).status, 204);
+      assert.equal((await admin.delete(`/api/media/${square.id}`)).status, 204);
+    });
+
     test("once every post using a file is published or cancelled, it can be deleted", async () => {
       const panorama = (await library(admin)).media.find((item) => item.fileName === "panorama.png")!;
       const scheduled = (await admin.get("/api/posts")).body.posts.find(

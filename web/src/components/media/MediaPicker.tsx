@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Button, FormError, Spinner } from "../ui";
 import { DropZone } from "./DropZone";
 import { accepts, useLibraryUploads, useMediaLibrary } from "./library";
@@ -30,13 +30,24 @@ export function MediaPicker({ open, onClose, onPick, accept, multiple = true }: 
   const uploads = useLibraryUploads(choose);
   const library = useMediaLibrary(accept, open);
 
+  const dialog = useRef<HTMLDivElement>(null);
+  // The latest onClose, so a parent passing a new function each render does not reset the dialog.
+  const close = useRef(onClose);
+  close.current = onClose;
+
   useEffect(() => {
     if (!open) return;
     setChosen([]);
-    const closeOnEscape = (event: KeyboardEvent) => event.key === "Escape" && onClose();
+    // Keyboard and screen reader users start in the dialog, and return where they were.
+    const opener = document.activeElement as HTMLElement | null;
+    dialog.current?.focus();
+    const closeOnEscape = (event: KeyboardEvent) => event.key === "Escape" && close.current();
     window.addEventListener("keydown", closeOnEscape);
-    return () => window.removeEventListener("keydown", closeOnEscape);
-  }, [open, onClose]);
+    return () => {
+      window.removeEventListener("keydown", closeOnEscape);
+      opener?.focus();
+    };
+  }, [open]);
 
   if (!open) return null;
   const pick = () => {
@@ -51,7 +62,7 @@ export function MediaPicker({ open, onClose, onPick, accept, multiple = true }: 
       aria-labelledby="media-picker-title"
       onClick={(event) => event.target === event.currentTarget && onClose()}
     >
-      <div className="modal media-picker">
+      <div className="modal media-picker" ref={dialog} tabIndex={-1}>
         <div className="media-picker-header">
           <h2 id="media-picker-title">Choose {multiple ? "media" : "a file"}</h2>
           <button type="button" className="link-button" onClick={onClose} aria-label="Close">
