@@ -38,6 +38,7 @@ export type AuditAction =
   | "post.approved"
   | "post.sent_back"
   | "organization.posting_settings_changed"
+  | "media.deleted"
   | "webhook.created"
   | "webhook.updated"
   | "webhook.deleted"

@@ -5,3 +5,4 @@ export * from "./schema/posts.js";
 export * from "./schema/monitoring.js";
 export * from "./schema/api-keys.js";
 export * from "./schema/analytics.js";
+export * from "./schema/media.js";

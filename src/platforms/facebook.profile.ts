@@ -10,6 +10,15 @@ export const facebookProfile = defineProfile({
     apiVersion: { default: "v26.0", pattern: /^v\d+\.\d+$/, format: "must look like v26.0" },
   },
   presentation: { glyph: "f", color: "#1877f2", blurb: "Post to the Facebook Pages you manage." },
+  preview: {
+    layout: "feed",
+    // Observed in the desktop feed, not documented: unconfirmed.
+    fold: { characters: 477, label: "See more" },
+    // Observed: a single image keeps its shape between 4:5 and 1.91:1, cropped beyond; unconfirmed.
+    imageAspect: { min: 0.8, max: 1.91 },
+    // https://developers.facebook.com/docs/sharing/webmasters/images/
+    linkCardAspect: 1.91,
+  },
   noAccountsMessage:
     "This Facebook login manages no Pages it may post to. Connect with an account that is an admin of a Page (with the Create content task).",
   // https://developers.facebook.com/docs/pages-api/posts

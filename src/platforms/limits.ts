@@ -12,7 +12,9 @@ export interface ContentLimits {
   videoTypes: string[];
   maxImageBytes: number;
   maxVideoBytes: number;
-  /** Width ÷ height an image may have (Instagram feed: 4:5 to 1.91:1). */
+  /** Pixels an image may be wide; a wider one is scaled down for the platform (platforms/image-fit.ts). */
+  maxImageWidth?: number;
+  /** Width ÷ height an image may have (Instagram feed: 4:5 to 1.91:1); others are cropped into it (platforms/image-fit.ts). */
   imageAspect?: { min: number; max: number };
   /** Items in a post of several (an album, a carousel), images and videos together. */
   mediaTotal?: { min: number; max: number };

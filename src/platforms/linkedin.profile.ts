@@ -30,6 +30,15 @@ export const linkedinProfile = defineProfile({
     apiVersion: { default: "202607", pattern: /^\d{6}$/, format: "must be YYYYMM, e.g. 202607" },
   },
   presentation: { glyph: "in", color: "#0a66c2", blurb: "Your member profile and the company pages you administer." },
+  preview: {
+    layout: "feed",
+    // Observed in the desktop feed, not documented: unconfirmed.
+    fold: { characters: 210, label: "see more" },
+    // Observed: a single image keeps its shape between 4:5 and 1.91:1, cropped beyond; unconfirmed.
+    imageAspect: { min: 0.8, max: 1.91 },
+    // https://www.linkedin.com/help/linkedin/answer/a521928
+    linkCardAspect: 1.91,
+  },
   noAccountsMessage:
     "LinkedIn returned nothing to post as: for company pages, you must be a page's Super admin or Content admin.",
   connectVariants: [linkedinProfileApp, linkedinPagesApp],

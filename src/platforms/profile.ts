@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { imageFitFor } from "./image-fit.js";
 import type { ContentLimits } from "./limits.js";
 import { weightedLength } from "./text-length.js";
 
@@ -94,6 +95,29 @@ export interface Presentation {
   blurb: string;
 }
 
+/**
+ * How a post looks where the platform shows it, for the composer's previews. Where a figure is
+ * not in the platform's documentation, the profile says so next to it.
+ */
+export interface PreviewLook<Options = unknown> {
+  /**
+   * feed: text, then the media or a link card; thread: one post per part, each with its media;
+   * visual: the media first, a carousel with dots when several, the caption below; video: the
+   * video with its title above the description; message: a chat message with a link preview.
+   */
+  layout: "feed" | "thread" | "visual" | "video" | "message";
+  /** Where the platform cuts the text and what its "see more" says; absent where it shows it all. */
+  fold?: { characters: number; label: string };
+  /** Width ÷ height a single image is shown at, the rest cropped; its own shape when absent. */
+  imageAspect?: { min: number; max: number };
+  /** Width ÷ height of the frame the whole post fills, by its options (9:16 stories, reels, Shorts). */
+  frame?(options: Options): number | undefined;
+  /** Width ÷ height of a link card's image; no card when absent. */
+  linkCardAspect?: number;
+  /** The title and text as the platform shows them, where its options make them (a video's title). */
+  shown?(content: string, options: Options): { title?: string; text: string };
+}
+
 export interface BotForm {
   instructions: string;
   token: { pattern: RegExp; example: string; message: string };
@@ -131,6 +155,7 @@ export interface PlatformProfile<
   connectsWith: Connects;
   environment: PlatformEnvironment;
   presentation: Presentation;
+  preview: PreviewLook<Options>;
   /** Bot platforms: what the connect form asks for, and how each answer must look. */
   bot?: BotForm;
   /** OAuth platforms connected through separate apps; the first is the default. */
@@ -179,18 +204,26 @@ export function textLength(limits: ContentLimits, text: string): number {
 
 export const isVideo = (media: MediaFacts) => media.contentType.startsWith("video/");
 
+/** "video/quicktime" as people name it: MOV. */
+function fileKind(contentType: string): string {
+  const subtype = contentType.split("/")[1] ?? contentType;
+  return ({ quicktime: "MOV", "svg+xml": "SVG" } as Record<string, string>)[subtype] ?? subtype.toUpperCase();
+}
+
+function tooMany(name: string, kind: "image" | "video", most: number, count: number): string {
+  if (most === 0) return `${name} takes no ${kind}s; remove ${count === 1 ? `the ${kind}` : `the ${count} ${kind}s`}.`;
+  return `${name} takes at most ${most} ${kind}${most === 1 ? "" : "s"} in one post; this has ${count}.`;
+}
+
 /** Counts, types, shapes and sizes of one post's (or one thread part's) media for a platform. */
 export function mediaProblems(name: string, limits: ContentLimits, media: MediaFacts[], field: string): Problem[] {
   const problems: Problem[] = [];
   const videos = media.filter(isVideo);
   const images = media.filter((item) => item.contentType.startsWith("image/"));
   if (images.length > limits.maxImages)
-    problems.push({ field, message: `${name} takes at most ${limits.maxImages} images.` });
+    problems.push({ field, message: tooMany(name, "image", limits.maxImages, images.length) });
   if (videos.length > limits.maxVideos)
-    problems.push({
-      field,
-      message: `${name} takes at most ${limits.maxVideos} video${limits.maxVideos === 1 ? "" : "s"}.`,
-    });
+    problems.push({ field, message: tooMany(name, "video", limits.maxVideos, videos.length) });
   if (
     limits.mediaTotal &&
     media.length > 1 &&
@@ -200,16 +233,24 @@ export function mediaProblems(name: string, limits: ContentLimits, media: MediaF
       field,
       message: `${name} takes ${limits.mediaTotal.min} to ${limits.mediaTotal.max} images and videos together in one post; this has ${media.length}.`,
     });
-  if (!limits.mixedMedia && images.length > 0 && videos.length > 0)
+  // Where one kind is not taken at all, its count already said so.
+  if (!limits.mixedMedia && limits.maxImages > 0 && limits.maxVideos > 0 && images.length > 0 && videos.length > 0)
     problems.push({ field, message: `${name} cannot mix images and videos in one post.` });
-  for (const item of media) {
+  for (const original of media) {
+    // An image the platform refuses as uploaded is judged as the JPEG it will be sent instead.
+    const fit = imageFitFor(limits, original);
+    const item = fit
+      ? { ...original, contentType: fit.contentType, width: fit.width, height: fit.height, sizeBytes: 0 }
+      : original;
     const video = isVideo(item);
     const types = video ? limits.videoTypes : limits.imageTypes;
     if (!types.includes(item.contentType)) {
-      problems.push({
-        field,
-        message: `${name} does not take ${item.contentType} (${item.fileName}); it takes ${types.join(", ") || "no such files"}.`,
-      });
+      // A kind the platform takes none of is already said by the count.
+      if (types.length > 0)
+        problems.push({
+          field,
+          message: `${name} does not take ${fileKind(item.contentType)} files like ${item.fileName}; it takes ${types.map(fileKind).join(", ")}.`,
+        });
     } else if (
       !video &&
       limits.imageAspect &&

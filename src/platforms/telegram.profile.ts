@@ -12,6 +12,12 @@ export const telegramProfile = defineProfile({
   connectsWith: "bot",
   environment: { prefix: "TELEGRAM" },
   presentation: { glyph: "✈", color: "#229ed9", blurb: "Channels, through your organization's own bot." },
+  preview: {
+    layout: "message",
+    // A link is previewed under the message. https://core.telegram.org/bots/api#linkpreviewoptions
+    // Its image keeps the page's shape at Telegram; drawn at 1.91:1 here, unconfirmed.
+    linkCardAspect: 1.91,
+  },
   bot: {
     instructions:
       "Create a bot with @BotFather, add it to your channel as an administrator allowed to post, then paste its token here.",

@@ -26,6 +26,13 @@ export const tiktokProfile = defineProfile({
     },
   },
   presentation: { glyph: "♪", color: "#fe2c55", blurb: "Videos and photo posts from your TikTok account." },
+  preview: {
+    layout: "visual",
+    // Observed: the caption over the video is cut after about 100 characters; unconfirmed.
+    fold: { characters: 100, label: "more" },
+    // Full-screen vertical. https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide
+    frame: () => 9 / 16,
+  },
   noAccountsMessage: "TikTok returned no account for this login.",
   // https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide#video_restrictions
   limits: {

@@ -22,6 +22,13 @@ export const xProfile = defineProfile({
   connectsWith: "oauth",
   environment: { prefix: "TWITTER" },
   presentation: { glyph: "𝕏", color: "#111111", blurb: "Posts and threads from your X account." },
+  preview: {
+    layout: "thread",
+    // Observed: a single image between 3:4 and 2:1 keeps its shape, cropped beyond; unconfirmed.
+    imageAspect: { min: 0.75, max: 2 },
+    // https://developer.x.com/en/docs/x-for-websites/cards/overview/summary-card-with-large-image
+    linkCardAspect: 2,
+  },
   noAccountsMessage: "X returned no account for this login.",
   // https://docs.x.com/x-api/posts/creation-of-a-post
   limits,

@@ -27,6 +27,17 @@ export const youtubeProfile = defineProfile({
   connectsWith: "oauth",
   environment: { prefix: "YOUTUBE" },
   presentation: { glyph: "▶", color: "#ff0000", blurb: "Upload videos and Shorts to your channel." },
+  preview: {
+    layout: "video",
+    // Observed: the description under the video is cut after about 100 characters; unconfirmed.
+    fold: { characters: 100, label: "more" },
+    // 16:9 on a computer, vertical for Shorts. https://support.google.com/youtube/answer/6375112 https://support.google.com/youtube/answer/10059070
+    frame: (options) => (options.short ? 9 / 16 : 16 / 9),
+    shown: (content, options) => {
+      const { title, description } = youtubeSnippet(content, options);
+      return { title, text: description };
+    },
+  },
   noAccountsMessage:
     "This Google account has no YouTube channel. Create the channel (or choose the brand account that owns it) and connect again.",
   // https://developers.google.com/youtube/v3/docs/videos/insert; the description's real bound is in bytes (rules).

@@ -6,7 +6,7 @@ import { pipeline } from "node:stream/promises";
 import type { Multipart, MultipartFile } from "@fastify/multipart";
 import { eq } from "drizzle-orm";
 import type { FastifyPluginAsync } from "fastify";
-import { media } from "../db/schema.js";
+import { media, mediaVariants } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { DomainError } from "../errors.js";
 import type { OutgoingMedia } from "../platforms/platform.js";
@@ -29,7 +29,8 @@ function mediaFolder(context: AppContext, organizationId: string): string {
   return path.resolve(context.config.dataDir, "media", organizationId);
 }
 
-function mediaPath(context: AppContext, record: Pick<MediaRecord, "organizationId" | "id">): string {
+/** Where an upload, or a variant made from one, is stored: by its id, in its organization's folder. */
+export function mediaPath(context: AppContext, record: Pick<MediaRecord, "organizationId" | "id">): string {
   return path.join(mediaFolder(context, record.organizationId), record.id);
 }
 
@@ -192,7 +193,12 @@ export function outgoingMedia(context: AppContext, record: MediaRecord): Outgoin
 export const mediaFiles: FastifyPluginAsync<AppContext> = async (app, context) => {
   app.get("/media/:token/:fileName", { schema: { hide: true } }, async (request, reply) => {
     const { token } = request.params as { token: string };
-    const [record] = await context.db.select().from(media).where(eq(media.publicToken, token));
+    const [original] = await context.db.select().from(media).where(eq(media.publicToken, token));
+    // A converted variant is fetched the same way, at its own token.
+    const [variant] = original
+      ? []
+      : await context.db.select().from(mediaVariants).where(eq(mediaVariants.publicToken, token));
+    const record = original ?? variant;
     if (!record) return reply.callNotFound();
     return reply
       .header("content-type", record.contentType)

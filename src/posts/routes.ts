@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { AppContext } from "../context.js";
+import { mediaLibraryRoutes } from "./media-routes.js";
 import { cancelPostRoutes } from "./routes/cancel.js";
 import { createPostRoutes } from "./routes/create.js";
 import { editPostRoutes } from "./routes/edit.js";
@@ -20,4 +21,5 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
   await retryPostRoutes(app, context);
   await resolvePostRoutes(app, context);
   await reviewPostRoutes(app, context);
+  await mediaLibraryRoutes(app, context);
 };

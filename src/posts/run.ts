@@ -12,7 +12,7 @@ import { queues } from "../jobs/queue.js";
 import { platforms } from "../platforms/index.js";
 import type { OutgoingPost, StillProcessing } from "../platforms/platform.js";
 import { contentOfPost, resolvedFor } from "./content.js";
-import { outgoingMedia } from "./media.js";
+import { outgoingMediaFor } from "./media-variants.js";
 
 /**
  * What publishing and reconciling share: the job, the run that works it, and every write a run
@@ -376,7 +376,7 @@ export async function buildOutgoing(context: AppContext, post: Post, target: Tar
   const referenced = profile.referencedMedia?.(options) ?? [];
   const allIds = [...new Set([...resolved.mediaIds, ...referenced])];
   const records = allIds.length ? await context.db.select().from(media).where(inArray(media.id, allIds)) : [];
-  const outgoing = new Map(records.map((record) => [record.id, outgoingMedia(context, record)]));
+  const outgoing = await outgoingMediaFor(context, records, profile.limits);
   return {
     text: resolved.content,
     link: resolved.link ?? undefined,

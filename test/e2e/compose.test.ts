@@ -68,7 +68,8 @@ describe("composing and scheduling from the dashboard", { skip }, () => {
       .replace(" ", "T");
     await page.getByLabel("Date and time").fill(madrid);
     await page.getByLabel("Time zone").selectOption("Europe/Madrid");
-    await page.getByRole("progressbar", { name: "Upload of loaf.jpg" }).waitFor();
+    // A finished upload shows as its thumbnail, with a way to remove it.
+    await page.getByRole("button", { name: "Remove loaf.jpg" }).waitFor();
     await page.getByRole("button", { name: "Schedule post" }).click();
 
     await page.getByRole("heading", { name: "Posts" }).waitFor();

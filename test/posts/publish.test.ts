@@ -170,9 +170,17 @@ describe("cross-posting against the platform sandbox", () => {
     assert.match(long.body.error.message, /280 weighted characters; this is 281/);
     const noMedia = await compose({ content: "caption only", connectionIds: [ids.byKey("instagram")] });
     assert.equal(noMedia.body.error.field, "mediaIds");
-    const png = await upload(client, "/photo.png");
-    const wrongType = await compose({ content: "png", mediaIds: [png.id], connectionIds: [ids.byKey("instagram")] });
-    assert.match(wrongType.body.error.message, /Instagram does not take image\/png/);
+    // A PNG is converted for Instagram (test/posts/media-library.test.ts); a WebM video is not.
+    const webm = await upload(client, {
+      name: "clip.webm",
+      type: "video/webm",
+      body: Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.from("\x42\x82\x84webm"), Buffer.alloc(512)]),
+    });
+    const wrongType = await compose({ content: "webm", mediaIds: [webm.id], connectionIds: [ids.byKey("instagram")] });
+    assert.match(
+      wrongType.body.error.message,
+      /Instagram does not take WEBM files like clip.webm; it takes MP4, MOV\./,
+    );
     const title = await compose({
       content: "t",
       mediaIds: [(await upload(client, "/clip.mp4")).id],
@@ -188,9 +196,16 @@ describe("cross-posting against the platform sandbox", () => {
     assert.equal(past.body.error.field, "scheduledAt");
     const stranger = await compose({ content: "who", connectionIds: ["00000000-0000-4000-8000-000000000000"] });
     assert.equal(stranger.body.error.field, "connectionIds");
+    // An image too wide for Instagram is cropped into its range rather than refused: scheduling it is accepted.
     const wide = await upload(client, { name: "banner.jpg", type: "image/jpeg", body: jpegOf(3000, 1000) });
-    const tooWide = await compose({ content: "banner", mediaIds: [wide.id], connectionIds: [ids.byKey("instagram")] });
-    assert.match(tooWide.body.error.message, /3000×1000; Instagram takes images from 0.8:1 to 1.91:1/);
+    const cropped = await compose({
+      content: "banner",
+      mediaIds: [wide.id],
+      connectionIds: [ids.byKey("instagram")],
+      scheduledAt: new Date(clock.now() + 3_600_000).toISOString(),
+    });
+    assert.equal(cropped.status, 201, JSON.stringify(cropped.body));
+    assert.equal((await client.delete(`/api/posts/${cropped.body.post.id}`)).status, 204);
     const longVideo = await upload(client, { name: "long.mp4", type: "video/mp4", body: mp4Of(200) });
     const shortTooLong = await compose({
       content: "long",

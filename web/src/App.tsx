@@ -9,6 +9,7 @@ import { AuthPage } from "./pages/AuthPage";
 import { CalendarPage } from "./pages/CalendarPage";
 import { CreateOrganizationPage } from "./pages/CreateOrganizationPage";
 import { InvitePage } from "./pages/InvitePage";
+import { MediaPage } from "./pages/MediaPage";
 import { OverviewPage } from "./pages/OverviewPage";
 import { SocialMediaPage } from "./pages/SocialMediaPage";
 import { ComposePage } from "./pages/ComposePage";
@@ -68,6 +69,7 @@ export function App() {
             }
           />
           <Route path="/calendar" element={<CalendarPage />} />
+          <Route path="/media" element={<MediaPage />} />
           <Route path="/team" element={<TeamPage />} />
           <Route path="/audit" element={<AuditPage />} />
           <Route path="/webhooks" element={<WebhooksPage />} />

@@ -127,6 +127,14 @@ export function Shell() {
               Calendar
             </NavLink>
           ) : null}
+          {can(role, "posts:create") ? (
+            <NavLink to="/media">
+              <span className="nav-icon" aria-hidden>
+                ▣
+              </span>{" "}
+              Media
+            </NavLink>
+          ) : null}
           {can(role, "analytics:view") ? (
             <NavLink to="/analytics">
               <span className="nav-icon" aria-hidden>

@@ -2538,7 +2538,76 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /**
+     * The organization's media library, newest first, a page at a time
+     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
+    get: {
+      parameters: {
+        query?: {
+          page?: number;
+          pageSize?: number;
+          kind?: "image" | "video";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              media: {
+                /** Format: uuid */
+                id: string;
+                fileName: string;
+                contentType: string;
+                /** @enum {string} */
+                kind: "image" | "video";
+                sizeBytes: number;
+                width: number | null;
+                height: number | null;
+                durationSeconds: number | null;
+                url: string;
+                thumbnailUrl: string | null;
+                uploadedBy: {
+                  /** Format: uuid */
+                  id: string;
+                  name: string;
+                } | null;
+                /** Format: date-time */
+                createdAt: string;
+                usage: {
+                  posts: number;
+                  pending: number;
+                };
+                conversions: {
+                  contentType: string;
+                  width: number;
+                  height: number;
+                  sizeBytes: number;
+                  crop: {
+                    left: number;
+                    top: number;
+                    width: number;
+                    height: number;
+                  } | null;
+                  url: string;
+                }[];
+              }[];
+              total: number;
+              page: number;
+              pageSize: number;
+            };
+          };
+        };
+      };
+    };
     put?: never;
     /**
      * Upload an image or video (multipart, one file in the field `file`), streamed to disk; its content must match its declared type
@@ -3952,6 +4021,86 @@ export interface paths {
       };
     };
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/media/{id}/thumbnail": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A small JPEG of an image in the library, made on first request
+     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/media/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Delete a file no draft, scheduled, unpublished or retryable post uses; members delete their own uploads, admins any
+     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": null;
+          };
+        };
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;

@@ -1,20 +1,66 @@
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient, type InfiniteData } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { useNavigate } from "react-router";
+import { useNavigate, useSearchParams } from "react-router";
 import type { RuleSettings } from "../../../src/platforms/profile";
 import { platformProfiles } from "../../../src/platforms/profiles";
-import { api, type MediaItem, type PlatformId } from "../api";
+import type { PostVersions } from "../../../src/posts/versions";
+import { api, ApiError, type MediaItem, type PlatformId, type Post } from "../api";
 import { AccountChoice, unpostableReason } from "../components/AccountChoice";
 import { useAllowances } from "../components/allowances";
-import { ComposePreview } from "../components/ComposePreview";
-import { MediaUploads, useUploads } from "../components/MediaUploads";
+import { layerOfField, liveProblems, type Layer } from "../components/compose/problems";
+import { changedFields, composedOf, type ComposedPost, type PostEdit } from "../components/compose/request";
+import { usePendingUploads } from "../components/compose/usePendingUploads";
+import { chosenVersions, versionAt, withVersion } from "../components/compose/versions";
+import { serverField, VersionsEditor, type SharedDraft } from "../components/compose/VersionsEditor";
+import type { LibraryPage } from "../components/media/library";
+import { MediaPicker } from "../components/media/MediaPicker";
 import { PlatformOptions, sentOptions, type OptionValues } from "../components/PlatformOptions";
-import { publishNow, ScheduleChoice } from "../components/ScheduleChoice";
-import { Button, Card, Field, fieldError, FormError, PageHeader } from "../components/ui";
-import { wallTimeToIso } from "../time";
+import { PostPreviews } from "../components/previews/PostPreviews";
+import { publishNow, ScheduleChoice, type Schedule } from "../components/ScheduleChoice";
+import { Button, Card, fieldError, FormError, PageHeader } from "../components/ui";
+import { useSession } from "../session";
+import { viewerZone, wallTimeToIso } from "../time";
+import "../components/compose/compose.css";
 
+/** The wall-clock time of an instant in a zone, as a datetime-local input writes it. */
+function wallTime(iso: string, timeZone: string): string {
+  return new Intl.DateTimeFormat("sv-SE", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  })
+    .format(new Date(iso))
+    .replace(" ", "T");
+}
+
+/** `/compose` writes a new post; `/compose?post=<id>` loads that post to edit it. */
 export function ComposePage() {
+  const [search] = useSearchParams();
+  const postId = search.get("post");
+  const existing = useQuery({
+    queryKey: ["post", postId],
+    queryFn: () => api("GET", "/api/posts/{id}", { path: { id: postId! } }),
+    enabled: postId !== null,
+  });
+  if (postId === null) return <Composer />;
+  if (existing.error)
+    return (
+      <>
+        <PageHeader title="Edit post" />
+        <FormError error={existing.error} />
+      </>
+    );
+  if (!existing.data) return <PageHeader title="Edit post" description="Loading the post…" />;
+  return <Composer key={postId} post={existing.data.post} />;
+}
+
+function Composer({ post }: { post?: Post }) {
   const navigate = useNavigate();
+  const queryClient = useQueryClient();
   const connections = useQuery({
     queryKey: ["connections"],
     queryFn: () => api("GET", "/api/social-media/connections"),
@@ -26,118 +72,211 @@ export function ComposePage() {
   const settingsOf = (platform: PlatformId): RuleSettings => ({
     flags: platformInfo.data?.platforms.find((info) => info.id === platform)?.flags ?? {},
   });
-  const [content, setContent] = useState("");
-  const [link, setLink] = useState("");
-  const [selected, setSelected] = useState<string[]>([]);
-  const uploads = useUploads();
-  const [schedule, setSchedule] = useState(publishNow);
-  const [options, setOptions] = useState<Partial<Record<PlatformId, OptionValues>>>({});
-  const [optionMedia, setOptionMedia] = useState<MediaItem[]>([]);
+  const loaded = post ? composedOf(post) : undefined;
+  const [shared, setShared] = useState<SharedDraft>({
+    content: post?.content ?? "",
+    link: post?.link ?? "",
+    media: post?.media ?? [],
+  });
+  const [versions, setVersions] = useState<PostVersions>(loaded?.versions ?? {});
+  const [selected, setSelected] = useState<string[]>(loaded?.connectionIds ?? []);
+  const [schedule, setSchedule] = useState<Schedule>(
+    post?.scheduledAt
+      ? { when: "later", localTime: wallTime(new Date(post.scheduledAt).toISOString(), viewerZone), zone: viewerZone }
+      : publishNow,
+  );
+  const [options, setOptions] = useState<Partial<Record<PlatformId, OptionValues>>>(
+    (loaded?.options as Partial<Record<PlatformId, OptionValues>>) ?? {},
+  );
+  const [uploaded, setUploaded] = useState<MediaItem[]>([]);
+  const [activeLayer, setActiveLayer] = useState<Layer>("shared");
+
+  const addMedia = (layer: Layer, item: MediaItem) => {
+    setUploaded((current) => [...current, item]);
+    if (layer === "shared") setShared((current) => ({ ...current, media: [...current.media, item] }));
+    else
+      setVersions((current) => {
+        const version = versionAt(current, layer);
+        // A version dropped while its upload ran is not brought back by it.
+        return version
+          ? withVersion(current, layer, { ...version, mediaIds: [...(version.mediaIds ?? []), item.id] })
+          : current;
+      });
+  };
+  const uploads = usePendingUploads(addMedia);
+  const [libraryFor, setLibraryFor] = useState<Layer>();
+  /** The picked files, as the library listed them (the picker has just shown them). */
+  const addPicked = (layer: Layer, ids: string[]) => {
+    const listed = queryClient
+      .getQueriesData<InfiniteData<LibraryPage>>({ queryKey: ["media"] })
+      .flatMap(([, data]) => data?.pages.flatMap((page) => page.media) ?? []);
+    for (const id of ids) {
+      const item = listed.find((candidate) => candidate.id === id);
+      if (item) addMedia(layer, item);
+    }
+  };
+
+  const me = useSession();
+  const organization = useQuery({ queryKey: ["organization"], queryFn: () => api("GET", "/api/organization") });
+  const needsApproval =
+    organization.data?.organization.requireApproval === true && me.activeOrganization?.role === "USER";
 
   const accounts = connections.data?.connections ?? [];
   const usable = accounts.filter((connection) => unpostableReason(connection) === undefined);
   const chosen = usable.filter((connection) => selected.includes(connection.id));
   const platformsChosen = [...new Set(chosen.map((connection) => connection.platform))];
-  const media = uploads.media;
-  const knownMedia = new Map([...media, ...optionMedia].map((item) => [item.id, item]));
+  const knownMedia = new Map([...(post?.media ?? []), ...shared.media, ...uploaded].map((item) => [item.id, item]));
   const optionsOf = (platform: PlatformId) => options[platform] ?? platformProfiles[platform].optionDefaults;
-  const withOptions = platformsChosen.filter((platform) => platformProfiles[platform].optionFields.length > 0);
   const allowances = useAllowances(chosen);
+  const sharedContent = {
+    content: shared.content,
+    link: shared.link || undefined,
+    mediaIds: shared.media.map((item) => item.id),
+  };
+  const sentVersions = chosenVersions(versions, chosen);
+  const problems = liveProblems({
+    accounts: chosen,
+    shared: sharedContent,
+    versions: sentVersions,
+    optionsOf,
+    settingsOf,
+    knownMedia,
+  });
 
+  const composed = (): ComposedPost => ({
+    ...sharedContent,
+    connectionIds: selected,
+    ...(schedule.when === "later" && schedule.localTime
+      ? { scheduledAt: wallTimeToIso(schedule.localTime, schedule.zone) }
+      : // A scheduled post moved to "now" keeps a time: now.
+        post?.scheduledAt && post.status !== "draft"
+        ? { scheduledAt: new Date().toISOString() }
+        : {}),
+    options: Object.fromEntries(
+      platformsChosen.map((platform) => [platform, sentOptions(platform, optionsOf(platform))]),
+    ),
+    versions: sentVersions,
+  });
+
+  /** What the buttons do: keep a draft, hand it to an admin, put it on the schedule, save an edit, or save and try failed accounts again. */
+  type Action = "draft" | "submit" | "schedule" | "save" | "retry";
   const submit = useMutation({
-    mutationFn: () =>
-      api("POST", "/api/posts", {
-        body: {
-          content,
-          ...(link ? { link } : {}),
-          mediaIds: media.map((item) => item.id),
-          connectionIds: selected,
-          ...(schedule.when === "later" && schedule.localTime
-            ? { scheduledAt: wallTimeToIso(schedule.localTime, schedule.zone) }
-            : {}),
-          options: Object.fromEntries(
-            platformsChosen.map((platform) => [platform, sentOptions(platform, optionsOf(platform))]),
-          ),
-        },
-      }),
-    onSuccess: () => navigate("/posts"),
+    mutationFn: async (action: Action) => {
+      const whole = composed();
+      if (!post || !loaded) {
+        const { versions: ownVersions, ...body } = whole;
+        const created = await api("POST", "/api/posts", {
+          body: {
+            ...body,
+            ...(Object.keys(ownVersions).length ? { versions: ownVersions } : {}),
+            ...(action === "schedule" ? {} : { draft: true }),
+          },
+        });
+        if (action === "submit") {
+          await api("POST", "/api/posts/{id}/submit", { path: { id: created.post.id } }).catch((error: unknown) => {
+            // The draft is kept: what the submission lacked is fixed on it, not on a second copy.
+            navigate(`/compose?post=${created.post.id}`, { replace: true });
+            throw error;
+          });
+        }
+        return;
+      }
+      const changes: PostEdit & { draft?: boolean } = changedFields(loaded, whole);
+      if (action === "schedule" && post.status === "draft") changes.draft = false;
+      if (Object.keys(changes).length > 0)
+        await api("PATCH", "/api/posts/{id}", { path: { id: post.id }, body: changes });
+      if (action === "submit") await api("POST", "/api/posts/{id}/submit", { path: { id: post.id } });
+      if (action === "retry")
+        for (const target of post.targets.filter((candidate) => candidate.state === "failed"))
+          await api("POST", "/api/posts/{id}/targets/{targetId}/retry", { path: { id: post.id, targetId: target.id } });
+    },
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ["post", post?.id] });
+      navigate("/posts");
+    },
+    onError: (error) => {
+      // A refusal of one version's field is shown in that version's tab.
+      const layer = error instanceof ApiError && error.field ? layerOfField(error.field) : undefined;
+      if (layer) setActiveLayer(layer);
+    },
   });
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    submit.mutate();
+    submit.mutate(post && post.status !== "draft" ? "save" : needsApproval ? "submit" : "schedule");
   };
+
+  const primaryAction: Action = post && post.status !== "draft" ? "save" : needsApproval ? "submit" : "schedule";
+  /** Nothing of a post that has gone out everywhere can change; the server would refuse it. */
+  const finished = post !== undefined && post.targets.length > 0 && !post.targets.some((target) => target.editable);
+  const blocked = submit.isPending || uploads.busy || selected.length === 0 || finished;
+
+  const versionFieldNames = [
+    "shared" as Layer,
+    ...chosen.flatMap((account) => [`platform:${account.platform}`, `account:${account.id}`] as Layer[]),
+  ].flatMap((layer) => ["content", "link", "mediaIds"].map((field) => serverField(layer, field)));
 
   return (
     <>
-      <PageHeader title="Compose" description="Write once; each account gets its platform's native form." />
+      <PageHeader
+        title={post ? "Edit post" : "Compose"}
+        description={
+          post
+            ? "Change anything until it starts publishing; only what you change is saved."
+            : "Write once, then give any network or account its own version."
+        }
+      />
       <form className="compose" onSubmit={onSubmit} noValidate>
         <div className="compose-main">
-          <Card title="Post">
-            <div className="field">
-              <label className="field-label" htmlFor="content">
-                Text
-              </label>
-              <textarea
-                id="content"
-                rows={6}
-                value={content}
-                onChange={(event) => setContent(event.target.value)}
-                placeholder="What would you like to share?"
-              />
-              {fieldError(submit.error, "content") ? (
-                <span className="field-error">{fieldError(submit.error, "content")}</span>
-              ) : null}
-            </div>
-            <Field
-              label="Link (optional)"
-              name="link"
-              type="url"
-              placeholder="https://…"
-              value={link}
-              onChange={(event) => setLink(event.target.value)}
-              error={fieldError(submit.error, "link")}
-            />
-            <MediaUploads uploads={uploads} error={fieldError(submit.error, "mediaIds")} />
-          </Card>
-
           <AccountChoice
             accounts={accounts}
             selected={selected}
             onChange={setSelected}
             error={fieldError(submit.error, "connectionIds")}
           />
-
-          {withOptions.length > 0 ? (
-            <Card title="Platform options">
-              {withOptions.map((platform) => (
-                <PlatformOptions
-                  key={platform}
-                  platform={platform}
-                  values={optionsOf(platform)}
-                  onChange={(values) => setOptions((current) => ({ ...current, [platform]: values }))}
-                  settings={settingsOf(platform)}
-                  error={submit.error}
-                  knownMedia={knownMedia}
-                  onUploaded={(uploaded) => setOptionMedia((current) => [...current, ...uploaded])}
-                  allowance={allowances.byPlatform[platform]}
-                />
-              ))}
-              {allowances.problems.map((problem) => (
-                <p className="field-error" key={problem}>
-                  {problem}
-                </p>
-              ))}
-            </Card>
-          ) : null}
+          <Card title="Post">
+            <VersionsEditor
+              accounts={chosen}
+              shared={shared}
+              onShared={(change) => setShared((current) => ({ ...current, ...change }))}
+              versions={versions}
+              onVersions={setVersions}
+              knownMedia={knownMedia}
+              problems={problems}
+              serverError={submit.error}
+              pending={uploads.byLayer}
+              onFiles={uploads.start}
+              onDismiss={uploads.dismiss}
+              onLibrary={setLibraryFor}
+              active={activeLayer}
+              onActive={setActiveLayer}
+              renderOptions={(platform) =>
+                platformProfiles[platform].optionFields.length > 0 ? (
+                  <PlatformOptions
+                    platform={platform}
+                    values={optionsOf(platform)}
+                    onChange={(values) => setOptions((current) => ({ ...current, [platform]: values }))}
+                    settings={settingsOf(platform)}
+                    error={submit.error}
+                    knownMedia={knownMedia}
+                    onUploaded={(items) => setUploaded((current) => [...current, ...items])}
+                    allowance={allowances.byPlatform[platform]}
+                  />
+                ) : null
+              }
+            />
+            {allowances.problems.map((problem) => (
+              <p className="field-error" key={problem}>
+                {problem}
+              </p>
+            ))}
+          </Card>
 
           <ScheduleChoice schedule={schedule} onChange={setSchedule} error={fieldError(submit.error, "scheduledAt")} />
           <FormError
             error={submit.error}
             fields={[
-              "content",
-              "link",
-              "mediaIds",
+              ...versionFieldNames,
               "connectionIds",
               "scheduledAt",
               ...platformsChosen.flatMap((platform) =>
@@ -147,21 +286,69 @@ export function ComposePage() {
               ),
             ]}
           />
-          <div>
-            <Button type="submit" busy={submit.isPending} disabled={selected.length === 0 || uploads.pending}>
-              {schedule.when === "later" ? "Schedule post" : "Publish now"}
-            </Button>
+          <div className="compose-actions">
+            {primaryAction === "save" ? (
+              <Button type="submit" busy={submit.isPending} disabled={blocked}>
+                Save changes
+              </Button>
+            ) : (
+              <>
+                <Button type="submit" busy={submit.isPending} disabled={blocked}>
+                  {primaryAction === "submit"
+                    ? "Submit for approval"
+                    : schedule.when === "later"
+                      ? "Schedule post"
+                      : "Publish now"}
+                </Button>
+                <Button
+                  type="button"
+                  variant="secondary"
+                  disabled={submit.isPending || uploads.busy}
+                  onClick={() => submit.mutate("draft")}
+                >
+                  Save draft
+                </Button>
+              </>
+            )}
+            {post?.targets.some((target) => target.state === "failed") ? (
+              <Button type="button" variant="secondary" disabled={blocked} onClick={() => submit.mutate("retry")}>
+                Save and retry failed accounts
+              </Button>
+            ) : null}
           </div>
+          {needsApproval && primaryAction === "submit" ? (
+            <p className="small compose-note">
+              Your organization asks an admin to approve posts before they are scheduled.
+            </p>
+          ) : null}
+          {finished ? (
+            <p className="small compose-note">
+              This post has started publishing on every account: it can no longer be changed.
+            </p>
+          ) : null}
+          {post?.status === "awaiting_approval" ? (
+            <p className="small compose-note">This post is waiting for an admin's approval.</p>
+          ) : null}
+          {post?.reviewComment ? (
+            <div className="alert" role="note">
+              Sent back by an admin: {post.reviewComment}
+            </div>
+          ) : null}
         </div>
 
-        <ComposePreview
-          platforms={platformsChosen}
-          draft={{ content, link, media }}
+        <PostPreviews
+          accounts={chosen}
+          shared={sharedContent}
+          versions={sentVersions}
           optionsOf={optionsOf}
-          settingsOf={settingsOf}
           knownMedia={knownMedia}
         />
       </form>
+      <MediaPicker
+        open={libraryFor !== undefined}
+        onClose={() => setLibraryFor(undefined)}
+        onPick={(ids) => libraryFor && addPicked(libraryFor, ids)}
+      />
     </>
   );
 }
