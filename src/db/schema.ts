@@ -4,3 +4,4 @@ export * from "./schema/connections.js";
 export * from "./schema/posts.js";
 export * from "./schema/monitoring.js";
 export * from "./schema/api-keys.js";
+export * from "./schema/queue.js";

@@ -2,10 +2,12 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { AppContext } from "../context.js";
 import { cancelPostRoutes } from "./routes/cancel.js";
 import { createPostRoutes } from "./routes/create.js";
+import { duplicateCheckRoutes } from "./routes/duplicates.js";
 import { editPostRoutes } from "./routes/edit.js";
 import { listPostRoutes } from "./routes/list.js";
 import { resolvePostRoutes } from "./routes/resolve.js";
 import { retryPostRoutes } from "./routes/retry.js";
+import { slotRoutes } from "./routes/slots.js";
 
 /**
  * Composing, scheduling and following posts. The parts are called in place rather than
@@ -18,4 +20,6 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
   await cancelPostRoutes(app, context);
   await retryPostRoutes(app, context);
   await resolvePostRoutes(app, context);
+  await duplicateCheckRoutes(app, context);
+  await slotRoutes(app, context);
 };

@@ -8,8 +8,11 @@ import { connections, posts, postTargets } from "../../db/schema.js";
 import { invalidInput } from "../../errors.js";
 import { currentOrganization, currentUser } from "../../http/authorization.js";
 import { platformIds, platformProfiles } from "../../platforms/profiles.js";
+import { duplicateWarnings } from "../duplicates.js";
 import { storeUpload, uploadLimits } from "../media.js";
+import { nextFreeSlot } from "../slots.js";
 import { checkContent, dueTime, enqueueAll } from "./drafts.js";
+import { duplicateWarningView } from "./duplicates.js";
 import { mediaView, postSchemas, postView } from "./schemas.js";
 import { mediaOf, viewOfPost } from "./views.js";
 
@@ -79,19 +82,33 @@ export const createPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
       config: { access: "posts:create", bodyExample: composeExample },
       schema: {
         tags: ["posts"],
-        summary: "Compose once for several accounts; publish now or at scheduledAt",
-        body: composeSchema,
-        response: { 201: z.object({ post: postView }) },
+        summary:
+          "Compose once for several accounts; publish now, at scheduledAt, or with queue: true at the accounts' next free posting slot. Warnings (not refusals) name accounts that already have this text where the platform refuses duplicates",
+        body: composeSchema.extend({
+          queue: z
+            .boolean()
+            .optional()
+            .describe("Instead of scheduledAt: the next posting slot free for every chosen account"),
+        }),
+        response: {
+          201: z.object({
+            post: postView,
+            slot: z.object({ scheduledAt: z.string(), timeZone: z.string(), localTime: z.string() }).optional(),
+            warnings: z.array(duplicateWarningView),
+          }),
+        },
       },
     },
     async (request, reply) => {
       const organization = currentOrganization(request);
-      const body = request.body;
+      const { queue, ...asked } = request.body;
+      if (queue && asked.scheduledAt)
+        throw invalidInput("queue_or_time", "Either pick a time or add to the queue, not both.", "queue");
       const chosen = await db
         .select()
         .from(connections)
-        .where(and(eq(connections.organizationId, organization.id), inArray(connections.id, body.connectionIds)));
-      if (chosen.length !== body.connectionIds.length)
+        .where(and(eq(connections.organizationId, organization.id), inArray(connections.id, asked.connectionIds)));
+      if (chosen.length !== asked.connectionIds.length)
         throw invalidInput(
           "invalid_accounts",
           "Some of the chosen accounts are not connected to this organization.",
@@ -105,6 +122,10 @@ export const createPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
           "connectionIds",
         );
       }
+      const slot = queue
+        ? await nextFreeSlot(context, { organizationId: organization.id, connectionIds: asked.connectionIds })
+        : undefined;
+      const body = { ...asked, scheduledAt: slot?.scheduledAt ?? asked.scheduledAt };
       await checkContent(
         context,
         organization.id,
@@ -151,7 +172,11 @@ export const createPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
         },
         entry,
       );
-      return reply.status(201).send({ post: await viewOfPost(context, organization.id, postId) });
+      return reply.status(201).send({
+        post: await viewOfPost(context, organization.id, postId),
+        slot,
+        warnings: await duplicateWarnings(context, organization.id, { ...body, excludePostId: postId }),
+      });
     },
   );
 };

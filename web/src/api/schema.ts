@@ -2659,7 +2659,7 @@ export interface paths {
     };
     put?: never;
     /**
-     * Compose once for several accounts; publish now or at scheduledAt
+     * Compose once for several accounts; publish now, at scheduledAt, or with queue: true at the accounts' next free posting slot. Warnings (not refusals) name accounts that already have this text where the platform refuses duplicates
      * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
      *
      *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
@@ -2727,6 +2727,8 @@ export interface paths {
                 aiGenerated?: boolean;
               };
             };
+            /** @description Instead of scheduledAt: the next posting slot free for every chosen account */
+            queue?: boolean;
           };
         };
       };
@@ -2781,6 +2783,27 @@ export interface paths {
                   error: string | null;
                 }[];
               };
+              slot?: {
+                scheduledAt: string;
+                timeZone: string;
+                localTime: string;
+              };
+              warnings: {
+                /** @enum {string} */
+                code: "duplicate_text";
+                /** Format: uuid */
+                connectionId: string;
+                accountName: string;
+                message: string;
+                matches: {
+                  /** Format: uuid */
+                  postId: string;
+                  /** @enum {string} */
+                  state: "scheduled" | "published";
+                  /** Format: date-time */
+                  at: string;
+                }[];
+              }[];
             };
           };
         };
@@ -3190,6 +3213,185 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/posts/check-duplicates": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Before scheduling: which chosen accounts already have this text, recent or scheduled, on a platform that refuses the same text twice
+     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            content: string;
+            link?: string;
+            connectionIds: string[];
+            /** Format: uuid */
+            excludePostId?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              warnings: {
+                /** @enum {string} */
+                code: "duplicate_text";
+                /** Format: uuid */
+                connectionId: string;
+                accountName: string;
+                message: string;
+                matches: {
+                  /** Format: uuid */
+                  postId: string;
+                  /** @enum {string} */
+                  state: "scheduled" | "published";
+                  /** Format: date-time */
+                  at: string;
+                }[];
+              }[];
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/social-media/connections/{id}/slots": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The account's weekly posting slots and their time zone; none, in UTC, until set
+     * @description Access: `connections:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              schedule: {
+                timeZone: string;
+                slots: {
+                  weekday: number;
+                  time: string;
+                }[];
+                /** Format: date-time */
+                updatedAt: string | null;
+              };
+            };
+          };
+        };
+      };
+    };
+    /**
+     * Replace the account's weekly posting slots: ISO weekdays (1 Monday … 7 Sunday) and HH:MM times in an IANA time zone, at most 50
+     * @description Access: `slots:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          /**
+           * @example {
+           *       "timeZone": "Europe/Paris",
+           *       "slots": [
+           *         {
+           *           "weekday": 1,
+           *           "time": "09:00"
+           *         },
+           *         {
+           *           "weekday": 1,
+           *           "time": "15:00"
+           *         }
+           *       ]
+           *     }
+           */
+          "application/json": {
+            timeZone: string;
+            slots: {
+              weekday: number;
+              time: string;
+            }[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              schedule: {
+                timeZone: string;
+                slots: {
+                  weekday: number;
+                  time: string;
+                }[];
+                /** Format: date-time */
+                updatedAt: string | null;
+              };
+            };
+          };
+        };
+      };
+    };
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
