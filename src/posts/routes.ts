@@ -4,6 +4,7 @@ import { cancelPostRoutes } from "./routes/cancel.js";
 import { createPostRoutes } from "./routes/create.js";
 import { duplicateCheckRoutes } from "./routes/duplicates.js";
 import { editPostRoutes } from "./routes/edit.js";
+import { importRoutes } from "./routes/import.js";
 import { listPostRoutes } from "./routes/list.js";
 import { resolvePostRoutes } from "./routes/resolve.js";
 import { retryPostRoutes } from "./routes/retry.js";
@@ -22,4 +23,5 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
   await resolvePostRoutes(app, context);
   await duplicateCheckRoutes(app, context);
   await slotRoutes(app, context);
+  await importRoutes(app, context);
 };

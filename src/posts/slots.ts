@@ -153,7 +153,7 @@ export function slotInstants(schedule: SlotSchedule, from: Date, until: Date): n
   return [...new Set(instants)].sort((a, b) => a - b);
 }
 
-/** The slot "add to queue" took: when, and how it reads in the first account's zone. */
+/** The slot "add to queue" took: when, and how it reads in the first chosen account's zone. */
 export interface TakenSlot {
   scheduledAt: string;
   timeZone: string;
@@ -189,7 +189,10 @@ export async function nextFreeSlot(
       `${withoutSlots.map((row) => row.name).join(", ")} ${withoutSlots.length === 1 ? "has" : "have"} no posting slots: set them on the Social Media page, or pick a time.`,
       "queue",
     );
-  const schedules = rows.map((row) => row.schedule!);
+  // In the order the accounts were chosen: the answer reads in the first one's zone.
+  const schedules = connectionIds.flatMap((id) =>
+    rows.filter((row) => row.connectionId === id).map((row) => row.schedule!),
+  );
   const from = new Date(context.clock.now() + 1);
   const until = new Date(from.getTime() + QUEUE_HORIZON_DAYS * 86_400_000);
   const [first, ...others] = schedules.map((schedule) => slotInstants(schedule, from, until));

@@ -33,7 +33,6 @@ const composeExample = {
 };
 
 export const createPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context) => {
-  const { db } = context;
   const { compose: composeSchema } = postSchemas({
     publicLinksOnly: context.config.isProduction,
     clock: context.clock,
@@ -104,74 +103,20 @@ export const createPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
       const { queue, ...asked } = request.body;
       if (queue && asked.scheduledAt)
         throw invalidInput("queue_or_time", "Either pick a time or add to the queue, not both.", "queue");
-      const chosen = await db
-        .select()
-        .from(connections)
-        .where(and(eq(connections.organizationId, organization.id), inArray(connections.id, asked.connectionIds)));
-      if (chosen.length !== asked.connectionIds.length)
-        throw invalidInput(
-          "invalid_accounts",
-          "Some of the chosen accounts are not connected to this organization.",
-          "connectionIds",
-        );
-      const unusable = chosen.filter((connection) => needsReconnecting.has(connection.status));
-      if (unusable.length > 0) {
-        throw invalidInput(
-          "accounts_need_reconnecting",
-          `Reconnect ${unusable.map((connection) => connection.name).join(", ")} before posting to ${unusable.length === 1 ? "it" : "them"}.`,
-          "connectionIds",
-        );
-      }
+      const chosen = await accountsFor(context, organization.id, asked.connectionIds);
       const slot = queue
         ? await nextFreeSlot(context, { organizationId: organization.id, connectionIds: asked.connectionIds })
         : undefined;
       const body = { ...asked, scheduledAt: slot?.scheduledAt ?? asked.scheduledAt };
-      await checkContent(
-        context,
-        organization.id,
-        body,
-        chosen.map((connection) => connection.platform),
-      );
-      const dueAt = dueTime(context, body.scheduledAt);
-      const postId = randomUUID();
-      const entry: AuditEntry = {
-        action: "post.created",
+      const dueAt = await checkedDueTime(context, organization.id, body, chosen);
+      const postId = await insertPost(context, {
         organizationId: organization.id,
-        ...requestOrigin(request),
-        target: { type: "post", id: postId },
-        details: {
-          platforms: chosen.map((connection) => connection.platform),
-          scheduledAt: body.scheduledAt ?? null,
-        },
-      };
-      await audited(
-        db,
-        async (tx) => {
-          await tx.insert(posts).values({
-            id: postId,
-            organizationId: organization.id,
-            authorUserId: currentUser(request).id,
-            content: body.content,
-            link: body.link ?? null,
-            mediaIds: body.mediaIds,
-            options: body.options,
-            scheduledAt: body.scheduledAt ? dueAt : null,
-            status: body.scheduledAt ? "scheduled" : "publishing",
-          });
-          const targets = chosen.map((connection) => ({
-            id: randomUUID(),
-            organizationId: organization.id,
-            postId,
-            connectionId: connection.id,
-            platform: connection.platform,
-            dueAt,
-          }));
-          await tx.insert(postTargets).values(targets);
-          // The jobs commit with the post: no post without its jobs, no job without its post.
-          await enqueueAll(context, tx, targets);
-        },
-        entry,
-      );
+        userId: currentUser(request).id,
+        origin: requestOrigin(request),
+        body,
+        chosen,
+        dueAt,
+      });
       return reply.status(201).send({
         post: await viewOfPost(context, organization.id, postId),
         slot,
@@ -180,3 +125,105 @@ export const createPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
     },
   );
 };
+
+/** What a new post's body holds once its schema has parsed it. */
+export type ComposeBody = z.output<ReturnType<typeof postSchemas>["compose"]>;
+type Connection = typeof connections.$inferSelect;
+
+/** The chosen accounts, refused unless each is the organization's and can take a post now. */
+export async function accountsFor(
+  context: AppContext,
+  organizationId: string,
+  connectionIds: string[],
+): Promise<Connection[]> {
+  const chosen = await context.db
+    .select()
+    .from(connections)
+    .where(and(eq(connections.organizationId, organizationId), inArray(connections.id, connectionIds)));
+  if (chosen.length !== connectionIds.length)
+    throw invalidInput(
+      "invalid_accounts",
+      "Some of the chosen accounts are not connected to this organization.",
+      "connectionIds",
+    );
+  const unusable = chosen.filter((connection) => needsReconnecting.has(connection.status));
+  if (unusable.length > 0) {
+    throw invalidInput(
+      "accounts_need_reconnecting",
+      `Reconnect ${unusable.map((connection) => connection.name).join(", ")} before posting to ${unusable.length === 1 ? "it" : "them"}.`,
+      "connectionIds",
+    );
+  }
+  return chosen;
+}
+
+/** Refuses what the chosen accounts' platforms would refuse, or a time in the past; answers when the post is due. */
+export async function checkedDueTime(
+  context: AppContext,
+  organizationId: string,
+  body: ComposeBody,
+  chosen: Connection[],
+): Promise<Date> {
+  await checkContent(
+    context,
+    organizationId,
+    body,
+    chosen.map((connection) => connection.platform),
+  );
+  return dueTime(context, body.scheduledAt);
+}
+
+/** Writes a checked post, its targets and their jobs in one audited transaction; answers its id. */
+export async function insertPost(
+  context: AppContext,
+  options: {
+    organizationId: string;
+    userId: string;
+    origin: Pick<AuditEntry, "actor" | "ip" | "userAgent">;
+    body: ComposeBody;
+    chosen: Connection[];
+    dueAt: Date;
+  },
+): Promise<string> {
+  const { organizationId, body, chosen, dueAt } = options;
+  const postId = randomUUID();
+  const entry: AuditEntry = {
+    action: "post.created",
+    organizationId,
+    ...options.origin,
+    target: { type: "post", id: postId },
+    details: {
+      platforms: chosen.map((connection) => connection.platform),
+      scheduledAt: body.scheduledAt ?? null,
+    },
+  };
+  await audited(
+    context.db,
+    async (tx) => {
+      await tx.insert(posts).values({
+        id: postId,
+        organizationId,
+        authorUserId: options.userId,
+        content: body.content,
+        link: body.link ?? null,
+        mediaIds: body.mediaIds,
+        options: body.options,
+        scheduledAt: body.scheduledAt ? dueAt : null,
+        status: body.scheduledAt ? "scheduled" : "publishing",
+      });
+      const targets = chosen.map((connection) => ({
+        id: randomUUID(),
+        organizationId,
+        postId,
+        connectionId: connection.id,
+        platform: connection.platform,
+        dueAt,
+      }));
+      await tx.insert(postTargets).values(targets);
+      // The jobs commit with the post: no post without its jobs, no job without its post.
+      await enqueueAll(context, tx, targets);
+    },
+    entry,
+  );
+  return postId;
+}

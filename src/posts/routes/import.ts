@@ -1,0 +1,105 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { requestOrigin } from "../../audit/audit.js";
+import type { AppContext } from "../../context.js";
+import { DomainError, invalidInput } from "../../errors.js";
+import { currentOrganization, currentUser } from "../../http/authorization.js";
+import { importColumns, importPosts, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS } from "../import.js";
+
+const rowReport = z.object({
+  line: z.number(),
+  text: z.string(),
+  accounts: z.array(z.object({ id: z.uuid(), name: z.string() })),
+  scheduledAt: z.string().nullable(),
+  slotLocalTime: z.string().nullable(),
+  status: z.enum(["valid", "refused", "scheduled", "not_scheduled"]),
+  postId: z.uuid().nullable(),
+  problems: z.array(z.object({ field: z.enum(importColumns), message: z.string() })),
+});
+
+const importReport = z.object({
+  importId: z.uuid().nullable(),
+  mode: z.enum(["all_or_nothing", "partial"]),
+  dryRun: z.boolean(),
+  outcome: z.enum(["preview", "scheduled", "partial", "refused"]),
+  summary: z.string(),
+  rowCount: z.number(),
+  scheduledCount: z.number(),
+  refusedCount: z.number(),
+  rows: z.array(rowReport),
+});
+
+const flag = z.enum(["true", "false"]).transform((value) => value === "true");
+
+const tooLarge = () =>
+  new DomainError(
+    "too_large",
+    "file_too_large",
+    `The file is over ${MAX_IMPORT_BYTES / 1024 / 1024} MB: split it into several imports.`,
+    "file",
+  );
+
+export const importRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context) => {
+  app.addContentTypeParser("text/csv", { parseAs: "buffer", bodyLimit: MAX_IMPORT_BYTES }, (_request, body, done) =>
+    done(null, body),
+  );
+
+  app.post(
+    "/api/posts/import",
+    {
+      config: { access: "posts:create" },
+      schema: {
+        tags: ["posts"],
+        summary: `Import posts from CSV (a text/csv body, or multipart with the file in the field \`file\`; columns ${importColumns.join(", ")}; at most ${MAX_IMPORT_ROWS} rows). Every row is checked as POST /api/posts checks a post; all_or_nothing (the default) schedules nothing if a row is refused (422 with the report), partial schedules the valid rows and says it was partial. dryRun=true only reports. The same file again within 24 h is refused (409).`,
+        querystring: z.object({
+          mode: z.enum(["all_or_nothing", "partial"]).default("all_or_nothing"),
+          queue: flag.default(false).describe("Rows without a time take their accounts' next free posting slots"),
+          dryRun: flag.default(false),
+        }),
+        response: {
+          200: z.object({ import: importReport }),
+          422: z.object({
+            error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
+            import: importReport,
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      let file: Buffer;
+      let fileName: string | null = null;
+      if (request.isMultipart()) {
+        const part = await request.file({ limits: { fileSize: MAX_IMPORT_BYTES, files: 1 } });
+        if (!part || part.fieldname !== "file")
+          throw invalidInput("no_file", "Send the CSV file in the field `file`.", "file");
+        file = await part.toBuffer();
+        if (part.file.truncated) throw tooLarge();
+        fileName = part.filename || null;
+      } else if (Buffer.isBuffer(request.body)) {
+        file = request.body;
+      } else {
+        throw invalidInput("no_file", "Send the CSV file as a text/csv body or in the multipart field `file`.", "file");
+      }
+      const report = await importPosts(context, {
+        organizationId: currentOrganization(request).id,
+        userId: currentUser(request).id,
+        origin: requestOrigin(request),
+        file,
+        fileName,
+        ...request.query,
+      });
+      if (report.outcome === "refused") {
+        const first = report.rows.find((row) => row.status === "refused")!;
+        return reply.status(422).send({
+          error: {
+            code: "import_refused",
+            message: `${report.summary} First: line ${first.line}, ${first.problems[0]!.field}: ${first.problems[0]!.message}`,
+            field: "file",
+          },
+          import: report,
+        });
+      }
+      return { import: report };
+    },
+  );
+};
