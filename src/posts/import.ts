@@ -139,6 +139,7 @@ function timeOf(time: string, zone: string): { at: string } | RowProblem {
 /** Where a refusal of the compose body points, as the file's column. */
 function columnOf(field: string | undefined): Column {
   if (!field) return "text";
+  if ((importColumns as readonly string[]).includes(field)) return field as Column;
   if (field.startsWith("connectionIds")) return "accounts";
   if (field.startsWith("scheduledAt") || field === "queue") return "time";
   if (field.startsWith("mediaIds") || field === "file") return "media_url";
