@@ -1,8 +1,10 @@
+import type { MultipartFile } from "@fastify/multipart";
+import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requestOrigin } from "../../audit/audit.js";
 import type { AppContext } from "../../context.js";
-import { DomainError, invalidInput } from "../../errors.js";
+import { invalidInput } from "../../errors.js";
 import { currentOrganization, currentUser } from "../../http/authorization.js";
 import { importColumns, importPosts, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS } from "../import.js";
 
@@ -31,13 +33,23 @@ const importReport = z.object({
 
 const flag = z.enum(["true", "false"]).transform((value) => value === "true");
 
-const tooLarge = () =>
-  new DomainError(
-    "too_large",
-    "file_too_large",
-    `The file is over ${MAX_IMPORT_BYTES / 1024 / 1024} MB: split it into several imports.`,
-    "file",
-  );
+/** The CSV file: a text/csv body, or the one part `file` of a multipart form. */
+async function uploadedFile(request: FastifyRequest): Promise<{ file: Buffer; fileName: string | null }> {
+  if (!request.isMultipart()) {
+    if (Buffer.isBuffer(request.body)) return { file: request.body, fileName: null };
+    throw invalidInput("no_file", "Send the CSV file as a text/csv body or in the multipart field `file`.", "file");
+  }
+  let part: MultipartFile | undefined;
+  try {
+    part = await request.file({ limits: { fileSize: MAX_IMPORT_BYTES, files: 1 } });
+    if (part?.fieldname === "file") return { file: await part.toBuffer(), fileName: part.filename || null };
+  } catch (error) {
+    // The parser's own failures (no boundary, a form cut short) carry no status: the sender's, a 400.
+    if (typeof (error as { statusCode?: unknown }).statusCode === "number") throw error;
+    throw invalidInput("malformed_upload", "The upload is not a complete multipart/form-data form.", "file");
+  }
+  throw invalidInput("no_file", "Send the CSV file in the field `file`.", "file");
+}
 
 export const importRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context) => {
   app.addContentTypeParser("text/csv", { parseAs: "buffer", bodyLimit: MAX_IMPORT_BYTES }, (_request, body, done) =>
@@ -66,20 +78,7 @@ export const importRoutes: FastifyPluginAsyncZod<AppContext> = async (app, conte
       },
     },
     async (request, reply) => {
-      let file: Buffer;
-      let fileName: string | null = null;
-      if (request.isMultipart()) {
-        const part = await request.file({ limits: { fileSize: MAX_IMPORT_BYTES, files: 1 } });
-        if (!part || part.fieldname !== "file")
-          throw invalidInput("no_file", "Send the CSV file in the field `file`.", "file");
-        file = await part.toBuffer();
-        if (part.file.truncated) throw tooLarge();
-        fileName = part.filename || null;
-      } else if (Buffer.isBuffer(request.body)) {
-        file = request.body;
-      } else {
-        throw invalidInput("no_file", "Send the CSV file as a text/csv body or in the multipart field `file`.", "file");
-      }
+      const { file, fileName } = await uploadedFile(request);
       const report = await importPosts(context, {
         organizationId: currentOrganization(request).id,
         userId: currentUser(request).id,
