@@ -3398,6 +3398,134 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/posts/import": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Import posts from CSV (a text/csv body, or multipart with the file in the field `file`; columns text, link, media_url, accounts, time, zone; at most 500 rows). Every row is checked as POST /api/posts checks a post; all_or_nothing (the default) schedules nothing if a row is refused (422 with the report), partial schedules the valid rows and says it was partial. dryRun=true only reports. The same file again within 24 h is refused (409).
+     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
+    post: {
+      parameters: {
+        query?: {
+          mode?: "all_or_nothing" | "partial";
+          /** @description Rows without a time take their accounts' next free posting slots */
+          queue?: "true" | "false";
+          dryRun?: "true" | "false";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              import: {
+                /** Format: uuid */
+                importId: string | null;
+                /** @enum {string} */
+                mode: "all_or_nothing" | "partial";
+                dryRun: boolean;
+                /** @enum {string} */
+                outcome: "preview" | "scheduled" | "partial" | "refused";
+                summary: string;
+                rowCount: number;
+                scheduledCount: number;
+                refusedCount: number;
+                rows: {
+                  line: number;
+                  text: string;
+                  accounts: {
+                    /** Format: uuid */
+                    id: string;
+                    name: string;
+                  }[];
+                  scheduledAt: string | null;
+                  slotLocalTime: string | null;
+                  /** @enum {string} */
+                  status: "valid" | "refused" | "scheduled" | "not_scheduled";
+                  /** Format: uuid */
+                  postId: string | null;
+                  problems: {
+                    /** @enum {string} */
+                    field: "text" | "link" | "media_url" | "accounts" | "time" | "zone";
+                    message: string;
+                  }[];
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                field?: string;
+              };
+              import: {
+                /** Format: uuid */
+                importId: string | null;
+                /** @enum {string} */
+                mode: "all_or_nothing" | "partial";
+                dryRun: boolean;
+                /** @enum {string} */
+                outcome: "preview" | "scheduled" | "partial" | "refused";
+                summary: string;
+                rowCount: number;
+                scheduledCount: number;
+                refusedCount: number;
+                rows: {
+                  line: number;
+                  text: string;
+                  accounts: {
+                    /** Format: uuid */
+                    id: string;
+                    name: string;
+                  }[];
+                  scheduledAt: string | null;
+                  slotLocalTime: string | null;
+                  /** @enum {string} */
+                  status: "valid" | "refused" | "scheduled" | "not_scheduled";
+                  /** Format: uuid */
+                  postId: string | null;
+                  problems: {
+                    /** @enum {string} */
+                    field: "text" | "link" | "media_url" | "accounts" | "time" | "zone";
+                    message: string;
+                  }[];
+                }[];
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/webhooks/endpoints": {
     parameters: {
       query?: never;

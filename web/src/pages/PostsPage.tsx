@@ -233,6 +233,9 @@ export function PostsPage() {
             <Button variant={view === "month" ? "primary" : "secondary"} onClick={() => setView("month")}>
               Month
             </Button>
+            <Link className="button button-secondary" to="/posts/import">
+              Import CSV
+            </Link>
             <Link className="button button-primary" to="/compose">
               New post
             </Link>
