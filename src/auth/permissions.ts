@@ -10,6 +10,9 @@
  * Webhooks are an administrator's: an endpoint receives every event of the organization it is
  * subscribed to, and its secret signs them.
  *
+ * Approving members' posts (posts:approve: approve, send back) is ADMIN and above; where an
+ * organization requires approval, a USER's post is scheduled only that way.
+ *
  * Alerts: SUPER_ADMIN, ADMIN and USER see and receive them (alerts:view); resolving one by hand
  * is ADMIN and above (alerts:manage). GUESTs receive none.
  *
@@ -33,6 +36,7 @@ export const permissions = [
   "connections:connect",
   "connections:view",
   "posts:create",
+  "posts:approve",
   "tokens:manage",
   "errors:resolve",
   "analytics:view",

@@ -7,7 +7,8 @@ import type { AppContext } from "../context.js";
 import { connections, postImports } from "../db/schema.js";
 import { conflict, DomainError, invalidInput } from "../errors.js";
 import { fetchMedia, mediaUrlProblem } from "./media-fetch.js";
-import { accountsFor, checkedDueTime, insertPost, type ComposeBody } from "./routes/create.js";
+import { checkedPost, insertPost, type CheckedPost, type ComposeBody } from "./routes/create.js";
+import { chosenConnections } from "./routes/drafts.js";
 import { postSchemas } from "./routes/schemas.js";
 import { isKnownTimeZone, nextFreeSlot, type Reservation } from "./slots.js";
 
@@ -151,7 +152,7 @@ interface CheckedRow {
   report: RowReport;
   body?: ComposeBody;
   chosen?: Account[];
-  dueAt?: Date;
+  checked?: CheckedPost;
 }
 
 export interface ImportRequest {
@@ -230,7 +231,7 @@ async function checkRow(
     return { report };
   }
   try {
-    const chosen = await accountsFor(context, request.organizationId, chosenIds);
+    const chosen = await chosenConnections(context, request.organizationId, chosenIds);
     if (!scheduledAt) {
       const slot = await nextFreeSlot(context, {
         organizationId: request.organizationId,
@@ -258,10 +259,10 @@ async function checkRow(
           ]
         : [];
     const body = { ...parsed.data, scheduledAt, mediaIds };
-    const dueAt = await checkedDueTime(context, request.organizationId, body, chosen);
-    for (const id of chosenIds) helpers.reserved.push({ connectionId: id, at: dueAt.getTime() });
+    const checked = await checkedPost(context, request.organizationId, body, chosen);
+    for (const id of chosenIds) helpers.reserved.push({ connectionId: id, at: checked.dueAt.getTime() });
     report.status = "valid";
-    return { report, body, chosen, dueAt };
+    return { report, body, chosen, checked };
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
     return refuse({ field: columnOf(error.field), message: error.message });
@@ -347,14 +348,14 @@ export async function importPosts(context: AppContext, request: ImportRequest): 
   }
   const importId = randomUUID();
   for (const row of checked) {
-    if (!row.body || !row.chosen || !row.dueAt) continue;
+    if (!row.body || !row.chosen || !row.checked) continue;
     row.report.postId = await insertPost(context, {
       organizationId: request.organizationId,
       userId: request.userId,
       origin: request.origin,
       body: row.body,
       chosen: row.chosen,
-      dueAt: row.dueAt,
+      checked: row.checked,
     });
     row.report.status = "scheduled";
   }

@@ -1,6 +1,6 @@
-import { and, eq, lte, or } from "drizzle-orm";
+import { and, eq, inArray, lte, notInArray, or } from "drizzle-orm";
 import type { Logger } from "pino";
-import { postTargets } from "../db/schema.js";
+import { posts, postTargets } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { withCorrelation } from "../correlation.js";
 import { possiblyLiveWorkerIds } from "../jobs/presence.js";
@@ -62,6 +62,14 @@ export async function sweepTargets(
           eq(postTargets.state, "queued"),
           lte(postTargets.dueAt, new Date(now)),
           lte(postTargets.updatedAt, new Date(now - 60_000)),
+          // A draft's or an unapproved post's targets wait for a person, not for a job.
+          notInArray(
+            postTargets.postId,
+            context.db
+              .select({ id: posts.id })
+              .from(posts)
+              .where(inArray(posts.status, ["draft", "awaiting_approval"])),
+          ),
         ),
       ),
     );

@@ -6,6 +6,7 @@ import { connections, posts, postTargets } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { possiblyLiveWorkerIds } from "../jobs/presence.js";
 import { assertNever, PlatformError, StillProcessing, type PublishResult } from "../platforms/platform.js";
+import { contentOfPost, resolvedFor } from "./content.js";
 import { reconcile } from "./reconcile.js";
 import {
   awaitProcessing,
@@ -58,6 +59,8 @@ async function claim(context: AppContext, job: PublishJob, run: PublishRun): Pro
     if (!target) return { kind: "skip", reason: "target deleted" };
     const [post] = await tx.select().from(posts).where(eq(posts.id, target.postId));
     if (!post || post.cancelledAt) return { kind: "skip", reason: "post cancelled" };
+    if (post.status === "draft" || post.status === "awaiting_approval")
+      return { kind: "skip", reason: `post is ${post.status}` };
     if (target.dueAt.toISOString() !== new Date(job.dueAt).toISOString())
       return { kind: "skip", reason: "rescheduled" };
     const now = new Date(context.clock.now());
@@ -78,7 +81,13 @@ async function claim(context: AppContext, job: PublishJob, run: PublishRun): Pro
     if (target.state !== "queued") return { kind: "skip", reason: `already ${target.state}` };
     const [claimed] = await tx
       .update(postTargets)
-      .set({ ...claimedBy, state: "publishing", publishingStartedAt: now, attempts: target.attempts + 1 })
+      .set({
+        ...claimedBy,
+        state: "publishing",
+        publishingStartedAt: now,
+        attempts: target.attempts + 1,
+        sentContent: resolvedFor(contentOfPost(post), target),
+      })
       .where(eq(postTargets.id, target.id))
       .returning();
     return { kind: "publish", target: claimed!, post };

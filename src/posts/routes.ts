@@ -8,6 +8,7 @@ import { importRoutes } from "./routes/import.js";
 import { listPostRoutes } from "./routes/list.js";
 import { resolvePostRoutes } from "./routes/resolve.js";
 import { retryPostRoutes } from "./routes/retry.js";
+import { reviewPostRoutes } from "./routes/review.js";
 import { slotRoutes } from "./routes/slots.js";
 
 /**
@@ -21,6 +22,7 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
   await cancelPostRoutes(app, context);
   await retryPostRoutes(app, context);
   await resolvePostRoutes(app, context);
+  await reviewPostRoutes(app, context);
   await duplicateCheckRoutes(app, context);
   await slotRoutes(app, context);
   await importRoutes(app, context);

@@ -11,7 +11,7 @@ import type { AppContext } from "../context.js";
 import { queues } from "../jobs/queue.js";
 import { platforms } from "../platforms/index.js";
 import type { OutgoingPost, StillProcessing } from "../platforms/platform.js";
-import type { PostOptions } from "../platforms/profiles.js";
+import { contentOfPost, resolvedFor } from "./content.js";
 import { outgoingMedia } from "./media.js";
 
 /**
@@ -88,7 +88,8 @@ export async function enqueuePublish(
 /** The post's status, from its targets. An `unknown` target waits for a person, so it is settled. */
 export async function refreshPostStatus(context: AppContext, postId: string): Promise<void> {
   const [post] = await context.db.select().from(posts).where(eq(posts.id, postId));
-  if (!post || post.status === "cancelled") return;
+  // A draft and a post awaiting approval have no jobs: only a person moves them on.
+  if (!post || post.status === "cancelled" || post.status === "draft" || post.status === "awaiting_approval") return;
   const targets = await context.db
     .select({ state: postTargets.state, dueAt: postTargets.dueAt })
     .from(postTargets)
@@ -363,18 +364,23 @@ export async function releaseClaim(context: AppContext, targetId: string, jobId:
     .where(and(eq(postTargets.id, targetId), eq(postTargets.claimedJobId, jobId)));
 }
 
-/** The post as the target's platform receives it: its own options, read by its profile's schema. */
+/**
+ * The post as the target's platform receives it: its versions resolved over the shared post, and
+ * its own options read by its profile's schema. A target's content cannot change while it is
+ * publishing, so a read-back compares with what this target was sent.
+ */
 export async function buildOutgoing(context: AppContext, post: Post, target: Target): Promise<OutgoingPost> {
   const profile = platforms[target.platform];
-  const options = profile.options.parse((post.options as PostOptions)[profile.id] ?? {});
+  const resolved = resolvedFor(contentOfPost(post), target);
+  const options = profile.options.parse(resolved.options);
   const referenced = profile.referencedMedia?.(options) ?? [];
-  const allIds = [...new Set([...post.mediaIds, ...referenced])];
+  const allIds = [...new Set([...resolved.mediaIds, ...referenced])];
   const records = allIds.length ? await context.db.select().from(media).where(inArray(media.id, allIds)) : [];
   const outgoing = new Map(records.map((record) => [record.id, outgoingMedia(context, record)]));
   return {
-    text: post.content,
-    link: post.link ?? undefined,
-    media: post.mediaIds.flatMap((id) => outgoing.get(id) ?? []),
+    text: resolved.content,
+    link: resolved.link ?? undefined,
+    media: resolved.mediaIds.flatMap((id) => outgoing.get(id) ?? []),
     options,
     mediaById: outgoing,
     publishedPartIds: target.progress.partIds ?? [],

@@ -21,11 +21,11 @@ import { startTenants, type Tenants } from "../hardening/tenants.js";
 
 describe("the role table", () => {
   test("matches the product's matrix", () => {
-    const matrix: Record<Role, [boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean]> = {
-      SUPER_ADMIN: [true, true, true, true, true, true, true, true],
-      ADMIN: [true, true, true, true, true, true, true, true],
-      USER: [true, true, true, false, true, false, false, false],
-      GUEST: [false, false, false, false, false, false, false, false],
+    const matrix: Record<Role, [boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean]> = {
+      SUPER_ADMIN: [true, true, true, true, true, true, true, true, true],
+      ADMIN: [true, true, true, true, true, true, true, true, true],
+      USER: [true, true, true, false, false, true, false, false, false],
+      GUEST: [false, false, false, false, false, false, false, false, false],
     };
     for (const role of roles) {
       const row = (
@@ -33,6 +33,7 @@ describe("the role table", () => {
           "connections:connect",
           "connections:view",
           "posts:create",
+          "posts:approve",
           "tokens:manage",
           "analytics:view",
           "webhooks:view",

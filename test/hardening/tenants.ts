@@ -104,6 +104,9 @@ export async function startTenants(env: Record<string, string> = {}): Promise<Te
   await createOrganization(owner, "Target Org");
   const memberUserId = (await addMember(owner, app.client(), "USER")).id;
   const data = await organizationData(owner, "target post, private to its organization");
+  // Its posting settings are its own too: the snapshot shows them, so a change from outside is seen.
+  const approval = await owner.patch("/api/organization", { requireApproval: true });
+  assert.equal(approval.status, 200, JSON.stringify(approval.body));
   const invitation = await owner.post("/api/organization/invitations", {
     email: "invited-to-target@example.com",
     role: "ADMIN",

@@ -70,12 +70,17 @@ describe("the duplicate guard", () => {
     });
     assert.equal(second.status, 201, "a warning is not a refusal");
     assert.equal(second.body.warnings.length, 1);
-    assert.equal(second.body.warnings[0].connectionId, x);
-    assert.deepEqual(second.body.warnings[0].matches[0], {
-      postId: first.body.post.id,
-      state: "scheduled",
-      at: new Date(scheduledAt).toISOString(),
-    });
+    assert.equal(second.body.warnings[0].field, "content");
+    assert.match(second.body.warnings[0].message, /already has a post with this text/);
+    const both = await check({ content: "Weekend market", connectionIds: [x, telegram] });
+    assert.equal(both.body.warnings.length, 1);
+    assert.equal(both.body.warnings[0].connectionId, x);
+    assert.deepEqual(
+      both.body.warnings[0].matches.map((match: { postId: string }) => match.postId).sort(),
+      [first.body.post.id, second.body.post.id].sort(),
+    );
+    assert.equal(both.body.warnings[0].matches[0].state, "scheduled");
+    assert.equal(both.body.warnings[0].matches[0].at, new Date(scheduledAt).toISOString());
     const editing = await check({
       content: "Weekend market",
       connectionIds: [x],

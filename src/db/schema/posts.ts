@@ -1,6 +1,19 @@
 import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgEnum, pgTable, real, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import type { PlatformId, PostOptions } from "../../platforms/profiles.js";
+import type { PostVersions } from "../../posts/versions.js";
 import { connections } from "./connections.js";
 import { createdAt, tenant, users } from "./identity.js";
 
@@ -26,6 +39,10 @@ export const media = pgTable(
 );
 
 export const postStatus = pgEnum("post_status", [
+  /** Saved without a schedule: no jobs, its platform rules only warned about. */
+  "draft",
+  /** Submitted by a member where the organization requires approval: no jobs until an admin approves. */
+  "awaiting_approval",
   "scheduled",
   "publishing",
   "published",
@@ -46,12 +63,17 @@ export const posts = pgTable(
     mediaIds: uuid("media_ids").array().notNull().default([]),
     /** Per-platform choices, keyed by platform id, each read by its platform's profile. */
     options: jsonb("options").$type<PostOptions>().notNull().default({}),
+    /** Per-platform and per-account overrides of the shared content (versions.ts resolves a target's). */
+    versions: jsonb("versions").$type<PostVersions>().notNull().default({}),
     /** When to publish, in UTC; null means now. */
     scheduledAt: timestamp("scheduled_at", { withTimezone: true }),
     status: postStatus("status").notNull(),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     cancelledAt: timestamp("cancelled_at", { withTimezone: true }),
+    /** An admin's word on sending the post back to its author as a draft; cleared when it is approved. */
+    reviewComment: text("review_comment"),
+    reviewedByUserId: uuid("reviewed_by_user_id").references(() => users.id, { onDelete: "set null" }),
   },
   (table) => [index("posts_organization_idx").on(table.organizationId, table.scheduledAt)],
 );
@@ -76,6 +98,14 @@ export interface TargetProgress {
     checkAt: number;
     waitingFor: string;
   };
+}
+
+/** A target's resolved content and its platform's options, as one attempt sent them. */
+export interface SentContent {
+  content: string;
+  link: string | null;
+  mediaIds: string[];
+  options: Record<string, unknown>;
 }
 
 /**
@@ -110,6 +140,11 @@ export const postTargets = pgTable(
      * takeover or a retry continues from it instead of creating or uploading it again.
      */
     progress: jsonb("progress").$type<TargetProgress>().notNull().default({}),
+    /**
+     * What the last attempt sent, as resolved when it was claimed: an unconfirmed target whose
+     * content was edited since is not sent again before a person says the earlier one did not go out.
+     */
+    sentContent: jsonb("sent_content").$type<SentContent>(),
     error: text("error"),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     createdAt: createdAt(),
@@ -124,3 +159,10 @@ export const postTargets = pgTable(
     index("post_targets_organization_idx").on(table.organizationId),
   ],
 );
+
+/** How an organization runs its posting: whether a member's posts wait for an admin's approval. */
+export const postingSettings = pgTable("posting_settings", {
+  organizationId: tenant().primaryKey(),
+  requireApproval: boolean("require_approval").notNull().default(false),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});

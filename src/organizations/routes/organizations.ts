@@ -5,9 +5,10 @@ import { audited, requestOrigin, type AuditEntry } from "../../audit/audit.js";
 import { effectiveRole } from "../../auth/schemas.js";
 import { setActiveOrganization } from "../../auth/sessions.js";
 import type { AppContext } from "../../context.js";
-import { memberships, organizations } from "../../db/schema.js";
+import { memberships, organizations, postingSettings } from "../../db/schema.js";
 import { notFound } from "../../errors.js";
 import { currentOrganization, currentSessionIdHash, currentUser } from "../../http/authorization.js";
+import { requiresApproval } from "../../posts/routes/access.js";
 import { listOrganizationsFor } from "../queries.js";
 
 const organizationName = z
@@ -17,9 +18,15 @@ const organizationName = z
   .max(80, "must be at most 80 characters");
 
 const organizationSummary = z.object({ id: z.uuid(), name: z.string(), role: effectiveRole });
-const organizationView = organizationSummary.extend({ memberCount: z.number(), createdAt: z.date() });
+const organizationView = organizationSummary.extend({
+  memberCount: z.number(),
+  createdAt: z.date(),
+  /** A member's posts wait for an admin's approval before they are scheduled. */
+  requireApproval: z.boolean(),
+});
 
-export const organizationsRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db }) => {
+export const organizationsRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context) => {
+  const { db } = context;
   app.get(
     "/api/organizations",
     {
@@ -87,7 +94,7 @@ export const organizationsRoutes: FastifyPluginAsyncZod<AppContext> = async (app
         .where(eq(organizations.id, active.id))
         .groupBy(organizations.id);
       if (!row) throw notFound("The organization");
-      return { organization: { ...active, ...row } };
+      return { organization: { ...active, ...row, requireApproval: await requiresApproval(context, active.id) } };
     },
   );
 
@@ -97,28 +104,66 @@ export const organizationsRoutes: FastifyPluginAsyncZod<AppContext> = async (app
       config: { access: "organization:manage" },
       schema: {
         tags: ["organizations"],
-        summary: "Rename the active organization",
-        body: z.object({ name: organizationName }),
-        response: { 200: z.object({ organization: z.object({ id: z.uuid(), name: z.string() }) }) },
+        summary: "Rename the active organization, or change whether members' posts need an admin's approval",
+        body: z
+          .object({ name: organizationName.optional(), requireApproval: z.boolean().optional() })
+          .refine((body) => body.name !== undefined || body.requireApproval !== undefined, {
+            message: "name a change: name or requireApproval",
+            path: ["name"],
+          }),
+        response: {
+          200: z.object({ organization: z.object({ id: z.uuid(), name: z.string(), requireApproval: z.boolean() }) }),
+        },
       },
     },
     async (request) => {
       const active = currentOrganization(request);
-      const entry: AuditEntry = {
-        action: "organization.renamed",
-        organizationId: active.id,
-        ...requestOrigin(request),
-        target: { type: "organization", id: active.id },
-        details: { from: active.name, to: request.body.name },
-      };
+      const { name, requireApproval } = request.body;
       await audited(
         db,
         async (tx) => {
-          await tx.update(organizations).set({ name: request.body.name }).where(eq(organizations.id, active.id));
+          if (name !== undefined) await tx.update(organizations).set({ name }).where(eq(organizations.id, active.id));
+          if (requireApproval !== undefined)
+            await tx
+              .insert(postingSettings)
+              .values({ organizationId: active.id, requireApproval })
+              .onConflictDoUpdate({
+                target: postingSettings.organizationId,
+                set: { requireApproval, updatedAt: new Date(context.clock.now()) },
+              });
         },
-        entry,
+        (): AuditEntry[] => [
+          ...(name !== undefined
+            ? [
+                {
+                  action: "organization.renamed" as const,
+                  organizationId: active.id,
+                  ...requestOrigin(request),
+                  target: { type: "organization", id: active.id },
+                  details: { from: active.name, to: name },
+                },
+              ]
+            : []),
+          ...(requireApproval !== undefined
+            ? [
+                {
+                  action: "organization.posting_settings_changed" as const,
+                  organizationId: active.id,
+                  ...requestOrigin(request),
+                  target: { type: "organization", id: active.id },
+                  details: { requireApproval },
+                },
+              ]
+            : []),
+        ],
       );
-      return { organization: { id: active.id, name: request.body.name } };
+      return {
+        organization: {
+          id: active.id,
+          name: name ?? active.name,
+          requireApproval: await requiresApproval(context, active.id),
+        },
+      };
     },
   );
 };

@@ -6,6 +6,7 @@ import type { AppContext } from "../../context.js";
 import { posts, postTargets } from "../../db/schema.js";
 import { conflict } from "../../errors.js";
 import { currentOrganization } from "../../http/authorization.js";
+import { assertMayChange } from "./access.js";
 import { postParams } from "./schemas.js";
 import { ownedPost } from "./views.js";
 
@@ -33,6 +34,7 @@ export const cancelPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
     async (request, reply) => {
       const organization = currentOrganization(request);
       const post = await ownedPost(db, organization.id, request.params.id);
+      assertMayChange(request, post, "cancel");
       const entry: AuditEntry = {
         action: "post.cancelled",
         organizationId: organization.id,

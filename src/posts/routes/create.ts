@@ -1,27 +1,21 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray } from "drizzle-orm";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { audited, requestOrigin, type AuditEntry } from "../../audit/audit.js";
 import type { AppContext } from "../../context.js";
-import { connections, posts, postTargets } from "../../db/schema.js";
+import { posts, postTargets } from "../../db/schema.js";
 import { invalidInput } from "../../errors.js";
 import { currentOrganization, currentUser } from "../../http/authorization.js";
 import { platformIds, platformProfiles } from "../../platforms/profiles.js";
-import { duplicateWarnings } from "../duplicates.js";
+import type { PostContent } from "../content.js";
+import { duplicateProblems } from "../duplicates.js";
 import { storeUpload, uploadLimits } from "../media.js";
 import { nextFreeSlot } from "../slots.js";
-import { checkContent, dueTime, enqueueAll } from "./drafts.js";
-import { duplicateWarningView } from "./duplicates.js";
-import { mediaView, postSchemas, postView } from "./schemas.js";
+import type { Problem } from "../validation.js";
+import { assertMaySchedule } from "./access.js";
+import { chosenConnections, contentProblems, dueTime, enqueueAll, refuseProblems } from "./drafts.js";
+import { mediaView, postAnswer, postSchemas } from "./schemas.js";
 import { mediaOf, viewOfPost } from "./views.js";
-
-/** Statuses a post cannot go out through until the account is connected again. */
-const needsReconnecting: ReadonlySet<(typeof connections.$inferSelect)["status"]> = new Set([
-  "disconnected",
-  "invalid",
-  "expired",
-]);
 
 /** What the API document shows a script author: a scheduled cross-post with an image. */
 const composeExample = {
@@ -82,18 +76,16 @@ export const createPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
       schema: {
         tags: ["posts"],
         summary:
-          "Compose once for several accounts; publish now, at scheduledAt, or with queue: true at the accounts' next free posting slot. Warnings (not refusals) name accounts that already have this text where the platform refuses duplicates",
-        body: composeSchema.extend({
+          "Compose once for several accounts, with per-platform and per-account versions; publish now, at scheduledAt, at the accounts' next free posting slot (queue: true), or save as a draft. Warnings name what the platforms would still refuse of a draft, and accounts that already have this text where the platform refuses the same text twice",
+        body: composeSchema.safeExtend({
           queue: z
             .boolean()
             .optional()
             .describe("Instead of scheduledAt: the next posting slot free for every chosen account"),
         }),
         response: {
-          201: z.object({
-            post: postView,
+          201: postAnswer.extend({
             slot: z.object({ scheduledAt: z.string(), timeZone: z.string(), localTime: z.string() }).optional(),
-            warnings: z.array(duplicateWarningView),
           }),
         },
       },
@@ -103,77 +95,74 @@ export const createPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
       const { queue, ...asked } = request.body;
       if (queue && asked.scheduledAt)
         throw invalidInput("queue_or_time", "Either pick a time or add to the queue, not both.", "queue");
-      const chosen = await accountsFor(context, organization.id, asked.connectionIds);
+      if (!asked.draft) await assertMaySchedule(context, request, "draft");
+      const chosen = await chosenConnections(context, organization.id, asked.connectionIds);
       const slot = queue
         ? await nextFreeSlot(context, { organizationId: organization.id, connectionIds: asked.connectionIds })
         : undefined;
       const body = { ...asked, scheduledAt: slot?.scheduledAt ?? asked.scheduledAt };
-      const dueAt = await checkedDueTime(context, organization.id, body, chosen);
+      const checked = await checkedPost(context, organization.id, body, chosen);
       const postId = await insertPost(context, {
         organizationId: organization.id,
         userId: currentUser(request).id,
         origin: requestOrigin(request),
         body,
         chosen,
-        dueAt,
+        checked,
+      });
+      const duplicates = await duplicateProblems(context, organization.id, {
+        post: checked.content,
+        targets: chosen.map((connection) => ({ platform: connection.platform, connectionId: connection.id })),
+        excludePostId: postId,
       });
       return reply.status(201).send({
         post: await viewOfPost(context, organization.id, postId),
         slot,
-        warnings: await duplicateWarnings(context, organization.id, { ...body, excludePostId: postId }),
+        warnings: [...(body.draft ? checked.warnings : []), ...duplicates],
       });
     },
   );
 };
 
-/** What a new post's body holds once its schema has parsed it. */
+/** A new post's body once its schema has parsed it. */
 export type ComposeBody = z.output<ReturnType<typeof postSchemas>["compose"]>;
-type Connection = typeof connections.$inferSelect;
+type Connection = Awaited<ReturnType<typeof chosenConnections>>[number];
 
-/** The chosen accounts, refused unless each is the organization's and can take a post now. */
-export async function accountsFor(
-  context: AppContext,
-  organizationId: string,
-  connectionIds: string[],
-): Promise<Connection[]> {
-  const chosen = await context.db
-    .select()
-    .from(connections)
-    .where(and(eq(connections.organizationId, organizationId), inArray(connections.id, connectionIds)));
-  if (chosen.length !== connectionIds.length)
-    throw invalidInput(
-      "invalid_accounts",
-      "Some of the chosen accounts are not connected to this organization.",
-      "connectionIds",
-    );
-  const unusable = chosen.filter((connection) => needsReconnecting.has(connection.status));
-  if (unusable.length > 0) {
-    throw invalidInput(
-      "accounts_need_reconnecting",
-      `Reconnect ${unusable.map((connection) => connection.name).join(", ")} before posting to ${unusable.length === 1 ? "it" : "them"}.`,
-      "connectionIds",
-    );
-  }
-  return chosen;
+/** A new post as its accounts' platforms see it, and when it is due. */
+export interface CheckedPost {
+  content: PostContent;
+  /** What the platforms would refuse: refused outright unless the post is a draft. */
+  warnings: Problem[];
+  dueAt: Date;
 }
 
-/** Refuses what the chosen accounts' platforms would refuse, or a time in the past; answers when the post is due. */
-export async function checkedDueTime(
+/** Checks a new post's content against its accounts' platforms, and its time. */
+export async function checkedPost(
   context: AppContext,
   organizationId: string,
   body: ComposeBody,
   chosen: Connection[],
-): Promise<Date> {
-  await checkContent(
-    context,
-    organizationId,
-    body,
-    chosen.map((connection) => connection.platform),
-  );
-  return dueTime(context, body.scheduledAt);
+): Promise<CheckedPost> {
+  const content = {
+    content: body.content,
+    link: body.link ?? null,
+    mediaIds: body.mediaIds,
+    options: body.options,
+    versions: body.versions,
+  };
+  const targetsOf = chosen.map((connection) => ({ platform: connection.platform, connectionId: connection.id }));
+  const warnings = await contentProblems(context, organizationId, content, targetsOf);
+  if (!body.draft) refuseProblems(warnings);
+  // A draft keeps its time, if it has one, for when it is scheduled; a past one is asked for again then.
+  const dueAt = body.draft
+    ? body.scheduledAt
+      ? new Date(body.scheduledAt)
+      : new Date(context.clock.now())
+    : dueTime(context, body.scheduledAt);
+  return { content, warnings, dueAt };
 }
 
-/** Writes a checked post, its targets and their jobs in one audited transaction; answers its id. */
+/** Writes a checked post, its targets and their jobs (none for a draft) in one audited transaction; answers its id. */
 export async function insertPost(
   context: AppContext,
   options: {
@@ -182,10 +171,11 @@ export async function insertPost(
     origin: Pick<AuditEntry, "actor" | "ip" | "userAgent">;
     body: ComposeBody;
     chosen: Connection[];
-    dueAt: Date;
+    checked: CheckedPost;
   },
 ): Promise<string> {
-  const { organizationId, body, chosen, dueAt } = options;
+  const { organizationId, body, chosen } = options;
+  const { content, dueAt } = options.checked;
   const postId = randomUUID();
   const entry: AuditEntry = {
     action: "post.created",
@@ -195,6 +185,7 @@ export async function insertPost(
     details: {
       platforms: chosen.map((connection) => connection.platform),
       scheduledAt: body.scheduledAt ?? null,
+      ...(body.draft ? { draft: true } : {}),
     },
   };
   await audited(
@@ -204,12 +195,9 @@ export async function insertPost(
         id: postId,
         organizationId,
         authorUserId: options.userId,
-        content: body.content,
-        link: body.link ?? null,
-        mediaIds: body.mediaIds,
-        options: body.options,
+        ...content,
         scheduledAt: body.scheduledAt ? dueAt : null,
-        status: body.scheduledAt ? "scheduled" : "publishing",
+        status: body.draft ? "draft" : body.scheduledAt ? "scheduled" : "publishing",
       });
       const targets = chosen.map((connection) => ({
         id: randomUUID(),
@@ -219,9 +207,9 @@ export async function insertPost(
         platform: connection.platform,
         dueAt,
       }));
-      await tx.insert(postTargets).values(targets);
-      // The jobs commit with the post: no post without its jobs, no job without its post.
-      await enqueueAll(context, tx, targets);
+      if (targets.length > 0) await tx.insert(postTargets).values(targets);
+      // The jobs commit with the post: no post without its jobs, no job without its post. A draft has none.
+      if (!body.draft) await enqueueAll(context, tx, targets);
     },
     entry,
   );

@@ -1,28 +1,65 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { AppContext } from "../../context.js";
 import { transactionExecutor, type Transaction } from "../../db/client.js";
-import { media } from "../../db/schema.js";
+import { connections, media } from "../../db/schema.js";
 import { invalidInput } from "../../errors.js";
 import type { PlatformProfile } from "../../platforms/profile.js";
-import { platformProfiles, type PlatformId, type PostOptions } from "../../platforms/profiles.js";
+import { platformProfiles, type PlatformId } from "../../platforms/profiles.js";
+import { fieldOfProblem, resolvedFor, type PostContent } from "../content.js";
 import { enqueuePublish } from "../publish.js";
-import { validatePost } from "../validation.js";
+import { validatePost, type Problem } from "../validation.js";
 
 /** A scheduled time a few seconds in the past (clock skew, a slow form) means now. */
 const PAST_TOLERANCE_MS = 60_000;
 
-/** Refuses content one of the chosen platforms would refuse, and media the organization does not have. */
-export async function checkContent(
+/** Statuses a post cannot go out through until the account is connected again. */
+const needsReconnecting: ReadonlySet<(typeof connections.$inferSelect)["status"]> = new Set([
+  "disconnected",
+  "invalid",
+  "expired",
+]);
+
+/** The organization's accounts a post is for, refused when one is another's or must be reconnected first. */
+export async function chosenConnections(context: AppContext, organizationId: string, connectionIds: string[]) {
+  if (connectionIds.length === 0) return [];
+  const chosen = await context.db
+    .select()
+    .from(connections)
+    .where(and(eq(connections.organizationId, organizationId), inArray(connections.id, connectionIds)));
+  if (chosen.length !== connectionIds.length)
+    throw invalidInput(
+      "invalid_accounts",
+      "Some of the chosen accounts are not connected to this organization.",
+      "connectionIds",
+    );
+  const unusable = chosen.filter((connection) => needsReconnecting.has(connection.status));
+  if (unusable.length > 0) {
+    throw invalidInput(
+      "accounts_need_reconnecting",
+      `Reconnect ${unusable.map((connection) => connection.name).join(", ")} before posting to ${unusable.length === 1 ? "it" : "them"}.`,
+      "connectionIds",
+    );
+  }
+  return chosen;
+}
+
+/**
+ * What each account's platform would refuse of the content it is to be sent (its versions
+ * resolved over the shared post), each problem naming the field that fixes it; media the
+ * organization does not have is refused outright.
+ */
+export async function contentProblems(
   context: AppContext,
   organizationId: string,
-  body: { content: string; link?: string; mediaIds: string[]; options: PostOptions },
-  platformsChosen: PlatformId[],
-): Promise<void> {
-  const referenced = platformsChosen.flatMap((platform) => {
-    const profile = platformProfiles[platform] as PlatformProfile;
-    return profile.referencedMedia?.(body.options[platform] ?? {}) ?? [];
+  post: PostContent,
+  targets: { platform: PlatformId; connectionId: string }[],
+): Promise<Problem[]> {
+  const resolved = targets.map((target) => ({ target, sent: resolvedFor(post, target) }));
+  const referenced = resolved.flatMap(({ target, sent }) => {
+    const profile = platformProfiles[target.platform] as PlatformProfile;
+    return [...sent.mediaIds, ...(profile.referencedMedia?.(sent.options) ?? [])];
   });
-  const allIds = [...new Set([...body.mediaIds, ...referenced])];
+  const allIds = [...new Set([...post.mediaIds, ...referenced])];
   const records = allIds.length
     ? await context.db
         .select()
@@ -32,15 +69,28 @@ export async function checkContent(
   if (records.length !== allIds.length)
     throw invalidInput("invalid_media", "Some of the media were not found: upload them again.", "mediaIds");
   const mediaById = new Map(records.map((record) => [record.id, record]));
-  const problems = validatePost({
-    content: body.content,
-    link: body.link,
-    media: body.mediaIds.map((id) => mediaById.get(id)!),
-    mediaById,
-    platforms: platformsChosen,
-    postOptions: body.options,
-    settingsOf: (platform) => context.config.platforms[platform],
+  const problems = resolved.flatMap(({ target, sent }) =>
+    validatePost({
+      content: sent.content,
+      link: sent.link ?? undefined,
+      media: sent.mediaIds.map((id) => mediaById.get(id)!),
+      mediaById,
+      platforms: [target.platform],
+      postOptions: post.options,
+      settingsOf: (platform) => context.config.platforms[platform],
+    }).map((problem) => ({ ...problem, field: fieldOfProblem(problem, post.versions, target) })),
+  );
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = `${problem.field}\n${problem.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
+}
+
+/** Refuses content a platform would refuse: every problem said, the first one's field named. */
+export function refuseProblems(problems: Problem[]): void {
   if (problems.length > 0)
     throw invalidInput("invalid_post", problems.map((problem) => problem.message).join(" "), problems[0]!.field);
 }
@@ -51,7 +101,7 @@ export function dueTime(context: AppContext, scheduledAt: string | undefined): D
   if (!scheduledAt) return new Date(now);
   const at = new Date(scheduledAt);
   if (at.getTime() < now - PAST_TOLERANCE_MS)
-    throw invalidInput("scheduled_in_past", "The scheduled time is in the past.", "scheduledAt");
+    throw invalidInput("scheduled_in_past", "The scheduled time has passed: choose a new time.", "scheduledAt");
   return at;
 }
 

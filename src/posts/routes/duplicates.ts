@@ -3,6 +3,8 @@ import { z } from "zod";
 import type { AppContext } from "../../context.js";
 import { currentOrganization } from "../../http/authorization.js";
 import { duplicateWarnings } from "../duplicates.js";
+import { chosenConnections } from "./drafts.js";
+import { versionsView } from "./schemas.js";
 
 export const duplicateWarningView = z.object({
   code: z.literal("duplicate_text"),
@@ -25,14 +27,24 @@ export const duplicateCheckRoutes: FastifyPluginAsyncZod<AppContext> = async (ap
           content: z.string().max(70_000),
           link: z.string().max(2_000).optional(),
           connectionIds: z.array(z.uuid("must be connection ids")).max(100, "choose at most 100 accounts"),
+          versions: versionsView.optional().describe("The post's per-network versions, as the composer holds them"),
           /** The post being edited, which is no duplicate of itself. */
           excludePostId: z.uuid("must be a post id").optional(),
         }),
         response: { 200: z.object({ warnings: z.array(duplicateWarningView) }) },
       },
     },
-    async (request) => ({
-      warnings: await duplicateWarnings(context, currentOrganization(request).id, request.body),
-    }),
+    async (request) => {
+      const organizationId = currentOrganization(request).id;
+      const { content, link, versions, connectionIds, excludePostId } = request.body;
+      const chosen = await chosenConnections(context, organizationId, [...new Set(connectionIds)]);
+      return {
+        warnings: await duplicateWarnings(context, organizationId, {
+          post: { content, link: link ?? null, mediaIds: [], options: {}, versions: versions ?? {} },
+          targets: chosen.map((connection) => ({ platform: connection.platform, connectionId: connection.id })),
+          excludePostId,
+        }),
+      };
+    },
   );
 };

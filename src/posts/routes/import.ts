@@ -6,6 +6,7 @@ import { requestOrigin } from "../../audit/audit.js";
 import type { AppContext } from "../../context.js";
 import { invalidInput } from "../../errors.js";
 import { currentOrganization, currentUser } from "../../http/authorization.js";
+import { assertMaySchedule } from "./access.js";
 import { importColumns, importPosts, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS } from "../import.js";
 
 const rowReport = z.object({
@@ -79,6 +80,7 @@ export const importRoutes: FastifyPluginAsyncZod<AppContext> = async (app, conte
     },
     async (request, reply) => {
       const { file, fileName } = await uploadedFile(request);
+      if (!request.query.dryRun) await assertMaySchedule(context, request, "file");
       const report = await importPosts(context, {
         organizationId: currentOrganization(request).id,
         userId: currentUser(request).id,

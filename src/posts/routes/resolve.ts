@@ -9,6 +9,7 @@ import { currentOrganization } from "../../http/authorization.js";
 import { refreshPostStatus } from "../publish.js";
 import { linkProblem } from "../validation.js";
 import { enqueueAll } from "./drafts.js";
+import { assertMayChange } from "./access.js";
 import { postView, targetParams } from "./schemas.js";
 import { lockedTarget, ownedPost, viewOfPost } from "./views.js";
 
@@ -54,6 +55,7 @@ export const resolvePostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, 
     async (request) => {
       const organization = currentOrganization(request);
       const post = await ownedPost(db, organization.id, request.params.id);
+      assertMayChange(request, post, "resolve");
       const body = request.body;
       const now = new Date(context.clock.now());
       await audited(

@@ -8,6 +8,8 @@ import { conflict } from "../../errors.js";
 import { currentOrganization } from "../../http/authorization.js";
 import { refreshPostStatus } from "../publish.js";
 import { enqueueAll } from "./drafts.js";
+import { contentOfPost, resolvedFor, sameContent } from "../content.js";
+import { assertMayChange } from "./access.js";
 import { postView, targetParams } from "./schemas.js";
 import { lockedTarget, ownedPost, viewOfPost } from "./views.js";
 
@@ -28,6 +30,7 @@ export const retryPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, co
     async (request) => {
       const organization = currentOrganization(request);
       const post = await ownedPost(db, organization.id, request.params.id);
+      assertMayChange(request, post, "retry");
       const dueAt = new Date(context.clock.now());
       await audited(
         db,
@@ -35,6 +38,16 @@ export const retryPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, co
           const target = await lockedTarget(tx, post.id, request.params.targetId);
           if (target.state !== "failed" && target.state !== "unknown")
             throw conflict("not_failed", `This account is ${target.state}; only failed ones are retried.`);
+          // The earlier text may be on the account: sending the edited one is a person's call (resolve).
+          if (
+            target.state === "unknown" &&
+            target.sentContent &&
+            !sameContent(target.sentContent, resolvedFor(contentOfPost(post), target))
+          )
+            throw conflict(
+              "confirm_not_posted",
+              "This account's post may have gone out with its earlier content, and it has been edited since. Check the account: if it did post, say so; if not, choose Post it again to send the edited content.",
+            );
           await tx
             .update(postTargets)
             .set({ state: "queued", dueAt, error: null, updatedAt: dueAt })

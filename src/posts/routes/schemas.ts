@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Clock } from "../../clock.js";
 import { postStatus, targetState } from "../../db/schema.js";
 import { dateTime, platformId } from "../../http/schemas.js";
-import { postOptionsSchema } from "../../platforms/profiles.js";
+import { platformIds, postOptionsSchema, type PlatformId } from "../../platforms/profiles.js";
 import { linkProblem } from "../validation.js";
 
 /** How far ahead a post can be scheduled: far enough for any campaign, near enough to mean it. */
@@ -13,39 +13,94 @@ const MAX_ACCOUNTS_PER_POST = 100;
 /**
  * The compose and edit bodies; a link must point to a public host in production. An edit's
  * fields have no defaults: a field left out keeps the post's value (a reschedule sends only
- * scheduledAt).
+ * scheduledAt), and null clears an optional one. Versions are edited one at a time: a version
+ * named replaces that version, null removes it, and the versions not named are kept.
  */
 export function postSchemas(options: { publicLinksOnly: boolean; clock: Clock }) {
+  const link = z
+    .url("must be a URL")
+    .max(2_000)
+    .superRefine((value, issues) => {
+      const problem = linkProblem(value, { publicHostsOnly: options.publicLinksOnly });
+      if (problem) issues.addIssue({ code: "custom", message: problem });
+    });
   const fields = {
     content: z.string().max(70_000),
-    link: z
-      .url("must be a URL")
-      .max(2_000)
-      .superRefine((value, issues) => {
-        const problem = linkProblem(value, { publicHostsOnly: options.publicLinksOnly });
-        if (problem) issues.addIssue({ code: "custom", message: problem });
-      }),
+    link,
     mediaIds: z.array(z.uuid("must be media ids")).max(20),
     scheduledAt: dateTime().refine(
       (value) => Date.parse(value) <= options.clock.now() + MAX_SCHEDULE_AHEAD_MS,
       "must be within two years from now",
     ),
     options: postOptionsSchema,
-  };
-  const compose = z.object({
-    content: fields.content.default(""),
-    link: fields.link.optional(),
-    mediaIds: fields.mediaIds.default([]),
     connectionIds: z
       .array(z.uuid("must be connection ids"))
-      .min(1, "choose at least one account")
       .max(MAX_ACCOUNTS_PER_POST, `choose at most ${MAX_ACCOUNTS_PER_POST} accounts`)
       .transform((ids) => [...new Set(ids)]),
-    scheduledAt: fields.scheduledAt.optional(),
-    options: fields.options.default({}),
+  };
+  const version = z.strictObject({
+    content: fields.content.optional(),
+    link: link.optional(),
+    mediaIds: fields.mediaIds.optional(),
   });
-  return { compose, edit: z.object(fields).partial() };
+  const versionsOf = <Version extends z.ZodType>(each: Version) =>
+    z.strictObject({
+      platforms: z
+        .strictObject(
+          Object.fromEntries(platformIds.map((id) => [id, each.optional()])) as Record<
+            PlatformId,
+            z.ZodOptional<Version>
+          >,
+        )
+        .optional(),
+      accounts: z
+        .record(z.uuid("must be connection ids"), each)
+        .refine((accounts) => Object.keys(accounts).length <= MAX_ACCOUNTS_PER_POST, "too many account versions")
+        .optional(),
+    });
+  const compose = z
+    .object({
+      content: fields.content.default(""),
+      link: fields.link.optional(),
+      mediaIds: fields.mediaIds.default([]),
+      versions: versionsOf(version).default({}),
+      connectionIds: fields.connectionIds,
+      scheduledAt: fields.scheduledAt.optional(),
+      options: fields.options.default({}),
+      /** Saved without scheduling; the platforms' rules come back as warnings, not refusals. */
+      draft: z.boolean().default(false),
+    })
+    .superRefine((body, issues) => {
+      if (!body.draft && body.connectionIds.length === 0)
+        issues.addIssue({ code: "custom", path: ["connectionIds"], message: "choose at least one account" });
+    });
+  const edit = z.strictObject({
+    content: fields.content.optional(),
+    link: fields.link.nullable().optional(),
+    mediaIds: fields.mediaIds.optional(),
+    versions: versionsOf(version.nullable()).optional(),
+    connectionIds: fields.connectionIds.optional(),
+    scheduledAt: fields.scheduledAt.nullable().optional(),
+    options: fields.options.optional(),
+    /** true takes a post off the schedule back to a draft; false schedules a draft. */
+    draft: z.boolean().optional(),
+  });
+  return { compose, edit };
 }
+
+/** A version as the API shows it, and the versions as stored. */
+const versionView = z.object({
+  content: z.string().optional(),
+  link: z.string().optional(),
+  mediaIds: z.array(z.string()).optional(),
+});
+export const versionsView = z.object({
+  platforms: z.partialRecord(platformId, versionView).optional(),
+  accounts: z.record(z.string(), versionView).optional(),
+});
+
+/** A platform rule a draft does not meet yet: reported, not refused, until it is scheduled. */
+export const problemView = z.object({ field: z.string(), message: z.string() });
 
 export const postParams = z.object({ id: z.uuid("must be a post id") });
 
@@ -70,6 +125,10 @@ const targetView = z.object({
   postId: z.string().nullable(),
   url: z.string().nullable(),
   error: z.string().nullable(),
+  /** What this account is (or was) sent: its versions resolved over the shared post. */
+  resolved: z.object({ content: z.string(), link: z.string().nullable(), mediaIds: z.array(z.string()) }),
+  /** Whether its content may still be changed: not yet started, failed, or unconfirmed. */
+  editable: z.boolean(),
 });
 
 export const postView = z.object({
@@ -78,10 +137,17 @@ export const postView = z.object({
   link: z.string().nullable(),
   media: z.array(mediaView),
   options: z.record(z.string(), z.unknown()),
+  versions: versionsView,
   scheduledAt: z.date().nullable(),
   status: z.enum(postStatus.enumValues),
+  authorUserId: z.uuid().nullable(),
+  /** Why an admin sent the post back to its author; null once approved or never sent back. */
+  reviewComment: z.string().nullable(),
   createdAt: z.date(),
   targets: z.array(targetView),
 });
+
+/** A post changed by a route, with what its platforms would still refuse (a draft's warnings). */
+export const postAnswer = z.object({ post: postView, warnings: z.array(problemView) });
 
 export const targetParams = z.object({ id: z.uuid("must be a post id"), targetId: z.uuid("must be a target id") });

@@ -3,6 +3,7 @@ import type { AppContext } from "../../context.js";
 import type { Database, Transaction } from "../../db/client.js";
 import { connections, media, posts, postTargets } from "../../db/schema.js";
 import { notFound } from "../../errors.js";
+import { contentOfPost, isEditable, resolvedFor } from "../content.js";
 import { publicMediaUrl, type MediaRecord } from "../media.js";
 
 type PostRow = typeof posts.$inferSelect;
@@ -38,8 +39,11 @@ export async function postViews(context: AppContext, organizationId: string, pos
       .filter((record) => record !== undefined)
       .map((record) => mediaOf(context, record)),
     options: post.options,
+    versions: post.versions,
     scheduledAt: post.scheduledAt,
     status: post.status,
+    authorUserId: post.authorUserId,
+    reviewComment: post.reviewComment,
     createdAt: post.createdAt,
     targets: targets
       .filter((row) => row.target.postId === post.id)
@@ -56,6 +60,10 @@ export async function postViews(context: AppContext, organizationId: string, pos
         postId: target.remotePostId,
         url: target.remoteUrl,
         error: target.error,
+        resolved: (({ content, link, mediaIds }) => ({ content, link, mediaIds }))(
+          resolvedFor(contentOfPost(post), target),
+        ),
+        editable: !post.cancelledAt && isEditable(target),
       })),
   }));
 }

@@ -472,6 +472,7 @@ export interface paths {
                 memberCount: number;
                 /** Format: date-time */
                 createdAt: string;
+                requireApproval: boolean;
               };
             };
           };
@@ -484,7 +485,7 @@ export interface paths {
     options?: never;
     head?: never;
     /**
-     * Rename the active organization
+     * Rename the active organization, or change whether members' posts need an admin's approval
      * @description Access: `organization:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
      */
     patch: {
@@ -497,7 +498,8 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            name: string;
+            name?: string;
+            requireApproval?: boolean;
           };
         };
       };
@@ -513,6 +515,7 @@ export interface paths {
                 /** Format: uuid */
                 id: string;
                 name: string;
+                requireApproval: boolean;
               };
             };
           };
@@ -2625,10 +2628,37 @@ export interface paths {
                 options: {
                   [key: string]: unknown;
                 };
+                versions: {
+                  platforms?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                  accounts?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                };
                 /** Format: date-time */
                 scheduledAt: string | null;
                 /** @enum {string} */
-                status: "scheduled" | "publishing" | "published" | "partially_published" | "failed" | "cancelled";
+                status:
+                  | "draft"
+                  | "awaiting_approval"
+                  | "scheduled"
+                  | "publishing"
+                  | "published"
+                  | "partially_published"
+                  | "failed"
+                  | "cancelled";
+                /** Format: uuid */
+                authorUserId: string | null;
+                reviewComment: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -2650,6 +2680,12 @@ export interface paths {
                   postId: string | null;
                   url: string | null;
                   error: string | null;
+                  resolved: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  };
+                  editable: boolean;
                 }[];
               }[];
             };
@@ -2659,7 +2695,7 @@ export interface paths {
     };
     put?: never;
     /**
-     * Compose once for several accounts; publish now, at scheduledAt, or with queue: true at the accounts' next free posting slot. Warnings (not refusals) name accounts that already have this text where the platform refuses duplicates
+     * Compose once for several accounts, with per-platform and per-account versions; publish now, at scheduledAt, at the accounts' next free posting slot (queue: true), or save as a draft. Warnings name what the platforms would still refuse of a draft, and accounts that already have this text where the platform refuses the same text twice
      * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
      *
      *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
@@ -2694,6 +2730,61 @@ export interface paths {
             link?: string;
             /** @default [] */
             mediaIds?: string[];
+            /** @default {} */
+            versions?: {
+              platforms?: {
+                facebook?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                };
+                instagram?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                };
+                x?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                };
+                linkedin?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                };
+                youtube?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                };
+                telegram?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                };
+                tiktok?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                };
+              };
+              accounts?: {
+                [key: string]: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                };
+              };
+            };
             connectionIds: string[];
             /** Format: date-time */
             scheduledAt?: string;
@@ -2727,6 +2818,8 @@ export interface paths {
                 aiGenerated?: boolean;
               };
             };
+            /** @default false */
+            draft?: boolean;
             /** @description Instead of scheduledAt: the next posting slot free for every chosen account */
             queue?: boolean;
           };
@@ -2756,10 +2849,37 @@ export interface paths {
                 options: {
                   [key: string]: unknown;
                 };
+                versions: {
+                  platforms?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                  accounts?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                };
                 /** Format: date-time */
                 scheduledAt: string | null;
                 /** @enum {string} */
-                status: "scheduled" | "publishing" | "published" | "partially_published" | "failed" | "cancelled";
+                status:
+                  | "draft"
+                  | "awaiting_approval"
+                  | "scheduled"
+                  | "publishing"
+                  | "published"
+                  | "partially_published"
+                  | "failed"
+                  | "cancelled";
+                /** Format: uuid */
+                authorUserId: string | null;
+                reviewComment: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -2781,29 +2901,23 @@ export interface paths {
                   postId: string | null;
                   url: string | null;
                   error: string | null;
+                  resolved: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  };
+                  editable: boolean;
                 }[];
               };
+              warnings: {
+                field: string;
+                message: string;
+              }[];
               slot?: {
                 scheduledAt: string;
                 timeZone: string;
                 localTime: string;
               };
-              warnings: {
-                /** @enum {string} */
-                code: "duplicate_text";
-                /** Format: uuid */
-                connectionId: string;
-                accountName: string;
-                message: string;
-                matches: {
-                  /** Format: uuid */
-                  postId: string;
-                  /** @enum {string} */
-                  state: "scheduled" | "published";
-                  /** Format: date-time */
-                  at: string;
-                }[];
-              }[];
             };
           };
         };
@@ -2860,10 +2974,37 @@ export interface paths {
                 options: {
                   [key: string]: unknown;
                 };
+                versions: {
+                  platforms?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                  accounts?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                };
                 /** Format: date-time */
                 scheduledAt: string | null;
                 /** @enum {string} */
-                status: "scheduled" | "publishing" | "published" | "partially_published" | "failed" | "cancelled";
+                status:
+                  | "draft"
+                  | "awaiting_approval"
+                  | "scheduled"
+                  | "publishing"
+                  | "published"
+                  | "partially_published"
+                  | "failed"
+                  | "cancelled";
+                /** Format: uuid */
+                authorUserId: string | null;
+                reviewComment: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -2885,6 +3026,12 @@ export interface paths {
                   postId: string | null;
                   url: string | null;
                   error: string | null;
+                  resolved: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  };
+                  editable: boolean;
                 }[];
               };
             };
@@ -2923,7 +3070,7 @@ export interface paths {
     options?: never;
     head?: never;
     /**
-     * Edit a scheduled post until publishing starts; its jobs are replaced in the same transaction
+     * Edit a post until it starts: only the fields named change (null clears one); a failed or unconfirmed account's content can change before it is retried. Jobs are replaced in the same transaction.
      * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
      */
     patch: {
@@ -2940,10 +3087,65 @@ export interface paths {
           "application/json": {
             content?: string;
             /** Format: uri */
-            link?: string;
+            link?: string | null;
             mediaIds?: string[];
+            versions?: {
+              platforms?: {
+                facebook?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                } | null;
+                instagram?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                } | null;
+                x?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                } | null;
+                linkedin?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                } | null;
+                youtube?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                } | null;
+                telegram?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                } | null;
+                tiktok?: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                } | null;
+              };
+              accounts?: {
+                [key: string]: {
+                  content?: string;
+                  /** Format: uri */
+                  link?: string;
+                  mediaIds?: string[];
+                } | null;
+              };
+            };
+            connectionIds?: string[];
             /** Format: date-time */
-            scheduledAt?: string;
+            scheduledAt?: string | null;
             options?: {
               facebook?: Record<string, never>;
               instagram?: {
@@ -2973,6 +3175,7 @@ export interface paths {
                 aiGenerated?: boolean;
               };
             };
+            draft?: boolean;
           };
         };
       };
@@ -3000,10 +3203,37 @@ export interface paths {
                 options: {
                   [key: string]: unknown;
                 };
+                versions: {
+                  platforms?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                  accounts?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                };
                 /** Format: date-time */
                 scheduledAt: string | null;
                 /** @enum {string} */
-                status: "scheduled" | "publishing" | "published" | "partially_published" | "failed" | "cancelled";
+                status:
+                  | "draft"
+                  | "awaiting_approval"
+                  | "scheduled"
+                  | "publishing"
+                  | "published"
+                  | "partially_published"
+                  | "failed"
+                  | "cancelled";
+                /** Format: uuid */
+                authorUserId: string | null;
+                reviewComment: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -3025,8 +3255,18 @@ export interface paths {
                   postId: string | null;
                   url: string | null;
                   error: string | null;
+                  resolved: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  };
+                  editable: boolean;
                 }[];
               };
+              warnings: {
+                field: string;
+                message: string;
+              }[];
             };
           };
         };
@@ -3084,10 +3324,37 @@ export interface paths {
                 options: {
                   [key: string]: unknown;
                 };
+                versions: {
+                  platforms?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                  accounts?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                };
                 /** Format: date-time */
                 scheduledAt: string | null;
                 /** @enum {string} */
-                status: "scheduled" | "publishing" | "published" | "partially_published" | "failed" | "cancelled";
+                status:
+                  | "draft"
+                  | "awaiting_approval"
+                  | "scheduled"
+                  | "publishing"
+                  | "published"
+                  | "partially_published"
+                  | "failed"
+                  | "cancelled";
+                /** Format: uuid */
+                authorUserId: string | null;
+                reviewComment: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -3109,6 +3376,12 @@ export interface paths {
                   postId: string | null;
                   url: string | null;
                   error: string | null;
+                  resolved: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  };
+                  editable: boolean;
                 }[];
               };
             };
@@ -3181,10 +3454,37 @@ export interface paths {
                 options: {
                   [key: string]: unknown;
                 };
+                versions: {
+                  platforms?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                  accounts?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                };
                 /** Format: date-time */
                 scheduledAt: string | null;
                 /** @enum {string} */
-                status: "scheduled" | "publishing" | "published" | "partially_published" | "failed" | "cancelled";
+                status:
+                  | "draft"
+                  | "awaiting_approval"
+                  | "scheduled"
+                  | "publishing"
+                  | "published"
+                  | "partially_published"
+                  | "failed"
+                  | "cancelled";
+                /** Format: uuid */
+                authorUserId: string | null;
+                reviewComment: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -3206,8 +3506,399 @@ export interface paths {
                   postId: string | null;
                   url: string | null;
                   error: string | null;
+                  resolved: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  };
+                  editable: boolean;
                 }[];
               };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/posts/{id}/submit": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Submit a draft for an admin's approval (where the organization requires it)
+     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              post: {
+                /** Format: uuid */
+                id: string;
+                content: string;
+                link: string | null;
+                media: {
+                  /** Format: uuid */
+                  id: string;
+                  fileName: string;
+                  contentType: string;
+                  sizeBytes: number;
+                  url: string;
+                }[];
+                options: {
+                  [key: string]: unknown;
+                };
+                versions: {
+                  platforms?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                  accounts?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                };
+                /** Format: date-time */
+                scheduledAt: string | null;
+                /** @enum {string} */
+                status:
+                  | "draft"
+                  | "awaiting_approval"
+                  | "scheduled"
+                  | "publishing"
+                  | "published"
+                  | "partially_published"
+                  | "failed"
+                  | "cancelled";
+                /** Format: uuid */
+                authorUserId: string | null;
+                reviewComment: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                targets: {
+                  /** Format: uuid */
+                  id: string;
+                  /** Format: uuid */
+                  connectionId: string;
+                  /** @enum {string} */
+                  platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                  accountName: string;
+                  isSandbox: boolean;
+                  /** @enum {string} */
+                  state: "queued" | "publishing" | "published" | "failed" | "unknown" | "cancelled";
+                  attempts: number;
+                  /** Format: date-time */
+                  dueAt: string;
+                  /** Format: date-time */
+                  publishedAt: string | null;
+                  postId: string | null;
+                  url: string | null;
+                  error: string | null;
+                  resolved: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  };
+                  editable: boolean;
+                }[];
+              };
+              warnings: {
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/posts/{id}/approve": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Approve a submitted post: it is scheduled at its time, or at scheduledAt when its time has passed
+     * @description Access: `posts:approve` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** Format: date-time */
+            scheduledAt?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              post: {
+                /** Format: uuid */
+                id: string;
+                content: string;
+                link: string | null;
+                media: {
+                  /** Format: uuid */
+                  id: string;
+                  fileName: string;
+                  contentType: string;
+                  sizeBytes: number;
+                  url: string;
+                }[];
+                options: {
+                  [key: string]: unknown;
+                };
+                versions: {
+                  platforms?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                  accounts?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                };
+                /** Format: date-time */
+                scheduledAt: string | null;
+                /** @enum {string} */
+                status:
+                  | "draft"
+                  | "awaiting_approval"
+                  | "scheduled"
+                  | "publishing"
+                  | "published"
+                  | "partially_published"
+                  | "failed"
+                  | "cancelled";
+                /** Format: uuid */
+                authorUserId: string | null;
+                reviewComment: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                targets: {
+                  /** Format: uuid */
+                  id: string;
+                  /** Format: uuid */
+                  connectionId: string;
+                  /** @enum {string} */
+                  platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                  accountName: string;
+                  isSandbox: boolean;
+                  /** @enum {string} */
+                  state: "queued" | "publishing" | "published" | "failed" | "unknown" | "cancelled";
+                  attempts: number;
+                  /** Format: date-time */
+                  dueAt: string;
+                  /** Format: date-time */
+                  publishedAt: string | null;
+                  postId: string | null;
+                  url: string | null;
+                  error: string | null;
+                  resolved: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  };
+                  editable: boolean;
+                }[];
+              };
+              warnings: {
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/posts/{id}/send-back": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a submitted post back to its author as a draft, with a comment
+     * @description Access: `posts:approve` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            comment: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              post: {
+                /** Format: uuid */
+                id: string;
+                content: string;
+                link: string | null;
+                media: {
+                  /** Format: uuid */
+                  id: string;
+                  fileName: string;
+                  contentType: string;
+                  sizeBytes: number;
+                  url: string;
+                }[];
+                options: {
+                  [key: string]: unknown;
+                };
+                versions: {
+                  platforms?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                  accounts?: {
+                    [key: string]: {
+                      content?: string;
+                      link?: string;
+                      mediaIds?: string[];
+                    };
+                  };
+                };
+                /** Format: date-time */
+                scheduledAt: string | null;
+                /** @enum {string} */
+                status:
+                  | "draft"
+                  | "awaiting_approval"
+                  | "scheduled"
+                  | "publishing"
+                  | "published"
+                  | "partially_published"
+                  | "failed"
+                  | "cancelled";
+                /** Format: uuid */
+                authorUserId: string | null;
+                reviewComment: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                targets: {
+                  /** Format: uuid */
+                  id: string;
+                  /** Format: uuid */
+                  connectionId: string;
+                  /** @enum {string} */
+                  platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                  accountName: string;
+                  isSandbox: boolean;
+                  /** @enum {string} */
+                  state: "queued" | "publishing" | "published" | "failed" | "unknown" | "cancelled";
+                  attempts: number;
+                  /** Format: date-time */
+                  dueAt: string;
+                  /** Format: date-time */
+                  publishedAt: string | null;
+                  postId: string | null;
+                  url: string | null;
+                  error: string | null;
+                  resolved: {
+                    content: string;
+                    link: string | null;
+                    mediaIds: string[];
+                  };
+                  editable: boolean;
+                }[];
+              };
+              warnings: {
+                field: string;
+                message: string;
+              }[];
             };
           };
         };
@@ -3247,6 +3938,23 @@ export interface paths {
             content: string;
             link?: string;
             connectionIds: string[];
+            /** @description The post's per-network versions, as the composer holds them */
+            versions?: {
+              platforms?: {
+                [key: string]: {
+                  content?: string;
+                  link?: string;
+                  mediaIds?: string[];
+                };
+              };
+              accounts?: {
+                [key: string]: {
+                  content?: string;
+                  link?: string;
+                  mediaIds?: string[];
+                };
+              };
+            };
             /** Format: uuid */
             excludePostId?: string;
           };

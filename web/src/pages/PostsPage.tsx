@@ -17,6 +17,8 @@ const stateLabels: Record<PostTarget["state"], string> = {
 };
 
 const statusLabels: Record<Post["status"], string> = {
+  draft: "Draft",
+  awaiting_approval: "Awaiting approval",
   scheduled: "Scheduled",
   publishing: "Publishing",
   published: "Published",
