@@ -89,6 +89,16 @@ describe("the duplicate guard", () => {
     assert.equal(editing.body.warnings[0].matches.length, 1, "the post being edited is no duplicate of itself");
   });
 
+  test("an edit to text the account already has is answered with the same warning", async () => {
+    const scheduledAt = new Date(Date.now() + 8 * 86_400_000).toISOString();
+    const created = await client.post("/api/posts", { content: "Something new", connectionIds: [x], scheduledAt });
+    assert.deepEqual(created.body.warnings, []);
+    const edited = await client.patch(`/api/posts/${created.body.post.id}`, { content: "Weekend market" });
+    assert.equal(edited.status, 200, JSON.stringify(edited.body));
+    assert.equal(edited.body.warnings.length, 1);
+    assert.match(edited.body.warnings[0].message, /X refuses the same text twice/);
+  });
+
   test("a cancelled post no longer counts", async () => {
     const scheduledAt = new Date(Date.now() + 7 * 86_400_000).toISOString();
     const created = await client.post("/api/posts", { content: "Called off", connectionIds: [x], scheduledAt });
