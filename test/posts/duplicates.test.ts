@@ -114,6 +114,11 @@ describe("the duplicate guard", () => {
     const foreign = await check({ content: "Fresh bread at seven", connectionIds: [x] }, outsider);
     assert.equal(foreign.status, 400, JSON.stringify(foreign.body));
     assert.equal(foreign.body.error.field, "connectionIds");
+    const theirs = await outsider.post("/api/posts", { content: "Draft elsewhere", connectionIds: [], draft: true });
+    assert.equal(theirs.status, 201, JSON.stringify(theirs.body));
+    const excluding = await check({ content: "Hello", connectionIds: [x], excludePostId: theirs.body.post.id });
+    assert.equal(excluding.status, 404, JSON.stringify(excluding.body));
+    assert.equal(excluding.body.error.field, "excludePostId");
     const guest = app.client();
     await addMember(client, guest, "GUEST");
     assert.equal((await check({ content: "Fresh bread at seven", connectionIds: [x] }, guest)).status, 403);

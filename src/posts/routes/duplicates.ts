@@ -1,6 +1,9 @@
+import { and, eq } from "drizzle-orm";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../../context.js";
+import { posts } from "../../db/schema.js";
+import { notFound } from "../../errors.js";
 import { currentOrganization } from "../../http/authorization.js";
 import { duplicateWarnings } from "../duplicates.js";
 import { chosenConnections } from "./drafts.js";
@@ -37,6 +40,13 @@ export const duplicateCheckRoutes: FastifyPluginAsyncZod<AppContext> = async (ap
     async (request) => {
       const organizationId = currentOrganization(request).id;
       const { content, link, versions, connectionIds, excludePostId } = request.body;
+      if (excludePostId) {
+        const [post] = await context.db
+          .select({ id: posts.id })
+          .from(posts)
+          .where(and(eq(posts.organizationId, organizationId), eq(posts.id, excludePostId)));
+        if (!post) throw notFound("That post", "excludePostId");
+      }
       const chosen = await chosenConnections(context, organizationId, [...new Set(connectionIds)]);
       return {
         warnings: await duplicateWarnings(context, organizationId, {
