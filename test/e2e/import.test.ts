@@ -36,6 +36,37 @@ describe("importing posts from a CSV file in the dashboard", { skip }, () => {
     await app?.stop();
   });
 
+  test("an administrator sets an account's posting slots on the Social accounts page, at 390 px", async () => {
+    const client = app.client();
+    const user = await signUp(client, { name: "Omar Haddad" });
+    await createOrganization(client, "Haddad Books");
+    await client.post("/api/social-media/bot/telegram", { botToken: newsBot, chat: "@northwind_news" });
+    const page = await signedInPage(browser, app.url, user.email, { timezoneId: "Europe/Paris" });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto("/social-media");
+    await page.getByRole("heading", { name: "Posting slots" }).waitFor();
+    await page.getByText(/No posting slots/).waitFor();
+    await page.getByLabel("Time", { exact: true }).fill("09:00");
+    await page.getByRole("button", { name: "Every weekday at this time" }).click();
+    await page.getByLabel("Time zone").fill("Europe/Paris");
+    await page.getByRole("button", { name: "Save slots" }).click();
+    await page.getByText("Saved.").waitFor();
+    assert.equal(
+      await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+      true,
+      "nothing scrolls sideways",
+    );
+    await page.screenshot({ path: await screenshotPath("posting-slots-390"), fullPage: true });
+    const connection = (await client.get("/api/social-media/connections")).body.connections[0];
+    const saved = await client.get(`/api/social-media/connections/${connection.id}/slots`);
+    assert.equal(saved.body.schedule.timeZone, "Europe/Paris");
+    assert.deepEqual(
+      saved.body.schedule.slots,
+      [1, 2, 3, 4, 5].map((weekday) => ({ weekday, time: "09:00" })),
+    );
+    await page.context().close();
+  });
+
   for (const viewport of [
     { width: 1440, height: 900 },
     { width: 390, height: 844 },
