@@ -31,7 +31,12 @@ export function isKnownTimeZone(name: string): boolean {
 const weekdayNames = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 export const slotScheduleSchema = z.object({
-  timeZone: z.string().max(100).refine(isKnownTimeZone, "must be an IANA time zone, such as Europe/Paris"),
+  timeZone: z
+    .string()
+    .max(100)
+    .refine(isKnownTimeZone, "must be an IANA time zone, such as Europe/Paris")
+    .default("UTC")
+    .describe("An IANA time zone; UTC when left out"),
   slots: z
     .array(
       z.object({

@@ -4025,6 +4025,10 @@ export interface paths {
           content: {
             "application/json": {
               schedule: {
+                /**
+                 * @description An IANA time zone; UTC when left out
+                 * @default UTC
+                 */
                 timeZone: string;
                 slots: {
                   weekday: number;
@@ -4069,7 +4073,11 @@ export interface paths {
            *     }
            */
           "application/json": {
-            timeZone: string;
+            /**
+             * @description An IANA time zone; UTC when left out
+             * @default UTC
+             */
+            timeZone?: string;
             slots: {
               weekday: number;
               time: string;
@@ -4086,6 +4094,10 @@ export interface paths {
           content: {
             "application/json": {
               schedule: {
+                /**
+                 * @description An IANA time zone; UTC when left out
+                 * @default UTC
+                 */
                 timeZone: string;
                 slots: {
                   weekday: number;
