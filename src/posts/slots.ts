@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, gte, inArray, lt } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, ne } from "drizzle-orm";
 import { DateTime } from "luxon";
 import { z } from "zod";
 import { audited, type AuditEntry } from "../audit/audit.js";
 import type { AppContext } from "../context.js";
-import { connections, postingSlots, postTargets, type WeeklySlot } from "../db/schema.js";
+import { connections, postingSlots, posts, postTargets, type WeeklySlot } from "../db/schema.js";
 import { invalidInput, notFound } from "../errors.js";
 
 /** More posting times a week than any account is worth; enough for several a day, every day. */
@@ -212,11 +212,14 @@ export async function nextFreeSlot(
   const held = await context.db
     .select({ dueAt: postTargets.dueAt })
     .from(postTargets)
+    .innerJoin(posts, eq(posts.id, postTargets.postId))
     .where(
       and(
         eq(postTargets.organizationId, organizationId),
         inArray(postTargets.connectionId, connectionIds),
         inArray(postTargets.state, ["queued", "publishing"]),
+        // A draft's time is only a wish; a post awaiting approval keeps its slot for when it is approved.
+        ne(posts.status, "draft"),
         gte(postTargets.dueAt, from),
         lt(postTargets.dueAt, until),
       ),

@@ -136,13 +136,20 @@ describe("posting slots and add to queue", () => {
     assert.equal(second.body.slot.localTime, "2027-03-29T15:00:00+02:00");
   });
 
-  test("a post scheduled by hand at a slot's time holds it; queueing skips it", async () => {
+  test("a post scheduled by hand at a slot's time holds it, a draft does not; queueing skips only the first", async () => {
     const byHand = await member.post("/api/posts", {
       content: "Tuesday launch",
       connectionIds: [x],
       scheduledAt: "2027-03-30T09:00:00+02:00",
     });
     assert.equal(byHand.status, 201, JSON.stringify(byHand.body));
+    const draft = await member.post("/api/posts", {
+      content: "Only an idea",
+      connectionIds: [x],
+      scheduledAt: "2027-03-30T15:00:00+02:00",
+      draft: true,
+    });
+    assert.equal(draft.status, 201, JSON.stringify(draft.body));
     const queued = await member.post("/api/posts", { content: "After the launch", connectionIds: [x], queue: true });
     assert.equal(queued.body.slot.localTime, "2027-03-30T15:00:00+02:00");
   });
