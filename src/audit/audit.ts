@@ -26,6 +26,8 @@ export type AuditAction =
   | "connection.token_refreshed"
   | "connection.status_changed"
   | "connection.error_resolved"
+  /** An account's weekly posting slots, which "add to queue" picks from. */
+  | "connection.slots_changed"
   | "post.created"
   | "post.updated"
   | "post.cancelled"

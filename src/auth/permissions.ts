@@ -20,6 +20,10 @@
  * mint keys that would outlive its own revocation. A key carries ADMIN's or USER's permissions,
  * never more than its creator's.
  *
+ * Posting slots (slots:manage): everyone who posts reads an account's slots (connections:view) and
+ * adds to its queue; changing them is ADMIN and above, since they set when the whole organization's
+ * queued posts go out on that account.
+ *
  * "All orgs" is not a permission: a SUPER_ADMIN acts as SUPER_ADMIN in whichever organization
  * is active, member or not (see effectiveRole in http/authorization.ts).
  */
@@ -43,6 +47,7 @@ export const permissions = [
   "alerts:view",
   "alerts:manage",
   "apikeys:manage",
+  "slots:manage",
 ] as const;
 
 export type Permission = (typeof permissions)[number];

@@ -6,3 +6,4 @@ export * from "./schema/monitoring.js";
 export * from "./schema/api-keys.js";
 export * from "./schema/analytics.js";
 export * from "./schema/media.js";
+export * from "./schema/queue.js";

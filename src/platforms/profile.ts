@@ -167,6 +167,11 @@ export interface PlatformProfile<
   linkInText?: boolean;
   /** What goes between the text and the link it is sent with; a space when absent. */
   linkSeparator?: string;
+  /**
+   * The platform refuses a post whose text the account already posted (X); withinHours when the
+   * platform documents for how long it remembers, absent when it does not say.
+   */
+  refusesDuplicateText?: { withinHours?: number };
   /** The post's options for this platform, as stored in `posts.options[id]`. */
   options: z.ZodType<Options>;
   /** Initial values of the composer's fields. */

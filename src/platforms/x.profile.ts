@@ -34,6 +34,11 @@ export const xProfile = defineProfile({
   limits,
   // A link goes out inside the post's text, where X counts it as 23 characters.
   linkInText: true,
+  // X refuses identical text from the same account (403 "You are not allowed to create a Tweet
+  // with duplicate content."; error 187 "Status is a duplicate" in the error index of
+  // https://developer.x.com/en/support/x-api/error-troubleshooting). For how long it remembers
+  // is not documented: no window is stated here, so the product picks its own.
+  refusesDuplicateText: {},
   options: z.object({
     /** The parts after the first, each a reply to the one before. */
     threadParts: z.array(z.string().max(2_000)).max(25, "a thread has at most 26 parts").optional(),

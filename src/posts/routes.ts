@@ -3,11 +3,14 @@ import type { AppContext } from "../context.js";
 import { mediaLibraryRoutes } from "./media-routes.js";
 import { cancelPostRoutes } from "./routes/cancel.js";
 import { createPostRoutes } from "./routes/create.js";
+import { duplicateCheckRoutes } from "./routes/duplicates.js";
 import { editPostRoutes } from "./routes/edit.js";
+import { importRoutes } from "./routes/import.js";
 import { listPostRoutes } from "./routes/list.js";
 import { resolvePostRoutes } from "./routes/resolve.js";
 import { retryPostRoutes } from "./routes/retry.js";
 import { reviewPostRoutes } from "./routes/review.js";
+import { slotRoutes } from "./routes/slots.js";
 
 /**
  * Composing, scheduling and following posts. The parts are called in place rather than
@@ -22,4 +25,7 @@ export const postRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
   await resolvePostRoutes(app, context);
   await reviewPostRoutes(app, context);
   await mediaLibraryRoutes(app, context);
+  await duplicateCheckRoutes(app, context);
+  await slotRoutes(app, context);
+  await importRoutes(app, context);
 };

@@ -8,6 +8,7 @@ import { AuditPage } from "./pages/AuditPage";
 import { AuthPage } from "./pages/AuthPage";
 import { CalendarPage } from "./pages/CalendarPage";
 import { CreateOrganizationPage } from "./pages/CreateOrganizationPage";
+import { ImportPage } from "./pages/ImportPage";
 import { InvitePage } from "./pages/InvitePage";
 import { MediaPage } from "./pages/MediaPage";
 import { OverviewPage } from "./pages/OverviewPage";
@@ -70,6 +71,7 @@ export function App() {
           />
           <Route path="/calendar" element={<CalendarPage />} />
           <Route path="/media" element={<MediaPage />} />
+          <Route path="/posts/import" element={<ImportPage />} />
           <Route path="/team" element={<TeamPage />} />
           <Route path="/audit" element={<AuditPage />} />
           <Route path="/webhooks" element={<WebhooksPage />} />

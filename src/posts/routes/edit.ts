@@ -17,6 +17,7 @@ import {
   enqueueAll,
   refuseProblems,
 } from "./drafts.js";
+import { duplicateProblems } from "../duplicates.js";
 import { postAnswer, postParams, postSchemas } from "./schemas.js";
 import { ownedPost, viewOfPost } from "./views.js";
 
@@ -243,7 +244,15 @@ export const editPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, con
         entry,
       );
       await refreshPostStatus(context, post.id);
-      return { post: await viewOfPost(context, organization.id, post.id), warnings: willBeScheduled ? [] : warnings };
+      const duplicates = await duplicateProblems(context, organization.id, {
+        post: next,
+        targets: outgoing.map(({ platform, connectionId }) => ({ platform, connectionId })),
+        excludePostId: post.id,
+      });
+      return {
+        post: await viewOfPost(context, organization.id, post.id),
+        warnings: [...(willBeScheduled ? [] : warnings), ...duplicates],
+      };
     },
   );
 };

@@ -2778,7 +2778,7 @@ export interface paths {
     };
     put?: never;
     /**
-     * Compose once for several accounts, with per-platform and per-account versions; publish now, at scheduledAt, or save as a draft
+     * Compose once for several accounts, with per-platform and per-account versions; publish now, at scheduledAt, at the accounts' next free posting slot (queue: true), or save as a draft. Warnings name what the platforms would still refuse of a draft, and accounts that already have this text where the platform refuses the same text twice
      * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
      *
      *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
@@ -2903,6 +2903,8 @@ export interface paths {
             };
             /** @default false */
             draft?: boolean;
+            /** @description Instead of scheduledAt: the next posting slot free for every chosen account */
+            queue?: boolean;
           };
         };
       };
@@ -2999,6 +3001,11 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              slot?: {
+                scheduledAt: string;
+                timeZone: string;
+                localTime: string;
+              };
             };
           };
         };
@@ -4101,6 +4108,342 @@ export interface paths {
         };
       };
     };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/posts/check-duplicates": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Before scheduling: which chosen accounts already have this text, recent or scheduled, on a platform that refuses the same text twice
+     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            content: string;
+            link?: string;
+            connectionIds: string[];
+            /** @description The post's per-network versions, as the composer holds them */
+            versions?: {
+              platforms?: {
+                [key: string]: {
+                  content?: string;
+                  link?: string;
+                  mediaIds?: string[];
+                };
+              };
+              accounts?: {
+                [key: string]: {
+                  content?: string;
+                  link?: string;
+                  mediaIds?: string[];
+                };
+              };
+            };
+            /** Format: uuid */
+            excludePostId?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              warnings: {
+                /** @enum {string} */
+                code: "duplicate_text";
+                /** Format: uuid */
+                connectionId: string;
+                accountName: string;
+                message: string;
+                matches: {
+                  /** Format: uuid */
+                  postId: string;
+                  /** @enum {string} */
+                  state: "scheduled" | "published";
+                  /** Format: date-time */
+                  at: string;
+                }[];
+              }[];
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/social-media/connections/{id}/slots": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The account's weekly posting slots and their time zone; none, in UTC, until set
+     * @description Access: `connections:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              schedule: {
+                /**
+                 * @description An IANA time zone; UTC when left out
+                 * @default UTC
+                 */
+                timeZone: string;
+                slots: {
+                  weekday: number;
+                  time: string;
+                }[];
+                /** Format: date-time */
+                updatedAt: string | null;
+              };
+            };
+          };
+        };
+      };
+    };
+    /**
+     * Replace the account's weekly posting slots: ISO weekdays (1 Monday … 7 Sunday) and HH:MM times in an IANA time zone, at most 50
+     * @description Access: `slots:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          /**
+           * @example {
+           *       "timeZone": "Europe/Paris",
+           *       "slots": [
+           *         {
+           *           "weekday": 1,
+           *           "time": "09:00"
+           *         },
+           *         {
+           *           "weekday": 1,
+           *           "time": "15:00"
+           *         }
+           *       ]
+           *     }
+           */
+          "application/json": {
+            /**
+             * @description An IANA time zone; UTC when left out
+             * @default UTC
+             */
+            timeZone?: string;
+            slots: {
+              weekday: number;
+              time: string;
+            }[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              schedule: {
+                /**
+                 * @description An IANA time zone; UTC when left out
+                 * @default UTC
+                 */
+                timeZone: string;
+                slots: {
+                  weekday: number;
+                  time: string;
+                }[];
+                /** Format: date-time */
+                updatedAt: string | null;
+              };
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/posts/import": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Import posts from CSV (a text/csv body, or multipart with the file in the field `file`; columns text, link, media_url, accounts, time, zone; at most 500 rows). Every row is checked as POST /api/posts checks a post; all_or_nothing (the default) schedules nothing if a row is refused (422 with the report), partial schedules the valid rows and says it was partial. dryRun=true only reports. The same file again within 24 h is refused (409).
+     * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
+    post: {
+      parameters: {
+        query?: {
+          mode?: "all_or_nothing" | "partial";
+          /** @description Rows without a time take their accounts' next free posting slots */
+          queue?: "true" | "false";
+          dryRun?: "true" | "false";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              import: {
+                /** Format: uuid */
+                importId: string | null;
+                /** @enum {string} */
+                mode: "all_or_nothing" | "partial";
+                dryRun: boolean;
+                /** @enum {string} */
+                outcome: "preview" | "scheduled" | "partial" | "refused";
+                summary: string;
+                rowCount: number;
+                scheduledCount: number;
+                refusedCount: number;
+                rows: {
+                  line: number;
+                  text: string;
+                  accounts: {
+                    /** Format: uuid */
+                    id: string;
+                    name: string;
+                  }[];
+                  scheduledAt: string | null;
+                  slotLocalTime: string | null;
+                  /** @enum {string} */
+                  status: "valid" | "refused" | "scheduled" | "not_scheduled";
+                  /** Format: uuid */
+                  postId: string | null;
+                  problems: {
+                    /** @enum {string} */
+                    field: "text" | "link" | "media_url" | "accounts" | "time" | "zone";
+                    message: string;
+                  }[];
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                field?: string;
+              };
+              import: {
+                /** Format: uuid */
+                importId: string | null;
+                /** @enum {string} */
+                mode: "all_or_nothing" | "partial";
+                dryRun: boolean;
+                /** @enum {string} */
+                outcome: "preview" | "scheduled" | "partial" | "refused";
+                summary: string;
+                rowCount: number;
+                scheduledCount: number;
+                refusedCount: number;
+                rows: {
+                  line: number;
+                  text: string;
+                  accounts: {
+                    /** Format: uuid */
+                    id: string;
+                    name: string;
+                  }[];
+                  scheduledAt: string | null;
+                  slotLocalTime: string | null;
+                  /** @enum {string} */
+                  status: "valid" | "refused" | "scheduled" | "not_scheduled";
+                  /** Format: uuid */
+                  postId: string | null;
+                  problems: {
+                    /** @enum {string} */
+                    field: "text" | "link" | "media_url" | "accounts" | "time" | "zone";
+                    message: string;
+                  }[];
+                }[];
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;

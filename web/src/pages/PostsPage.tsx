@@ -226,6 +226,9 @@ export function PostsPage() {
               {viewButton("week", "Week")}
               {viewButton("month", "Month")}
             </div>
+            <Link className="button button-secondary" to="/posts/import">
+              Import CSV
+            </Link>
             <Link className="button button-primary" to="/compose">
               New post
             </Link>

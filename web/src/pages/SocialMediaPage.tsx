@@ -4,6 +4,7 @@ import { useSearchParams } from "react-router";
 import { api, can } from "../api";
 import { AccountPicker } from "../components/AccountPicker";
 import { PlatformCard } from "../components/PlatformCard";
+import { PostingSlots } from "../components/slots/PostingSlots";
 import { Card, PageHeader } from "../components/ui";
 import { useSession } from "../session";
 
@@ -88,6 +89,7 @@ export function SocialMediaPage() {
           }}
         />
       ) : null}
+      <PostingSlots connections={list} canEdit={can(role, "slots:manage")} />
       <Card>
         <p className="muted small">
           Accounts are checked every 15 minutes and tokens are renewed before they expire. Problems appear here and in
