@@ -20,10 +20,16 @@ describe("when metrics are read", () => {
   test("a post every 15 minutes to 48 hours, hourly to 7 days, daily to 90 days, then never", () => {
     const publishedAt = Date.UTC(2026, 10, 1, 9, 0);
     const id = randomUUID();
-    const gap = (age: number) => nextPostRead(publishedAt + age, publishedAt, id)! - (publishedAt + age);
-    for (const age of [0, 5 * HOUR, 47 * HOUR]) assert.ok(gap(age) > 0 && gap(age) <= 15 * MINUTE, `age ${age}`);
-    for (const age of [49 * HOUR, 6 * DAY]) assert.ok(gap(age) > 15 * MINUTE && gap(age) <= HOUR, `age ${age}`);
-    for (const age of [8 * DAY, 80 * DAY]) assert.ok(gap(age) > HOUR && gap(age) <= DAY, `age ${age}`);
+    // The first read after any moment falls anywhere within one interval (the id's offset), and
+    // the reads after it one interval apart.
+    const cadenceAt = (age: number, every: number) => {
+      const first = nextPostRead(publishedAt + age, publishedAt, id)!;
+      assert.ok(first > publishedAt + age && first <= publishedAt + age + every, `age ${age}: first read`);
+      assert.equal(nextPostRead(first, publishedAt, id)! - first, every, `age ${age}: interval`);
+    };
+    for (const age of [0, 5 * HOUR, 46 * HOUR]) cadenceAt(age, 15 * MINUTE);
+    for (const age of [49 * HOUR, 6 * DAY]) cadenceAt(age, HOUR);
+    for (const age of [8 * DAY, 80 * DAY]) cadenceAt(age, DAY);
     assert.equal(nextPostRead(publishedAt + 90 * DAY, publishedAt, id), null);
     assert.equal(nextPostRead(publishedAt + 89.99 * DAY, publishedAt, id), null, "no read past the horizon");
   });
