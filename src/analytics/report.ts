@@ -24,7 +24,14 @@ import {
   provided,
 } from "./catalogue.js";
 import { postEngagementRate, rateFromSums, type EngagementRate } from "./engagement.js";
-import type { platformReport, ReportFilters, reportView, seriesPoint, unavailableView } from "./schemas.js";
+import type {
+  platformReport,
+  ReportFilters,
+  reportView,
+  seriesPoint,
+  topPostView,
+  unavailableView,
+} from "./schemas.js";
 import { TOP_PER_DAY } from "./rollups.js";
 import { shiftDay } from "./schemas.js";
 
@@ -75,70 +82,77 @@ async function postSums(db: Database, organizationId: string, filters: ReportFil
 
 type SumRow = Awaited<ReturnType<typeof postSums>>[number];
 
-/** A platform's best posts by interactions (then views), with what the post said and showed. */
+/** The first `count` of a platform's days' best, by interactions then target id, without sorting them all. */
+function bestOf(tops: readonly (readonly [string, number])[][], count: number): string[] {
+  const before = (a: readonly [string, number], b: readonly [string, number]) =>
+    a[1] > b[1] || (a[1] === b[1] && a[0] < b[0]);
+  const best: (readonly [string, number])[] = [];
+  for (const day of tops)
+    for (const entry of day) {
+      if (best.length === count && !before(entry, best[count - 1]!)) continue;
+      let place = Math.min(best.length, count - 1);
+      while (place > 0 && before(entry, best[place - 1]!)) place -= 1;
+      best.splice(place, 0, entry);
+      if (best.length > count) best.pop();
+    }
+  return best.map(([targetId]) => targetId);
+}
+
+/**
+ * Each platform's best posts by interactions, with what the post said and showed: the range's
+ * best are among its days' best, which the rollups keep, so every platform's candidates are
+ * read by id in one query.
+ */
 async function topPosts(
   db: Database,
   organizationId: string,
   filters: ReportFilters,
-  tops: readonly (readonly [string, number])[][],
+  sums: readonly SumRow[],
   publicMediaUrl: (record: { publicToken: string; fileName: string }) => string,
 ) {
-  // The range's best are among its days' best, which the rollups keep: the candidates' details
-  // are then read by id.
-  const candidates = tops
-    .flat()
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .slice(0, TOP_POSTS)
-    .map(([targetId]) => targetId);
-  const best = candidates.length
-    ? (await db.select().from(analyticsPostLatest).where(inArray(analyticsPostLatest.targetId, candidates))).sort(
-        (a, b) => candidates.indexOf(a.targetId) - candidates.indexOf(b.targetId),
-      )
-    : [];
-  const details = best.length
-    ? await db
-        .select({ targetId: postTargets.id, text: posts.content, mediaIds: posts.mediaIds, url: postTargets.remoteUrl })
-        .from(postTargets)
-        .innerJoin(posts, eq(posts.id, postTargets.postId))
-        .where(
-          inArray(
-            postTargets.id,
-            best.map((row) => row.targetId),
-          ),
-        )
-    : [];
-  const rows = best.flatMap((latest) => {
-    const detail = details.find((candidate) => candidate.targetId === latest.targetId);
-    return detail ? [{ latest, ...detail }] : [];
-  });
-  const firstMedia = rows.map((row) => row.mediaIds[0]).filter((id) => id !== undefined);
-  const thumbnails = firstMedia.length
+  const candidates = new Map(sums.map((row) => [row.platform, bestOf(row.tops, TOP_POSTS)]));
+  const ids = [...candidates.values()].flat();
+  const rows = ids.length
     ? await db
         .select({
-          id: media.id,
-          publicToken: media.publicToken,
-          fileName: media.fileName,
-          contentType: media.contentType,
+          latest: analyticsPostLatest,
+          text: posts.content,
+          url: postTargets.remoteUrl,
+          thumbnail: { publicToken: media.publicToken, fileName: media.fileName, contentType: media.contentType },
         })
-        .from(media)
-        .where(and(inArray(media.id, firstMedia), eq(media.organizationId, organizationId)))
+        .from(analyticsPostLatest)
+        .innerJoin(postTargets, eq(postTargets.id, analyticsPostLatest.targetId))
+        .innerJoin(posts, eq(posts.id, postTargets.postId))
+        .leftJoin(media, and(eq(media.id, sql`${posts.mediaIds}[1]`), eq(media.organizationId, organizationId)))
+        .where(inArray(analyticsPostLatest.targetId, ids))
     : [];
-  return rows.map((row) => {
-    const thumbnail = thumbnails.find((item) => item.id === row.mediaIds[0] && item.contentType.startsWith("image/"));
-    return {
-      postId: row.latest.postId,
-      targetId: row.latest.targetId,
-      connectionId: row.latest.connectionId,
-      platform: row.latest.platform,
-      text: row.text,
-      thumbnailUrl: thumbnail ? publicMediaUrl(thumbnail) : null,
-      url: row.url,
-      publishedAt: row.latest.publishedAt,
-      metrics: latestValues(row.latest, filters.metrics),
-      interactions: row.latest.interactions,
-      engagementRate: postEngagementRate(row.latest),
-    };
-  });
+  const byTarget = new Map(rows.map((row) => [row.latest.targetId, row]));
+  const views = new Map<PlatformId, z.infer<typeof topPostView>[]>();
+  for (const [platform, targetIds] of candidates)
+    views.set(
+      platform,
+      targetIds.flatMap((targetId) => {
+        const row = byTarget.get(targetId);
+        if (!row) return [];
+        const thumbnail = row.thumbnail?.contentType.startsWith("image/") ? row.thumbnail : null;
+        return [
+          {
+            postId: row.latest.postId,
+            targetId: row.latest.targetId,
+            connectionId: row.latest.connectionId,
+            platform: row.latest.platform,
+            text: row.text,
+            thumbnailUrl: thumbnail ? publicMediaUrl(thumbnail) : null,
+            url: row.url,
+            publishedAt: row.latest.publishedAt,
+            metrics: latestValues(row.latest, filters.metrics),
+            interactions: row.latest.interactions,
+            engagementRate: postEngagementRate(row.latest),
+          },
+        ];
+      }),
+    );
+  return views;
 }
 
 /** A latest row's values of the requested post metrics. */
@@ -311,6 +325,7 @@ export async function analyticsReport(
     accountSeries(db, organizationId, filters),
     unavailableNotes(db, organizationId, { platforms: filters.platforms }),
   ]);
+  const best = await topPosts(db, organizationId, filters, sums, publicMediaUrl);
   const reported = filters.platforms ?? accounts.map((row) => row.platform);
   const postMetrics = filters.metrics.filter(isPostMetric);
   const reports: Partial<Record<PlatformId, PlatformReport>> = {};
@@ -330,7 +345,7 @@ export async function analyticsReport(
       totals: Object.fromEntries(postMetrics.map((metric) => [metric, row?.[metric] ?? null])),
       engagementRate: byViews,
       engagementRateByReach: hasReach ? byReach : null,
-      topPosts: row ? await topPosts(db, organizationId, filters, row.tops, publicMediaUrl) : [],
+      topPosts: best.get(platform) ?? [],
       series: seriesOf(
         series.filter((point) => point.platform === platform),
         filters,
