@@ -33,7 +33,6 @@ import type {
   unavailableView,
 } from "./schemas.js";
 import { TOP_PER_DAY } from "./rollups.js";
-import { shiftDay } from "./schemas.js";
 
 type PlatformReport = z.infer<typeof platformReport>;
 type UnavailableView = z.infer<typeof unavailableView>;
@@ -41,6 +40,7 @@ type MetricValues = Partial<Record<MetricName, number | null>>;
 
 /** Posts shown as a platform's best, by interactions: the days' rollups keep as many each. */
 const TOP_POSTS = TOP_PER_DAY;
+const DAY_MS = 86_400_000;
 
 const nullableNumber = (value: unknown) => (value == null ? null : Number(value));
 const sumOf = (column: AnyPgColumn) => sql<number | null>`sum(${column})`.mapWith(nullableNumber);
@@ -163,7 +163,6 @@ export function latestValues(
   return Object.fromEntries(metrics.filter(isPostMetric).map((metric) => [metric, row[latestColumn[metric]]]));
 }
 
-/** Account metrics per platform and day, summed over its accounts. */
 /**
  * Account metrics per platform and day, summed over its accounts (the platform day rollups), a
  * platform's whole range in one row.
@@ -200,15 +199,23 @@ type SeriesRow = Awaited<ReturnType<typeof accountSeries>>[number];
 /** Every day of the range with each metric the platform reads per day: a value, or null where none was read. */
 export function seriesOf(rows: readonly SeriesRow[], filters: ReportFilters, accountMetrics: readonly MetricName[]) {
   const metrics = filters.metrics.filter((metric) => accountMetrics.includes(metric));
-  const byDay = new Map<string, Record<string, number | null>>();
-  for (let day = filters.start; day <= filters.end; day = shiftDay(day, 1))
-    byDay.set(day, Object.fromEntries(metrics.map((metric) => [metric, null])));
+  const points: Record<string, string | number | null>[] = [];
+  const byDay = new Map<string, Record<string, string | number | null>>();
+  // Days stepped as instants: parsing each day's text back, for every day of a year, cost more than the rest.
+  const last = Date.parse(`${filters.end}T00:00:00Z`);
+  for (let at = Date.parse(`${filters.start}T00:00:00Z`); at <= last; at += DAY_MS) {
+    const day = new Date(at).toISOString().slice(0, 10);
+    const point: Record<string, string | number | null> = { day };
+    for (const metric of metrics) point[metric] = null;
+    points.push(point);
+    byDay.set(day, point);
+  }
   for (const row of rows) {
     const point = byDay.get(row.day);
     if (point && row.metric in point) point[row.metric] = row.value;
   }
   // zod's type for a record with one string key among numbers cannot be written out: this is its shape.
-  return [...byDay].map(([day, values]) => ({ day, ...values })) as unknown as z.infer<typeof seriesPoint>[];
+  return points as unknown as z.infer<typeof seriesPoint>[];
 }
 
 /** The platform's notes of unavailable metrics, grouped by what they say. */
