@@ -83,7 +83,11 @@ function Composer({ post }: { post?: Post }) {
   const [selected, setSelected] = useState<string[]>(loaded?.connectionIds ?? []);
   const [schedule, setSchedule] = useState<Schedule>(
     post?.scheduledAt
-      ? { when: "later", localTime: wallTime(new Date(post.scheduledAt).toISOString(), viewerZone), zone: viewerZone }
+      ? {
+          when: "later",
+          localTime: wallTime(new Date(post.scheduledAt).toISOString(), post.timeZone ?? viewerZone),
+          zone: post.timeZone ?? viewerZone,
+        }
       : publishNow,
   );
   const [options, setOptions] = useState<Partial<Record<PlatformId, OptionValues>>>(
@@ -158,7 +162,7 @@ function Composer({ post }: { post?: Post }) {
     ...sharedContent,
     connectionIds: selected,
     ...(schedule.when === "later" && schedule.localTime
-      ? { scheduledAt: wallTimeToIso(schedule.localTime, schedule.zone) }
+      ? { scheduledAt: wallTimeToIso(schedule.localTime, schedule.zone), timeZone: schedule.zone }
       : // A scheduled post moved to "now" keeps a time: now.
         post?.scheduledAt && post.status !== "draft"
         ? { scheduledAt: new Date().toISOString() }
