@@ -119,7 +119,8 @@ function CalendarEntry({ post, reschedule, compact }: { post: Post; reschedule: 
         to={`/compose?post=${post.id}`}
         className="week-post-link"
         draggable={false}
-        title={post.content}
+        // A narrow day cuts the entry short: the tooltip keeps the post's own zone and text whole.
+        title={ownZoneTime ? `${ownZoneTime}: ${post.content}` : post.content}
         aria-label={`${timeFormat.format(at)}${ownZoneTime ? ` (${ownZoneTime})` : ""} ${summary}`}
       >
         <time dateTime={at.toISOString()} className="week-post-time">
