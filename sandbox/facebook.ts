@@ -335,7 +335,8 @@ function publishPost(
     kind: item.kind ?? "fb_post",
     id,
     createdAt: call.context.now(),
-    url: `https://www.facebook.com/${id}`,
+    // On the sandbox, where the post is: it exists nowhere else.
+    url: `${call.root}/${id}`,
     text: item.text,
     media: item.media,
     extra: item.extra,
@@ -452,7 +453,7 @@ export const facebookGraph: GraphRoutes = {
       id: page.id,
       name: page.name,
       ...(call.fields.includes("category") ? { category: page.category } : {}),
-      ...(call.fields.includes("link") ? { link: `https://www.facebook.com/${page.id}` } : {}),
+      ...(call.fields.includes("link") ? { link: `${call.root}/${page.id}` } : {}),
       ...(call.fields.some((field) => field.startsWith("picture")) ? { picture: pagePicture(page.id) } : {}),
       ...(call.fields.includes("followers_count")
         ? { followers_count: 1000 + Math.floor(Number(page.id.slice(-3)) * 137) }
@@ -529,7 +530,7 @@ export const facebookGraph: GraphRoutes = {
       ...post,
       id: photoId,
       kind: "fb_photo",
-      url: `https://www.facebook.com/photo/?fbid=${photoId}`,
+      url: `${call.root}/photo/?fbid=${photoId}`,
       extra: { postId: post.id },
     });
     return { id: photoId, post_id: post.id };
@@ -556,7 +557,7 @@ export const facebookGraph: GraphRoutes = {
       kind: "fb_video",
       id: videoId,
       createdAt: call.context.now(),
-      url: `https://www.facebook.com/${call.node.id}/videos/${videoId}`,
+      url: `${call.root}/${call.node.id}/videos/${videoId}`,
       text: description ?? "",
       media: [{ type: "video", url: fileUrl, bytes: fetched.bytes }],
       extra: { title },

@@ -135,10 +135,14 @@ function containerStatus(call: GraphCall, container: Container): "IN_PROGRESS" |
   return age >= processing && childrenReady ? "FINISHED" : "IN_PROGRESS";
 }
 
-function permalink(item: { id: string; mediaType: MediaType; username: string }): string {
+/**
+ * Where the post is seen, in the real site's shape but on the sandbox (`root`): a sandbox post
+ * exists nowhere else, and the product's links to it follow this answer.
+ */
+function permalink(root: string, item: { id: string; mediaType: MediaType; username: string }): string {
   const shortcode = Buffer.from(item.id).toString("base64url").slice(-11);
-  if (item.mediaType === "STORIES") return `https://www.instagram.com/stories/${item.username}/${item.id}/`;
-  return `https://www.instagram.com/${item.mediaType === "REELS" ? "reel" : "p"}/${shortcode}/`;
+  if (item.mediaType === "STORIES") return `${root}/stories/${item.username}/${item.id}/`;
+  return `${root}/${item.mediaType === "REELS" ? "reel" : "p"}/${shortcode}/`;
 }
 
 const STORY_LIFETIME_MS = 24 * 3_600_000;
@@ -318,7 +322,7 @@ export const instagramGraph: GraphRoutes = {
       kind: "ig_media",
       id,
       createdAt: call.context.now(),
-      url: permalink({ id, mediaType: container.mediaType, username: account.username }),
+      url: permalink(call.root, { id, mediaType: container.mediaType, username: account.username }),
       text: container.caption,
       media,
       extra: { mediaType: container.mediaType, username: account.username, containerId: container.id },

@@ -42,11 +42,12 @@ async function organizationWithChannel(client: HttpClient, name: string) {
   return { user, connectionId: connected.body.connection.id as string };
 }
 
-async function schedule(client: HttpClient, connectionId: string, content: string, at: Date) {
+async function schedule(client: HttpClient, connectionId: string, content: string, at: Date, timeZone?: string) {
   const created = await client.post("/api/posts", {
     content,
     connectionIds: [connectionId],
     scheduledAt: at.toISOString(),
+    ...(timeZone ? { timeZone } : {}),
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   return created.body.post.id as string;
@@ -105,7 +106,8 @@ describe("the calendar and the posts page", { skip }, () => {
       const friday = new Date(wednesday.getTime() + 2 * DAY);
       const thursday = new Date(wednesday.getTime() + DAY);
       const monday = new Date(wednesday.getTime() - 2 * DAY);
-      const postId = await schedule(client, connectionId, "Winter menu tasting on Friday", friday);
+      // Scheduled from New York, seen from Madrid.
+      const postId = await schedule(client, connectionId, "Winter menu tasting on Friday", friday, "America/New_York");
 
       const page = await signedInPage(browser, app.url, user.email, {
         timezoneId: "Europe/Madrid",
@@ -118,6 +120,14 @@ describe("the calendar and the posts page", { skip }, () => {
       const day = (at: Date) => page.locator(`[data-testid="calendar-day"][data-date="${madridDate(at)}"]`);
       const entry = page.locator(`[data-testid="calendar-post"][data-post-id="${postId}"]`);
       await day(friday).locator(entry).waitFor();
+      const clock = (zone: string) =>
+        new Intl.DateTimeFormat(screen.locale, { timeStyle: "short", timeZone: zone }).format(friday);
+      const spaced = (text: string | null) => text?.replace(/\s+/g, " ").trim();
+      assert.equal(spaced(await entry.locator(".week-post-time").textContent()), spaced(clock("Europe/Madrid")));
+      assert.equal(
+        spaced(await entry.locator(".week-post-zone").textContent()),
+        spaced(`(${clock("America/New_York")} in America/New_York)`),
+      );
       assert.equal(await day(wednesday).getAttribute("aria-current"), "date", "today is marked");
       await page.screenshot({ path: await screenshotPath(`calendar-week-${screen.name}`), fullPage: true });
 
@@ -138,6 +148,18 @@ describe("the calendar and the posts page", { skip }, () => {
       const fridayEvening = new Date(`${madridDate(friday)}T18:30:00${madridOffset(friday)}`).toISOString();
       await until(async () => (await scheduledAt(client, postId)) === fridayEvening, "the keyboard move landed");
       await day(friday).locator(entry).waitFor();
+
+      // The Posts page says both times too.
+      await page.goto("/posts");
+      const card = page.locator("[data-testid=post]").filter({ hasText: "Winter menu tasting on Friday" });
+      const evening = new Date(fridayEvening);
+      const newYorkClock = new Intl.DateTimeFormat(screen.locale, { timeStyle: "short", timeZone: "America/New_York" });
+      assert.ok(
+        spaced(await card.locator(".post-header").textContent())!.includes(
+          spaced(`, ${newYorkClock.format(evening)} in America/New_York`)!,
+        ),
+      );
+      await page.goto("/calendar");
 
       await page.getByRole("button", { name: "Month" }).click();
       await page.locator(".calendar-month").waitFor();

@@ -3,9 +3,10 @@ import { after, before, describe, test } from "node:test";
 import { resolveHosts } from "../../src/platforms/http.js";
 import { platforms } from "../../src/platforms/index.js";
 import { sandboxTwin } from "../../sandbox/twin.js";
-import { startTestApp, type TestApp } from "../support/app.js";
+import { startTestApp, testControlToken, type TestApp } from "../support/app.js";
 import { createOrganization, signUp } from "../support/factories.js";
-import { newsBot } from "../connections/support.js";
+import { connectThroughConsent, newsBot } from "../connections/support.js";
+import { jpegOf, settled, upload } from "../posts/support.js";
 
 describe("the links to published posts", () => {
   test("every platform names its public site, which an API proxy leaves real and its own setting replaces", () => {
@@ -54,6 +55,52 @@ describe("the links to published posts", () => {
       const link = new URL(target.url);
       assert.equal(link.origin, app.url.origin, target.url);
       assert.match(link.pathname, /^\/sandbox\/[^/]+\/northwind_news\/\d+$/);
+    });
+
+    test("of Instagram and Facebook, whose links the sandbox's own answers give, point to the sandbox too", async () => {
+      const client = app.client();
+      await signUp(client);
+      await createOrganization(client);
+      await connectThroughConsent(client, "instagram", { identity: "ava" });
+      const facebook = await connectThroughConsent(client, "facebook", { identity: "ava" });
+      await client.post(`/api/social-media/grants/${facebook.searchParams.get("choose")}`, {
+        externalIds: ["200000000000001"],
+      });
+      const connections = (await client.get("/api/social-media/connections")).body.connections as {
+        id: string;
+        platform: string;
+      }[];
+      const image = await upload(client, { name: "terrace.jpg", type: "image/jpeg", body: jpegOf(1080, 1080) });
+      const created = await client.post("/api/posts", {
+        content: "The terrace opens on Friday",
+        mediaIds: [image.id],
+        connectionIds: connections
+          .filter((connection) => ["instagram", "facebook"].includes(connection.platform))
+          .map((connection) => connection.id),
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const post = await settled(client, created.body.post.id);
+      assert.equal(post.targets.length, 2);
+      for (const target of post.targets) {
+        assert.equal(target.state, "published", JSON.stringify(target));
+        assert.equal(new URL(target.url).origin, app.url.origin, target.url);
+      }
+
+      // What the sandbox itself answers for them, as a listing or a reconciliation reads it.
+      for (const platform of ["instagram", "facebook"]) {
+        const answer = await fetch(new URL(`/sandbox/_sandbox/published?platform=${platform}`, app.url), {
+          headers: { authorization: `Bearer ${testControlToken}` },
+        });
+        const items = ((await answer.json()) as { items: { text: string; url: string }[] }).items.filter(
+          (item) => item.text === "The terrace opens on Friday",
+        );
+        assert.ok(items.length > 0, platform);
+        for (const item of items) {
+          const link = new URL(item.url);
+          assert.equal(link.origin, app.url.origin, item.url);
+          assert.match(link.pathname, /^\/sandbox\/[^/]+\//, item.url);
+        }
+      }
     });
   });
 });

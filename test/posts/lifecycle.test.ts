@@ -271,6 +271,40 @@ for (const backend of backends) {
         assert.equal(await publishedCount(sandbox, "telegram", text), 1);
       });
 
+      test("the zone a post was scheduled in is stored, answered and changed by an edit; a zone Intl does not know is refused", async () => {
+        const created = await client.post("/api/posts", {
+          content: "Wine and cheese evening",
+          connectionIds: [ids.byKey("telegram")],
+          scheduledAt: inHours(4),
+          timeZone: "Europe/Paris",
+        });
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        assert.equal(created.body.post.timeZone, "Europe/Paris");
+        const postId = created.body.post.id as string;
+        assert.equal((await client.get(`/api/posts/${postId}`)).body.post.timeZone, "Europe/Paris");
+
+        const moved = await client.patch(`/api/posts/${postId}`, { timeZone: "America/New_York" });
+        assert.equal(moved.status, 200, JSON.stringify(moved.body));
+        assert.equal((await client.get(`/api/posts/${postId}`)).body.post.timeZone, "America/New_York");
+        const cleared = await client.patch(`/api/posts/${postId}`, { timeZone: null });
+        assert.equal(cleared.body.post.timeZone, null);
+
+        for (const refused of [
+          await client.post("/api/posts", {
+            content: "Wine and cheese evening",
+            connectionIds: [ids.byKey("telegram")],
+            scheduledAt: inHours(4),
+            timeZone: "Mars/Olympus_Mons",
+          }),
+          await client.patch(`/api/posts/${postId}`, { timeZone: "Mars/Olympus_Mons" }),
+        ]) {
+          assert.equal(refused.status, 400, JSON.stringify(refused.body));
+          assert.equal(refused.body.error.field, "timeZone");
+        }
+        // Nothing later in this file expects it to go out.
+        assert.equal((await client.delete(`/api/posts/${postId}`)).status, 204);
+      });
+
       describe("approval and ownership", () => {
         let member: HttpClient;
         let otherMember: HttpClient;

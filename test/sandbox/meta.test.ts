@@ -163,7 +163,8 @@ describe("sandbox: Facebook Login and Pages", () => {
       await graph(`/${created.id}?fields=message,created_time,permalink_url&access_token=${page.access_token}`),
     );
     assert.equal(post.message, "Fresh roast today");
-    assert.equal(post.permalink_url, `https://www.facebook.com/${created.id}`);
+    // On the sandbox, where the post is, not on the real site.
+    assert.match(post.permalink_url, new RegExp(`^http://[^/]+/.*${created.id}$`));
     assert.match(post.created_time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000$/);
     const feed = await json(await graph(`/${page.id}/published_posts?access_token=${page.access_token}`));
     assert.equal(feed.data[0].id, created.id);

@@ -32,3 +32,18 @@ export function formatInZone(iso: string, timeZone = viewerZone): string {
     new Date(iso),
   );
 }
+
+/**
+ * "09:00 in Europe/Paris": a post's time on the clock of the zone it was scheduled in, for showing
+ * beside the viewer's own; undefined when that zone's clock reads the same as the viewer's.
+ */
+export function timeInOwnZone(iso: string, timeZone: string | null): string | undefined {
+  if (!timeZone) return undefined;
+  const clock = (zone: string) =>
+    new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "short", timeZone: zone }).format(
+      new Date(iso),
+    );
+  if (clock(timeZone) === clock(viewerZone)) return undefined;
+  const time = new Intl.DateTimeFormat(undefined, { timeStyle: "short", timeZone }).format(new Date(iso));
+  return `${time} in ${timeZone}`;
+}

@@ -67,6 +67,8 @@ export const posts = pgTable(
     versions: jsonb("versions").$type<PostVersions>().notNull().default({}),
     /** When to publish, in UTC; null means now. */
     scheduledAt: timestamp("scheduled_at", { withTimezone: true }),
+    /** The IANA zone the author scheduled in, so the time can be shown as they meant it; null when not said. */
+    timeZone: text("time_zone"),
     status: postStatus("status").notNull(),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

@@ -205,6 +205,7 @@ export async function insertPost(
         authorUserId: options.userId,
         ...content,
         scheduledAt: body.scheduledAt ? dueAt : null,
+        timeZone: body.timeZone ?? null,
         status: body.draft ? "draft" : body.scheduledAt ? "scheduled" : "publishing",
       });
       const targets = chosen.map((connection) => ({

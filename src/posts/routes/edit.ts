@@ -201,6 +201,7 @@ export const editPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, con
             .set({
               ...next,
               scheduledAt,
+              ...(body.timeZone !== undefined ? { timeZone: body.timeZone } : {}),
               status: status === "scheduled" && !scheduledAt ? "publishing" : status,
               updatedAt: now,
             })

@@ -3,6 +3,7 @@ import type { Clock } from "../../clock.js";
 import { postStatus, targetState } from "../../db/schema.js";
 import { dateTime, platformId } from "../../http/schemas.js";
 import { platformIds, postOptionsSchema, type PlatformId } from "../../platforms/profiles.js";
+import { isKnownTimeZone } from "../slots.js";
 import { linkProblem } from "../validation.js";
 
 /** How far ahead a post can be scheduled: far enough for any campaign, near enough to mean it. */
@@ -32,6 +33,11 @@ export function postSchemas(options: { publicLinksOnly: boolean; clock: Clock })
       (value) => Date.parse(value) <= options.clock.now() + MAX_SCHEDULE_AHEAD_MS,
       "must be within two years from now",
     ),
+    timeZone: z
+      .string()
+      .max(100)
+      .refine(isKnownTimeZone, "must be an IANA time zone, such as Europe/Paris")
+      .describe("The IANA zone the time was chosen in, for showing it as the author meant it"),
     options: postOptionsSchema,
     connectionIds: z
       .array(z.uuid("must be connection ids"))
@@ -66,6 +72,7 @@ export function postSchemas(options: { publicLinksOnly: boolean; clock: Clock })
       versions: versionsOf(version).default({}),
       connectionIds: fields.connectionIds,
       scheduledAt: fields.scheduledAt.optional(),
+      timeZone: fields.timeZone.optional(),
       options: fields.options.default({}),
       /** Saved without scheduling; the platforms' rules come back as warnings, not refusals. */
       draft: z.boolean().default(false),
@@ -81,6 +88,7 @@ export function postSchemas(options: { publicLinksOnly: boolean; clock: Clock })
     versions: versionsOf(version.nullable()).optional(),
     connectionIds: fields.connectionIds.optional(),
     scheduledAt: fields.scheduledAt.nullable().optional(),
+    timeZone: fields.timeZone.nullable().optional(),
     options: fields.options.optional(),
     /** true takes a post off the schedule back to a draft; false schedules a draft. */
     draft: z.boolean().optional(),
@@ -143,6 +151,8 @@ export const postView = z.object({
   options: z.record(z.string(), z.unknown()),
   versions: versionsView,
   scheduledAt: z.date().nullable(),
+  /** The IANA zone the post was scheduled in; null when its author did not say. */
+  timeZone: z.string().nullable(),
   status: z.enum(postStatus.enumValues),
   authorUserId: z.uuid().nullable(),
   /** Why an admin sent the post back to its author; null once approved or never sent back. */

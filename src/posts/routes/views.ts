@@ -43,6 +43,7 @@ export async function postViews(context: AppContext, organizationId: string, pos
     options: post.options,
     versions: post.versions,
     scheduledAt: post.scheduledAt,
+    timeZone: post.timeZone,
     status: post.status,
     authorUserId: post.authorUserId,
     reviewComment: post.reviewComment,

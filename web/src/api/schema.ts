@@ -2724,6 +2724,7 @@ export interface paths {
                 };
                 /** Format: date-time */
                 scheduledAt: string | null;
+                timeZone: string | null;
                 /** @enum {string} */
                 status:
                   | "draft"
@@ -2871,6 +2872,8 @@ export interface paths {
             connectionIds: string[];
             /** Format: date-time */
             scheduledAt?: string;
+            /** @description The IANA zone the time was chosen in, for showing it as the author meant it */
+            timeZone?: string;
             /** @default {} */
             options?: {
               facebook?: Record<string, never>;
@@ -2950,6 +2953,7 @@ export interface paths {
                 };
                 /** Format: date-time */
                 scheduledAt: string | null;
+                timeZone: string | null;
                 /** @enum {string} */
                 status:
                   | "draft"
@@ -3080,6 +3084,7 @@ export interface paths {
                 };
                 /** Format: date-time */
                 scheduledAt: string | null;
+                timeZone: string | null;
                 /** @enum {string} */
                 status:
                   | "draft"
@@ -3239,6 +3244,8 @@ export interface paths {
             connectionIds?: string[];
             /** Format: date-time */
             scheduledAt?: string | null;
+            /** @description The IANA zone the time was chosen in, for showing it as the author meant it */
+            timeZone?: string | null;
             options?: {
               facebook?: Record<string, never>;
               instagram?: {
@@ -3314,6 +3321,7 @@ export interface paths {
                 };
                 /** Format: date-time */
                 scheduledAt: string | null;
+                timeZone: string | null;
                 /** @enum {string} */
                 status:
                   | "draft"
@@ -3440,6 +3448,7 @@ export interface paths {
                 };
                 /** Format: date-time */
                 scheduledAt: string | null;
+                timeZone: string | null;
                 /** @enum {string} */
                 status:
                   | "draft"
@@ -3575,6 +3584,7 @@ export interface paths {
                 };
                 /** Format: date-time */
                 scheduledAt: string | null;
+                timeZone: string | null;
                 /** @enum {string} */
                 status:
                   | "draft"
@@ -3700,6 +3710,7 @@ export interface paths {
                 };
                 /** Format: date-time */
                 scheduledAt: string | null;
+                timeZone: string | null;
                 /** @enum {string} */
                 status:
                   | "draft"
@@ -3836,6 +3847,7 @@ export interface paths {
                 };
                 /** Format: date-time */
                 scheduledAt: string | null;
+                timeZone: string | null;
                 /** @enum {string} */
                 status:
                   | "draft"
@@ -3971,6 +3983,7 @@ export interface paths {
                 };
                 /** Format: date-time */
                 scheduledAt: string | null;
+                timeZone: string | null;
                 /** @enum {string} */
                 status:
                   | "draft"

@@ -10,7 +10,8 @@ const zones = [
 ];
 
 export interface Schedule {
-  when: "now" | "later";
+  /** `queue`: the server picks the next posting slot free for every chosen account. */
+  when: "now" | "later" | "queue";
   /** The wall-clock time in `zone`, as a datetime-local input writes it. */
   localTime: string;
   zone: string;
@@ -18,15 +19,23 @@ export interface Schedule {
 
 export const publishNow: Schedule = { when: "now", localTime: "", zone: viewerZone };
 
-/** Publish now, or at a time on the clock of a chosen zone. */
+/**
+ * Publish now, at a time on the clock of a chosen zone, or (for a new post, `canQueue`) at the
+ * accounts' next free posting slot.
+ */
 export function ScheduleChoice({
   schedule,
   onChange,
   error,
+  canQueue = false,
+  queueError,
 }: {
   schedule: Schedule;
   onChange: (schedule: Schedule) => void;
   error?: string;
+  canQueue?: boolean;
+  /** The server's refusal to queue, such as an account without posting slots. */
+  queueError?: string;
 }) {
   const set = (change: Partial<Schedule>) => onChange({ ...schedule, ...change });
   return (
@@ -40,7 +49,27 @@ export function ScheduleChoice({
           <input type="radio" name="when" checked={schedule.when === "later"} onChange={() => set({ when: "later" })} />{" "}
           Schedule
         </label>
+        {canQueue ? (
+          <label className="inline-check">
+            <input
+              type="radio"
+              name="when"
+              checked={schedule.when === "queue"}
+              onChange={() => set({ when: "queue" })}
+            />{" "}
+            Add to queue
+          </label>
+        ) : null}
       </div>
+      {schedule.when === "queue" ? (
+        queueError ? (
+          <p className="field-error" role="alert">
+            {queueError}
+          </p>
+        ) : (
+          <p className="field-hint">Goes out at the next posting slot free for every chosen account.</p>
+        )
+      ) : null}
       {schedule.when === "later" ? (
         <div className="row">
           <Field

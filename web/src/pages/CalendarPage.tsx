@@ -5,7 +5,7 @@ import { api, ApiError, type Post } from "../api";
 import { Button, Card, PageHeader } from "../components/ui";
 import { NoAccess, isForbidden } from "../components/NoAccess";
 import { useMayChange } from "../components/ownership";
-import { viewerZone } from "../time";
+import { timeInOwnZone, viewerZone } from "../time";
 
 const DAY_MS = 86_400_000;
 
@@ -96,6 +96,7 @@ function CalendarEntry({ post, reschedule, compact }: { post: Post; reschedule: 
   const refusal = reschedule.refusals[post.id];
   const moving = reschedule.movingId === post.id;
   const summary = post.content.slice(0, compact ? 24 : 60) || "(media only)";
+  const ownZoneTime = timeInOwnZone(at.toISOString(), post.timeZone);
   const submitMove = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const value = new FormData(event.currentTarget).get("moveTo");
@@ -118,12 +119,14 @@ function CalendarEntry({ post, reschedule, compact }: { post: Post; reschedule: 
         to={`/compose?post=${post.id}`}
         className="week-post-link"
         draggable={false}
-        title={post.content}
-        aria-label={`${timeFormat.format(at)} ${summary}`}
+        // A narrow day cuts the entry short: the tooltip keeps the post's own zone and text whole.
+        title={ownZoneTime ? `${ownZoneTime}: ${post.content}` : post.content}
+        aria-label={`${timeFormat.format(at)}${ownZoneTime ? ` (${ownZoneTime})` : ""} ${summary}`}
       >
         <time dateTime={at.toISOString()} className="week-post-time">
           {timeFormat.format(at)}
         </time>{" "}
+        {ownZoneTime ? <span className="week-post-zone">({ownZoneTime}) </span> : null}
         <span className="week-post-summary">{summary}</span>
       </Link>
       {moving ? <span className="week-post-note">Moving…</span> : null}

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient, type InfiniteData } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { useNavigate, useSearchParams } from "react-router";
+import { Link, useNavigate, useSearchParams } from "react-router";
 import type { RuleSettings } from "../../../src/platforms/profile";
 import { platformProfiles } from "../../../src/platforms/profiles";
 import type { PostVersions } from "../../../src/posts/versions";
@@ -9,6 +9,7 @@ import { AccountChoice, unpostableReason } from "../components/AccountChoice";
 import { useAllowances } from "../components/allowances";
 import { layerOfField, liveProblems, type Layer } from "../components/compose/problems";
 import { changedFields, composedOf, type ComposedPost, type PostEdit } from "../components/compose/request";
+import { useDuplicateCheck } from "../components/compose/useDuplicateCheck";
 import { usePendingUploads } from "../components/compose/usePendingUploads";
 import { chosenVersions, versionAt, withVersion } from "../components/compose/versions";
 import { serverField, VersionsEditor, type SharedDraft } from "../components/compose/VersionsEditor";
@@ -19,7 +20,7 @@ import { PostPreviews } from "../components/previews/PostPreviews";
 import { publishNow, ScheduleChoice, type Schedule } from "../components/ScheduleChoice";
 import { Button, Card, fieldError, FormError, PageHeader } from "../components/ui";
 import { useSession } from "../session";
-import { viewerZone, wallTimeToIso } from "../time";
+import { formatInZone, viewerZone, wallTimeToIso } from "../time";
 import "../components/compose/compose.css";
 
 /** The wall-clock time of an instant in a zone, as a datetime-local input writes it. */
@@ -82,7 +83,11 @@ function Composer({ post }: { post?: Post }) {
   const [selected, setSelected] = useState<string[]>(loaded?.connectionIds ?? []);
   const [schedule, setSchedule] = useState<Schedule>(
     post?.scheduledAt
-      ? { when: "later", localTime: wallTime(new Date(post.scheduledAt).toISOString(), viewerZone), zone: viewerZone }
+      ? {
+          when: "later",
+          localTime: wallTime(new Date(post.scheduledAt).toISOString(), post.timeZone ?? viewerZone),
+          zone: post.timeZone ?? viewerZone,
+        }
       : publishNow,
   );
   const [options, setOptions] = useState<Partial<Record<PlatformId, OptionValues>>>(
@@ -143,11 +148,21 @@ function Composer({ post }: { post?: Post }) {
     knownMedia,
   });
 
+  const duplicates = useDuplicateCheck({
+    content: shared.content,
+    link: shared.link,
+    connectionIds: chosen.map((account) => account.id),
+    versions: sentVersions,
+    excludePostId: post?.id,
+  });
+  /** Only a new post may be queued: an existing one keeps or is given a time of its own. */
+  const queued = !post && schedule.when === "queue";
+
   const composed = (): ComposedPost => ({
     ...sharedContent,
     connectionIds: selected,
     ...(schedule.when === "later" && schedule.localTime
-      ? { scheduledAt: wallTimeToIso(schedule.localTime, schedule.zone) }
+      ? { scheduledAt: wallTimeToIso(schedule.localTime, schedule.zone), timeZone: schedule.zone }
       : // A scheduled post moved to "now" keeps a time: now.
         post?.scheduledAt && post.status !== "draft"
         ? { scheduledAt: new Date().toISOString() }
@@ -170,8 +185,11 @@ function Composer({ post }: { post?: Post }) {
             ...body,
             ...(Object.keys(ownVersions).length ? { versions: ownVersions } : {}),
             ...(action === "schedule" ? {} : { draft: true }),
+            ...(queued && action === "schedule" ? { queue: true } : {}),
           },
         });
+        // The time the server picked is news to the author: it is shown before leaving the page.
+        if (created.slot) return created.slot;
         if (action === "submit") {
           await api("POST", "/api/posts/{id}/submit", { path: { id: created.post.id } }).catch((error: unknown) => {
             // The draft is kept: what the submission lacked is fixed on it, not on a second copy.
@@ -190,9 +208,9 @@ function Composer({ post }: { post?: Post }) {
         for (const target of post.targets.filter((candidate) => candidate.state === "failed"))
           await api("POST", "/api/posts/{id}/targets/{targetId}/retry", { path: { id: post.id, targetId: target.id } });
     },
-    onSuccess: async () => {
+    onSuccess: async (slot) => {
       await queryClient.invalidateQueries({ queryKey: ["post", post?.id] });
-      navigate("/posts");
+      if (!slot) navigate("/posts");
     },
     onError: (error) => {
       // A refusal of one version's field is shown in that version's tab.
@@ -209,7 +227,8 @@ function Composer({ post }: { post?: Post }) {
   const primaryAction: Action = post && post.status !== "draft" ? "save" : needsApproval ? "submit" : "schedule";
   /** Nothing of a post that has gone out everywhere can change; the server would refuse it. */
   const finished = post !== undefined && post.targets.length > 0 && !post.targets.some((target) => target.editable);
-  const blocked = submit.isPending || uploads.busy || selected.length === 0 || finished;
+  // Once queued, the post exists: a second click would queue a copy.
+  const blocked = submit.isPending || uploads.busy || selected.length === 0 || finished || submit.data !== undefined;
 
   const versionFieldNames = [
     "shared" as Layer,
@@ -272,13 +291,27 @@ function Composer({ post }: { post?: Post }) {
             ))}
           </Card>
 
-          <ScheduleChoice schedule={schedule} onChange={setSchedule} error={fieldError(submit.error, "scheduledAt")} />
+          <ScheduleChoice
+            schedule={schedule}
+            onChange={setSchedule}
+            error={fieldError(submit.error, "scheduledAt")}
+            canQueue={!post}
+            queueError={fieldError(submit.error, "queue")}
+          />
+          {duplicates.warnings.length > 0 ? (
+            <div className="alert alert-warning" role="status" data-testid="duplicate-warnings">
+              {duplicates.warnings.map((warning) => (
+                <p key={warning.connectionId}>{warning.message}</p>
+              ))}
+            </div>
+          ) : null}
           <FormError
             error={submit.error}
             fields={[
               ...versionFieldNames,
               "connectionIds",
               "scheduledAt",
+              "queue",
               ...platformsChosen.flatMap((platform) =>
                 platformProfiles[platform].optionFields.flatMap((field) =>
                   field.kind === "text" || field.kind === "choice" ? [`options.${platform}.${field.key}`] : [],
@@ -296,9 +329,11 @@ function Composer({ post }: { post?: Post }) {
                 <Button type="submit" busy={submit.isPending} disabled={blocked}>
                   {primaryAction === "submit"
                     ? "Submit for approval"
-                    : schedule.when === "later"
-                      ? "Schedule post"
-                      : "Publish now"}
+                    : queued
+                      ? "Add to queue"
+                      : schedule.when === "later"
+                        ? "Schedule post"
+                        : "Publish now"}
                 </Button>
                 <Button
                   type="button"
@@ -316,6 +351,15 @@ function Composer({ post }: { post?: Post }) {
               </Button>
             ) : null}
           </div>
+          {submit.data ? (
+            <div className="alert alert-success" role="status">
+              Added to the queue for {formatInZone(submit.data.scheduledAt)}
+              {submit.data.timeZone !== viewerZone
+                ? ` (${submit.data.localTime.slice(11, 16)} in ${submit.data.timeZone})`
+                : ""}
+              . <Link to="/posts">See it in Posts</Link>
+            </div>
+          ) : null}
           {needsApproval && primaryAction === "submit" ? (
             <p className="small compose-note">
               Your organization asks an admin to approve posts before they are scheduled.

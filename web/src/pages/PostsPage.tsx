@@ -3,7 +3,7 @@ import { useState } from "react";
 import { Link } from "react-router";
 import { api, can, type Post, type PostTarget } from "../api";
 import { Button, Card, FormError, PageHeader } from "../components/ui";
-import { formatInZone, viewerZone } from "../time";
+import { formatInZone, timeInOwnZone, viewerZone } from "../time";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { NoAccess, isForbidden } from "../components/NoAccess";
 import { PlatformMark } from "../components/PlatformMark";
@@ -103,13 +103,14 @@ function PostCard({ post }: { post: Post }) {
     can(activeOrganization!.role, "analytics:view") && post.targets.some((target) => target.state === "published");
   const metrics = usePostMetrics(post.id, measurable);
   const [confirmingCancel, setConfirmingCancel] = useState(false);
+  const ownZoneTime = post.scheduledAt ? timeInOwnZone(post.scheduledAt, post.timeZone) : undefined;
   return (
     <li className="post" data-testid="post" ref={metrics.observe}>
       <div className="post-header">
         <span className={`status status-post-${post.status}`}>{statusLabels[post.status]}</span>
         <span className="muted small">
           {timeLabel(post)}
-          {formatInZone(postTime(post))} ({viewerZone})
+          {formatInZone(postTime(post))} ({viewerZone}){ownZoneTime ? `, ${ownZoneTime}` : ""}
         </span>
       </div>
       {post.reviewComment && post.status === "draft" ? <ReviewNote comment={post.reviewComment} /> : null}

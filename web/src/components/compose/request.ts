@@ -9,6 +9,8 @@ export interface ComposedPost {
   mediaIds: string[];
   connectionIds: string[];
   scheduledAt?: string;
+  /** The zone `scheduledAt` was chosen in. */
+  timeZone?: string;
   options: Record<string, OptionValues>;
   versions: PostVersions;
 }
@@ -20,6 +22,7 @@ export interface PostEdit {
   mediaIds?: string[];
   connectionIds?: string[];
   scheduledAt?: string | null;
+  timeZone?: string | null;
   options?: Record<string, OptionValues>;
   versions?: {
     platforms?: Record<string, PostVersion | null>;
@@ -41,6 +44,7 @@ export function composedOf(post: Post): ComposedPost {
     mediaIds: post.media.map((item) => item.id),
     connectionIds: post.targets.map((target) => target.connectionId),
     ...(post.scheduledAt ? { scheduledAt: new Date(post.scheduledAt).toISOString() } : {}),
+    ...(post.timeZone ? { timeZone: post.timeZone } : {}),
     options: post.options as Record<string, OptionValues>,
     versions: post.versions as PostVersions,
   };
@@ -66,8 +70,11 @@ export function changedFields(before: ComposedPost, after: ComposedPost): PostEd
   if (
     (after.scheduledAt ? Date.parse(after.scheduledAt) : null) !==
     (before.scheduledAt ? Date.parse(before.scheduledAt) : null)
-  )
+  ) {
     changes.scheduledAt = after.scheduledAt ?? null;
+    // The zone travels with the time it was chosen in, and only then: an untouched time keeps its zone.
+    if (after.timeZone !== before.timeZone) changes.timeZone = after.timeZone ?? null;
+  }
   if (!same(setOptions(after.options), setOptions(before.options))) changes.options = after.options;
   const platforms = changedVersions(before.versions.platforms, after.versions.platforms);
   const accounts = changedVersions(before.versions.accounts, after.versions.accounts);

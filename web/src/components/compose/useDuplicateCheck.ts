@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
+import type { PostVersions } from "../../../../src/posts/versions";
 import { api } from "../../api";
 
 /** How long typing must pause before the text is checked: one request per pause, not per key. */
@@ -9,6 +10,8 @@ export interface DuplicateDraft {
   content: string;
   link?: string;
   connectionIds: string[];
+  /** A version of its own may give an account other text than the shared one. */
+  versions?: PostVersions;
   /** When editing: the post itself, which is no duplicate of itself. */
   excludePostId?: string;
 }
@@ -34,6 +37,7 @@ export function useDuplicateCheck(draft: DuplicateDraft) {
       content: draft.content,
       link: draft.link || undefined,
       connectionIds: [...draft.connectionIds].sort(),
+      versions: draft.versions,
       excludePostId: draft.excludePostId,
     }),
     SETTLE_MS,

@@ -1,0 +1,1 @@
+ALTER TABLE "posts" ADD COLUMN "time_zone" text;
