@@ -1,12 +1,12 @@
 import { useQueries } from "@tanstack/react-query";
-import { useState } from "react";
 import type { Connection } from "../../api";
 import { PlatformMark } from "../PlatformMark";
-import { Card, RelativeTime, SelectField } from "../ui";
+import { Card, RelativeTime } from "../ui";
 import { chartRows, hasFigures, seriesMetrics } from "./figures";
 import { formatCount, formatSignedCount, metricLabel, metricLabels } from "./format";
 import { analyticsKeys, fetchAccount } from "./queries";
 import type { DayRange } from "./range";
+import { MetricSelect, useMetricChoice } from "./MetricChoice";
 import { TimeSeriesChart } from "./TimeSeriesChart";
 import type { AccountReport } from "./types";
 import { UnavailableList } from "./UnavailableList";
@@ -67,28 +67,12 @@ export function AccountCharts({
     loaded.map((account) => account.series),
     Object.keys(metricLabels),
   );
-  const [chosen, setChosen] = useState("followers");
-  const metric = metrics.includes(chosen) ? chosen : (metrics[0] ?? chosen);
+  const { metric, choose } = useMetricChoice(metrics, "followers");
   const drawn = loaded.filter((account) => hasFigures(account.series, metric));
   return (
     <Card
       title="By day, per account"
-      actions={
-        metrics.length > 1 ? (
-          <SelectField
-            label="Metric"
-            id="account-chart-metric"
-            value={metric}
-            onChange={(event) => setChosen(event.target.value)}
-          >
-            {metrics.map((name) => (
-              <option key={name} value={name}>
-                {metricLabel(name)}
-              </option>
-            ))}
-          </SelectField>
-        ) : null
-      }
+      actions={<MetricSelect id="account-chart-metric" metrics={metrics} value={metric} onChange={choose} />}
     >
       {accounts.length === 0 ? (
         <p className="muted">No connected account matches these filters.</p>

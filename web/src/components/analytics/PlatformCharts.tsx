@@ -1,8 +1,8 @@
-import { useState } from "react";
-import { Card, SelectField } from "../ui";
+import { Card } from "../ui";
 import { chartRows, hasFigures, platformsOf, seriesMetrics } from "./figures";
 import { metricLabel, metricLabels } from "./format";
 import type { DayRange } from "./range";
+import { MetricSelect, useMetricChoice } from "./MetricChoice";
 import { TimeSeriesChart } from "./TimeSeriesChart";
 import type { AnalyticsReport } from "./types";
 import { UnavailableList, type PlatformUnavailable } from "./UnavailableList";
@@ -17,29 +17,13 @@ export function PlatformCharts({ report, range }: { report: AnalyticsReport; ran
     platforms.map((platform) => platform.series),
     Object.keys(metricLabels),
   );
-  const [chosen, setChosen] = useState("views");
-  const metric = metrics.includes(chosen) ? chosen : (metrics[0] ?? chosen);
+  const { metric, choose } = useMetricChoice(metrics, "views");
   const drawn = platforms.filter((platform) => hasFigures(platform.series, metric));
   const without = platforms.filter((platform) => !hasFigures(platform.series, metric));
   return (
     <Card
       title="By day, per platform"
-      actions={
-        metrics.length > 1 ? (
-          <SelectField
-            label="Metric"
-            id="platform-chart-metric"
-            value={metric}
-            onChange={(event) => setChosen(event.target.value)}
-          >
-            {metrics.map((name) => (
-              <option key={name} value={name}>
-                {metricLabel(name)}
-              </option>
-            ))}
-          </SelectField>
-        ) : null
-      }
+      actions={<MetricSelect id="platform-chart-metric" metrics={metrics} value={metric} onChange={choose} />}
     >
       <p className="small muted">
         The accounts' own daily figures, read from each platform; the tiles above add up the posts published in the
