@@ -7,6 +7,8 @@
  * Embedded (PGlite, one process); with TEST_DATABASE_URL also on PostgreSQL with two API
  * processes (requests spread over both) and a worker (health needs one).
  *
+ * `--only TEXT` runs the scenarios whose name holds TEXT; `--profile DIR` writes each server
+ * process's CPU profile there (open it in Chrome's DevTools, or list its top entries).
  * A scenario is one entry of `scenarios`: what it seeds, the request it repeats, its limit.
  */
 import { randomUUID } from "node:crypto";
@@ -20,7 +22,7 @@ import type { Database } from "../src/db/client.js";
 import { parseConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
 import { startRuntime } from "../src/runtime.js";
-import { platformIds } from "../src/platforms/profiles.js";
+import { platformIds, type PlatformId } from "../src/platforms/profiles.js";
 import { HttpClient } from "../test/support/client.js";
 import { testEnvironment } from "../test/support/app.js";
 import { createOrganization, signUp } from "../test/support/factories.js";
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "10" },
     only: { type: "string" },
+    profile: { type: "string" },
   },
 });
 const FIXED_RATE = Number(values.rate);
@@ -47,6 +50,8 @@ export interface Seeded {
   organizationId: string;
   /** The owner's session cookie, valid against every server process on this database. */
   cookie: string;
+  /** The organization's connected accounts, one per platform in turn. */
+  accounts: { id: string; platform: PlatformId }[];
 }
 
 export interface Scenario {
@@ -75,19 +80,6 @@ export const scenarios: Scenario[] = [
   },
   {
     name: `GET /api/social-media/connections (${CONNECTED_ACCOUNTS} accounts)`,
-    async setup({ db, organizationId }) {
-      await db.insert(connections).values(
-        Array.from({ length: CONNECTED_ACCOUNTS }, (_, index) => ({
-          id: randomUUID(),
-          organizationId,
-          platform: platformIds[index % platformIds.length]!,
-          externalId: `bench-${index}`,
-          accountKind: "page",
-          name: `Bench account ${index}`,
-          status: "healthy" as const,
-        })),
-      );
-    },
     path: "/api/social-media/connections",
     headers: signedIn,
     expected: "2xx",
@@ -95,11 +87,7 @@ export const scenarios: Scenario[] = [
   },
   {
     name: `GET /api/posts?limit=${LISTED_POSTS} (${LISTED_POSTS} posts)`,
-    async setup({ db, organizationId }) {
-      const accounts = await db
-        .select({ id: connections.id, platform: connections.platform })
-        .from(connections)
-        .limit(CONNECTED_ACCOUNTS);
+    async setup({ db, organizationId, accounts }) {
       const publishedAt = new Date();
       const postRows = Array.from({ length: LISTED_POSTS }, (_, index) => ({
         id: randomUUID(),
@@ -147,18 +135,32 @@ async function residentMegabytes(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
 }
 
-/** Seeds through an app started in this process on the same database, then stops it. */
+/**
+ * Seeds through an app started in this process on the same database, then stops it: an owner,
+ * their organization with its accounts, and what each scenario adds.
+ */
 async function seed(env: Record<string, string>): Promise<Seeded & { stop(): Promise<void> }> {
   const config = parseConfig({ ...testEnvironment, ...env, LOG_LEVEL: "silent" });
   const runtime = await startRuntime({ config, role: "all", logger: createLogger("silent") });
   const client = new HttpClient(runtime.http!.url);
   await signUp(client);
   const organization = await createOrganization(client, "Bench API");
+  const accounts = Array.from({ length: CONNECTED_ACCOUNTS }, (_, index) => ({
+    id: randomUUID(),
+    organizationId: organization.id,
+    platform: platformIds[index % platformIds.length]!,
+    externalId: `bench-${index}`,
+    accountKind: "page",
+    name: `Bench account ${index}`,
+    status: "healthy" as const,
+  }));
+  await runtime.context.db.insert(connections).values(accounts);
   const seeded = {
     db: runtime.context.db,
     client,
     organizationId: organization.id,
     cookie: `msid=${client.cookie("msid")}`,
+    accounts,
   };
   for (const scenario of chosen) await scenario.setup?.(seeded);
   return { ...seeded, stop: () => runtime.stop() };
@@ -254,7 +256,8 @@ async function runOn(label: string, env: Record<string, string>, roles: string[]
   const seeded = await seed(env);
   await seeded.stop();
   const serverEnv = { ...env, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info" };
-  const processes: ServerProcess[] = roles.map((args) => startServerProcess(args, serverEnv));
+  const profiler = values.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values.profile)}`] : [];
+  const processes: ServerProcess[] = roles.map((args) => startServerProcess(args, serverEnv, profiler));
   try {
     const apiProcesses = processes.filter((_, index) => roles[index]![1] !== "worker");
     const urls = await Promise.all(apiProcesses.map((server) => server.url));

@@ -30,14 +30,18 @@ export async function postViews(context: AppContext, organizationId: string, pos
     .from(postTargets)
     .innerJoin(connections, eq(connections.id, postTargets.connectionId))
     .where(and(eq(postTargets.organizationId, organizationId), inArray(postTargets.postId, ids)));
+  const targetsOfPost = new Map<string, typeof targets>();
+  for (const row of targets)
+    targetsOfPost.set(row.target.postId, [...(targetsOfPost.get(row.target.postId) ?? []), row]);
   const mediaIds = [...new Set(postRows.flatMap((post) => post.mediaIds))];
   const records = mediaIds.length ? await db.select().from(media).where(inArray(media.id, mediaIds)) : [];
+  const recordsById = new Map(records.map((record) => [record.id, record]));
   return postRows.map((post) => ({
     id: post.id,
     content: post.content,
     link: post.link,
     media: post.mediaIds
-      .map((id) => records.find((record) => record.id === id))
+      .map((id) => recordsById.get(id))
       .filter((record) => record !== undefined)
       .map((record) => mediaOf(context, record)),
     options: post.options,
@@ -48,25 +52,23 @@ export async function postViews(context: AppContext, organizationId: string, pos
     authorUserId: post.authorUserId,
     reviewComment: post.reviewComment,
     createdAt: post.createdAt,
-    targets: targets
-      .filter((row) => row.target.postId === post.id)
-      .map(({ target, accountName, isSandbox }) => ({
-        id: target.id,
-        connectionId: target.connectionId,
-        platform: target.platform,
-        accountName,
-        isSandbox,
-        state: target.state,
-        attempts: target.attempts,
-        dueAt: target.dueAt,
-        publishedAt: target.publishedAt,
-        postId: target.remotePostId,
-        url: target.remoteUrl,
-        error: target.error,
-        resolved: shownContent(resolvedFor(contentOfPost(post), target)),
-        sent: target.sentContent ? shownContent(target.sentContent) : null,
-        editable: !post.cancelledAt && isEditable(target),
-      })),
+    targets: (targetsOfPost.get(post.id) ?? []).map(({ target, accountName, isSandbox }) => ({
+      id: target.id,
+      connectionId: target.connectionId,
+      platform: target.platform,
+      accountName,
+      isSandbox,
+      state: target.state,
+      attempts: target.attempts,
+      dueAt: target.dueAt,
+      publishedAt: target.publishedAt,
+      postId: target.remotePostId,
+      url: target.remoteUrl,
+      error: target.error,
+      resolved: shownContent(resolvedFor(contentOfPost(post), target)),
+      sent: target.sentContent ? shownContent(target.sentContent) : null,
+      editable: !post.cancelledAt && isEditable(target),
+    })),
   }));
 }
 
