@@ -12,7 +12,7 @@
  * A scenario is one entry of `scenarios`: what it seeds, the request it repeats, its limit.
  */
 import { randomUUID } from "node:crypto";
-import { readFile, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -23,6 +23,7 @@ import { parseConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
 import { startRuntime } from "../src/runtime.js";
 import { platformIds, type PlatformId } from "../src/platforms/profiles.js";
+import { cpuMilliseconds, residentMegabytes } from "./process-stats.js";
 import { HttpClient } from "../test/support/client.js";
 import { testEnvironment } from "../test/support/app.js";
 import { createOrganization, signUp } from "../test/support/factories.js";
@@ -122,18 +123,6 @@ export const scenarios: Scenario[] = [
 ];
 
 const chosen = values.only ? scenarios.filter((scenario) => scenario.name.includes(values.only!)) : scenarios;
-
-/** utime + stime of a process, in milliseconds (Linux reports clock ticks, 100 a second). */
-async function cpuMilliseconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-async function residentMegabytes(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
-}
 
 /**
  * Seeds through an app started in this process on the same database, then stops it: an owner,

@@ -7,20 +7,15 @@
  * engine warnings. Prints one line per figure, beside its limit, and the load average.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { readLiveServer } from "../src/data-directory.js";
 import { projectPath } from "../src/paths.js";
+import { residentMegabytes } from "./process-stats.js";
 
 const IDLE_SECONDS = Number(process.argv.find((argument) => /^\d+$/.test(argument)) ?? 15);
 const LIMITS = { restartMs: 3_000, firstStartMs: 30_000, idleMegabytes: 200, installMs: 30_000 };
-
-async function residentMegabytes(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  const kilobytes = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-  return kilobytes / 1024;
-}
 
 const builtServer = [process.execPath, projectPath("dist/server/start.js")] as const;
 const npmStart = ["npm", "start", "--silent"] as const;
