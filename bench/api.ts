@@ -9,6 +9,9 @@
  *
  * `--only TEXT` runs the scenarios whose name holds TEXT; `--profile DIR` writes each server
  * process's CPU profile there (open it in Chrome's DevTools, or list its top entries).
+ * Autocannon keeps one request in flight per connection, so a connection sends at most one
+ * request per answer: 50 connections let the fixed-rate phase hold 500/s while answers take up
+ * to 100 ms (on a busy machine), where 10 would fall behind as soon as they took 20 ms.
  * A scenario is one entry of `scenarios`: what it seeds, the request it repeats, its limit.
  */
 import { randomUUID } from "node:crypto";
@@ -34,7 +37,7 @@ const { values } = parseArgs({
   options: {
     rate: { type: "string", default: "500" },
     seconds: { type: "string", default: "10" },
-    connections: { type: "string", default: "10" },
+    connections: { type: "string", default: "50" },
     only: { type: "string" },
     profile: { type: "string" },
   },
