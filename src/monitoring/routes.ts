@@ -14,29 +14,15 @@ const healthView = z.object({
   worker: check.extend({ lastSeenAt: z.date().nullable(), live: z.number() }),
 });
 
-/** How long the queue's counts are reused: they count every job, and health is polled often. */
-const QUEUE_COUNTS_FRESH_MS = 1_000;
-
-/** The last answer of `load`, reused for `freshMs` of real time (a moved app clock is no reason to ask again). */
-function reusedFor<T>(freshMs: number, load: () => Promise<T>): () => Promise<T> {
-  let last: { at: number; answer: Promise<T> } | undefined;
-  return () => {
-    const now = performance.now();
-    if (!last || now - last.at >= freshMs) last = { at: now, answer: load() };
-    return last.answer;
-  };
-}
-
 export const healthRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db, queue, config }) => {
-  const queueCheck = reusedFor(QUEUE_COUNTS_FRESH_MS, () =>
+  const queueCheck = () =>
     queue
       .counts()
       .then((counts) => ({
         ok: true,
         detail: `${counts.created ?? 0} waiting, ${counts.retry ?? 0} to retry, ${counts.active ?? 0} running, ${counts.failed ?? 0} failed`,
       }))
-      .catch((error: Error) => ({ ok: false, detail: `job queue unreadable: ${error.message}` })),
-  );
+      .catch((error: Error) => ({ ok: false, detail: `job queue unreadable: ${error.message}` }));
 
   app.get(
     "/api/health",
