@@ -2,7 +2,8 @@ import { sql, type SQL } from "drizzle-orm";
 import { selectRows, type Database } from "../db/client.js";
 import type { MetricName, UnavailableReason } from "../platforms/analytics.js";
 import type { PlatformId } from "../platforms/profiles.js";
-import type { PostMetricName } from "./catalogue.js";
+import { analyticsPostLatest } from "../db/schema.js";
+import { latestColumn, type PostMetricName } from "./catalogue.js";
 import { TOP_POSTS } from "./rollups.js";
 import { monthOf, shiftDay, shiftMonth, type ReportFilters } from "./schemas.js";
 
@@ -54,21 +55,13 @@ export interface ReportData {
   notes: UnavailableNote[];
 }
 
-/** Post metric columns of a rollup or a latest row, as the report names them. */
-const postColumns = {
-  views: "views",
-  reach: "reach",
-  engagements: "engagements",
-  reactions: "reactions",
-  comments: "comments",
-  shares: "shares",
-  saves: "saves",
-  clicks: "clicks",
-  profile_visits: "profile_visits",
-  video_views: "video_views",
-  watch_time_minutes: "watch_time_minutes",
-  interactions: "interactions",
-} as const;
+/** Each post metric's column (and interactions'), named as the report names them. */
+const postColumns = Object.fromEntries(
+  [...Object.entries(latestColumn), ["interactions", "interactions"] as const].map(([metric, key]) => [
+    metric,
+    analyticsPostLatest[key].name,
+  ]),
+);
 
 const summed = (prefix: string) =>
   sql.raw(

@@ -59,22 +59,27 @@ export function latestValues(
   return Object.fromEntries(metrics.filter(isPostMetric).map((metric) => [metric, row[latestColumn[metric]]]));
 }
 
-/** Every day of the range with each of the metrics: the day's value, or null where none was read. */
+/** Every day from start to end, stepped as instants: parsing each day's text back cost more than the rest. */
+export function daysOf(range: { start: string; end: string }): string[] {
+  const days: string[] = [];
+  const last = Date.parse(`${range.end}T00:00:00Z`);
+  for (let at = Date.parse(`${range.start}T00:00:00Z`); at <= last; at += DAY_MS)
+    days.push(new Date(at).toISOString().slice(0, 10));
+  return days;
+}
+
+/** Each of the days with each of the metrics: the day's value, or null where none was read. */
 export function seriesOf(
   byDay: Readonly<Record<string, DayValues>> | undefined,
-  range: { start: string; end: string },
+  days: readonly string[],
   metrics: readonly MetricName[],
 ) {
-  const points: Record<string, string | number | null>[] = [];
-  // Days stepped as instants: parsing each day's text back, for every day of a year, cost more than the rest.
-  const last = Date.parse(`${range.end}T00:00:00Z`);
-  for (let at = Date.parse(`${range.start}T00:00:00Z`); at <= last; at += DAY_MS) {
-    const day = new Date(at).toISOString().slice(0, 10);
+  const points = days.map((day) => {
     const values = byDay?.[day];
     const point: Record<string, string | number | null> = { day };
     for (const metric of metrics) point[metric] = values?.[metric] ?? null;
-    points.push(point);
-  }
+    return point;
+  });
   // zod's type for a record with one string key among numbers cannot be written out: this is its shape.
   return points as unknown as z.infer<typeof seriesPoint>[];
 }
@@ -179,8 +184,10 @@ export async function analyticsReport(
   publicMediaUrl: (record: { publicToken: string; fileName: string }) => string,
 ): Promise<z.infer<typeof reportView>> {
   const { accounts, sums, best, series, notes } = await reportData(db, organizationId, filters);
-  const daysOf = new Map<PlatformId, Record<string, DayValues>>();
-  for (const month of series) daysOf.set(month.platform, Object.assign(daysOf.get(month.platform) ?? {}, month.days));
+  const valuesByDay = new Map<PlatformId, Record<string, DayValues>>();
+  for (const month of series)
+    valuesByDay.set(month.platform, Object.assign(valuesByDay.get(month.platform) ?? {}, month.days));
+  const days = daysOf(filters);
   const reported = filters.platforms ?? accounts.map((row) => row.platform);
   const postMetrics = filters.metrics.filter(isPostMetric);
   const reports: Partial<Record<PlatformId, PlatformReport>> = {};
@@ -207,8 +214,8 @@ export async function analyticsReport(
         publicMediaUrl,
       ),
       series: seriesOf(
-        daysOf.get(platform),
-        filters,
+        valuesByDay.get(platform),
+        days,
         filters.metrics.filter((metric) => seriesMetrics.includes(metric)),
       ),
       unavailable: unavailableFor(platform, filters.metrics, notes, accountCount),

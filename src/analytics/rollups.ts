@@ -1,5 +1,6 @@
-import { sql } from "drizzle-orm";
+import { getTableColumns, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.js";
+import { analyticsPostMonths } from "../db/schema.js";
 import type { PlatformId } from "../platforms/profiles.js";
 import { monthOf, shiftDay, shiftMonth } from "./schemas.js";
 
@@ -12,27 +13,9 @@ import { monthOf, shiftDay, shiftMonth } from "./schemas.js";
 export const TOP_POSTS = 5;
 
 /** Every sum a post rollup keeps, in its columns' order: a month's are the sums of its days'. */
-const sumColumns = [
-  "posts",
-  "views",
-  "reach",
-  "engagements",
-  "reactions",
-  "comments",
-  "shares",
-  "saves",
-  "clicks",
-  "profile_visits",
-  "video_views",
-  "watch_time_minutes",
-  "interactions",
-  "rate_interactions",
-  "rate_views",
-  "rate_posts",
-  "reach_interactions",
-  "reach_basis",
-  "reach_posts",
-];
+const sumColumns = Object.values(getTableColumns(analyticsPostMonths))
+  .map((column) => column.name)
+  .filter((name) => !["organization_id", "platform", "month", "top"].includes(name));
 const countColumns = new Set(["posts", "rate_posts", "reach_posts"]);
 const replacedOnConflict = sql.raw([...sumColumns, "top"].map((column) => `${column} = excluded.${column}`).join(", "));
 

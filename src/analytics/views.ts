@@ -15,7 +15,7 @@ import type { MetricName } from "../platforms/analytics.js";
 import { metricNames } from "../platforms/analytics.js";
 import { isPostMetric, provided } from "./catalogue.js";
 import { periodEngagementRate, rateFromSums } from "./engagement.js";
-import { activeConnectionCount, latestValues, seriesOf, unavailableFor, unavailableNotes } from "./report.js";
+import { activeConnectionCount, daysOf, latestValues, seriesOf, unavailableFor, unavailableNotes } from "./report.js";
 import type { accountReportView, overviewView, postMetricsView } from "./schemas.js";
 import { DEFAULT_RANGE_DAYS, shiftDay } from "./schemas.js";
 
@@ -140,7 +140,7 @@ export async function accountReport(
     platform,
     name: connection.connection.name,
     range: { start, end },
-    series: seriesOf(byDay, { start, end }, accountMetrics),
+    series: seriesOf(byDay, daysOf({ start, end }), accountMetrics),
     followers: { current: last?.value ?? null, asOf: last?.day ?? null, growth },
     lastCollectedAt: connection.schedule?.lastCollectedAt ?? null,
     nextCollectionAt: connection.schedule?.nextDueAt ?? null,

@@ -29,6 +29,22 @@ import { posts, postTargets } from "./posts.js";
 
 const at = (name: string) => timestamp(name, { withTimezone: true });
 
+/** A column per normalized post metric, and `interactions`: engagement.ts's sum of the parts, kept with them. */
+const postMetricColumns = () => ({
+  views: doublePrecision("views"),
+  reach: doublePrecision("reach"),
+  engagements: doublePrecision("engagements"),
+  reactions: doublePrecision("reactions"),
+  comments: doublePrecision("comments"),
+  shares: doublePrecision("shares"),
+  saves: doublePrecision("saves"),
+  clicks: doublePrecision("clicks"),
+  profileVisits: doublePrecision("profile_visits"),
+  videoViews: doublePrecision("video_views"),
+  watchTimeMinutes: doublePrecision("watch_time_minutes"),
+  interactions: doublePrecision("interactions"),
+});
+
 /** Every lifetime reading of a published post, as read: growth is the difference between two. */
 export const analyticsPostSnapshots = pgTable(
   "analytics_post_snapshots",
@@ -75,18 +91,7 @@ export const analyticsPostLatest = pgTable(
     platform: text("platform").$type<PlatformId>().notNull(),
     remoteId: text("remote_id").notNull(),
     publishedAt: at("published_at").notNull(),
-    views: doublePrecision("views"),
-    reach: doublePrecision("reach"),
-    engagements: doublePrecision("engagements"),
-    reactions: doublePrecision("reactions"),
-    comments: doublePrecision("comments"),
-    shares: doublePrecision("shares"),
-    saves: doublePrecision("saves"),
-    clicks: doublePrecision("clicks"),
-    profileVisits: doublePrecision("profile_visits"),
-    videoViews: doublePrecision("video_views"),
-    watchTimeMinutes: doublePrecision("watch_time_minutes"),
-    interactions: doublePrecision("interactions"),
+    ...postMetricColumns(),
     /** The platform's name of each metric's latest value. */
     sources: jsonb("sources").$type<Partial<Record<MetricName, string>>>().notNull().default({}),
     fetchedAt: at("fetched_at").notNull(),
@@ -207,18 +212,7 @@ const postSums = () => ({
   organizationId: tenant(),
   platform: text("platform").$type<PlatformId>().notNull(),
   posts: integer("posts").notNull(),
-  views: doublePrecision("views"),
-  reach: doublePrecision("reach"),
-  engagements: doublePrecision("engagements"),
-  reactions: doublePrecision("reactions"),
-  comments: doublePrecision("comments"),
-  shares: doublePrecision("shares"),
-  saves: doublePrecision("saves"),
-  clicks: doublePrecision("clicks"),
-  profileVisits: doublePrecision("profile_visits"),
-  videoViews: doublePrecision("video_views"),
-  watchTimeMinutes: doublePrecision("watch_time_minutes"),
-  interactions: doublePrecision("interactions"),
+  ...postMetricColumns(),
   rateInteractions: doublePrecision("rate_interactions"),
   rateViews: doublePrecision("rate_views"),
   ratePosts: integer("rate_posts").notNull(),
