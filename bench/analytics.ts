@@ -2,7 +2,8 @@
  * `npm run bench:analytics`: one year of analytics for an organization with 50 accounts and
  * 20,000 posts, seeded straight into the tables, then GET /api/analytics over the whole year
  * timed over real HTTP: p50 and p99 printed beside the 50 ms limit. Embedded (PGlite); with
- * TEST_DATABASE_URL also on PostgreSQL (a fresh database on that server).
+ * TEST_DATABASE_URL also on PostgreSQL (a fresh database on that server). `--profile DIR` writes a
+ * CPU profile of each run's timed requests there.
  * Then a collection simulation: the reads the schedule makes for 1,000 accounts and 50,000
  * recent posts, per platform and hour, against each platform's declared budget.
  */
@@ -101,6 +102,7 @@ function percentile(sorted: number[], fraction: number): number {
 }
 
 async function run(label: string, backend: (typeof backends)[number]) {
+  // An API process with no worker in it: the worker's pollers would add their time to every request's CPU figure.
   const app = await startTestApp({ backend, role: "api", env: { LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: "100000" } });
   try {
     const client = app.client();
