@@ -2,28 +2,27 @@
  * `npm run bench:analytics`: one year of analytics for an organization with 50 accounts and
  * 20,000 posts, seeded straight into the tables, then GET /api/analytics over the whole year
  * timed over real HTTP: p50 and p99 printed beside the 50 ms limit. Embedded (PGlite); with
- * TEST_DATABASE_URL also on PostgreSQL (a fresh database on that server).
+ * TEST_DATABASE_URL also on PostgreSQL (a fresh database on that server). `--profile DIR` writes a
+ * CPU profile of each run's timed requests there.
  * Then a collection simulation: the reads the schedule makes for 1,000 accounts and 50,000
  * recent posts, per platform and hour, against each platform's declared budget.
  */
-import { randomUUID } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import { Session } from "node:inspector/promises";
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import {
-  analyticsAccountDays,
-  analyticsPostLatest,
-  analyticsPostSnapshots,
-  connections,
-  posts,
-  postTargets,
-} from "../src/db/schema.js";
 import { ACCOUNT_EVERY_MS, nextPostRead, POST_READ_HORIZON_MS } from "../src/analytics/cadence.js";
-import { interactionsOf } from "../src/analytics/engagement.js";
-import { refreshPlatformDays, refreshPostDays } from "../src/analytics/rollups.js";
+import { refreshPlatformRollups, refreshPostRollups } from "../src/analytics/rollups.js";
 import { parseConfig } from "../src/config.js";
 import { platforms } from "../src/platforms/index.js";
 import { platformIds, type PlatformId } from "../src/platforms/profiles.js";
 import type { Database } from "../src/db/client.js";
+import {
+  accountDayRow,
+  connectionRow,
+  insertAnalyticsRows,
+  publishedPostRows,
+} from "../test/support/analytics-rows.js";
 import { startTestApp, testEnvironment } from "../test/support/app.js";
 import { createOrganization, signUp } from "../test/support/factories.js";
 import { backends } from "../test/support/postgres.js";
@@ -33,6 +32,8 @@ const { values } = parseArgs({
     accounts: { type: "string", default: "50" },
     posts: { type: "string", default: "20000" },
     requests: { type: "string", default: "200" },
+    /** A folder to write a CPU profile of each run's timed requests to (not of the seeding). */
+    profile: { type: "string" },
   },
 });
 const ACCOUNTS = Number(values.accounts);
@@ -52,121 +53,48 @@ function sequence(seed: number) {
   };
 }
 
-async function insertAll<T>(db: Database, table: Parameters<Database["insert"]>[0], rows: T[], size = 2_000) {
-  for (let index = 0; index < rows.length; index += size)
-    await db.insert(table).values(rows.slice(index, index + size) as never);
-}
-
 async function seed(db: Database, organizationId: string, now: number) {
   const random = sequence(7);
-  const accounts = Array.from({ length: ACCOUNTS }, (_, index) => {
-    const platform = measured[index % measured.length] ?? platformIds[index % platformIds.length]!;
-    return {
-      id: randomUUID(),
+  const accounts = Array.from({ length: ACCOUNTS }, (_, index) =>
+    connectionRow(
       organizationId,
-      platform,
-      externalId: `bench-${index}`,
-      accountKind: "page",
-      name: `Bench account ${index}`,
-      status: "healthy" as const,
-    };
-  });
-  await insertAll(db, connections, accounts);
-  const postRows = [];
-  const targetRows = [];
-  const latestRows = [];
-  const snapshotRows = [];
-  for (let index = 0; index < POSTS; index += 1) {
+      measured[index % measured.length] ?? platformIds[index % platformIds.length]!,
+      `bench-${index}`,
+    ),
+  );
+  const postRows = Array.from({ length: POSTS }, (_, index) => {
     const account = accounts[index % accounts.length]!;
     const publishedAt = new Date(now - Math.floor(random() * 365 * DAY));
-    const postId = randomUUID();
-    const targetId = randomUUID();
-    postRows.push({
-      id: postId,
-      organizationId,
-      content: `Bench post ${index}`,
-      status: "published" as const,
-      scheduledAt: publishedAt,
-    });
-    targetRows.push({
-      id: targetId,
-      organizationId,
-      postId,
-      connectionId: account.id,
-      platform: account.platform,
-      state: "published" as const,
-      dueAt: publishedAt,
-      publishedAt,
-      remotePostId: `remote-${index}`,
-      remoteUrl: `https://example.com/${index}`,
-    });
     const { provides } = platforms[account.platform].analytics ?? { provides: { post: [] as string[] } };
     const has = (metric: string) => provides.post.includes(metric as never);
     const views = Math.floor(random() * 10_000);
-    const values = {
-      views: has("views") ? views : null,
-      reach: has("reach") ? Math.floor(views * 0.7) : null,
-      reactions: has("reactions") ? Math.floor(views * 0.05) : null,
-      comments: has("comments") ? Math.floor(views * 0.01) : null,
-      shares: has("shares") ? Math.floor(views * 0.005) : null,
-      saves: has("saves") ? Math.floor(views * 0.004) : null,
-      clicks: has("clicks") ? Math.floor(views * 0.02) : null,
-    };
-    const fetchedAt = new Date(Math.min(now, publishedAt.getTime() + 90 * DAY));
-    latestRows.push({
-      targetId,
-      organizationId,
-      connectionId: account.id,
-      postId,
-      platform: account.platform,
-      remoteId: `remote-${index}`,
+    return publishedPostRows(account, {
+      label: String(index),
       publishedAt,
-      ...values,
-      interactions: interactionsOf(values),
-      sources: {},
-      fetchedAt,
+      fetchedAt: new Date(Math.min(now, publishedAt.getTime() + 90 * DAY)),
+      values: {
+        views: has("views") ? views : null,
+        reach: has("reach") ? Math.floor(views * 0.7) : null,
+        reactions: has("reactions") ? Math.floor(views * 0.05) : null,
+        comments: has("comments") ? Math.floor(views * 0.01) : null,
+        shares: has("shares") ? Math.floor(views * 0.005) : null,
+        saves: has("saves") ? Math.floor(views * 0.004) : null,
+        clicks: has("clicks") ? Math.floor(views * 0.02) : null,
+      },
     });
-    for (const [metric, value] of Object.entries(values))
-      if (value !== null)
-        snapshotRows.push({
-          organizationId,
-          connectionId: account.id,
-          postId,
-          targetId,
-          remoteId: `remote-${index}`,
-          metric: metric as "views",
-          source: metric,
-          value,
-          fetchedAt,
-        });
-  }
-  await insertAll(db, posts, postRows);
-  await insertAll(db, postTargets, targetRows);
-  await insertAll(db, analyticsPostLatest, latestRows);
-  await insertAll(db, analyticsPostSnapshots, snapshotRows, 5_000);
-  const dayRows = [];
-  for (const account of accounts) {
-    const metrics = platforms[account.platform].analytics?.provides.account ?? [];
-    for (let day = 0; day < 365; day += 1) {
-      const date = new Date(now - day * DAY).toISOString().slice(0, 10);
-      for (const metric of metrics)
-        dayRows.push({
-          organizationId,
-          connectionId: account.id,
-          platform: account.platform,
-          day: date,
-          metric,
-          source: metric,
-          value: Math.floor(random() * 1_000),
-          fetchedAt: new Date(now),
-        });
-    }
-  }
-  await insertAll(db, analyticsAccountDays, dayRows, 5_000);
-  // What the collector keeps as it stores values: each day's sums.
-  await refreshPostDays(db, { organizationId });
-  await refreshPlatformDays(db, { organizationId });
-  return { snapshots: snapshotRows.length, days: dayRows.length };
+  });
+  const dayRows = accounts.flatMap((account) =>
+    Array.from({ length: 365 }, (_, day) => new Date(now - day * DAY).toISOString().slice(0, 10)).flatMap((day) =>
+      (platforms[account.platform].analytics?.provides.account ?? []).map((metric) =>
+        accountDayRow(account, { day, metric, value: Math.floor(random() * 1_000), fetchedAt: new Date(now) }),
+      ),
+    ),
+  );
+  await insertAnalyticsRows(db, { accounts, posts: postRows, days: dayRows });
+  // What the collector keeps as it stores values: each day's and month's sums.
+  await refreshPostRollups(db, { organizationId });
+  await refreshPlatformRollups(db, { organizationId });
+  return { snapshots: postRows.reduce((sum, entry) => sum + entry.snapshots.length, 0), days: dayRows.length };
 }
 
 function percentile(sorted: number[], fraction: number): number {
@@ -174,7 +102,8 @@ function percentile(sorted: number[], fraction: number): number {
 }
 
 async function run(label: string, backend: (typeof backends)[number]) {
-  const app = await startTestApp({ backend, env: { LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: "100000" } });
+  // An API process with no worker in it: the worker's pollers would add their time to every request's CPU figure.
+  const app = await startTestApp({ backend, role: "api", env: { LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: "100000" } });
   try {
     const client = app.client();
     await signUp(client);
@@ -191,6 +120,12 @@ async function run(label: string, backend: (typeof backends)[number]) {
     const first = await client.get(path);
     if (first.status !== 200) throw new Error(`the report failed: ${JSON.stringify(first.body)}`);
     for (let index = 0; index < 20; index += 1) await client.get(path);
+    const profiler = values.profile ? new Session() : undefined;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post("Profiler.enable");
+      await profiler.post("Profiler.start");
+    }
     const durations: number[] = [];
     // The app runs in this process: its CPU time per request is the figure the machine's load does not inflate.
     const cpuBefore = process.cpuUsage();
@@ -201,6 +136,11 @@ async function run(label: string, backend: (typeof backends)[number]) {
       if (answer.status !== 200) throw new Error(`the report failed: ${answer.status}`);
     }
     const cpu = process.cpuUsage(cpuBefore);
+    if (profiler) {
+      const { profile } = await profiler.post("Profiler.stop");
+      await writeFile(`${values.profile}/analytics-${backend.name}.cpuprofile`, JSON.stringify(profile));
+      profiler.disconnect();
+    }
     const cpuPerRequest = (cpu.user + cpu.system) / 1000 / REQUESTS;
     // What every signed-in request pays before any route's work (the session, the organization, the role).
     const floorBefore = process.cpuUsage();

@@ -1,28 +1,10 @@
-import { and, eq, gte, inArray, lte, ne, sql } from "drizzle-orm";
-import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Database } from "../db/client.js";
-import {
-  analyticsPlatformDays,
-  analyticsPostDays,
-  analyticsPostLatest,
-  analyticsUnavailable,
-  connections,
-  media,
-  posts,
-  postTargets,
-} from "../db/schema.js";
+import { analyticsPostLatest, analyticsUnavailable, connections } from "../db/schema.js";
 import type { MetricName } from "../platforms/analytics.js";
 import type { PlatformId } from "../platforms/profiles.js";
-import {
-  accountOnlyMetrics,
-  isPostMetric,
-  latestColumn,
-  notProvided,
-  platformName,
-  postMetricNames,
-  provided,
-} from "./catalogue.js";
+import { accountOnlyMetrics, isPostMetric, latestColumn, notProvided, platformName, provided } from "./catalogue.js";
 import { postEngagementRate, rateFromSums, type EngagementRate } from "./engagement.js";
 import type {
   platformReport,
@@ -32,127 +14,41 @@ import type {
   topPostView,
   unavailableView,
 } from "./schemas.js";
-import { TOP_PER_DAY } from "./rollups.js";
+import { reportData, type BestPost, type PlatformSums, type UnavailableNote } from "./report-query.js";
 
 type PlatformReport = z.infer<typeof platformReport>;
 type UnavailableView = z.infer<typeof unavailableView>;
 type MetricValues = Partial<Record<MetricName, number | null>>;
+type DayValues = Partial<Record<MetricName, number>>;
 
-/** Posts shown as a platform's best, by interactions: the days' rollups keep as many each. */
-const TOP_POSTS = TOP_PER_DAY;
 const DAY_MS = 86_400_000;
 
-const nullableNumber = (value: unknown) => (value == null ? null : Number(value));
-const sumOf = (column: AnyPgColumn) => sql<number | null>`sum(${column})`.mapWith(nullableNumber);
-
-/**
- * Sums of every post metric over the posts published in the range, per platform: from the
- * day rollups (analytics_post_days), each itself the sum of that day's posts' latest values.
- */
-async function postSums(db: Database, organizationId: string, filters: ReportFilters) {
-  const days = analyticsPostDays;
-  const sums = Object.fromEntries(
-    postMetricNames.map((metric) => [metric, sumOf(days[latestColumn[metric as keyof typeof latestColumn]])]),
-  ) as Record<keyof typeof latestColumn, ReturnType<typeof sumOf>>;
-  return db
-    .select({
-      platform: days.platform,
-      posts: sql<number>`sum(${days.posts})`.mapWith(Number),
-      interactions: sumOf(days.interactions),
-      ...sums,
-      rateInteractions: sumOf(days.rateInteractions),
-      rateViews: sumOf(days.rateViews),
-      ratePosts: sql<number>`sum(${days.ratePosts})`.mapWith(Number),
-      reachInteractions: sumOf(days.reachInteractions),
-      reachBasis: sumOf(days.reachBasis),
-      reachPosts: sql<number>`sum(${days.reachPosts})`.mapWith(Number),
-      tops: sql<[string, number][][]>`jsonb_agg(${days.top})`,
-    })
-    .from(days)
-    .where(
-      and(
-        eq(days.organizationId, organizationId),
-        gte(days.day, filters.start),
-        lte(days.day, filters.end),
-        filters.platforms ? inArray(days.platform, filters.platforms) : undefined,
-      ),
-    )
-    .groupBy(days.platform);
-}
-
-type SumRow = Awaited<ReturnType<typeof postSums>>[number];
-
-/** The first `count` of a platform's days' best, by interactions then target id, without sorting them all. */
-function bestOf(tops: readonly (readonly [string, number])[][], count: number): string[] {
-  const before = (a: readonly [string, number], b: readonly [string, number]) =>
-    a[1] > b[1] || (a[1] === b[1] && a[0] < b[0]);
-  const best: (readonly [string, number])[] = [];
-  for (const day of tops)
-    for (const entry of day) {
-      if (best.length === count && !before(entry, best[count - 1]!)) continue;
-      let place = Math.min(best.length, count - 1);
-      while (place > 0 && before(entry, best[place - 1]!)) place -= 1;
-      best.splice(place, 0, entry);
-      if (best.length > count) best.pop();
-    }
-  return best.map(([targetId]) => targetId);
-}
-
-/**
- * Each platform's best posts by interactions, with what the post said and showed: the range's
- * best are among its days' best, which the rollups keep, so every platform's candidates are
- * read by id in one query.
- */
-async function topPosts(
-  db: Database,
-  organizationId: string,
+/** A platform's best posts as the report shows them. */
+function topPostViews(
+  best: readonly BestPost[],
   filters: ReportFilters,
-  sums: readonly SumRow[],
   publicMediaUrl: (record: { publicToken: string; fileName: string }) => string,
-) {
-  const candidates = new Map(sums.map((row) => [row.platform, bestOf(row.tops, TOP_POSTS)]));
-  const ids = [...candidates.values()].flat();
-  const rows = ids.length
-    ? await db
-        .select({
-          latest: analyticsPostLatest,
-          text: posts.content,
-          url: postTargets.remoteUrl,
-          thumbnail: { publicToken: media.publicToken, fileName: media.fileName, contentType: media.contentType },
-        })
-        .from(analyticsPostLatest)
-        .innerJoin(postTargets, eq(postTargets.id, analyticsPostLatest.targetId))
-        .innerJoin(posts, eq(posts.id, postTargets.postId))
-        .leftJoin(media, and(eq(media.id, sql`${posts.mediaIds}[1]`), eq(media.organizationId, organizationId)))
-        .where(inArray(analyticsPostLatest.targetId, ids))
-    : [];
-  const byTarget = new Map(rows.map((row) => [row.latest.targetId, row]));
-  const views = new Map<PlatformId, z.infer<typeof topPostView>[]>();
-  for (const [platform, targetIds] of candidates)
-    views.set(
-      platform,
-      targetIds.flatMap((targetId) => {
-        const row = byTarget.get(targetId);
-        if (!row) return [];
-        const thumbnail = row.thumbnail?.contentType.startsWith("image/") ? row.thumbnail : null;
-        return [
-          {
-            postId: row.latest.postId,
-            targetId: row.latest.targetId,
-            connectionId: row.latest.connectionId,
-            platform: row.latest.platform,
-            text: row.text,
-            thumbnailUrl: thumbnail ? publicMediaUrl(thumbnail) : null,
-            url: row.url,
-            publishedAt: row.latest.publishedAt,
-            metrics: latestValues(row.latest, filters.metrics),
-            interactions: row.latest.interactions,
-            engagementRate: postEngagementRate(row.latest),
-          },
-        ];
+): z.infer<typeof topPostView>[] {
+  return best.map((post) => {
+    const thumbnail = post.thumbnail?.contentType.startsWith("image/") ? post.thumbnail : null;
+    return {
+      postId: post.postId,
+      targetId: post.targetId,
+      connectionId: post.connectionId,
+      platform: post.platform,
+      text: post.text,
+      thumbnailUrl: thumbnail ? publicMediaUrl(thumbnail) : null,
+      url: post.url,
+      publishedAt: new Date(post.publishedAt),
+      metrics: Object.fromEntries(filters.metrics.filter(isPostMetric).map((metric) => [metric, post[metric] ?? null])),
+      interactions: post.interactions,
+      engagementRate: postEngagementRate({
+        interactions: post.interactions,
+        views: post.views ?? null,
+        reach: post.reach ?? null,
       }),
-    );
-  return views;
+    };
+  });
 }
 
 /** A latest row's values of the requested post metrics. */
@@ -163,57 +59,27 @@ export function latestValues(
   return Object.fromEntries(metrics.filter(isPostMetric).map((metric) => [metric, row[latestColumn[metric]]]));
 }
 
-/**
- * Account metrics per platform and day, summed over its accounts (the platform day rollups), a
- * platform's whole range in one row.
- */
-async function accountSeries(db: Database, organizationId: string, filters: ReportFilters) {
-  const days = analyticsPlatformDays;
-  const rows = await db
-    .select({
-      platform: days.platform,
-      byDay: sql<Record<string, Partial<Record<MetricName, number>>>>`jsonb_object_agg(${days.day}, ${days.values})`,
-    })
-    .from(days)
-    .where(
-      and(
-        eq(days.organizationId, organizationId),
-        gte(days.day, filters.start),
-        lte(days.day, filters.end),
-        filters.platforms ? inArray(days.platform, filters.platforms) : undefined,
-      ),
-    )
-    .groupBy(days.platform);
-  return rows.flatMap((row) =>
-    Object.entries(row.byDay).flatMap(([day, values]) =>
-      filters.metrics.flatMap((metric) => {
-        const value = values[metric];
-        return value === undefined ? [] : [{ platform: row.platform, day, metric, value }];
-      }),
-    ),
-  );
+/** Every day from start to end, stepped as instants: parsing each day's text back cost more than the rest. */
+export function daysOf(range: { start: string; end: string }): string[] {
+  const days: string[] = [];
+  const last = Date.parse(`${range.end}T00:00:00Z`);
+  for (let at = Date.parse(`${range.start}T00:00:00Z`); at <= last; at += DAY_MS)
+    days.push(new Date(at).toISOString().slice(0, 10));
+  return days;
 }
 
-type SeriesRow = Awaited<ReturnType<typeof accountSeries>>[number];
-
-/** Every day of the range with each metric the platform reads per day: a value, or null where none was read. */
-export function seriesOf(rows: readonly SeriesRow[], filters: ReportFilters, accountMetrics: readonly MetricName[]) {
-  const metrics = filters.metrics.filter((metric) => accountMetrics.includes(metric));
-  const points: Record<string, string | number | null>[] = [];
-  const byDay = new Map<string, Record<string, string | number | null>>();
-  // Days stepped as instants: parsing each day's text back, for every day of a year, cost more than the rest.
-  const last = Date.parse(`${filters.end}T00:00:00Z`);
-  for (let at = Date.parse(`${filters.start}T00:00:00Z`); at <= last; at += DAY_MS) {
-    const day = new Date(at).toISOString().slice(0, 10);
+/** Each of the days with each of the metrics: the day's value, or null where none was read. */
+export function seriesOf(
+  byDay: Readonly<Record<string, DayValues>> | undefined,
+  days: readonly string[],
+  metrics: readonly MetricName[],
+) {
+  const points = days.map((day) => {
+    const values = byDay?.[day];
     const point: Record<string, string | number | null> = { day };
-    for (const metric of metrics) point[metric] = null;
-    points.push(point);
-    byDay.set(day, point);
-  }
-  for (const row of rows) {
-    const point = byDay.get(row.day);
-    if (point && row.metric in point) point[row.metric] = row.value;
-  }
+    for (const metric of metrics) point[metric] = values?.[metric] ?? null;
+    return point;
+  });
   // zod's type for a record with one string key among numbers cannot be written out: this is its shape.
   return points as unknown as z.infer<typeof seriesPoint>[];
 }
@@ -258,7 +124,7 @@ export async function unavailableNotes(
 export function unavailableFor(
   platform: PlatformId,
   metrics: readonly MetricName[],
-  notes: Awaited<ReturnType<typeof unavailableNotes>>,
+  notes: readonly UnavailableNote[],
   accounts: number,
   level?: "post" | "account",
 ): UnavailableView[] {
@@ -282,7 +148,7 @@ export function unavailableFor(
   return [...lacking, ...noted];
 }
 
-function rates(row: SumRow | undefined): { byViews: EngagementRate; byReach: EngagementRate } {
+function rates(row: PlatformSums | undefined): { byViews: EngagementRate; byReach: EngagementRate } {
   return {
     byViews: rateFromSums({
       interactions: row?.rateInteractions ?? null,
@@ -317,22 +183,11 @@ export async function analyticsReport(
   filters: ReportFilters,
   publicMediaUrl: (record: { publicToken: string; fileName: string }) => string,
 ): Promise<z.infer<typeof reportView>> {
-  const accounts = await db
-    .select({ platform: connections.platform, count: sql<number>`count(*)`.mapWith(Number) })
-    .from(connections)
-    .where(
-      and(
-        eq(connections.organizationId, organizationId),
-        filters.platforms ? inArray(connections.platform, filters.platforms) : undefined,
-      ),
-    )
-    .groupBy(connections.platform);
-  const [sums, series, notes] = await Promise.all([
-    postSums(db, organizationId, filters),
-    accountSeries(db, organizationId, filters),
-    unavailableNotes(db, organizationId, { platforms: filters.platforms }),
-  ]);
-  const best = await topPosts(db, organizationId, filters, sums, publicMediaUrl);
+  const { accounts, sums, best, series, notes } = await reportData(db, organizationId, filters);
+  const valuesByDay = new Map<PlatformId, Record<string, DayValues>>();
+  for (const month of series)
+    valuesByDay.set(month.platform, Object.assign(valuesByDay.get(month.platform) ?? {}, month.days));
+  const days = daysOf(filters);
   const reported = filters.platforms ?? accounts.map((row) => row.platform);
   const postMetrics = filters.metrics.filter(isPostMetric);
   const reports: Partial<Record<PlatformId, PlatformReport>> = {};
@@ -341,6 +196,7 @@ export async function analyticsReport(
     const accountCount = accounts.find((candidate) => candidate.platform === platform)?.count ?? 0;
     const { byViews, byReach } = rates(row);
     const hasReach = provided(platform).post.includes("reach");
+    const seriesMetrics = provided(platform).account.length > 0 ? provided(platform).account : accountOnlyMetrics;
     reports[platform] = {
       platform,
       name: platformName(platform),
@@ -352,11 +208,15 @@ export async function analyticsReport(
       totals: Object.fromEntries(postMetrics.map((metric) => [metric, row?.[metric] ?? null])),
       engagementRate: byViews,
       engagementRateByReach: hasReach ? byReach : null,
-      topPosts: best.get(platform) ?? [],
-      series: seriesOf(
-        series.filter((point) => point.platform === platform),
+      topPosts: topPostViews(
+        best.filter((post) => post.platform === platform),
         filters,
-        provided(platform).account.length > 0 ? provided(platform).account : accountOnlyMetrics,
+        publicMediaUrl,
+      ),
+      series: seriesOf(
+        valuesByDay.get(platform),
+        days,
+        filters.metrics.filter((metric) => seriesMetrics.includes(metric)),
       ),
       unavailable: unavailableFor(platform, filters.metrics, notes, accountCount),
     };

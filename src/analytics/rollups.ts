@@ -1,20 +1,31 @@
-import { sql } from "drizzle-orm";
+import { getTableColumns, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.js";
+import { analyticsPostMonths } from "../db/schema.js";
 import type { PlatformId } from "../platforms/profiles.js";
-import { shiftDay } from "./schemas.js";
+import { monthOf, shiftDay, shiftMonth } from "./schemas.js";
 
 /**
  * The daily sums a report reads, recomputed from the values they sum for the days just read:
  * recomputed, never incremented, so a sum is always exactly the stored values it covers.
  */
 
-/** The best posts kept per day: as many as a report shows, so a range's best are always among them. */
-export const TOP_PER_DAY = 5;
+/** The best posts kept per day and month: as many as a report shows, so a range's best are always among them. */
+export const TOP_POSTS = 5;
+
+/** Every sum a post rollup keeps, in its columns' order: a month's are the sums of its days'. */
+const sumColumns = Object.values(getTableColumns(analyticsPostMonths))
+  .map((column) => column.name)
+  .filter((name) => !["organization_id", "platform", "month", "top"].includes(name));
+const countColumns = new Set(["posts", "rate_posts", "reach_posts"]);
+const replacedOnConflict = sql.raw([...sumColumns, "top"].map((column) => `${column} = excluded.${column}`).join(", "));
 
 const rated = (basis: string) => sql.raw(`${basis} > 0 and interactions is not null`);
 
-/** The post days of an organization's posts on a platform published from `since` to `until` (UTC days). */
-export async function refreshPostDays(
+/**
+ * The post days of an organization's posts on a platform published from `since` to `until` (UTC
+ * days), then the months those days are in.
+ */
+export async function refreshPostRollups(
   db: Database | Transaction,
   scope: { organizationId: string; platform?: PlatformId; since?: string; until?: string },
 ): Promise<void> {
@@ -34,7 +45,7 @@ export async function refreshPostDays(
     ), tops as (
       select organization_id, platform, day,
         jsonb_agg(jsonb_build_array(target_id, interactions) order by place) as top
-      from ranked where place <= ${TOP_PER_DAY}
+      from ranked where place <= ${TOP_POSTS}
       group by organization_id, platform, day
     ), sums as (
       select organization_id, platform, ${day} as day, count(*)::int as posts, sum(views) as views,
@@ -59,33 +70,78 @@ export async function refreshPostDays(
     )
     select sums.*, coalesce(tops.top, '[]'::jsonb)
     from sums left join tops using (organization_id, platform, day)
-    on conflict (organization_id, platform, day) do update set
-      posts = excluded.posts, views = excluded.views, reach = excluded.reach, engagements = excluded.engagements,
-      reactions = excluded.reactions, comments = excluded.comments, shares = excluded.shares, saves = excluded.saves,
-      clicks = excluded.clicks, profile_visits = excluded.profile_visits, video_views = excluded.video_views,
-      watch_time_minutes = excluded.watch_time_minutes, interactions = excluded.interactions,
-      rate_interactions = excluded.rate_interactions, rate_views = excluded.rate_views, rate_posts = excluded.rate_posts,
-      reach_interactions = excluded.reach_interactions, reach_basis = excluded.reach_basis,
-      reach_posts = excluded.reach_posts, top = excluded.top`);
+    on conflict (organization_id, platform, day) do update set ${replacedOnConflict}`);
+  await refreshPostMonths(db, scope);
 }
 
-/** The platform days of an organization's account metrics on a platform from `since` to `until`. */
-export async function refreshPlatformDays(
+/** The months holding the post days from `since` to `until`, each summed from its days. */
+async function refreshPostMonths(
   db: Database | Transaction,
   scope: { organizationId: string; platform?: PlatformId; since?: string; until?: string },
 ): Promise<void> {
+  const month = sql.raw(`date_trunc('month', day::timestamp)::date`);
+  const sums = sql.raw(
+    sumColumns
+      .map((column) => (countColumns.has(column) ? `sum(${column})::int as ${column}` : `sum(${column}) as ${column}`))
+      .join(", "),
+  );
+  await db.execute(sql`
+    with days as (
+      select * from analytics_post_days
+      where organization_id = ${scope.organizationId}
+        ${scope.platform ? sql`and platform = ${scope.platform}` : sql``}
+        ${scope.since ? sql`and day >= ${monthOf(scope.since)}` : sql``}
+        ${scope.until ? sql`and day < ${shiftMonth(monthOf(scope.until), 1)}` : sql``}
+    ), ranked as (
+      select organization_id, platform, ${month} as month, entry,
+        row_number() over (
+          partition by organization_id, platform, ${month} order by (entry->>1)::float8 desc, (entry->>0)::uuid
+        ) as place
+      from days cross join lateral jsonb_array_elements(days.top) as entry
+    ), tops as (
+      select organization_id, platform, month, jsonb_agg(entry order by place) as top
+      from ranked where place <= ${TOP_POSTS}
+      group by organization_id, platform, month
+    ), sums as (
+      select organization_id, platform, ${month} as month, ${sums}
+      from days group by organization_id, platform, ${month}
+    )
+    insert into analytics_post_months (organization_id, platform, month, ${sql.raw(sumColumns.join(", "))}, top)
+    select sums.*, coalesce(tops.top, '[]'::jsonb)
+    from sums left join tops using (organization_id, platform, month)
+    on conflict (organization_id, platform, month) do update set ${replacedOnConflict}`);
+}
+
+/**
+ * The platform days of an organization's account metrics on a platform from `since` to `until`,
+ * then the months those days are in, each packed from its days.
+ */
+export async function refreshPlatformRollups(
+  db: Database | Transaction,
+  scope: { organizationId: string; platform?: PlatformId; since?: string; until?: string },
+): Promise<void> {
+  const platform = scope.platform ? sql`and platform = ${scope.platform}` : sql``;
   await db.execute(sql`
     insert into analytics_platform_days (organization_id, platform, day, values)
     select organization_id, platform, day, jsonb_object_agg(metric, total)
     from (
       select organization_id, platform, day, metric, sum(value) as total
       from analytics_account_days
-      where organization_id = ${scope.organizationId}
-        ${scope.platform ? sql`and platform = ${scope.platform}` : sql``}
+      where organization_id = ${scope.organizationId} ${platform}
         ${scope.since ? sql`and day >= ${scope.since}` : sql``}
         ${scope.until ? sql`and day <= ${scope.until}` : sql``}
       group by organization_id, platform, day, metric
     ) as sums
     group by organization_id, platform, day
     on conflict (organization_id, platform, day) do update set values = excluded.values`);
+  const month = sql.raw(`date_trunc('month', day::timestamp)::date`);
+  await db.execute(sql`
+    insert into analytics_platform_months (organization_id, platform, month, days)
+    select organization_id, platform, ${month}, jsonb_object_agg(day, values)
+    from analytics_platform_days
+    where organization_id = ${scope.organizationId} ${platform}
+      ${scope.since ? sql`and day >= ${monthOf(scope.since)}` : sql``}
+      ${scope.until ? sql`and day < ${shiftMonth(monthOf(scope.until), 1)}` : sql``}
+    group by organization_id, platform, ${month}
+    on conflict (organization_id, platform, month) do update set days = excluded.days`);
 }

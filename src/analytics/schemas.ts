@@ -91,6 +91,16 @@ export function shiftDay(dayText: string, days: number): string {
   return new Date(Date.parse(`${dayText}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
+/** The first day of the month a day is in. */
+export const monthOf = (dayText: string) => `${dayText.slice(0, 7)}-01`;
+
+/** The same day of the month some months on (the first of a month stays the first). */
+export function shiftMonth(dayText: string, months: number): string {
+  const date = new Date(`${dayText}T00:00:00Z`);
+  date.setUTCMonth(date.getUTCMonth() + months);
+  return date.toISOString().slice(0, 10);
+}
+
 const metricName = z.enum(metricNames);
 const nullableCount = z.number().nullable();
 

@@ -15,7 +15,7 @@ import type { AccountMetrics, MetricUnavailable, PlatformAnalytics, PostMetrics 
 import { DAY, nextPostRead } from "./cadence.js";
 import { isPostMetric, latestColumn } from "./catalogue.js";
 import { interactionsOf } from "./engagement.js";
-import { refreshPlatformDays, refreshPostDays } from "./rollups.js";
+import { refreshPlatformRollups, refreshPostRollups } from "./rollups.js";
 import { dayOf } from "./schemas.js";
 
 export async function storeAccount(context: AppContext, connection: Connection, metrics: AccountMetrics, now: number) {
@@ -62,7 +62,7 @@ export async function storeAccount(context: AppContext, connection: Connection, 
     await noteUnavailable(tx, connection, null, metrics.unavailable, answered, fetchedAt);
     const days = rows.map((row) => row.day).sort();
     if (days.length > 0)
-      await refreshPlatformDays(tx, {
+      await refreshPlatformRollups(tx, {
         organizationId: connection.organizationId,
         platform: connection.platform,
         since: days[0],
@@ -219,7 +219,7 @@ export async function storePosts(
         .where(eq(analyticsSchedule.subjectId, target.targetId));
     }
     const days = batch.map((target) => dayOf(target.publishedAt.getTime())).sort();
-    await refreshPostDays(tx, {
+    await refreshPostRollups(tx, {
       organizationId: connection.organizationId,
       platform: connection.platform,
       since: days[0],

@@ -15,7 +15,7 @@ import type { MetricName } from "../platforms/analytics.js";
 import { metricNames } from "../platforms/analytics.js";
 import { isPostMetric, provided } from "./catalogue.js";
 import { periodEngagementRate, rateFromSums } from "./engagement.js";
-import { activeConnectionCount, latestValues, seriesOf, unavailableFor, unavailableNotes } from "./report.js";
+import { activeConnectionCount, daysOf, latestValues, seriesOf, unavailableFor, unavailableNotes } from "./report.js";
 import type { accountReportView, overviewView, postMetricsView } from "./schemas.js";
 import { DEFAULT_RANGE_DAYS, shiftDay } from "./schemas.js";
 
@@ -107,7 +107,6 @@ export async function accountReport(
   const end = range.end ?? today;
   const start = range.start ?? shiftDay(end, -(DEFAULT_RANGE_DAYS - 1));
   const accountMetrics = provided(platform).account;
-  const filters = { start, end, metrics: [...metricNames] as MetricName[] };
   const rows = await db
     .select({
       platform: analyticsAccountDays.platform,
@@ -134,12 +133,14 @@ export async function accountReport(
         ? last.value - first.value
         : null;
   const notes = await unavailableNotes(db, organizationId, { connectionId });
+  const byDay: Record<string, Partial<Record<MetricName, number>>> = {};
+  for (const row of rows) (byDay[row.day] ??= {})[row.metric] = row.value;
   return {
     connectionId,
     platform,
     name: connection.connection.name,
     range: { start, end },
-    series: seriesOf(rows, { ...filters, metrics: [...accountMetrics] }, accountMetrics),
+    series: seriesOf(byDay, daysOf({ start, end }), accountMetrics),
     followers: { current: last?.value ?? null, asOf: last?.day ?? null, growth },
     lastCollectedAt: connection.schedule?.lastCollectedAt ?? null,
     nextCollectionAt: connection.schedule?.nextDueAt ?? null,

@@ -29,6 +29,22 @@ import { posts, postTargets } from "./posts.js";
 
 const at = (name: string) => timestamp(name, { withTimezone: true });
 
+/** A column per normalized post metric, and `interactions`: engagement.ts's sum of the parts, kept with them. */
+const postMetricColumns = () => ({
+  views: doublePrecision("views"),
+  reach: doublePrecision("reach"),
+  engagements: doublePrecision("engagements"),
+  reactions: doublePrecision("reactions"),
+  comments: doublePrecision("comments"),
+  shares: doublePrecision("shares"),
+  saves: doublePrecision("saves"),
+  clicks: doublePrecision("clicks"),
+  profileVisits: doublePrecision("profile_visits"),
+  videoViews: doublePrecision("video_views"),
+  watchTimeMinutes: doublePrecision("watch_time_minutes"),
+  interactions: doublePrecision("interactions"),
+});
+
 /** Every lifetime reading of a published post, as read: growth is the difference between two. */
 export const analyticsPostSnapshots = pgTable(
   "analytics_post_snapshots",
@@ -75,18 +91,7 @@ export const analyticsPostLatest = pgTable(
     platform: text("platform").$type<PlatformId>().notNull(),
     remoteId: text("remote_id").notNull(),
     publishedAt: at("published_at").notNull(),
-    views: doublePrecision("views"),
-    reach: doublePrecision("reach"),
-    engagements: doublePrecision("engagements"),
-    reactions: doublePrecision("reactions"),
-    comments: doublePrecision("comments"),
-    shares: doublePrecision("shares"),
-    saves: doublePrecision("saves"),
-    clicks: doublePrecision("clicks"),
-    profileVisits: doublePrecision("profile_visits"),
-    videoViews: doublePrecision("video_views"),
-    watchTimeMinutes: doublePrecision("watch_time_minutes"),
-    interactions: doublePrecision("interactions"),
+    ...postMetricColumns(),
     /** The platform's name of each metric's latest value. */
     sources: jsonb("sources").$type<Partial<Record<MetricName, string>>>().notNull().default({}),
     fetchedAt: at("fetched_at").notNull(),
@@ -200,40 +205,44 @@ export const analyticsBudgetSpend = pgTable(
 );
 
 /**
+ * A rollup's sums over the latest values of the posts it covers. The rate's sums cover the posts
+ * that have both interactions and a positive basis.
+ */
+const postSums = () => ({
+  organizationId: tenant(),
+  platform: text("platform").$type<PlatformId>().notNull(),
+  posts: integer("posts").notNull(),
+  ...postMetricColumns(),
+  rateInteractions: doublePrecision("rate_interactions"),
+  rateViews: doublePrecision("rate_views"),
+  ratePosts: integer("rate_posts").notNull(),
+  reachInteractions: doublePrecision("reach_interactions"),
+  reachBasis: doublePrecision("reach_basis"),
+  reachPosts: integer("reach_posts").notNull(),
+  /** The best posts covered, [target id, interactions] by interactions: a range's best are among its parts'. */
+  top: jsonb("top").$type<[string, number][]>().notNull().default([]),
+});
+
+/**
  * Each day's published posts per organization and platform, summed from their latest values
  * (recomputed from analytics_post_latest whenever one of that day's posts is read, never added
- * to), so a year's report reads a row per day instead of a row per post. The rate's sums cover
- * the posts that have both interactions and a positive basis.
+ * to), so a report reads a row per day instead of a row per post.
  */
 export const analyticsPostDays = pgTable(
   "analytics_post_days",
-  {
-    organizationId: tenant(),
-    platform: text("platform").$type<PlatformId>().notNull(),
-    day: date("day", { mode: "string" }).notNull(),
-    posts: integer("posts").notNull(),
-    views: doublePrecision("views"),
-    reach: doublePrecision("reach"),
-    engagements: doublePrecision("engagements"),
-    reactions: doublePrecision("reactions"),
-    comments: doublePrecision("comments"),
-    shares: doublePrecision("shares"),
-    saves: doublePrecision("saves"),
-    clicks: doublePrecision("clicks"),
-    profileVisits: doublePrecision("profile_visits"),
-    videoViews: doublePrecision("video_views"),
-    watchTimeMinutes: doublePrecision("watch_time_minutes"),
-    interactions: doublePrecision("interactions"),
-    rateInteractions: doublePrecision("rate_interactions"),
-    rateViews: doublePrecision("rate_views"),
-    ratePosts: integer("rate_posts").notNull(),
-    reachInteractions: doublePrecision("reach_interactions"),
-    reachBasis: doublePrecision("reach_basis"),
-    reachPosts: integer("reach_posts").notNull(),
-    /** The day's best posts, [target id, interactions] by interactions: a range's best are among its days'. */
-    top: jsonb("top").$type<[string, number][]>().notNull().default([]),
-  },
+  { ...postSums(), day: date("day", { mode: "string" }).notNull() },
   (table) => [primaryKey({ columns: [table.organizationId, table.platform, table.day] })],
+);
+
+/**
+ * The same sums per calendar month (`month` is its first day), recomputed from the month's day
+ * rows whenever one of them is: a year's report reads about 12 rows per platform, and days only
+ * for the months the range covers in part.
+ */
+export const analyticsPostMonths = pgTable(
+  "analytics_post_months",
+  { ...postSums(), month: date("month", { mode: "string" }).notNull() },
+  (table) => [primaryKey({ columns: [table.organizationId, table.platform, table.month] })],
 );
 
 /**
@@ -249,4 +258,19 @@ export const analyticsPlatformDays = pgTable(
     values: jsonb("values").$type<Partial<Record<MetricName, number>>>().notNull(),
   },
   (table) => [primaryKey({ columns: [table.organizationId, table.platform, table.day] })],
+);
+
+/**
+ * The platform days of each calendar month packed in one row (`days`: each day's values by its
+ * date), so a year's daily series reads about 13 rows per platform instead of 365.
+ */
+export const analyticsPlatformMonths = pgTable(
+  "analytics_platform_months",
+  {
+    organizationId: tenant(),
+    platform: text("platform").$type<PlatformId>().notNull(),
+    month: date("month", { mode: "string" }).notNull(),
+    days: jsonb("days").$type<Record<string, Partial<Record<MetricName, number>>>>().notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.organizationId, table.platform, table.month] })],
 );
