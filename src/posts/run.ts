@@ -80,6 +80,7 @@ export async function enqueuePublish(
       ...(options.executor ? { db: options.executor } : {}),
     },
   );
+  await context.queue.announce(queues.publish, waitMs, options.executor);
   // The clock jumped past the time while the job was being sent, before the jump's wake-up could see it.
   if (waitMs > 0 && !options.executor && delayUntil(context.clock, runAt) === 0)
     await context.queue.startDue(queues.publish, context.clock.now());
