@@ -32,6 +32,8 @@ export async function workContinuously<Data extends object>(
   let stopping = false;
   let pumping: Promise<void> | undefined;
   let again = false;
+  /** The last fetch found fewer jobs than it asked for: a finished job is no reason to ask again. */
+  let dry = false;
   /** The database's time minus this process's, as last measured: timers run on the latter. */
   let databaseOffsetMs = 0;
   let due: { startsAtMs: number; timer: NodeJS.Timeout } | undefined;
@@ -77,7 +79,7 @@ export async function workContinuously<Data extends object>(
       )
       .finally(() => {
         running.delete(run);
-        wake();
+        if (!dry || running.size === 0) refill();
       });
     running.add(run);
   };
@@ -90,12 +92,19 @@ export async function workContinuously<Data extends object>(
       await report(completed, (ids) => boss.complete(name, ids));
       await report(failed, (ids) => boss.fail(name, ids));
       const jobs = await boss.fetch<Data>(name, { batchSize: free });
+      dry = jobs.length < free;
       for (const job of jobs) start(job);
       if (jobs.length === 0 && running.size === 0) await planNext();
     } while (again);
   };
 
+  /** Something may have come due: fetch even if the queue looked dry. */
   function wake() {
+    dry = false;
+    refill();
+  }
+
+  function refill() {
     if (pumping) {
       again = true;
       return;

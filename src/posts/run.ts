@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { audited, type AuditEntry } from "../audit/audit.js";
 import { delayUntil } from "../clock.js";
 import type { Connection } from "../connections/store.js";
-import { transactionExecutor, type SqlExecutor } from "../db/client.js";
+import { transactionExecutor, type Database, type SqlExecutor, type Transaction } from "../db/client.js";
 import { media, posts, postTargets, type TargetProgress } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { queues } from "../jobs/queue.js";
@@ -86,31 +86,38 @@ export async function enqueuePublish(
     await context.queue.startDue(queues.publish, context.clock.now());
 }
 
-/** The post's status, from its targets. An `unknown` target waits for a person, so it is settled. */
-export async function refreshPostStatus(context: AppContext, postId: string): Promise<void> {
-  const [post] = await context.db.select().from(posts).where(eq(posts.id, postId));
-  // A draft and a post awaiting approval have no jobs: only a person moves them on.
-  if (!post || post.status === "cancelled" || post.status === "draft" || post.status === "awaiting_approval") return;
-  const targets = await context.db
-    .select({ state: postTargets.state, dueAt: postTargets.dueAt })
-    .from(postTargets)
-    .where(eq(postTargets.postId, postId));
-  const states = targets.map((target) => target.state);
-  const now = context.clock.now();
-  const status: Post["status"] = states.every((state) => state === "published")
-    ? "published"
-    : states.some((state) => state === "queued" || state === "publishing")
-      ? targets.every((target) => target.state === "queued" && target.dueAt.getTime() > now)
-        ? "scheduled"
-        : "publishing"
-      : states.some((state) => state === "published")
-        ? "partially_published"
-        : "failed";
-  if (status !== post.status)
-    await context.db
-      .update(posts)
-      .set({ status, updatedAt: new Date(now) })
-      .where(eq(posts.id, postId));
+/**
+ * The post's status, from its targets, in one statement (it runs once per publication): all
+ * published; some queued or publishing (scheduled while every one is queued for later);
+ * some published; else failed. An `unknown` target waits for a person, so it is settled. A
+ * draft, a post awaiting approval (no jobs: only a person moves them on) and a cancelled post
+ * keep theirs.
+ */
+export async function refreshPostStatus(
+  context: AppContext,
+  postId: string,
+  db: Database | Transaction = context.db,
+): Promise<void> {
+  const now = new Date(context.clock.now());
+  const fromTargets = sql<Post["status"]>`(
+    select case
+      when coalesce(bool_and(t.state = 'published'), true) then 'published'
+      when bool_or(t.state in ('queued', 'publishing')) then
+        case when bool_and(t.state = 'queued' and t.due_at > ${now.toISOString()}::timestamptz) then 'scheduled' else 'publishing' end
+      when bool_or(t.state = 'published') then 'partially_published'
+      else 'failed'
+    end::post_status
+    from ${postTargets} t where t.post_id = ${postId})`;
+  await db
+    .update(posts)
+    .set({ status: fromTargets, updatedAt: now })
+    .where(
+      and(
+        eq(posts.id, postId),
+        notInArray(posts.status, ["cancelled", "draft", "awaiting_approval"]),
+        sql`${posts.status} is distinct from ${fromTargets}`,
+      ),
+    );
 }
 
 /**
@@ -127,8 +134,8 @@ export async function settle(
   const releases = changes.state !== undefined && changes.state !== "publishing";
   const updated = await audited(
     context.db,
-    (tx) =>
-      tx
+    async (tx) => {
+      const rows = await tx
         .update(postTargets)
         .set({
           ...changes,
@@ -136,7 +143,10 @@ export async function settle(
           updatedAt: new Date(context.clock.now()),
         })
         .where(and(eq(postTargets.id, target.id), eq(postTargets.claimedJobId, run.jobId)))
-        .returning({ id: postTargets.id }),
+        .returning({ id: postTargets.id });
+      if (rows.length > 0) await refreshPostStatus(context, target.postId, tx);
+      return rows;
+    },
     (rows) => (rows.length > 0 ? (entry ?? unknownEntry(target, changes)) : null),
   );
   if (updated.length === 0) {
@@ -144,7 +154,6 @@ export async function settle(
     return false;
   }
   countOutcome(context, target, changes.state);
-  await refreshPostStatus(context, target.postId);
   return true;
 }
 
