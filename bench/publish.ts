@@ -246,14 +246,14 @@ const load = () =>
 function printBurst(label: string, result: Awaited<ReturnType<typeof runBurst>>) {
   const ratio = result.perSecond / result.raw;
   console.log(
-    [
-      label.padEnd(30),
-      `${result.publications} publications`,
-      `drained in ${result.drainSeconds.toFixed(1)} s (limit ${(2 * result.floorSeconds).toFixed(1)} s = 2 × floor ${result.floorSeconds.toFixed(1)} s)`,
-      `${result.perSecond.toFixed(0)}/s against raw ${result.raw.toFixed(0)} req/s: ratio ${ratio.toFixed(2)} (limit ≥ ${RATIO_LIMIT})${ratio >= RATIO_LIMIT ? "" : " NOT MET"}`,
-      `lateness p50 ${seconds(result.p50)}, p99 ${seconds(result.p99)}`,
-      `product CPU ${result.cpuMsPerPublication.toFixed(1)} ms per publication`,
-    ].join("; "),
+    `${label.padEnd(30)} ` +
+      [
+        `${result.publications} publications`,
+        `drained in ${result.drainSeconds.toFixed(1)} s (limit ${(2 * result.floorSeconds).toFixed(1)} s = 2 × floor ${result.floorSeconds.toFixed(1)} s)`,
+        `${result.perSecond.toFixed(0)}/s against raw ${result.raw.toFixed(0)} req/s: ratio ${ratio.toFixed(2)} (limit ≥ ${RATIO_LIMIT})${ratio >= RATIO_LIMIT ? "" : " NOT MET"}`,
+        `lateness p50 ${seconds(result.p50)}, p99 ${seconds(result.p99)}`,
+        `product CPU ${result.cpuMsPerPublication.toFixed(1)} ms per publication`,
+      ].join("; "),
   );
 }
 
