@@ -167,8 +167,10 @@ export async function startPublishJobs(
   const stopListening = context.clock.onAdvance?.(() => {
     void context.queue
       .startDue(queues.publish, context.clock.now())
-      .then(sweep)
-      .then(() => publishWorker.wake())
+      .then(() => {
+        publishWorker.wake();
+        return sweep();
+      })
       .catch((error: unknown) => logger.warn({ err: error }, "starting due publications after the clock moved failed"));
   });
   return async () => {
