@@ -1,9 +1,9 @@
 import { randomInt } from "node:crypto";
 import { sql } from "drizzle-orm";
-import pg from "pg";
 import type { Logger } from "pino";
 import { systemClock } from "../clock.js";
 import { selectRows, type Database, type DatabaseHandle } from "../db/client.js";
+import { holdSession } from "./session.js";
 
 /**
  * Worker liveness from PostgreSQL itself: each worker holds a session advisory lock on a
@@ -11,7 +11,6 @@ import { selectRows, type Database, type DatabaseHandle } from "../db/client.js"
  * process stops counting at once instead of after a heartbeat goes stale.
  */
 const PRESENCE_LOCK_CLASS = 72_617_100;
-const RECONNECT_DELAYS_MS = [250, 500, 1_000, 2_000, 5_000];
 
 export interface Presence {
   /** The second key of this worker's lock, stored beside its heartbeat. */
@@ -34,45 +33,18 @@ export async function holdPresence(handle: DatabaseHandle, logger: Logger): Prom
     return { key, fence: () => never, stop: async () => undefined };
   }
 
-  let client: pg.Client | undefined;
   let fence = new AbortController();
-  let stopped = false;
-  let retrying = false;
-  let failures = 0;
-  const connect = async (): Promise<void> => {
-    const next = new pg.Client({ connectionString: handle.url });
-    next.on("error", (error) => {
-      logger.warn({ err: error }, "worker presence connection lost; taking the lock again");
-      fence.abort(new Error("the worker lost its presence lock"));
-      void next.end().catch(() => undefined);
-      if (client === next) client = undefined;
-      if (!stopped) void retry();
-    });
-    await next.connect();
-    await next.query(lock, [PRESENCE_LOCK_CLASS, key]);
-    client = next;
-    if (fence.signal.aborted) fence = new AbortController();
-    failures = 0;
-  };
-  const retry = async (): Promise<void> => {
-    if (retrying) return;
-    retrying = true;
-    while (!stopped && !client) {
-      await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAYS_MS[Math.min(failures, 4)]));
-      failures += 1;
-      await connect().catch((error: unknown) => logger.warn({ err: error }, "worker presence lock not taken yet"));
-    }
-    retrying = false;
-  };
-  await connect();
-  return {
-    key,
-    fence: () => fence.signal,
-    async stop() {
-      stopped = true;
-      await client?.end().catch(() => undefined);
+  const session = await holdSession({
+    url: handle.url,
+    logger,
+    purpose: "worker presence",
+    onOpen: async (client) => {
+      await client.query(lock, [PRESENCE_LOCK_CLASS, key]);
+      if (fence.signal.aborted) fence = new AbortController();
     },
-  };
+    onLost: () => fence.abort(new Error("the worker lost its presence lock")),
+  });
+  return { key, fence: () => fence.signal, stop: () => session.stop() };
 }
 
 const presenceHeld = sql`exists (

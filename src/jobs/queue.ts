@@ -2,7 +2,15 @@ import { sql } from "drizzle-orm";
 import PgBoss from "pg-boss";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
-import { selectRows, startupLocks, untilReachable, withAdvisoryLock, type DatabaseHandle } from "../db/client.js";
+import {
+  selectRows,
+  startupLocks,
+  untilReachable,
+  withAdvisoryLock,
+  type DatabaseHandle,
+  type SqlExecutor,
+} from "../db/client.js";
+import { wakeups, type Announcement } from "./wakeups.js";
 
 /** Every queue the product uses, by name. */
 export const queues = {
@@ -47,6 +55,15 @@ export interface Queue {
    * database's time, so after the clock jumps forward this is what spares them the jump.
    */
   startDue(name: string, now: number): Promise<void>;
+  /**
+   * Tells the workers that a job was sent to `name` that may start `waitMs` from now; given the
+   * transaction's executor, they hear of it when the job commits (wakeups.ts).
+   */
+  announce(name: string, waitMs: number, executor?: SqlExecutor): Promise<void>;
+  /** Hears every announcement, and `undefined` when some may have been missed; answers how to stop. */
+  listen(listener: (announcement: Announcement | undefined) => void): Promise<() => Promise<void>>;
+  /** The database's time, and when the earliest waiting job of a queue may start by it (none when none waits). */
+  nextStart(name: string): Promise<{ nowMs: number; startsAtMs?: number }>;
   stop(): Promise<void>;
 }
 
@@ -74,6 +91,9 @@ export async function startQueue(handle: DatabaseHandle, config: Config, logger:
   await untilReachable(logger, "creating queues", () =>
     handle.kind === "postgres" ? withAdvisoryLock(handle.pool, startupLocks.queues, createQueues) : createQueues(),
   );
+  const signals = wakeups(handle, logger);
+  const executor: SqlExecutor =
+    handle.kind === "postgres" ? { executeSql: (text, values) => handle.pool.query(text, values) } : handle.executor;
   return {
     boss,
     async counts() {
@@ -95,6 +115,17 @@ export async function startQueue(handle: DatabaseHandle, config: Config, logger:
         sql`update pgboss.job set start_after = now()
             where name = ${name} and state < 'active' and start_after > now() and (data->>'runAt')::bigint <= ${now}`,
       );
+    },
+    announce: (name, waitMs, through = executor) => signals.announce(name, waitMs, through),
+    listen: (listener) => signals.listen(listener),
+    async nextStart(name) {
+      const [row] = await selectRows<{ now_ms: string; starts_at_ms: string | null }>(
+        handle.db,
+        sql`select floor(extract(epoch from now()) * 1000)::bigint as now_ms,
+                   floor(extract(epoch from min(start_after)) * 1000)::bigint as starts_at_ms
+            from pgboss.job where name = ${name} and state < 'active'`,
+      );
+      return { nowMs: Number(row!.now_ms), ...(row?.starts_at_ms ? { startsAtMs: Number(row.starts_at_ms) } : {}) };
     },
     stop: () => boss.stop({ graceful: true, wait: true, timeout: 10_000 }),
   };

@@ -4,15 +4,21 @@ import { posts, postTargets } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { withCorrelation } from "../correlation.js";
 import { possiblyLiveWorkerIds } from "../jobs/presence.js";
+import { workContinuously } from "../jobs/continuous.js";
 import { queues } from "../jobs/queue.js";
 import { checkWait, publishTarget, takeoverGraceMs } from "./publish.js";
 import { enqueuePublish, releaseClaim, type PublishJob } from "./run.js";
 
-/** Publishing is polled often and in large batches, so posts due together go out together. */
-const PUBLISH_POLLING_SECONDS = 0.5;
-const PUBLISH_BATCH = 50;
-/** Calls in flight to one platform from one worker process, whatever the batch holds. */
+/** Calls in flight to one platform from one worker process, however many jobs it holds. */
 const PER_PLATFORM_CONCURRENCY = 10;
+/**
+ * Jobs one worker process holds at once: enough to keep two platforms' slots busy with the next
+ * jobs at hand, taken in fetches of at least a quarter of that, so a fetch is shared by many.
+ */
+const PUBLISH_CAPACITY = 4 * PER_PLATFORM_CONCURRENCY;
+const PUBLISH_REFILL_AT = PER_PLATFORM_CONCURRENCY;
+/** Workers are woken when a publication comes due (continuous.ts); this only catches a wake-up lost. */
+const PUBLISH_SAFETY_POLL_MS = 5_000;
 
 /** A counting semaphore per key: work beyond the cap waits for a free slot. */
 function keyedSemaphore(limit: number) {
@@ -117,38 +123,34 @@ export async function startPublishJobs(
   const perPlatform = keyedSemaphore(PER_PLATFORM_CONCURRENCY);
   /** Targets a job of this worker is working on: one job per target at a time, and the sweep leaves them be. */
   const inFlight = new Set<string>();
-  const publishWorker = await boss.work<PublishJob>(
+  const publishWorker = await workContinuously<PublishJob>(
+    context.queue,
     queues.publish,
-    { pollingIntervalSeconds: PUBLISH_POLLING_SECONDS, batchSize: PUBLISH_BATCH },
-    async (jobs) => {
-      await Promise.all(
-        jobs.map((job) =>
-          withCorrelation(job.id, async () => {
-            const { targetId } = job.data;
-            if (inFlight.has(targetId)) return;
-            inFlight.add(targetId);
-            const run = { workerId: worker.id, jobId: job.id, signal: worker.fence(), logger };
+    { capacity: PUBLISH_CAPACITY, refillAt: PUBLISH_REFILL_AT, safetyPollMs: PUBLISH_SAFETY_POLL_MS, logger },
+    (job) =>
+      withCorrelation(job.id, async () => {
+        const { targetId } = job.data;
+        if (inFlight.has(targetId)) return;
+        inFlight.add(targetId);
+        const run = { workerId: worker.id, jobId: job.id, signal: worker.fence(), logger };
+        try {
+          const platform = job.data.platform ?? "unknown";
+          await perPlatform(platform, async () => {
+            const startedAt = performance.now();
             try {
-              const platform = job.data.platform ?? "unknown";
-              await perPlatform(platform, async () => {
-                const startedAt = performance.now();
-                try {
-                  await publishTarget(context, job.data, run);
-                } finally {
-                  context.metrics.publishJobDuration.observe({ platform }, (performance.now() - startedAt) / 1000);
-                }
-              });
-            } catch (error) {
-              // Not a platform answer but a fault of ours or of the database: the target stays
-              // publishing under this worker's claim, and this worker's next sweep has it reconciled.
-              logger.error({ err: error, targetId }, "publishing failed unexpectedly");
+              await publishTarget(context, job.data, run);
             } finally {
-              inFlight.delete(targetId);
+              context.metrics.publishJobDuration.observe({ platform }, (performance.now() - startedAt) / 1000);
             }
-          }),
-        ),
-      );
-    },
+          });
+        } catch (error) {
+          // Not a platform answer but a fault of ours or of the database: the target stays
+          // publishing under this worker's claim, and this worker's next sweep has it reconciled.
+          logger.error({ err: error, targetId }, "publishing failed unexpectedly");
+        } finally {
+          inFlight.delete(targetId);
+        }
+      }),
   );
   const sweep = () =>
     sweepTargets(context, { id: worker.id, inFlight })
@@ -165,13 +167,15 @@ export async function startPublishJobs(
   const stopListening = context.clock.onAdvance?.(() => {
     void context.queue
       .startDue(queues.publish, context.clock.now())
-      .then(sweep)
-      .then(() => boss.notifyWorker(publishWorker))
+      .then(() => {
+        publishWorker.wake();
+        return sweep();
+      })
       .catch((error: unknown) => logger.warn({ err: error }, "starting due publications after the clock moved failed"));
   });
   return async () => {
     stopListening?.();
     clearInterval(timer);
-    await boss.offWork(queues.publish);
+    await publishWorker.stop();
   };
 }

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { platformAccess } from "../connections/access.js";
 import { describeFailure, recordFailure, recordSuccess, withFreshToken } from "../connections/health.js";
 import { connectionById, type Connection } from "../connections/store.js";
@@ -55,9 +55,14 @@ export function checkWait(
  */
 async function claim(context: AppContext, job: PublishJob, run: PublishRun): Promise<Claim> {
   return context.db.transaction(async (tx) => {
-    const [target] = await tx.select().from(postTargets).where(eq(postTargets.id, job.targetId)).for("update");
-    if (!target) return { kind: "skip", reason: "target deleted" };
-    const [post] = await tx.select().from(posts).where(eq(posts.id, target.postId));
+    const [found] = await tx
+      .select({ target: postTargets, post: posts })
+      .from(postTargets)
+      .leftJoin(posts, eq(posts.id, postTargets.postId))
+      .where(eq(postTargets.id, job.targetId))
+      .for("update", { of: postTargets });
+    if (!found) return { kind: "skip", reason: "target deleted" };
+    const { target, post } = found;
     if (!post || post.cancelledAt) return { kind: "skip", reason: "post cancelled" };
     if (post.status === "draft" || post.status === "awaiting_approval")
       return { kind: "skip", reason: `post is ${post.status}` };
@@ -202,6 +207,13 @@ async function recordPublishSuccess(context: AppContext, connection: Connection,
       .where(eq(connections.id, connection.id));
     return;
   }
+  // The usual case, a connection without trouble, in one statement; any other is read and judged.
+  const [noted] = await context.db
+    .update(connections)
+    .set({ lastSuccessAt: now })
+    .where(and(eq(connections.id, connection.id), eq(connections.status, "healthy"), eq(connections.errorCount, 0)))
+    .returning({ id: connections.id });
+  if (noted) return;
   const current = await connectionById(context.db, connection.id);
   // A connection that had errors (even one still healthy after transient ones) has them resolved by this success.
   if (current && current.status !== "disconnected" && (current.status !== "healthy" || current.errorCount > 0))

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { audited, type AuditEntry } from "../audit/audit.js";
 import { delayUntil } from "../clock.js";
@@ -80,36 +80,40 @@ export async function enqueuePublish(
       ...(options.executor ? { db: options.executor } : {}),
     },
   );
+  await context.queue.announce(queues.publish, waitMs, options.executor);
   // The clock jumped past the time while the job was being sent, before the jump's wake-up could see it.
   if (waitMs > 0 && !options.executor && delayUntil(context.clock, runAt) === 0)
     await context.queue.startDue(queues.publish, context.clock.now());
 }
 
-/** The post's status, from its targets. An `unknown` target waits for a person, so it is settled. */
+/**
+ * The post's status, from its targets, in one statement (it runs once per publication): all
+ * published; some queued or publishing (scheduled while every one is queued for later);
+ * some published; else failed. An `unknown` target waits for a person, so it is settled. A
+ * draft, a post awaiting approval (no jobs: only a person moves them on) and a cancelled post
+ * keep theirs.
+ */
 export async function refreshPostStatus(context: AppContext, postId: string): Promise<void> {
-  const [post] = await context.db.select().from(posts).where(eq(posts.id, postId));
-  // A draft and a post awaiting approval have no jobs: only a person moves them on.
-  if (!post || post.status === "cancelled" || post.status === "draft" || post.status === "awaiting_approval") return;
-  const targets = await context.db
-    .select({ state: postTargets.state, dueAt: postTargets.dueAt })
-    .from(postTargets)
-    .where(eq(postTargets.postId, postId));
-  const states = targets.map((target) => target.state);
-  const now = context.clock.now();
-  const status: Post["status"] = states.every((state) => state === "published")
-    ? "published"
-    : states.some((state) => state === "queued" || state === "publishing")
-      ? targets.every((target) => target.state === "queued" && target.dueAt.getTime() > now)
-        ? "scheduled"
-        : "publishing"
-      : states.some((state) => state === "published")
-        ? "partially_published"
-        : "failed";
-  if (status !== post.status)
-    await context.db
-      .update(posts)
-      .set({ status, updatedAt: new Date(now) })
-      .where(eq(posts.id, postId));
+  const now = new Date(context.clock.now());
+  const fromTargets = sql<Post["status"]>`(
+    select case
+      when coalesce(bool_and(t.state = 'published'), true) then 'published'
+      when bool_or(t.state in ('queued', 'publishing')) then
+        case when bool_and(t.state = 'queued' and t.due_at > ${now.toISOString()}::timestamptz) then 'scheduled' else 'publishing' end
+      when bool_or(t.state = 'published') then 'partially_published'
+      else 'failed'
+    end::post_status
+    from ${postTargets} t where t.post_id = ${postId})`;
+  await context.db
+    .update(posts)
+    .set({ status: fromTargets, updatedAt: now })
+    .where(
+      and(
+        eq(posts.id, postId),
+        notInArray(posts.status, ["cancelled", "draft", "awaiting_approval"]),
+        sql`${posts.status} is distinct from ${fromTargets}`,
+      ),
+    );
 }
 
 /**
@@ -143,6 +147,8 @@ export async function settle(
     return false;
   }
   countOutcome(context, target, changes.state);
+  // After the commit, not inside it: two targets of one post settling at once would each read
+  // the other as still publishing, and the post would keep that status.
   await refreshPostStatus(context, target.postId);
   return true;
 }

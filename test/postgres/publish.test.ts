@@ -116,6 +116,30 @@ describe("publishing scaled out on PostgreSQL: an API process and two workers", 
     );
   });
 
+  // Real time, as the workers keep it: what wakes them is a timer set from the post's
+  // announcement, which no moved clock stands in for. Their polling alone is seconds apart.
+  test("a post due while the workers are idle goes out within a second of its time", async () => {
+    for (const leadMs of [1_200, 1_700]) {
+      const dueAt = new Date(Date.now() + leadMs);
+      const created = await client.post("/api/posts", {
+        content: `Alone ${dueAt.getTime()}`,
+        connectionIds: xAccounts.slice(0, 1),
+        scheduledAt: dueAt.toISOString(),
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const post = await waitFor(
+        async () => {
+          const current = (await client.get(`/api/posts/${created.body.post.id}`)).body.post;
+          return current.targets[0].publishedAt ? current : undefined;
+        },
+        10_000,
+        "the post published",
+      );
+      const lateness = new Date(post.targets[0].publishedAt).getTime() - dueAt.getTime();
+      assert.ok(lateness >= 0 && lateness < 1_000, `published ${lateness} ms after its time`);
+    }
+  });
+
   test("workers killed while a publish is in flight: after a restart, nothing lost, nothing duplicated", async () => {
     await fetch(`${sandbox.url}_sandbox/faults`, {
       method: "POST",
