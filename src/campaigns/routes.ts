@@ -168,18 +168,13 @@ export const campaignRoutes: FastifyPluginAsyncZod<AppContext> = async (app, con
         summary:
           "Change a campaign's name, dates or goal; its currency is fixed once it has costs, and its tracked links keep their utm_campaign",
         params: campaignParams,
-        body: z
-          .object({
-            name: name.optional(),
-            startsOn: day.optional(),
-            endsOn: day.nullable().optional(),
-            currency: currency.optional(),
-            goal: goal.nullable().optional(),
-          })
-          .refine((body) => Object.values(body).some((value) => value !== undefined), {
-            message: "name a change: name, startsOn, endsOn, currency or goal",
-            path: ["name"],
-          }),
+        body: z.object({
+          name: name.optional(),
+          startsOn: day.optional(),
+          endsOn: day.nullable().optional(),
+          currency: currency.optional(),
+          goal: goal.nullable().optional(),
+        }),
         response: { 200: z.object({ campaign: campaignView }) },
       },
     },

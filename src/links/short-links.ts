@@ -12,7 +12,7 @@ const URL_IN_TEXT = /https?:\/\/[^\s<>"']*[^\s<>"'.,;:!?)\]}]/g;
 
 export interface LinkedContent {
   content: string;
-  link: string | null;
+  link?: string | null;
 }
 
 /** Where short links live: `{public address}/l/`. */
@@ -37,4 +37,10 @@ export function withShortLinks<Content extends LinkedContent>(
     content: sent.content.replace(URL_IN_TEXT, (url) => shortFor(url) ?? url),
     link: sent.link ? (shortFor(sent.link) ?? sent.link) : sent.link,
   };
+}
+
+/** The content as it will be sent before its codes exist: each URL as a placeholder as long as its short link. */
+export function withShortLinkPlaceholders<Content extends LinkedContent>(sent: Content, prefix: string): Content {
+  const placeholder = shortLinkPlaceholder(prefix);
+  return withShortLinks(sent, (url) => (url.startsWith(prefix) ? undefined : placeholder));
 }

@@ -3,7 +3,7 @@ import type { AppContext } from "../../context.js";
 import { transactionExecutor, type Transaction } from "../../db/client.js";
 import { connections, media, type SentContent } from "../../db/schema.js";
 import { invalidInput } from "../../errors.js";
-import { shortLinkPlaceholder, withShortLinks } from "../../links/short-links.js";
+import { withShortLinkPlaceholders } from "../../links/short-links.js";
 import { linkTrackingOn, shortLinkPrefixOf } from "../../links/store.js";
 import type { PlatformProfile } from "../../platforms/profile.js";
 import { platformProfiles, type PlatformId } from "../../platforms/profiles.js";
@@ -100,8 +100,7 @@ export async function contentProblems(
 async function linkLengthsCounted(context: AppContext, organizationId: string) {
   if (!(await linkTrackingOn(context.db, organizationId))) return (sent: SentContent) => sent;
   const prefix = shortLinkPrefixOf(context);
-  const placeholder = shortLinkPlaceholder(prefix);
-  return (sent: SentContent) => withShortLinks(sent, (url) => (url.startsWith(prefix) ? undefined : placeholder));
+  return (sent: SentContent) => withShortLinkPlaceholders(sent, prefix);
 }
 
 /** Refuses a version for an account the post is not for: it would never be sent, and hide a mistake. */
