@@ -111,7 +111,14 @@ export function prettyTerminalStream(): DestinationStream {
   return pino.transport({ target: "pino-pretty", options: { translateTime: "SYS:HH:MM:ss", ignore: "pid,hostname" } });
 }
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * Standard output, written asynchronously: a line waits while the previous write is under way and
+ * goes out with the lines that joined it, rather than one blocking write per line on the request
+ * path. pino flushes what is pending when the process exits.
+ */
+const standardOutput = () => pino.destination({ dest: 1, sync: false });
+
+export function createLogger(level: string, destination: DestinationStream = standardOutput()): Logger {
   return pino(
     {
       level,

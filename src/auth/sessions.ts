@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, eq, gt, lt } from "drizzle-orm";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
-import { sessions, users } from "../db/schema.js";
+import { memberships, organizations, sessions, users } from "../db/schema.js";
 
 export const SESSION_COOKIE = "msid";
 
@@ -42,8 +42,13 @@ export async function createSession(
   return { secret, expiresAt };
 }
 
-export type SessionWithUser = Awaited<ReturnType<typeof findLiveSession>>;
+export type LiveSession = NonNullable<Awaited<ReturnType<typeof findLiveSession>>>;
 
+/**
+ * The live session behind a cookie's secret, its user, and the active organization with the
+ * user's membership in it, read in one query by primary keys: every signed-in request pays for
+ * it, and it is read afresh each time, so a revoked session or a changed role counts at once.
+ */
 export async function findLiveSession(db: Database, secret: string, options: { ttlMs: number; clock: Clock }) {
   const idHash = hashSecret(secret);
   const now = new Date(options.clock.now());
@@ -53,9 +58,17 @@ export async function findLiveSession(db: Database, secret: string, options: { t
       activeOrganizationId: sessions.activeOrganizationId,
       lastSeenAt: sessions.lastSeenAt,
       user: { id: users.id, email: users.email, name: users.name, isSuperAdmin: users.isSuperAdmin },
+      activeOrganizationName: organizations.name,
+      /** Null when the user is not (or no longer) a member of the active organization. */
+      membershipRole: memberships.role,
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
+    .leftJoin(organizations, eq(organizations.id, sessions.activeOrganizationId))
+    .leftJoin(
+      memberships,
+      and(eq(memberships.organizationId, sessions.activeOrganizationId), eq(memberships.userId, sessions.userId)),
+    )
     .where(and(eq(sessions.idHash, idHash), gt(sessions.expiresAt, now)));
   if (!row) return undefined;
   if (now.getTime() - row.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {

@@ -1,4 +1,8 @@
+import { fork } from "node:child_process";
+import { once } from "node:events";
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { SQL } from "drizzle-orm";
@@ -130,9 +134,8 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
 
   const directory = path.resolve(config.dataDir, "pglite");
   await mkdir(directory, { recursive: true });
-  const pglite = await PGlite.create(directory, { postgresqlconf: pgliteSettings });
-  const pgliteDb = drizzlePglite(pglite, { schema });
-  await migratePglite(pgliteDb, { migrationsFolder });
+  if (!existsSync(path.join(directory, "PG_VERSION"))) await initialiseInChildProcess(directory, logger);
+  const { pglite, db: pgliteDb } = await openMigratedPglite(directory);
   return {
     kind: "pglite",
     db: pgliteDb as unknown as Database,
@@ -140,6 +143,31 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     executor: pgliteExecutor(pglite),
     close: () => pglite.close(),
   };
+}
+
+/** The embedded database in `directory`, created there when new, with every migration applied. */
+export async function openMigratedPglite(directory: string) {
+  const pglite = await PGlite.create(directory, { postgresqlconf: pgliteSettings });
+  const db = drizzlePglite(pglite, { schema });
+  await migratePglite(db, { migrationsFolder });
+  return { pglite, db };
+}
+
+/**
+ * Creating a database (initdb) and its first migration grow PGlite's WebAssembly memory, which
+ * never shrinks, to about 140 MB more than a database opened afterwards needs. Done in a process
+ * of its own that then ends, that memory goes back to the system; this process opens the result.
+ */
+async function initialiseInChildProcess(directory: string, logger: Logger): Promise<void> {
+  logger.info({ directory }, "creating the embedded database");
+  // The same extension as this file: .ts under tsx (whose loader the child inherits), .js when built.
+  const script = fileURLToPath(
+    new URL(`./pglite-init${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url),
+  );
+  const child = fork(script, [directory], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+  if (code !== 0)
+    throw new Error(`creating the embedded database in ${directory} failed (${signal ?? `exit code ${code}`})`);
 }
 
 /**

@@ -1,13 +1,11 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
-import { and, eq } from "drizzle-orm";
 import { actAsApiKey, actingKeyAudited, recordAudit, requestOrigin, withActingKeyScope } from "../audit/audit.js";
 import { authenticateApiKey, type ApiKeyPrincipal, type ApiKeyRefusal } from "../auth/api-keys.js";
 import { can, type Role, type RouteAccess } from "../auth/permissions.js";
-import { findLiveSession, SESSION_COOKIE, setActiveOrganization } from "../auth/sessions.js";
+import { findLiveSession, SESSION_COOKIE, setActiveOrganization, type LiveSession } from "../auth/sessions.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
-import { memberships, organizations } from "../db/schema.js";
 import { AppError, replyWithError } from "./errors.js";
 import { countKeyRequest } from "./key-limits.js";
 
@@ -66,15 +64,11 @@ const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 export class MissingRouteAccessError extends Error {}
 
 /** A SUPER_ADMIN acts as such in any organization; others hold the role of their membership. */
-async function effectiveOrganization(db: Database, organizationId: string, user: AuthenticatedUser) {
-  const [row] = await db
-    .select({ id: organizations.id, name: organizations.name, role: memberships.role })
-    .from(organizations)
-    .leftJoin(memberships, and(eq(memberships.organizationId, organizations.id), eq(memberships.userId, user.id)))
-    .where(eq(organizations.id, organizationId));
-  if (!row) return undefined;
-  if (user.isSuperAdmin) return { id: row.id, name: row.name, role: "SUPER_ADMIN" as const };
-  return row.role ? { id: row.id, name: row.name, role: row.role } : undefined;
+function effectiveOrganization(session: LiveSession): RequestAuth["organization"] {
+  const { activeOrganizationId: id, activeOrganizationName: name, membershipRole, user } = session;
+  if (!id || name === null) return undefined;
+  if (user.isSuperAdmin) return { id, name, role: "SUPER_ADMIN" };
+  return membershipRole ? { id, name, role: membershipRole } : undefined;
 }
 
 function sameSecret(presented: string, expected: string): boolean {
@@ -207,7 +201,7 @@ export function registerAuthorization(app: FastifyInstance, options: Authorizati
     if (session) {
       request.auth = { user: session.user, sessionIdHash: session.idHash };
       if (session.activeOrganizationId) {
-        const organization = await effectiveOrganization(options.db, session.activeOrganizationId, session.user);
+        const organization = effectiveOrganization(session);
         if (organization) request.auth.organization = organization;
         else await setActiveOrganization(options.db, session.idHash, null);
       }

@@ -10,9 +10,13 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs src/main.ts as `npm start` would, in its own process. */
-export function startServerProcess(args: string[], env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", projectPath("src/main.ts"), ...args], {
+/** Runs src/main.ts as `npm start` would, in its own process (with Node's own flags, such as a profiler's, first). */
+export function startServerProcess(
+  args: string[],
+  env: Record<string, string>,
+  nodeFlags: string[] = [],
+): ServerProcess {
+  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", projectPath("src/main.ts"), ...args], {
     cwd: projectPath(),
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -4,7 +4,7 @@ import type { Database, Transaction } from "../../db/client.js";
 import { connections, media, posts, postTargets, type SentContent } from "../../db/schema.js";
 import { notFound } from "../../errors.js";
 import { contentOfPost, isEditable, resolvedFor } from "../content.js";
-import { shortLinkViews } from "../../links/reading.js";
+import { shortLinkViews, type ShortLinkView } from "../../links/reading.js";
 import { withShortLinks } from "../../links/short-links.js";
 import { publicMediaUrl, type MediaRecord } from "../media.js";
 
@@ -32,18 +32,24 @@ export async function postViews(context: AppContext, organizationId: string, pos
     .from(postTargets)
     .innerJoin(connections, eq(connections.id, postTargets.connectionId))
     .where(and(eq(postTargets.organizationId, organizationId), inArray(postTargets.postId, ids)));
-  const links = await shortLinkViews(
+  const targetsOfPost = new Map<string, typeof targets>();
+  for (const row of targets)
+    targetsOfPost.set(row.target.postId, [...(targetsOfPost.get(row.target.postId) ?? []), row]);
+  const linksOfTarget = new Map<string, ShortLinkView[]>();
+  for (const link of await shortLinkViews(
     context,
     targets.map(({ target }) => target.id),
-  );
+  ))
+    linksOfTarget.set(link.targetId, [...(linksOfTarget.get(link.targetId) ?? []), link]);
   const mediaIds = [...new Set(postRows.flatMap((post) => post.mediaIds))];
   const records = mediaIds.length ? await db.select().from(media).where(inArray(media.id, mediaIds)) : [];
+  const recordsById = new Map(records.map((record) => [record.id, record]));
   return postRows.map((post) => ({
     id: post.id,
     content: post.content,
     link: post.link,
     media: post.mediaIds
-      .map((id) => records.find((record) => record.id === id))
+      .map((id) => recordsById.get(id))
       .filter((record) => record !== undefined)
       .map((record) => mediaOf(context, record)),
     options: post.options,
@@ -55,30 +61,28 @@ export async function postViews(context: AppContext, organizationId: string, pos
     reviewComment: post.reviewComment,
     campaignId: post.campaignId,
     createdAt: post.createdAt,
-    targets: targets
-      .filter((row) => row.target.postId === post.id)
-      .map(({ target, accountName, isSandbox }) => {
-        const targetLinks = links.filter((link) => link.targetId === target.id);
-        const shortFor = (url: string) => targetLinks.find((link) => link.originalUrl === url)?.shortUrl;
-        return {
-          id: target.id,
-          connectionId: target.connectionId,
-          platform: target.platform,
-          accountName,
-          isSandbox,
-          state: target.state,
-          attempts: target.attempts,
-          dueAt: target.dueAt,
-          publishedAt: target.publishedAt,
-          postId: target.remotePostId,
-          url: target.remoteUrl,
-          error: target.error,
-          resolved: shownContent(withShortLinks(resolvedFor(contentOfPost(post), target), shortFor)),
-          sent: target.sentContent ? shownContent(target.sentContent) : null,
-          links: targetLinks.map(({ targetId: _target, ...link }) => link),
-          editable: !post.cancelledAt && isEditable(target),
-        };
-      }),
+    targets: (targetsOfPost.get(post.id) ?? []).map(({ target, accountName, isSandbox }) => {
+      const targetLinks = linksOfTarget.get(target.id) ?? [];
+      const shortFor = (url: string) => targetLinks.find((link) => link.originalUrl === url)?.shortUrl;
+      return {
+        id: target.id,
+        connectionId: target.connectionId,
+        platform: target.platform,
+        accountName,
+        isSandbox,
+        state: target.state,
+        attempts: target.attempts,
+        dueAt: target.dueAt,
+        publishedAt: target.publishedAt,
+        postId: target.remotePostId,
+        url: target.remoteUrl,
+        error: target.error,
+        resolved: shownContent(withShortLinks(resolvedFor(contentOfPost(post), target), shortFor)),
+        sent: target.sentContent ? shownContent(target.sentContent) : null,
+        links: targetLinks.map(({ targetId: _target, ...link }) => link),
+        editable: !post.cancelledAt && isEditable(target),
+      };
+    }),
   }));
 }
 
