@@ -24,6 +24,10 @@
  * adds to its queue; changing them is ADMIN and above, since they set when the whole organization's
  * queued posts go out on that account.
  *
+ * Campaigns: SUPER_ADMIN, ADMIN and USER see them and put their posts in one (campaigns:view);
+ * creating, changing and deleting a campaign and entering its costs is ADMIN and above
+ * (campaigns:manage), since costs are the organization's money. GUESTs see none.
+ *
  * "All orgs" is not a permission: a SUPER_ADMIN acts as SUPER_ADMIN in whichever organization
  * is active, member or not (see effectiveRole in http/authorization.ts).
  */
@@ -48,6 +52,8 @@ export const permissions = [
   "alerts:manage",
   "apikeys:manage",
   "slots:manage",
+  "campaigns:view",
+  "campaigns:manage",
 ] as const;
 
 export type Permission = (typeof permissions)[number];
@@ -68,6 +74,7 @@ export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {
     "posts:create",
     "analytics:view",
     "alerts:view",
+    "campaigns:view",
   ]),
   GUEST: new Set(["organization:view"]),
 };

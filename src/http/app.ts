@@ -16,6 +16,8 @@ import { auditRoutes } from "../audit/routes.js";
 import { apiKeyRoutes } from "../auth/api-keys-routes.js";
 import { connectionRoutes } from "../connections/routes.js";
 import { mediaFiles } from "../posts/media.js";
+import { campaignRoutes } from "../campaigns/routes.js";
+import { redirectRoutes } from "../links/redirect.js";
 import { postRoutes } from "../posts/routes.js";
 import { authRoutes } from "../auth/routes.js";
 import { healthRoutes } from "../monitoring/routes.js";
@@ -153,6 +155,8 @@ export async function buildApp(
   await app.register(webhookRoutes, context);
   await app.register(alertRoutes, context);
   await app.register(analyticsRoutes, context);
+  await app.register(campaignRoutes, context);
+  await app.register(redirectRoutes, context);
 
   const twin = context.sandboxTwin;
   if (twin) {

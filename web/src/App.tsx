@@ -7,6 +7,7 @@ import { ApiKeysPage } from "./pages/ApiKeysPage";
 import { AuditPage } from "./pages/AuditPage";
 import { AuthPage } from "./pages/AuthPage";
 import { CalendarPage } from "./pages/CalendarPage";
+import { CampaignsPage } from "./pages/CampaignsPage";
 import { CreateOrganizationPage } from "./pages/CreateOrganizationPage";
 import { ImportPage } from "./pages/ImportPage";
 import { InvitePage } from "./pages/InvitePage";
@@ -77,6 +78,7 @@ export function App() {
           <Route path="/webhooks" element={<WebhooksPage />} />
           <Route path="/api-keys" element={<ApiKeysPage />} />
           <Route path="/alerts" element={<AlertsPage />} />
+          <Route path="/campaigns" element={<CampaignsPage />} />
         </Route>
       </Route>
       <Route path="*" element={<Navigate to="/" replace />} />

@@ -143,6 +143,14 @@ export function Shell() {
               Analytics
             </NavLink>
           ) : null}
+          {can(role, "campaigns:view") ? (
+            <NavLink to="/campaigns">
+              <span className="nav-icon" aria-hidden>
+                ◆
+              </span>{" "}
+              Campaigns
+            </NavLink>
+          ) : null}
           {can(role, "connections:view") ? (
             <NavLink to="/social-media">
               <span className="nav-icon" aria-hidden>

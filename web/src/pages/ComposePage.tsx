@@ -3,7 +3,9 @@ import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import type { RuleSettings } from "../../../src/platforms/profile";
 import { platformProfiles } from "../../../src/platforms/profiles";
-import type { PostVersions } from "../../../src/posts/versions";
+import { can } from "../../../src/auth/permissions";
+import { withShortLinkPlaceholders } from "../../../src/links/short-links";
+import type { PostVersions, SharedContent } from "../../../src/posts/versions";
 import { api, ApiError, type MediaItem, type PlatformId, type Post } from "../api";
 import { AccountChoice, unpostableReason } from "../components/AccountChoice";
 import { useAllowances } from "../components/allowances";
@@ -18,7 +20,7 @@ import { MediaPicker } from "../components/media/MediaPicker";
 import { PlatformOptions, sentOptions, type OptionValues } from "../components/PlatformOptions";
 import { PostPreviews } from "../components/previews/PostPreviews";
 import { publishNow, ScheduleChoice, type Schedule } from "../components/ScheduleChoice";
-import { Button, Card, fieldError, FormError, PageHeader } from "../components/ui";
+import { Button, Card, fieldError, FormError, PageHeader, SelectField } from "../components/ui";
 import { useSession } from "../session";
 import { formatInZone, viewerZone, wallTimeToIso } from "../time";
 import "../components/compose/compose.css";
@@ -95,6 +97,7 @@ function Composer({ post }: { post?: Post }) {
   );
   const [uploaded, setUploaded] = useState<MediaItem[]>([]);
   const [activeLayer, setActiveLayer] = useState<Layer>("shared");
+  const [campaignId, setCampaignId] = useState(loaded?.campaignId ?? "");
 
   const addMedia = (layer: Layer, item: MediaItem) => {
     setUploaded((current) => [...current, item]);
@@ -125,6 +128,17 @@ function Composer({ post }: { post?: Post }) {
   const organization = useQuery({ queryKey: ["organization"], queryFn: () => api("GET", "/api/organization") });
   const needsApproval =
     organization.data?.organization.requireApproval === true && me.activeOrganization?.role === "USER";
+  const seesCampaigns = me.activeOrganization ? can(me.activeOrganization.role, "campaigns:view") : false;
+  const campaigns = useQuery({
+    queryKey: ["campaigns"],
+    queryFn: () => api("GET", "/api/campaigns"),
+    enabled: seesCampaigns,
+  });
+  /** Previews and length checks show each link as the short link it will be sent as. */
+  const asSent = (sent: SharedContent): SharedContent => {
+    const settings = organization.data?.organization;
+    return settings?.trackLinks ? withShortLinkPlaceholders(sent, settings.shortLinkPrefix) : sent;
+  };
 
   const accounts = connections.data?.connections ?? [];
   const usable = accounts.filter((connection) => unpostableReason(connection) === undefined);
@@ -146,6 +160,7 @@ function Composer({ post }: { post?: Post }) {
     optionsOf,
     settingsOf,
     knownMedia,
+    asSent,
   });
 
   const duplicates = useDuplicateCheck({
@@ -171,6 +186,7 @@ function Composer({ post }: { post?: Post }) {
       platformsChosen.map((platform) => [platform, sentOptions(platform, optionsOf(platform))]),
     ),
     versions: sentVersions,
+    ...(campaignId ? { campaignId } : {}),
   });
 
   /** What the buttons do: keep a draft, hand it to an admin, put it on the schedule, save an edit, or save and try failed accounts again. */
@@ -291,6 +307,21 @@ function Composer({ post }: { post?: Post }) {
             ))}
           </Card>
 
+          {seesCampaigns ? (
+            <SelectField
+              label="Campaign"
+              name="campaignId"
+              value={campaignId}
+              onChange={(event) => setCampaignId(event.target.value)}
+            >
+              <option value="">No campaign</option>
+              {(campaigns.data?.campaigns ?? []).map((campaign) => (
+                <option key={campaign.id} value={campaign.id}>
+                  {campaign.name}
+                </option>
+              ))}
+            </SelectField>
+          ) : null}
           <ScheduleChoice
             schedule={schedule}
             onChange={setSchedule}
@@ -386,6 +417,7 @@ function Composer({ post }: { post?: Post }) {
           versions={sentVersions}
           optionsOf={optionsOf}
           knownMedia={knownMedia}
+          asSent={asSent}
         />
       </form>
       <MediaPicker

@@ -204,29 +204,37 @@ function MemberRow({ member, canManage, isSelf }: { member: Member; canManage: b
   );
 }
 
-/** Whether members' posts wait for an admin's approval before they are scheduled. */
-function ApprovalSetting() {
+/** One of the organization's posting switches: whether members' posts wait for approval, whether links are tracked. */
+function PostingSwitch({
+  setting,
+  title,
+  label,
+  hint,
+}: {
+  setting: "requireApproval" | "trackLinks";
+  title: string;
+  label: string;
+  hint: string;
+}) {
   const queryClient = useQueryClient();
   const organization = useQuery({ queryKey: ["organization"], queryFn: () => api("GET", "/api/organization") });
   const change = useMutation({
-    mutationFn: (requireApproval: boolean) => api("PATCH", "/api/organization", { body: { requireApproval } }),
+    mutationFn: (value: boolean) => api("PATCH", "/api/organization", { body: { [setting]: value } }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["organization"] }),
   });
-  const required = organization.data?.organization.requireApproval ?? false;
+  const on = organization.data?.organization[setting] ?? false;
   return (
-    <Card title="Approval">
+    <Card title={title}>
       <label className="inline-check">
         <input
           type="checkbox"
-          checked={change.isPending ? change.variables : required}
+          checked={change.isPending ? change.variables : on}
           disabled={organization.isPending || change.isPending}
           onChange={(event) => change.mutate(event.target.checked)}
         />
-        USERs’ posts need an ADMIN’s approval before they are scheduled
+        {label}
       </label>
-      <p className="field-hint">
-        A USER saves a draft and submits it; an ADMIN approves it from the Posts page or sends it back with a comment.
-      </p>
+      <p className="field-hint">{hint}</p>
       <FormError error={change.error} />
     </Card>
   );
@@ -269,7 +277,22 @@ export function TeamPage() {
           </tbody>
         </table>
       </Card>
-      {can(activeOrganization!.role, "organization:manage") ? <ApprovalSetting /> : null}
+      {can(activeOrganization!.role, "organization:manage") ? (
+        <>
+          <PostingSwitch
+            setting="requireApproval"
+            title="Approval"
+            label="USERs’ posts need an ADMIN’s approval before they are scheduled"
+            hint="A USER saves a draft and submits it; an ADMIN approves it from the Posts page or sends it back with a comment."
+          />
+          <PostingSwitch
+            setting="trackLinks"
+            title="Tracked links"
+            label="Send links in posts as tracked short links"
+            hint="Each link becomes a short link on this app’s address that counts clicks (people and bots apart) and adds UTM parameters for the platform, the campaign and the post. The app’s address must be reachable from the internet."
+          />
+        </>
+      ) : null}
       {canManage ? (
         <Card title="Pending invitations">
           <PendingInvitations />

@@ -44,6 +44,8 @@ export function liveProblems(options: {
   optionsOf: (platform: PlatformId) => OptionValues;
   settingsOf: (platform: PlatformId) => RuleSettings;
   knownMedia: ReadonlyMap<string, MediaItem>;
+  /** The content as it is sent: with tracked short links where the organization tracks links. */
+  asSent: (sent: SharedContent) => SharedContent;
 }): LiveProblems {
   const found: LiveProblems = new Map();
   const add = (layer: Layer, field: string, message: string) => {
@@ -54,7 +56,9 @@ export function liveProblems(options: {
     found.set(layer, fields);
   };
   for (const account of options.accounts) {
-    const sent = contentFor(options.shared, options.versions, { platform: account.platform, connectionId: account.id });
+    const sent = options.asSent(
+      contentFor(options.shared, options.versions, { platform: account.platform, connectionId: account.id }),
+    );
     const problems = draftProblems(
       platformProfiles[account.platform] as PlatformProfile,
       {

@@ -13,6 +13,7 @@ export interface ComposedPost {
   timeZone?: string;
   options: Record<string, OptionValues>;
   versions: PostVersions;
+  campaignId?: string;
 }
 
 /** A partial edit as the API takes it: a field left out is kept, null clears it, a version named replaces that one. */
@@ -24,6 +25,7 @@ export interface PostEdit {
   scheduledAt?: string | null;
   timeZone?: string | null;
   options?: Record<string, OptionValues>;
+  campaignId?: string | null;
   versions?: {
     platforms?: Record<string, PostVersion | null>;
     accounts?: Record<string, PostVersion | null>;
@@ -47,6 +49,7 @@ export function composedOf(post: Post): ComposedPost {
     ...(post.timeZone ? { timeZone: post.timeZone } : {}),
     options: post.options as Record<string, OptionValues>,
     versions: post.versions as PostVersions,
+    ...(post.campaignId ? { campaignId: post.campaignId } : {}),
   };
 }
 
@@ -76,6 +79,7 @@ export function changedFields(before: ComposedPost, after: ComposedPost): PostEd
     if (after.timeZone !== before.timeZone) changes.timeZone = after.timeZone ?? null;
   }
   if (!same(setOptions(after.options), setOptions(before.options))) changes.options = after.options;
+  if ((after.campaignId ?? null) !== (before.campaignId ?? null)) changes.campaignId = after.campaignId ?? null;
   const platforms = changedVersions(before.versions.platforms, after.versions.platforms);
   const accounts = changedVersions(before.versions.accounts, after.versions.accounts);
   if (platforms || accounts)

@@ -54,12 +54,15 @@ export function PostPreviews({
   versions,
   optionsOf,
   knownMedia,
+  asSent,
 }: {
   accounts: Connection[];
   shared: SharedContent;
   versions: PostVersions;
   optionsOf: (platform: PlatformId) => OptionValues;
   knownMedia: ReadonlyMap<string, MediaItem>;
+  /** The content as it is sent: with tracked short links where the organization tracks links. */
+  asSent: (sent: SharedContent) => SharedContent;
 }) {
   const platforms = [...new Set(accounts.map((account) => account.platform))];
   return (
@@ -72,7 +75,7 @@ export function PostPreviews({
         const profile = platformProfiles[platform] as PlatformProfile;
         const groups = new Map<string, { names: string[]; sent: SharedContent }>();
         for (const account of accounts.filter((candidate) => candidate.platform === platform)) {
-          const sent = contentFor(shared, versions, { platform, connectionId: account.id });
+          const sent = asSent(contentFor(shared, versions, { platform, connectionId: account.id }));
           const key = JSON.stringify(sent);
           const group = groups.get(key) ?? { names: [], sent };
           group.names.push(account.name);
