@@ -24,6 +24,10 @@
  * adds to its queue; changing them is ADMIN and above, since they set when the whole organization's
  * queued posts go out on that account.
  *
+ * Conversions: recording one (conversions:record) is for ADMIN and USER, by key or session, as
+ * posting is; the site key and the attribution window (conversions:manage) are ADMIN and above,
+ * since the key lets any page record the organization's conversions.
+ *
  * "All orgs" is not a permission: a SUPER_ADMIN acts as SUPER_ADMIN in whichever organization
  * is active, member or not (see effectiveRole in http/authorization.ts).
  */
@@ -48,6 +52,8 @@ export const permissions = [
   "alerts:manage",
   "apikeys:manage",
   "slots:manage",
+  "conversions:record",
+  "conversions:manage",
 ] as const;
 
 export type Permission = (typeof permissions)[number];
@@ -68,6 +74,7 @@ export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {
     "posts:create",
     "analytics:view",
     "alerts:view",
+    "conversions:record",
   ]),
   GUEST: new Set(["organization:view"]),
 };

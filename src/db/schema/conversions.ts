@@ -1,4 +1,5 @@
 import { index, integer, numeric, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import type { UnattributedReason } from "../../conversions/schemas.js";
 import type { PlatformId } from "../../platforms/profiles.js";
 import { connections } from "./connections.js";
 import { createdAt, organizations, tenant } from "./identity.js";
@@ -54,6 +55,8 @@ export const conversions = pgTable(
     utmCampaign: text("utm_campaign"),
     utmContent: text("utm_content"),
     attributedBy: attributionMethod("attributed_by"),
+    /** Why an unattributed conversion is (no click given, an unknown click, outside the window…). */
+    unattributedReason: text("unattributed_reason").$type<UnattributedReason>(),
     clickId: uuid("click_id"),
     linkId: uuid("link_id"),
     postId: uuid("post_id").references(() => posts.id, { onDelete: "set null" }),

@@ -1,0 +1,90 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { AppContext } from "../context.js";
+import { currentOrganization } from "../http/authorization.js";
+import { recordConversions } from "./record.js";
+import { conversionAnswer, conversionBody, settingsBody, settingsView } from "./schemas.js";
+import { conversionSettingsOf, rotateSiteKey, saveAttributionWindow } from "./site-key.js";
+
+const tags = ["conversions"];
+
+export const conversionRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context) => {
+  const { db, clock } = context;
+
+  app.post(
+    "/api/conversions",
+    {
+      config: { access: "conversions:record" },
+      schema: {
+        tags,
+        summary: "Record a conversion on your site (or up to 100), attributed to the click it came from",
+        description:
+          "Send the click id the landing page received (the `msclid` parameter) or its UTM values. A conversion is " +
+          "attributed to the last person's click (never a bot's) within the organization's attribution window, " +
+          "by click id, else by utm_content (the post) and utm_source (the platform); otherwise it is recorded " +
+          "unattributed, with why. `eventId` makes it idempotent: a replay answers the first result " +
+          "(`replayed: true`) and counts once. Values are exact decimals; nothing is converted between currencies. " +
+          "201 when something new was recorded, 200 when every event was a replay.",
+        body: conversionBody,
+        response: { 200: conversionAnswer, 201: conversionAnswer },
+      },
+    },
+    async (request, reply) => {
+      const organization = currentOrganization(request);
+      const batch = Array.isArray(request.body);
+      const inputs = Array.isArray(request.body)
+        ? request.body.map((input, index) => ({ input, fieldPrefix: `${index}.` }))
+        : [{ input: request.body, fieldPrefix: "" }];
+      const views = await recordConversions({ db, clock, organizationId: organization.id, source: "api" }, inputs);
+      const status = views.every((view) => view.replayed) ? 200 : 201;
+      return reply.status(status).send(batch ? { conversions: views } : { conversion: views[0]! });
+    },
+  );
+
+  app.get(
+    "/api/organization/conversion-settings",
+    {
+      config: { access: "analytics:view" },
+      schema: {
+        tags,
+        summary: "The site key your pages' conversion script presents, its snippet, and the attribution window",
+        response: { 200: settingsView },
+      },
+    },
+    async (request) => conversionSettingsOf(context, currentOrganization(request).id),
+  );
+
+  app.put(
+    "/api/organization/conversion-settings",
+    {
+      config: { access: "conversions:manage" },
+      schema: {
+        tags,
+        summary: "Set how many days after a click a conversion still counts for it (1–90, default 7)",
+        body: settingsBody,
+        response: { 200: settingsView },
+      },
+    },
+    async (request) => {
+      const organization = currentOrganization(request);
+      await saveAttributionWindow(context, organization.id, { days: request.body.attributionWindowDays, request });
+      return conversionSettingsOf(context, organization.id);
+    },
+  );
+
+  app.post(
+    "/api/organization/conversion-settings/site-key",
+    {
+      config: { access: "conversions:manage" },
+      schema: {
+        tags,
+        summary: "Create the public site key, or replace it: pages still using the old one stop recording",
+        response: { 201: settingsView },
+      },
+    },
+    async (request, reply) => {
+      const organization = currentOrganization(request);
+      await rotateSiteKey(context, organization.id, request);
+      return reply.status(201).send(await conversionSettingsOf(context, organization.id));
+    },
+  );
+};
