@@ -1,8 +1,10 @@
-import { index, integer, numeric, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, integer, numeric, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { UnattributedReason } from "../../conversions/schemas.js";
 import type { PlatformId } from "../../platforms/profiles.js";
+import { campaigns } from "./campaigns.js";
 import { connections } from "./connections.js";
 import { createdAt, organizations, tenant } from "./identity.js";
+import { linkClicks, trackedLinks } from "./links.js";
 import { posts, postTargets } from "./posts.js";
 
 /** How a conversion reached us: an API key's call, or the site script's public key. */
@@ -57,13 +59,13 @@ export const conversions = pgTable(
     attributedBy: attributionMethod("attributed_by"),
     /** Why an unattributed conversion is (no click given, an unknown click, outside the window…). */
     unattributedReason: text("unattributed_reason").$type<UnattributedReason>(),
-    clickId: uuid("click_id"),
-    linkId: uuid("link_id"),
+    clickId: bigint("click_id", { mode: "number" }).references(() => linkClicks.id, { onDelete: "set null" }),
+    linkId: uuid("link_id").references(() => trackedLinks.id, { onDelete: "set null" }),
     postId: uuid("post_id").references(() => posts.id, { onDelete: "set null" }),
     targetId: uuid("target_id").references(() => postTargets.id, { onDelete: "set null" }),
     connectionId: uuid("connection_id").references(() => connections.id, { onDelete: "set null" }),
     platform: text("platform").$type<PlatformId>(),
-    campaignId: uuid("campaign_id"),
+    campaignId: uuid("campaign_id").references(() => campaigns.id, { onDelete: "set null" }),
   },
   (table) => [
     uniqueIndex("conversions_event_unique").on(table.organizationId, table.eventId),

@@ -23,7 +23,8 @@ CREATE TABLE "conversions" (
 	"utm_campaign" text,
 	"utm_content" text,
 	"attributed_by" "conversion_attribution",
-	"click_id" uuid,
+	"unattributed_reason" text,
+	"click_id" bigint,
 	"link_id" uuid,
 	"post_id" uuid,
 	"target_id" uuid,
@@ -34,9 +35,12 @@ CREATE TABLE "conversions" (
 --> statement-breakpoint
 ALTER TABLE "conversion_settings" ADD CONSTRAINT "conversion_settings_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "conversions" ADD CONSTRAINT "conversions_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "conversions" ADD CONSTRAINT "conversions_click_id_link_clicks_id_fk" FOREIGN KEY ("click_id") REFERENCES "public"."link_clicks"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "conversions" ADD CONSTRAINT "conversions_link_id_tracked_links_id_fk" FOREIGN KEY ("link_id") REFERENCES "public"."tracked_links"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "conversions" ADD CONSTRAINT "conversions_post_id_posts_id_fk" FOREIGN KEY ("post_id") REFERENCES "public"."posts"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "conversions" ADD CONSTRAINT "conversions_target_id_post_targets_id_fk" FOREIGN KEY ("target_id") REFERENCES "public"."post_targets"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "conversions" ADD CONSTRAINT "conversions_connection_id_connections_id_fk" FOREIGN KEY ("connection_id") REFERENCES "public"."connections"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "conversions" ADD CONSTRAINT "conversions_campaign_id_campaigns_id_fk" FOREIGN KEY ("campaign_id") REFERENCES "public"."campaigns"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "conversion_settings_site_key_unique" ON "conversion_settings" USING btree ("site_key");--> statement-breakpoint
 CREATE UNIQUE INDEX "conversions_event_unique" ON "conversions" USING btree ("organization_id","event_id");--> statement-breakpoint
 CREATE INDEX "conversions_occurred_idx" ON "conversions" USING btree ("organization_id","occurred_at");--> statement-breakpoint
