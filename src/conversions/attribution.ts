@@ -19,8 +19,7 @@ export interface AttributedClick {
 }
 
 export type Attribution =
-  | { method: "click_id" | "utm"; click: AttributedClick }
-  | { method: null; reason: UnattributedReason };
+  { method: "click_id" | "utm"; click: AttributedClick } | { method: null; reason: UnattributedReason };
 
 const clickColumns = {
   clickId: linkClicks.id,

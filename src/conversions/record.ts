@@ -5,12 +5,7 @@ import type { Database } from "../db/client.js";
 import { conversions, conversionSettings } from "../db/schema.js";
 import { invalidInput } from "../errors.js";
 import { attribute } from "./attribution.js";
-import {
-  OCCURRED_AT_MAX_AGE_DAYS,
-  OCCURRED_AT_SKEW_MS,
-  type ConversionInput,
-  type conversionView,
-} from "./schemas.js";
+import { OCCURRED_AT_MAX_AGE_DAYS, OCCURRED_AT_SKEW_MS, type ConversionInput, type conversionView } from "./schemas.js";
 
 type ConversionView = z.infer<typeof conversionView>;
 type ConversionRow = typeof conversions.$inferSelect;

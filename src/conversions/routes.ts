@@ -2,7 +2,16 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { AppContext } from "../context.js";
 import { currentOrganization } from "../http/authorization.js";
 import { recordConversions } from "./record.js";
-import { conversionAnswer, conversionBody, settingsBody, settingsView } from "./schemas.js";
+import {
+  conversionAnswer,
+  conversionBatchAnswer,
+  conversionBatchBody,
+  conversionInput,
+  MAX_BATCH,
+  settingsBody,
+  settingsView,
+  type ConversionInput,
+} from "./schemas.js";
 import { conversionSettingsOf, rotateSiteKey, saveAttributionWindow } from "./site-key.js";
 
 const tags = ["conversions"];
@@ -10,33 +19,51 @@ const tags = ["conversions"];
 export const conversionRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context) => {
   const { db, clock } = context;
 
+  const description =
+    "Send the click id the landing page received (the `msclid` parameter) or its UTM values. A conversion is " +
+    "attributed to the last person's click (never a bot's) within the organization's attribution window, " +
+    "by click id, else by utm_content (the post) and utm_source (the platform); otherwise it is recorded " +
+    "unattributed, with why. `eventId` makes it idempotent: a replay answers the first result " +
+    "(`replayed: true`) and counts once. Values are exact decimals; nothing is converted between currencies. " +
+    "201 when something new was recorded, 200 when every event was a replay.";
+  const record = (organizationId: string, inputs: { input: ConversionInput; fieldPrefix: string }[]) =>
+    recordConversions({ db, clock, organizationId, source: "api" }, inputs);
+  const statusOf = (views: { replayed: boolean }[]) => (views.every((view) => view.replayed) ? 200 : 201);
+
   app.post(
     "/api/conversions",
     {
       config: { access: "conversions:record" },
       schema: {
         tags,
-        summary: "Record a conversion on your site (or up to 100), attributed to the click it came from",
-        description:
-          "Send the click id the landing page received (the `msclid` parameter) or its UTM values. A conversion is " +
-          "attributed to the last person's click (never a bot's) within the organization's attribution window, " +
-          "by click id, else by utm_content (the post) and utm_source (the platform); otherwise it is recorded " +
-          "unattributed, with why. `eventId` makes it idempotent: a replay answers the first result " +
-          "(`replayed: true`) and counts once. Values are exact decimals; nothing is converted between currencies. " +
-          "201 when something new was recorded, 200 when every event was a replay.",
-        body: conversionBody,
+        summary: "Record a conversion on your site, attributed to the click it came from",
+        description,
+        body: conversionInput,
         response: { 200: conversionAnswer, 201: conversionAnswer },
       },
     },
     async (request, reply) => {
-      const organization = currentOrganization(request);
-      const batch = Array.isArray(request.body);
-      const inputs = Array.isArray(request.body)
-        ? request.body.map((input, index) => ({ input, fieldPrefix: `${index}.` }))
-        : [{ input: request.body, fieldPrefix: "" }];
-      const views = await recordConversions({ db, clock, organizationId: organization.id, source: "api" }, inputs);
-      const status = views.every((view) => view.replayed) ? 200 : 201;
-      return reply.status(status).send(batch ? { conversions: views } : { conversion: views[0]! });
+      const views = await record(currentOrganization(request).id, [{ input: request.body, fieldPrefix: "" }]);
+      return reply.status(statusOf(views)).send({ conversion: views[0]! });
+    },
+  );
+
+  app.post(
+    "/api/conversions/batch",
+    {
+      config: { access: "conversions:record" },
+      schema: {
+        tags,
+        summary: `Record up to ${MAX_BATCH} conversions at once: all of them, or none when one is refused`,
+        description,
+        body: conversionBatchBody,
+        response: { 200: conversionBatchAnswer, 201: conversionBatchAnswer },
+      },
+    },
+    async (request, reply) => {
+      const inputs = request.body.conversions.map((input, index) => ({ input, fieldPrefix: `conversions.${index}.` }));
+      const views = await record(currentOrganization(request).id, inputs);
+      return reply.status(statusOf(views)).send({ conversions: views });
     },
   );
 

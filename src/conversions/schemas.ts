@@ -30,11 +30,7 @@ const utm = z.string().trim().min(1).max(500).optional();
 
 export const conversionInput = z
   .object({
-    eventId: z
-      .string()
-      .trim()
-      .min(1, "is required: your own id of the event, so a repeated send counts once")
-      .max(200),
+    eventId: z.string().trim().min(1, "is required: your own id of the event, so a repeated send counts once").max(200),
     eventName: z.string().trim().min(1).max(100).default("conversion"),
     value: amount.optional(),
     currency: currency.optional(),
@@ -51,7 +47,7 @@ export const conversionInput = z
   });
 export type ConversionInput = z.infer<typeof conversionInput>;
 
-export const conversionBody = z.union([conversionInput, z.array(conversionInput).min(1).max(MAX_BATCH)]);
+export const conversionBatchBody = z.object({ conversions: z.array(conversionInput).min(1).max(MAX_BATCH) });
 
 const unattributedReasons = ["no_click", "click_unknown", "outside_window", "no_matching_click"] as const;
 export type UnattributedReason = (typeof unattributedReasons)[number];
@@ -82,10 +78,8 @@ export const conversionView = z.object({
   attribution: attributionView,
 });
 
-export const conversionAnswer = z.union([
-  z.object({ conversion: conversionView }),
-  z.object({ conversions: z.array(conversionView) }),
-]);
+export const conversionAnswer = z.object({ conversion: conversionView });
+export const conversionBatchAnswer = z.object({ conversions: z.array(conversionView) });
 
 export const settingsView = z.object({
   siteKey: z.string().nullable(),

@@ -1,4 +1,15 @@
-import { bigint, index, integer, numeric, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  index,
+  integer,
+  numeric,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import type { UnattributedReason } from "../../conversions/schemas.js";
 import type { PlatformId } from "../../platforms/profiles.js";
 import { campaigns } from "./campaigns.js";
