@@ -33,6 +33,7 @@ import type {
   unavailableView,
 } from "./schemas.js";
 import { TOP_PER_DAY } from "./rollups.js";
+import { conversionTotals, noClicks, sumClicks, sumConversions, trackedClickTotals } from "../conversions/totals.js";
 
 type PlatformReport = z.infer<typeof platformReport>;
 type UnavailableView = z.infer<typeof unavailableView>;
@@ -327,10 +328,12 @@ export async function analyticsReport(
       ),
     )
     .groupBy(connections.platform);
-  const [sums, series, notes] = await Promise.all([
+  const [sums, series, notes, clicks, converted] = await Promise.all([
     postSums(db, organizationId, filters),
     accountSeries(db, organizationId, filters),
     unavailableNotes(db, organizationId, { platforms: filters.platforms }),
+    trackedClickTotals(db, organizationId, filters),
+    conversionTotals(db, organizationId, filters),
   ]);
   const best = await topPosts(db, organizationId, filters, sums, publicMediaUrl);
   const reported = filters.platforms ?? accounts.map((row) => row.platform);
@@ -359,6 +362,8 @@ export async function analyticsReport(
         provided(platform).account.length > 0 ? provided(platform).account : accountOnlyMetrics,
       ),
       unavailable: unavailableFor(platform, filters.metrics, notes, accountCount),
+      trackedClicks: clicks.get(platform) ?? noClicks,
+      conversions: converted.byPlatform.get(platform) ?? { count: 0, values: [] },
     };
   }
   const included = reported.map((platform) => sums.find((row) => row.platform === platform));
@@ -388,7 +393,10 @@ export async function analyticsReport(
         basisName: "views",
       }),
       posts: postCount,
+      trackedClicks: sumClicks(all.map((report) => report.trackedClicks)),
+      conversions: sumConversions(all.map((report) => report.conversions)),
     },
+    unattributedConversions: converted.unattributed,
   };
 }
 

@@ -1,13 +1,17 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { AppContext } from "../context.js";
 import { currentOrganization } from "../http/authorization.js";
+import { accountQuery } from "../analytics/schemas.js";
 import { recordConversions } from "./record.js";
+import { campaignRoi } from "./roi.js";
 import {
   conversionAnswer,
   conversionBatchAnswer,
   conversionBatchBody,
   conversionInput,
   MAX_BATCH,
+  campaignParams,
+  roiView,
   settingsBody,
   settingsView,
   type ConversionInput,
@@ -113,5 +117,25 @@ export const conversionRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
       await rotateSiteKey(context, organization.id, request);
       return reply.status(201).send(await conversionSettingsOf(context, organization.id));
     },
+  );
+
+  app.get(
+    "/api/campaigns/:campaignId/roi",
+    {
+      config: { access: "analytics:view" },
+      schema: {
+        tags,
+        summary: "A campaign's ROI with what it rests on: revenue, cost, clicks, conversions and the window",
+        description:
+          "ROI = (attributed revenue − cost) ÷ cost, null when no cost is entered. Revenue sums the values of the " +
+          "conversions attributed to the campaign's clicks in its currency; values in other currencies are listed " +
+          "apart and never converted. Cost per click counts people's clicks only. Optional start and end days " +
+          "(UTC, inclusive) limit conversions, clicks and costs to a range.",
+        params: campaignParams,
+        querystring: accountQuery,
+        response: { 200: roiView },
+      },
+    },
+    async (request) => campaignRoi(db, currentOrganization(request).id, request.params.campaignId, request.query),
   );
 };

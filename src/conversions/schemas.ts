@@ -95,3 +95,39 @@ export const settingsBody = z.object({
 
 /** What the site script sends: the public site key and one conversion. */
 export const siteEventBody = conversionInput.and(z.object({ siteKey: z.string().min(1).max(100) }));
+
+const amountText = z.string().describe("Exact decimal text in the campaign's currency");
+const valueInCurrency = z.object({ currency: z.string(), value: z.string(), conversions: z.number() });
+
+export const trackedClicksView = z.object({
+  human: z.number().describe("People's clicks on the short links"),
+  bots: z.number().describe("Crawlers and link-preview fetchers: counted apart, never attributed"),
+  uniqueVisitors: z.number().describe("Distinct visitors per day, summed over the days"),
+});
+
+export const conversionTotalView = z.object({
+  count: z.number(),
+  values: z.array(valueInCurrency).describe("One entry per currency: never summed across currencies"),
+});
+
+export const roiView = z.object({
+  campaignId: z.uuid(),
+  currency: z.string(),
+  range: z.object({ start: z.string().nullable(), end: z.string().nullable() }),
+  attributionWindowDays: z.number(),
+  revenue: amountText.describe("Σ values of the attributed conversions in the campaign's currency"),
+  cost: amountText.describe("Σ the campaign's cost entries"),
+  costEntries: z.number(),
+  roi: z.number().nullable().describe("(revenue − cost) ÷ cost; null when no cost is entered"),
+  roiNote: z.string().nullable(),
+  costPerClick: amountText.nullable().describe("cost ÷ people's clicks; null without clicks"),
+  costPerConversion: amountText.nullable().describe("cost ÷ attributed conversions; null without any"),
+  clicks: trackedClicksView,
+  conversions: z.object({
+    count: z.number(),
+    withValueInCurrency: z.number(),
+    otherCurrencies: z.array(valueInCurrency).describe("Values in other currencies: not in revenue, not converted"),
+  }),
+});
+
+export const campaignParams = z.object({ campaignId: z.uuid("must be a campaign id") });
