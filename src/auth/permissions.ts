@@ -24,6 +24,10 @@
  * adds to its queue; changing them is ADMIN and above, since they set when the whole organization's
  * queued posts go out on that account.
  *
+ * Campaigns: SUPER_ADMIN, ADMIN and USER see them and put their posts in one (campaigns:view);
+ * creating, changing and deleting a campaign and entering its costs is ADMIN and above
+ * (campaigns:manage), since costs are the organization's money. GUESTs see none.
+ *
  * Conversions: recording one (conversions:record) is for ADMIN and USER, by key or session, as
  * posting is; the site key and the attribution window (conversions:manage) are ADMIN and above,
  * since the key lets any page record the organization's conversions.
@@ -52,6 +56,8 @@ export const permissions = [
   "alerts:manage",
   "apikeys:manage",
   "slots:manage",
+  "campaigns:view",
+  "campaigns:manage",
   "conversions:record",
   "conversions:manage",
 ] as const;
@@ -74,6 +80,7 @@ export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {
     "posts:create",
     "analytics:view",
     "alerts:view",
+    "campaigns:view",
     "conversions:record",
   ]),
   GUEST: new Set(["organization:view"]),

@@ -47,13 +47,3 @@ export function returnOnInvestment(revenue: string, cost: string): number | null
   // A ratio, not money: rounded to six decimals, then read as a number.
   return Number(roundedQuotient((toUnits(revenue) - spent) * 1_000_000n, spent)) / 1_000_000;
 }
-
-/** How many decimals a currency's minor unit has (EUR 2, JPY 0, BHD 3), as ISO 4217 and the runtime's ICU say. */
-export function minorDigits(currency: string): number {
-  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-}
-
-/** An amount kept in minor units (cents) as decimal text in the currency. */
-export function fromMinorUnits(minor: bigint, currency: string): string {
-  return fromUnits(minor * 10n ** BigInt(MONEY_SCALE - minorDigits(currency)));
-}

@@ -2,7 +2,8 @@ import { and, eq, gte, lte, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { campaignCosts, campaigns } from "../db/schema.js";
 import { notFound } from "../errors.js";
-import { amountPer, fromMinorUnits, returnOnInvestment } from "./money.js";
+import { fromMinorUnits } from "../campaigns/money.js";
+import { amountPer, returnOnInvestment } from "./money.js";
 import { attributionWindowDays } from "./record.js";
 import { campaignConversionTotal, sumClicks, trackedClickTotals, type DayRange } from "./totals.js";
 
@@ -20,7 +21,7 @@ export async function campaignRoi(db: Database, organizationId: string, campaign
   const [costs] = await db
     .select({
       entries: sql<number>`count(*)`.mapWith(Number),
-      minor: sql<string>`coalesce(sum(${campaignCosts.amountMinor}), 0)::text`,
+      minor: sql<number>`coalesce(sum(${campaignCosts.amountMinor}), 0)`.mapWith(Number),
     })
     .from(campaignCosts)
     .where(
@@ -36,7 +37,7 @@ export async function campaignRoi(db: Database, organizationId: string, campaign
     trackedClickTotals(db, organizationId, { ...range, campaignId }),
     attributionWindowDays(db, organizationId),
   ]);
-  const cost = fromMinorUnits(BigInt(costs?.minor ?? "0"), campaign.currency);
+  const cost = fromMinorUnits(costs?.minor ?? 0, campaign.currency);
   const inCurrency = converted.values.find((entry) => entry.currency === campaign.currency);
   const revenue = inCurrency?.value ?? "0.00";
   const clicks = sumClicks(clicksByPlatform.values());

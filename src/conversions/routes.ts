@@ -120,9 +120,9 @@ export const conversionRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
   );
 
   app.get(
-    "/api/campaigns/:campaignId/roi",
+    "/api/campaigns/:id/roi",
     {
-      config: { access: "analytics:view" },
+      config: { access: "campaigns:view" },
       schema: {
         tags,
         summary: "A campaign's ROI with what it rests on: revenue, cost, clicks, conversions and the window",
@@ -136,6 +136,6 @@ export const conversionRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
         response: { 200: roiView },
       },
     },
-    async (request) => campaignRoi(db, currentOrganization(request).id, request.params.campaignId, request.query),
+    async (request) => campaignRoi(db, currentOrganization(request).id, request.params.id, request.query),
   );
 };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isCurrency } from "../campaigns/money.js";
 import { platformIds } from "../platforms/profiles.js";
 import { DECIMAL_PATTERN } from "./money.js";
 
@@ -9,13 +10,11 @@ export const OCCURRED_AT_MAX_AGE_DAYS = 90;
 export const MAX_BATCH = 100;
 export const MAX_ATTRIBUTION_WINDOW_DAYS = 90;
 
-const knownCurrencies = new Set(Intl.supportedValuesOf("currency"));
-
 const currency = z
   .string()
   .regex(/^[A-Za-z]{3}$/, "must be a 3-letter ISO 4217 code such as EUR")
   .transform((code) => code.toUpperCase())
-  .refine((code) => knownCurrencies.has(code), "is not an ISO 4217 currency code");
+  .refine(isCurrency, "is not an ISO 4217 currency code");
 
 /** A number or decimal text, kept as text so no float ever stores it. */
 const amount = z
@@ -130,4 +129,4 @@ export const roiView = z.object({
   }),
 });
 
-export const campaignParams = z.object({ campaignId: z.uuid("must be a campaign id") });
+export const campaignParams = z.object({ id: z.uuid("must be a campaign id") });

@@ -18,6 +18,8 @@ import { siteRoutes } from "../conversions/site-routes.js";
 import { apiKeyRoutes } from "../auth/api-keys-routes.js";
 import { connectionRoutes } from "../connections/routes.js";
 import { mediaFiles } from "../posts/media.js";
+import { campaignRoutes } from "../campaigns/routes.js";
+import { redirectRoutes } from "../links/redirect.js";
 import { postRoutes } from "../posts/routes.js";
 import { authRoutes } from "../auth/routes.js";
 import { healthRoutes } from "../monitoring/routes.js";
@@ -139,6 +141,8 @@ export async function buildApp(
   await app.register(webhookRoutes, context);
   await app.register(alertRoutes, context);
   await app.register(analyticsRoutes, context);
+  await app.register(campaignRoutes, context);
+  await app.register(redirectRoutes, context);
   await app.register(conversionRoutes, context);
   await app.register(siteRoutes, context);
 

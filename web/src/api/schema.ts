@@ -473,6 +473,8 @@ export interface paths {
                 /** Format: date-time */
                 createdAt: string;
                 requireApproval: boolean;
+                trackLinks: boolean;
+                shortLinkPrefix: string;
               };
             };
           };
@@ -485,7 +487,7 @@ export interface paths {
     options?: never;
     head?: never;
     /**
-     * Rename the active organization, or change whether members' posts need an admin's approval
+     * Rename the active organization, or change whether members' posts need an admin's approval, or whether their links are sent as tracked short links
      * @description Access: `organization:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
      */
     patch: {
@@ -500,6 +502,8 @@ export interface paths {
           "application/json": {
             name?: string;
             requireApproval?: boolean;
+            /** @description Send links as tracked short links; applies to posts saved from now on and to those not yet sent */
+            trackLinks?: boolean;
           };
         };
       };
@@ -516,6 +520,7 @@ export interface paths {
                 id: string;
                 name: string;
                 requireApproval: boolean;
+                trackLinks: boolean;
               };
             };
           };
@@ -2658,7 +2663,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Posts, newest first, optionally between two times (the calendar) or in one status (the approval queue: awaiting_approval)
+     * Posts, newest first, optionally between two times (the calendar), in one status (the approval queue: awaiting_approval) or in one campaign
      * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
      */
     get: {
@@ -2675,6 +2680,7 @@ export interface paths {
             | "partially_published"
             | "failed"
             | "cancelled";
+          campaignId?: string;
           limit?: number;
         };
         header?: never;
@@ -2738,6 +2744,8 @@ export interface paths {
                 /** Format: uuid */
                 authorUserId: string | null;
                 reviewComment: string | null;
+                /** Format: uuid */
+                campaignId: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -2769,6 +2777,15 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   } | null;
+                  links: {
+                    code: string;
+                    shortUrl: string;
+                    originalUrl: string;
+                    destinationUrl: string;
+                    clicks: number;
+                    uniqueClicks: number;
+                    botClicks: number;
+                  }[];
                   editable: boolean;
                 }[];
               }[];
@@ -2904,6 +2921,11 @@ export interface paths {
                 aiGenerated?: boolean;
               };
             };
+            /**
+             * Format: uuid
+             * @description The organization's campaign the post belongs to
+             */
+            campaignId?: string;
             /** @default false */
             draft?: boolean;
             /** @description Instead of scheduledAt: the next posting slot free for every chosen account */
@@ -2967,6 +2989,8 @@ export interface paths {
                 /** Format: uuid */
                 authorUserId: string | null;
                 reviewComment: string | null;
+                /** Format: uuid */
+                campaignId: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -2998,6 +3022,15 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   } | null;
+                  links: {
+                    code: string;
+                    shortUrl: string;
+                    originalUrl: string;
+                    destinationUrl: string;
+                    clicks: number;
+                    uniqueClicks: number;
+                    botClicks: number;
+                  }[];
                   editable: boolean;
                 }[];
               };
@@ -3098,6 +3131,8 @@ export interface paths {
                 /** Format: uuid */
                 authorUserId: string | null;
                 reviewComment: string | null;
+                /** Format: uuid */
+                campaignId: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -3129,6 +3164,15 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   } | null;
+                  links: {
+                    code: string;
+                    shortUrl: string;
+                    originalUrl: string;
+                    destinationUrl: string;
+                    clicks: number;
+                    uniqueClicks: number;
+                    botClicks: number;
+                  }[];
                   editable: boolean;
                 }[];
               };
@@ -3275,6 +3319,11 @@ export interface paths {
                 aiGenerated?: boolean;
               };
             };
+            /**
+             * Format: uuid
+             * @description The organization's campaign the post belongs to
+             */
+            campaignId?: string | null;
             draft?: boolean;
           };
         };
@@ -3335,6 +3384,8 @@ export interface paths {
                 /** Format: uuid */
                 authorUserId: string | null;
                 reviewComment: string | null;
+                /** Format: uuid */
+                campaignId: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -3366,6 +3417,15 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   } | null;
+                  links: {
+                    code: string;
+                    shortUrl: string;
+                    originalUrl: string;
+                    destinationUrl: string;
+                    clicks: number;
+                    uniqueClicks: number;
+                    botClicks: number;
+                  }[];
                   editable: boolean;
                 }[];
               };
@@ -3462,6 +3522,8 @@ export interface paths {
                 /** Format: uuid */
                 authorUserId: string | null;
                 reviewComment: string | null;
+                /** Format: uuid */
+                campaignId: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -3493,6 +3555,15 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   } | null;
+                  links: {
+                    code: string;
+                    shortUrl: string;
+                    originalUrl: string;
+                    destinationUrl: string;
+                    clicks: number;
+                    uniqueClicks: number;
+                    botClicks: number;
+                  }[];
                   editable: boolean;
                 }[];
               };
@@ -3598,6 +3669,8 @@ export interface paths {
                 /** Format: uuid */
                 authorUserId: string | null;
                 reviewComment: string | null;
+                /** Format: uuid */
+                campaignId: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -3629,6 +3702,15 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   } | null;
+                  links: {
+                    code: string;
+                    shortUrl: string;
+                    originalUrl: string;
+                    destinationUrl: string;
+                    clicks: number;
+                    uniqueClicks: number;
+                    botClicks: number;
+                  }[];
                   editable: boolean;
                 }[];
               };
@@ -3724,6 +3806,8 @@ export interface paths {
                 /** Format: uuid */
                 authorUserId: string | null;
                 reviewComment: string | null;
+                /** Format: uuid */
+                campaignId: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -3755,6 +3839,15 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   } | null;
+                  links: {
+                    code: string;
+                    shortUrl: string;
+                    originalUrl: string;
+                    destinationUrl: string;
+                    clicks: number;
+                    uniqueClicks: number;
+                    botClicks: number;
+                  }[];
                   editable: boolean;
                 }[];
               };
@@ -3861,6 +3954,8 @@ export interface paths {
                 /** Format: uuid */
                 authorUserId: string | null;
                 reviewComment: string | null;
+                /** Format: uuid */
+                campaignId: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -3892,6 +3987,15 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   } | null;
+                  links: {
+                    code: string;
+                    shortUrl: string;
+                    originalUrl: string;
+                    destinationUrl: string;
+                    clicks: number;
+                    uniqueClicks: number;
+                    botClicks: number;
+                  }[];
                   editable: boolean;
                 }[];
               };
@@ -3997,6 +4101,8 @@ export interface paths {
                 /** Format: uuid */
                 authorUserId: string | null;
                 reviewComment: string | null;
+                /** Format: uuid */
+                campaignId: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -4028,6 +4134,15 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   } | null;
+                  links: {
+                    code: string;
+                    shortUrl: string;
+                    originalUrl: string;
+                    destinationUrl: string;
+                    clicks: number;
+                    uniqueClicks: number;
+                    botClicks: number;
+                  }[];
                   editable: boolean;
                 }[];
               };
@@ -6048,6 +6163,403 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/campaigns": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The active organization's campaigns, newest first, with their cost totals and post counts
+     * @description Access: `campaigns:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              campaigns: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                slug: string;
+                startsOn: string;
+                endsOn: string | null;
+                currency: string;
+                goal: {
+                  /** @enum {string} */
+                  kind: "clicks" | "conversions" | "revenue";
+                  target: string;
+                } | null;
+                totalCost: string;
+                postCount: number;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Start a campaign: its name, dates, currency and goal
+     * @description Access: `campaigns:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            name: string;
+            /** Format: date */
+            startsOn: string;
+            /** Format: date */
+            endsOn?: string | null;
+            currency: string;
+            goal?: {
+              /** @enum {string} */
+              kind: "clicks" | "conversions" | "revenue";
+              /** @description A whole count for clicks and conversions; an amount in the campaign's currency for revenue */
+              target: string;
+            } | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              campaign: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                slug: string;
+                startsOn: string;
+                endsOn: string | null;
+                currency: string;
+                goal: {
+                  /** @enum {string} */
+                  kind: "clicks" | "conversions" | "revenue";
+                  target: string;
+                } | null;
+                totalCost: string;
+                postCount: number;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/campaigns/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A campaign with its cost entries and its posts' tracked clicks
+     * @description Access: `campaigns:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              campaign: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                slug: string;
+                startsOn: string;
+                endsOn: string | null;
+                currency: string;
+                goal: {
+                  /** @enum {string} */
+                  kind: "clicks" | "conversions" | "revenue";
+                  target: string;
+                } | null;
+                totalCost: string;
+                postCount: number;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+                costs: {
+                  /** Format: uuid */
+                  id: string;
+                  /** @enum {string} */
+                  kind: "paid_boost" | "production" | "other";
+                  description: string;
+                  amount: string;
+                  incurredOn: string;
+                  /** Format: date-time */
+                  createdAt: string;
+                }[];
+                trackedClicks: {
+                  clicks: number;
+                  uniqueClicks: number;
+                  botClicks: number;
+                };
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /**
+     * Delete a campaign and its costs; its posts stay, without a campaign
+     * @description Access: `campaigns:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": null;
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /**
+     * Change a campaign's name, dates or goal; its currency is fixed once it has costs, and its tracked links keep their utm_campaign
+     * @description Access: `campaigns:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            name?: string;
+            /** Format: date */
+            startsOn?: string;
+            /** Format: date */
+            endsOn?: string | null;
+            currency?: string;
+            goal?: {
+              /** @enum {string} */
+              kind: "clicks" | "conversions" | "revenue";
+              /** @description A whole count for clicks and conversions; an amount in the campaign's currency for revenue */
+              target: string;
+            } | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              campaign: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                slug: string;
+                startsOn: string;
+                endsOn: string | null;
+                currency: string;
+                goal: {
+                  /** @enum {string} */
+                  kind: "clicks" | "conversions" | "revenue";
+                  target: string;
+                } | null;
+                totalCost: string;
+                postCount: number;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/api/campaigns/{id}/costs": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Enter a cost by hand (a paid boost, production, other), in the campaign's currency
+     * @description Access: `campaigns:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @enum {string} */
+            kind: "paid_boost" | "production" | "other";
+            description: string;
+            amount: string;
+            /** Format: date */
+            incurredOn: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              cost: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                kind: "paid_boost" | "production" | "other";
+                description: string;
+                amount: string;
+                incurredOn: string;
+                /** Format: date-time */
+                createdAt: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/campaigns/{id}/costs/{costId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Delete a cost entry
+     * @description Access: `campaigns:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          costId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": null;
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/conversions": {
     parameters: {
       query?: never;
@@ -6467,7 +6979,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/api/campaigns/{campaignId}/roi": {
+  "/api/campaigns/{id}/roi": {
     parameters: {
       query?: never;
       header?: never;
@@ -6478,7 +6990,7 @@ export interface paths {
      * A campaign's ROI with what it rests on: revenue, cost, clicks, conversions and the window
      * @description ROI = (attributed revenue − cost) ÷ cost, null when no cost is entered. Revenue sums the values of the conversions attributed to the campaign's clicks in its currency; values in other currencies are listed apart and never converted. Cost per click counts people's clicks only. Optional start and end days (UTC, inclusive) limit conversions, clicks and costs to a range.
      *
-     *     Access: `analytics:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     *     Access: `campaigns:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
      */
     get: {
       parameters: {
@@ -6488,7 +7000,7 @@ export interface paths {
         };
         header?: never;
         path: {
-          campaignId: string;
+          id: string;
         };
         cookie?: never;
       };

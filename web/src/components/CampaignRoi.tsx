@@ -10,7 +10,7 @@ const percent = (ratio: number) => `${(ratio * 100).toFixed(1)} %`;
 export function CampaignRoi({ campaignId }: { campaignId: string }) {
   const roi = useQuery({
     queryKey: ["campaign-roi", campaignId],
-    queryFn: () => api("GET", "/api/campaigns/{campaignId}/roi", { path: { campaignId } }),
+    queryFn: () => api("GET", "/api/campaigns/{id}/roi", { path: { id: campaignId } }),
   });
   const figures = roi.data;
   return (
