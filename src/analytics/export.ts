@@ -33,7 +33,7 @@ export async function analyticsCsv(
   const tracking = new Map<string, TargetTracking>();
   for (let index = 0; index < targetIds.length; index += 1_000) {
     const chunk = targetIds.slice(index, index + 1_000);
-    for (const [targetId, tracked] of await targetTracking(context.db, organizationId, chunk))
+    for (const [targetId, tracked] of await targetTracking(context, organizationId, chunk))
       tracking.set(targetId, tracked);
     notes.push(
       ...(await context.db
@@ -102,7 +102,7 @@ export async function analyticsCsv(
 function trackedCells(tracked: TargetTracking | undefined): (string | number)[] {
   if (!tracked) return [0, 0, 0, ""];
   const values = tracked.conversions.values.map((entry) => `${entry.currency} ${entry.value}`).join("; ");
-  return [tracked.humanClicks, tracked.botClicks, tracked.conversions.count, values];
+  return [tracked.clicks, tracked.botClicks, tracked.conversions.count, values];
 }
 
 function whyMissing(

@@ -1,6 +1,7 @@
 import { and, eq, gte, inArray, lte, ne, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { z } from "zod";
+import type { AppContext } from "../context.js";
 import type { Database } from "../db/client.js";
 import {
   analyticsPlatformDays,
@@ -313,11 +314,12 @@ export const addNullable = (values: readonly (number | null | undefined)[]) =>
  * then the same totals across platforms, each the sum of the platforms'.
  */
 export async function analyticsReport(
-  db: Database,
+  context: AppContext,
   organizationId: string,
   filters: ReportFilters,
   publicMediaUrl: (record: { publicToken: string; fileName: string }) => string,
 ): Promise<z.infer<typeof reportView>> {
+  const { db } = context;
   const accounts = await db
     .select({ platform: connections.platform, count: sql<number>`count(*)`.mapWith(Number) })
     .from(connections)
@@ -332,7 +334,7 @@ export async function analyticsReport(
     postSums(db, organizationId, filters),
     accountSeries(db, organizationId, filters),
     unavailableNotes(db, organizationId, { platforms: filters.platforms }),
-    trackedClickTotals(db, organizationId, filters),
+    trackedClickTotals(context, organizationId, filters),
     conversionTotals(db, organizationId, filters),
   ]);
   const best = await topPosts(db, organizationId, filters, sums, publicMediaUrl);

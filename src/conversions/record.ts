@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { z } from "zod";
-import type { Clock } from "../clock.js";
+import type { AppContext } from "../context.js";
+import { flushClicks } from "../links/clicks.js";
 import type { Database } from "../db/client.js";
 import { conversions, conversionSettings } from "../db/schema.js";
 import { invalidInput } from "../errors.js";
@@ -74,16 +75,19 @@ export function viewOf(row: ConversionRow, replayed: boolean): ConversionView {
  * the entry in the message ("3.occurredAt").
  */
 export async function recordConversions(
-  options: { db: Database; clock: Clock; organizationId: string; source: "api" | "site" },
+  options: { context: AppContext; organizationId: string; source: "api" | "site" },
   inputs: readonly { input: ConversionInput; fieldPrefix: string }[],
 ): Promise<ConversionView[]> {
-  const { db, organizationId } = options;
-  const now = options.clock.now();
+  const { organizationId } = options;
+  const { db, clock } = options.context;
+  const now = clock.now();
   const checked = inputs.map(({ input, fieldPrefix }) => ({
     input,
     occurredAt: occurredAtOf(input.occurredAt, now, `${fieldPrefix}occurredAt`),
   }));
   const windowDays = await attributionWindowDays(db, organizationId);
+  // The click that brought the visitor may still wait in this process's batch.
+  await flushClicks(options.context);
   const views: ConversionView[] = [];
   for (const { input, occurredAt } of checked) {
     const earlier = await recordedEvent(db, organizationId, input.eventId);

@@ -1,5 +1,5 @@
 import { and, eq, gte, lte, sql } from "drizzle-orm";
-import type { Database } from "../db/client.js";
+import type { AppContext } from "../context.js";
 import { campaignCosts, campaigns } from "../db/schema.js";
 import { notFound } from "../errors.js";
 import { fromMinorUnits } from "../campaigns/money.js";
@@ -12,7 +12,13 @@ import { campaignConversionTotal, sumClicks, trackedClickTotals, type DayRange }
  * (its cost entries), and what they rest on. Values in other currencies are listed apart, never
  * converted or added: no exchange rate is known to the product.
  */
-export async function campaignRoi(db: Database, organizationId: string, campaignId: string, range: DayRange = {}) {
+export async function campaignRoi(
+  context: AppContext,
+  organizationId: string,
+  campaignId: string,
+  range: DayRange = {},
+) {
+  const { db } = context;
   const [campaign] = await db
     .select({ id: campaigns.id, name: campaigns.name, currency: campaigns.currency })
     .from(campaigns)
@@ -34,7 +40,7 @@ export async function campaignRoi(db: Database, organizationId: string, campaign
     );
   const [converted, clicksByPlatform, windowDays] = await Promise.all([
     campaignConversionTotal(db, organizationId, campaignId, range),
-    trackedClickTotals(db, organizationId, { ...range, campaignId }),
+    trackedClickTotals(context, organizationId, { ...range, campaignId }),
     attributionWindowDays(db, organizationId),
   ]);
   const cost = fromMinorUnits(costs?.minor ?? 0, campaign.currency);
@@ -52,7 +58,7 @@ export async function campaignRoi(db: Database, organizationId: string, campaign
     costEntries: costs?.entries ?? 0,
     roi,
     roiNote: roi === null ? "no cost entered" : null,
-    costPerClick: amountPer(cost, clicks.human),
+    costPerClick: amountPer(cost, clicks.clicks),
     costPerConversion: amountPer(cost, converted.count),
     clicks,
     conversions: {

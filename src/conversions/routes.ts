@@ -21,8 +21,6 @@ import { conversionSettingsOf, rotateSiteKey, saveAttributionWindow } from "./si
 const tags = ["conversions"];
 
 export const conversionRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context) => {
-  const { db, clock } = context;
-
   const description =
     "Send the click id the landing page received (the `msclid` parameter) or its UTM values. A conversion is " +
     "attributed to the last person's click (never a bot's) within the organization's attribution window, " +
@@ -31,7 +29,7 @@ export const conversionRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
     "(`replayed: true`) and counts once. Values are exact decimals; nothing is converted between currencies. " +
     "201 when something new was recorded, 200 when every event was a replay.";
   const record = (organizationId: string, inputs: { input: ConversionInput; fieldPrefix: string }[]) =>
-    recordConversions({ db, clock, organizationId, source: "api" }, inputs);
+    recordConversions({ context, organizationId, source: "api" }, inputs);
   const statusOf = (views: { replayed: boolean }[]) => (views.every((view) => view.replayed) ? 200 : 201);
 
   app.post(
@@ -136,6 +134,6 @@ export const conversionRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
         response: { 200: roiView },
       },
     },
-    async (request) => campaignRoi(db, currentOrganization(request).id, request.params.id, request.query),
+    async (request) => campaignRoi(context, currentOrganization(request).id, request.params.id, request.query),
   );
 };

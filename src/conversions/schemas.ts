@@ -99,9 +99,9 @@ const amountText = z.string().describe("Exact decimal text in the campaign's cur
 const valueInCurrency = z.object({ currency: z.string(), value: z.string(), conversions: z.number() });
 
 export const trackedClicksView = z.object({
-  human: z.number().describe("People's clicks on the short links"),
-  bots: z.number().describe("Crawlers and link-preview fetchers: counted apart, never attributed"),
-  uniqueVisitors: z.number().describe("Distinct visitors per day, summed over the days"),
+  clicks: z.number().describe("People's clicks on the short links"),
+  uniqueClicks: z.number().describe("Distinct visitors per day, summed over the days"),
+  botClicks: z.number().describe("Crawlers and link-preview fetchers: counted apart, never attributed"),
 });
 
 export const conversionTotalView = z.object({

@@ -62,9 +62,7 @@ export const siteRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context
       const { siteKey, ...input } = request.body;
       const organizationId = await organizationOfSiteKey(context.db, siteKey);
       if (!organizationId) throw notFound("That site key", "siteKey");
-      const [view] = await recordConversions({ db: context.db, clock: context.clock, organizationId, source: "site" }, [
-        { input, fieldPrefix: "" },
-      ]);
+      const [view] = await recordConversions({ context, organizationId, source: "site" }, [{ input, fieldPrefix: "" }]);
       return reply.status(view!.replayed ? 200 : 201).send({ conversion: view! });
     },
   );

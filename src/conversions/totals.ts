@@ -1,7 +1,9 @@
-import { and, count, countDistinct, eq, gte, inArray, isNotNull, isNull, lt, sql, type SQL } from "drizzle-orm";
+import { and, count, eq, gte, inArray, isNotNull, isNull, lt, sql, type SQL } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "../db/client.js";
-import { conversions, linkClicks, trackedLinks } from "../db/schema.js";
+import type { AppContext } from "../context.js";
+import { conversions } from "../db/schema.js";
+import { clickCountsBy, shortLinkViews, type ClickCounts } from "../links/reading.js";
 import type { PlatformId } from "../platforms/profiles.js";
 import { fromUnits, toUnits } from "./money.js";
 
@@ -33,15 +35,6 @@ export interface ConversionTotal {
   count: number;
   /** One entry per currency: amounts in different currencies are never added together. */
   values: ValueInCurrency[];
-}
-
-export interface TrackedClicks {
-  /** People's clicks on the short links. */
-  human: number;
-  /** Crawlers and link-preview fetchers, counted apart and never attributed. */
-  bots: number;
-  /** Distinct visitors per day, summed over the days (a visitor is recognisable for a day only). */
-  uniqueVisitors: number;
 }
 
 /**
@@ -118,39 +111,34 @@ export async function campaignConversionTotal(
 
 /** Clicks on the organization's short links in the range, per platform; or of one campaign. */
 export async function trackedClickTotals(
-  db: Database,
+  context: AppContext,
   organizationId: string,
   filters: DayRange & { platforms?: PlatformId[]; campaignId?: string },
-): Promise<Map<PlatformId, TrackedClicks>> {
-  const rows = await db
-    .select({
-      platform: linkClicks.platform,
-      human: sql<number>`count(*) filter (where not ${linkClicks.isBot})`.mapWith(Number),
-      bots: sql<number>`count(*) filter (where ${linkClicks.isBot})`.mapWith(Number),
-      uniqueVisitors: countDistinct(sql`case when not ${linkClicks.isBot} then ${linkClicks.visitorHash} end`),
-    })
-    .from(linkClicks)
-    .where(
-      and(
-        eq(linkClicks.organizationId, organizationId),
-        withinDays(linkClicks.clickedAt, filters),
-        filters.platforms ? inArray(linkClicks.platform, filters.platforms) : undefined,
-        filters.campaignId ? eq(linkClicks.campaignId, filters.campaignId) : undefined,
-      ),
-    )
-    .groupBy(linkClicks.platform);
-  return new Map(rows.map(({ platform, ...clicks }) => [platform, clicks]));
+): Promise<Map<PlatformId, ClickCounts>> {
+  const rows = await clickCountsBy(context, organizationId, {
+    by: "platform",
+    from: filters.start ? new Date(`${filters.start}T00:00:00Z`) : undefined,
+    to: filters.end ? new Date(Date.parse(`${filters.end}T00:00:00Z`) + DAY_MS) : undefined,
+    campaignId: filters.campaignId,
+  });
+  return new Map(
+    rows.flatMap(({ key, ...counts }) =>
+      key && (!filters.platforms || filters.platforms.includes(key as PlatformId))
+        ? [[key as PlatformId, counts] as const]
+        : [],
+    ),
+  );
 }
 
-export const noClicks: TrackedClicks = { human: 0, bots: 0, uniqueVisitors: 0 };
+export const noClicks: ClickCounts = { clicks: 0, uniqueClicks: 0, botClicks: 0 };
 
-/** Adds per-platform click counts into one. */
-export const sumClicks = (all: Iterable<TrackedClicks>): TrackedClicks =>
+/** Adds per-platform click counts into one (a visitor on two platforms counts on each). */
+export const sumClicks = (all: Iterable<ClickCounts>): ClickCounts =>
   [...all].reduce(
-    (sum, clicks) => ({
-      human: sum.human + clicks.human,
-      bots: sum.bots + clicks.bots,
-      uniqueVisitors: sum.uniqueVisitors + clicks.uniqueVisitors,
+    (sum, counts) => ({
+      clicks: sum.clicks + counts.clicks,
+      uniqueClicks: sum.uniqueClicks + counts.uniqueClicks,
+      botClicks: sum.botClicks + counts.botClicks,
     }),
     noClicks,
   );
@@ -173,48 +161,32 @@ export function sumConversions(all: readonly ConversionTotal[]): ConversionTotal
   };
 }
 
-export interface TargetTracking {
-  humanClicks: number;
-  botClicks: number;
+export interface TargetTracking extends ClickCounts {
   conversions: ConversionTotal;
 }
 
-/** Each post target's tracked clicks and attributed conversions, all time: what a row of the CSV export shows. */
+/** Each post target's tracked clicks (over its short links) and attributed conversions, all time: a row of the CSV export. */
 export async function targetTracking(
-  db: Database,
+  context: AppContext,
   organizationId: string,
   targetIds: readonly string[],
 ): Promise<Map<string, TargetTracking>> {
-  const clickRows = targetIds.length
-    ? await db
-        .select({
-          targetId: trackedLinks.targetId,
-          human: sql<number>`count(*) filter (where not ${linkClicks.isBot})`.mapWith(Number),
-          bots: sql<number>`count(*) filter (where ${linkClicks.isBot})`.mapWith(Number),
-        })
-        .from(linkClicks)
-        .innerJoin(trackedLinks, eq(trackedLinks.id, linkClicks.linkId))
-        .where(and(eq(linkClicks.organizationId, organizationId), inArray(trackedLinks.targetId, [...targetIds])))
-        .groupBy(trackedLinks.targetId)
-    : [];
-  const conversionRowsByTarget = targetIds.length
-    ? await conversionRows(db, organizationId, {
-        range: {},
-        where: inArray(conversions.targetId, [...targetIds]),
-        groupBy: conversions.targetId,
-      })
-    : [];
-  return new Map(
-    targetIds.map((targetId) => {
-      const clicks = clickRows.find((row) => row.targetId === targetId);
-      return [
-        targetId,
-        {
-          humanClicks: clicks?.human ?? 0,
-          botClicks: clicks?.bots ?? 0,
-          conversions: totalsOf(conversionRowsByTarget.filter((row) => row.group === targetId)),
-        },
-      ];
+  if (targetIds.length === 0) return new Map();
+  const [links, converted] = await Promise.all([
+    shortLinkViews(context, [...targetIds]),
+    conversionRows(context.db, organizationId, {
+      range: {},
+      where: inArray(conversions.targetId, [...targetIds]),
+      groupBy: conversions.targetId,
     }),
+  ]);
+  return new Map(
+    targetIds.map((targetId) => [
+      targetId,
+      {
+        ...sumClicks(links.filter((link) => link.targetId === targetId)),
+        conversions: totalsOf(converted.filter((row) => row.group === targetId)),
+      },
+    ]),
   );
 }

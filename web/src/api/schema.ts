@@ -5682,11 +5682,11 @@ export interface paths {
                   /** @description Clicks on our short links made in the range, counted by us; `totals.clicks` is what the platform reports */
                   trackedClicks: {
                     /** @description People's clicks on the short links */
-                    human: number;
-                    /** @description Crawlers and link-preview fetchers: counted apart, never attributed */
-                    bots: number;
+                    clicks: number;
                     /** @description Distinct visitors per day, summed over the days */
-                    uniqueVisitors: number;
+                    uniqueClicks: number;
+                    /** @description Crawlers and link-preview fetchers: counted apart, never attributed */
+                    botClicks: number;
                   };
                   /** @description Tracked conversions in the range attributed to this platform's clicks */
                   conversions: {
@@ -5717,11 +5717,11 @@ export interface paths {
                 posts: number;
                 trackedClicks: {
                   /** @description People's clicks on the short links */
-                  human: number;
-                  /** @description Crawlers and link-preview fetchers: counted apart, never attributed */
-                  bots: number;
+                  clicks: number;
                   /** @description Distinct visitors per day, summed over the days */
-                  uniqueVisitors: number;
+                  uniqueClicks: number;
+                  /** @description Crawlers and link-preview fetchers: counted apart, never attributed */
+                  botClicks: number;
                 };
                 /** @description Attributed conversions across platforms, values per currency */
                 conversions: {
@@ -7035,11 +7035,11 @@ export interface paths {
               costPerConversion: string | null;
               clicks: {
                 /** @description People's clicks on the short links */
-                human: number;
-                /** @description Crawlers and link-preview fetchers: counted apart, never attributed */
-                bots: number;
+                clicks: number;
                 /** @description Distinct visitors per day, summed over the days */
-                uniqueVisitors: number;
+                uniqueClicks: number;
+                /** @description Crawlers and link-preview fetchers: counted apart, never attributed */
+                botClicks: number;
               };
               conversions: {
                 count: number;

@@ -35,8 +35,8 @@ export function CampaignRoi({ campaignId }: { campaignId: string }) {
             </dd>
             <dt>Clicks (people)</dt>
             <dd>
-              {formatCount(figures.clicks.human)}{" "}
-              <span className="muted small">({formatCount(figures.clicks.bots)} from bots, not counted)</span>
+              {formatCount(figures.clicks.clicks)}{" "}
+              <span className="muted small">({formatCount(figures.clicks.botClicks)} from bots, not counted)</span>
             </dd>
             <dt>Conversions</dt>
             <dd>{formatCount(figures.conversions.count)}</dd>

@@ -33,9 +33,9 @@ export function TrackingSection({ report }: { report: AnalyticsReport }) {
     <Card title="Tracked clicks and conversions">
       <section className="kpis" aria-label="Tracked figures">
         <Tile label="Tracked clicks" testId="kpi-tracked-clicks">
-          <p className="kpi-value">{formatCount(trackedClicks.human)}</p>
+          <p className="kpi-value">{formatCount(trackedClicks.clicks)}</p>
           <p className="small muted">
-            {formatCount(trackedClicks.uniqueVisitors)} unique visitors (per day); {formatCount(trackedClicks.bots)}{" "}
+            {formatCount(trackedClicks.uniqueClicks)} unique visitors (per day); {formatCount(trackedClicks.botClicks)}{" "}
             from bots and link previews, not counted
           </p>
         </Tile>
@@ -70,8 +70,8 @@ export function TrackingSection({ report }: { report: AnalyticsReport }) {
               <tr key={platform.platform} data-testid={`tracking-${platform.platform}`}>
                 <th scope="row">{platformName(platform.platform as PlatformId)}</th>
                 <td>{platform.totals.clicks == null ? "no figure" : formatCount(platform.totals.clicks)}</td>
-                <td>{formatCount(platform.trackedClicks.human)}</td>
-                <td>{formatCount(platform.trackedClicks.bots)}</td>
+                <td>{formatCount(platform.trackedClicks.clicks)}</td>
+                <td>{formatCount(platform.trackedClicks.botClicks)}</td>
                 <td>{formatCount(platform.conversions.count)}</td>
                 <td>
                   <ValuesByCurrency total={platform.conversions} />
