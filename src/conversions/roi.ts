@@ -1,7 +1,7 @@
 import { and, eq, gte, lte, sql } from "drizzle-orm";
 import type { AppContext } from "../context.js";
-import { campaignCosts, campaigns } from "../db/schema.js";
-import { notFound } from "../errors.js";
+import { campaignCosts } from "../db/schema.js";
+import { ownedCampaign } from "../campaigns/store.js";
 import { fromMinorUnits } from "../campaigns/money.js";
 import { amountPer, returnOnInvestment } from "./money.js";
 import { attributionWindowDays } from "./record.js";
@@ -19,11 +19,7 @@ export async function campaignRoi(
   range: DayRange = {},
 ) {
   const { db } = context;
-  const [campaign] = await db
-    .select({ id: campaigns.id, name: campaigns.name, currency: campaigns.currency })
-    .from(campaigns)
-    .where(and(eq(campaigns.id, campaignId), eq(campaigns.organizationId, organizationId)));
-  if (!campaign) throw notFound("That campaign", "campaignId");
+  const campaign = await ownedCampaign(db, organizationId, campaignId);
   const [costs] = await db
     .select({
       entries: sql<number>`count(*)`.mapWith(Number),
