@@ -2,7 +2,6 @@ import { and, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { linkClicks, trackedLinks } from "../db/schema.js";
 import { flushClicks } from "./clicks.js";
-import { shortLinkPrefixOf } from "./store.js";
 
 /**
  * Clicks as reports read them. A click by a known crawler or link-preview fetcher is a bot's,
@@ -93,6 +92,7 @@ export async function shortLinkViews(context: AppContext, targetIds: string[]): 
     .select({
       targetId: trackedLinks.targetId,
       code: trackedLinks.code,
+      shortUrl: trackedLinks.shortUrl,
       originalUrl: trackedLinks.originalUrl,
       destinationUrl: trackedLinks.destinationUrl,
       clicks: sql<number>`coalesce(${counts.clicks}, 0)`.mapWith(Number),
@@ -103,6 +103,5 @@ export async function shortLinkViews(context: AppContext, targetIds: string[]): 
     .leftJoin(counts, eq(counts.linkId, trackedLinks.id))
     .where(inArray(trackedLinks.targetId, targetIds))
     .orderBy(trackedLinks.createdAt, trackedLinks.originalUrl);
-  const prefix = shortLinkPrefixOf(context);
-  return rows.map((row) => ({ ...row, shortUrl: `${prefix}${row.code}` }));
+  return rows;
 }

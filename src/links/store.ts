@@ -2,7 +2,7 @@ import { randomInt, randomUUID } from "node:crypto";
 import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Database, Transaction } from "../db/client.js";
-import { campaigns, postingSettings, posts, postTargets, trackedLinks, type SentContent } from "../db/schema.js";
+import { campaigns, postingSettings, posts, trackedLinks, type SentContent } from "../db/schema.js";
 import type { PlatformId } from "../platforms/profiles.js";
 import { contentOfPost, resolvedFor, type PostContent } from "../posts/content.js";
 import { linksIn, SHORT_CODE_LENGTH, shortLinkPrefix, withShortLinks } from "./short-links.js";
@@ -15,6 +15,15 @@ export const newShortCode = () =>
   Array.from({ length: SHORT_CODE_LENGTH }, () => BASE62[randomInt(BASE62.length)]).join("");
 
 export const shortLinkPrefixOf = (context: AppContext) => shortLinkPrefix(context.publicUrl());
+
+/** The short links' address where this process knows it: a worker without PUBLIC_URL does not. */
+function knownShortLinkPrefix(context: AppContext): string | undefined {
+  try {
+    return shortLinkPrefixOf(context);
+  } catch {
+    return undefined;
+  }
+}
 
 export async function linkTrackingOn(db: Executor, organizationId: string): Promise<boolean> {
   const [settings] = await db
@@ -81,10 +90,12 @@ export async function syncPostLinks(
     if (unsent.length > 0) await tx.delete(trackedLinks).where(inArray(trackedLinks.targetId, unsent));
     return;
   }
+  const prefix = knownShortLinkPrefix(context);
+  // A worker that cannot name the short links' address sends the links as written.
+  if (!prefix) return;
   const [campaign] = post.campaignId
     ? await tx.select({ slug: campaigns.slug }).from(campaigns).where(eq(campaigns.id, post.campaignId))
     : [];
-  const prefix = shortLinkPrefixOf(context);
   const now = new Date(context.clock.now());
   for (const target of targets) {
     const urls = linksIn(resolvedFor(post, target), prefix);
@@ -98,22 +109,26 @@ export async function syncPostLinks(
           ),
         );
     if (urls.length === 0) continue;
-    const rows = urls.map((url) => ({
-      id: randomUUID(),
-      organizationId: post.organizationId,
-      code: newShortCode(),
-      postId: post.id,
-      targetId: target.id,
-      connectionId: target.connectionId,
-      platform: target.platform,
-      campaignId: post.campaignId,
-      originalUrl: url,
-      destinationUrl: destinationFor(url, {
-        platform: target.platform,
-        campaignSlug: campaign?.slug ?? null,
+    const rows = urls.map((url) => {
+      const code = newShortCode();
+      return {
+        id: randomUUID(),
+        organizationId: post.organizationId,
+        code,
+        shortUrl: `${prefix}${code}`,
         postId: post.id,
-      }),
-    }));
+        targetId: target.id,
+        connectionId: target.connectionId,
+        platform: target.platform,
+        campaignId: post.campaignId,
+        originalUrl: url,
+        destinationUrl: destinationFor(url, {
+          platform: target.platform,
+          campaignSlug: campaign?.slug ?? null,
+          postId: post.id,
+        }),
+      };
+    });
     await tx
       .insert(trackedLinks)
       .values(rows)
@@ -129,21 +144,16 @@ export async function syncPostLinks(
 }
 
 /** Each target's short links by the URL they stand for. */
-export async function shortLinksOf(
-  db: Executor,
-  context: AppContext,
-  targetIds: string[],
-): Promise<Map<string, Map<string, string>>> {
+export async function shortLinksOf(db: Executor, targetIds: string[]): Promise<Map<string, Map<string, string>>> {
   const byTarget = new Map<string, Map<string, string>>();
   if (targetIds.length === 0) return byTarget;
   const rows = await db
-    .select({ targetId: trackedLinks.targetId, originalUrl: trackedLinks.originalUrl, code: trackedLinks.code })
+    .select({ targetId: trackedLinks.targetId, originalUrl: trackedLinks.originalUrl, shortUrl: trackedLinks.shortUrl })
     .from(trackedLinks)
     .where(inArray(trackedLinks.targetId, targetIds));
-  const prefix = shortLinkPrefixOf(context);
   for (const row of rows) {
     const links = byTarget.get(row.targetId) ?? new Map<string, string>();
-    links.set(row.originalUrl, `${prefix}${row.code}`);
+    links.set(row.originalUrl, row.shortUrl);
     byTarget.set(row.targetId, links);
   }
   return byTarget;
@@ -152,24 +162,10 @@ export async function shortLinksOf(
 /** What a target is sent: its resolved content with its URLs replaced by its short links. */
 export async function sendableContent(
   db: Executor,
-  context: AppContext,
   post: PostContent,
   target: { id: string; platform: PlatformId; connectionId: string },
 ): Promise<SentContent> {
-  const links = (await shortLinksOf(db, context, [target.id])).get(target.id);
+  const links = (await shortLinksOf(db, [target.id])).get(target.id);
   const resolved = resolvedFor(post, target);
   return links ? withShortLinks(resolved, (url) => links.get(url)) : resolved;
-}
-
-/** The targets of a post, as link syncing needs them. */
-export async function linkedTargetsOf(db: Executor, postId: string): Promise<LinkedTarget[]> {
-  return db
-    .select({
-      id: postTargets.id,
-      platform: postTargets.platform,
-      connectionId: postTargets.connectionId,
-      attempts: postTargets.attempts,
-    })
-    .from(postTargets)
-    .where(eq(postTargets.postId, postId));
 }

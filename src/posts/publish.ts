@@ -89,7 +89,7 @@ async function claim(context: AppContext, job: PublishJob, run: PublishRun): Pro
         state: "publishing",
         publishingStartedAt: now,
         attempts: target.attempts + 1,
-        sentContent: await sendableContent(tx, context, contentOfPost(post), target),
+        sentContent: await sendableContent(tx, contentOfPost(post), target),
       })
       .where(eq(postTargets.id, target.id))
       .returning();

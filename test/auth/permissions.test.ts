@@ -214,6 +214,8 @@ describe("another organization's data, through every route of the OpenAPI docume
       grant: target.grantId,
       endpoint: target.endpointId,
       "api-key": target.apiKeyId,
+      campaign: target.campaignId,
+      cost: target.costId,
     };
     const kind = name === "id" ? segmentBefore.replace(/s$/, "") : /^(\w+?)Ids?$/.exec(name)?.[1];
     const known = kind ? byKind[kind] : undefined;
@@ -277,6 +279,8 @@ describe("another organization's data, through every route of the OpenAPI docume
       target.memberUserId,
       target.grantId,
       target.apiKeyId,
+      target.campaignId,
+      target.costId,
       target.content,
     ];
     const sessions = new Map<Role, HttpClient>();

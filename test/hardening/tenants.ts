@@ -16,6 +16,8 @@ export interface OrganizationData {
   targetId: string;
   /** A webhook endpoint at a public address, subscribed to nothing that happens in the walks. */
   endpointId: string;
+  campaignId: string;
+  costId: string;
   content: string;
 }
 
@@ -62,6 +64,19 @@ async function organizationData(client: HttpClient, content: string): Promise<Or
     events: ["post.unknown"],
   });
   assert.equal(endpoint.status, 201, JSON.stringify(endpoint.body));
+  const campaign = await client.post("/api/campaigns", {
+    name: `${content} campaign`,
+    startsOn: "2026-01-01",
+    currency: "EUR",
+  });
+  assert.equal(campaign.status, 201, JSON.stringify(campaign.body));
+  const cost = await client.post(`/api/campaigns/${campaign.body.campaign.id}/costs`, {
+    kind: "paid_boost",
+    description: "Boost",
+    amount: "120.50",
+    incurredOn: "2026-01-02",
+  });
+  assert.equal(cost.status, 201, JSON.stringify(cost.body));
   return {
     organizationId: organization.body.organization.id,
     connectionId: connected.body.connection.id,
@@ -70,6 +85,8 @@ async function organizationData(client: HttpClient, content: string): Promise<Or
     postId: post.body.post.id,
     targetId: post.body.post.targets[0].id,
     endpointId: endpoint.body.endpoint.id,
+    campaignId: campaign.body.campaign.id,
+    costId: cost.body.cost.id,
     content,
   };
 }
@@ -149,6 +166,7 @@ export async function startTenants(env: Record<string, string> = {}): Promise<Te
           "/api/webhooks/endpoints",
           `/api/webhooks/endpoints/${target.endpointId}/deliveries`,
           "/api/organization/api-keys",
+          `/api/campaigns/${target.campaignId}`,
         ].map(async (path) => {
           const answer = await owner.get(path);
           return [path, answer.status, answer.body];

@@ -17,6 +17,11 @@ export const trackedLinks = pgTable(
     organizationId: tenant(),
     /** Random base62, unguessable: the only thing the redirect looks up. */
     code: text("code").notNull(),
+    /**
+     * The short link as sent (`{public address}/l/{code}`), kept so every attempt sends the same text
+     * even from a worker that does not know the public address, or after the address changed.
+     */
+    shortUrl: text("short_url").notNull(),
     postId: uuid("post_id")
       .notNull()
       .references(() => posts.id, { onDelete: "cascade" }),

@@ -43,7 +43,7 @@ export const retryPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, co
           if (
             target.state === "unknown" &&
             target.sentContent &&
-            !sameContent(target.sentContent, await sendableContent(tx, context, contentOfPost(post), target))
+            !sameContent(target.sentContent, await sendableContent(tx, contentOfPost(post), target))
           )
             throw conflict(
               "confirm_not_posted",
