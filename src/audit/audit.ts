@@ -72,11 +72,13 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-/** The API key a request was authenticated by, once the authorization hook has recognised it. */
+/** What a request's audited writes carry with them: the API key acting, and what each change joins. */
 interface ActingKey {
   apiKey?: { id: string; name: string };
   /** Whether the key's request has written an audit entry yet. */
   audited?: boolean;
+  /** Runs in the transaction of each audited change the request makes, before its entry is written. */
+  joinChange?: (db: Database | Transaction, entry: AuditEntry) => Promise<void>;
 }
 
 const actingKeys = new AsyncLocalStorage<ActingKey>();
@@ -95,6 +97,15 @@ export function actAsApiKey(apiKey: { id: string; name: string }): void {
   if (scope) scope.apiKey = apiKey;
 }
 
+/**
+ * From here on in this request, `join` runs inside every audited change's transaction: an
+ * Idempotency-Key claim marks itself applied there, so it is applied exactly when the change commits.
+ */
+export function joinEachAuditedChange(join: (db: Database | Transaction, entry: AuditEntry) => Promise<void>): void {
+  const scope = actingKeys.getStore();
+  if (scope) scope.joinChange = join;
+}
+
 /** Whether the API key acting in this request has had an audit entry written for it. */
 export function actingKeyAudited(): boolean {
   return actingKeys.getStore()?.audited === true;
@@ -102,6 +113,7 @@ export function actingKeyAudited(): boolean {
 
 export async function recordAudit(db: Database | Transaction, entry: AuditEntry): Promise<void> {
   const scope = actingKeys.getStore();
+  await scope?.joinChange?.(db, entry);
   const apiKey = scope?.apiKey;
   if (scope && apiKey) scope.audited = true;
   await db.insert(auditEvents).values({

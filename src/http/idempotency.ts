@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { and, eq, lt, lte } from "drizzle-orm";
+import { and, eq, isNull, lt, lte, sql } from "drizzle-orm";
 import type { Clock } from "../clock.js";
-import type { Database } from "../db/client.js";
+import { joinEachAuditedChange, type AuditEntry } from "../audit/audit.js";
+import type { Database, Transaction } from "../db/client.js";
 import { idempotencyRecords } from "../db/schema.js";
 import type { Vault } from "../vault/vault.js";
 import { AppError } from "./errors.js";
@@ -10,6 +11,12 @@ import { AppError } from "./errors.js";
 export const IDEMPOTENCY_HEADER = "idempotency-key";
 /** How long an answer is kept for retries. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+/**
+ * A claim neither answered nor applied after this long belongs to a request whose process
+ * stopped: a retry takes it over. Should the first request still be running, its change finds its
+ * claim gone when it commits and is rolled back, so taking over never makes a second change.
+ */
+export const IDEMPOTENCY_LEASE_MS = 2 * 60_000;
 /** Printable ASCII without spaces, as a UUID or any client's own token is. */
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
@@ -71,10 +78,13 @@ const answerBinding = (record: { id: number; organizationId: string }) => ({
  * successful answer is kept for 24 hours. A retry with the same key and the same request gets that
  * answer again, marked `Idempotent-Replayed: true`, and creates nothing; the same key with another
  * request is a 422; a retry while the first is still running is a 409, never a second creation.
- * An answer other than a success releases the key, so a corrected retry may use it again.
+ * An answer other than a success releases the key, so a corrected retry may use it again, unless
+ * the request's change committed all the same.
  *
- * The claim commits before the handler's own transaction: a process that dies in between leaves
- * the key "in progress" (409) until it expires, which may refuse a retry but never creates twice.
+ * The claim commits before the handler runs, and the handler's change marks it applied inside its
+ * own transaction (through the audited write every change makes). So a retry can tell a request
+ * whose change committed but whose answer was lost (a 409 naming what it created, never a second
+ * creation) from one whose process stopped before committing (taken over once its lease is over).
  */
 export function registerIdempotency(app: FastifyInstance, options: { db: Database; clock: Clock; vault: Vault }): void {
   const { db, clock, vault } = options;
@@ -111,11 +121,12 @@ export function registerIdempotency(app: FastifyInstance, options: { db: Databas
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const [claimed] = await db
         .insert(idempotencyRecords)
-        .values({ ...scope, fingerprint, expiresAt: new Date(now + IDEMPOTENCY_TTL_MS) })
+        .values({ ...scope, fingerprint, createdAt: new Date(now), expiresAt: new Date(now + IDEMPOTENCY_TTL_MS) })
         .onConflictDoNothing()
         .returning({ id: idempotencyRecords.id });
       if (claimed) {
         request.idempotencyRecordId = claimed.id;
+        joinEachAuditedChange((executor, entry) => markApplied(executor, claimed.id, entry));
         return;
       }
       const [existing] = await db
@@ -143,6 +154,27 @@ export function registerIdempotency(app: FastifyInstance, options: { db: Databas
           "This Idempotency-Key was already used for a different request. Use a new key for a new request.",
           "Idempotency-Key",
         );
+      }
+      if (existing.statusCode === null && existing.appliedAt !== null) {
+        const target = existing.appliedTargetId ? ` (${existing.appliedTargetType} ${existing.appliedTargetId})` : "";
+        throw new AppError(
+          409,
+          "idempotency_answer_lost",
+          `The request with this Idempotency-Key was carried out${target}, but its answer was lost. Read the result instead of retrying.`,
+          "Idempotency-Key",
+        );
+      }
+      if (existing.statusCode === null && existing.createdAt.getTime() + IDEMPOTENCY_LEASE_MS <= now) {
+        await db
+          .delete(idempotencyRecords)
+          .where(
+            and(
+              eq(idempotencyRecords.id, existing.id),
+              isNull(idempotencyRecords.statusCode),
+              isNull(idempotencyRecords.appliedAt),
+            ),
+          );
+        continue;
       }
       if (existing.statusCode === null) {
         reply.header("retry-after", "1");
@@ -174,7 +206,9 @@ export function registerIdempotency(app: FastifyInstance, options: { db: Databas
     request.idempotencyRecordId = undefined;
     const body = typeof payload === "string" ? payload : Buffer.isBuffer(payload) ? payload.toString("utf8") : null;
     try {
-      if (reply.statusCode >= 200 && reply.statusCode < 300 && body !== null) {
+      const succeeded = reply.statusCode >= 200 && reply.statusCode < 300;
+      const refusedAfterApplying = reply.statusCode >= 400 && reply.statusCode < 500 && (await wasApplied(db, id));
+      if ((succeeded || refusedAfterApplying) && body !== null) {
         const contentType = reply.getHeader("content-type");
         await db
           .update(idempotencyRecords)
@@ -185,7 +219,10 @@ export function registerIdempotency(app: FastifyInstance, options: { db: Databas
           })
           .where(eq(idempotencyRecords.id, id));
       } else {
-        await db.delete(idempotencyRecords).where(eq(idempotencyRecords.id, id));
+        // An answer lost after the change committed keeps its claim, applied: a retry is told so.
+        await db
+          .delete(idempotencyRecords)
+          .where(and(eq(idempotencyRecords.id, id), isNull(idempotencyRecords.appliedAt)));
       }
     } catch (error) {
       // The change itself is done: answer it. The key stays in progress (409) until it expires.
@@ -193,6 +230,39 @@ export function registerIdempotency(app: FastifyInstance, options: { db: Databas
     }
     return payload;
   });
+}
+
+/**
+ * Marks a claim applied inside the transaction of the change it guards. Its row is gone only when
+ * a retry took the claim over, believing this request's process stopped: the change must not
+ * commit then, or the retry would make it a second time.
+ */
+async function markApplied(executor: Database | Transaction, id: number, entry: AuditEntry): Promise<void> {
+  const [applied] = await executor
+    .update(idempotencyRecords)
+    .set({
+      appliedAt: sql`coalesce(${idempotencyRecords.appliedAt}, now())`,
+      appliedTargetType: sql`coalesce(${idempotencyRecords.appliedTargetType}, ${entry.target?.type ?? null})`,
+      appliedTargetId: sql`coalesce(${idempotencyRecords.appliedTargetId}, ${entry.target?.id ?? null})`,
+    })
+    .where(eq(idempotencyRecords.id, id))
+    .returning({ id: idempotencyRecords.id });
+  if (!applied) {
+    throw new AppError(
+      409,
+      "idempotency_taken_over",
+      "A retry with this Idempotency-Key took this request over; nothing was changed by this one.",
+      "Idempotency-Key",
+    );
+  }
+}
+
+async function wasApplied(db: Database, id: number): Promise<boolean> {
+  const [record] = await db
+    .select({ appliedAt: idempotencyRecords.appliedAt })
+    .from(idempotencyRecords)
+    .where(eq(idempotencyRecords.id, id));
+  return record?.appliedAt != null;
 }
 
 /** Answers kept past their 24 hours, removed by the hourly maintenance job. */

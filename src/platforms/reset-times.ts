@@ -1,16 +1,10 @@
+import { DateTime } from "luxon";
+
 /**
  * When a daily platform quota comes back: LinkedIn's at midnight UTC, YouTube's at midnight
- * Pacific time.
+ * Pacific time. The next midnight is found on the zone's calendar, since a day that changes the
+ * clocks lasts 23 or 25 hours.
  */
 export function nextMidnight(timeZone: string, now: number): Date {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    hour: "numeric",
-    minute: "numeric",
-    second: "numeric",
-  }).formatToParts(new Date(now));
-  const part = (type: string) => Number(parts.find((entry) => entry.type === type)?.value ?? 0);
-  const elapsedToday = ((part("hour") * 60 + part("minute")) * 60 + part("second")) * 1000 + (now % 1000);
-  return new Date(now - elapsedToday + 86_400_000);
+  return DateTime.fromMillis(now, { zone: timeZone }).plus({ days: 1 }).startOf("day").toJSDate();
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, desc, eq } from "drizzle-orm";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { audited, requestOrigin } from "../audit/audit.js";
 import type { AppContext } from "../context.js";
@@ -23,6 +24,12 @@ import {
   viewOfEndpoint,
 } from "./store.js";
 
+/** Each test event is a real delivery to someone's server: a handful a minute per endpoint is plenty. */
+const testEventRateLimit = {
+  max: 10,
+  timeWindow: "1 minute",
+  keyGenerator: (request: FastifyRequest) => `webhook-test:${(request.params as { endpointId?: string }).endpointId}`,
+};
 const endpointParams = z.object({ endpointId: z.uuid("must be a webhook endpoint id") });
 const secretAnswer = z.object({
   secret: z.string().describe("The signing secret, shown this once: store it where the receiver can read it."),
@@ -288,7 +295,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<AppContext> = async (app, cont
   app.post(
     "/api/webhooks/endpoints/:endpointId/test",
     {
-      config: { access: "webhooks:manage" },
+      config: { access: "webhooks:manage", rateLimit: testEventRateLimit },
       schema: {
         tags: ["webhooks"],
         summary: `Send the endpoint a test event (${TEST_EVENT_TYPE}), once; its outcome appears in the delivery log`,

@@ -194,6 +194,21 @@ describe("/metrics exposure", () => {
     }
   });
 
+  test("guessing the token is cut short: past 60 tries a minute from one address, 429", async () => {
+    const app = await startTestApp({ env: { METRICS_TOKEN: metricsToken } });
+    try {
+      const client = app.client();
+      for (let attempt = 0; attempt < 60; attempt += 1) {
+        assert.equal((await client.get("/metrics", { authorization: `Bearer guess-${attempt}` })).status, 401);
+      }
+      const refused = await client.get("/metrics", withToken);
+      assert.equal(refused.status, 429);
+      assert.ok(Number(refused.headers.get("retry-after")) > 0);
+    } finally {
+      await app.stop();
+    }
+  });
+
   test("a worker alone is scraped on METRICS_PORT", async () => {
     const app = await startTestApp({ role: "worker", env: { METRICS_PORT: "0", METRICS_TOKEN: metricsToken } });
     try {

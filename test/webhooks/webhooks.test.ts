@@ -232,6 +232,17 @@ for (const backend of backends) {
       );
     });
 
+    test("test events are limited per endpoint: the eleventh in a minute is 429, another endpoint still gets its own", async () => {
+      const { endpoint } = await register("/busy", ["alert.raised"]);
+      for (let sent = 0; sent < 10; sent += 1) {
+        assert.equal((await admin.post(`/api/webhooks/endpoints/${endpoint.id}/test`)).status, 202);
+      }
+      const refused = await admin.post(`/api/webhooks/endpoints/${endpoint.id}/test`);
+      assert.equal(refused.status, 429, JSON.stringify(refused.body));
+      const { endpoint: other } = await register("/quiet", ["alert.raised"]);
+      assert.equal((await admin.post(`/api/webhooks/endpoints/${other.id}/test`)).status, 202);
+    });
+
     test("a rotated secret signs what is sent next; the old one no longer verifies", async () => {
       const { endpoint, secret: old } = await register("/rotated", ["alert.raised"]);
       const rotated = await admin.post(`/api/webhooks/endpoints/${endpoint.id}/rotate-secret`);

@@ -62,7 +62,8 @@ export const apiKeyRequestWindows = pgTable(
 /**
  * What a creating request with an `Idempotency-Key` answered, so a retry gets the same answer and
  * creates nothing. `principal` is whoever sent it (`api_key:{id}` or `user:{id}`): one caller's
- * keys never meet another's. A row without a status is a request still in progress.
+ * keys never meet another's. A row without a status is a request still in progress, or one whose
+ * process stopped.
  */
 export const idempotencyRecords = pgTable(
   "idempotency_records",
@@ -76,6 +77,14 @@ export const idempotencyRecords = pgTable(
     statusCode: integer("status_code"),
     contentType: text("content_type"),
     responseBody: text("response_body"),
+    /**
+     * Set in the transaction of the change the request made (its first audited write): the change
+     * committed exactly when this is set, whether or not its answer was kept.
+     */
+    appliedAt: timestamp("applied_at", { withTimezone: true }),
+    /** What the change wrote (its audit entry's target), named to a retry whose answer was lost. */
+    appliedTargetType: text("applied_target_type"),
+    appliedTargetId: text("applied_target_id"),
     createdAt: createdAt(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
   },

@@ -19,13 +19,19 @@ function presentsToken(header: string | undefined, token: string): boolean {
 }
 
 /**
+ * A scraper asks a few times a minute; guessing the token takes many more.
+ */
+const METRICS_REQUESTS_PER_ADDRESS_PER_MINUTE = 60;
+
+/**
  * /metrics on the public listener: only with METRICS_TOKEN, presented as a bearer token. Without
  * one it is not found, as if absent (the dashboard's catch-all would otherwise answer it). Kept
  * out of the API document: it is for Prometheus, not API clients.
  */
 export function registerMetricsRoute(app: FastifyInstance, options: { metrics: Metrics; token?: string }): void {
   const { metrics, token } = options;
-  app.get(METRICS_PATH, { schema: { hide: true } }, async (request, reply) => {
+  const rateLimit = { max: METRICS_REQUESTS_PER_ADDRESS_PER_MINUTE, timeWindow: "1 minute" };
+  app.get(METRICS_PATH, { schema: { hide: true }, config: { rateLimit } }, async (request, reply) => {
     if (!token) return reply.callNotFound();
     if (!presentsToken(request.headers.authorization, token)) {
       reply.header("www-authenticate", 'Bearer realm="metrics"');

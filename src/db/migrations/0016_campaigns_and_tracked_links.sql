@@ -52,6 +52,7 @@ CREATE TABLE "tracked_links" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"organization_id" uuid NOT NULL,
 	"code" text NOT NULL,
+	"short_url" text NOT NULL,
 	"post_id" uuid NOT NULL,
 	"target_id" uuid NOT NULL,
 	"connection_id" uuid NOT NULL,

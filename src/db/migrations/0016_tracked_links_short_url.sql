@@ -1,1 +1,0 @@
-ALTER TABLE "tracked_links" ADD COLUMN "short_url" text NOT NULL;
