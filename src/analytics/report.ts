@@ -1,5 +1,6 @@
 import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import type { z } from "zod";
+import type { AppContext } from "../context.js";
 import type { Database } from "../db/client.js";
 import { analyticsPostLatest, analyticsUnavailable, connections } from "../db/schema.js";
 import type { MetricName } from "../platforms/analytics.js";
@@ -15,6 +16,7 @@ import type {
   unavailableView,
 } from "./schemas.js";
 import { reportData, type BestPost, type PlatformSums, type UnavailableNote } from "./report-query.js";
+import { conversionTotals, noClicks, sumClicks, sumConversions, trackedClickTotals } from "../conversions/totals.js";
 
 type PlatformReport = z.infer<typeof platformReport>;
 type UnavailableView = z.infer<typeof unavailableView>;
@@ -178,12 +180,16 @@ export const addNullable = (values: readonly (number | null | undefined)[]) =>
  * then the same totals across platforms, each the sum of the platforms'.
  */
 export async function analyticsReport(
-  db: Database,
+  context: AppContext,
   organizationId: string,
   filters: ReportFilters,
   publicMediaUrl: (record: { publicToken: string; fileName: string }) => string,
 ): Promise<z.infer<typeof reportView>> {
-  const { accounts, sums, best, series, notes } = await reportData(db, organizationId, filters);
+  const [{ accounts, sums, best, series, notes }, clicks, converted] = await Promise.all([
+    reportData(context.db, organizationId, filters),
+    trackedClickTotals(context, organizationId, filters),
+    conversionTotals(context.db, organizationId, filters),
+  ]);
   const valuesByDay = new Map<PlatformId, Record<string, DayValues>>();
   for (const month of series)
     valuesByDay.set(month.platform, Object.assign(valuesByDay.get(month.platform) ?? {}, month.days));
@@ -219,6 +225,8 @@ export async function analyticsReport(
         filters.metrics.filter((metric) => seriesMetrics.includes(metric)),
       ),
       unavailable: unavailableFor(platform, filters.metrics, notes, accountCount),
+      trackedClicks: clicks.get(platform) ?? noClicks,
+      conversions: converted.byPlatform.get(platform) ?? { count: 0, values: [] },
     };
   }
   const included = reported.map((platform) => sums.find((row) => row.platform === platform));
@@ -248,7 +256,10 @@ export async function analyticsReport(
         basisName: "views",
       }),
       posts: postCount,
+      trackedClicks: sumClicks(all.map((report) => report.trackedClicks)),
+      conversions: sumConversions(all.map((report) => report.conversions)),
     },
+    unattributedConversions: converted.unattributed,
   };
 }
 

@@ -57,7 +57,10 @@ export type AuditAction =
   | "api_key.created"
   | "api_key.revoked"
   /** A change made with a key that no entry of its own records (an upload): every write a key makes is audited. */
-  | "api_key.used";
+  | "api_key.used"
+  /** The public key a site's conversion script presents: the old one stops recording. */
+  | "conversions.site_key_rotated"
+  | "conversions.settings_changed";
 
 export interface AuditEntry {
   action: AuditAction;

@@ -28,6 +28,10 @@
  * creating, changing and deleting a campaign and entering its costs is ADMIN and above
  * (campaigns:manage), since costs are the organization's money. GUESTs see none.
  *
+ * Conversions: recording one (conversions:record) is for ADMIN and USER, by key or session, as
+ * posting is; the site key and the attribution window (conversions:manage) are ADMIN and above,
+ * since the key lets any page record the organization's conversions.
+ *
  * "All orgs" is not a permission: a SUPER_ADMIN acts as SUPER_ADMIN in whichever organization
  * is active, member or not (see effectiveRole in http/authorization.ts).
  */
@@ -54,6 +58,8 @@ export const permissions = [
   "slots:manage",
   "campaigns:view",
   "campaigns:manage",
+  "conversions:record",
+  "conversions:manage",
 ] as const;
 
 export type Permission = (typeof permissions)[number];
@@ -75,6 +81,7 @@ export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {
     "analytics:view",
     "alerts:view",
     "campaigns:view",
+    "conversions:record",
   ]),
   GUEST: new Set(["organization:view"]),
 };

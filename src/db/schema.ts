@@ -9,3 +9,4 @@ export * from "./schema/media.js";
 export * from "./schema/queue.js";
 export * from "./schema/campaigns.js";
 export * from "./schema/links.js";
+export * from "./schema/conversions.js";

@@ -13,6 +13,8 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fas
 import type { Logger } from "pino";
 import { analyticsRoutes } from "../analytics/routes.js";
 import { auditRoutes } from "../audit/routes.js";
+import { conversionRoutes } from "../conversions/routes.js";
+import { siteRoutes } from "../conversions/site-routes.js";
 import { apiKeyRoutes } from "../auth/api-keys-routes.js";
 import { connectionRoutes } from "../connections/routes.js";
 import { mediaFiles } from "../posts/media.js";
@@ -157,6 +159,8 @@ export async function buildApp(
   await app.register(analyticsRoutes, context);
   await app.register(campaignRoutes, context);
   await app.register(redirectRoutes, context);
+  await app.register(conversionRoutes, context);
+  await app.register(siteRoutes, context);
 
   const twin = context.sandboxTwin;
   if (twin) {

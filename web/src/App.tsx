@@ -19,6 +19,7 @@ import { PostsPage } from "./pages/PostsPage";
 import { PlatformHealthPage } from "./pages/PlatformHealthPage";
 import { TeamPage } from "./pages/TeamPage";
 import { WebhooksPage } from "./pages/WebhooksPage";
+import { ConversionsPage } from "./pages/ConversionsPage";
 import { SessionProvider, useMe } from "./session";
 
 // The analytics pages carry the chart library: loaded when first opened, not with every page.
@@ -79,6 +80,7 @@ export function App() {
           <Route path="/api-keys" element={<ApiKeysPage />} />
           <Route path="/alerts" element={<AlertsPage />} />
           <Route path="/campaigns" element={<CampaignsPage />} />
+          <Route path="/conversions" element={<ConversionsPage />} />
         </Route>
       </Route>
       <Route path="*" element={<Navigate to="/" replace />} />

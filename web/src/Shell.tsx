@@ -23,6 +23,7 @@ const pageAccess: Record<string, { permission: Permission; what: string }> = {
   "/webhooks": { permission: "webhooks:view", what: "webhooks" },
   "/api-keys": { permission: "apikeys:manage", what: "API keys" },
   "/audit": { permission: "audit:view", what: "the audit log" },
+  "/conversions": { permission: "analytics:view", what: "conversion tracking" },
 };
 
 function PageOrNoAccess({ role }: { role: Role }) {
@@ -189,6 +190,14 @@ export function Shell() {
                 ⇄
               </span>{" "}
               Webhooks
+            </NavLink>
+          ) : null}
+          {can(role, "analytics:view") ? (
+            <NavLink to="/conversions">
+              <span className="nav-icon" aria-hidden>
+                $
+              </span>{" "}
+              Conversions
             </NavLink>
           ) : null}
           {can(role, "apikeys:manage") ? (
