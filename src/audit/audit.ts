@@ -52,7 +52,16 @@ export type AuditAction =
   | "api_key.created"
   | "api_key.revoked"
   /** A change made with a key that no entry of its own records (an upload): every write a key makes is audited. */
-  | "api_key.used";
+  | "api_key.used"
+  | "report.created"
+  | "report.updated"
+  | "report.deleted"
+  | "report.share_link_created"
+  | "report.share_link_revoked"
+  /** A scheduled report's e-mail for a period went out, or failed. */
+  | "report.sent"
+  | "report.send_failed"
+  | "organization.logo_changed";
 
 export interface AuditEntry {
   action: AuditAction;

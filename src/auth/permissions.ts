@@ -24,6 +24,12 @@
  * adds to its queue; changing them is ADMIN and above, since they set when the whole organization's
  * queued posts go out on that account.
  *
+ * Client reports: SUPER_ADMIN, ADMIN and USER read them, their content and PDF (reports:view);
+ * defining, scheduling, deleting them and creating or revoking their share links is ADMIN and
+ * above (reports:manage), since a share link shows the organization's figures to anyone holding it
+ * and a schedule e-mails them out. GUESTs see no report. The organization's logo on its reports
+ * is changed with organization:manage.
+ *
  * "All orgs" is not a permission: a SUPER_ADMIN acts as SUPER_ADMIN in whichever organization
  * is active, member or not (see effectiveRole in http/authorization.ts).
  */
@@ -48,6 +54,8 @@ export const permissions = [
   "alerts:manage",
   "apikeys:manage",
   "slots:manage",
+  "reports:view",
+  "reports:manage",
 ] as const;
 
 export type Permission = (typeof permissions)[number];
@@ -68,6 +76,7 @@ export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {
     "posts:create",
     "analytics:view",
     "alerts:view",
+    "reports:view",
   ]),
   GUEST: new Set(["organization:view"]),
 };

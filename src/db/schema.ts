@@ -7,3 +7,4 @@ export * from "./schema/api-keys.js";
 export * from "./schema/analytics.js";
 export * from "./schema/media.js";
 export * from "./schema/queue.js";
+export * from "./schema/reports.js";
