@@ -68,6 +68,18 @@ async function claim(
   return retaken;
 }
 
+/** Where the report is seen in the dashboard; absent in a worker that is told no PUBLIC_URL. */
+function reportLink(context: AppContext, report: Report, range: DayRange): URL | undefined {
+  try {
+    const link = new URL(`/reports/${report.id}`, context.publicUrl());
+    link.searchParams.set("start", range.start);
+    link.searchParams.set("end", range.end);
+    return link;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The e-mail of a report: its key figures as text, a link to it in the dashboard, and the PDF attached. */
 async function reportEmail(context: AppContext, report: Report, range: DayRange) {
   const rendered = await renderedReport(context, report, range);
@@ -75,16 +87,13 @@ async function reportEmail(context: AppContext, report: Report, range: DayRange)
     .select({ name: organizations.name })
     .from(organizations)
     .where(eq(organizations.id, report.organizationId));
-  const link = new URL(`/reports/${report.id}`, context.publicUrl());
-  link.searchParams.set("start", range.start);
-  link.searchParams.set("end", range.end);
+  const link = reportLink(context, report, range);
   const text = [
     `${report.title}: ${formatRange(range)}`,
     "",
     ...rendered.content.kpis.map(kpiLine),
     "",
-    `See it in the dashboard: ${link.toString()}`,
-    "",
+    ...(link ? [`See it in the dashboard: ${link.toString()}`, ""] : []),
     `The full report is attached as a PDF. You receive this because ${organization?.name ?? "an organization"} added you to this report's recipients.`,
   ].join("\n");
   return {

@@ -27,9 +27,9 @@ export function reportPdf(content: ReportContent, logo: Logo | undefined): Promi
   });
   const width = document.page.width - 2 * MARGIN;
 
-  if (logo) document.image(logo.bytes, MARGIN, MARGIN, { fit: [96, 48] });
+  const logoShown = logo ? drawLogo(document, logo) : false;
   document.fillColor(MUTED).fontSize(10).text(content.organization.name, MARGIN, MARGIN, { width, align: "right" });
-  document.moveDown(logo ? 3 : 1);
+  document.moveDown(logoShown ? 3 : 1);
   document.fillColor(INK).fontSize(20).text(content.title, MARGIN);
   document
     .fillColor(MUTED)
@@ -118,4 +118,14 @@ function drawDailyChart(document: PDFKit.PDFDocument, daily: ReportContent["dail
     .text(daily.at(-1)!.day, MARGIN, top + CHART_HEIGHT + 4, { width, align: "right" })
     .text(`highest: ${formatFigure("count", highest)}`, MARGIN, top - 2, { width, align: "right" });
   document.y = top + CHART_HEIGHT + 24;
+}
+
+/** The logo in the corner; a file the PDF library cannot read (a damaged upload) leaves the report without it rather than failing. */
+function drawLogo(document: PDFKit.PDFDocument, logo: Logo): boolean {
+  try {
+    document.image(logo.bytes, MARGIN, MARGIN, { fit: [96, 48] });
+    return true;
+  } catch {
+    return false;
+  }
 }

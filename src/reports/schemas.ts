@@ -139,7 +139,16 @@ export const shareLinkView = z.object({
 
 export const reportView = z.object({
   id: z.uuid(),
-  ...definitionFields,
+  title: z.string(),
+  campaignId: z.uuid().nullable(),
+  rangeKind: z.enum(reportRangeKinds),
+  rangeStart: z.string().nullable(),
+  rangeEnd: z.string().nullable(),
+  recipients: z.array(z.string()),
+  scheduleKind: z.enum(reportScheduleKinds),
+  scheduleWeekday: z.number().nullable(),
+  scheduleMonthDay: z.number().nullable(),
+  scheduleHour: z.number().nullable(),
   timeZone: z.string(),
   createdByUserId: z.uuid().nullable(),
   createdAt: z.date(),
