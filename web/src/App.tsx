@@ -16,6 +16,8 @@ import { SocialMediaPage } from "./pages/SocialMediaPage";
 import { ComposePage } from "./pages/ComposePage";
 import { PostsPage } from "./pages/PostsPage";
 import { PlatformHealthPage } from "./pages/PlatformHealthPage";
+import { ReportPage } from "./pages/ReportPage";
+import { ReportsPage } from "./pages/ReportsPage";
 import { TeamPage } from "./pages/TeamPage";
 import { WebhooksPage } from "./pages/WebhooksPage";
 import { SessionProvider, useMe } from "./session";
@@ -77,6 +79,8 @@ export function App() {
           <Route path="/webhooks" element={<WebhooksPage />} />
           <Route path="/api-keys" element={<ApiKeysPage />} />
           <Route path="/alerts" element={<AlertsPage />} />
+          <Route path="/reports" element={<ReportsPage />} />
+          <Route path="/reports/:reportId" element={<ReportPage />} />
         </Route>
       </Route>
       <Route path="*" element={<Navigate to="/" replace />} />

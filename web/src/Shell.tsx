@@ -23,6 +23,7 @@ const pageAccess: Record<string, { permission: Permission; what: string }> = {
   "/webhooks": { permission: "webhooks:view", what: "webhooks" },
   "/api-keys": { permission: "apikeys:manage", what: "API keys" },
   "/audit": { permission: "audit:view", what: "the audit log" },
+  "/reports": { permission: "reports:view", what: "reports" },
 };
 
 function PageOrNoAccess({ role }: { role: Role }) {
@@ -141,6 +142,14 @@ export function Shell() {
                 ↗
               </span>{" "}
               Analytics
+            </NavLink>
+          ) : null}
+          {can(role, "reports:view") ? (
+            <NavLink to="/reports">
+              <span className="nav-icon" aria-hidden>
+                ▤
+              </span>{" "}
+              Reports
             </NavLink>
           ) : null}
           {can(role, "connections:view") ? (
