@@ -73,7 +73,7 @@ ${kpi.note ? `<div class="kpi-note">${escapeHtml(kpi.note)}</div>` : ""}
 .client-report .table-wrap{overflow-x:auto}
 .client-report table{border-collapse:collapse;width:100%}
 .client-report th,.client-report td{border-bottom:1px solid #e5e7eb;padding:6px;text-align:right}
-.client-report th:first-child{text-align:left}
+.client-report th:first-child,.client-report td[colspan]{text-align:left}
 .client-report li{overflow-wrap:anywhere}
 </style>
 <header class="report-head">${logoImage}<div><strong data-testid="report-organization">${escapeHtml(content.organization.name)}</strong></div></header>

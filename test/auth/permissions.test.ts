@@ -214,6 +214,8 @@ describe("another organization's data, through every route of the OpenAPI docume
       grant: target.grantId,
       endpoint: target.endpointId,
       "api-key": target.apiKeyId,
+      report: target.reportId,
+      link: target.shareLinkId,
     };
     const kind = name === "id" ? segmentBefore.replace(/s$/, "") : /^(\w+?)Ids?$/.exec(name)?.[1];
     const known = kind ? byKind[kind] : undefined;

@@ -16,6 +16,9 @@ export interface OrganizationData {
   targetId: string;
   /** A webhook endpoint at a public address, subscribed to nothing that happens in the walks. */
   endpointId: string;
+  /** A client report, with a live share link. */
+  reportId: string;
+  shareLinkId: string;
   content: string;
 }
 
@@ -62,6 +65,10 @@ async function organizationData(client: HttpClient, content: string): Promise<Or
     events: ["post.unknown"],
   });
   assert.equal(endpoint.status, 201, JSON.stringify(endpoint.body));
+  const report = await client.post("/api/reports", { title: `${content}: report`, rangeKind: "last_7_days" });
+  assert.equal(report.status, 201, JSON.stringify(report.body));
+  const shareLink = await client.post(`/api/reports/${report.body.report.id}/share-links`, { expiresInDays: 30 });
+  assert.equal(shareLink.status, 201, JSON.stringify(shareLink.body));
   return {
     organizationId: organization.body.organization.id,
     connectionId: connected.body.connection.id,
@@ -70,6 +77,8 @@ async function organizationData(client: HttpClient, content: string): Promise<Or
     postId: post.body.post.id,
     targetId: post.body.post.targets[0].id,
     endpointId: endpoint.body.endpoint.id,
+    reportId: report.body.report.id,
+    shareLinkId: shareLink.body.shareLink.id,
     content,
   };
 }
@@ -149,6 +158,9 @@ export async function startTenants(env: Record<string, string> = {}): Promise<Te
           "/api/webhooks/endpoints",
           `/api/webhooks/endpoints/${target.endpointId}/deliveries`,
           "/api/organization/api-keys",
+          "/api/reports",
+          `/api/reports/${target.reportId}`,
+          "/api/organization/logo",
         ].map(async (path) => {
           const answer = await owner.get(path);
           return [path, answer.status, answer.body];

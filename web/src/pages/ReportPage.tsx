@@ -167,7 +167,7 @@ export function ReportPage() {
         <Card>
           {content.data ? (
             // Rendered by the server from the report's figures, every text escaped: the same page a share link shows.
-            <div dangerouslySetInnerHTML={{ __html: content.data.html }} />
+            <div className="report-frame" dangerouslySetInnerHTML={{ __html: content.data.html }} />
           ) : (
             <p className="muted">Loading…</p>
           )}
