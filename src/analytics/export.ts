@@ -7,6 +7,7 @@ import type { ReportFilters } from "./schemas.js";
 import { exportedPosts } from "./views.js";
 import { analyticsUnavailable } from "../db/schema.js";
 import { and, eq, inArray } from "drizzle-orm";
+import { targetTracking, type TargetTracking } from "../conversions/totals.js";
 
 /** A cell as RFC 4180 quotes it, and never read as a formula by a spreadsheet. */
 function cell(value: string | number | null): string {
@@ -29,18 +30,20 @@ export async function analyticsCsv(
   const rows = await exportedPosts(context, organizationId, filters);
   const targetIds = rows.map((row) => row.latest.targetId);
   const notes: (typeof analyticsUnavailable.$inferSelect)[] = [];
-  for (let index = 0; index < targetIds.length; index += 1_000)
+  const tracking = new Map<string, TargetTracking>();
+  for (let index = 0; index < targetIds.length; index += 1_000) {
+    const chunk = targetIds.slice(index, index + 1_000);
+    for (const [targetId, tracked] of await targetTracking(context, organizationId, chunk))
+      tracking.set(targetId, tracked);
     notes.push(
       ...(await context.db
         .select()
         .from(analyticsUnavailable)
         .where(
-          and(
-            eq(analyticsUnavailable.organizationId, organizationId),
-            inArray(analyticsUnavailable.targetId, targetIds.slice(index, index + 1_000)),
-          ),
+          and(eq(analyticsUnavailable.organizationId, organizationId), inArray(analyticsUnavailable.targetId, chunk)),
         )),
     );
+  }
   const header = [
     "platform",
     "account",
@@ -54,6 +57,10 @@ export async function analyticsCsv(
     "engagement_rate",
     "fetched_at",
     "unavailable",
+    "tracked_clicks",
+    "tracked_bot_clicks",
+    "conversions",
+    "conversion_values",
   ];
   const lines = [header.join(",")];
   for (const { latest, accountName, url, text } of rows) {
@@ -82,12 +89,20 @@ export async function analyticsCsv(
         postEngagementRate(latest),
         latest.fetchedAt.toISOString(),
         reasons.join("; "),
+        ...trackedCells(tracking.get(latest.targetId)),
       ]
         .map(cell)
         .join(","),
     );
   }
   return `${lines.join("\r\n")}\r\n`;
+}
+
+/** Our own counts for a row: clicks on its short links, people and bots apart, and its attributed conversions' values per currency. */
+function trackedCells(tracked: TargetTracking | undefined): (string | number)[] {
+  if (!tracked) return [0, 0, 0, ""];
+  const values = tracked.conversions.values.map((entry) => `${entry.currency} ${entry.value}`).join("; ");
+  return [tracked.clicks, tracked.botClicks, tracked.conversions.count, values];
 }
 
 function whyMissing(

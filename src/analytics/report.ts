@@ -1,6 +1,7 @@
 import { and, eq, gte, inArray, lte, ne, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { z } from "zod";
+import type { AppContext } from "../context.js";
 import type { Database } from "../db/client.js";
 import {
   analyticsPlatformDays,
@@ -33,6 +34,7 @@ import type {
   unavailableView,
 } from "./schemas.js";
 import { TOP_PER_DAY } from "./rollups.js";
+import { conversionTotals, noClicks, sumClicks, sumConversions, trackedClickTotals } from "../conversions/totals.js";
 
 type PlatformReport = z.infer<typeof platformReport>;
 type UnavailableView = z.infer<typeof unavailableView>;
@@ -312,11 +314,12 @@ export const addNullable = (values: readonly (number | null | undefined)[]) =>
  * then the same totals across platforms, each the sum of the platforms'.
  */
 export async function analyticsReport(
-  db: Database,
+  context: AppContext,
   organizationId: string,
   filters: ReportFilters,
   publicMediaUrl: (record: { publicToken: string; fileName: string }) => string,
 ): Promise<z.infer<typeof reportView>> {
+  const { db } = context;
   const accounts = await db
     .select({ platform: connections.platform, count: sql<number>`count(*)`.mapWith(Number) })
     .from(connections)
@@ -327,10 +330,12 @@ export async function analyticsReport(
       ),
     )
     .groupBy(connections.platform);
-  const [sums, series, notes] = await Promise.all([
+  const [sums, series, notes, clicks, converted] = await Promise.all([
     postSums(db, organizationId, filters),
     accountSeries(db, organizationId, filters),
     unavailableNotes(db, organizationId, { platforms: filters.platforms }),
+    trackedClickTotals(context, organizationId, filters),
+    conversionTotals(db, organizationId, filters),
   ]);
   const best = await topPosts(db, organizationId, filters, sums, publicMediaUrl);
   const reported = filters.platforms ?? accounts.map((row) => row.platform);
@@ -359,6 +364,8 @@ export async function analyticsReport(
         provided(platform).account.length > 0 ? provided(platform).account : accountOnlyMetrics,
       ),
       unavailable: unavailableFor(platform, filters.metrics, notes, accountCount),
+      trackedClicks: clicks.get(platform) ?? noClicks,
+      conversions: converted.byPlatform.get(platform) ?? { count: 0, values: [] },
     };
   }
   const included = reported.map((platform) => sums.find((row) => row.platform === platform));
@@ -388,7 +395,10 @@ export async function analyticsReport(
         basisName: "views",
       }),
       posts: postCount,
+      trackedClicks: sumClicks(all.map((report) => report.trackedClicks)),
+      conversions: sumConversions(all.map((report) => report.conversions)),
     },
+    unattributedConversions: converted.unattributed,
   };
 }
 

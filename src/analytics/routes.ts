@@ -49,7 +49,7 @@ export const analyticsRoutes: FastifyPluginAsyncZod<AppContext> = async (app, co
     },
     async (request) => {
       const organization = currentOrganization(request);
-      return analyticsReport(db, organization.id, resolveFilters(request.query, clock.now()), mediaUrl);
+      return analyticsReport(context, organization.id, resolveFilters(request.query, clock.now()), mediaUrl);
     },
   );
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { metricNames, unavailableReasons, type MetricName } from "../platforms/analytics.js";
+import { conversionTotalView, trackedClicksView } from "../conversions/schemas.js";
 import { platformIds, type PlatformId } from "../platforms/profiles.js";
 
 /** The longest range a report covers: the platforms keep two years at most. */
@@ -152,6 +153,10 @@ export const platformReport = z.object({
   topPosts: z.array(topPostView),
   series: z.array(seriesPoint),
   unavailable: z.array(unavailableView),
+  trackedClicks: trackedClicksView.describe(
+    "Clicks on our short links made in the range, counted by us; `totals.clicks` is what the platform reports",
+  ),
+  conversions: conversionTotalView.describe("Tracked conversions in the range attributed to this platform's clicks"),
 });
 
 export const reportView = z.object({
@@ -166,7 +171,10 @@ export const reportView = z.object({
     totals: metricValues,
     engagementRate: engagementRateView,
     posts: z.number(),
+    trackedClicks: trackedClicksView,
+    conversions: conversionTotalView.describe("Attributed conversions across platforms, values per currency"),
   }),
+  unattributedConversions: conversionTotalView.describe("Tracked conversions in the range no click accounts for"),
 });
 
 export const snapshotView = z.object({

@@ -41,6 +41,11 @@ export type AuditAction =
   | "post.sent_back"
   | "organization.posting_settings_changed"
   | "media.deleted"
+  | "campaign.created"
+  | "campaign.updated"
+  | "campaign.deleted"
+  | "campaign.cost_added"
+  | "campaign.cost_deleted"
   | "webhook.created"
   | "webhook.updated"
   | "webhook.deleted"
@@ -61,7 +66,10 @@ export type AuditAction =
   /** A scheduled report's e-mail for a period went out, or failed. */
   | "report.sent"
   | "report.send_failed"
-  | "organization.logo_changed";
+  | "organization.logo_changed"
+  /** The public key a site's conversion script presents: the old one stops recording. */
+  | "conversions.site_key_rotated"
+  | "conversions.settings_changed";
 
 export interface AuditEntry {
   action: AuditAction;

@@ -30,6 +30,14 @@
  * and a schedule e-mails them out. GUESTs see no report. The organization's logo on its reports
  * is changed with organization:manage.
  *
+ * Campaigns: SUPER_ADMIN, ADMIN and USER see them and put their posts in one (campaigns:view);
+ * creating, changing and deleting a campaign and entering its costs is ADMIN and above
+ * (campaigns:manage), since costs are the organization's money. GUESTs see none.
+ *
+ * Conversions: recording one (conversions:record) is for ADMIN and USER, by key or session, as
+ * posting is; the site key and the attribution window (conversions:manage) are ADMIN and above,
+ * since the key lets any page record the organization's conversions.
+ *
  * "All orgs" is not a permission: a SUPER_ADMIN acts as SUPER_ADMIN in whichever organization
  * is active, member or not (see effectiveRole in http/authorization.ts).
  */
@@ -56,6 +64,10 @@ export const permissions = [
   "slots:manage",
   "reports:view",
   "reports:manage",
+  "campaigns:view",
+  "campaigns:manage",
+  "conversions:record",
+  "conversions:manage",
 ] as const;
 
 export type Permission = (typeof permissions)[number];
@@ -77,6 +89,8 @@ export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {
     "analytics:view",
     "alerts:view",
     "reports:view",
+    "campaigns:view",
+    "conversions:record",
   ]),
   GUEST: new Set(["organization:view"]),
 };

@@ -13,9 +13,13 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fas
 import type { Logger } from "pino";
 import { analyticsRoutes } from "../analytics/routes.js";
 import { auditRoutes } from "../audit/routes.js";
+import { conversionRoutes } from "../conversions/routes.js";
+import { siteRoutes } from "../conversions/site-routes.js";
 import { apiKeyRoutes } from "../auth/api-keys-routes.js";
 import { connectionRoutes } from "../connections/routes.js";
 import { mediaFiles } from "../posts/media.js";
+import { campaignRoutes } from "../campaigns/routes.js";
+import { redirectRoutes } from "../links/redirect.js";
 import { postRoutes } from "../posts/routes.js";
 import { authRoutes } from "../auth/routes.js";
 import { healthRoutes } from "../monitoring/routes.js";
@@ -141,6 +145,10 @@ export async function buildApp(
   await app.register(analyticsRoutes, context);
   await app.register(reportRoutes, context);
   await app.register(sharedReportPages, context);
+  await app.register(campaignRoutes, context);
+  await app.register(redirectRoutes, context);
+  await app.register(conversionRoutes, context);
+  await app.register(siteRoutes, context);
 
   const twin = context.sandboxTwin;
   if (twin) {

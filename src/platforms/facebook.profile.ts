@@ -19,6 +19,12 @@ export const facebookProfile = defineProfile({
     // https://developers.facebook.com/docs/sharing/webmasters/images/
     linkCardAspect: 1.91,
   },
+  // Meta's crawler fetches shared links for previews, for Facebook, Instagram and WhatsApp alike.
+  // https://developers.facebook.com/docs/sharing/webmasters/web-crawlers/
+  linkFetchers: [
+    { name: "facebookexternalhit", userAgentToken: "facebookexternalhit" },
+    { name: "Facebot", userAgentToken: "Facebot" },
+  ],
   noAccountsMessage:
     "This Facebook login manages no Pages it may post to. Connect with an account that is an admin of a Page (with the Create content task).",
   // https://developers.facebook.com/docs/pages-api/posts

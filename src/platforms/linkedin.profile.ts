@@ -39,6 +39,8 @@ export const linkedinProfile = defineProfile({
     // https://www.linkedin.com/help/linkedin/answer/a521928
     linkCardAspect: 1.91,
   },
+  // https://www.linkedin.com/help/linkedin/answer/a521928 (LinkedInBot reads a shared page's tags)
+  linkFetchers: [{ name: "LinkedInBot", userAgentToken: "LinkedInBot" }],
   noAccountsMessage:
     "LinkedIn returned nothing to post as: for company pages, you must be a page's Super admin or Content admin.",
   connectVariants: [linkedinProfileApp, linkedinPagesApp],

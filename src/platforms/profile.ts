@@ -160,6 +160,11 @@ export interface PlatformProfile<
   bot?: BotForm;
   /** OAuth platforms connected through separate apps; the first is the default. */
   connectVariants?: ConnectVariant[];
+  /**
+   * The platform's crawlers and link-preview fetchers, known by a token in their user agent: their
+   * visits of a tracked link are counted as bots', apart from people's clicks.
+   */
+  linkFetchers?: { name: string; userAgentToken: string }[];
   /** What the connect flow tells a user whose grant has nothing to post as. */
   noAccountsMessage: string;
   limits: ContentLimits;

@@ -33,6 +33,9 @@ export const telegramProfile = defineProfile({
     },
     unknownToken: "Telegram does not accept this bot token. Copy it again from @BotFather.",
   },
+  // The preview fetcher calls itself "TelegramBot (like TwitterBot)"; Telegram documents the previews,
+  // not the agent: https://core.telegram.org/bots/api#linkpreviewoptions
+  linkFetchers: [{ name: "TelegramBot", userAgentToken: "TelegramBot" }],
   noAccountsMessage: "The bot may post in no channel: make it an administrator of the channel.",
   ...linkPlacement,
   // https://core.telegram.org/bots/api#sendmessage, #sendphoto, #sendvideo, #sendmediagroup (2–10 items)

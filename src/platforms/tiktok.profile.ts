@@ -33,6 +33,9 @@ export const tiktokProfile = defineProfile({
     // Full-screen vertical. https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide
     frame: () => 9 / 16,
   },
+  // TikTok does not document its fetcher; it calls itself TikTokSpider (ttspider-feedback@tiktok.com):
+  // https://darkvisitors.com/agents/tiktokspider
+  linkFetchers: [{ name: "TikTokSpider", userAgentToken: "TikTokSpider" }],
   noAccountsMessage: "TikTok returned no account for this login.",
   // https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide#video_restrictions
   limits: {

@@ -29,6 +29,8 @@ export const xProfile = defineProfile({
     // https://developer.x.com/en/docs/x-for-websites/cards/overview/summary-card-with-large-image
     linkCardAspect: 2,
   },
+  // https://developer.x.com/en/docs/x-for-websites/cards/guides/troubleshooting-cards (Twitterbot fetches cards)
+  linkFetchers: [{ name: "Twitterbot", userAgentToken: "Twitterbot" }],
   noAccountsMessage: "X returned no account for this login.",
   // https://docs.x.com/x-api/posts/creation-of-a-post
   limits,

@@ -6,7 +6,8 @@ import { connections, posts, postTargets } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { possiblyLiveWorkerIds } from "../jobs/presence.js";
 import { assertNever, PlatformError, StillProcessing, type PublishResult } from "../platforms/platform.js";
-import { contentOfPost, resolvedFor } from "./content.js";
+import { linkedPost, sendableContent, syncPostLinks } from "../links/store.js";
+import { contentOfPost } from "./content.js";
 import { reconcile } from "./reconcile.js";
 import {
   awaitProcessing,
@@ -79,6 +80,8 @@ async function claim(context: AppContext, job: PublishJob, run: PublishRun): Pro
       return { kind: "reconcile", target: taken!, post };
     }
     if (target.state !== "queued") return { kind: "skip", reason: `already ${target.state}` };
+    // Posts saved before tracking was turned on, or imported, get their short links with their first claim.
+    if (target.attempts === 0) await syncPostLinks(tx, context, linkedPost(post), [target]);
     const [claimed] = await tx
       .update(postTargets)
       .set({
@@ -86,7 +89,7 @@ async function claim(context: AppContext, job: PublishJob, run: PublishRun): Pro
         state: "publishing",
         publishingStartedAt: now,
         attempts: target.attempts + 1,
-        sentContent: resolvedFor(contentOfPost(post), target),
+        sentContent: await sendableContent(tx, context, contentOfPost(post), target),
       })
       .where(eq(postTargets.id, target.id))
       .returning();

@@ -371,7 +371,8 @@ export async function releaseClaim(context: AppContext, targetId: string, jobId:
  */
 export async function buildOutgoing(context: AppContext, post: Post, target: Target): Promise<OutgoingPost> {
   const profile = platforms[target.platform];
-  const resolved = resolvedFor(contentOfPost(post), target);
+  // What the claim recorded is what is sent, short links included: every attempt sends the same.
+  const resolved = target.sentContent ?? resolvedFor(contentOfPost(post), target);
   const options = profile.options.parse(resolved.options);
   const referenced = profile.referencedMedia?.(options) ?? [];
   const allIds = [...new Set([...resolved.mediaIds, ...referenced])];

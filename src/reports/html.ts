@@ -8,9 +8,10 @@ const CHART_WIDTH = 640;
 const CHART_HEIGHT = 140;
 
 /** The daily impressions as SVG bars: the same series the PDF draws. */
-function dailyChart(daily: ReportContent["daily"]): string {
+function dailyChart(daily: ReportContent["daily"], note: string | null): string {
   const highest = Math.max(0, ...daily.map((point) => point.impressions ?? 0));
-  if (daily.length === 0 || highest === 0) return `<p class="muted">No daily impressions were read in this range.</p>`;
+  if (daily.length === 0 || highest === 0)
+    return `<p class="muted">${escapeHtml(note ?? "No daily impressions were read in this range.")}</p>`;
   const slot = CHART_WIDTH / daily.length;
   const bars = daily
     .flatMap((point, index) => {
@@ -81,7 +82,7 @@ ${kpi.note ? `<div class="kpi-note">${escapeHtml(kpi.note)}</div>` : ""}
 <p class="muted">${formatRange(content.range)}, compared with ${formatRange(content.previousRange)}; ${content.scope.kind === "campaign" ? "one campaign" : "the whole organization"}</p>
 <section class="kpis">${kpis}</section>
 <h2>Impressions per day</h2>
-${dailyChart(content.daily)}
+${dailyChart(content.daily, content.dailyNote)}
 <h2>By platform</h2>
 <div class="table-wrap"><table><thead><tr><th scope="col">Platform</th><th scope="col">Accounts</th><th scope="col">Posts</th><th scope="col">Reach</th><th scope="col">Impressions</th><th scope="col">Engagements</th><th scope="col">Rate</th></tr></thead><tbody>${platformRows || `<tr><td colspan="7">No accounts are connected.</td></tr>`}</tbody></table></div>
 <h2>Top posts</h2>

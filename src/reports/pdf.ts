@@ -50,7 +50,7 @@ export function reportPdf(content: ReportContent, logo: Logo | undefined): Promi
   document.moveDown();
 
   document.fillColor(INK).fontSize(14).text("Impressions per day");
-  drawDailyChart(document, content.daily, width);
+  drawDailyChart(document, content, width);
 
   document.fillColor(INK).fontSize(14).text("By platform", MARGIN);
   document.fontSize(10);
@@ -90,11 +90,15 @@ export function reportPdf(content: ReportContent, logo: Logo | undefined): Promi
   return done;
 }
 
-function drawDailyChart(document: PDFKit.PDFDocument, daily: ReportContent["daily"], width: number) {
+function drawDailyChart(document: PDFKit.PDFDocument, content: ReportContent, width: number) {
+  const daily = content.daily;
   const top = document.y + 6;
   const highest = Math.max(0, ...daily.map((point) => point.impressions ?? 0));
   if (daily.length === 0 || highest === 0) {
-    document.fillColor(MUTED).fontSize(10).text("No daily impressions were read in this range.");
+    document
+      .fillColor(MUTED)
+      .fontSize(10)
+      .text(content.dailyNote ?? "No daily impressions were read in this range.");
     document.moveDown();
     return;
   }

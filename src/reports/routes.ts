@@ -4,7 +4,8 @@ import { z } from "zod";
 import { audited, requestOrigin } from "../audit/audit.js";
 import type { AppContext } from "../context.js";
 import { media, organizationLogos, reports, reportShareLinks } from "../db/schema.js";
-import { invalidInput, notFound } from "../errors.js";
+import { DomainError, invalidInput, notFound } from "../errors.js";
+import { ownedCampaign } from "../campaigns/store.js";
 import { currentOrganization, currentUser } from "../http/authorization.js";
 import { reportHtml } from "./html.js";
 import { logoContentTypes } from "./logo.js";
@@ -39,6 +40,16 @@ const DAY_MS = 86_400_000;
 /** Client reports: their definitions, content, PDF and share links; and the organization's logo they carry. */
 export const reportRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context) => {
   const { db, clock } = context;
+
+  /** A report's campaign must be the organization's own: 404 naming the field otherwise. */
+  const assertOwnCampaign = async (organizationId: string, campaignId: string | null | undefined) => {
+    if (!campaignId) return;
+    await ownedCampaign(db, organizationId, campaignId).catch((error: unknown) => {
+      throw error instanceof DomainError && error.kind === "not_found"
+        ? notFound("That campaign", "campaignId")
+        : error;
+    });
+  };
 
   app.get(
     "/api/reports",
@@ -75,6 +86,7 @@ export const reportRoutes: FastifyPluginAsyncZod<AppContext> = async (app, conte
     },
     async (request, reply) => {
       const organization = currentOrganization(request);
+      await assertOwnCampaign(organization.id, request.body.campaignId);
       const now = new Date(clock.now());
       const report = await audited(
         db,
@@ -134,6 +146,7 @@ export const reportRoutes: FastifyPluginAsyncZod<AppContext> = async (app, conte
     async (request) => {
       const organization = currentOrganization(request);
       const existing = await ownedReport(context, organization.id, request.params.reportId);
+      await assertOwnCampaign(organization.id, request.body.campaignId);
       const merged = { ...existing, ...request.body };
       const [problem] = definitionProblems(merged);
       if (problem) throw invalidInput("invalid_report", `${problem.path}: ${problem.message}.`, problem.path);

@@ -205,6 +205,8 @@ export const reportContentView = z.object({
   engagementRate: engagementRateView,
   /** Impressions per day, summed over the accounts that report them; null on a day none was read. */
   daily: z.array(z.object({ day: z.string(), impressions: nullableNumber })),
+  /** Why there is no daily chart, where the scope has none. */
+  dailyNote: z.string().nullable(),
   platforms: z.array(
     z.object({
       platform: z.enum(platformIds),

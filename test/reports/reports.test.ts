@@ -6,6 +6,7 @@ import { connectionIds, settled, upload } from "../posts/support.js";
 import type { HttpClient } from "../support/client.js";
 import { addMember, createOrganization, signUp } from "../support/factories.js";
 import { backends } from "../support/postgres.js";
+import { waitFor } from "../support/process.js";
 import type { RunningSandbox } from "../sandbox/support.js";
 import { readSince, today } from "../analytics/support.js";
 import { count, download, pdfText, rate } from "./support.js";
@@ -184,9 +185,9 @@ for (const backend of backends) {
         assert.ok(text.includes(`Engagements: ${count(total.totalEngagement)}`), text);
         assert.ok(text.includes(`Engagement rate: ${rate(total.engagementRate.value)}`), text);
         assert.ok(text.includes(`over ${total.engagementRate.posts} posts`), text);
-        assert.ok(text.includes(`Clicks: ${count(total.totals.clicks)}`), text);
-        // Not tracked before conversion tracking exists: said as such, never 0.
-        assert.match(text, /Conversions: unavailable \(/);
+        assert.ok(text.includes(`Clicks: ${count(total.trackedClicks.clicks)}`), text);
+        assert.ok(text.includes(`the platforms reported ${count(total.totals.clicks)}`), text);
+        assert.ok(text.includes(`Conversions: ${count(total.conversions.count)}`), text);
         assert.match(text, /Facebook Pages: 1 accounts, 1 posts/);
         assert.match(text, /Our autumn blend is here/);
 
@@ -242,6 +243,81 @@ for (const backend of backends) {
           (await outsider.delete(`/api/reports/${reportId}/share-links/${second.body.shareLink.id}`)).status,
           404,
         );
+      });
+
+      test("a campaign's report shows its tracked click, its attributed conversion and its ROI, exactly", async () => {
+        assert.equal((await admin.patch("/api/organization", { trackLinks: true })).status, 200);
+        const campaign = await admin.post("/api/campaigns", {
+          name: "Autumn Push",
+          startsOn: range.start,
+          currency: "EUR",
+        });
+        assert.equal(campaign.status, 201, JSON.stringify(campaign.body));
+        const campaignId = campaign.body.campaign.id;
+        const cost = await admin.post(`/api/campaigns/${campaignId}/costs`, {
+          kind: "paid_boost",
+          description: "Boosted post",
+          amount: "20.00",
+          incurredOn: range.start,
+        });
+        assert.equal(cost.status, 201, JSON.stringify(cost.body));
+        const ids = await connectionIds(admin);
+        const created = await admin.post("/api/posts", {
+          content: "Autumn menu: https://example.com/autumn",
+          connectionIds: [ids.byKey("facebook")],
+          campaignId,
+        });
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        const post = await settled(admin, created.body.post.id);
+        await passTime(2 * HOUR + 5 * MINUTE);
+        await readSince(admin, [post.id], clockNow() - MINUTE);
+        const days = { start: range.start, end: today(clockNow()) };
+        const [link] = post.targets[0].links;
+        const visit = await fetch(link.shortUrl, {
+          redirect: "manual",
+          headers: { "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120 Safari/537.36" },
+        });
+        assert.equal(visit.status, 302);
+        const clickId = new URL(visit.headers.get("location")!).searchParams.get("msclid");
+        const converted = await admin.post("/api/conversions", {
+          eventId: "order-autumn-1",
+          eventName: "purchase",
+          value: "50.00",
+          currency: "EUR",
+          occurredAt: new Date(clockNow()).toISOString(),
+          clickId,
+        });
+        assert.ok([200, 201].includes(converted.status), JSON.stringify(converted.body));
+        const roi = await waitFor(
+          async () => {
+            const answer = await admin.get(`/api/campaigns/${campaignId}/roi?start=${days.start}&end=${days.end}`);
+            return answer.body.clicks?.clicks === 1 && answer.body.conversions?.count === 1 ? answer.body : undefined;
+          },
+          30_000,
+          "the click and the conversion to be counted",
+        );
+        assert.equal(roi.roi, 1.5);
+
+        const report = await admin.post("/api/reports", {
+          title: "Autumn Push for the client",
+          campaignId,
+          rangeKind: "fixed",
+          rangeStart: days.start,
+          rangeEnd: days.end,
+        });
+        assert.equal(report.status, 201, JSON.stringify(report.body));
+        const text = await pdfText((await download(admin, `/api/reports/${report.body.report.id}/pdf`)).bytes);
+        assert.match(text, /one campaign/);
+        assert.ok(text.includes("Clicks: 1"), text);
+        assert.ok(text.includes("Conversions: 1"), text);
+        assert.ok(text.includes("ROI: 150.00 %"), text);
+        assert.ok(text.includes("(revenue 50.00 - cost 20.00) ÷ cost, in EUR"), text);
+        assert.match(text, /Autumn menu/);
+        assert.doesNotMatch(text, /Our autumn blend is here/, "only the campaign's posts");
+
+        const foreign = await outsider.post("/api/reports", { title: "Theirs", campaignId, rangeKind: "last_7_days" });
+        assert.equal(foreign.status, 404);
+        assert.equal(foreign.body.error.field, "campaignId");
       });
 
       test("deleting a report ends its share links", async () => {

@@ -20,6 +20,7 @@ import { ReportPage } from "./pages/ReportPage";
 import { ReportsPage } from "./pages/ReportsPage";
 import { TeamPage } from "./pages/TeamPage";
 import { WebhooksPage } from "./pages/WebhooksPage";
+import { ConversionsPage } from "./pages/ConversionsPage";
 import { SessionProvider, useMe } from "./session";
 
 // The analytics pages carry the chart library: loaded when first opened, not with every page.
@@ -81,6 +82,7 @@ export function App() {
           <Route path="/alerts" element={<AlertsPage />} />
           <Route path="/reports" element={<ReportsPage />} />
           <Route path="/reports/:reportId" element={<ReportPage />} />
+          <Route path="/conversions" element={<ConversionsPage />} />
         </Route>
       </Route>
       <Route path="*" element={<Navigate to="/" replace />} />

@@ -24,6 +24,7 @@ const pageAccess: Record<string, { permission: Permission; what: string }> = {
   "/api-keys": { permission: "apikeys:manage", what: "API keys" },
   "/audit": { permission: "audit:view", what: "the audit log" },
   "/reports": { permission: "reports:view", what: "reports" },
+  "/conversions": { permission: "analytics:view", what: "conversion tracking" },
 };
 
 function PageOrNoAccess({ role }: { role: Role }) {
@@ -190,6 +191,14 @@ export function Shell() {
                 ⇄
               </span>{" "}
               Webhooks
+            </NavLink>
+          ) : null}
+          {can(role, "analytics:view") ? (
+            <NavLink to="/conversions">
+              <span className="nav-icon" aria-hidden>
+                $
+              </span>{" "}
+              Conversions
             </NavLink>
           ) : null}
           {can(role, "apikeys:manage") ? (

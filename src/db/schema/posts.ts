@@ -14,6 +14,7 @@ import {
 } from "drizzle-orm/pg-core";
 import type { PlatformId, PostOptions } from "../../platforms/profiles.js";
 import type { PostVersions } from "../../posts/versions.js";
+import { campaigns } from "./campaigns.js";
 import { connections } from "./connections.js";
 import { createdAt, tenant, users } from "./identity.js";
 
@@ -76,8 +77,12 @@ export const posts = pgTable(
     /** An admin's word on sending the post back to its author as a draft; cleared when it is approved. */
     reviewComment: text("review_comment"),
     reviewedByUserId: uuid("reviewed_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    campaignId: uuid("campaign_id").references(() => campaigns.id, { onDelete: "set null" }),
   },
-  (table) => [index("posts_organization_idx").on(table.organizationId, table.scheduledAt)],
+  (table) => [
+    index("posts_organization_idx").on(table.organizationId, table.scheduledAt),
+    index("posts_campaign_idx").on(table.campaignId),
+  ],
 );
 
 export const targetState = pgEnum("target_state", [
@@ -166,5 +171,10 @@ export const postTargets = pgTable(
 export const postingSettings = pgTable("posting_settings", {
   organizationId: tenant().primaryKey(),
   requireApproval: boolean("require_approval").notNull().default(false),
+  /**
+   * Whether links in posts are rewritten to tracked short links. Off until an admin turns it on:
+   * the short links point at the app's public address, which must be reachable from the internet.
+   */
+  trackLinks: boolean("track_links").notNull().default(false),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

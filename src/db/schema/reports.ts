@@ -1,5 +1,6 @@
 import { date, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { organizations, tenant, users } from "./identity.js";
+import { campaigns } from "./campaigns.js";
 import { media } from "./posts.js";
 
 export const reportRangeKinds = ["fixed", "last_7_days", "last_month", "month_to_date"] as const;
@@ -20,8 +21,8 @@ export const reports = pgTable(
     id: uuid("id").primaryKey().defaultRandom(),
     organizationId: tenant(),
     title: text("title").notNull(),
-    /** Null: the whole organization. */
-    campaignId: uuid("campaign_id"),
+    /** Null: the whole organization. A campaign's report goes with the campaign. */
+    campaignId: uuid("campaign_id").references(() => campaigns.id, { onDelete: "cascade" }),
     rangeKind: reportRangeKind("range_kind").notNull(),
     /** Only for a fixed range. */
     rangeStart: date("range_start", { mode: "string" }),

@@ -6,6 +6,7 @@ import { effectiveRole } from "../../auth/schemas.js";
 import { setActiveOrganization } from "../../auth/sessions.js";
 import type { AppContext } from "../../context.js";
 import { memberships, organizations, postingSettings } from "../../db/schema.js";
+import { linkTrackingOn, shortLinkPrefixOf } from "../../links/store.js";
 import { notFound } from "../../errors.js";
 import { currentOrganization, currentSessionIdHash, currentUser } from "../../http/authorization.js";
 import { requiresApproval } from "../../posts/routes/access.js";
@@ -23,6 +24,10 @@ const organizationView = organizationSummary.extend({
   createdAt: z.date(),
   /** A member's posts wait for an admin's approval before they are scheduled. */
   requireApproval: z.boolean(),
+  /** Whether links in posts are sent as tracked short links. */
+  trackLinks: z.boolean(),
+  /** Where the short links live (`{public address}/l/`): the composer previews links this way. */
+  shortLinkPrefix: z.string(),
 });
 
 export const organizationsRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context) => {
@@ -94,7 +99,15 @@ export const organizationsRoutes: FastifyPluginAsyncZod<AppContext> = async (app
         .where(eq(organizations.id, active.id))
         .groupBy(organizations.id);
       if (!row) throw notFound("The organization");
-      return { organization: { ...active, ...row, requireApproval: await requiresApproval(context, active.id) } };
+      return {
+        organization: {
+          ...active,
+          ...row,
+          requireApproval: await requiresApproval(context, active.id),
+          trackLinks: await linkTrackingOn(db, active.id),
+          shortLinkPrefix: shortLinkPrefixOf(context),
+        },
+      };
     },
   );
 
@@ -104,32 +117,53 @@ export const organizationsRoutes: FastifyPluginAsyncZod<AppContext> = async (app
       config: { access: "organization:manage" },
       schema: {
         tags: ["organizations"],
-        summary: "Rename the active organization, or change whether members' posts need an admin's approval",
+        summary:
+          "Rename the active organization, or change whether members' posts need an admin's approval, or whether their links are sent as tracked short links",
         body: z
-          .object({ name: organizationName.optional(), requireApproval: z.boolean().optional() })
-          .refine((body) => body.name !== undefined || body.requireApproval !== undefined, {
-            message: "name a change: name or requireApproval",
-            path: ["name"],
-          }),
+          .object({
+            name: organizationName.optional(),
+            requireApproval: z.boolean().optional(),
+            trackLinks: z
+              .boolean()
+              .optional()
+              .describe(
+                "Send links as tracked short links; applies to posts saved from now on and to those not yet sent",
+              ),
+          })
+          .refine(
+            (body) => body.name !== undefined || body.requireApproval !== undefined || body.trackLinks !== undefined,
+            { message: "name a change: name, requireApproval or trackLinks", path: ["name"] },
+          ),
         response: {
-          200: z.object({ organization: z.object({ id: z.uuid(), name: z.string(), requireApproval: z.boolean() }) }),
+          200: z.object({
+            organization: z.object({
+              id: z.uuid(),
+              name: z.string(),
+              requireApproval: z.boolean(),
+              trackLinks: z.boolean(),
+            }),
+          }),
         },
       },
     },
     async (request) => {
       const active = currentOrganization(request);
-      const { name, requireApproval } = request.body;
+      const { name, requireApproval, trackLinks } = request.body;
+      const settings = {
+        ...(requireApproval !== undefined ? { requireApproval } : {}),
+        ...(trackLinks !== undefined ? { trackLinks } : {}),
+      };
       await audited(
         db,
         async (tx) => {
           if (name !== undefined) await tx.update(organizations).set({ name }).where(eq(organizations.id, active.id));
-          if (requireApproval !== undefined)
+          if (Object.keys(settings).length > 0)
             await tx
               .insert(postingSettings)
-              .values({ organizationId: active.id, requireApproval })
+              .values({ organizationId: active.id, ...settings })
               .onConflictDoUpdate({
                 target: postingSettings.organizationId,
-                set: { requireApproval, updatedAt: new Date(context.clock.now()) },
+                set: { ...settings, updatedAt: new Date(context.clock.now()) },
               });
         },
         (): AuditEntry[] => [
@@ -144,14 +178,14 @@ export const organizationsRoutes: FastifyPluginAsyncZod<AppContext> = async (app
                 },
               ]
             : []),
-          ...(requireApproval !== undefined
+          ...(Object.keys(settings).length > 0
             ? [
                 {
                   action: "organization.posting_settings_changed" as const,
                   organizationId: active.id,
                   ...requestOrigin(request),
                   target: { type: "organization", id: active.id },
-                  details: { requireApproval },
+                  details: settings,
                 },
               ]
             : []),
@@ -162,6 +196,7 @@ export const organizationsRoutes: FastifyPluginAsyncZod<AppContext> = async (app
           id: active.id,
           name: name ?? active.name,
           requireApproval: await requiresApproval(context, active.id),
+          trackLinks: await linkTrackingOn(db, active.id),
         },
       };
     },

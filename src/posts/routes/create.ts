@@ -6,6 +6,8 @@ import type { AppContext } from "../../context.js";
 import { posts, postTargets } from "../../db/schema.js";
 import { invalidInput } from "../../errors.js";
 import { currentOrganization, currentUser } from "../../http/authorization.js";
+import { assertCampaignForPost } from "../../campaigns/store.js";
+import { syncPostLinks } from "../../links/store.js";
 import { platformIds, platformProfiles } from "../../platforms/profiles.js";
 import type { PostContent } from "../content.js";
 import { duplicateProblems } from "../duplicates.js";
@@ -104,6 +106,7 @@ export const createPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
         throw invalidInput("queue_or_time", "Either pick a time or add to the queue, not both.", "queue");
       if (!asked.draft) await assertMaySchedule(context, request, "draft");
       const chosen = await chosenConnections(context, organization.id, asked.connectionIds);
+      await assertCampaignForPost(context.db, organization.id, asked.campaignId);
       assertVersionsForAccounts(asked.versions, asked.connectionIds);
       const slot = queue
         ? await nextFreeSlot(context, { organizationId: organization.id, connectionIds: asked.connectionIds })
@@ -206,6 +209,7 @@ export async function insertPost(
         ...content,
         scheduledAt: body.scheduledAt ? dueAt : null,
         timeZone: body.timeZone ?? null,
+        campaignId: body.campaignId ?? null,
         status: body.draft ? "draft" : body.scheduledAt ? "scheduled" : "publishing",
       });
       const targets = chosen.map((connection) => ({
@@ -217,6 +221,12 @@ export async function insertPost(
         dueAt,
       }));
       if (targets.length > 0) await tx.insert(postTargets).values(targets);
+      await syncPostLinks(
+        tx,
+        context,
+        { ...content, id: postId, organizationId, campaignId: body.campaignId ?? null },
+        targets.map((target) => ({ ...target, attempts: 0 })),
+      );
       // The jobs commit with the post: no post without its jobs, no job without its post. A draft has none.
       if (!body.draft) await enqueueAll(context, tx, targets);
     },

@@ -1,8 +1,10 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { AppContext } from "../../context.js";
 import { transactionExecutor, type Transaction } from "../../db/client.js";
-import { connections, media } from "../../db/schema.js";
+import { connections, media, type SentContent } from "../../db/schema.js";
 import { invalidInput } from "../../errors.js";
+import { shortLinkPlaceholder, withShortLinks } from "../../links/short-links.js";
+import { linkTrackingOn, shortLinkPrefixOf } from "../../links/store.js";
 import type { PlatformProfile } from "../../platforms/profile.js";
 import { platformProfiles, type PlatformId } from "../../platforms/profiles.js";
 import { fieldOfProblem, resolvedFor, type PostContent } from "../content.js";
@@ -55,7 +57,8 @@ export async function contentProblems(
   post: PostContent,
   targets: { platform: PlatformId; connectionId: string }[],
 ): Promise<Problem[]> {
-  const resolved = targets.map((target) => ({ target, sent: resolvedFor(post, target) }));
+  const shortened = await linkLengthsCounted(context, organizationId);
+  const resolved = targets.map((target) => ({ target, sent: shortened(resolvedFor(post, target)) }));
   const referenced = resolved.flatMap(({ target, sent }) => {
     const profile = platformProfiles[target.platform] as PlatformProfile;
     return [...sent.mediaIds, ...(profile.referencedMedia?.(sent.options) ?? [])];
@@ -88,6 +91,17 @@ export async function contentProblems(
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * With tracking on, each URL is sent as a short link: the platforms' length limits are checked
+ * with the short link's length (a placeholder as long as the link will be), not the URL's.
+ */
+async function linkLengthsCounted(context: AppContext, organizationId: string) {
+  if (!(await linkTrackingOn(context.db, organizationId))) return (sent: SentContent) => sent;
+  const prefix = shortLinkPrefixOf(context);
+  const placeholder = shortLinkPlaceholder(prefix);
+  return (sent: SentContent) => withShortLinks(sent, (url) => (url.startsWith(prefix) ? undefined : placeholder));
 }
 
 /** Refuses a version for an account the post is not for: it would never be sent, and hide a mistake. */

@@ -6,6 +6,8 @@ import type { AppContext } from "../../context.js";
 import { posts, postTargets } from "../../db/schema.js";
 import { conflict, invalidInput } from "../../errors.js";
 import { currentOrganization } from "../../http/authorization.js";
+import { assertCampaignForPost } from "../../campaigns/store.js";
+import { syncPostLinks } from "../../links/store.js";
 import { contentOfPost, isEditable, mergeVersions, notStarted, resolvedFor, sameContent } from "../content.js";
 import { refreshPostStatus } from "../publish.js";
 import { assertMayChange, assertMaySchedule, isAdministrator, requiresApproval } from "./access.js";
@@ -90,6 +92,7 @@ export const editPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, con
       const post = await ownedPost(db, organization.id, request.params.id);
       assertMayChange(request, post, "edit");
       if (post.cancelledAt) throw conflict("cancelled", "This post was cancelled and can no longer be edited.");
+      await assertCampaignForPost(db, organization.id, body.campaignId);
       const targets = await db.select().from(postTargets).where(eq(postTargets.postId, post.id));
 
       // Where approval is required, a member's change to what an approved post says is approved again.
@@ -202,6 +205,7 @@ export const editPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, con
               ...next,
               scheduledAt,
               ...(body.timeZone !== undefined ? { timeZone: body.timeZone } : {}),
+              ...(body.campaignId !== undefined ? { campaignId: body.campaignId } : {}),
               status: status === "scheduled" && !scheduledAt ? "publishing" : status,
               updatedAt: now,
             })
@@ -225,6 +229,20 @@ export const editPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, con
             dueAt: dueAt ?? kept[0]?.dueAt ?? scheduledAt ?? now,
           }));
           if (newTargets.length > 0) await tx.insert(postTargets).values(newTargets);
+          await syncPostLinks(
+            tx,
+            context,
+            {
+              ...next,
+              id: post.id,
+              organizationId: organization.id,
+              campaignId: body.campaignId === undefined ? locked.campaignId : body.campaignId,
+            },
+            [
+              ...current.filter((target) => kept.some((one) => one.id === target.id) && isEditable(target)),
+              ...newTargets.map((target) => ({ ...target, attempts: 0 })),
+            ],
+          );
           if (dueAt)
             await tx
               .update(postTargets)

@@ -16,11 +16,12 @@ export const listPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, con
       schema: {
         tags: ["posts"],
         summary:
-          "Posts, newest first, optionally between two times (the calendar) or in one status (the approval queue: awaiting_approval)",
+          "Posts, newest first, optionally between two times (the calendar), in one status (the approval queue: awaiting_approval) or in one campaign",
         querystring: z.object({
           from: dateTime().optional(),
           to: dateTime().optional(),
           status: z.enum(postStatus.enumValues).optional(),
+          campaignId: z.uuid("must be a campaign id").optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
         }),
         response: { 200: z.object({ posts: z.array(postView) }) },
@@ -28,7 +29,7 @@ export const listPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, con
     },
     async (request) => {
       const organization = currentOrganization(request);
-      const { from, to, status, limit } = request.query;
+      const { from, to, status, campaignId, limit } = request.query;
       const rows = await context.db
         .select()
         .from(posts)
@@ -38,6 +39,7 @@ export const listPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, con
             from ? gte(posts.createdAt, new Date(from)) : undefined,
             to ? lte(posts.createdAt, new Date(to)) : undefined,
             status ? eq(posts.status, status) : undefined,
+            campaignId ? eq(posts.campaignId, campaignId) : undefined,
           ),
         )
         .orderBy(desc(posts.createdAt))

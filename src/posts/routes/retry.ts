@@ -8,7 +8,8 @@ import { conflict } from "../../errors.js";
 import { currentOrganization } from "../../http/authorization.js";
 import { refreshPostStatus } from "../publish.js";
 import { enqueueAll } from "./drafts.js";
-import { contentOfPost, resolvedFor, sameContent } from "../content.js";
+import { sendableContent } from "../../links/store.js";
+import { contentOfPost, sameContent } from "../content.js";
 import { assertMayChange } from "./access.js";
 import { postView, targetParams } from "./schemas.js";
 import { lockedTarget, ownedPost, viewOfPost } from "./views.js";
@@ -42,7 +43,7 @@ export const retryPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, co
           if (
             target.state === "unknown" &&
             target.sentContent &&
-            !sameContent(target.sentContent, resolvedFor(contentOfPost(post), target))
+            !sameContent(target.sentContent, await sendableContent(tx, context, contentOfPost(post), target))
           )
             throw conflict(
               "confirm_not_posted",

@@ -43,6 +43,7 @@ export function postSchemas(options: { publicLinksOnly: boolean; clock: Clock })
       .array(z.uuid("must be connection ids"))
       .max(MAX_ACCOUNTS_PER_POST, `choose at most ${MAX_ACCOUNTS_PER_POST} accounts`)
       .transform((ids) => [...new Set(ids)]),
+    campaignId: z.uuid("must be a campaign id").describe("The organization's campaign the post belongs to"),
   };
   const version = z.strictObject({
     content: fields.content.optional(),
@@ -74,6 +75,7 @@ export function postSchemas(options: { publicLinksOnly: boolean; clock: Clock })
       scheduledAt: fields.scheduledAt.optional(),
       timeZone: fields.timeZone.optional(),
       options: fields.options.default({}),
+      campaignId: fields.campaignId.optional(),
       /** Saved without scheduling; the platforms' rules come back as warnings, not refusals. */
       draft: z.boolean().default(false),
     })
@@ -90,6 +92,7 @@ export function postSchemas(options: { publicLinksOnly: boolean; clock: Clock })
     scheduledAt: fields.scheduledAt.nullable().optional(),
     timeZone: fields.timeZone.nullable().optional(),
     options: fields.options.optional(),
+    campaignId: fields.campaignId.nullable().optional(),
     /** true takes a post off the schedule back to a draft; false schedules a draft. */
     draft: z.boolean().optional(),
   });
@@ -135,10 +138,22 @@ const targetView = z.object({
   postId: z.string().nullable(),
   url: z.string().nullable(),
   error: z.string().nullable(),
-  /** What this account is (or was) sent: its versions resolved over the shared post. */
+  /** What this account is (or was) sent: its versions resolved over the shared post, its links as short links. */
   resolved: targetContent,
   /** What its last attempt sent, when it was attempted: it differs from resolved after an edit. */
   sent: targetContent.nullable(),
+  /** The tracked short links its content is sent with, and their clicks (people's, unique per day, bots' apart). */
+  links: z.array(
+    z.object({
+      code: z.string(),
+      shortUrl: z.string(),
+      originalUrl: z.string(),
+      destinationUrl: z.string(),
+      clicks: z.number(),
+      uniqueClicks: z.number(),
+      botClicks: z.number(),
+    }),
+  ),
   /** Whether its content may still be changed: not yet started, failed, or unconfirmed. */
   editable: z.boolean(),
 });
@@ -157,6 +172,8 @@ export const postView = z.object({
   authorUserId: z.uuid().nullable(),
   /** Why an admin sent the post back to its author; null once approved or never sent back. */
   reviewComment: z.string().nullable(),
+  /** The campaign the post belongs to; null when none. */
+  campaignId: z.uuid().nullable(),
   createdAt: z.date(),
   targets: z.array(targetView),
 });

@@ -4,6 +4,8 @@ import type { Database, Transaction } from "../../db/client.js";
 import { connections, media, posts, postTargets, type SentContent } from "../../db/schema.js";
 import { notFound } from "../../errors.js";
 import { contentOfPost, isEditable, resolvedFor } from "../content.js";
+import { shortLinkViews } from "../../links/reading.js";
+import { withShortLinks } from "../../links/short-links.js";
 import { publicMediaUrl, type MediaRecord } from "../media.js";
 
 type PostRow = typeof posts.$inferSelect;
@@ -30,6 +32,10 @@ export async function postViews(context: AppContext, organizationId: string, pos
     .from(postTargets)
     .innerJoin(connections, eq(connections.id, postTargets.connectionId))
     .where(and(eq(postTargets.organizationId, organizationId), inArray(postTargets.postId, ids)));
+  const links = await shortLinkViews(
+    context,
+    targets.map(({ target }) => target.id),
+  );
   const mediaIds = [...new Set(postRows.flatMap((post) => post.mediaIds))];
   const records = mediaIds.length ? await db.select().from(media).where(inArray(media.id, mediaIds)) : [];
   return postRows.map((post) => ({
@@ -47,26 +53,32 @@ export async function postViews(context: AppContext, organizationId: string, pos
     status: post.status,
     authorUserId: post.authorUserId,
     reviewComment: post.reviewComment,
+    campaignId: post.campaignId,
     createdAt: post.createdAt,
     targets: targets
       .filter((row) => row.target.postId === post.id)
-      .map(({ target, accountName, isSandbox }) => ({
-        id: target.id,
-        connectionId: target.connectionId,
-        platform: target.platform,
-        accountName,
-        isSandbox,
-        state: target.state,
-        attempts: target.attempts,
-        dueAt: target.dueAt,
-        publishedAt: target.publishedAt,
-        postId: target.remotePostId,
-        url: target.remoteUrl,
-        error: target.error,
-        resolved: shownContent(resolvedFor(contentOfPost(post), target)),
-        sent: target.sentContent ? shownContent(target.sentContent) : null,
-        editable: !post.cancelledAt && isEditable(target),
-      })),
+      .map(({ target, accountName, isSandbox }) => {
+        const targetLinks = links.filter((link) => link.targetId === target.id);
+        const shortFor = (url: string) => targetLinks.find((link) => link.originalUrl === url)?.shortUrl;
+        return {
+          id: target.id,
+          connectionId: target.connectionId,
+          platform: target.platform,
+          accountName,
+          isSandbox,
+          state: target.state,
+          attempts: target.attempts,
+          dueAt: target.dueAt,
+          publishedAt: target.publishedAt,
+          postId: target.remotePostId,
+          url: target.remoteUrl,
+          error: target.error,
+          resolved: shownContent(withShortLinks(resolvedFor(contentOfPost(post), target), shortFor)),
+          sent: target.sentContent ? shownContent(target.sentContent) : null,
+          links: targetLinks.map(({ targetId: _target, ...link }) => link),
+          editable: !post.cancelledAt && isEditable(target),
+        };
+      }),
   }));
 }
 

@@ -473,6 +473,8 @@ export interface paths {
                 /** Format: date-time */
                 createdAt: string;
                 requireApproval: boolean;
+                trackLinks: boolean;
+                shortLinkPrefix: string;
               };
             };
           };
@@ -485,7 +487,7 @@ export interface paths {
     options?: never;
     head?: never;
     /**
-     * Rename the active organization, or change whether members' posts need an admin's approval
+     * Rename the active organization, or change whether members' posts need an admin's approval, or whether their links are sent as tracked short links
      * @description Access: `organization:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
      */
     patch: {
@@ -500,6 +502,8 @@ export interface paths {
           "application/json": {
             name?: string;
             requireApproval?: boolean;
+            /** @description Send links as tracked short links; applies to posts saved from now on and to those not yet sent */
+            trackLinks?: boolean;
           };
         };
       };
@@ -516,6 +520,7 @@ export interface paths {
                 id: string;
                 name: string;
                 requireApproval: boolean;
+                trackLinks: boolean;
               };
             };
           };
@@ -2658,7 +2663,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Posts, newest first, optionally between two times (the calendar) or in one status (the approval queue: awaiting_approval)
+     * Posts, newest first, optionally between two times (the calendar), in one status (the approval queue: awaiting_approval) or in one campaign
      * @description Access: `posts:create` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
      */
     get: {
@@ -2675,6 +2680,7 @@ export interface paths {
             | "partially_published"
             | "failed"
             | "cancelled";
+          campaignId?: string;
           limit?: number;
         };
         header?: never;
@@ -2738,6 +2744,8 @@ export interface paths {
                 /** Format: uuid */
                 authorUserId: string | null;
                 reviewComment: string | null;
+                /** Format: uuid */
+                campaignId: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -2769,6 +2777,15 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   } | null;
+                  links: {
+                    code: string;
+                    shortUrl: string;
+                    originalUrl: string;
+                    destinationUrl: string;
+                    clicks: number;
+                    uniqueClicks: number;
+                    botClicks: number;
+                  }[];
                   editable: boolean;
                 }[];
               }[];
@@ -2904,6 +2921,11 @@ export interface paths {
                 aiGenerated?: boolean;
               };
             };
+            /**
+             * Format: uuid
+             * @description The organization's campaign the post belongs to
+             */
+            campaignId?: string;
             /** @default false */
             draft?: boolean;
             /** @description Instead of scheduledAt: the next posting slot free for every chosen account */
@@ -2967,6 +2989,8 @@ export interface paths {
                 /** Format: uuid */
                 authorUserId: string | null;
                 reviewComment: string | null;
+                /** Format: uuid */
+                campaignId: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -2998,6 +3022,15 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   } | null;
+                  links: {
+                    code: string;
+                    shortUrl: string;
+                    originalUrl: string;
+                    destinationUrl: string;
+                    clicks: number;
+                    uniqueClicks: number;
+                    botClicks: number;
+                  }[];
                   editable: boolean;
                 }[];
               };
@@ -3098,6 +3131,8 @@ export interface paths {
                 /** Format: uuid */
                 authorUserId: string | null;
                 reviewComment: string | null;
+                /** Format: uuid */
+                campaignId: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -3129,6 +3164,15 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   } | null;
+                  links: {
+                    code: string;
+                    shortUrl: string;
+                    originalUrl: string;
+                    destinationUrl: string;
+                    clicks: number;
+                    uniqueClicks: number;
+                    botClicks: number;
+                  }[];
                   editable: boolean;
                 }[];
               };
@@ -3275,6 +3319,11 @@ export interface paths {
                 aiGenerated?: boolean;
               };
             };
+            /**
+             * Format: uuid
+             * @description The organization's campaign the post belongs to
+             */
+            campaignId?: string | null;
             draft?: boolean;
           };
         };
@@ -3335,6 +3384,8 @@ export interface paths {
                 /** Format: uuid */
                 authorUserId: string | null;
                 reviewComment: string | null;
+                /** Format: uuid */
+                campaignId: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -3366,6 +3417,15 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   } | null;
+                  links: {
+                    code: string;
+                    shortUrl: string;
+                    originalUrl: string;
+                    destinationUrl: string;
+                    clicks: number;
+                    uniqueClicks: number;
+                    botClicks: number;
+                  }[];
                   editable: boolean;
                 }[];
               };
@@ -3462,6 +3522,8 @@ export interface paths {
                 /** Format: uuid */
                 authorUserId: string | null;
                 reviewComment: string | null;
+                /** Format: uuid */
+                campaignId: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -3493,6 +3555,15 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   } | null;
+                  links: {
+                    code: string;
+                    shortUrl: string;
+                    originalUrl: string;
+                    destinationUrl: string;
+                    clicks: number;
+                    uniqueClicks: number;
+                    botClicks: number;
+                  }[];
                   editable: boolean;
                 }[];
               };
@@ -3598,6 +3669,8 @@ export interface paths {
                 /** Format: uuid */
                 authorUserId: string | null;
                 reviewComment: string | null;
+                /** Format: uuid */
+                campaignId: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -3629,6 +3702,15 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   } | null;
+                  links: {
+                    code: string;
+                    shortUrl: string;
+                    originalUrl: string;
+                    destinationUrl: string;
+                    clicks: number;
+                    uniqueClicks: number;
+                    botClicks: number;
+                  }[];
                   editable: boolean;
                 }[];
               };
@@ -3724,6 +3806,8 @@ export interface paths {
                 /** Format: uuid */
                 authorUserId: string | null;
                 reviewComment: string | null;
+                /** Format: uuid */
+                campaignId: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -3755,6 +3839,15 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   } | null;
+                  links: {
+                    code: string;
+                    shortUrl: string;
+                    originalUrl: string;
+                    destinationUrl: string;
+                    clicks: number;
+                    uniqueClicks: number;
+                    botClicks: number;
+                  }[];
                   editable: boolean;
                 }[];
               };
@@ -3861,6 +3954,8 @@ export interface paths {
                 /** Format: uuid */
                 authorUserId: string | null;
                 reviewComment: string | null;
+                /** Format: uuid */
+                campaignId: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -3892,6 +3987,15 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   } | null;
+                  links: {
+                    code: string;
+                    shortUrl: string;
+                    originalUrl: string;
+                    destinationUrl: string;
+                    clicks: number;
+                    uniqueClicks: number;
+                    botClicks: number;
+                  }[];
                   editable: boolean;
                 }[];
               };
@@ -3997,6 +4101,8 @@ export interface paths {
                 /** Format: uuid */
                 authorUserId: string | null;
                 reviewComment: string | null;
+                /** Format: uuid */
+                campaignId: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 targets: {
@@ -4028,6 +4134,15 @@ export interface paths {
                     link: string | null;
                     mediaIds: string[];
                   } | null;
+                  links: {
+                    code: string;
+                    shortUrl: string;
+                    originalUrl: string;
+                    destinationUrl: string;
+                    clicks: number;
+                    uniqueClicks: number;
+                    botClicks: number;
+                  }[];
                   editable: boolean;
                 }[];
               };
@@ -5564,6 +5679,25 @@ export interface paths {
                     accounts: number;
                     posts: number;
                   }[];
+                  /** @description Clicks on our short links made in the range, counted by us; `totals.clicks` is what the platform reports */
+                  trackedClicks: {
+                    /** @description People's clicks on the short links */
+                    clicks: number;
+                    /** @description Distinct visitors per day, summed over the days */
+                    uniqueClicks: number;
+                    /** @description Crawlers and link-preview fetchers: counted apart, never attributed */
+                    botClicks: number;
+                  };
+                  /** @description Tracked conversions in the range attributed to this platform's clicks */
+                  conversions: {
+                    count: number;
+                    /** @description One entry per currency: never summed across currencies */
+                    values: {
+                      currency: string;
+                      value: string;
+                      conversions: number;
+                    }[];
+                  };
                 };
               };
               total: {
@@ -5581,6 +5715,34 @@ export interface paths {
                   postsWithoutViews: number;
                 };
                 posts: number;
+                trackedClicks: {
+                  /** @description People's clicks on the short links */
+                  clicks: number;
+                  /** @description Distinct visitors per day, summed over the days */
+                  uniqueClicks: number;
+                  /** @description Crawlers and link-preview fetchers: counted apart, never attributed */
+                  botClicks: number;
+                };
+                /** @description Attributed conversions across platforms, values per currency */
+                conversions: {
+                  count: number;
+                  /** @description One entry per currency: never summed across currencies */
+                  values: {
+                    currency: string;
+                    value: string;
+                    conversions: number;
+                  }[];
+                };
+              };
+              /** @description Tracked conversions in the range no click accounts for */
+              unattributedConversions: {
+                count: number;
+                /** @description One entry per currency: never summed across currencies */
+                values: {
+                  currency: string;
+                  value: string;
+                  conversions: number;
+                }[];
               };
             };
           };
@@ -6414,6 +6576,7 @@ export interface paths {
                   day: string;
                   impressions: number | null;
                 }[];
+                dailyNote: string | null;
                 platforms: {
                   /** @enum {string} */
                   platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
@@ -6718,6 +6881,1051 @@ export interface paths {
         };
       };
     };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/campaigns": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The active organization's campaigns, newest first, with their cost totals and post counts
+     * @description Access: `campaigns:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              campaigns: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                slug: string;
+                startsOn: string;
+                endsOn: string | null;
+                currency: string;
+                goal: {
+                  /** @enum {string} */
+                  kind: "clicks" | "conversions" | "revenue";
+                  target: string;
+                } | null;
+                totalCost: string;
+                postCount: number;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Start a campaign: its name, dates, currency and goal
+     * @description Access: `campaigns:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            name: string;
+            /** Format: date */
+            startsOn: string;
+            /** Format: date */
+            endsOn?: string | null;
+            currency: string;
+            goal?: {
+              /** @enum {string} */
+              kind: "clicks" | "conversions" | "revenue";
+              /** @description A whole count for clicks and conversions; an amount in the campaign's currency for revenue */
+              target: string;
+            } | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              campaign: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                slug: string;
+                startsOn: string;
+                endsOn: string | null;
+                currency: string;
+                goal: {
+                  /** @enum {string} */
+                  kind: "clicks" | "conversions" | "revenue";
+                  target: string;
+                } | null;
+                totalCost: string;
+                postCount: number;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/campaigns/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A campaign with its cost entries and its posts' tracked clicks
+     * @description Access: `campaigns:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              campaign: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                slug: string;
+                startsOn: string;
+                endsOn: string | null;
+                currency: string;
+                goal: {
+                  /** @enum {string} */
+                  kind: "clicks" | "conversions" | "revenue";
+                  target: string;
+                } | null;
+                totalCost: string;
+                postCount: number;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+                costs: {
+                  /** Format: uuid */
+                  id: string;
+                  /** @enum {string} */
+                  kind: "paid_boost" | "production" | "other";
+                  description: string;
+                  amount: string;
+                  incurredOn: string;
+                  /** Format: date-time */
+                  createdAt: string;
+                }[];
+                trackedClicks: {
+                  clicks: number;
+                  uniqueClicks: number;
+                  botClicks: number;
+                };
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /**
+     * Delete a campaign and its costs; its posts stay, without a campaign
+     * @description Access: `campaigns:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": null;
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /**
+     * Change a campaign's name, dates or goal; its currency is fixed once it has costs, and its tracked links keep their utm_campaign
+     * @description Access: `campaigns:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            name?: string;
+            /** Format: date */
+            startsOn?: string;
+            /** Format: date */
+            endsOn?: string | null;
+            currency?: string;
+            goal?: {
+              /** @enum {string} */
+              kind: "clicks" | "conversions" | "revenue";
+              /** @description A whole count for clicks and conversions; an amount in the campaign's currency for revenue */
+              target: string;
+            } | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              campaign: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                slug: string;
+                startsOn: string;
+                endsOn: string | null;
+                currency: string;
+                goal: {
+                  /** @enum {string} */
+                  kind: "clicks" | "conversions" | "revenue";
+                  target: string;
+                } | null;
+                totalCost: string;
+                postCount: number;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/api/campaigns/{id}/costs": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Enter a cost by hand (a paid boost, production, other), in the campaign's currency
+     * @description Access: `campaigns:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @enum {string} */
+            kind: "paid_boost" | "production" | "other";
+            description: string;
+            amount: string;
+            /** Format: date */
+            incurredOn: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              cost: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                kind: "paid_boost" | "production" | "other";
+                description: string;
+                amount: string;
+                incurredOn: string;
+                /** Format: date-time */
+                createdAt: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/campaigns/{id}/costs/{costId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Delete a cost entry
+     * @description Access: `campaigns:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          costId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": null;
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/conversions": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Record a conversion on your site, attributed to the click it came from
+     * @description Send the click id the landing page received (the `msclid` parameter) or its UTM values. A conversion is attributed to the last person's click (never a bot's) within the organization's attribution window, by click id, else by utm_content (the post) and utm_source (the platform); otherwise it is recorded unattributed, with why. `eventId` makes it idempotent: a replay answers the first result (`replayed: true`) and counts once. Values are exact decimals; nothing is converted between currencies. 201 when something new was recorded, 200 when every event was a replay.
+     *
+     *     Access: `conversions:record` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            eventId: string;
+            /** @default conversion */
+            eventName?: string;
+            value?: number | string;
+            currency?: string;
+            /** Format: date-time */
+            occurredAt: string;
+            clickId?: string;
+            utmSource?: string;
+            utmMedium?: string;
+            utmCampaign?: string;
+            utmContent?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              conversion: {
+                /** Format: uuid */
+                id: string;
+                eventId: string;
+                eventName: string;
+                /** @description Exact decimal text in `currency` */
+                value: string | null;
+                currency: string | null;
+                /** Format: date-time */
+                occurredAt: string;
+                /** Format: date-time */
+                receivedAt: string;
+                replayed: boolean;
+                attribution:
+                  | {
+                      /** @enum {string} */
+                      status: "attributed";
+                      /** @enum {string} */
+                      method: "click_id" | "utm";
+                      /** Format: uuid */
+                      linkId: string | null;
+                      /** Format: uuid */
+                      postId: string | null;
+                      /** Format: uuid */
+                      connectionId: string | null;
+                      /** @enum {string|null} */
+                      platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok" | null;
+                      /** Format: uuid */
+                      campaignId: string | null;
+                    }
+                  | {
+                      /** @enum {string} */
+                      status: "unattributed";
+                      /** @enum {string|null} */
+                      reason: "no_click" | "click_unknown" | "outside_window" | "no_matching_click" | null;
+                    };
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              conversion: {
+                /** Format: uuid */
+                id: string;
+                eventId: string;
+                eventName: string;
+                /** @description Exact decimal text in `currency` */
+                value: string | null;
+                currency: string | null;
+                /** Format: date-time */
+                occurredAt: string;
+                /** Format: date-time */
+                receivedAt: string;
+                replayed: boolean;
+                attribution:
+                  | {
+                      /** @enum {string} */
+                      status: "attributed";
+                      /** @enum {string} */
+                      method: "click_id" | "utm";
+                      /** Format: uuid */
+                      linkId: string | null;
+                      /** Format: uuid */
+                      postId: string | null;
+                      /** Format: uuid */
+                      connectionId: string | null;
+                      /** @enum {string|null} */
+                      platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok" | null;
+                      /** Format: uuid */
+                      campaignId: string | null;
+                    }
+                  | {
+                      /** @enum {string} */
+                      status: "unattributed";
+                      /** @enum {string|null} */
+                      reason: "no_click" | "click_unknown" | "outside_window" | "no_matching_click" | null;
+                    };
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/conversions/batch": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Record up to 100 conversions at once: all of them, or none when one is refused
+     * @description Send the click id the landing page received (the `msclid` parameter) or its UTM values. A conversion is attributed to the last person's click (never a bot's) within the organization's attribution window, by click id, else by utm_content (the post) and utm_source (the platform); otherwise it is recorded unattributed, with why. `eventId` makes it idempotent: a replay answers the first result (`replayed: true`) and counts once. Values are exact decimals; nothing is converted between currencies. 201 when something new was recorded, 200 when every event was a replay.
+     *
+     *     Access: `conversions:record` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            conversions: {
+              eventId: string;
+              /** @default conversion */
+              eventName?: string;
+              value?: number | string;
+              currency?: string;
+              /** Format: date-time */
+              occurredAt: string;
+              clickId?: string;
+              utmSource?: string;
+              utmMedium?: string;
+              utmCampaign?: string;
+              utmContent?: string;
+            }[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              conversions: {
+                /** Format: uuid */
+                id: string;
+                eventId: string;
+                eventName: string;
+                /** @description Exact decimal text in `currency` */
+                value: string | null;
+                currency: string | null;
+                /** Format: date-time */
+                occurredAt: string;
+                /** Format: date-time */
+                receivedAt: string;
+                replayed: boolean;
+                attribution:
+                  | {
+                      /** @enum {string} */
+                      status: "attributed";
+                      /** @enum {string} */
+                      method: "click_id" | "utm";
+                      /** Format: uuid */
+                      linkId: string | null;
+                      /** Format: uuid */
+                      postId: string | null;
+                      /** Format: uuid */
+                      connectionId: string | null;
+                      /** @enum {string|null} */
+                      platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok" | null;
+                      /** Format: uuid */
+                      campaignId: string | null;
+                    }
+                  | {
+                      /** @enum {string} */
+                      status: "unattributed";
+                      /** @enum {string|null} */
+                      reason: "no_click" | "click_unknown" | "outside_window" | "no_matching_click" | null;
+                    };
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              conversions: {
+                /** Format: uuid */
+                id: string;
+                eventId: string;
+                eventName: string;
+                /** @description Exact decimal text in `currency` */
+                value: string | null;
+                currency: string | null;
+                /** Format: date-time */
+                occurredAt: string;
+                /** Format: date-time */
+                receivedAt: string;
+                replayed: boolean;
+                attribution:
+                  | {
+                      /** @enum {string} */
+                      status: "attributed";
+                      /** @enum {string} */
+                      method: "click_id" | "utm";
+                      /** Format: uuid */
+                      linkId: string | null;
+                      /** Format: uuid */
+                      postId: string | null;
+                      /** Format: uuid */
+                      connectionId: string | null;
+                      /** @enum {string|null} */
+                      platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok" | null;
+                      /** Format: uuid */
+                      campaignId: string | null;
+                    }
+                  | {
+                      /** @enum {string} */
+                      status: "unattributed";
+                      /** @enum {string|null} */
+                      reason: "no_click" | "click_unknown" | "outside_window" | "no_matching_click" | null;
+                    };
+              }[];
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/organization/conversion-settings": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The site key your pages' conversion script presents, its snippet, and the attribution window
+     * @description Access: `analytics:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              siteKey: string | null;
+              /** Format: date-time */
+              siteKeyCreatedAt: string | null;
+              attributionWindowDays: number;
+              snippet: string | null;
+            };
+          };
+        };
+      };
+    };
+    /**
+     * Set how many days after a click a conversion still counts for it (1–90, default 7)
+     * @description Access: `conversions:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            attributionWindowDays: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              siteKey: string | null;
+              /** Format: date-time */
+              siteKeyCreatedAt: string | null;
+              attributionWindowDays: number;
+              snippet: string | null;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/organization/conversion-settings/site-key": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Create the public site key, or replace it: pages still using the old one stop recording
+     * @description Access: `conversions:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              siteKey: string | null;
+              /** Format: date-time */
+              siteKeyCreatedAt: string | null;
+              attributionWindowDays: number;
+              snippet: string | null;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/campaigns/{id}/roi": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A campaign's ROI with what it rests on: revenue, cost, clicks, conversions and the window
+     * @description ROI = (attributed revenue − cost) ÷ cost, null when no cost is entered. Revenue sums the values of the conversions attributed to the campaign's clicks in its currency; values in other currencies are listed apart and never converted. Cost per click counts people's clicks only. Optional start and end days (UTC, inclusive) limit conversions, clicks and costs to a range.
+     *
+     *     Access: `campaigns:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
+    get: {
+      parameters: {
+        query?: {
+          start?: string;
+          end?: string;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** Format: uuid */
+              campaignId: string;
+              currency: string;
+              range: {
+                start: string | null;
+                end: string | null;
+              };
+              attributionWindowDays: number;
+              /** @description Σ values of the attributed conversions in the campaign's currency */
+              revenue: string;
+              /** @description Σ the campaign's cost entries */
+              cost: string;
+              costEntries: number;
+              /** @description (revenue − cost) ÷ cost; null when no cost is entered */
+              roi: number | null;
+              roiNote: string | null;
+              /** @description cost ÷ people's clicks; null without clicks */
+              costPerClick: string | null;
+              /** @description cost ÷ attributed conversions; null without any */
+              costPerConversion: string | null;
+              clicks: {
+                /** @description People's clicks on the short links */
+                clicks: number;
+                /** @description Distinct visitors per day, summed over the days */
+                uniqueClicks: number;
+                /** @description Crawlers and link-preview fetchers: counted apart, never attributed */
+                botClicks: number;
+              };
+              conversions: {
+                count: number;
+                withValueInCurrency: number;
+                /** @description Values in other currencies: not in revenue, not converted */
+                otherCurrencies: {
+                  currency: string;
+                  value: string;
+                  conversions: number;
+                }[];
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/conversions/site": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Record a conversion from a site's page with the organization's public site key (the site script)
+     * @description What `/c.js` sends: the same fields as POST /api/conversions and `siteKey`, as JSON in a text/plain or application/json body. The site key only records conversions; it reads nothing.
+     *
+     *     Access: public.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            eventId: string;
+            /** @default conversion */
+            eventName?: string;
+            value?: number | string;
+            currency?: string;
+            /** Format: date-time */
+            occurredAt: string;
+            clickId?: string;
+            utmSource?: string;
+            utmMedium?: string;
+            utmCampaign?: string;
+            utmContent?: string;
+            siteKey: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              conversion: {
+                /** Format: uuid */
+                id: string;
+                eventId: string;
+                eventName: string;
+                /** @description Exact decimal text in `currency` */
+                value: string | null;
+                currency: string | null;
+                /** Format: date-time */
+                occurredAt: string;
+                /** Format: date-time */
+                receivedAt: string;
+                replayed: boolean;
+                attribution:
+                  | {
+                      /** @enum {string} */
+                      status: "attributed";
+                      /** @enum {string} */
+                      method: "click_id" | "utm";
+                      /** Format: uuid */
+                      linkId: string | null;
+                      /** Format: uuid */
+                      postId: string | null;
+                      /** Format: uuid */
+                      connectionId: string | null;
+                      /** @enum {string|null} */
+                      platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok" | null;
+                      /** Format: uuid */
+                      campaignId: string | null;
+                    }
+                  | {
+                      /** @enum {string} */
+                      status: "unattributed";
+                      /** @enum {string|null} */
+                      reason: "no_click" | "click_unknown" | "outside_window" | "no_matching_click" | null;
+                    };
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              conversion: {
+                /** Format: uuid */
+                id: string;
+                eventId: string;
+                eventName: string;
+                /** @description Exact decimal text in `currency` */
+                value: string | null;
+                currency: string | null;
+                /** Format: date-time */
+                occurredAt: string;
+                /** Format: date-time */
+                receivedAt: string;
+                replayed: boolean;
+                attribution:
+                  | {
+                      /** @enum {string} */
+                      status: "attributed";
+                      /** @enum {string} */
+                      method: "click_id" | "utm";
+                      /** Format: uuid */
+                      linkId: string | null;
+                      /** Format: uuid */
+                      postId: string | null;
+                      /** Format: uuid */
+                      connectionId: string | null;
+                      /** @enum {string|null} */
+                      platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok" | null;
+                      /** Format: uuid */
+                      campaignId: string | null;
+                    }
+                  | {
+                      /** @enum {string} */
+                      status: "unattributed";
+                      /** @enum {string|null} */
+                      reason: "no_click" | "click_unknown" | "outside_window" | "no_matching_click" | null;
+                    };
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;

@@ -25,6 +25,7 @@ import {
 } from "../components/analytics/range";
 import { RefreshResult, useRefresh } from "../components/analytics/Refresh";
 import { TopPosts } from "../components/analytics/TopPosts";
+import { TrackingSection } from "../components/analytics/Tracking";
 import type { AnalyticsReport } from "../components/analytics/types";
 import { UnavailableList } from "../components/analytics/UnavailableList";
 import { Button, Card, FormError, PageHeader, SelectField } from "../components/ui";
@@ -170,6 +171,7 @@ function Tiles({
         value={now.clicks}
         previous={before?.clicks ?? null}
         periodLabel={periodLabel}
+        detail="As the platforms report them; our tracked clicks are below"
         unavailable={missingFrom(report, (platform) => platform.totals.clicks, ["clicks"])}
       />
       <KpiTile
@@ -322,6 +324,7 @@ export function AnalyticsPage() {
             previousAccounts={previousAccountReports}
             periodLabel={periodLabel}
           />
+          <TrackingSection report={report.data} />
           <PlatformCharts report={report.data} range={range} />
           {can(role, "connections:view") ? (
             <AccountCharts accounts={shownAccounts} reports={accountReports} range={range} />
