@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { reportRangeKinds, reportScheduleKinds, reportSendingStates } from "../db/schema.js";
-import { engagementRateView } from "../analytics/schemas.js";
+import { day, engagementRateView } from "../analytics/schemas.js";
 import { platformIds } from "../platforms/profiles.js";
 import { isKnownZone } from "./periods.js";
 
@@ -9,15 +9,6 @@ export const MAX_SHARE_DAYS = 90;
 const MAX_RECIPIENTS = 50;
 const MAX_RANGE_DAYS = 731;
 const DAY_MS = 86_400_000;
-
-const day = (field: string) =>
-  z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, `${field} must be a date as YYYY-MM-DD`)
-    .refine((value) => {
-      const parsed = new Date(`${value}T00:00:00Z`);
-      return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(value);
-    }, `${field} must be a calendar day`);
 
 const rangeProblem = (start: string, end: string) => {
   const span = (Date.parse(end) - Date.parse(start)) / DAY_MS;
