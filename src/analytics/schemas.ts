@@ -11,7 +11,7 @@ export const DEFAULT_RANGE_DAYS = 30;
 const DAY_MS = 86_400_000;
 
 /** A calendar day, YYYY-MM-DD, that exists. */
-const day = (field: string) =>
+export const day = (field: string) =>
   z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, `${field} must be a date as YYYY-MM-DD`)

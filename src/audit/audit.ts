@@ -58,6 +58,15 @@ export type AuditAction =
   | "api_key.revoked"
   /** A change made with a key that no entry of its own records (an upload): every write a key makes is audited. */
   | "api_key.used"
+  | "report.created"
+  | "report.updated"
+  | "report.deleted"
+  | "report.share_link_created"
+  | "report.share_link_revoked"
+  /** A scheduled report's e-mail for a period went out, or failed. */
+  | "report.sent"
+  | "report.send_failed"
+  | "organization.logo_changed"
   /** The public key a site's conversion script presents: the old one stops recording. */
   | "conversions.site_key_rotated"
   | "conversions.settings_changed";

@@ -24,6 +24,12 @@
  * adds to its queue; changing them is ADMIN and above, since they set when the whole organization's
  * queued posts go out on that account.
  *
+ * Client reports: SUPER_ADMIN, ADMIN and USER read them, their content and PDF (reports:view);
+ * defining, scheduling, deleting them and creating or revoking their share links is ADMIN and
+ * above (reports:manage), since a share link shows the organization's figures to anyone holding it
+ * and a schedule e-mails them out. GUESTs see no report. The organization's logo on its reports
+ * is changed with organization:manage.
+ *
  * Campaigns: SUPER_ADMIN, ADMIN and USER see them and put their posts in one (campaigns:view);
  * creating, changing and deleting a campaign and entering its costs is ADMIN and above
  * (campaigns:manage), since costs are the organization's money. GUESTs see none.
@@ -56,6 +62,8 @@ export const permissions = [
   "alerts:manage",
   "apikeys:manage",
   "slots:manage",
+  "reports:view",
+  "reports:manage",
   "campaigns:view",
   "campaigns:manage",
   "conversions:record",
@@ -80,6 +88,7 @@ export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {
     "posts:create",
     "analytics:view",
     "alerts:view",
+    "reports:view",
     "campaigns:view",
     "conversions:record",
   ]),

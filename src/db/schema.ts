@@ -7,6 +7,7 @@ export * from "./schema/api-keys.js";
 export * from "./schema/analytics.js";
 export * from "./schema/media.js";
 export * from "./schema/queue.js";
+export * from "./schema/reports.js";
 export * from "./schema/campaigns.js";
 export * from "./schema/links.js";
 export * from "./schema/conversions.js";

@@ -29,6 +29,8 @@ import { organizationRoutes } from "../organizations/routes.js";
 import { projectPath } from "../paths.js";
 import { vaultControlRoutes } from "../vault/routes.js";
 import { webhookRoutes } from "../webhooks/routes.js";
+import { reportRoutes } from "../reports/routes.js";
+import { sharedReportPages } from "../reports/shared.js";
 import { documentAccess, securitySchemes } from "./api-docs.js";
 import { guardSandboxControl, registerAuthorization, type RouteEntry } from "./authorization.js";
 import { registerIdempotency } from "./idempotency.js";
@@ -157,6 +159,8 @@ export async function buildApp(
   await app.register(webhookRoutes, context);
   await app.register(alertRoutes, context);
   await app.register(analyticsRoutes, context);
+  await app.register(reportRoutes, context);
+  await app.register(sharedReportPages, context);
   await app.register(campaignRoutes, context);
   await app.register(redirectRoutes, context);
   await app.register(conversionRoutes, context);

@@ -25,6 +25,7 @@ export const queues = {
   alertChecks: "alerts.checks",
   analyticsSweep: "analytics.sweep",
   analyticsCollect: "analytics.collect",
+  reportsSweep: "reports.sweep",
   /** Once a cron job; each worker now sweeps on its own interval. Unscheduled at start, so older databases stop making its jobs. */
   retiredDueSweep: "posts.due-sweep",
 } as const;

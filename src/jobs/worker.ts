@@ -13,6 +13,7 @@ import { startWebhookJobs } from "../webhooks/jobs.js";
 import { eventSinks } from "../monitoring/sinks.js";
 import { startAlertChecks } from "../monitoring/alerts/checks.js";
 import { startAnalyticsJobs } from "../analytics/jobs.js";
+import { startReportJobs } from "../reports/jobs.js";
 import { closeAll, type Database, type DatabaseHandle } from "../db/client.js";
 import { workerHeartbeats } from "../db/schema.js";
 import type { AppContext } from "../context.js";
@@ -82,6 +83,7 @@ export async function startWorker(options: {
     stops.push(startEventDispatch(context, eventSinks, logger));
     stops.push(await startAlertChecks(context, logger));
     stops.push(await startAnalyticsJobs(context, logger));
+    stops.push(await startReportJobs(context, logger));
     await beat(db, worker);
     timer = setInterval(() => {
       beat(db, worker).catch((error) => logger.error({ err: error }, "worker heartbeat failed"));

@@ -261,6 +261,8 @@ describe("fuzzing every operation of the OpenAPI document", () => {
       target.invitationId,
       target.grantId,
       target.endpointId,
+      target.reportId,
+      target.shareLinkId,
     ];
     /** Real values for fields whose schema cannot say what exists. */
     const known: Record<string, unknown> = {
@@ -274,6 +276,8 @@ describe("fuzzing every operation of the OpenAPI document", () => {
       token: target.invitationToken,
       platform: "telegram",
       endpointId: home.endpointId,
+      reportId: home.reportId,
+      linkId: home.shareLinkId,
       url: "https://8.8.8.8/hook",
     };
     const started = Date.now();

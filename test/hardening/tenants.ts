@@ -18,6 +18,9 @@ export interface OrganizationData {
   endpointId: string;
   campaignId: string;
   costId: string;
+  /** A client report, with a live share link. */
+  reportId: string;
+  shareLinkId: string;
   content: string;
 }
 
@@ -77,6 +80,10 @@ async function organizationData(client: HttpClient, content: string): Promise<Or
     incurredOn: "2026-01-02",
   });
   assert.equal(cost.status, 201, JSON.stringify(cost.body));
+  const report = await client.post("/api/reports", { title: `${content}: report`, rangeKind: "last_7_days" });
+  assert.equal(report.status, 201, JSON.stringify(report.body));
+  const shareLink = await client.post(`/api/reports/${report.body.report.id}/share-links`, { expiresInDays: 30 });
+  assert.equal(shareLink.status, 201, JSON.stringify(shareLink.body));
   return {
     organizationId: organization.body.organization.id,
     connectionId: connected.body.connection.id,
@@ -87,6 +94,8 @@ async function organizationData(client: HttpClient, content: string): Promise<Or
     endpointId: endpoint.body.endpoint.id,
     campaignId: campaign.body.campaign.id,
     costId: cost.body.cost.id,
+    reportId: report.body.report.id,
+    shareLinkId: shareLink.body.shareLink.id,
     content,
   };
 }
@@ -167,6 +176,9 @@ export async function startTenants(env: Record<string, string> = {}): Promise<Te
           `/api/webhooks/endpoints/${target.endpointId}/deliveries`,
           "/api/organization/api-keys",
           `/api/campaigns/${target.campaignId}`,
+          "/api/reports",
+          `/api/reports/${target.reportId}`,
+          "/api/organization/logo",
         ].map(async (path) => {
           const answer = await owner.get(path);
           return [path, answer.status, answer.body];

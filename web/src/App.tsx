@@ -17,6 +17,8 @@ import { SocialMediaPage } from "./pages/SocialMediaPage";
 import { ComposePage } from "./pages/ComposePage";
 import { PostsPage } from "./pages/PostsPage";
 import { PlatformHealthPage } from "./pages/PlatformHealthPage";
+import { ReportPage } from "./pages/ReportPage";
+import { ReportsPage } from "./pages/ReportsPage";
 import { TeamPage } from "./pages/TeamPage";
 import { WebhooksPage } from "./pages/WebhooksPage";
 import { ConversionsPage } from "./pages/ConversionsPage";
@@ -80,6 +82,8 @@ export function App() {
           <Route path="/api-keys" element={<ApiKeysPage />} />
           <Route path="/alerts" element={<AlertsPage />} />
           <Route path="/campaigns" element={<CampaignsPage />} />
+          <Route path="/reports" element={<ReportsPage />} />
+          <Route path="/reports/:reportId" element={<ReportPage />} />
           <Route path="/conversions" element={<ConversionsPage />} />
         </Route>
       </Route>

@@ -23,6 +23,8 @@ const pageAccess: Record<string, { permission: Permission; what: string }> = {
   "/webhooks": { permission: "webhooks:view", what: "webhooks" },
   "/api-keys": { permission: "apikeys:manage", what: "API keys" },
   "/audit": { permission: "audit:view", what: "the audit log" },
+  "/campaigns": { permission: "campaigns:view", what: "campaigns" },
+  "/reports": { permission: "reports:view", what: "reports" },
   "/conversions": { permission: "analytics:view", what: "conversion tracking" },
 };
 
@@ -150,6 +152,14 @@ export function Shell() {
                 ◆
               </span>{" "}
               Campaigns
+            </NavLink>
+          ) : null}
+          {can(role, "reports:view") ? (
+            <NavLink to="/reports">
+              <span className="nav-icon" aria-hidden>
+                ▤
+              </span>{" "}
+              Reports
             </NavLink>
           ) : null}
           {can(role, "connections:view") ? (

@@ -6163,6 +6163,729 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/reports": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The organization's client reports
+     * @description Access: `reports:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              reports: {
+                /** Format: uuid */
+                id: string;
+                title: string;
+                /** Format: uuid */
+                campaignId: string | null;
+                /** @enum {string} */
+                rangeKind: "fixed" | "last_7_days" | "last_month" | "month_to_date";
+                rangeStart: string | null;
+                rangeEnd: string | null;
+                recipients: string[];
+                /** @enum {string} */
+                scheduleKind: "none" | "weekly" | "monthly";
+                scheduleWeekday: number | null;
+                scheduleMonthDay: number | null;
+                scheduleHour: number | null;
+                timeZone: string;
+                /** Format: uuid */
+                createdByUserId: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Define a client report: its scope, range, recipients and schedule
+     * @description A relative range (last_7_days, last_month, month_to_date) is read in the report's time zone when the report is opened or sent. A weekly or monthly schedule e-mails the PDF to the recipients once per week or month, at the hour in that zone.
+     *
+     *     Access: `reports:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            title: string;
+            /**
+             * Format: uuid
+             * @default null
+             */
+            campaignId?: string | null;
+            /** @enum {string} */
+            rangeKind: "fixed" | "last_7_days" | "last_month" | "month_to_date";
+            /** @default null */
+            rangeStart?: string | null;
+            /** @default null */
+            rangeEnd?: string | null;
+            recipients?: string[];
+            /**
+             * @default none
+             * @enum {string}
+             */
+            scheduleKind?: "none" | "weekly" | "monthly";
+            /** @default null */
+            scheduleWeekday?: number | null;
+            /** @default null */
+            scheduleMonthDay?: number | null;
+            /** @default null */
+            scheduleHour?: number | null;
+            /** @default UTC */
+            timeZone?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              report: {
+                /** Format: uuid */
+                id: string;
+                title: string;
+                /** Format: uuid */
+                campaignId: string | null;
+                /** @enum {string} */
+                rangeKind: "fixed" | "last_7_days" | "last_month" | "month_to_date";
+                rangeStart: string | null;
+                rangeEnd: string | null;
+                recipients: string[];
+                /** @enum {string} */
+                scheduleKind: "none" | "weekly" | "monthly";
+                scheduleWeekday: number | null;
+                scheduleMonthDay: number | null;
+                scheduleHour: number | null;
+                timeZone: string;
+                /** Format: uuid */
+                createdByUserId: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/reports/{reportId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A report's definition, its recent sendings (with failures) and its share links
+     * @description Access: `reports:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          reportId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              report: {
+                /** Format: uuid */
+                id: string;
+                title: string;
+                /** Format: uuid */
+                campaignId: string | null;
+                /** @enum {string} */
+                rangeKind: "fixed" | "last_7_days" | "last_month" | "month_to_date";
+                rangeStart: string | null;
+                rangeEnd: string | null;
+                recipients: string[];
+                /** @enum {string} */
+                scheduleKind: "none" | "weekly" | "monthly";
+                scheduleWeekday: number | null;
+                scheduleMonthDay: number | null;
+                scheduleHour: number | null;
+                timeZone: string;
+                /** Format: uuid */
+                createdByUserId: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              };
+              sendings: {
+                /** Format: uuid */
+                id: string;
+                periodKey: string;
+                range: {
+                  start: string;
+                  end: string;
+                };
+                /** @enum {string} */
+                state: "sending" | "sent" | "failed";
+                attempts: number;
+                /** Format: date-time */
+                claimedAt: string;
+                /** Format: date-time */
+                sentAt: string | null;
+                error: string | null;
+              }[];
+              shareLinks: {
+                /** Format: uuid */
+                id: string;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                expiresAt: string;
+                /** Format: date-time */
+                revokedAt: string | null;
+                /** @enum {string} */
+                status: "active" | "expired" | "revoked";
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /**
+     * Delete a report, its sending history and its share links (which stop at once)
+     * @description Access: `reports:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          reportId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": null;
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /**
+     * Change a report's definition; what is left out is kept
+     * @description Access: `reports:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          reportId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            title?: string;
+            /** Format: uuid */
+            campaignId?: string | null;
+            /** @enum {string} */
+            rangeKind?: "fixed" | "last_7_days" | "last_month" | "month_to_date";
+            rangeStart?: string | null;
+            rangeEnd?: string | null;
+            recipients?: string[];
+            /** @enum {string} */
+            scheduleKind?: "none" | "weekly" | "monthly";
+            scheduleWeekday?: number | null;
+            scheduleMonthDay?: number | null;
+            scheduleHour?: number | null;
+            timeZone?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              report: {
+                /** Format: uuid */
+                id: string;
+                title: string;
+                /** Format: uuid */
+                campaignId: string | null;
+                /** @enum {string} */
+                rangeKind: "fixed" | "last_7_days" | "last_month" | "month_to_date";
+                rangeStart: string | null;
+                rangeEnd: string | null;
+                recipients: string[];
+                /** @enum {string} */
+                scheduleKind: "none" | "weekly" | "monthly";
+                scheduleWeekday: number | null;
+                scheduleMonthDay: number | null;
+                scheduleHour: number | null;
+                timeZone: string;
+                /** Format: uuid */
+                createdByUserId: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/api/reports/{reportId}/content": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The report's figures over its range (or start to end), and the same as the page shows them
+     * @description The totals are GET /api/analytics's for the same days; each KPI's change is against the as-long period before. A missing figure is null with why.
+     *
+     *     Access: `reports:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
+    get: {
+      parameters: {
+        query?: {
+          start?: string;
+          end?: string;
+        };
+        header?: never;
+        path: {
+          reportId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              content: {
+                title: string;
+                organization: {
+                  name: string;
+                  logo: boolean;
+                };
+                scope: {
+                  /** @enum {string} */
+                  kind: "organization" | "campaign";
+                  /** Format: uuid */
+                  campaignId: string | null;
+                };
+                range: {
+                  start: string;
+                  end: string;
+                };
+                previousRange: {
+                  start: string;
+                  end: string;
+                };
+                /** Format: date-time */
+                generatedAt: string;
+                kpis: {
+                  /** @enum {string} */
+                  name: "reach" | "impressions" | "engagements" | "engagementRate" | "clicks" | "conversions" | "roi";
+                  label: string;
+                  value: number | null;
+                  previous: number | null;
+                  change: number | null;
+                  unavailable: string | null;
+                  note: string | null;
+                }[];
+                engagementRate: {
+                  value: number | null;
+                  /** @enum {string} */
+                  basis: "views" | "reach";
+                  posts: number;
+                  postsWithoutViews: number;
+                };
+                daily: {
+                  day: string;
+                  impressions: number | null;
+                }[];
+                dailyNote: string | null;
+                platforms: {
+                  /** @enum {string} */
+                  platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                  name: string;
+                  accounts: number;
+                  posts: number;
+                  reach: number | null;
+                  impressions: number | null;
+                  engagements: number | null;
+                  engagementRate: number | null;
+                }[];
+                topPosts: {
+                  /** @enum {string} */
+                  platform: "facebook" | "instagram" | "x" | "linkedin" | "youtube" | "telegram" | "tiktok";
+                  platformName: string;
+                  text: string;
+                  url: string | null;
+                  /** Format: date-time */
+                  publishedAt: string;
+                  impressions: number | null;
+                  interactions: number | null;
+                  engagementRate: number | null;
+                }[];
+                unavailable: {
+                  platform: string;
+                  metric: string;
+                  message: string;
+                }[];
+              };
+              html: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/reports/{reportId}/pdf": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The report as a PDF, over its range or start to end
+     * @description Access: `reports:view` — SUPER_ADMIN, ADMIN, USER; API keys of role ADMIN or USER.
+     */
+    get: {
+      parameters: {
+        query?: {
+          start?: string;
+          end?: string;
+        };
+        header?: never;
+        path: {
+          reportId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description application/pdf */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/pdf": unknown;
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/reports/{reportId}/share-links": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A read-only link to this report for people without an account; expires, revocable
+     * @description The link opens this report alone (web page and PDF) until it expires (at most 90 days) or is revoked.
+     *
+     *     Access: `reports:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     *
+     *     Takes an `Idempotency-Key` header (1 to 255 printable characters, such as a UUID): a retry with the same key and the same request answers the first success again (`Idempotent-Replayed: true`) and creates nothing; the same key with another request is a 422; while the first is still running, a 409. Kept 24 hours.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          reportId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            expiresInDays: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              shareLink: {
+                /** Format: uuid */
+                id: string;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                expiresAt: string;
+                /** Format: date-time */
+                revokedAt: string | null;
+                /** @enum {string} */
+                status: "active" | "expired" | "revoked";
+              };
+              /** @description The link, shown this once: only a hash of its token is kept. */
+              url: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/reports/{reportId}/share-links/{linkId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Revoke a share link: it answers 410 from now on
+     * @description Access: `reports:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          reportId: string;
+          linkId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              shareLink: {
+                /** Format: uuid */
+                id: string;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                expiresAt: string;
+                /** Format: date-time */
+                revokedAt: string | null;
+                /** @enum {string} */
+                status: "active" | "expired" | "revoked";
+              };
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/organization/logo": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The media library image the organization's reports carry as its logo
+     * @description Access: `organization:view` — SUPER_ADMIN, ADMIN, USER, GUEST; API keys of role ADMIN or USER.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** Format: uuid */
+              mediaId: string | null;
+            };
+          };
+        };
+      };
+    };
+    /**
+     * Choose an image of the media library (PNG or JPEG) as the logo on the organization's reports
+     * @description Access: `organization:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** Format: uuid */
+            mediaId: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** Format: uuid */
+              mediaId: string | null;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    /**
+     * Reports carry no logo from now on
+     * @description Access: `organization:manage` — SUPER_ADMIN, ADMIN; API keys of role ADMIN.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** Format: uuid */
+              mediaId: string | null;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/campaigns": {
     parameters: {
       query?: never;

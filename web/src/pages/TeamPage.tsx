@@ -15,6 +15,7 @@ import {
   SelectField,
 } from "../components/ui";
 import { ConfirmDialog } from "../components/ConfirmDialog";
+import { OrganizationLogoCard } from "../components/OrganizationLogoCard";
 import { useSession } from "../session";
 
 function InviteForm() {
@@ -260,6 +261,7 @@ export function TeamPage() {
           <InviteForm />
         </Card>
       ) : null}
+      {can(activeOrganization!.role, "organization:manage") ? <OrganizationLogoCard /> : null}
       <Card title={`Members${members.data ? ` · ${members.data.members.length}` : ""}`}>
         <table className="table stack-table">
           <thead>
