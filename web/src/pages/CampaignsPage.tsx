@@ -4,6 +4,7 @@ import { can } from "../../../src/auth/permissions";
 import { api } from "../api";
 import type { paths } from "../api/schema";
 import { Button, Card, Field, fieldError, FormError, PageHeader, SelectField } from "../components/ui";
+import { CampaignRoi } from "../components/CampaignRoi";
 import { useSession } from "../session";
 import "./campaigns.css";
 
@@ -263,6 +264,7 @@ function CampaignCard({ campaign, canManage }: { campaign: Campaign; canManage: 
         </div>
       )}
       <Costs campaign={campaign} canManage={canManage} />
+      <CampaignRoi campaignId={campaign.id} />
     </Card>
   );
 }
