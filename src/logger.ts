@@ -14,6 +14,16 @@ export const secretsInPaths: { what: string; pattern: RegExp; replacement: strin
     replacement: "/media/[redacted]",
   },
   {
+    what: "short link codes (published, but a scheduled post's are not yet; clicks are counted apart)",
+    pattern: /^\/l\/[^/?#]+/,
+    replacement: "/l/[redacted]",
+  },
+  {
+    what: "report share links (anyone holding one reads the report)",
+    pattern: /^\/r\/[^/?#]+/,
+    replacement: "/r/[redacted]",
+  },
+  {
     what: "bot tokens (a bot platform's API puts them in the path)",
     pattern: /\/bot\d+:[^/?#]+/g,
     replacement: "/bot[redacted]",

@@ -155,7 +155,9 @@ export function registerIdempotency(app: FastifyInstance, options: { db: Databas
           "Idempotency-Key",
         );
       }
-      if (existing.statusCode === null && existing.appliedAt !== null) {
+      const leaseOver = existing.createdAt.getTime() + IDEMPOTENCY_LEASE_MS <= now;
+      // Applied with no answer yet is, within the lease, a request about to keep its answer.
+      if (existing.statusCode === null && existing.appliedAt !== null && leaseOver) {
         const target = existing.appliedTargetId ? ` (${existing.appliedTargetType} ${existing.appliedTargetId})` : "";
         throw new AppError(
           409,
@@ -164,7 +166,7 @@ export function registerIdempotency(app: FastifyInstance, options: { db: Databas
           "Idempotency-Key",
         );
       }
-      if (existing.statusCode === null && existing.createdAt.getTime() + IDEMPOTENCY_LEASE_MS <= now) {
+      if (existing.statusCode === null && existing.appliedAt === null && leaseOver) {
         await db
           .delete(idempotencyRecords)
           .where(

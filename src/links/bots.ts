@@ -8,7 +8,7 @@ const otherFetchers = [
   { name: "Discordbot", userAgentToken: "Discordbot" },
   // WhatsApp previews come from "WhatsApp/2.x" and Meta's crawler: https://opengraphplus.com/consumers/whatsapp/crawling
   { name: "WhatsApp", userAgentToken: "WhatsApp" },
-  // Google's crawlers and fetchers, YouTube's included: https://developers.google.com/search/docs/crawling-indexing/overview-google-crawlers
+  // Google's crawlers and fetchers, its video site's included: https://developers.google.com/search/docs/crawling-indexing/overview-google-crawlers
   { name: "Googlebot", userAgentToken: "Googlebot" },
   { name: "Google", userAgentToken: "Google-" },
   // https://www.bing.com/webmasters/help/which-crawlers-does-bing-use-8c184ec0
