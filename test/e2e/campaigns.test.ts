@@ -52,6 +52,7 @@ describe("campaigns and tracked links in the dashboard", { skip }, () => {
       await card.getByLabel("Amount (EUR)").fill("25.50");
       await card.getByRole("button", { name: "Add cost" }).click();
       await card.getByText("25.50 EUR").first().waitFor();
+      await card.getByTestId("campaign-roi-cost").getByText("EUR 25.50").waitFor();
       assert.ok(await noSidewaysScroll(page), "the Campaigns page fits the width");
       await page.screenshot({ path: await screenshotPath(`campaigns-${viewport.name}`), fullPage: true });
 

@@ -9,7 +9,7 @@ const percent = (ratio: number) => `${(ratio * 100).toFixed(1)} %`;
 /** A campaign's ROI with every figure it rests on, so a reader can redo the sum. */
 export function CampaignRoi({ campaignId }: { campaignId: string }) {
   const roi = useQuery({
-    queryKey: ["campaign-roi", campaignId],
+    queryKey: ["campaigns", campaignId, "roi"],
     queryFn: () => api("GET", "/api/campaigns/{id}/roi", { path: { id: campaignId } }),
   });
   const figures = roi.data;
