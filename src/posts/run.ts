@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { audited, type AuditEntry } from "../audit/audit.js";
 import { delayUntil } from "../clock.js";
 import type { Connection } from "../connections/store.js";
-import { transactionExecutor, type SqlExecutor } from "../db/client.js";
+import { transactionExecutor, type Database, type SqlExecutor, type Transaction } from "../db/client.js";
 import { media, posts, postTargets, type TargetProgress } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { queues } from "../jobs/queue.js";
@@ -93,7 +93,11 @@ export async function enqueuePublish(
  * draft, a post awaiting approval (no jobs: only a person moves them on) and a cancelled post
  * keep theirs.
  */
-export async function refreshPostStatus(context: AppContext, postId: string): Promise<void> {
+export async function refreshPostStatus(
+  context: AppContext,
+  postId: string,
+  db: Database | Transaction = context.db,
+): Promise<void> {
   const now = new Date(context.clock.now());
   const fromTargets = sql<Post["status"]>`(
     select case
@@ -104,7 +108,7 @@ export async function refreshPostStatus(context: AppContext, postId: string): Pr
       else 'failed'
     end::post_status
     from ${postTargets} t where t.post_id = ${postId})`;
-  await context.db
+  await db
     .update(posts)
     .set({ status: fromTargets, updatedAt: now })
     .where(
@@ -130,8 +134,12 @@ export async function settle(
   const releases = changes.state !== undefined && changes.state !== "publishing";
   const updated = await audited(
     context.db,
-    (tx) =>
-      tx
+    async (tx) => {
+      // The post's row is locked first (as an edit does), so two targets of one post settle one
+      // after the other and each computes the post's status from the other's committed state:
+      // a reader never sees every target settled under a stale post status.
+      await tx.select({ id: posts.id }).from(posts).where(eq(posts.id, target.postId)).for("update");
+      const rows = await tx
         .update(postTargets)
         .set({
           ...changes,
@@ -139,7 +147,10 @@ export async function settle(
           updatedAt: new Date(context.clock.now()),
         })
         .where(and(eq(postTargets.id, target.id), eq(postTargets.claimedJobId, run.jobId)))
-        .returning({ id: postTargets.id }),
+        .returning({ id: postTargets.id });
+      if (rows.length > 0) await refreshPostStatus(context, target.postId, tx);
+      return rows;
+    },
     (rows) => (rows.length > 0 ? (entry ?? unknownEntry(target, changes)) : null),
   );
   if (updated.length === 0) {
@@ -147,9 +158,6 @@ export async function settle(
     return false;
   }
   countOutcome(context, target, changes.state);
-  // After the commit, not inside it: two targets of one post settling at once would each read
-  // the other as still publishing, and the post would keep that status.
-  await refreshPostStatus(context, target.postId);
   return true;
 }
 

@@ -44,6 +44,8 @@ export const cancelPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
       await audited(
         db,
         async (tx) => {
+          // The post before its targets, the order every writer of both keeps.
+          await tx.select({ id: posts.id }).from(posts).where(eq(posts.id, post.id)).for("update");
           const targets = await tx.select().from(postTargets).where(eq(postTargets.postId, post.id)).for("update");
           if (targets.some((target) => underway.has(target.state))) {
             throw conflict(

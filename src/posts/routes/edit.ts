@@ -250,6 +250,7 @@ export const editPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, con
               .where(
                 and(eq(postTargets.postId, post.id), eq(postTargets.state, "queued"), eq(postTargets.attempts, 0)),
               );
+          await refreshPostStatus(context, post.id, tx);
           if (!willBeScheduled) return;
           // The old jobs carry the old schedule and will find nothing to do.
           const toSend = [...kept.filter(notStarted), ...newTargets];
@@ -262,7 +263,6 @@ export const editPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, con
         },
         entry,
       );
-      await refreshPostStatus(context, post.id);
       const duplicates = await duplicateProblems(context, organization.id, {
         post: next,
         targets: outgoing.map(({ platform, connectionId }) => ({ platform, connectionId })),

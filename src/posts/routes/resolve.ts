@@ -76,6 +76,7 @@ export const resolvePostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, 
               .where(eq(postTargets.id, target.id));
             await enqueueAll(context, tx, [{ id: target.id, platform: target.platform, dueAt: now }]);
           }
+          await refreshPostStatus(context, post.id, tx);
           return target.platform;
         },
         (platform) => ({
@@ -90,7 +91,6 @@ export const resolvePostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, 
           },
         }),
       );
-      await refreshPostStatus(context, post.id);
       return { post: await viewOfPost(context, organization.id, post.id) };
     },
   );

@@ -53,6 +53,7 @@ export const retryPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, co
             .update(postTargets)
             .set({ state: "queued", dueAt, error: null, updatedAt: dueAt })
             .where(eq(postTargets.id, target.id));
+          await refreshPostStatus(context, post.id, tx);
           await enqueueAll(context, tx, [{ id: target.id, platform: target.platform, dueAt }]);
           return target.platform;
         },
@@ -64,7 +65,6 @@ export const retryPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, co
           details: { platform },
         }),
       );
-      await refreshPostStatus(context, post.id);
       return { post: await viewOfPost(context, organization.id, post.id) };
     },
   );

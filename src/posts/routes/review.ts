@@ -117,6 +117,7 @@ export const reviewPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
             })
             .where(eq(posts.id, post.id));
           await tx.update(postTargets).set({ dueAt, updatedAt: now }).where(eq(postTargets.postId, post.id));
+          await refreshPostStatus(context, post.id, tx);
           await enqueueAll(
             context,
             tx,
@@ -131,7 +132,6 @@ export const reviewPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, c
           details: { scheduledAt: wanted ? dueAt.toISOString() : null, authorUserId: post.authorUserId },
         },
       );
-      await refreshPostStatus(context, post.id);
       return { post: await viewOfPost(context, organization.id, post.id), warnings: [] };
     },
   );

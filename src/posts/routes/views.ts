@@ -104,6 +104,8 @@ export async function viewOfPost(context: AppContext, organizationId: string, id
 
 /** One account of a post, locked for the change a person asks of it. */
 export async function lockedTarget(tx: Transaction, postId: string, targetId: string) {
+  // The post before its target, the order every writer of both keeps (see `settle`).
+  await tx.select({ id: posts.id }).from(posts).where(eq(posts.id, postId)).for("update");
   const [target] = await tx
     .select()
     .from(postTargets)
