@@ -15,6 +15,7 @@ import pg from "pg";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import { projectPath } from "../paths.js";
+import { PgliteThread } from "./pglite-remote.js";
 import * as schema from "./schema.js";
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -36,7 +37,9 @@ export interface SqlExecutor {
 export type DatabaseHandle = {
   db: Database;
   close(): Promise<void>;
-} & ({ kind: "pglite"; executor: SqlExecutor; pglite: PGlite } | { kind: "postgres"; url: string; pool: pg.Pool });
+} & (
+  { kind: "pglite"; executor: SqlExecutor; pglite: PgliteThread } | { kind: "postgres"; url: string; pool: pg.Pool }
+);
 
 const migrationsFolder = projectPath("src/db/migrations");
 
@@ -135,10 +138,11 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   const directory = path.resolve(config.dataDir, "pglite");
   await mkdir(directory, { recursive: true });
   if (!existsSync(path.join(directory, "PG_VERSION"))) await initialiseInChildProcess(directory, logger);
-  const { pglite, db: pgliteDb } = await openMigratedPglite(directory);
+  const pglite = await PgliteThread.open(directory);
   return {
     kind: "pglite",
-    db: pgliteDb as unknown as Database,
+    // Drizzle's driver uses only query and transaction, which the thread's client answers as PGlite does.
+    db: drizzlePglite(pglite as unknown as PGlite, { schema }) as unknown as Database,
     pglite,
     executor: pgliteExecutor(pglite),
     close: () => pglite.close(),
@@ -175,7 +179,7 @@ async function initialiseInChildProcess(directory: string, logger: Logger): Prom
  * migrations); PGlite takes the first through query() and the second only through exec().
  * PGlite runs one statement at a time, so no further serialisation is needed here.
  */
-function pgliteExecutor(pglite: PGlite): SqlExecutor {
+function pgliteExecutor(pglite: PgliteThread): SqlExecutor {
   return {
     async executeSql(text, values) {
       if (values?.length) return pglite.query(text, values);

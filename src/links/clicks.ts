@@ -1,16 +1,18 @@
 import { createHash, randomBytes } from "node:crypto";
-import { eq, lt } from "drizzle-orm";
+import { eq, lt, sql } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import type { AppContext } from "../context.js";
 import { clickSalts, linkClicks } from "../db/schema.js";
 
 /**
- * Clicks are recorded without the request waiting for the database: kept in memory and written in
- * batches every FLUSH_INTERVAL_MS, and at shutdown. The price: a crash loses at most the clicks of
- * the last interval. The visitor's address is held in memory only until its batch is written,
- * and stored only as a hash with the day's salt.
+ * Clicks are recorded without the request waiting for the database: kept in memory and written
+ * FLUSH_DELAY_MS after the first of a batch arrives, and at shutdown. The price: a crash loses at
+ * most that batch. Small batches written often keep each write short: an embedded database runs
+ * on the event loop, and a second's clicks written at once held every redirect behind them for
+ * 50–70 ms. The visitor's address is held in memory only until its batch is written, and stored
+ * only as a hash with the day's salt.
  */
-const FLUSH_INTERVAL_MS = 1_000;
+const FLUSH_DELAY_MS = 100;
 /** A database that stays away does not take the process's memory with it: the oldest clicks are dropped first. */
 const MAX_PENDING = 100_000;
 const BATCH_SIZE = 1_000;
@@ -83,7 +85,7 @@ function createRecorder(context: AppContext, logger: FastifyBaseLogger): ClickRe
   }
 
   async function rowsOf(clicks: Click[]) {
-    const rows: (typeof linkClicks.$inferInsert)[] = [];
+    const rows: ClickRow[] = [];
     for (const { address, userAgent, botName, ...click } of clicks) {
       const salt = await saltOf(utcDay(click.clickedAt));
       const visitorHash = createHash("sha256").update(`${salt}\n${address}\n${userAgent}`).digest("base64url");
@@ -95,7 +97,7 @@ function createRecorder(context: AppContext, logger: FastifyBaseLogger): ClickRe
   async function write(clicks: Click[]): Promise<void> {
     const rows = await rowsOf(clicks);
     try {
-      await context.db.insert(linkClicks).values(rows).onConflictDoNothing();
+      await insertClicks(context, rows);
     } catch (error) {
       if ((error as { code?: string }).code !== FOREIGN_KEY_VIOLATION) throw error;
       // One click of a deleted link must not cost the batch: the others are written one by one.
@@ -128,22 +130,58 @@ function createRecorder(context: AppContext, logger: FastifyBaseLogger): ClickRe
     }
   }
 
+  let timer: NodeJS.Timeout | undefined;
   const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
     writing = writing.then(writePending);
     return writing;
   };
-  const timer = setInterval(() => void flush(), FLUSH_INTERVAL_MS);
-  timer.unref();
 
   return {
     record(click) {
       pending.push(click);
       if (pending.length > MAX_PENDING) pending.shift();
+      timer ??= setTimeout(() => void flush(), FLUSH_DELAY_MS).unref();
     },
     flush,
-    async close() {
-      clearInterval(timer);
-      await flush();
-    },
+    close: flush,
   };
+}
+
+type ClickRow = typeof linkClicks.$inferInsert;
+
+const insertedColumns = Object.entries({
+  organizationId: linkClicks.organizationId,
+  linkId: linkClicks.linkId,
+  postId: linkClicks.postId,
+  connectionId: linkClicks.connectionId,
+  platform: linkClicks.platform,
+  campaignId: linkClicks.campaignId,
+  clickId: linkClicks.clickId,
+  clickedAt: linkClicks.clickedAt,
+  isBot: linkClicks.isBot,
+  botName: linkClicks.botName,
+  visitorHash: linkClicks.visitorHash,
+} satisfies Partial<Record<keyof ClickRow, unknown>>) as [keyof ClickRow, (typeof linkClicks)["clickId"]][];
+
+/**
+ * The batch as one JSON parameter: the query builder takes a few milliseconds for each hundred
+ * rows given as values (a parameter each), time an embedded database's event loop cannot spare.
+ */
+async function insertClicks(context: AppContext, rows: ClickRow[]): Promise<void> {
+  const records = rows.map((row) =>
+    Object.fromEntries(insertedColumns.map(([key, column]) => [column.name, row[key] ?? null])),
+  );
+  const names = sql.join(
+    insertedColumns.map(([, column]) => sql.identifier(column.name)),
+    sql`, `,
+  );
+  const types = sql.join(
+    insertedColumns.map(([, column]) => sql`${sql.identifier(column.name)} ${sql.raw(column.getSQLType())}`),
+    sql`, `,
+  );
+  await context.db.execute(
+    sql`insert into ${linkClicks} (${names}) select ${names} from json_to_recordset(${JSON.stringify(records)}::json) as click(${types}) on conflict do nothing`,
+  );
 }

@@ -1,6 +1,7 @@
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { ImageFit } from "../platforms/image-fit.js";
 import type { EncodedImage } from "./media-image-codec.js";
+import { startModuleThread } from "../threads.js";
 
 /**
  * Image work, done in one worker thread: decoding a 12-megapixel JPEG in JavaScript takes
@@ -30,24 +31,9 @@ let worker: Worker | undefined;
 const pending = new Map<number, Pending>();
 let nextJobId = 0;
 
-/**
- * The thread runs this module's compiled neighbour; when the server runs from source (tests,
- * `npm run dev`), its source, through tsx registered in the thread first (a thread inherits no
- * module hooks).
- */
-function startWorker(): Worker {
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./media-image-worker.js", import.meta.url));
-  const source = new URL("./media-image-worker.ts", import.meta.url).href;
-  const tsx = import.meta.resolve("tsx/esm/api");
-  return new Worker(
-    `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(source)}); });`,
-    { eval: true },
-  );
-}
-
 function imageWorker(): Worker {
   if (worker) return worker;
-  const started = startWorker();
+  const started = startModuleThread(import.meta.url, "media-image-worker");
   // Idle, it does not keep the process alive.
   started.unref();
   started.on("message", (answer: ImageJobAnswer) => {

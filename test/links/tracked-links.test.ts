@@ -20,7 +20,7 @@ for (const backend of backends) {
     let prefix: string;
 
     before(async () => {
-      ({ app, sandbox } = await startAppWithSandbox({ backend }));
+      ({ app, sandbox } = await startAppWithSandbox({ backend, captureLogs: true }));
       client = app.client();
       await signUp(client);
       await createOrganization(client, "Linked Co");
@@ -112,7 +112,9 @@ for (const backend of backends) {
         connectionIds: [ids.byKey("x")],
       });
       const [link] = post.targets[0].links;
-      assert.equal((await visit(link.shortUrl)).status, 302);
+      const first = await visit(link.shortUrl);
+      assert.equal(first.status, 302);
+      assert.equal(first.headers.get("referrer-policy"), "no-referrer");
       assert.equal((await visit(link.shortUrl)).status, 302);
       assert.equal((await visit(link.shortUrl, "Twitterbot/1.0")).status, 302);
       assert.equal((await visit(link.shortUrl, "facebookexternalhit/1.1")).status, 302);
@@ -136,12 +138,17 @@ for (const backend of backends) {
         rows.every((row) => !JSON.stringify(row).includes("127.0.0.1")),
         "no address in any column of the clicks",
       );
+      assert.ok(
+        app.logs.every((line) => !line.includes("/l/")),
+        "nor in the logs: a click (with its visitor's address) is not a logged request",
+      );
     });
 
     test("an unknown or malformed code is a small 404 page", async () => {
       const unknown = await visit(`${prefix}${"Z".repeat(SHORT_CODE_LENGTH)}`);
       assert.equal(unknown.status, 404);
       assert.match(await unknown.text(), /Link not found/);
+      assert.equal(unknown.headers.get("content-security-policy"), "default-src 'none'; style-src 'unsafe-inline'");
       assert.equal((await visit(`${prefix}short`)).status, 404);
     });
 
