@@ -13,6 +13,16 @@ const URL_IN_TEXT = /https?:\/\/[^\s<>"']*[^\s<>"'.,;:!?)\]}]/g;
 export interface LinkedContent {
   content: string;
   link?: string | null;
+  /** A platform's options: those under its text-part keys (an X thread's further posts) are text too. */
+  options?: Record<string, unknown>;
+}
+
+/** The text parts under `partKeys` in the options (lists of strings), each with its key. */
+function textParts(sent: LinkedContent, partKeys: readonly string[]): [string, string[]][] {
+  return partKeys.flatMap((key) => {
+    const parts = sent.options?.[key];
+    return Array.isArray(parts) && parts.every((part) => typeof part === "string") ? [[key, parts as string[]]] : [];
+  });
 }
 
 /** Where short links live: `{public address}/l/`. */
@@ -21,21 +31,28 @@ export const shortLinkPrefix = (publicUrl: string | URL) => new URL("/l/", publi
 /** What a short link looks like before its code exists: the same length, so counts are exact. */
 export const shortLinkPlaceholder = (prefix: string) => `${prefix}${"x".repeat(SHORT_CODE_LENGTH)}`;
 
-/** The distinct URLs of the link field and the text, in order; short links already ours are left as they are. */
-export function linksIn(sent: LinkedContent, prefix: string): string[] {
-  const found = [...(sent.link ? [sent.link] : []), ...(sent.content.match(URL_IN_TEXT) ?? [])];
+/** The distinct URLs of the link field, the text and its parts, in order; short links already ours are left as they are. */
+export function linksIn(sent: LinkedContent, prefix: string, partKeys: readonly string[] = []): string[] {
+  const texts = [sent.content, ...textParts(sent, partKeys).flatMap(([, parts]) => parts)];
+  const found = [...(sent.link ? [sent.link] : []), ...texts.flatMap((text) => text.match(URL_IN_TEXT) ?? [])];
   return [...new Set(found.filter((url) => !url.startsWith(prefix)))];
 }
 
-/** The content with each URL that has a short link replaced by it, in the text and in the link field. */
+/** The content with each URL that has a short link replaced by it, in the text, its parts and the link field. */
 export function withShortLinks<Content extends LinkedContent>(
   sent: Content,
   shortFor: (url: string) => string | undefined,
+  partKeys: readonly string[] = [],
 ): Content {
+  const replaced = (text: string) => text.replace(URL_IN_TEXT, (url) => shortFor(url) ?? url);
+  const parts = textParts(sent, partKeys);
   return {
     ...sent,
-    content: sent.content.replace(URL_IN_TEXT, (url) => shortFor(url) ?? url),
+    content: replaced(sent.content),
     link: sent.link ? (shortFor(sent.link) ?? sent.link) : sent.link,
+    ...(parts.length > 0
+      ? { options: { ...sent.options, ...Object.fromEntries(parts.map(([key, texts]) => [key, texts.map(replaced)])) } }
+      : {}),
   };
 }
 

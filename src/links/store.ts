@@ -3,7 +3,7 @@ import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Database, Transaction } from "../db/client.js";
 import { campaigns, postingSettings, posts, trackedLinks, type SentContent } from "../db/schema.js";
-import type { PlatformId } from "../platforms/profiles.js";
+import { textPartKeys, type PlatformId } from "../platforms/profiles.js";
 import { contentOfPost, resolvedFor, type PostContent } from "../posts/content.js";
 import { linksIn, SHORT_CODE_LENGTH, shortLinkPrefix, withShortLinks } from "./short-links.js";
 
@@ -98,7 +98,7 @@ export async function syncPostLinks(
     : [];
   const now = new Date(context.clock.now());
   for (const target of targets) {
-    const urls = linksIn(resolvedFor(post, target), prefix);
+    const urls = linksIn(resolvedFor(post, target), prefix, textPartKeys(target.platform));
     if (target.attempts === 0)
       await tx
         .delete(trackedLinks)
@@ -167,5 +167,5 @@ export async function sendableContent(
 ): Promise<SentContent> {
   const links = (await shortLinksOf(db, [target.id])).get(target.id);
   const resolved = resolvedFor(post, target);
-  return links ? withShortLinks(resolved, (url) => links.get(url)) : resolved;
+  return links ? withShortLinks(resolved, (url) => links.get(url), textPartKeys(target.platform)) : resolved;
 }

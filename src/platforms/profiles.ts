@@ -36,3 +36,7 @@ export const postOptionsSchema = z.object(
     [Id in PlatformId]: z.ZodOptional<(typeof platformProfiles)[Id]["options"]>;
   },
 );
+
+/** The keys of a platform's options that hold further texts of the post (an X thread's parts). */
+export const textPartKeys = (platform: PlatformId): string[] =>
+  platformProfiles[platform].optionFields.flatMap((field) => (field.kind === "parts" ? [field.textKey] : []));

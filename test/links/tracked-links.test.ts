@@ -89,6 +89,30 @@ for (const backend of backends) {
       assert.match(location.searchParams.get("msclid") ?? "", /^[\w-]{16}$/);
     });
 
+    test("a thread's further parts are sent with short links too, the same URL with the same link", async () => {
+      const post = await publish({
+        content: "Thread start: https://example.com/guide",
+        options: {
+          x: { threadParts: ["Part two, see https://example.com/details.", "Back to https://example.com/guide"] },
+        },
+        connectionIds: [ids.byKey("x")],
+      });
+      const target = post.targets[0];
+      assert.equal(target.state, "published", target.error);
+      const shortOf = new Map<string, string>(
+        target.links.map((link: { originalUrl: string; shortUrl: string }) => [link.originalUrl, link.shortUrl]),
+      );
+      assert.deepEqual([...shortOf.keys()].sort(), ["https://example.com/details", "https://example.com/guide"]);
+      const received = await publishedTexts("x");
+      for (const expected of [
+        `Thread start: ${shortOf.get("https://example.com/guide")}`,
+        `Part two, see ${shortOf.get("https://example.com/details")}.`,
+        `Back to ${shortOf.get("https://example.com/guide")}`,
+      ])
+        assert.ok(received.includes(expected), `X received ${JSON.stringify(expected)}`);
+      assert.ok(!received.some((text) => text.includes("https://example.com/details")), "no part went out unshortened");
+    });
+
     test("an answer lost after the post landed is reconciled with the same short link: one post", async () => {
       await armFault(sandbox, { prefix: "x", method: "POST", path: "/2/tweets", mode: "drop" });
       const post = await publish({
