@@ -229,6 +229,7 @@ async function steadyPhase(scenario: Scenario, seeded: Seeded, servers: { urls: 
     p50: result.p50,
     p99: result.p99,
     max: result.max,
+    shed: result.shed,
     unexpected: result.sent - (result.byClass[scenario.expected] ?? 0),
     cpuPerRequestMs: cpu / Math.max(result.sent, 1),
   };
@@ -287,6 +288,10 @@ async function runScenarios(label: string, seeded: Seeded, servers: { urls: URL[
     console.log(
       `    highest rate: ${highest.perSecond.toFixed(0)}/s, p50 ${highest.p50} ms, p99 ${highest.p99} ms; CPU ${highest.cpuPerRequestMs.toFixed(2)} ms a request`,
     );
+    if (fixed.shed > 0)
+      console.log(
+        `    ${fixed.shed} of the steady phase's requests not sent: a second's worth were already waiting (the server had fallen behind)`,
+      );
     const unexpected = fixed.unexpected + highest.unexpected;
     if (unexpected > 0) console.log(`    ${unexpected} answers were not ${scenario.expected} or failed`);
   }

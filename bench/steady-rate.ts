@@ -12,6 +12,8 @@ import { performance } from "node:perf_hooks";
 
 export interface SteadyRateResult {
   sent: number;
+  /** Requests not sent because a second's worth were already waiting: the server had fallen behind. */
+  shed: number;
   /** Answers by status class ("2xx", "3xx", …); failed requests count as "error". */
   byClass: Record<string, number>;
   perSecond: number;
@@ -38,6 +40,7 @@ export async function steadyRate(options: {
   const latencies: number[] = [];
   const byClass: Record<string, number> = {};
   let sent = 0;
+  let shed = 0;
   let settled = 0;
   const count = (key: string) => (byClass[key] = (byClass[key] ?? 0) + 1);
   const started = performance.now();
@@ -48,18 +51,28 @@ export async function steadyRate(options: {
         response.on("end", () => {
           latencies.push(performance.now() - dueAt);
           count(`${String(response.statusCode)[0]}xx`);
-          if (++settled === total) resolve();
+          if (++settled === sent && sent + shed === total) resolve();
         });
       });
       request.on("error", () => {
         count("error");
-        if (++settled === total) resolve();
+        if (++settled === sent && sent + shed === total) resolve();
       });
     };
+    // A server that has fallen behind would otherwise queue the whole phase and take minutes to drain it.
+    const maxWaiting = Math.max(1, Math.round(options.rate));
     const timer = setInterval(() => {
       const due = Math.min(total, Math.floor((performance.now() - started) / intervalMs) + 1);
-      for (; sent < due; sent += 1) send(started + sent * intervalMs, options.urls[sent % options.urls.length]!);
-      if (sent === total) clearInterval(timer);
+      for (let next = sent + shed; next < due; next += 1) {
+        if (sent - settled >= maxWaiting) shed += 1;
+        else {
+          sent += 1;
+          send(started + next * intervalMs, options.urls[next % options.urls.length]!);
+        }
+      }
+      if (sent + shed < total) return;
+      clearInterval(timer);
+      if (settled === sent) resolve();
     }, 1);
   });
   await finished;
@@ -68,6 +81,7 @@ export async function steadyRate(options: {
   latencies.sort((a, b) => a - b);
   return {
     sent,
+    shed,
     byClass,
     perSecond: latencies.length / elapsedSeconds,
     p50: percentile(latencies, 0.5),

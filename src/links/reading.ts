@@ -1,4 +1,5 @@
 import { and, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { anyOf } from "../db/any-of.js";
 import type { AppContext } from "../context.js";
 import { linkClicks, trackedLinks } from "../db/schema.js";
 import { flushClicks } from "./clicks.js";
@@ -83,7 +84,7 @@ export async function shortLinkViews(context: AppContext, targetIds: string[]): 
     .where(
       inArray(
         linkClicks.linkId,
-        context.db.select({ id: trackedLinks.id }).from(trackedLinks).where(inArray(trackedLinks.targetId, targetIds)),
+        context.db.select({ id: trackedLinks.id }).from(trackedLinks).where(anyOf(trackedLinks.targetId, targetIds)),
       ),
     )
     .groupBy(linkClicks.linkId)
@@ -101,7 +102,7 @@ export async function shortLinkViews(context: AppContext, targetIds: string[]): 
     })
     .from(trackedLinks)
     .leftJoin(counts, eq(counts.linkId, trackedLinks.id))
-    .where(inArray(trackedLinks.targetId, targetIds))
+    .where(anyOf(trackedLinks.targetId, targetIds))
     .orderBy(trackedLinks.createdAt, trackedLinks.originalUrl);
   return rows;
 }

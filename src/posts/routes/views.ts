@@ -1,4 +1,5 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
+import { anyOf } from "../../db/any-of.js";
 import type { AppContext } from "../../context.js";
 import type { Database, Transaction } from "../../db/client.js";
 import { connections, media, posts, postTargets, type SentContent } from "../../db/schema.js";
@@ -31,7 +32,7 @@ export async function postViews(context: AppContext, organizationId: string, pos
     .select({ target: postTargets, accountName: connections.name, isSandbox: connections.isSandbox })
     .from(postTargets)
     .innerJoin(connections, eq(connections.id, postTargets.connectionId))
-    .where(and(eq(postTargets.organizationId, organizationId), inArray(postTargets.postId, ids)));
+    .where(and(eq(postTargets.organizationId, organizationId), anyOf(postTargets.postId, ids)));
   const targetsOfPost = new Map<string, typeof targets>();
   for (const row of targets)
     targetsOfPost.set(row.target.postId, [...(targetsOfPost.get(row.target.postId) ?? []), row]);
@@ -42,7 +43,7 @@ export async function postViews(context: AppContext, organizationId: string, pos
   ))
     linksOfTarget.set(link.targetId, [...(linksOfTarget.get(link.targetId) ?? []), link]);
   const mediaIds = [...new Set(postRows.flatMap((post) => post.mediaIds))];
-  const records = mediaIds.length ? await db.select().from(media).where(inArray(media.id, mediaIds)) : [];
+  const records = mediaIds.length ? await db.select().from(media).where(anyOf(media.id, mediaIds)) : [];
   const recordsById = new Map(records.map((record) => [record.id, record]));
   return postRows.map((post) => ({
     id: post.id,
