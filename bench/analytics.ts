@@ -181,7 +181,9 @@ function simulateCollection(accounts = 1_000, recentPosts = 50_000) {
     const platformAccounts = Math.round(accounts / measured.length);
     const platformPosts = Math.round(recentPosts / measured.length);
     const perHour = new Array<number>(24).fill(0);
-    for (let index = 0; index < platformPosts; index += 1) {
+    // A platform that gives no per-post figures (Telegram) reads no posts.
+    const readsPosts = analytics.postsPerRead > 0;
+    for (let index = 0; readsPosts && index < platformPosts; index += 1) {
       const publishedAt = start - Math.floor((index / platformPosts) * POST_READ_HORIZON_MS);
       const id = `${platform}-${index}`;
       let at = nextPostRead(

@@ -73,6 +73,15 @@ export function surviveServerRestarts(pool: pg.Pool, onLost: (error: Error) => v
   pool.on("connect", (client) => client.on("error", onLost));
 }
 
+/** PostgreSQL's SQLSTATE of a failed statement, found through the errors that wrap it (Drizzle's among them). */
+export function databaseErrorCode(error: unknown): string | undefined {
+  for (let cause = error; cause; cause = (cause as { cause?: unknown }).cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
 /** Connection refused or reset, a session ended by the server, a server starting or shutting down. */
 const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03"]);
 

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { eq, lt, sql } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import type { AppContext } from "../context.js";
+import { databaseErrorCode } from "../db/client.js";
 import { clickSalts, linkClicks } from "../db/schema.js";
 
 /**
@@ -86,8 +87,10 @@ function createRecorder(context: AppContext, logger: FastifyBaseLogger): ClickRe
 
   async function rowsOf(clicks: Click[]) {
     const rows: ClickRow[] = [];
+    const saltOfDay = new Map<string, string>();
+    for (const day of new Set(clicks.map((click) => utcDay(click.clickedAt)))) saltOfDay.set(day, await saltOf(day));
     for (const { address, userAgent, botName, ...click } of clicks) {
-      const salt = await saltOf(utcDay(click.clickedAt));
+      const salt = saltOfDay.get(utcDay(click.clickedAt))!;
       const visitorHash = createHash("sha256").update(`${salt}\n${address}\n${userAgent}`).digest("base64url");
       rows.push({ ...click, isBot: botName !== null, botName, visitorHash });
     }
@@ -99,15 +102,15 @@ function createRecorder(context: AppContext, logger: FastifyBaseLogger): ClickRe
     try {
       await insertClicks(context, rows);
     } catch (error) {
-      if ((error as { code?: string }).code !== FOREIGN_KEY_VIOLATION) throw error;
+      if (databaseErrorCode(error) !== FOREIGN_KEY_VIOLATION) throw error;
       // One click of a deleted link must not cost the batch: the others are written one by one.
       for (const row of rows)
         await context.db
           .insert(linkClicks)
           .values(row)
           .onConflictDoNothing()
-          .catch((each: { code?: string }) => {
-            if (each.code !== FOREIGN_KEY_VIOLATION) throw each;
+          .catch((each: unknown) => {
+            if (databaseErrorCode(each) !== FOREIGN_KEY_VIOLATION) throw each;
           });
     }
   }

@@ -5,7 +5,13 @@ import type { Logger } from "pino";
 import { audited, type AuditEntry } from "../audit/audit.js";
 import { delayUntil } from "../clock.js";
 import type { Connection } from "../connections/store.js";
-import { transactionExecutor, type Database, type SqlExecutor, type Transaction } from "../db/client.js";
+import {
+  databaseErrorCode,
+  transactionExecutor,
+  type Database,
+  type SqlExecutor,
+  type Transaction,
+} from "../db/client.js";
 import { media, posts, postTargets, type TargetProgress } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { queues } from "../jobs/queue.js";
@@ -193,12 +199,7 @@ function unknownEntry(target: Target, changes: Partial<typeof postTargets.$infer
   };
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  for (let cause = error; cause; cause = (cause as { cause?: unknown }).cause) {
-    if ((cause as { code?: string }).code === "23505") return true;
-  }
-  return false;
-}
+const isUniqueViolation = (error: unknown) => databaseErrorCode(error) === "23505";
 
 export async function markPublished(
   context: AppContext,

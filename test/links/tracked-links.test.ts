@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { linkClicks } from "../../src/db/schema.js";
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { linkClicks, trackedLinks } from "../../src/db/schema.js";
+import { clickRecorderOf, flushClicks, newClickId } from "../../src/links/clicks.js";
 import { shortLinkPrefix, SHORT_CODE_LENGTH } from "../../src/links/short-links.js";
 import { connectThroughConsent, newsBot, startAppWithSandbox, type TestApp } from "../connections/support.js";
 import type { HttpClient } from "../support/client.js";
@@ -165,6 +168,35 @@ for (const backend of backends) {
       assert.ok(
         app.logs.every((line) => !line.includes("/l/")),
         "nor in the logs: a click (with its visitor's address) is not a logged request",
+      );
+    });
+
+    test("a click whose link was deleted before its batch was written costs the batch's other clicks nothing", async () => {
+      const post = await publish({ content: "Kept: https://example.com/kept", connectionIds: [ids.byKey("x")] });
+      const [{ code }] = post.targets[0].links;
+      const { db } = app.runtime.context;
+      const [link] = await db.select().from(trackedLinks).where(eq(trackedLinks.code, code));
+      const recorder = clickRecorderOf(app.runtime.context, app.runtime.http!.app.log);
+      const click = {
+        organizationId: link!.organizationId,
+        postId: link!.postId,
+        connectionId: link!.connectionId,
+        platform: link!.platform,
+        campaignId: null,
+        clickedAt: new Date(),
+        botName: null,
+        address: "203.0.113.9",
+        userAgent: browser,
+      };
+      const kept = newClickId();
+      // One batch: recorded together, before any timer can write the first alone.
+      recorder.record({ ...click, linkId: randomUUID(), clickId: newClickId() });
+      recorder.record({ ...click, linkId: link!.id, clickId: kept });
+      await flushClicks(app.runtime.context);
+      const written = await db.select().from(linkClicks).where(eq(linkClicks.linkId, link!.id));
+      assert.deepEqual(
+        written.map((row) => row.clickId),
+        [kept],
       );
     });
 
