@@ -39,12 +39,10 @@ export type DatabaseAnswer =
 
 type Request = DatabaseRequest extends infer Each ? (Each extends DatabaseRequest ? Omit<Each, "id"> : never) : never;
 
-/** What a transaction's callback is given, as PGlite's own transaction object. */
+/** What a transaction's callback is given: the statements of PGlite's own transaction object (Drizzle uses no more). */
 export interface RemoteTransaction {
   query<Row>(text: string, params?: unknown[], options?: QueryOptions): Promise<Results<Row>>;
   exec(text: string): Promise<Results[]>;
-  rollback(): Promise<void>;
-  readonly closed: boolean;
 }
 
 function rebuiltError(serialized: SerializedDatabaseError): Error {
@@ -125,16 +123,9 @@ export class PgliteThread {
 
   async transaction<T>(work: (tx: RemoteTransaction) => Promise<T>): Promise<T> {
     const tx = await this.call<number>({ op: "begin" });
-    let closed = false;
     const remote: RemoteTransaction = {
       query: (text, params, options) => this.call({ ...statement(text, params, options), tx }),
       exec: (text) => this.call({ op: "exec", text, tx }),
-      rollback: async () => {
-        closed = true;
-      },
-      get closed() {
-        return closed;
-      },
     };
     let result: T;
     try {
@@ -143,7 +134,7 @@ export class PgliteThread {
       await this.call({ op: "end", tx, commit: false }).catch(() => undefined);
       throw error;
     }
-    await this.call({ op: "end", tx, commit: !closed });
+    await this.call({ op: "end", tx, commit: true });
     return result;
   }
 
