@@ -147,7 +147,13 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   const directory = path.resolve(config.dataDir, "pglite");
   await mkdir(directory, { recursive: true });
   if (!existsSync(path.join(directory, "PG_VERSION"))) await initialiseInChildProcess(directory, logger);
-  const pglite = await PgliteThread.open(directory);
+  const pglite = await PgliteThread.open(directory, (error) => {
+    // Every request and job of this process would fail from now on: better ended, and restarted
+    // by whatever supervises it, than alive and useless. A crash loses no publication (claims
+    // are fenced and reconciled) and at most 100 ms of link clicks.
+    logger.fatal({ err: error }, "the embedded database stopped; ending the process");
+    process.exit(1);
+  });
   return {
     kind: "pglite",
     // Drizzle's driver uses only query and transaction, which the thread's client answers as PGlite does.

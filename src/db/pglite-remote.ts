@@ -64,8 +64,12 @@ export class PgliteThread {
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   private readonly listeners = new Map<string, Set<(payload: string) => void>>();
   private failure: Error | undefined;
+  private closing = false;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    onEnded: (error: Error) => void,
+  ) {
     worker.on("message", (answer: DatabaseAnswer) => {
       if ("notification" in answer) {
         for (const listener of this.listeners.get(answer.notification.channel) ?? [])
@@ -79,27 +83,35 @@ export class PgliteThread {
       else waiting?.resolve(answer.result);
     });
     const failAll = (error: Error) => {
+      if (this.failure) return;
       this.failure = error;
       for (const waiting of this.pending.values()) waiting.reject(error);
       this.pending.clear();
+      if (!this.closing) onEnded(error);
     };
     worker.on("error", failAll);
     worker.on("exit", (code) => failAll(new Error(`the embedded database's thread ended (exit code ${code})`)));
   }
 
-  /** Opens (and migrates) the database in `directory` on a thread of its own. */
-  static async open(directory: string): Promise<PgliteThread> {
+  /**
+   * Opens (and migrates) the database in `directory` on a thread of its own. `onEnded` hears of a
+   * thread that ended other than by `close()` (PostgreSQL aborted inside it): every call fails
+   * from then on.
+   */
+  static async open(directory: string, onEnded: (error: Error) => void): Promise<PgliteThread> {
     const worker = startModuleThread(import.meta.url, "pglite-thread", { workerData: { directory } });
-    const thread = new PgliteThread(worker);
+    let opened = false;
+    let failedToOpen: (error: Error) => void = () => undefined;
+    const thread = new PgliteThread(worker, (error) => (opened ? onEnded(error) : failedToOpen(error)));
     await new Promise<void>((resolve, reject) => {
+      failedToOpen = reject;
       const onMessage = (answer: DatabaseAnswer) => {
         if (!("ready" in answer)) return;
         worker.off("message", onMessage);
-        worker.off("error", reject);
+        opened = true;
         resolve();
       };
       worker.on("message", onMessage);
-      worker.once("error", reject);
     });
     return thread;
   }
@@ -157,6 +169,7 @@ export class PgliteThread {
 
   async close(): Promise<void> {
     if (this.failure) return;
+    this.closing = true;
     await this.call({ op: "close" });
     await new Promise((resolve) => this.worker.once("exit", resolve));
   }
