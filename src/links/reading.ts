@@ -1,6 +1,7 @@
 import { and, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { anyOf } from "../db/any-of.js";
 import type { AppContext } from "../context.js";
+import type { Transaction } from "../db/client.js";
 import { linkClicks, trackedLinks } from "../db/schema.js";
 import { flushClicks } from "./clicks.js";
 
@@ -70,10 +71,16 @@ export interface ShortLinkView extends ClickCounts {
 }
 
 /** The short links of some targets, each with its clicks. */
-export async function shortLinkViews(context: AppContext, targetIds: string[]): Promise<ShortLinkView[]> {
+export async function shortLinkViews(
+  context: AppContext,
+  targetIds: string[],
+  snapshot?: Transaction,
+): Promise<ShortLinkView[]> {
   if (targetIds.length === 0) return [];
-  await flushClicks(context);
-  const counts = context.db
+  // A reader inside its own snapshot has flushed before it began: on PGlite a flush would wait for that transaction.
+  if (!snapshot) await flushClicks(context);
+  const db = snapshot ?? context.db;
+  const counts = db
     .select({
       linkId: linkClicks.linkId,
       clicks: humanClicks.as("clicks"),
@@ -84,12 +91,12 @@ export async function shortLinkViews(context: AppContext, targetIds: string[]): 
     .where(
       inArray(
         linkClicks.linkId,
-        context.db.select({ id: trackedLinks.id }).from(trackedLinks).where(anyOf(trackedLinks.targetId, targetIds)),
+        db.select({ id: trackedLinks.id }).from(trackedLinks).where(anyOf(trackedLinks.targetId, targetIds)),
       ),
     )
     .groupBy(linkClicks.linkId)
     .as("counts");
-  const rows = await context.db
+  const rows = await db
     .select({
       targetId: trackedLinks.targetId,
       code: trackedLinks.code,

@@ -6,7 +6,7 @@ import { posts, postStatus } from "../../db/schema.js";
 import { currentOrganization } from "../../http/authorization.js";
 import { dateTime } from "../../http/schemas.js";
 import { postParams, postView } from "./schemas.js";
-import { postViews, viewOfPost } from "./views.js";
+import { inOneSnapshot, postViews, viewOfPost } from "./views.js";
 
 export const listPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, context) => {
   app.get(
@@ -30,21 +30,23 @@ export const listPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, con
     async (request) => {
       const organization = currentOrganization(request);
       const { from, to, status, campaignId, limit } = request.query;
-      const rows = await context.db
-        .select()
-        .from(posts)
-        .where(
-          and(
-            eq(posts.organizationId, organization.id),
-            from ? gte(posts.createdAt, new Date(from)) : undefined,
-            to ? lte(posts.createdAt, new Date(to)) : undefined,
-            status ? eq(posts.status, status) : undefined,
-            campaignId ? eq(posts.campaignId, campaignId) : undefined,
-          ),
-        )
-        .orderBy(desc(posts.createdAt))
-        .limit(limit);
-      return { posts: await postViews(context, organization.id, rows) };
+      return inOneSnapshot(context, async (snapshot) => {
+        const rows = await snapshot
+          .select()
+          .from(posts)
+          .where(
+            and(
+              eq(posts.organizationId, organization.id),
+              from ? gte(posts.createdAt, new Date(from)) : undefined,
+              to ? lte(posts.createdAt, new Date(to)) : undefined,
+              status ? eq(posts.status, status) : undefined,
+              campaignId ? eq(posts.campaignId, campaignId) : undefined,
+            ),
+          )
+          .orderBy(desc(posts.createdAt))
+          .limit(limit);
+        return { posts: await postViews(context, organization.id, rows, snapshot) };
+      });
     },
   );
 

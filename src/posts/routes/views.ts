@@ -5,6 +5,7 @@ import type { Database, Transaction } from "../../db/client.js";
 import { connections, media, posts, postTargets, type SentContent } from "../../db/schema.js";
 import { notFound } from "../../errors.js";
 import { contentOfPost, isEditable, resolvedFor } from "../content.js";
+import { flushClicks } from "../../links/clicks.js";
 import { shortLinkViews, type ShortLinkView } from "../../links/reading.js";
 import { withShortLinks } from "../../links/short-links.js";
 import { publicMediaUrl, type MediaRecord } from "../media.js";
@@ -24,9 +25,14 @@ export function mediaOf(context: AppContext, record: MediaRecord) {
 const shownContent = ({ content, link, mediaIds }: SentContent) => ({ content, link, mediaIds });
 
 /** Posts as the API shows them: their media and each account's result, in two queries for any number of posts. */
-export async function postViews(context: AppContext, organizationId: string, postRows: PostRow[]) {
+export async function postViews(
+  context: AppContext,
+  organizationId: string,
+  postRows: PostRow[],
+  snapshot: Transaction,
+) {
   if (postRows.length === 0) return [];
-  const { db } = context;
+  const db = snapshot;
   const ids = postRows.map((post) => post.id);
   const targets = await db
     .select({ target: postTargets, accountName: connections.name, isSandbox: connections.isSandbox })
@@ -40,6 +46,7 @@ export async function postViews(context: AppContext, organizationId: string, pos
   for (const link of await shortLinkViews(
     context,
     targets.map(({ target }) => target.id),
+    snapshot,
   ))
     linksOfTarget.set(link.targetId, [...(linksOfTarget.get(link.targetId) ?? []), link]);
   const mediaIds = [...new Set(postRows.flatMap((post) => post.mediaIds))];
@@ -88,7 +95,7 @@ export async function postViews(context: AppContext, organizationId: string, pos
 }
 
 /** The organization's post; another organization's is as absent as one that never existed. */
-export async function ownedPost(db: Database, organizationId: string, id: string): Promise<PostRow> {
+export async function ownedPost(db: Database | Transaction, organizationId: string, id: string): Promise<PostRow> {
   const [post] = await db
     .select()
     .from(posts)
@@ -98,9 +105,21 @@ export async function ownedPost(db: Database, organizationId: string, id: string
 }
 
 /** One post's view, read again after a change. */
+/**
+ * Reads made in one snapshot (a read-only repeatable-read transaction): a post and its accounts
+ * read apart could show every account published under the status the post had a moment before.
+ * The process's pending link clicks are written first, so the counts include them.
+ */
+export async function inOneSnapshot<T>(context: AppContext, read: (snapshot: Transaction) => Promise<T>): Promise<T> {
+  await flushClicks(context);
+  return context.db.transaction(read, { isolationLevel: "repeatable read", accessMode: "read only" });
+}
+
 export async function viewOfPost(context: AppContext, organizationId: string, id: string) {
-  const [view] = await postViews(context, organizationId, [await ownedPost(context.db, organizationId, id)]);
-  return view!;
+  return inOneSnapshot(context, async (snapshot) => {
+    const [view] = await postViews(context, organizationId, [await ownedPost(snapshot, organizationId, id)], snapshot);
+    return view!;
+  });
 }
 
 /** One account of a post, locked for the change a person asks of it. */
