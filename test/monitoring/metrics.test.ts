@@ -9,6 +9,7 @@ import { armFault, startSandbox, type RunningSandbox } from "../sandbox/support.
 import { connectThroughConsent, newsBot, startAppWithSandbox } from "../connections/support.js";
 import { connectionIds, settled, settledPassingBackoff } from "../posts/support.js";
 import { parseExposition } from "./exposition.js";
+import { waitFor } from "../support/process.js";
 
 const metricsToken = "metrics-token-0123456789abcdef";
 const withToken = { authorization: `Bearer ${metricsToken}` };
@@ -56,7 +57,17 @@ for (const backend of backends) {
       assert.equal(created.status, 201, JSON.stringify(created.body));
       assert.deepEqual(targetStates(await settled(client, created.body.post.id)), ["published", "published"]);
 
-      const metrics = await scrape(client);
+      // A job's duration is observed when the job returns, just after the commit that settles its account.
+      const metrics = await waitFor(
+        async () => {
+          const scraped = await scrape(client);
+          return scraped.observations("marketsage_publish_job_duration_seconds", { platform: "x" }) > 0
+            ? scraped
+            : undefined;
+        },
+        5_000,
+        "the publish job's duration",
+      );
       assert.equal(metrics.value("marketsage_publish_outcomes_total", { platform: "x", outcome: "published" }), 1);
       assert.equal(
         metrics.value("marketsage_publish_outcomes_total", { platform: "telegram", outcome: "published" }),
