@@ -112,6 +112,9 @@ export async function ownedPost(db: Database | Transaction, organizationId: stri
  */
 export async function inOneSnapshot<T>(context: AppContext, read: (snapshot: Transaction) => Promise<T>): Promise<T> {
   await flushClicks(context);
+  // PGlite runs one statement at a time on one session, and a transaction there holds every
+  // other statement of the process (the workers' included) until it ends.
+  if (context.config.database.kind === "pglite") return read(context.db as unknown as Transaction);
   return context.db.transaction(read, { isolationLevel: "repeatable read", accessMode: "read only" });
 }
 
