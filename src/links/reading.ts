@@ -1,7 +1,7 @@
 import { and, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { anyOf } from "../db/any-of.js";
 import type { AppContext } from "../context.js";
-import type { Transaction } from "../db/client.js";
+import type { Database, Transaction } from "../db/client.js";
 import { linkClicks, trackedLinks } from "../db/schema.js";
 import { flushClicks } from "./clicks.js";
 
@@ -74,12 +74,12 @@ export interface ShortLinkView extends ClickCounts {
 export async function shortLinkViews(
   context: AppContext,
   targetIds: string[],
-  snapshot?: Transaction,
+  reader?: Database | Transaction,
 ): Promise<ShortLinkView[]> {
   if (targetIds.length === 0) return [];
-  // A reader inside its own snapshot has flushed before it began: on PGlite a flush would wait for that transaction.
-  if (!snapshot) await flushClicks(context);
-  const db = snapshot ?? context.db;
+  // A caller with a reader of its own has flushed before it began: inside a transaction on PGlite a flush would wait for it.
+  if (!reader) await flushClicks(context);
+  const db = reader ?? context.db;
   const counts = db
     .select({
       linkId: linkClicks.linkId,

@@ -30,8 +30,8 @@ export const listPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, con
     async (request) => {
       const organization = currentOrganization(request);
       const { from, to, status, campaignId, limit } = request.query;
-      return inOneSnapshot(context, async (snapshot) => {
-        const rows = await snapshot
+      return inOneSnapshot(context, async (reader) => {
+        const rows = await reader
           .select()
           .from(posts)
           .where(
@@ -45,7 +45,7 @@ export const listPostRoutes: FastifyPluginAsyncZod<AppContext> = async (app, con
           )
           .orderBy(desc(posts.createdAt))
           .limit(limit);
-        return { posts: await postViews(context, organization.id, rows, snapshot) };
+        return { posts: await postViews(context, organization.id, rows, reader) };
       });
     },
   );

@@ -29,10 +29,9 @@ export async function postViews(
   context: AppContext,
   organizationId: string,
   postRows: PostRow[],
-  snapshot: Transaction,
+  db: Database | Transaction,
 ) {
   if (postRows.length === 0) return [];
-  const db = snapshot;
   const ids = postRows.map((post) => post.id);
   const targets = await db
     .select({ target: postTargets, accountName: connections.name, isSandbox: connections.isSandbox })
@@ -46,9 +45,17 @@ export async function postViews(
   for (const link of await shortLinkViews(
     context,
     targets.map(({ target }) => target.id),
-    snapshot,
+    db,
   ))
     linksOfTarget.set(link.targetId, [...(linksOfTarget.get(link.targetId) ?? []), link]);
+  // Read after the accounts: a status is written with the account that moves it, so this one is at
+  // least as new as they are even where the reads share no snapshot (PGlite).
+  const statusOf = new Map(
+    (await db.select({ id: posts.id, status: posts.status }).from(posts).where(anyOf(posts.id, ids))).map((row) => [
+      row.id,
+      row.status,
+    ]),
+  );
   const mediaIds = [...new Set(postRows.flatMap((post) => post.mediaIds))];
   const records = mediaIds.length ? await db.select().from(media).where(anyOf(media.id, mediaIds)) : [];
   const recordsById = new Map(records.map((record) => [record.id, record]));
@@ -64,7 +71,7 @@ export async function postViews(
     versions: post.versions,
     scheduledAt: post.scheduledAt,
     timeZone: post.timeZone,
-    status: post.status,
+    status: statusOf.get(post.id) ?? post.status,
     authorUserId: post.authorUserId,
     reviewComment: post.reviewComment,
     campaignId: post.campaignId,
@@ -104,27 +111,28 @@ export async function ownedPost(db: Database | Transaction, organizationId: stri
   return post;
 }
 
-/** One post's view, read again after a change. */
 /**
  * Reads made in one snapshot (a read-only repeatable-read transaction): a post and its accounts
  * read apart could show every account published under the status the post had a moment before.
  * The process's pending link clicks are written first, so the counts include them.
  */
-export async function inOneSnapshot<T>(context: AppContext, read: (snapshot: Transaction) => Promise<T>): Promise<T> {
+export async function inOneSnapshot<T>(
+  context: AppContext,
+  read: (reader: Database | Transaction) => Promise<T>,
+): Promise<T> {
   await flushClicks(context);
   // PGlite runs one statement at a time on one session, and a transaction there holds every
   // other statement of the process (the workers' included) until it ends.
-  if (context.config.database.kind === "pglite") return read(context.db as unknown as Transaction);
+  if (context.config.database.kind === "pglite") return read(context.db);
 
   return context.db.transaction(read, { isolationLevel: "repeatable read", accessMode: "read only" });
 }
 
+/** One post's view, read again after a change. */
 export async function viewOfPost(context: AppContext, organizationId: string, id: string) {
-  return inOneSnapshot(context, async (snapshot) => {
-    const [view] = await postViews(context, organizationId, [await ownedPost(snapshot, organizationId, id)], snapshot);
-    // Without a snapshot (PGlite), the status read after the accounts is at least as new as they are.
-    const [latest] = await snapshot.select({ status: posts.status }).from(posts).where(eq(posts.id, id));
-    return { ...view!, status: latest?.status ?? view!.status };
+  return inOneSnapshot(context, async (reader) => {
+    const [view] = await postViews(context, organizationId, [await ownedPost(reader, organizationId, id)], reader);
+    return view!;
   });
 }
 
