@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { setTimeout } from "node:timers/promises";
 import pg from "pg";
 
 /** A server the suite may create databases on: .ci/postgres starts one and prints this URL. */
@@ -28,10 +29,30 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     async drop() {
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
+      try {
+        await dropForcefully(client, name);
+      } finally {
+        await client.end();
+      }
     },
   };
+}
+
+/**
+ * `with (force)` terminates the database's other sessions, and refuses (42501) when one is an
+ * autovacuum worker unless the role may signal any backend: .ci/postgres grants that, and a
+ * server set up without it gets the worker's few moments to finish.
+ */
+async function dropForcefully(client: pg.Client, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.query(`drop database if exists ${name} with (force)`);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "42501" || attempt === 40) throw error;
+      await setTimeout(250);
+    }
+  }
 }
 
 export interface Backend {
