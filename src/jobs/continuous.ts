@@ -2,6 +2,12 @@ import type PgBoss from "pg-boss";
 import type { Logger } from "pino";
 import type { Queue } from "./queue.js";
 
+/**
+ * Node fires a timer set past 2^31 - 1 ms (about 24.8 days) after 1 ms, so a job due further
+ * away would have the worker fetch in a loop: it wakes at this distance and looks again instead.
+ */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
 export interface ContinuousWorker {
   /** Looks for work now: something may have come due. */
   wake(): void;
@@ -51,7 +57,7 @@ export async function workContinuously<Data extends object>(
     if (stopping || (due && due.startsAtMs <= startsAtMs)) return;
     clearTimeout(due?.timer);
     // pg-boss starts a job once its start is strictly past, to the millisecond.
-    const waitMs = Math.max(0, startsAtMs - (Date.now() + databaseOffsetMs)) + 1;
+    const waitMs = Math.min(Math.max(0, startsAtMs - (Date.now() + databaseOffsetMs)) + 1, LONGEST_TIMER_MS);
     due = {
       startsAtMs,
       timer: setTimeout(() => {
