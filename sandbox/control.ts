@@ -5,6 +5,7 @@ import { expirePersonAccessTokens, revokePersonTokens } from "./oauth.js";
 import { bots, channels, instagramAccounts, linkedinOrganizations, pages, people, telegramChats } from "./seed.js";
 import type { SandboxContext, SandboxPlatform } from "./context.js";
 import { linkedinAppProblem } from "./linkedin.js";
+import { addBulkWorld, dropBulkWorld } from "./world.js";
 import type { OAuthClient, PlatformName } from "./state.js";
 
 export type FaultMode = "error" | "hang" | "drop" | "rate_limit";
@@ -46,6 +47,12 @@ const clockSchema = z.object({
     .number()
     .positive()
     .max(366 * 86_400),
+});
+
+const worldSchema = z.object({
+  people: z.number().int().positive().max(10_000),
+  postsPerAccount: z.number().int().min(0).max(1_000),
+  spreadDays: z.number().positive().max(365),
 });
 
 const clientSchema = z.object({
@@ -178,7 +185,17 @@ export function registerControl(
     return { now: new Date(context.now()).toISOString(), offsetMs: context.clock.offset() };
   });
 
+  // A world as large as a busy deployment's, for benchmarks: people to consent as, with posts.
+  app.post("/_sandbox/world", async (request, reply) => {
+    const parsed = worldSchema.safeParse(request.body);
+    if (!parsed.success) return reply.status(400).send({ error: z.prettifyError(parsed.error) });
+    return reply.status(201).send({ people: addBulkWorld(context, parsed.data) });
+  });
+
+  app.get("/_sandbox/calls", async () => ({ calls: context.state.callCounts }));
+
   app.post("/_sandbox/reset", async (_request, reply) => {
+    dropBulkWorld();
     context.state.reset(options.defaultClients());
     options.faults.length = 0;
     return reply.status(204).send();

@@ -641,8 +641,7 @@ export const linkedin: SandboxPlatform = {
       ...(item.extra.article ? { content: { article: item.extra.article } } : {}),
     });
 
-    const findPost = (urn: string) =>
-      context.state.data.published.find((item) => item.platform === "linkedin" && item.id === urn);
+    const findPost = (urn: string) => context.state.findPublished(["linkedin"], urn);
 
     app.get("/rest/posts/:urn", async (request) => {
       rest(request);

@@ -120,9 +120,7 @@ function resolveNode(context: SandboxContext, id: string, token: AccessTokenReco
     const linked = pages.find((candidate) => candidate.instagramAccountId === id)!;
     return { type: "ig_user", id, account, pageId: linked.id };
   }
-  const item = context.state.data.published.find(
-    (candidate) => candidate.id === id && (candidate.platform === "facebook" || candidate.platform === "instagram"),
-  );
+  const item = context.state.findPublished(["facebook", "instagram"], id);
   if (item) return { type: item.kind as "fb_post" | "fb_photo" | "fb_video" | "ig_media", id, item };
   for (const kind of ["ig_container", "fb_photo_unpublished", "fb_video_upload"]) {
     const value = context.state.object<Record<string, unknown>>(kind, id);

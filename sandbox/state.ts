@@ -120,7 +120,10 @@ export class SandboxState {
   journal: JournalEntry[] = [];
   /** Requests from the product that the platform's spec or documented contract does not allow. */
   contractViolations: { method: string; path: string; violation: string }[] = [];
+  /** Every call since the start or the last reset, per platform: the journal keeps only the latest. */
+  callCounts: Record<string, { calls: number; refused: number; faulted: number }> = {};
   private journalSeq = 0;
+  private publishedIndex?: { source: PublishedItem[]; length: number; byKey: Map<string, PublishedItem> };
 
   constructor(
     initialClients: OAuthClient[],
@@ -161,11 +164,40 @@ export class SandboxState {
   }
 
   publish(item: PublishedItem): PublishedItem {
+    const index = this.publishedIndex;
+    if (index?.source === this.data.published && index.length === this.data.published.length) {
+      index.byKey.set(`${item.platform}:${item.id}`, item);
+      index.length += 1;
+    }
     this.data.published.push(item);
     return item;
   }
 
+  /**
+   * What a platform published under an id, found by key: a benchmark's world holds tens of
+   * thousands of posts, and every read of one would otherwise walk them all. The index is
+   * rebuilt when the list changed other than through publish (a deletion, a reset, a load).
+   */
+  findPublished(platforms: readonly PlatformName[], id: string): PublishedItem | undefined {
+    const published = this.data.published;
+    if (this.publishedIndex?.source !== published || this.publishedIndex.length !== published.length)
+      this.publishedIndex = {
+        source: published,
+        length: published.length,
+        byKey: new Map(published.map((item) => [`${item.platform}:${item.id}`, item])),
+      };
+    for (const platform of platforms) {
+      const item = this.publishedIndex.byKey.get(`${platform}:${id}`);
+      if (item) return item;
+    }
+    return undefined;
+  }
+
   record(entry: Omit<JournalEntry, "seq">): void {
+    const counts = (this.callCounts[entry.platform] ??= { calls: 0, refused: 0, faulted: 0 });
+    counts.calls += 1;
+    if (entry.fault) counts.faulted += 1;
+    else if (entry.status >= 400) counts.refused += 1;
     this.journalSeq += 1;
     this.journal.push({ seq: this.journalSeq, ...entry });
     if (this.journal.length > 10_000) this.journal.splice(0, this.journal.length - 10_000);
@@ -178,6 +210,7 @@ export class SandboxState {
   reset(clients: OAuthClient[]): void {
     this.data = emptyData(clients);
     this.journal = [];
+    this.callCounts = {};
     this.contractViolations = [];
   }
 }

@@ -537,9 +537,7 @@ export const x: SandboxPlatform = {
     function rootOf(item: PublishedItem): PublishedItem {
       let current = item;
       while (current.parentId) {
-        const parent = context.state.data.published.find(
-          (candidate) => candidate.platform === "x" && candidate.id === current.parentId,
-        );
+        const parent = context.state.findPublished(["x"], current.parentId);
         if (!parent) break;
         current = parent;
       }
@@ -564,9 +562,7 @@ export const x: SandboxPlatform = {
       const query = request.query as Record<string, string>;
       const ids = (query.ids ?? "").split(",").filter(Boolean);
       if (ids.length === 0 || ids.length > 100) throw invalidRequest("ids", "ids must name 1 to 100 posts.");
-      const found = ids.map((id) =>
-        context.state.data.published.find((item) => item.platform === "x" && item.id === id),
-      );
+      const found = ids.map((id) => context.state.findPublished(["x"], id));
       const missing = ids.filter((_, index) => !found[index]);
       const data = [];
       const errors: object[] = notFoundErrors(missing);
@@ -588,7 +584,7 @@ export const x: SandboxPlatform = {
       readLimit(reply, person.x.userId, "tweets");
       const { id } = request.params as { id: string };
       const query = request.query as Record<string, string>;
-      const item = context.state.data.published.find((candidate) => candidate.platform === "x" && candidate.id === id);
+      const item = context.state.findPublished(["x"], id);
       if (!item) return { errors: notFoundErrors([id]) };
       const refused = refusedFields(item, query, person.x.userId, "id");
       if (refused.length > 0) return { errors: refused };

@@ -448,8 +448,7 @@ export const youtube: SandboxPlatform = {
       return reply.status(200).send(videoResource(item, ["snippet", "status"]));
     });
 
-    const videoOf = (id: string) =>
-      context.state.data.published.find((item) => item.platform === "youtube" && item.id === id);
+    const videoOf = (id: string) => context.state.findPublished(["youtube"], id);
 
     function videoResource(item: PublishedItem, wanted: string[]) {
       const snippet = item.extra.snippet as UploadSession["snippet"];
