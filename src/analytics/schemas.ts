@@ -208,6 +208,8 @@ export const targetMetricsView = z.object({
   engagementRate: engagementRateView,
   fetchedAt: z.date().nullable(),
   nextCollectionAt: z.date().nullable(),
+  /** Why the last read failed (the platform's words, or a spent budget), until one succeeds; the values shown are the last read. */
+  lastError: z.string().nullable(),
   unavailable: z.array(unavailableView),
   history: z.array(snapshotView),
 });

@@ -37,6 +37,7 @@ export async function postMetrics(
       accountName: connections.name,
       latest: analyticsPostLatest,
       nextDueAt: analyticsSchedule.nextDueAt,
+      lastError: analyticsSchedule.lastError,
     })
     .from(postTargets)
     .innerJoin(connections, eq(connections.id, postTargets.connectionId))
@@ -57,7 +58,7 @@ export async function postMetrics(
         .orderBy(asc(analyticsPostSnapshots.fetchedAt), asc(analyticsPostSnapshots.metric))
     : [];
   const views = [];
-  for (const { target, accountName, latest, nextDueAt } of targets) {
+  for (const { target, accountName, latest, nextDueAt, lastError } of targets) {
     const notes = await unavailableNotes(db, organizationId, { targetId: target.id });
     const metrics = metricNames.filter((metric) => isPostMetric(metric));
     views.push({
@@ -74,6 +75,7 @@ export async function postMetrics(
       engagementRate: periodEngagementRate(latest ? [latest] : []),
       fetchedAt: latest?.fetchedAt ?? null,
       nextCollectionAt: nextDueAt ?? null,
+      lastError: lastError ?? null,
       unavailable: unavailableFor(target.platform, metrics, notes, 1, "post"),
       history: history
         .filter((snapshot) => snapshot.targetId === target.id)

@@ -12,6 +12,7 @@ export interface TargetMetrics {
   interactions: number | null;
   fetchedAt: string | null;
   nextCollectionAt: string | null;
+  lastError: string | null;
   unavailable: { metric: string; reason: string; message: string; reconnectFor: string | null }[];
   history: { metric: string; value: number; fetchedAt: string }[];
 }

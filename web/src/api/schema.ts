@@ -5950,6 +5950,7 @@ export interface paths {
                 fetchedAt: string | null;
                 /** Format: date-time */
                 nextCollectionAt: string | null;
+                lastError: string | null;
                 unavailable: {
                   /** @enum {string} */
                   metric:

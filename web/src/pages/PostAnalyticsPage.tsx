@@ -64,6 +64,18 @@ function TargetHistory({ target }: { target: TargetMetrics }) {
         ) : null}
         {target.publishedAt ? ` · published ${formatInZone(target.publishedAt)}` : ""}
       </p>
+      {target.lastError ? (
+        <p className="alert alert-warning" role="status">
+          The last read failed ({target.lastError}); the figures are those of the read before, and it is tried again
+          {target.nextCollectionAt ? (
+            <>
+              {" "}
+              <RelativeTime at={target.nextCollectionAt} />
+            </>
+          ) : null}
+          .
+        </p>
+      ) : null}
       {metrics.length ? (
         <>
           {metrics.length > 1 ? (
