@@ -11,7 +11,7 @@ import {
   type GraphCall,
   type GraphRoutes,
 } from "./meta-graph.js";
-import { grown, postCounts } from "./metrics.js";
+import { grown, postCounts, videoCounts } from "./metrics.js";
 import {
   findClient,
   issueAccessToken,
@@ -51,6 +51,12 @@ const pageMetrics = [
   "page_video_views",
 ];
 const postMetrics = ["post_media_view", "post_total_media_view_unique", "post_clicks", "post_reactions_by_type_total"];
+/**
+ * A video's lifetime insights on its video_insights edge; without `metric` Graph answers them all.
+ * https://developers.facebook.com/docs/video-api/guides/insights
+ * https://developers.facebook.com/docs/graph-api/reference/video/video_insights
+ */
+const videoMetrics = ["total_video_views", "total_video_views_unique", "total_video_view_total_time"];
 /** Page metrics that are a count as of each day rather than the day's activity. */
 const pageTotals = new Set(["page_follows"]);
 /** The daily rates the sandbox grows each Page metric at. */
@@ -600,15 +606,53 @@ export const facebookGraph: GraphRoutes = {
   },
   "GET fb_photo": (call) =>
     call.node.type === "fb_photo" ? { ...postView(call.node.item), link: call.node.item.url } : undefined,
+  // A video has likes and comments edges, and no reactions edge or shares field (Meta's spec of the Video node).
   "GET fb_video": (call) => {
     if (call.node.type !== "fb_video") return undefined;
-    const ready =
-      call.context.now() - call.node.item.createdAt >= call.context.options.lifetimes.videoProcessingSeconds * 1000;
+    const missing = call.fields
+      .map((field) => field.split(".")[0]!)
+      .find((name) => ["reactions", "shares"].includes(name));
+    if (missing)
+      throw graphError(400, {
+        message: `(#100) Tried accessing nonexisting field (${missing}) on node type (Video)`,
+        code: 100,
+      });
+    const now = call.context.now();
+    const ready = now - call.node.item.createdAt >= call.context.options.lifetimes.videoProcessingSeconds * 1000;
+    const counts = videoCounts(call.node.item, now);
+    const asked = (name: string) => call.fields.some((field) => field === name || field.startsWith(`${name}.`));
     return {
       ...postView(call.node.item),
       title: call.node.item.extra.title,
       description: call.node.item.text,
       status: { video_status: ready ? "ready" : "processing", processing_progress: ready ? 100 : 50 },
+      ...(asked("likes") ? { likes: { data: [], summary: { total_count: counts.likes } } } : {}),
+      ...(asked("comments") ? { comments: { data: [], summary: { total_count: counts.comments } } } : {}),
+    };
+  },
+
+  "GET fb_video/video_insights": (call) => {
+    if (call.node.type !== "fb_video") return undefined;
+    requireInsightsPermission(call);
+    const metrics = call.form.fields.metric ? requireKnownMetrics(call, videoMetrics) : videoMetrics;
+    const item = call.node.item;
+    const now = call.context.now();
+    if (now - item.createdAt < POST_INSIGHTS_READY_MS) return { data: [], paging: {} };
+    const counts = videoCounts(item, now);
+    const values: Record<string, number> = {
+      total_video_views: counts.views,
+      total_video_views_unique: counts.viewers,
+      total_video_view_total_time: counts.totalTimeMs,
+    };
+    return {
+      data: metrics.map((metric) => ({
+        name: metric,
+        period: "lifetime",
+        values: [{ value: values[metric] }],
+        title: metric,
+        id: `${item.id}/video_insights/${metric}/lifetime`,
+      })),
+      paging: {},
     };
   },
 

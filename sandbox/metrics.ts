@@ -58,3 +58,16 @@ export function mediaCounts(item: { id: string; createdAt: number }, now: number
     total_interactions: likes + comments + shares + saved,
   };
 }
+
+/** A Facebook video's deterministic counts: 3-second views grow with its age, by the hour; watch time is views × seconds each. */
+export function videoCounts(item: { id: string; createdAt: number }, now: number) {
+  const views = grown(`${item.id}:video_views`, item.createdAt, lastMovedAt(item.createdAt, now), 80);
+  const secondsEach = 4 + Math.floor(unitHash(`${item.id}:seconds`) * 40);
+  return {
+    views,
+    viewers: shareOf(`${item.id}:viewers`, views, 0.6, 0.9),
+    totalTimeMs: views * secondsEach * 1000,
+    likes: shareOf(`${item.id}:likes`, views, 0.02, 0.08),
+    comments: shareOf(`${item.id}:comments`, views, 0.002, 0.01),
+  };
+}

@@ -406,6 +406,19 @@ export const metaRows: ContractRow[] = [
       "the retired metric names are from shared/platforms/facebook.md and instagram.md and the sandbox's emulation, not read on Meta's changelog here",
   },
   {
+    id: "meta.video.insights",
+    method: "GET",
+    path: "/{version}/{video}/video_insights",
+    pathParams: { version: VERSION, video: NUMERIC },
+    query: { ...AUTH, ...PAGING, metric: {}, period: {}, since: {}, until: {} },
+    sentBy: ["src/platforms/facebook.analytics.ts readPosts (a video's insights)"],
+    sources: [
+      "https://developers.facebook.com/docs/graph-api/reference/video/video_insights",
+      "https://developers.facebook.com/docs/video-api/guides/insights",
+      `${CODEGEN_SOURCE}/AdVideo.json (GET video_insights)`,
+    ],
+  },
+  {
     id: "meta.ig.media.post",
     method: "POST",
     path: "/{version}/{ig_user}/media",

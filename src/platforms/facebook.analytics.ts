@@ -34,35 +34,64 @@ const INSIGHTS_SCOPE = "read_insights";
  * https://developers.facebook.com/docs/graph-api/reference/object/comments/
  * https://developers.facebook.com/docs/graph-api/reference/post/ (shares)
  */
+const summary = z.object({ summary: z.object({ total_count: z.number() }) }).optional();
 const postCounters = z.object({
-  reactions: z.object({ summary: z.object({ total_count: z.number() }) }).optional(),
-  comments: z.object({ summary: z.object({ total_count: z.number() }) }).optional(),
+  reactions: summary,
+  likes: summary,
+  comments: summary,
   shares: z.object({ count: z.number() }).optional(),
 });
-const COUNTER_FIELDS = "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares";
+const POST_COUNTER_FIELDS = "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares";
+/**
+ * A video is a node of its own: likes and comments are its edges, and it has no reactions edge
+ * or shares field (Meta's API spec of the Video node, AdVideo.json in facebook-business-sdk-codegen).
+ */
+const VIDEO_COUNTER_FIELDS = "likes.summary(total_count).limit(0),comments.summary(total_count).limit(0)";
+/**
+ * A video's insights, lifetime, on its own edge: a video's id is not a post's, and it has no
+ * /insights. Watch time comes in milliseconds.
+ * https://developers.facebook.com/docs/video-api/guides/insights
+ * https://developers.facebook.com/docs/graph-api/reference/video/video_insights
+ */
+const videoMetrics: Record<string, MetricName> = {
+  total_video_views: "video_views",
+  total_video_view_total_time: "watch_time_minutes",
+};
+/** The product publishes a video to a Page's /videos, which answers the video's id; a feed post's id is `{page}_{post}`. */
+const isVideoId = (remoteId: string) => !remoteId.includes("_");
 const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
 
 const readingsOf = (items: { name: string; values?: { value: unknown }[] }[], names: Record<string, MetricName>) =>
   items.flatMap((item) => {
     const value = countOf(item.values?.[0]?.value);
     const metric = names[item.name];
-    return metric && value !== undefined ? [{ metric, value, source: item.name }] : [];
+    if (!metric || value === undefined) return [];
+    return [
+      { metric, value: metric === "watch_time_minutes" ? Math.round(value / MINUTE_MS) : value, source: item.name },
+    ];
   });
 
-/** The counters a post answers. */
-async function readCounters(api: Api, apiVersion: string | undefined, postId: string) {
+/** What neither kind of Page content has, said as Meta's absence rather than left blank. */
+const notProvidedFor = (metrics: readonly MetricName[], message: string): MetricUnavailable[] =>
+  metrics.map((metric) => ({ metric, reason: "not_provided", message }));
+
+/** The counters a post or a video answers. */
+async function readCounters(api: Api, apiVersion: string | undefined, remoteId: string) {
+  const video = isVideoId(remoteId);
   try {
     const { data } = await api.call(postCounters, {
       host: "graph",
-      path: `/${apiVersion}/${postId}`,
-      query: { fields: COUNTER_FIELDS },
+      path: `/${apiVersion}/${remoteId}`,
+      query: { fields: video ? VIDEO_COUNTER_FIELDS : POST_COUNTER_FIELDS },
     });
     const readings: MetricReading[] = [];
-    if (data.reactions)
+    const liked = video ? data.likes : data.reactions;
+    if (liked)
       readings.push({
         metric: "reactions",
-        value: data.reactions.summary.total_count,
-        source: "reactions.summary.total_count",
+        value: liked.summary.total_count,
+        source: video ? "likes.summary.total_count" : "reactions.summary.total_count",
       });
     if (data.comments)
       readings.push({
@@ -70,21 +99,52 @@ async function readCounters(api: Api, apiVersion: string | undefined, postId: st
         value: data.comments.summary.total_count,
         source: "comments.summary.total_count",
       });
-    // Graph leaves `shares` out of a post nobody shared (verify): 0 where the post answered its
-    // other counters, nothing where it answered none (a video, which has no such counters).
-    if (data.shares || data.reactions)
+    // Graph leaves `shares` out of a post nobody shared (verify): 0 where the post answered its other counters.
+    if (!video && (data.shares || data.reactions))
       readings.push({ metric: "shares", value: data.shares?.count ?? 0, source: "shares.count" });
-    return { readings, unavailable: [] };
+    return {
+      readings,
+      unavailable: video ? notProvidedFor(["shares"], "Meta gives no share count for a video.") : [],
+    };
   } catch (error) {
     if (!(error instanceof PlatformError) || error.failure.kind !== "rejected") throw error;
     const message = error.failure.userMessage;
-    const unavailable: MetricUnavailable[] = (["reactions", "comments", "shares"] as const).map((metric) => ({
-      metric,
-      reason: "refused",
-      message,
-    }));
+    const counted: MetricName[] = video ? ["reactions", "comments"] : ["reactions", "comments", "shares"];
+    const unavailable = counted.map((metric): MetricUnavailable => ({ metric, reason: "refused", message }));
     return { readings: [], unavailable };
   }
+}
+
+/** A feed post's insights: views and reach, and clicks asked alone. */
+async function readPostInsights(api: Api, path: string) {
+  const insights = await readInsights(api, { path, metrics: Object.keys(postMetrics) });
+  const clicks = await readInsights(api, { path, metrics: Object.keys(clickMetrics) });
+  return {
+    readings: [...readingsOf(insights.items, postMetrics), ...readingsOf(clicks.items, clickMetrics)],
+    unavailable: [
+      ...unavailableOf(insights.refused, postMetrics, INSIGHTS_SCOPE),
+      ...notReady(Object.keys(postMetrics), insights.items, insights.refused, postMetrics),
+      ...unavailableOf(clicks.refused, clickMetrics, INSIGHTS_SCOPE),
+      ...notReady(Object.keys(clickMetrics), clicks.items, clicks.refused, clickMetrics),
+      ...notProvidedFor(["video_views", "watch_time_minutes"], "Meta counts video views only on videos."),
+    ],
+  };
+}
+
+/** A video's insights: its views and the time watched. */
+async function readVideoInsights(api: Api, path: string) {
+  const insights = await readInsights(api, { path, metrics: Object.keys(videoMetrics) });
+  return {
+    readings: readingsOf(insights.items, videoMetrics),
+    unavailable: [
+      ...unavailableOf(insights.refused, videoMetrics, INSIGHTS_SCOPE),
+      ...notReady(Object.keys(videoMetrics), insights.items, insights.refused, videoMetrics),
+      ...notProvidedFor(
+        ["views", "reach", "clicks"],
+        "Meta gives a video its video views and watch time, not a post's views, reach or clicks.",
+      ),
+    ],
+  };
 }
 
 /**
@@ -96,7 +156,7 @@ async function readCounters(api: Api, apiVersion: string | undefined, postId: st
  */
 export const facebookAnalytics: PlatformAnalytics = {
   provides: {
-    post: ["views", "reach", "reactions", "comments", "shares", "clicks"],
+    post: ["views", "reach", "reactions", "comments", "shares", "clicks", "video_views", "watch_time_minutes"],
     account: ["views", "reach", "engagements", "followers", "follower_growth"],
   },
   postsPerRead: 1,
@@ -118,24 +178,14 @@ export const facebookAnalytics: PlatformAnalytics = {
   async readPosts(api, _account, posts, { apiVersion }) {
     const answers = [];
     for (const post of posts) {
-      const path = `/${apiVersion}/${post.remoteId}/insights`;
-      const insights = await readInsights(api, { path, metrics: Object.keys(postMetrics) });
+      const insights = isVideoId(post.remoteId)
+        ? await readVideoInsights(api, `/${apiVersion}/${post.remoteId}/video_insights`)
+        : await readPostInsights(api, `/${apiVersion}/${post.remoteId}/insights`);
       const counters = await readCounters(api, apiVersion, post.remoteId);
-      const clicks = await readInsights(api, { path, metrics: Object.keys(clickMetrics) });
       answers.push({
         remoteId: post.remoteId,
-        readings: [
-          ...readingsOf(insights.items, postMetrics),
-          ...counters.readings,
-          ...readingsOf(clicks.items, clickMetrics),
-        ],
-        unavailable: [
-          ...unavailableOf(insights.refused, postMetrics, INSIGHTS_SCOPE),
-          ...notReady(Object.keys(postMetrics), insights.items, insights.refused, postMetrics),
-          ...counters.unavailable,
-          ...unavailableOf(clicks.refused, clickMetrics, INSIGHTS_SCOPE),
-          ...notReady(Object.keys(clickMetrics), clicks.items, clicks.refused, clickMetrics),
-        ],
+        readings: [...insights.readings, ...counters.readings],
+        unavailable: [...insights.unavailable, ...counters.unavailable],
       });
     }
     return answers;
