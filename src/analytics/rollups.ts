@@ -22,6 +22,16 @@ const replacedOnConflict = sql.raw([...sumColumns, "top"].map((column) => `${col
 const rated = (basis: string) => sql.raw(`${basis} > 0 and interactions is not null`);
 
 /**
+ * One refresh of an organization's rollups at a time, until its transaction ends. Without it, two
+ * workers storing posts of one day each summed the day before the other committed, and the one
+ * committing last wrote its sums over the other's: a rollup missing values that are stored.
+ * Waiting here, the second sums what the first committed.
+ */
+async function lockRollups(db: Database | Transaction, organizationId: string): Promise<void> {
+  await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`analytics-rollups:${organizationId}`}, 0))`);
+}
+
+/**
  * The post days of an organization's posts on a platform published from `since` to `until` (UTC
  * days), then the months those days are in.
  */
@@ -34,6 +44,7 @@ export async function refreshPostRollups(
       ${scope.platform ? sql`and platform = ${scope.platform}` : sql``}
       ${scope.since ? sql`and published_at >= ${new Date(`${scope.since}T00:00:00Z`)}` : sql``}
       ${scope.until ? sql`and published_at < ${new Date(`${shiftDay(scope.until, 1)}T00:00:00Z`)}` : sql``}`;
+  await lockRollups(db, scope.organizationId);
   await db.execute(sql`
     with ranked as (
       select organization_id, platform, ${day} as day, target_id, interactions,
@@ -121,6 +132,7 @@ export async function refreshPlatformRollups(
   scope: { organizationId: string; platform?: PlatformId; since?: string; until?: string },
 ): Promise<void> {
   const platform = scope.platform ? sql`and platform = ${scope.platform}` : sql``;
+  await lockRollups(db, scope.organizationId);
   await db.execute(sql`
     insert into analytics_platform_days (organization_id, platform, day, values)
     select organization_id, platform, day, jsonb_object_agg(metric, total)

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/node-postgres";
+import pg from "pg";
 import { refreshPlatformRollups, refreshPostRollups } from "../../src/analytics/rollups.js";
+import { selectRows, type Database, type Transaction } from "../../src/db/client.js";
+import * as schema from "../../src/db/schema.js";
 import {
   accountDayRow,
   connectionRow,
@@ -11,7 +16,8 @@ import {
 import { startTestApp, type TestApp } from "../support/app.js";
 import type { HttpClient } from "../support/client.js";
 import { createOrganization, signUp } from "../support/factories.js";
-import { backends } from "../support/postgres.js";
+import { backends, postgresSkipReason } from "../support/postgres.js";
+import { waitFor } from "../support/process.js";
 
 /** Posts on the days around month edges, with the views (reactions a tenth) each was read at. */
 const published: { day: string; views: number }[] = [
@@ -109,3 +115,86 @@ for (const backend of backends) {
     });
   });
 }
+
+/**
+ * Two workers storing posts of the same day for two accounts of one organization, on PostgreSQL:
+ * the second sums the day while the first has not committed. The rollup must end as the sum of
+ * what is stored, whichever commits last (it kept the second's stale sum before the lock).
+ */
+describe("rollups refreshed by two workers at once (postgres)", { skip: postgresSkipReason }, () => {
+  let app: TestApp;
+  let organizationId: string;
+  const day = "2026-05-05";
+  const targets: string[] = [];
+  const sessions: pg.Client[] = [];
+
+  before(async () => {
+    app = await startTestApp({ backend: backends.find((backend) => backend.name === "postgres")! });
+    const client = app.client();
+    await signUp(client);
+    organizationId = (await createOrganization(client, "Two Workers Co")).id;
+    const accounts = ["first", "second"].map((label) => connectionRow(organizationId, "facebook", label));
+    const posts = accounts.map((account, index) =>
+      publishedPostRows(account, {
+        label: `race-${index}`,
+        publishedAt: new Date(`${day}T0${index + 8}:00:00Z`),
+        values: { views: 100 * (index + 1) },
+        fetchedAt: new Date(`${day}T12:00:00Z`),
+      }),
+    );
+    await insertAnalyticsRows(app.runtime.context.db, { accounts, posts, days: [] });
+    targets.push(...posts.map((post) => post.target.id));
+    await refreshPostRollups(app.runtime.context.db, { organizationId });
+    for (let index = 0; index < 2; index += 1) {
+      const session = new pg.Client({ connectionString: app.runtime.context.config.database.url });
+      await session.connect();
+      sessions.push(session);
+    }
+  });
+  after(async () => {
+    for (const session of sessions) await session.end();
+    await app?.stop();
+  });
+
+  test("the worker that waits sums what the other committed", async () => {
+    // Each worker's own session, as the product opens its database (client.ts).
+    const [first, second] = sessions.map((session) => drizzle(session, { schema }) as unknown as Database);
+    const scope = { organizationId, platform: "facebook" as const, since: day, until: day };
+    const store = (db: Database | Transaction, targetId: string, views: number) =>
+      db.execute(sql`update analytics_post_latest set views = ${views} where target_id = ${targetId}`);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let refreshed!: () => void;
+    const firstRefreshed = new Promise<void>((resolve) => (refreshed = resolve));
+    const firstWorker = first!.transaction(async (tx) => {
+      await store(tx, targets[0]!, 1_000);
+      await refreshPostRollups(tx, scope);
+      refreshed();
+      await held;
+    });
+    await firstRefreshed;
+    const secondWorker = second!.transaction(async (tx) => {
+      await store(tx, targets[1]!, 2_000);
+      await refreshPostRollups(tx, scope);
+    });
+    const secondPid = (sessions[1] as unknown as { processID: number }).processID;
+    await waitFor(
+      async () => {
+        const answer = await sessions[0]!.query("select wait_event_type from pg_stat_activity where pid = $1", [
+          secondPid,
+        ]);
+        return answer.rows[0]?.wait_event_type === "Lock" ? true : undefined;
+      },
+      10_000,
+      "the second worker to wait for the first",
+    );
+    release();
+    await firstWorker;
+    await secondWorker;
+    const [rollup] = await selectRows<{ views: number }>(
+      app.runtime.context.db,
+      sql`select views from analytics_post_days where organization_id = ${organizationId} and day = ${day}`,
+    );
+    assert.equal(rollup?.views, 3_000, "the day's sum is both posts' stored views");
+  });
+});
