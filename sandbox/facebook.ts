@@ -6,6 +6,7 @@ import {
   graphError,
   graphTime,
   invalidParameter,
+  lifetimeInsights,
   paged,
   requireToken,
   type GraphCall,
@@ -644,16 +645,7 @@ export const facebookGraph: GraphRoutes = {
       total_video_views_unique: counts.viewers,
       total_video_view_total_time: counts.totalTimeMs,
     };
-    return {
-      data: metrics.map((metric) => ({
-        name: metric,
-        period: "lifetime",
-        values: [{ value: values[metric] }],
-        title: metric,
-        id: `${item.id}/video_insights/${metric}/lifetime`,
-      })),
-      paging: {},
-    };
+    return { data: lifetimeInsights(item.id, "video_insights", metrics, values), paging: {} };
   },
 
   "DELETE fb_post": (call) => {
@@ -697,16 +689,7 @@ export const facebookGraph: GraphRoutes = {
       post_clicks: counts.clicks,
       post_reactions_by_type_total: { like: counts.like, love: counts.love },
     };
-    return {
-      data: metrics.map((metric) => ({
-        name: metric,
-        period: "lifetime",
-        values: [{ value: values[metric] }],
-        title: metric,
-        id: `${item.id}/insights/${metric}/lifetime`,
-      })),
-      paging: {},
-    };
+    return { data: lifetimeInsights(item.id, "insights", metrics, values), paging: {} };
   },
 };
 

@@ -3,6 +3,7 @@ import {
   graphError,
   graphTime,
   invalidParameter,
+  lifetimeInsights,
   paged,
   type GraphCall,
   type GraphRoutes,
@@ -380,15 +381,7 @@ export const instagramGraph: GraphRoutes = {
     }
     const values: Record<string, number> = mediaCounts(call.node.item, call.context.now());
     const item = call.node.item;
-    return {
-      data: metrics.map((metric) => ({
-        name: metric,
-        period: "lifetime",
-        values: [{ value: values[metric] }],
-        title: metric,
-        id: `${item.id}/insights/${metric}/lifetime`,
-      })),
-    };
+    return { data: lifetimeInsights(item.id, "insights", metrics, values) };
   },
 
   // One total_value per metric for the whole since..until window: never a point per day.

@@ -368,6 +368,22 @@ export function parseFields(text: string | undefined): string[] {
 }
 
 /** Graph answers `created_time` as 2026-11-24T10:00:00+0000. */
+/** Lifetime insights as Graph answers them: an entry per metric asked, each with its one value. */
+export function lifetimeInsights(
+  itemId: string,
+  edge: string,
+  metrics: readonly string[],
+  values: Record<string, unknown>,
+) {
+  return metrics.map((metric) => ({
+    name: metric,
+    period: "lifetime",
+    values: [{ value: values[metric] }],
+    title: metric,
+    id: `${itemId}/${edge}/${metric}/lifetime`,
+  }));
+}
+
 export function graphTime(epochMs: number): string {
   return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, "+0000");
 }

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { postCounts, videoCounts } from "../../sandbox/metrics.js";
-import { connectThroughConsent, startAppWithSandbox, type TestApp } from "../connections/support.js";
+import { connectThroughConsent, type TestApp } from "../connections/support.js";
 import { connectionIds, mp4Of, settled, upload } from "../posts/support.js";
 import type { HttpClient } from "../support/client.js";
-import { createOrganization, signUp } from "../support/factories.js";
 import type { RunningSandbox } from "../sandbox/support.js";
-import { journal, published, readSince, sandboxNow } from "./support.js";
+import { analyticsWorld, journal, published, readSince, sandboxNow } from "./support.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -25,12 +24,7 @@ describe("analytics of a Facebook video", () => {
   const postIds: string[] = [];
 
   before(async () => {
-    let clock;
-    ({ app, sandbox, passTime, clock } = await startAppWithSandbox());
-    clockNow = () => clock.now();
-    client = app.client();
-    await signUp(client);
-    await createOrganization(client, "Northwind Video");
+    ({ app, sandbox, passTime, clockNow, client } = await analyticsWorld("Northwind Video"));
     const facebook = await connectThroughConsent(client, "facebook", { identity: "ava" });
     await client.post(`/api/social-media/grants/${facebook.searchParams.get("choose")}`, {
       externalIds: ["200000000000001"],

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { connectThroughConsent, startAppWithSandbox, type TestApp } from "../connections/support.js";
+import { connectThroughConsent, type TestApp } from "../connections/support.js";
 import { connectionIds, settled } from "../posts/support.js";
 import type { HttpClient } from "../support/client.js";
-import { createOrganization, signUp } from "../support/factories.js";
 import { waitFor } from "../support/process.js";
 import { armFault, type RunningSandbox } from "../sandbox/support.js";
-import { journal, postMetrics, readSince, type TargetMetrics } from "./support.js";
+import { analyticsWorld, journal, postMetrics, readSince, type TargetMetrics } from "./support.js";
 
 const MINUTE = 60_000;
 
@@ -33,12 +32,7 @@ describe("analytics collection under platform faults", () => {
     ).find((connection) => connection.platform === "x")!.status;
 
   before(async () => {
-    let clock;
-    ({ app, sandbox, passTime, clock } = await startAppWithSandbox());
-    clockNow = () => clock.now();
-    client = app.client();
-    await signUp(client);
-    await createOrganization(client, "Faulty Networks");
+    ({ app, sandbox, passTime, clockNow, client } = await analyticsWorld("Faulty Networks"));
     await connectThroughConsent(client, "x", { identity: "ava" });
     const ids = await connectionIds(client);
     const created = await client.post("/api/posts", {

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import type { HttpClient } from "../support/client.js";
 import { waitFor } from "../support/process.js";
 import { consent, json, type RunningSandbox } from "../sandbox/support.js";
+import { startAppWithSandbox } from "../connections/support.js";
+import { createOrganization, signUp } from "../support/factories.js";
 
 export interface TargetMetrics {
   targetId: string;
@@ -99,4 +101,13 @@ export function parseCsv(text: string): string[][] {
   }
   if (cell || row.length > 0) rows.push([...row, cell]);
   return rows;
+}
+
+/** An app on a clock the test moves, beside its sandbox, signed in to an organization of its own. */
+export async function analyticsWorld(organizationName: string) {
+  const { app, sandbox, passTime, clock } = await startAppWithSandbox();
+  const client = app.client();
+  await signUp(client);
+  await createOrganization(client, organizationName);
+  return { app, sandbox, passTime, clockNow: () => clock.now(), client };
 }
