@@ -1,54 +1,77 @@
 import type { Logger } from "pino";
 import type { AppContext } from "../context.js";
+import { processLock } from "../connections/lock.js";
+import { workContinuously } from "../jobs/continuous.js";
 import { queues } from "../jobs/queue.js";
 import { collectConnection } from "./collect.js";
 import { dueConnections, ensureSchedules } from "./schedule.js";
 
 /**
+ * Collections one worker process runs at once. A collection mostly waits on a platform, so a few
+ * overlap well on two cores; pg-boss's own `work` ran one per polling interval (2 s by default),
+ * which a thousand accounts outgrow: their 15-minute reads alone come to thousands an hour.
+ */
+const COLLECTIONS_PER_WORKER = 4;
+/** Sweeps wake the workers (continuous.ts); this only catches a wake-up lost. */
+const COLLECT_SAFETY_POLL_MS = 5_000;
+
+/**
  * A sweep each minute schedules what is new (connections, published posts) and enqueues one
- * collection per connection with something due (one waiting per connection at most). Collections
- * run one at a time per worker on their own queue, so they never take a publishing worker's turn.
+ * collection per connection with something due and none waiting. Collections run on their own
+ * queue, so they never take a publishing worker's turn. A worker runs a connection's collections
+ * one after the other; two workers may each collect one connection at once (a read made twice,
+ * stored once), which a lease per connection would prevent.
  */
 export async function startAnalyticsJobs(context: AppContext, logger: Logger): Promise<() => Promise<void>> {
   const { boss } = context.queue;
   const { clock } = context;
-  const pollingIntervalSeconds = context.config.worker.pollingIntervalSeconds;
+  // A job for a connection this worker is collecting waits for that collection, then reads what came due meanwhile.
+  const oneAtATime = processLock();
 
   const sweep = async () => {
     await ensureSchedules(context);
-    for (const connectionId of await dueConnections(context)) await enqueueCollection(context, connectionId);
+    await enqueueCollections(context, await dueConnections(context));
   };
 
-  await boss.work(queues.analyticsSweep, { pollingIntervalSeconds }, sweep);
-  const collector = await boss.work<{ connectionId: string }>(
+  await boss.work(
+    queues.analyticsSweep,
+    { pollingIntervalSeconds: context.config.worker.pollingIntervalSeconds },
+    sweep,
+  );
+  const collector = await workContinuously<{ connectionId: string }>(
+    context.queue,
     queues.analyticsCollect,
-    { pollingIntervalSeconds, batchSize: 1 },
-    async ([job]) => {
-      if (!job) return;
-      const outcome = await collectConnection(context, job.data.connectionId);
-      logger.info({ connectionId: job.data.connectionId, outcome }, "analytics collection");
+    { capacity: COLLECTIONS_PER_WORKER, refillAt: 1, safetyPollMs: COLLECT_SAFETY_POLL_MS, logger },
+    async (job) => {
+      const { connectionId } = job.data;
+      await oneAtATime.run(connectionId, async () => {
+        const outcome = await collectConnection(context, connectionId);
+        logger.info({ connectionId, outcome }, "analytics collection");
+      });
     },
   );
   await boss.schedule(queues.analyticsSweep, "* * * * *");
 
   // The cron keeps real time: when the clock jumps, what the jump made due is swept at once.
   const stopListening = clock.onAdvance?.(() => {
-    void sweep()
-      .then(() => boss.notifyWorker(collector))
-      .catch((error: unknown) => logger.warn({ err: error }, "analytics sweep after the clock moved failed"));
+    void sweep().catch((error: unknown) => logger.warn({ err: error }, "analytics sweep after the clock moved failed"));
   });
 
   return async () => {
     stopListening?.();
-    for (const queue of [queues.analyticsSweep, queues.analyticsCollect]) await boss.offWork(queue);
+    await boss.offWork(queues.analyticsSweep);
+    await collector.stop();
   };
 }
 
-/** One collection of a connection waiting at most. */
-export async function enqueueCollection(context: AppContext, connectionId: string): Promise<void> {
-  await context.queue.boss.send(
-    queues.analyticsCollect,
-    { connectionId },
-    { singletonKey: connectionId, retryLimit: 2, retryBackoff: true },
-  );
+/** One collection waiting per connection at most; every worker is told at once. */
+export async function enqueueCollections(context: AppContext, connectionIds: readonly string[]): Promise<void> {
+  if (connectionIds.length === 0) return;
+  for (const connectionId of connectionIds)
+    await context.queue.boss.send(
+      queues.analyticsCollect,
+      { connectionId },
+      { singletonKey: connectionId, retryLimit: 2, retryBackoff: true },
+    );
+  await context.queue.announce(queues.analyticsCollect, 0);
 }

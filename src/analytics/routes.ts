@@ -9,7 +9,7 @@ import { publicMediaUrl } from "../posts/media.js";
 import { analyticsOf, platformName } from "./catalogue.js";
 import { makeDueNow } from "./schedule.js";
 import { analyticsCsv } from "./export.js";
-import { enqueueCollection } from "./jobs.js";
+import { enqueueCollections } from "./jobs.js";
 import { analyticsReport } from "./report.js";
 import {
   accountQuery,
@@ -167,7 +167,10 @@ export const analyticsRoutes: FastifyPluginAsyncZod<AppContext> = async (app, co
         context,
         collectable.map((row) => row.id),
       );
-      for (const row of collectable) await enqueueCollection(context, row.id);
+      await enqueueCollections(
+        context,
+        collectable.map((row) => row.id),
+      );
       return reply.status(202).send({
         queued: collectable.map((row) => ({
           connectionId: row.id,

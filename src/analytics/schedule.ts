@@ -2,6 +2,7 @@ import { and, eq, inArray, isNotNull, isNull, lte, ne, sql } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 
 import { analyticsSchedule, connections, postTargets } from "../db/schema.js";
+import { queues } from "../jobs/queue.js";
 
 import { DAY, nextPostRead, POST_READ_HORIZON_MS } from "./cadence.js";
 import { analyticsOf } from "./catalogue.js";
@@ -84,14 +85,15 @@ export async function ensureSchedules(context: AppContext, connectionIds?: reado
   if (rows.length > 0) await db.insert(analyticsSchedule).values(rows).onConflictDoNothing();
 }
 
-/** Healthy connections with an account or a post due: one collection each. */
+/** Healthy connections with an account or a post due and no collection waiting: one collection each. */
 export async function dueConnections(context: AppContext): Promise<string[]> {
+  const waiting = await context.queue.waitingKeys(queues.analyticsCollect);
   const rows = await context.db
     .selectDistinct({ id: analyticsSchedule.connectionId })
     .from(analyticsSchedule)
     .innerJoin(connections, eq(connections.id, analyticsSchedule.connectionId))
     .where(and(lte(analyticsSchedule.nextDueAt, new Date(context.clock.now())), eq(connections.status, "healthy")));
-  return rows.map((row) => row.id);
+  return rows.map((row) => row.id).filter((id) => !waiting.has(id));
 }
 
 /**

@@ -65,6 +65,8 @@ export interface Queue {
   listen(listener: (announcement: Announcement | undefined) => void): Promise<() => Promise<void>>;
   /** The database's time, and when the earliest waiting job of a queue may start by it (none when none waits). */
   nextStart(name: string): Promise<{ nowMs: number; startsAtMs?: number }>;
+  /** The singleton keys of a queue's jobs waiting to run (not those running). */
+  waitingKeys(name: string): Promise<Set<string>>;
   stop(): Promise<void>;
 }
 
@@ -127,6 +129,14 @@ export async function startQueue(handle: DatabaseHandle, config: Config, logger:
             from pgboss.job where name = ${name} and state < 'active'`,
       );
       return { nowMs: Number(row!.now_ms), ...(row?.starts_at_ms ? { startsAtMs: Number(row.starts_at_ms) } : {}) };
+    },
+    async waitingKeys(name) {
+      const rows = await selectRows<{ key: string }>(
+        handle.db,
+        sql`select singleton_key as key from pgboss.job
+            where name = ${name} and state < 'active' and singleton_key is not null`,
+      );
+      return new Set(rows.map((row) => row.key));
     },
     stop: () => boss.stop({ graceful: true, wait: true, timeout: 10_000 }),
   };
