@@ -181,12 +181,14 @@ try {
   );
 
   /**
-   * Nothing due by the app's clock, and no collection queued or running: two indexed lookups,
+   * Nothing due by the app's clock that a healthy connection could read (the collector leaves the
+   * others' last values standing), and no collection queued or running: two indexed lookups,
    * cheap enough to ask every 100 ms without taking the database from the collector.
    */
   const drained = async () => {
     const due = await context.db.execute(
-      sql`select 1 from analytics_schedule where next_due_at <= ${new Date(clock.now())} limit 1`,
+      sql`select 1 from analytics_schedule join connections on connections.id = analytics_schedule.connection_id
+          where next_due_at <= ${new Date(clock.now())} and connections.status = 'healthy' limit 1`,
     );
     if (rowsOf(due).length > 0) return false;
     const jobs = await context.db.execute(
@@ -222,6 +224,11 @@ try {
     `First collection (every account's history and every post due at once, timed from storing the posts): ${firstDone ? "drained" : "NOT drained"} in ${firstSeconds.toFixed(1)} s; ${deferred[0]!.count} subjects deferred by a budget or a refusal`,
   );
   report(callsBetween(firstBefore, await sandboxCalls(sandbox)), 1);
+  const notHealthy = await context.db
+    .select({ platform: connectionsTable.platform, status: connectionsTable.status })
+    .from(connectionsTable)
+    .where(sql`${connectionsTable.status} <> 'healthy'`);
+  if (notHealthy.length > 0) console.log(`  connections no longer healthy: ${JSON.stringify(notHealthy)}`);
 
   const steadyBefore = await sandboxCalls(sandbox);
   let busyMs = 0;
