@@ -4,16 +4,13 @@
  * timed over real HTTP: p50 and p99 printed beside the 50 ms limit. Embedded (PGlite); with
  * TEST_DATABASE_URL also on PostgreSQL (a fresh database on that server). `--profile DIR` writes a
  * CPU profile of each run's timed requests there.
- * Then a collection simulation: the reads the schedule makes for 1,000 accounts and 50,000
- * recent posts, per platform and hour, against each platform's declared budget.
+ * Collection is measured apart, over HTTP against the sandbox: `npm run bench:collection`.
  */
 import { writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { ACCOUNT_EVERY_MS, nextPostRead, POST_READ_HORIZON_MS } from "../src/analytics/cadence.js";
 import { refreshPlatformRollups, refreshPostRollups } from "../src/analytics/rollups.js";
-import { parseConfig } from "../src/config.js";
 import { platforms } from "../src/platforms/index.js";
 import { platformIds, type PlatformId } from "../src/platforms/profiles.js";
 import type { Database } from "../src/db/client.js";
@@ -23,7 +20,7 @@ import {
   insertAnalyticsRows,
   publishedPostRows,
 } from "../test/support/analytics-rows.js";
-import { startTestApp, testEnvironment } from "../test/support/app.js";
+import { startTestApp } from "../test/support/app.js";
 import { createOrganization, signUp } from "../test/support/factories.js";
 import { backends } from "../test/support/postgres.js";
 
@@ -41,7 +38,6 @@ const POSTS = Number(values.posts);
 const REQUESTS = Number(values.requests);
 const LIMIT_MS = 50;
 const DAY = 86_400_000;
-const HOUR = 3_600_000;
 
 const measured = platformIds.filter((id) => platforms[id].analytics);
 /** A stable pseudo-random sequence, so every run seeds the same data. */
@@ -165,58 +161,6 @@ async function run(label: string, backend: (typeof backends)[number]) {
   }
 }
 
-/**
- * The schedule's reads over one day for 1,000 accounts and 50,000 posts published evenly over
- * the last 90 days, spread over the platforms that measure: calls per platform in the busiest
- * hour, and per account per day against the account budgets (at the deployment's default share).
- */
-function simulateCollection(accounts = 1_000, recentPosts = 50_000) {
-  const share = parseConfig({ ...testEnvironment, DATA_DIR: "/nonexistent" }).analytics.budgetShare;
-  const start = Date.UTC(2026, 10, 1);
-  console.log(
-    `Collection simulation: ${accounts} accounts, ${recentPosts} posts over the last 90 days, one day (analytics' share of each budget: ${share * 100} %)`,
-  );
-  for (const platform of measured) {
-    const analytics = platforms[platform].analytics!;
-    const platformAccounts = Math.round(accounts / measured.length);
-    const platformPosts = Math.round(recentPosts / measured.length);
-    const perHour = new Array<number>(24).fill(0);
-    // A platform that gives no per-post figures (Telegram) reads no posts.
-    const readsPosts = analytics.postsPerRead > 0;
-    for (let index = 0; readsPosts && index < platformPosts; index += 1) {
-      const publishedAt = start - Math.floor((index / platformPosts) * POST_READ_HORIZON_MS);
-      const id = `${platform}-${index}`;
-      let at = nextPostRead(
-        start,
-        publishedAt,
-        id,
-        analytics.postWindowDays ? analytics.postWindowDays * DAY : undefined,
-      );
-      while (at !== null && at < start + DAY) {
-        perHour[Math.floor((at - start) / HOUR)]! += analytics.cost.posts / analytics.postsPerRead;
-        at = nextPostRead(at, publishedAt, id, analytics.postWindowDays ? analytics.postWindowDays * DAY : undefined);
-      }
-    }
-    const accountCalls = platformAccounts * analytics.cost.account * (DAY / ACCOUNT_EVERY_MS);
-    for (let hour = 0; hour < 24; hour += 1) perHour[hour]! += accountCalls / 24;
-    const busiest = Math.ceil(Math.max(...perHour));
-    const perAccountPerDay = perHour.reduce((sum, calls) => sum + calls, 0) / platformAccounts;
-    const budgets = analytics.budgets
-      .map((budget) => {
-        const allowed = Math.floor(budget.calls * share);
-        const used =
-          budget.scope === "account"
-            ? (perAccountPerDay * budget.perMs) / DAY
-            : (perHour.reduce((sum, calls) => sum + calls, 0) * budget.perMs) / DAY;
-        return `${Math.round(used)} of ${allowed} per ${budget.perMs / HOUR} h (${budget.scope})${used > allowed ? " — OVER: deferred" : ""}`;
-      })
-      .join("; ");
-    console.log(
-      `  ${platforms[platform].name}: ${platformAccounts} accounts, ${platformPosts} posts — busiest hour ${busiest} calls; budgets: ${budgets}`,
-    );
-  }
-}
-
 for (const backend of backends) {
   if (backend.skip) {
     console.log(`${backend.name} run skipped: ${backend.skip}`);
@@ -224,6 +168,5 @@ for (const backend of backends) {
   }
   await run(backend.name === "pglite" ? "Embedded (PGlite)" : "PostgreSQL", backend);
 }
-simulateCollection();
 const platformNames = (ids: PlatformId[]) => ids.map((id) => platforms[id].name).join(", ");
 console.log(`Platforms measuring in this build: ${platformNames(measured)}`);

@@ -27,7 +27,7 @@ export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
  * small working set is served as fast from 32 MB, the rest left to the operating system's
  * page cache (measured: idle resident memory of the embedded process 391 → see README).
  */
-const pgliteSettings = ["shared_buffers = 32MB"];
+const pgliteSettings = ["shared_buffers = 16MB"];
 
 /** What pg-boss needs to run SQL when it does not own the connection (PGlite). */
 export interface SqlExecutor {

@@ -1,5 +1,5 @@
 import { and, eq, lt, ne, or, sql } from "drizzle-orm";
-import nodemailer, { type Transporter } from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type { Logger } from "pino";
 import { recordAudit } from "../audit/audit.js";
 import type { AppContext } from "../context.js";
@@ -154,7 +154,10 @@ export async function sendDueReports(context: AppContext, logger: Logger, transp
 /** A sweep each minute, and at once when the clock jumps, sends what has come due. */
 export async function startReportJobs(context: AppContext, logger: Logger): Promise<() => Promise<void>> {
   const { boss } = context.queue;
-  const transport = context.config.mail ? nodemailer.createTransport(context.config.mail.smtp) : undefined;
+  // Loaded only where mail is configured, as the alerts' mail is.
+  const transport = context.config.mail
+    ? (await import("nodemailer")).default.createTransport(context.config.mail.smtp)
+    : undefined;
   const sweep = () => sendDueReports(context, logger, transport);
   await boss.work(queues.reportsSweep, { pollingIntervalSeconds: context.config.worker.pollingIntervalSeconds }, sweep);
   await boss.schedule(queues.reportsSweep, "* * * * *");

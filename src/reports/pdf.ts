@@ -1,4 +1,3 @@
-import PDFDocument from "pdfkit";
 import type { Logo } from "./logo.js";
 import { formatChange, formatFigure, formatRange, kpiLine } from "./format.js";
 import type { ReportContent } from "./schemas.js";
@@ -13,7 +12,9 @@ const CHART_HEIGHT = 120;
  * The report as a PDF: real text throughout (a reader can search and copy it, a test can parse
  * it) and the daily chart drawn as vector bars from the same series the page shows.
  */
-export function reportPdf(content: ReportContent, logo: Logo | undefined): Promise<Buffer> {
+export async function reportPdf(content: ReportContent, logo: Logo | undefined): Promise<Buffer> {
+  // Loaded when a PDF is made: its fonts and layout engine are 6 MB of heap an idle server need not hold.
+  const { default: PDFDocument } = await import("pdfkit");
   const document = new PDFDocument({
     size: "A4",
     margin: MARGIN,

@@ -1,5 +1,4 @@
 import { and, eq } from "drizzle-orm";
-import nodemailer from "nodemailer";
 import type { Logger } from "pino";
 import { alertReceipts, alerts, organizations, users } from "../../db/schema.js";
 import type { AppContext } from "../../context.js";
@@ -47,6 +46,8 @@ ${link ? `<p><a href="${escapeHtml(link.toString())}">See it in the dashboard</a
 export async function startAlertMail(context: AppContext, logger: Logger): Promise<() => Promise<void>> {
   const mail = context.config.mail;
   if (!mail) return async () => undefined;
+  // Loaded only where mail is configured: an idle server without it need not hold its 3 MB of heap.
+  const { default: nodemailer } = await import("nodemailer");
   const transport = nodemailer.createTransport(mail.smtp);
   const { boss } = context.queue;
   await boss.work<AlertEmailJob>(
