@@ -23,9 +23,10 @@ export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 /**
  * PGlite's PostgreSQL keeps its shared buffers inside the WebAssembly memory, which never
- * shrinks: the default 128 MB made up a third of an idle process. One embedded user with a
- * small working set is served as fast from 32 MB, the rest left to the operating system's
- * page cache (measured: idle resident memory of the embedded process 391 → see README).
+ * shrinks, and writes the whole pool when it starts, so every megabyte of it is resident: the
+ * default 128 MB made up a third of an idle process. One embedded user with a small working set
+ * is served as fast from 16 MB (the analytics read benchmark unchanged), the rest left to the
+ * operating system's page cache (README, Benchmarks).
  */
 const pgliteSettings = ["shared_buffers = 16MB"];
 
