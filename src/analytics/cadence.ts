@@ -3,8 +3,12 @@ import { createHash } from "node:crypto";
 /**
  * When metrics are read. A post: every 15 minutes while younger than 48 hours (engagement moves
  * fast), hourly to 7 days, daily to 90 days, then no more (its last values stand). An account:
- * daily. Each subject's reads fall at its own offset inside the interval, drawn from a hash of its
- * id, so a thousand accounts are spread over the window instead of all read at minute 0.
+ * daily. Each account's reads fall at its own offset inside the interval, drawn from a hash of its
+ * id, so a thousand accounts are spread over the window instead of all read at minute 0; an
+ * account's posts share its offset, so the posts of one age that come due together are read in
+ * one call where the platform reads several (50 YouTube videos, 100 X posts, 20 TikTok videos):
+ * offsets per post made every read a call of its own, which YouTube's daily quota cannot pay for
+ * a few hundred channels (`npm run bench:collection`).
  */
 
 const MINUTE = 60_000;
@@ -34,15 +38,16 @@ export function nextSlot(after: number, everyMs: number, subjectId: string): num
 }
 
 /**
- * A post's next read after `after`, or null once it is past the horizon. A platform that stops
- * answering earlier (`windowMs`) gets a last read an hour before its window closes.
+ * A post's next read after `after`, at its account's offset (`accountId`), or null once it is past
+ * the horizon. A platform that stops answering earlier (`windowMs`) gets a last read an hour
+ * before its window closes.
  */
-export function nextPostRead(after: number, publishedAt: number, subjectId: string, windowMs?: number): number | null {
+export function nextPostRead(after: number, publishedAt: number, accountId: string, windowMs?: number): number | null {
   const horizon = Math.min(POST_READ_HORIZON_MS, windowMs ?? Infinity);
   const age = after - publishedAt;
   if (age >= horizon) return null;
   const step = postCadence.find((candidate) => age < candidate.untilAgeMs) ?? postCadence.at(-1)!;
-  const next = nextSlot(after, step.everyMs, subjectId);
+  const next = nextSlot(after, step.everyMs, accountId);
   const lastRead = publishedAt + horizon - HOUR;
   if (windowMs !== undefined && windowMs < POST_READ_HORIZON_MS && next > lastRead)
     return after < lastRead ? lastRead : null;

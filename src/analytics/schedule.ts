@@ -70,7 +70,7 @@ export async function ensureSchedules(context: AppContext, connectionIds?: reado
     const windowMs = analytics.postWindowDays ? analytics.postWindowDays * DAY : undefined;
     const publishedAt = target.publishedAt.getTime();
     // A post is first read at its first slot after publishing: at once when that has passed.
-    const first = nextPostRead(publishedAt, publishedAt, target.id, windowMs);
+    const first = nextPostRead(publishedAt, publishedAt, target.connectionId, windowMs);
     return [
       {
         subjectId: target.id,

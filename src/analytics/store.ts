@@ -207,7 +207,7 @@ export async function storePosts(
         readings.map((reading) => reading.metric),
         fetchedAt,
       );
-      const next = nextPostRead(now, target.publishedAt.getTime(), target.targetId, windowMs);
+      const next = nextPostRead(now, target.publishedAt.getTime(), connection.id, windowMs);
       await tx
         .update(analyticsSchedule)
         .set({

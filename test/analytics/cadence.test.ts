@@ -10,7 +10,7 @@ import type { HttpClient } from "../support/client.js";
 import { createOrganization, signUp } from "../support/factories.js";
 import { waitFor } from "../support/process.js";
 import type { RunningSandbox } from "../sandbox/support.js";
-import { journal, postMetrics } from "./support.js";
+import { analyticsWorld, journal, postMetrics, readSince } from "./support.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -131,5 +131,57 @@ describe("collection cadence, counted at the platform", () => {
     // Past 90 days: none.
     await step(90 * DAY);
     assert.equal(await counted(2, DAY), 0);
+  });
+});
+
+/**
+ * An account's posts share its reading slots: three posts on one X account, published minutes
+ * apart, are read together in one GET /2/tweets at each 15-minute slot, not in a call each.
+ */
+describe("an account's posts read together", () => {
+  let world: Awaited<ReturnType<typeof analyticsWorld>>;
+
+  before(async () => {
+    world = await analyticsWorld("Batch Co");
+  });
+  after(async () => {
+    await world.app.stop();
+    await world.sandbox.close();
+  });
+
+  test("one call reads every post of the account that came due", async () => {
+    const { client, passTime, clockNow, sandbox } = world;
+    await connectThroughConsent(client, "x", { identity: "ava" });
+    const account = (await connectionIds(client)).byKey("x");
+    const postIds: string[] = [];
+    for (const content of ["First of three", "Second of three", "Third of three"]) {
+      const created = await client.post("/api/posts", { content, connectionIds: [account] });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      postIds.push((await settled(client, created.body.post.id)).id);
+      await passTime(2 * MINUTE);
+    }
+    await passTime(16 * MINUTE);
+    const since = clockNow() - MINUTE;
+    await readSince(client, postIds, since);
+    const [lastRead] = (await postMetrics(client, postIds[0]!)).map((target) => target.fetchedAt);
+    // A minute at a time, as time passes for a running deployment: each minute's reads are made before the next.
+    for (let minute = 0; minute < 15; minute += 1) {
+      await passTime(MINUTE);
+      await waitFor(
+        async () => {
+          const due = (await Promise.all(postIds.map((id) => postMetrics(client, id)))).flat();
+          return due.every((target) => Date.parse(target.nextCollectionAt!) > clockNow()) ? true : undefined;
+        },
+        20_000,
+        "the minute's reads",
+      );
+    }
+    const targets = await readSince(client, postIds, Date.parse(lastRead!) + 1);
+    assert.equal(targets.length, 3);
+    // The sandbox's journal keeps paths without their query: a read of the posts is a GET of /2/tweets itself.
+    const reads = (await journal(sandbox, "x", "/2/tweets")).filter(
+      (entry) => entry.method === "GET" && entry.path.endsWith("/2/tweets") && entry.at > Date.parse(lastRead!),
+    );
+    assert.equal(reads.length, 1, `one call read the three, not ${reads.length}`);
   });
 });
