@@ -33,10 +33,19 @@ export async function postViews(
 ) {
   if (postRows.length === 0) return [];
   const ids = postRows.map((post) => post.id);
+  // The post's status in the same statement as its accounts: one statement reads one snapshot, on
+  // PGlite too, so no view shows every account published under a status from before, nor (what
+  // stopped the Posts page polling with accounts still shown publishing) a status newer than them.
   const targets = await db
-    .select({ target: postTargets, accountName: connections.name, isSandbox: connections.isSandbox })
+    .select({
+      target: postTargets,
+      accountName: connections.name,
+      isSandbox: connections.isSandbox,
+      postStatus: posts.status,
+    })
     .from(postTargets)
     .innerJoin(connections, eq(connections.id, postTargets.connectionId))
+    .innerJoin(posts, eq(posts.id, postTargets.postId))
     .where(and(eq(postTargets.organizationId, organizationId), anyOf(postTargets.postId, ids)));
   const targetsOfPost = new Map<string, typeof targets>();
   for (const row of targets)
@@ -48,14 +57,7 @@ export async function postViews(
     db,
   ))
     linksOfTarget.set(link.targetId, [...(linksOfTarget.get(link.targetId) ?? []), link]);
-  // Read after the accounts: a status is written with the account that moves it, so this one is at
-  // least as new as they are even where the reads share no snapshot (PGlite).
-  const statusOf = new Map(
-    (await db.select({ id: posts.id, status: posts.status }).from(posts).where(anyOf(posts.id, ids))).map((row) => [
-      row.id,
-      row.status,
-    ]),
-  );
+  const statusOf = new Map(targets.map((row) => [row.target.postId, row.postStatus]));
   const mediaIds = [...new Set(postRows.flatMap((post) => post.mediaIds))];
   const records = mediaIds.length ? await db.select().from(media).where(anyOf(media.id, mediaIds)) : [];
   const recordsById = new Map(records.map((record) => [record.id, record]));

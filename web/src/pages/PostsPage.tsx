@@ -199,7 +199,12 @@ export function PostsPage() {
     queryKey: ["posts"],
     queryFn: () => api("GET", "/api/posts", { query: { limit: 200 } }),
     refetchInterval: (query) =>
-      query.state.data?.posts.some((post) => post.status === "publishing" || post.status === "scheduled")
+      query.state.data?.posts.some(
+        (post) =>
+          post.status === "publishing" ||
+          post.status === "scheduled" ||
+          post.targets.some((target) => target.state === "queued" || target.state === "publishing"),
+      )
         ? 2_000
         : false,
   });
