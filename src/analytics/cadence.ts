@@ -6,9 +6,9 @@ import { createHash } from "node:crypto";
  * daily. Each account's reads fall at its own offset inside the interval, drawn from a hash of its
  * id, so a thousand accounts are spread over the window instead of all read at minute 0; an
  * account's posts share its offset, so the posts of one age that come due together are read in
- * one call where the platform reads several (50 YouTube videos, 100 X posts, 20 TikTok videos):
- * offsets per post made every read a call of its own, which YouTube's daily quota cannot pay for
- * a few hundred channels (`npm run bench:collection`).
+ * one call where the platform reads several (`postsPerRead`): offsets per post made every read a
+ * call of its own, which a daily quota of units cannot pay for a few hundred accounts
+ * (`npm run bench:collection`).
  */
 
 const MINUTE = 60_000;
