@@ -1,4 +1,6 @@
+import { setTimeout } from "node:timers/promises";
 import { and, eq } from "drizzle-orm";
+import { delayUntil } from "../clock.js";
 import { platformAccess } from "../connections/access.js";
 import { describeFailure, recordFailure, recordSuccess, withFreshToken } from "../connections/health.js";
 import { connectionById, type Connection } from "../connections/store.js";
@@ -117,6 +119,10 @@ async function mayTakeOver(context: AppContext, target: Target, run: PublishRun)
 
 /** One publication: claim, call the platform, record the result; every failure kind handled. */
 export async function publishTarget(context: AppContext, job: PublishJob, run: PublishRun): Promise<void> {
+  // pg-boss starts a job by the database's time, from a wait counted off its sending transaction's
+  // start, so it may come a few milliseconds before its time by the app's clock: never publish early.
+  const earlyMs = job.runAt === undefined ? 0 : delayUntil(context.clock, job.runAt);
+  if (earlyMs > 0) await setTimeout(earlyMs);
   const claimed = await claim(context, job, run);
   if (claimed.kind === "skip") {
     run.logger.debug({ job, reason: claimed.reason }, "publish job skipped");
