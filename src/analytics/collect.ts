@@ -60,11 +60,16 @@ export async function collectConnection(context: AppContext, connectionId: strin
       cost,
       now,
     });
-    if (!charged.allowed)
+    if (!charged.allowed) {
+      const { calls, perMs, scope } = charged.budget;
+      const budget = `${calls} per ${Math.round(perMs / 60_000)} min, ${scope}`;
       throw new Stop(
         charged.retryAt,
-        `read budget spent (${charged.budget.calls} per ${Math.round(charged.budget.perMs / 60_000)} min, ${charged.budget.scope}); deferred`,
+        charged.paced
+          ? `read budget paced (${budget}: spent evenly over its window, shared by every account); deferred`
+          : `read budget spent (${budget}); deferred`,
       );
+    }
   };
   let accountReads = 0;
   let postReads = 0;
