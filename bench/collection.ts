@@ -46,22 +46,26 @@ if (!backend) throw new Error(`--backend is pglite or postgres`);
 if (backend.skip) throw new Error(backend.skip);
 
 type Calls = Record<string, { calls: number; refused: number; faulted: number }>;
+type Refusal = { seq: number; platform: string; method: string; path: string; status: number; refusal?: string };
+type CallLog = { calls: Calls; refusals: Refusal[] };
 /** Rows of a raw statement, whichever driver answered it. */
 const rowsOf = (result: unknown): unknown[] =>
   Array.isArray(result) ? result : ((result as { rows: unknown[] }).rows ?? []);
-const sandboxCalls = async (sandbox: RunningSandbox): Promise<Calls> =>
-  (await json(await fetch(`${sandbox.url}_sandbox/calls`))).calls;
-const callsBetween = (before: Calls, after: Calls): Calls =>
-  Object.fromEntries(
-    Object.entries(after).map(([platform, counts]) => [
+const sandboxCalls = async (sandbox: RunningSandbox): Promise<CallLog> =>
+  json(await fetch(`${sandbox.url}_sandbox/calls`));
+const callsBetween = (before: CallLog, after: CallLog): CallLog => ({
+  calls: Object.fromEntries(
+    Object.entries(after.calls).map(([platform, counts]) => [
       platform,
       {
-        calls: counts.calls - (before[platform]?.calls ?? 0),
-        refused: counts.refused - (before[platform]?.refused ?? 0),
-        faulted: counts.faulted - (before[platform]?.faulted ?? 0),
+        calls: counts.calls - (before.calls[platform]?.calls ?? 0),
+        refused: counts.refused - (before.calls[platform]?.refused ?? 0),
+        faulted: counts.faulted - (before.calls[platform]?.faulted ?? 0),
       },
     ]),
-  );
+  ),
+  refusals: after.refusals.filter((refusal) => refusal.seq > (before.refusals.at(-1)?.seq ?? 0)),
+});
 
 // Meta's platform rate limit for an app is 200 calls an hour times its users
 // (https://developers.facebook.com/docs/graph-api/overview/rate-limiting/#platform-rate-limits).
@@ -207,13 +211,20 @@ try {
     }
     return true;
   };
-  const report = (calls: Calls, perHours?: number) => {
+  const report = ({ calls, refusals }: CallLog, perHours?: number) => {
     for (const [platform, counts] of Object.entries(calls).sort()) {
       if (counts.calls === 0) continue;
       console.log(
         `    ${platform}: ${Math.round(counts.calls / (perHours ?? 1))} calls${perHours === undefined ? "" : " an hour"}, ${counts.refused} refused${counts.faulted ? `, ${counts.faulted} faulted` : ""}`,
       );
     }
+    // What the platforms said, by kind: ids in paths and bodies would make every refusal its own.
+    const kinds = new Map<string, number>();
+    for (const refusal of refusals) {
+      const kind = `${refusal.platform} ${refusal.method} ${refusal.path.replace(/[^/]*\d[^/]*/g, "{id}")} ${refusal.status} ${refusal.refusal ?? ""}`;
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    }
+    for (const [kind, count] of kinds) console.log(`    refused ${count}×: ${kind}`);
   };
 
   await passTime(1_000);

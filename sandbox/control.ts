@@ -192,7 +192,7 @@ export function registerControl(
     return reply.status(201).send({ people: addBulkWorld(context, parsed.data) });
   });
 
-  app.get("/_sandbox/calls", async () => ({ calls: context.state.callCounts }));
+  app.get("/_sandbox/calls", async () => ({ calls: context.state.callCounts, refusals: context.state.refusals }));
 
   app.post("/_sandbox/reset", async (_request, reply) => {
     dropBulkWorld();

@@ -42,6 +42,10 @@ function gatewayPage(status: number): PlatformReply {
 /** Meta's Graph API serves Facebook and Instagram from one host, so they share one prefix. */
 const platforms: SandboxPlatform[] = [meta, x, linkedin, youtube, telegram, tiktok];
 
+/** A refusal's body as the journal keeps it: enough to tell one error from another. */
+const refusalOf = (body: unknown): string =>
+  (typeof body === "string" ? body : JSON.stringify(body) ?? "").slice(0, 300);
+
 /** The emulation serving one of the product's platforms. */
 export function emulationOf(platform: PlatformId): SandboxPlatform {
   const emulation = platforms.find((candidate) => candidate.standsFor.includes(platform));
@@ -218,7 +222,10 @@ export const sandboxRoutes: FastifyPluginAsync<{ context: SandboxContext; client
   }
 
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof PlatformReply) return reply.status(error.status).headers(error.headers).send(error.body);
+    if (error instanceof PlatformReply) {
+      (request as unknown as { sandboxRefusal: string }).sandboxRefusal = refusalOf(error.body);
+      return reply.status(error.status).headers(error.headers).send(error.body);
+    }
     const platform = platformFor(request.url);
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     if (platform && status >= 500) {
@@ -285,6 +292,7 @@ export const sandboxRoutes: FastifyPluginAsync<{ context: SandboxContext; client
       path: platform.redactPath ? platform.redactPath(path) : path,
       status,
       fault: (request as unknown as { sandboxFault?: string }).sandboxFault,
+      refusal: (request as unknown as { sandboxRefusal?: string }).sandboxRefusal,
     });
     state.save();
   };

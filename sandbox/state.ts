@@ -87,6 +87,8 @@ export interface JournalEntry {
   path: string;
   status: number;
   fault?: string;
+  /** What a refusal said (its body, shortened), so a refused call can be told apart from another. */
+  refusal?: string;
 }
 
 interface Data {
@@ -122,6 +124,8 @@ export class SandboxState {
   contractViolations: { method: string; path: string; violation: string }[] = [];
   /** Every call since the start or the last reset, per platform: the journal keeps only the latest. */
   callCounts: Record<string, { calls: number; refused: number; faulted: number }> = {};
+  /** The latest refused calls, kept apart so that a long run's many answered calls do not push them out of the journal. */
+  refusals: JournalEntry[] = [];
   private journalSeq = 0;
   private publishedIndex?: { source: PublishedItem[]; length: number; byKey: Map<string, PublishedItem> };
 
@@ -197,9 +201,14 @@ export class SandboxState {
     const counts = (this.callCounts[entry.platform] ??= { calls: 0, refused: 0, faulted: 0 });
     counts.calls += 1;
     if (entry.fault) counts.faulted += 1;
-    else if (entry.status >= 400) counts.refused += 1;
     this.journalSeq += 1;
-    this.journal.push({ seq: this.journalSeq, ...entry });
+    const journalled = { seq: this.journalSeq, ...entry };
+    if (!entry.fault && entry.status >= 400) {
+      counts.refused += 1;
+      this.refusals.push(journalled);
+      if (this.refusals.length > 1_000) this.refusals.shift();
+    }
+    this.journal.push(journalled);
     if (this.journal.length > 10_000) this.journal.splice(0, this.journal.length - 10_000);
   }
 
@@ -211,6 +220,7 @@ export class SandboxState {
     this.data = emptyData(clients);
     this.journal = [];
     this.callCounts = {};
+    this.refusals = [];
     this.contractViolations = [];
   }
 }

@@ -1,6 +1,5 @@
 import type { Logger } from "pino";
 import type { AppContext } from "../context.js";
-import { processLock } from "../connections/lock.js";
 import { workContinuously } from "../jobs/continuous.js";
 import { queues } from "../jobs/queue.js";
 import { collectConnection } from "./collect.js";
@@ -19,14 +18,13 @@ const COLLECT_SAFETY_POLL_MS = 5_000;
  * A sweep each minute schedules what is new (connections, published posts) and enqueues one
  * collection per connection with something due and none waiting. Collections run on their own
  * queue, so they never take a publishing worker's turn. A worker runs a connection's collections
- * one after the other; two workers may each collect one connection at once (a read made twice,
- * stored once), which a lease per connection would prevent.
+ * one after the other; a worker whose job finds another worker collecting the connection leaves it
+ * there (that collection reads what is due; what comes due after, the next sweep enqueues), so no
+ * read is made twice.
  */
 export async function startAnalyticsJobs(context: AppContext, logger: Logger): Promise<() => Promise<void>> {
   const { boss } = context.queue;
   const { clock } = context;
-  // A job for a connection this worker is collecting waits for that collection, then reads what came due meanwhile.
-  const oneAtATime = processLock();
 
   const sweep = async () => {
     await ensureSchedules(context);
@@ -44,10 +42,17 @@ export async function startAnalyticsJobs(context: AppContext, logger: Logger): P
     { capacity: COLLECTIONS_PER_WORKER, refillAt: 1, safetyPollMs: COLLECT_SAFETY_POLL_MS, logger },
     async (job) => {
       const { connectionId } = job.data;
-      await oneAtATime.run(connectionId, async () => {
-        const outcome = await collectConnection(context, connectionId);
-        logger.info({ connectionId, outcome }, "analytics collection");
-      });
+      // A job for a connection this worker is collecting waits for that collection, then reads what came due meanwhile.
+      const collected = await context.locks.runUnlessHeld(`analytics-collect:${connectionId}`, () =>
+        collectConnection(context, connectionId),
+      );
+      logger.info(
+        {
+          connectionId,
+          outcome: collected.ran ? collected.value : { kind: "skipped", reason: "another worker is collecting it" },
+        },
+        "analytics collection",
+      );
     },
   );
   await boss.schedule(queues.analyticsSweep, "* * * * *");

@@ -11,10 +11,18 @@ export interface LockLease {
 /** Runs work for one key at a time: across processes on PostgreSQL, within the process on PGlite. */
 export interface KeyedLock {
   run<T>(key: string, work: (lease: LockLease) => Promise<T>): Promise<T>;
+  /**
+   * Runs the work unless another process holds the key (then `{ ran: false }` at once): for work
+   * that the holder's run does as well. Callers in this process still take turns.
+   */
+  runUnlessHeld<T>(key: string, work: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
   close(): Promise<void>;
 }
 
 const processLease: LockLease = { held: () => true };
+
+/** An advisory lock's id for a key: 64 bits of its hash. */
+const lockIdOf = (key: string) => createHash("sha256").update(key).digest().readBigInt64BE(0).toString();
 
 /** PGlite belongs to one process, so a promise chain per key is enough. */
 export function processLock(): KeyedLock {
@@ -30,12 +38,20 @@ export function processLock(): KeyedLock {
         if (tails.get(key) === current) tails.delete(key);
       }
     },
+    async runUnlessHeld(key, work) {
+      return { ran: true, value: await this.run(key, work) };
+    },
     close: async () => undefined,
   };
 }
 
-/** Clients that may wait for or hold connection locks at once, per process. */
-const LOCK_POOL_SIZE = 4;
+/**
+ * Clients that may wait for or hold locks at once, per process: four for token refreshes, and
+ * four for the collections a worker runs at once (analytics/jobs.ts), each holding its account's
+ * lock while it reads — and a collection may need a refresh lock meanwhile, so they must not
+ * share four.
+ */
+const LOCK_POOL_SIZE = 8;
 
 /**
  * A session advisory lock, held while the work (which may call a platform) runs, with no
@@ -50,9 +66,8 @@ export function postgresLock(options: { url: string; logger: Logger }): KeyedLoc
   const inProcess = processLock();
   return {
     run(key, work) {
-      const id = createHash("sha256").update(key).digest().readBigInt64BE(0);
       return inProcess.run(key, () =>
-        withAdvisoryLock(pool, id.toString(), async (client) => {
+        withAdvisoryLock(pool, lockIdOf(key), async (client) => {
           let held = true;
           const lose = () => {
             held = false;
@@ -67,6 +82,24 @@ export function postgresLock(options: { url: string; logger: Logger }): KeyedLoc
           }
         }),
       );
+    },
+    runUnlessHeld(key, work) {
+      const id = lockIdOf(key);
+      return inProcess.run(key, async () => {
+        const client = await pool.connect();
+        try {
+          const [taken] = (await client.query<{ taken: boolean }>("select pg_try_advisory_lock($1) as taken", [id]))
+            .rows;
+          if (!taken?.taken) return { ran: false as const };
+          try {
+            return { ran: true as const, value: await work() };
+          } finally {
+            await client.query("select pg_advisory_unlock($1)", [id]).catch(() => undefined);
+          }
+        } finally {
+          client.release();
+        }
+      });
     },
     close: () => pool.end(),
   };

@@ -118,6 +118,10 @@ for (const backend of backends) {
         ...app.runtime.context,
         locks: {
           run: <T>(_key: string, work: (lease: LockLease) => Promise<T>) => work({ held: () => false }),
+          runUnlessHeld: async <T>(_key: string, work: () => Promise<T>) => ({
+            ran: true as const,
+            value: await work(),
+          }),
           close: async () => undefined,
         },
       };
