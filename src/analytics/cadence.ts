@@ -31,9 +31,31 @@ export function spreadOf(id: string): number {
   return createHash("sha256").update(id).digest().readUInt32BE(0) / 2 ** 32;
 }
 
+/** The cadence's intervals, each a whole number of the one before. */
+const nestedIntervals = [15 * MINUTE, HOUR, DAY];
+
+/**
+ * A subject's offset in an interval, spread evenly over it. Each interval's offset is one of the
+ * shorter interval's slots (the hourly read falls on one of the 15-minute reads, the daily one on
+ * an hourly read), so an account's posts of every age, and the account itself, come due together
+ * and share a call: offsets drawn apart per interval put an account's hourly read beside its four
+ * 15-minute ones, five calls an hour where four read everything.
+ */
+function offsetIn(everyMs: number, subjectId: string): number {
+  if (!nestedIntervals.includes(everyMs)) return Math.floor(spreadOf(subjectId) * everyMs);
+  let offset = 0;
+  let shorter = 1;
+  for (const interval of nestedIntervals) {
+    offset += Math.floor(spreadOf(`${subjectId}:${interval}`) * (interval / shorter)) * shorter;
+    if (interval === everyMs) return offset;
+    shorter = interval;
+  }
+  return offset;
+}
+
 /** The first instant after `after` that falls on the subject's offset in an interval. */
 export function nextSlot(after: number, everyMs: number, subjectId: string): number {
-  const offset = Math.floor(spreadOf(subjectId) * everyMs);
+  const offset = offsetIn(everyMs, subjectId);
   return Math.floor((after - offset) / everyMs) * everyMs + offset + everyMs;
 }
 

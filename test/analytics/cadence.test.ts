@@ -37,9 +37,10 @@ describe("when metrics are read", () => {
   test("a platform that stops answering earlier gets its last read an hour before its window closes", () => {
     const publishedAt = Date.UTC(2026, 10, 1, 9, 0);
     const windowMs = 30 * DAY;
-    const last = nextPostRead(publishedAt + 29.9 * DAY, publishedAt, "post", windowMs);
+    let last = publishedAt + 29 * DAY;
+    for (let next = nextPostRead(last, publishedAt, "post", windowMs); next !== null;)
+      [last, next] = [next, nextPostRead(next, publishedAt, "post", windowMs)];
     assert.equal(last, publishedAt + windowMs - HOUR);
-    assert.equal(nextPostRead(last!, publishedAt, "post", windowMs), null);
   });
 
   test("reads are spread over the window by id, never all at minute 0", () => {
@@ -52,6 +53,21 @@ describe("when metrics are read", () => {
     assert.ok(Math.max(...offsets) - Math.min(...offsets) > 0.9);
     const id = randomUUID();
     assert.equal(nextSlot(at, HOUR, id), nextSlot(at + 1, HOUR, id), "the same slot for the same id");
+  });
+
+  test("an account's hourly read falls on one of its 15-minute reads, its daily read on an hourly one", () => {
+    const at = Date.UTC(2026, 10, 1, 0, 0);
+    const hours = new Set<number>();
+    for (let account = 0; account < 200; account += 1) {
+      const id = randomUUID();
+      const quarterHourly = nextSlot(at, 15 * MINUTE, id);
+      const hourly = nextSlot(at, HOUR, id);
+      const daily = nextSlot(at, DAY, id);
+      assert.equal((hourly - quarterHourly) % (15 * MINUTE), 0, "the hourly read shares a 15-minute slot");
+      assert.equal((daily - hourly) % HOUR, 0, "the daily read shares an hourly slot");
+      hours.add(new Date(daily).getUTCHours());
+    }
+    assert.ok(hours.size > 20, `daily reads spread over ${hours.size} hours of the day`);
   });
 
   test("the history on connect in slices the platform takes, newest first; then the last 3 days", () => {
