@@ -15,6 +15,7 @@ import { startAlertChecks } from "../monitoring/alerts/checks.js";
 import { startAnalyticsJobs } from "../analytics/jobs.js";
 import { startReportJobs } from "../reports/jobs.js";
 import { closeAll, type Database, type DatabaseHandle } from "../db/client.js";
+import { startEmbeddedVacuum } from "../db/embedded-vacuum.js";
 import { workerHeartbeats } from "../db/schema.js";
 import type { AppContext } from "../context.js";
 import { holdPresence } from "./presence.js";
@@ -84,6 +85,7 @@ export async function startWorker(options: {
     stops.push(await startAlertChecks(context, logger));
     stops.push(await startAnalyticsJobs(context, logger));
     stops.push(await startReportJobs(context, logger));
+    if (options.database.kind === "pglite") stops.push(startEmbeddedVacuum(options.database.executor, logger));
     await beat(db, worker);
     timer = setInterval(() => {
       beat(db, worker).catch((error) => logger.error({ err: error }, "worker heartbeat failed"));
