@@ -221,7 +221,7 @@ try {
     // What the platforms said, by kind: ids in paths and bodies would make every refusal its own.
     const kinds = new Map<string, number>();
     for (const refusal of refusals) {
-      const kind = `${refusal.platform} ${refusal.method} ${refusal.path.replace(/[^/]*\d[^/]*/g, "{id}")} ${refusal.status} ${refusal.refusal ?? ""}`;
+      const kind = `${refusal.platform} ${refusal.method} ${refusal.path.replace(/[^/]*\d[^/]*/g, "{id}")} ${refusal.status} ${(refusal.refusal ?? "").replace(/"log_id":"\w+"/, '"log_id":…')}`;
       kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
     }
     for (const [kind, count] of kinds) console.log(`    refused ${count}×: ${kind}`);

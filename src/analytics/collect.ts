@@ -46,7 +46,7 @@ export async function collectConnection(context: AppContext, connectionId: strin
   const analytics = analyticsOf(connection);
   if (!analytics) return { kind: "skipped", reason: "the platform offers no analytics" };
   if (!(await openTokens(context, connection))) return { kind: "skipped", reason: "the connection holds no token" };
-  const account = { externalId: connection.externalId, details: connection.details };
+  const account = { externalId: connection.externalId, details: connection.details, scopes: connection.scopes };
   const charge = async (kind: "posts" | "account", cost: number) => {
     const now = context.clock.now();
     const charged = await chargeRead(db, {

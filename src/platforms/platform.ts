@@ -94,6 +94,8 @@ export interface PlatformContext {
 export interface StoredAccount {
   externalId: string;
   details: Record<string, string>;
+  /** The scopes the grant holds, where the platform named them in its token answer (empty when it did not). */
+  scopes?: readonly string[];
 }
 
 /** A file to publish: platforms that fetch media get the URL, the others read the bytes. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { MetricName, MetricReading, MetricUnavailable, PlatformAnalytics, PostMetrics } from "./analytics.js";
 import type { Api } from "./http.js";
-import { PlatformError } from "./platform.js";
+import { PlatformError, type StoredAccount } from "./platform.js";
 import { request } from "./tiktok.api.js";
 
 /**
@@ -44,6 +44,8 @@ const videoQuery = z.object({
 const userStats = z.object({ user: z.object({ follower_count: z.number().optional() }) });
 
 const SCOPE_REFUSALS = new Set(["scope_not_authorized", "scope_permission_missed"]);
+/** The follower count's scope: https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info */
+const FOLLOWERS_SCOPE = "user.info.stats";
 
 const unavailable = (
   metrics: readonly MetricName[],
@@ -122,7 +124,23 @@ async function readPosts(api: Api, posts: readonly { remoteId: string }[]): Prom
   });
 }
 
-async function readAccount(api: Api) {
+/** Whether the grant lacks a scope, as far as the token answer said (TikTok names the scopes granted). */
+const lacks = (account: StoredAccount, scope: string) =>
+  Boolean(account.scopes?.length) && !account.scopes!.includes(scope);
+
+async function readAccount(api: Api, account: StoredAccount) {
+  // Asked without the scope, TikTok refuses every day (scope_permission_missed): the answer is known.
+  if (lacks(account, FOLLOWERS_SCOPE))
+    return {
+      days: [],
+      current: [],
+      unavailable: unavailable(
+        ["followers"],
+        "permission",
+        `TikTok gives the follower count only with ${FOLLOWERS_SCOPE}, which this connection was not granted.`,
+        { reconnectFor: FOLLOWERS_SCOPE },
+      ),
+    };
   try {
     const { user } = await request(api, userStats, {
       host: "api",
@@ -139,7 +157,7 @@ async function readAccount(api: Api) {
         : [];
     return { days: [], current, unavailable: missing };
   } catch (error) {
-    return { days: [], current: [], unavailable: refusalOf(error, ["followers"], "user.info.stats") };
+    return { days: [], current: [], unavailable: refusalOf(error, ["followers"], FOLLOWERS_SCOPE) };
   }
 }
 
@@ -162,5 +180,5 @@ export const tiktokAnalytics: PlatformAnalytics = {
   // Counters now only: history is what the collector snapshotted.
   historyDays: 0,
   readPosts: (api, _account, posts) => readPosts(api, posts),
-  readAccount: (api) => readAccount(api),
+  readAccount: (api, account) => readAccount(api, account),
 };

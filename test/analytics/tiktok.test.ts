@@ -128,6 +128,26 @@ describe("analytics: TikTok", () => {
     assert.match(followers!.message, /scope_permission_missed/);
   });
 
+  test("a grant known to lack user.info.stats: unavailable with the scope to reconnect for, and TikTok is not asked", async () => {
+    const before = sandbox.sandbox.context.state.journal.length;
+    const read = await analytics.readAccount(
+      await apiFor(productScopes),
+      { ...account, scopes: productScopes.split(",") },
+      { since: "2026-11-19", until: "2026-11-20" },
+      {},
+    );
+    assert.deepEqual(
+      read.unavailable.map(({ metric, reason, reconnectFor }) => ({ metric, reason, reconnectFor })),
+      [{ metric: "followers", reason: "permission", reconnectFor: "user.info.stats" }],
+    );
+    assert.deepEqual(read.current, []);
+    assert.deepEqual(
+      sandbox.sandbox.context.state.journal.slice(before).filter((entry) => entry.path.includes("/user/info/")),
+      [],
+      "no call that TikTok would refuse",
+    );
+  });
+
   test("with user.info.stats granted: the follower count now, exact; counters only, no days", async () => {
     video("7440000000000000003", 9 * DAY);
     const read = await analytics.readAccount(
