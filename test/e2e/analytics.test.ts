@@ -10,10 +10,10 @@ import { browserTestSkip, launchBrowser, signedInPage } from "../support/browser
 import type { HttpClient } from "../support/client.js";
 import { addMember, createOrganization, signUp } from "../support/factories.js";
 import { waitFor } from "../support/process.js";
-import { startSandbox, type RunningSandbox } from "../sandbox/support.js";
+import { armFault, startSandbox, type RunningSandbox } from "../sandbox/support.js";
 import { connectThroughConsent, newsBot, startAppWithSandbox, type TestApp } from "../connections/support.js";
 import { connectionIds, settled } from "../posts/support.js";
-import { connectWithout } from "../analytics/support.js";
+import { connectWithout, postMetrics, type TargetMetrics } from "../analytics/support.js";
 
 const skip = browserTestSkip(webRoot);
 
@@ -315,6 +315,81 @@ describe("the analytics dashboard when a permission was refused", { skip }, () =
     await reach.getByText("Permission missing — reconnect for read_insights").waitFor();
     await reach.getByRole("link", { name: "Reconnect" }).waitFor();
     await page.screenshot({ path: shot("analytics-permission-missing"), fullPage: true });
+    await page.context().close();
+  });
+});
+
+describe("the analytics of a post whose last read failed", { skip }, () => {
+  let app: TestApp;
+  let sandbox: RunningSandbox;
+  let browser: Browser;
+  let passTime: (milliseconds: number) => Promise<void>;
+  let clock: AdjustableClock;
+
+  before(async () => {
+    await mkdir(screenshots, { recursive: true });
+    sandbox = await startSandbox();
+    ({ app, passTime, clock } = await startAppWithSandbox({ sandbox }));
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
+    await sandbox?.close();
+  });
+
+  test("say that the read failed and why, that the figures are the read before's, and when it is tried again, at 1440 and 390 px", async () => {
+    const client = app.client();
+    const user = await signUp(client, { name: "Tomas Berg" });
+    await createOrganization(client, "Berg Bicycles");
+    await connectThroughConsent(client, "x", { identity: "ava" });
+    const ids = await connectionIds(client);
+    const created = await client.post("/api/posts", {
+      content: "Winter tyres fitted while you wait",
+      connectionIds: [ids.byKey("x")],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const post = await settled(client, created.body.post.id);
+    await passTime(20 * 60_000);
+    const firstRead = await waitFor(
+      async () => {
+        const [target]: (TargetMetrics | undefined)[] = await postMetrics(client, post.id);
+        return target?.fetchedAt ? target : undefined;
+      },
+      30_000,
+      "the post's first read",
+    );
+    await armFault(sandbox, { prefix: "x", method: "GET", path: "/2/tweets", mode: "error", status: 503, count: 100 });
+    await passTime(16 * 60_000);
+    const failed = await waitFor(
+      async () => {
+        const [target]: (TargetMetrics | undefined)[] = await postMetrics(client, post.id);
+        return target?.lastError ? target : undefined;
+      },
+      30_000,
+      "the failed read to be recorded",
+    );
+    assert.equal(failed.fetchedAt, firstRead.fetchedAt, "the figures are the first read's");
+
+    const page = await signedInPage(browser, app.url, user.email);
+    await page.clock.install({ time: clock.now() });
+    await page.goto(`/analytics/posts/${post.id}`);
+    await page.getByRole("heading", { name: "Post analytics" }).waitFor();
+    const warning = page.getByRole("status").filter({ hasText: "The last read failed" });
+    await warning.waitFor();
+    const text = (await warning.textContent()) ?? "";
+    assert.ok(text.includes(failed.lastError!), `the platform's words on the page: ${text}`);
+    assert.match(text, /the figures are those of the read before, and it is tried again in \d+ minutes?/);
+    const views = await page
+      .getByLabel(/^Metrics on/)
+      .locator("dd")
+      .first()
+      .textContent();
+    assert.equal(views?.replace(/\D/g, ""), String(firstRead.metrics.views), "the views of the read before");
+    await page.screenshot({ path: shot("post-analytics-read-failed-1440"), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await assertNoSidewaysScroll(page);
+    await page.screenshot({ path: shot("post-analytics-read-failed-390"), fullPage: true });
     await page.context().close();
   });
 });
