@@ -12,6 +12,26 @@ import { publicMediaUrl, type MediaRecord } from "../media.js";
 
 type PostRow = typeof posts.$inferSelect;
 
+/**
+ * What the view shows of a target, and no more: on PGlite each value of each row costs a copy
+ * and a decode in JavaScript, and a list of 200 posts reads 400 targets.
+ */
+const shownTargetColumns = {
+  id: postTargets.id,
+  postId: postTargets.postId,
+  connectionId: postTargets.connectionId,
+  platform: postTargets.platform,
+  state: postTargets.state,
+  attempts: postTargets.attempts,
+  progress: postTargets.progress,
+  dueAt: postTargets.dueAt,
+  publishedAt: postTargets.publishedAt,
+  remotePostId: postTargets.remotePostId,
+  remoteUrl: postTargets.remoteUrl,
+  error: postTargets.error,
+  sentContent: postTargets.sentContent,
+};
+
 export function mediaOf(context: AppContext, record: MediaRecord) {
   return {
     id: record.id,
@@ -38,7 +58,7 @@ export async function postViews(
   // stopped the Posts page polling with accounts still shown publishing) a status newer than them.
   const targets = await db
     .select({
-      target: postTargets,
+      target: shownTargetColumns,
       accountName: connections.name,
       isSandbox: connections.isSandbox,
       postStatus: posts.status,
