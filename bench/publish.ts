@@ -18,7 +18,6 @@ import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
-import { projectPath } from "../src/paths.js";
 import { PRODUCT_USER_AGENT } from "../src/platforms/http.js";
 import { HttpClient } from "../test/support/client.js";
 import { createOrganization, signUp } from "../test/support/factories.js";
@@ -265,17 +264,11 @@ function printLone(label: string, lateness: number[]) {
   );
 }
 
-const profileEnv = (): Record<string, string> =>
-  values.profile
-    ? {
-        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import tsx --import ${projectPath("bench/cpu-profile.ts")}`,
-        BENCH_PROFILE_DIR: path.resolve(values.profile),
-      }
-    : {};
+/** Node's own profiler, which also profiles each thread of the process (the embedded database's). */
+const profiler = values.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values.profile)}`] : [];
 
 const baseEnv = (sandbox: RunningSandbox) => ({
   ...sandboxEnv(sandbox),
-  ...profileEnv(),
   HOST: "127.0.0.1",
   PORT: "0",
   LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: "100000",
@@ -303,7 +296,7 @@ async function withDeployment(
 
 const embedded = async (sandbox: RunningSandbox) => {
   const dataDir = await mkdtemp(path.join(tmpdir(), "marketsage-bench-"));
-  const product = [startServerProcess([], { ...baseEnv(sandbox), DATA_DIR: dataDir })];
+  const product = [startServerProcess([], { ...baseEnv(sandbox), DATA_DIR: dataDir }, profiler)];
   return { product, cleanUp: () => rm(dataDir, { recursive: true, force: true }) };
 };
 
@@ -311,8 +304,8 @@ const onPostgres = (workers: number) => async (sandbox: RunningSandbox) => {
   const database = await createTestDatabase();
   const env = { ...baseEnv(sandbox), DATABASE_URL: database.url, FIELD_ENCRYPTION_KEY: "ef".repeat(32) };
   const product = [
-    startServerProcess(["--role", "api"], env),
-    ...Array.from({ length: workers }, () => startServerProcess(["--role", "worker"], env)),
+    startServerProcess(["--role", "api"], env, profiler),
+    ...Array.from({ length: workers }, () => startServerProcess(["--role", "worker"], env, profiler)),
   ];
   return { product, cleanUp: () => database.drop() };
 };

@@ -44,7 +44,7 @@ const platforms: SandboxPlatform[] = [meta, x, linkedin, youtube, telegram, tikt
 
 /** A refusal's body as the journal keeps it: enough to tell one error from another. */
 const refusalOf = (body: unknown): string =>
-  (typeof body === "string" ? body : JSON.stringify(body) ?? "").slice(0, 300);
+  (typeof body === "string" ? body : (JSON.stringify(body) ?? "")).slice(0, 300);
 
 /** The emulation serving one of the product's platforms. */
 export function emulationOf(platform: PlatformId): SandboxPlatform {
