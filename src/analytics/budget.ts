@@ -29,9 +29,9 @@ function windowOf(budget: ReadBudget, now: number): { start: number; end: number
 
 /**
  * What may have been spent of a window by now. A window of a day or more that every account
- * shares (YouTube's daily quota, X's monthly cap) is paced: spent evenly over it, plus an hour's
- * share at once, so that what it cannot pay is read later in the day rather than not at all
- * after noon. An account's own windows are not: a burst there (its history on connect) costs no
+ * shares (a daily quota of units, a monthly cap of reads) is paced: spent evenly over it, plus an
+ * hour's share at once, so that what it cannot pay is read later in the day rather than not at
+ * all after noon. An account's own windows are not: a burst there (its history on connect) costs no
  * other account.
  */
 function allowanceOf(budget: ReadBudget, window: { start: number }, now: number): { calls: number; paced: boolean } {
