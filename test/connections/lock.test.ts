@@ -21,6 +21,28 @@ function heldWork() {
   };
 }
 
+/** Two runs for one key in one process: the second waits for the first, then runs. */
+async function assertTakesTurns(lock: KeyedLock, key: string) {
+  const held = heldWork();
+  const order: string[] = [];
+  const holding = lock.runUnlessHeld(key, async () => {
+    const value = await held.work();
+    order.push("first");
+    return value;
+  });
+  await held.running;
+  const waiting = lock.runUnlessHeld(key, async () => {
+    order.push("second");
+    return "second";
+  });
+  held.finish();
+  assert.deepEqual(await Promise.all([holding, waiting]), [
+    { ran: true, value: "done" },
+    { ran: true, value: "second" },
+  ]);
+  assert.deepEqual(order, ["first", "second"]);
+}
+
 describe("a lock that skips work another process is doing (PostgreSQL)", { skip: postgresSkipReason }, () => {
   let database: TestDatabase;
   let first: KeyedLock;
@@ -50,47 +72,12 @@ describe("a lock that skips work another process is doing (PostgreSQL)", { skip:
   });
 
   test("in one process, a second run for the key waits for the first, then runs", async () => {
-    const held = heldWork();
-    const order: string[] = [];
-    const holding = first.runUnlessHeld("collect:c", async () => {
-      const value = await held.work();
-      order.push("first");
-      return value;
-    });
-    await held.running;
-    const waiting = first.runUnlessHeld("collect:c", async () => {
-      order.push("second");
-      return "second";
-    });
-    held.finish();
-    assert.deepEqual(await Promise.all([holding, waiting]), [
-      { ran: true, value: "done" },
-      { ran: true, value: "second" },
-    ]);
-    assert.deepEqual(order, ["first", "second"]);
+    await assertTakesTurns(first, "collect:c");
   });
 });
 
 describe("a lock that skips work another process is doing (PGlite: one process)", () => {
   test("a second run for the key waits for the first, then runs", async () => {
-    const lock = processLock();
-    const held = heldWork();
-    const order: string[] = [];
-    const holding = lock.runUnlessHeld("collect:a", async () => {
-      const value = await held.work();
-      order.push("first");
-      return value;
-    });
-    await held.running;
-    const waiting = lock.runUnlessHeld("collect:a", async () => {
-      order.push("second");
-      return "second";
-    });
-    held.finish();
-    assert.deepEqual(await Promise.all([holding, waiting]), [
-      { ran: true, value: "done" },
-      { ran: true, value: "second" },
-    ]);
-    assert.deepEqual(order, ["first", "second"]);
+    await assertTakesTurns(processLock(), "collect:a");
   });
 });

@@ -258,7 +258,7 @@ describe("the analytics dashboard", { skip }, () => {
   });
 });
 
-describe("the analytics dashboard when a permission was refused", { skip }, () => {
+describe("the analytics dashboard when a permission is refused or a read fails", { skip }, () => {
   let app: TestApp;
   let sandbox: RunningSandbox;
   let browser: Browser;
@@ -317,28 +317,8 @@ describe("the analytics dashboard when a permission was refused", { skip }, () =
     await page.screenshot({ path: shot("analytics-permission-missing"), fullPage: true });
     await page.context().close();
   });
-});
 
-describe("the analytics of a post whose last read failed", { skip }, () => {
-  let app: TestApp;
-  let sandbox: RunningSandbox;
-  let browser: Browser;
-  let passTime: (milliseconds: number) => Promise<void>;
-  let clock: AdjustableClock;
-
-  before(async () => {
-    await mkdir(screenshots, { recursive: true });
-    sandbox = await startSandbox();
-    ({ app, passTime, clock } = await startAppWithSandbox({ sandbox }));
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-    await sandbox?.close();
-  });
-
-  test("say that the read failed and why, that the figures are the read before's, and when it is tried again, at 1440 and 390 px", async () => {
+  test("a post whose last read failed says so and why, that its figures are the read before's, and when it is tried again, at 1440 and 390 px", async () => {
     const client = app.client();
     const user = await signUp(client, { name: "Tomas Berg" });
     await createOrganization(client, "Berg Bicycles");
