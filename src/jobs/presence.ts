@@ -63,6 +63,26 @@ export async function liveWorkerIds(db: Database, options: { seenSince: Date }):
 }
 
 /**
+ * The latest heartbeat of any worker, and how many workers are live (as `liveWorkerIds` counts
+ * them), in one statement: what health asks on every call.
+ */
+export async function workerSigns(
+  db: Database,
+  options: { seenSince: Date },
+): Promise<{ lastSeenAt: Date | null; live: number }> {
+  const [row] = await selectRows<{ last_seen_at: Date | string | null; live: number }>(
+    db,
+    sql`select max(w.seen_at) as last_seen_at,
+               (count(*) filter (where w.seen_at > ${options.seenSince.toISOString()} and ${presenceHeld}))::int as live
+          from worker_heartbeats w`,
+  );
+  return {
+    lastSeenAt: row?.last_seen_at ? new Date(row.last_seen_at) : null,
+    live: row?.live ?? 0,
+  };
+}
+
+/**
  * Workers that may still be running: either sign of life is enough, a beat within the grace or
  * the lock. A publication is taken from its worker only when this leaves it out, so a worker
  * that merely lost its connection for a moment (a database restart) is never raced.

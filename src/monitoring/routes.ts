@@ -1,10 +1,8 @@
-import { desc } from "drizzle-orm";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { workerHeartbeats } from "../db/schema.js";
 import { systemClock } from "../clock.js";
 import type { AppContext } from "../context.js";
-import { liveWorkerIds } from "../jobs/presence.js";
+import { workerSigns } from "../jobs/presence.js";
 
 const check = z.object({ ok: z.boolean(), detail: z.string() });
 const healthView = z.object({
@@ -39,25 +37,15 @@ export const healthRoutes: FastifyPluginAsyncZod<AppContext> = async (app, { db,
       // moved forward must not make a beating worker look dead.
       const seenSince = new Date(systemClock.now() - config.worker.staleAfterMs);
       const startedAt = performance.now();
-      // The latest beat's query is the database's check too: it answering is the database answering.
-      const latestBeat = await db
-        .select({ seenAt: workerHeartbeats.seenAt })
-        .from(workerHeartbeats)
-        .orderBy(desc(workerHeartbeats.seenAt))
-        .limit(1)
-        .then((beats) => ({ beats, error: undefined }))
-        .catch((error: Error) => ({ beats: [], error }));
-      const database = latestBeat.error
-        ? { ok: false, detail: `database unreachable: ${latestBeat.error.message}` }
+      // The workers' signs of life are the database's check too: that query answering is the database answering.
+      const signs = await workerSigns(db, { seenSince })
+        .then((found) => ({ ...found, error: undefined }))
+        .catch((error: Error) => ({ lastSeenAt: null, live: 0, error }));
+      const database = signs.error
+        ? { ok: false, detail: `database unreachable: ${signs.error.message}` }
         : { ok: true, detail: `${config.database.kind} answered in ${Math.round(performance.now() - startedAt)} ms` };
-      const [queueState, live] = await Promise.all([
-        queueCheck(),
-        liveWorkerIds(db, { seenSince })
-          .then((ids) => ids.length)
-          .catch(() => 0),
-      ]);
-      const beats = latestBeat.beats;
-      const lastSeenAt = beats[0]?.seenAt ?? null;
+      const queueState = await queueCheck();
+      const { lastSeenAt, live } = signs;
       const worker = {
         ok: live > 0,
         detail:
