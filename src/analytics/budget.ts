@@ -54,9 +54,9 @@ function pacedRetry(budget: ReadBudget, connectionId: string, now: number, windo
 /**
  * Charges one read against every budget the platform declares, in the database so that every
  * worker counts the same spend: each in its window (per account or for the whole app), all or
- * none. A read costs a budget what the budget says it does (X bills posts returned, not
- * requests; a read that never reaches an endpoint costs its window nothing), the platform's
- * cost otherwise. A read that would pass any budget is refused with when its window ends, or,
+ * none. A read costs a budget what the budget says it does (a read that never reaches an
+ * endpoint costs its window nothing; one that bills posts, the posts new that day), the
+ * platform's cost otherwise. A read that would pass any budget is refused with when its window ends, or,
  * where the budget is paced, with when to try again.
  */
 export async function chargeRead(
@@ -67,12 +67,18 @@ export async function chargeRead(
     budgets: readonly ReadBudget[];
     kind: "posts" | "account";
     cost: number;
+    /** Of the posts a read asks for, those not read yet this UTC day. */
+    postsNewToday: number;
     now: number;
   },
 ): Promise<Charge> {
-  const charges = read.budgets
-    .map((budget) => ({ budget, cost: budget.cost?.[read.kind] ?? read.cost }))
-    .filter((charge) => charge.cost > 0);
+  const costTo = (budget: ReadBudget) =>
+    budget.countsPostsOncePerUtcDay
+      ? read.kind === "posts"
+        ? read.postsNewToday
+        : 0
+      : (budget.cost?.[read.kind] ?? read.cost);
+  const charges = read.budgets.map((budget) => ({ budget, cost: costTo(budget) })).filter((charge) => charge.cost > 0);
   if (charges.length === 0) return { allowed: true };
   try {
     await db.transaction(async (tx) => {

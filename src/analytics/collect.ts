@@ -47,7 +47,7 @@ export async function collectConnection(context: AppContext, connectionId: strin
   if (!analytics) return { kind: "skipped", reason: "the platform offers no analytics" };
   if (!(await openTokens(context, connection))) return { kind: "skipped", reason: "the connection holds no token" };
   const account = { externalId: connection.externalId, details: connection.details, scopes: connection.scopes };
-  const charge = async (kind: "posts" | "account", cost: number) => {
+  const charge = async (kind: "posts" | "account", cost: number, postsNewToday = 0) => {
     const now = context.clock.now();
     const charged = await chargeRead(db, {
       platform: connection.platform,
@@ -58,6 +58,7 @@ export async function collectConnection(context: AppContext, connectionId: strin
       })),
       kind,
       cost,
+      postsNewToday,
       now,
     });
     if (!charged.allowed) {
@@ -76,8 +77,8 @@ export async function collectConnection(context: AppContext, connectionId: strin
   try {
     // Posts first: young ones are read every 15 minutes, and a long history read on connect must
     // not spend the budget they need.
-    postReads = await collectPosts(context, connection, analytics, async (batch) => {
-      await charge("posts", analytics.cost.posts);
+    postReads = await collectPosts(context, connection, analytics, async (batch, newToday) => {
+      await charge("posts", analytics.cost.posts, newToday);
       // An access token that expired since the last refresh is renewed and the read made again, as publishing does.
       return withFreshToken(context, connection, {}, (call) =>
         analytics.readPosts!(call.api, account, batch, call.context),
@@ -161,7 +162,7 @@ async function collectPosts(
   context: AppContext,
   connection: Connection,
   analytics: PlatformAnalytics,
-  read: (batch: PostToMeasure[]) => Promise<PostMetrics[]>,
+  read: (batch: PostToMeasure[], newToday: number) => Promise<PostMetrics[]>,
 ): Promise<number> {
   if (!analytics.readPosts) return 0;
   const { db } = context;
@@ -171,6 +172,7 @@ async function collectPosts(
       postId: postTargets.postId,
       remoteId: postTargets.remotePostId,
       publishedAt: postTargets.publishedAt,
+      lastCollectedAt: analyticsSchedule.lastCollectedAt,
     })
     .from(analyticsSchedule)
     .innerJoin(postTargets, eq(postTargets.id, analyticsSchedule.targetId))
@@ -205,7 +207,13 @@ async function collectPosts(
   let reads = 0;
   for (let index = 0; index < measurable.length; index += size) {
     const batch = measurable.slice(index, index + size);
-    const answers = await read(batch.map((row) => ({ remoteId: row.remoteId, publishedAt: row.publishedAt })));
+    const newToday = batch.filter(
+      (row) => row.lastCollectedAt === null || dayOf(row.lastCollectedAt.getTime()) !== dayOf(now),
+    ).length;
+    const answers = await read(
+      batch.map((row) => ({ remoteId: row.remoteId, publishedAt: row.publishedAt })),
+      newToday,
+    );
     reads += 1;
     await storePosts(context, connection, analytics, batch, answers);
   }

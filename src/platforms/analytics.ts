@@ -110,6 +110,12 @@ export interface ReadBudget {
    * an endpoint's window costs it 0.
    */
   cost?: { posts: number; account: number };
+  /**
+   * The budget counts posts, not calls: a read of posts costs the posts it asks for that were not
+   * read yet that UTC day, and an account read nothing (X's pay-per-use bills each post returned
+   * once per UTC day, however often it is read).
+   */
+  countsPostsOncePerUtcDay?: boolean;
 }
 
 /** What a platform offers for measuring, in its module; absent where it offers nothing. */

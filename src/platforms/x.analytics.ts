@@ -178,7 +178,7 @@ export const xAnalytics: PlatformAnalytics = {
       scope: "app",
       calls: 3_000_000,
       perMs: 30 * DAY,
-      cost: { posts: POSTS_PER_LOOKUP, account: 0 },
+      countsPostsOncePerUtcDay: true,
       source:
         "https://docs.x.com/x-api/getting-started/pricing: pay-per-usage is billed per post returned ($0.005 a post read, " +
         "$0.010 a user read, each resource once per UTC day) and capped at 3 million post reads per monthly billing " +

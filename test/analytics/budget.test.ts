@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { sql } from "drizzle-orm";
 import { chargeRead } from "../../src/analytics/budget.js";
+import { selectRows } from "../../src/db/client.js";
 import type { ReadBudget } from "../../src/platforms/analytics.js";
+import { x } from "../../src/platforms/x.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { backends } from "../support/postgres.js";
 
@@ -40,6 +43,7 @@ for (const backend of backends) {
           budgets: [budget],
           kind: "posts",
           cost: 1,
+          postsNewToday: 1,
           now,
         });
         if (!charge.allowed) return { passed, charge };
@@ -75,6 +79,33 @@ for (const backend of backends) {
       );
       assert.ok(new Set(retries).size >= 15, `${new Set(retries).size} distinct retry times for 20 accounts`);
       for (const retry of retries) assert.ok(retry > now && retry <= now + DAY / 24);
+    });
+
+    test("a budget that counts posts once a UTC day is charged the posts new that day, and nothing for an account", async () => {
+      // X's pay-per-use cap, as the X module declares it: 3 million post reads a month, a post billed once a UTC day.
+      const billed = x.analytics!.budgets.find((budget) => budget.countsPostsOncePerUtcDay)!;
+      const capped: ReadBudget = { ...billed, calls: 120 };
+      const connectionId = randomUUID();
+      const charge = (kind: "posts" | "account", postsNewToday: number, cost = 2) =>
+        chargeRead(app.runtime.context.db, {
+          platform: "x",
+          connectionId,
+          budgets: [capped],
+          kind,
+          cost,
+          postsNewToday,
+          now: Date.parse("2026-11-20T12:00:00Z"),
+        });
+      // 100 posts asked, 30 of them new today: 30 counted (charged 100 a call, the pace would refuse it: 75 by now).
+      assert.equal((await charge("posts", 30)).allowed, true);
+      assert.equal((await charge("posts", 0)).allowed, true, "posts read already today cost nothing");
+      assert.equal((await charge("account", 0, 1)).allowed, true, "an account read is no post read");
+      assert.equal((await charge("posts", 100)).allowed, false, "100 new posts pass the pace's 75 by now");
+      const [spend] = await selectRows<{ calls: number }>(
+        app.runtime.context.db,
+        sql`select sum(calls)::int as calls from analytics_budget_spend where platform = 'x' and scope_key = 'app'`,
+      );
+      assert.equal(spend!.calls, 30);
     });
 
     test("an account's own daily budget is not paced: its history on connect may take it at once", async () => {

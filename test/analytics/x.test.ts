@@ -245,7 +245,7 @@ describe("analytics: X", () => {
         ["app", defaultLimits.xLookupsPer15MinutesPerApp],
       ],
     );
-    const billed = analytics.budgets.find((budget) => budget.cost?.posts === 100);
+    const billed = analytics.budgets.find((budget) => budget.countsPostsOncePerUtcDay);
     assert.equal(billed?.calls, defaultLimits.xPostReadsPerMonthPerApp);
     const limited = await startSandbox({ limits: { xLookupsPer15MinutesPerUser: 1 } });
     try {
