@@ -219,9 +219,19 @@ function PostingSwitch({
 }) {
   const queryClient = useQueryClient();
   const organization = useQuery({ queryKey: ["organization"], queryFn: () => api("GET", "/api/organization") });
+  // The value asked for, shown from the click on: the mutation's own state reaches the page a
+  // moment later, and a controlled box re-rendered with the old value in between turns back.
+  const [asked, setAsked] = useState<boolean>();
   const change = useMutation({
     mutationFn: (value: boolean) => api("PATCH", "/api/organization", { body: { [setting]: value } }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["organization"] }),
+    // The answer holds the saved switches: shown at once, not after the organization is read again.
+    onSuccess: (answer) => {
+      queryClient.setQueryData<typeof organization.data>(["organization"], (current) =>
+        current ? { organization: { ...current.organization, ...answer.organization } } : current,
+      );
+      return queryClient.invalidateQueries({ queryKey: ["organization"] });
+    },
+    onSettled: () => setAsked(undefined),
   });
   const on = organization.data?.organization[setting] ?? false;
   return (
@@ -229,9 +239,12 @@ function PostingSwitch({
       <label className="inline-check">
         <input
           type="checkbox"
-          checked={change.isPending ? change.variables : on}
-          disabled={organization.isPending || change.isPending}
-          onChange={(event) => change.mutate(event.target.checked)}
+          checked={asked ?? on}
+          disabled={organization.isPending || asked !== undefined}
+          onChange={(event) => {
+            setAsked(event.target.checked);
+            change.mutate(event.target.checked);
+          }}
         />
         {label}
       </label>
