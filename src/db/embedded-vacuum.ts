@@ -7,8 +7,8 @@ const VACUUM_EVERY_MS = 5 * 60_000;
 interface TableStatistics {
   schema: string;
   table: string;
+  /** Past the dead-row threshold; otherwise only past the analyze one. */
   vacuum: boolean;
-  analyze: boolean;
 }
 
 const quoted = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
@@ -26,8 +26,7 @@ const quoted = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 export async function vacuumEmbedded(executor: SqlExecutor): Promise<string[]> {
   const { rows } = await executor.executeSql(
     `select schemaname as schema, relname as table,
-            n_dead_tup > 50 + 0.2 * n_live_tup as vacuum,
-            n_mod_since_analyze > 50 + 0.1 * n_live_tup as analyze
+            n_dead_tup > 50 + 0.2 * n_live_tup as vacuum
        from pg_stat_user_tables
       where n_dead_tup > 50 + 0.2 * n_live_tup or n_mod_since_analyze > 50 + 0.1 * n_live_tup`,
   );

@@ -53,18 +53,9 @@ const presenceHeld = sql`exists (
     and l.classid::bigint = ${PRESENCE_LOCK_CLASS} and l.objid::bigint = w.presence_key
     and l.database = (select oid from pg_database where datname = current_database()))`;
 
-/** Workers sure to be running: the process lives (its lock is held) and its loop beats. What health counts. */
-export async function liveWorkerIds(db: Database, options: { seenSince: Date }): Promise<string[]> {
-  const rows = await selectRows<{ worker_id: string }>(
-    db,
-    sql`select w.worker_id from worker_heartbeats w where w.seen_at > ${options.seenSince.toISOString()} and ${presenceHeld}`,
-  );
-  return rows.map((row) => row.worker_id);
-}
-
 /**
- * The latest heartbeat of any worker, and how many workers are live (as `liveWorkerIds` counts
- * them), in one statement: what health asks on every call.
+ * The latest heartbeat of any worker, and how many workers are sure to be running: the process
+ * lives (its lock is held) and its loop beats. One statement, which health asks on every call.
  */
 export async function workerSigns(
   db: Database,

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { systemClock } from "../../clock.js";
 import { alerts, connections, organizations, platformCalls, postTargets } from "../../db/schema.js";
 import type { AppContext } from "../../context.js";
-import { liveWorkerIds } from "../../jobs/presence.js";
+import { workerSigns } from "../../jobs/presence.js";
 import { queues } from "../../jobs/queue.js";
 import { platformProfiles } from "../../platforms/profiles.js";
 import type { PlatformId } from "../../platforms/profiles.js";
@@ -216,8 +216,8 @@ export function watchWorkers(context: AppContext, logger: Logger, intervalMs = 5
   let running = Promise.resolve();
   const look = async () => {
     const now = systemClock.now();
-    const live = await liveWorkerIds(context.db, { seenSince: new Date(now - context.config.worker.staleAfterMs) });
-    if (live.length > 0) {
+    const { live } = await workerSigns(context.db, { seenSince: new Date(now - context.config.worker.staleAfterMs) });
+    if (live > 0) {
       downSince = undefined;
       await context.db.transaction((tx) => resolveAlerts(context, tx, { incidentKeys: [WORKER_DOWN_KEY] }));
       return;

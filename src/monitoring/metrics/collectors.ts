@@ -1,10 +1,10 @@
-import { count, max } from "drizzle-orm";
+import { count } from "drizzle-orm";
 import { Gauge } from "prom-client";
 import type { Logger } from "pino";
 import { systemClock } from "../../clock.js";
 import type { Database } from "../../db/client.js";
-import { connections, connectionStatus, workerHeartbeats } from "../../db/schema.js";
-import { liveWorkerIds } from "../../jobs/presence.js";
+import { connections, connectionStatus } from "../../db/schema.js";
+import { workerSigns } from "../../jobs/presence.js";
 import { queues, type Queue } from "../../jobs/queue.js";
 import { platformIds } from "../../platforms/profiles.js";
 import type { Metrics } from "./instruments.js";
@@ -82,7 +82,7 @@ export function collectFromDatabase(
     help: "Workers whose heartbeat is fresh and whose presence lock is held",
     async read(gauge) {
       const seenSince = new Date(systemClock.now() - options.staleAfterMs);
-      gauge.set((await liveWorkerIds(db, { seenSince })).length);
+      gauge.set((await workerSigns(db, { seenSince })).live);
     },
   });
 
@@ -90,9 +90,9 @@ export function collectFromDatabase(
     name: "marketsage_worker_heartbeat_age_seconds",
     help: "Seconds since the last heartbeat of any worker (+Inf when no worker has ever beaten)",
     async read(gauge) {
-      const [row] = await db.select({ seenAt: max(workerHeartbeats.seenAt) }).from(workerHeartbeats);
-      const seenAt = row?.seenAt ? new Date(row.seenAt).getTime() : undefined;
-      gauge.set(seenAt === undefined ? Number.POSITIVE_INFINITY : Math.max(0, (systemClock.now() - seenAt) / 1000));
+      const now = systemClock.now();
+      const { lastSeenAt } = await workerSigns(db, { seenSince: new Date(now - options.staleAfterMs) });
+      gauge.set(lastSeenAt === null ? Number.POSITIVE_INFINITY : Math.max(0, (now - lastSeenAt.getTime()) / 1000));
     },
   });
 }
